@@ -1,0 +1,1 @@
+"""The core of the offline assistant: pipeline, stages, history store, sessions, CLI."""

@@ -1,0 +1,66 @@
+"""One error class per pipeline stage. The pipeline turns each into a polite reply."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Stage(str, Enum):
+    AUDIO = "audio"
+    STT = "stt"
+    NLU = "nlu"
+    DIALOGUE = "dialogue"
+    SKILL = "skill"
+    NLG = "nlg"
+    TTS = "tts"
+    HISTORY = "history"
+
+
+class AssistantError(Exception):
+    """Base of every expected failure; ``user_message`` is what the user hears."""
+
+    stage: Stage = Stage.DIALOGUE
+    user_message = "Sorry, something went wrong on my side."
+
+    def __init__(self, detail: str = "", user_message: str | None = None) -> None:
+        super().__init__(detail or self.user_message)
+        if user_message:
+            self.user_message = user_message
+
+
+class AudioError(AssistantError):
+    stage = Stage.AUDIO
+    user_message = "Sorry, I could not use the audio device."
+
+
+class SpeechToTextError(AssistantError):
+    stage = Stage.STT
+    user_message = "Sorry, I did not catch that."
+
+
+class IntentError(AssistantError):
+    stage = Stage.NLU
+    user_message = "Sorry, I could not understand that."
+
+
+class DialogueError(AssistantError):
+    stage = Stage.DIALOGUE
+
+
+class SkillFailedError(AssistantError):
+    stage = Stage.SKILL
+    user_message = "Sorry, I could not find anything for that right now."
+
+
+class ResponseError(AssistantError):
+    stage = Stage.NLG
+
+
+class TextToSpeechError(AssistantError):
+    stage = Stage.TTS
+    user_message = "Sorry, I could not speak the answer; here it is in text."
+
+
+class HistoryError(AssistantError):
+    stage = Stage.HISTORY
+    user_message = "Sorry, I could not save that to your history."

@@ -1,0 +1,58 @@
+"""The protocols each pipeline stage implements, and the values that flow between them.
+
+Data flows one way: audio -> stt -> nlu -> dialogue -> skill -> nlg -> tts. A stage only sees
+the value the previous stage produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16_000  # what the microphone, the VAD and Whisper all use
+
+
+@dataclass
+class Transcript:
+    text: str
+    language: str = "en"
+    # Mean token log-probability from the decoder; lower means less sure.
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    duration_s: float = 0.0
+
+
+@dataclass
+class Parse:
+    """What the NLU understood: one of the design's intent labels, its confidence and slots."""
+
+    intent: str
+    confidence: float
+    slots: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass
+class SpokenAudio:
+    samples: np.ndarray  # float32 mono in [-1, 1]
+    sample_rate: int
+
+
+class SpeechToText(Protocol):
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """``audio``: 16 kHz mono float32. Raises ``SpeechToTextError``."""
+        ...
+
+
+class IntentParser(Protocol):
+    def parse(self, text: str) -> Parse:
+        """Never raises on odd text: empty or garbage gives ``out_of_scope``."""
+        ...
+
+
+class TextToSpeech(Protocol):
+    def synthesize(self, text: str) -> SpokenAudio:
+        """Raises ``TextToSpeechError``."""
+        ...

@@ -1,0 +1,1 @@
+"""How each model is obtained, converted or trained, and where its artifact lives."""
