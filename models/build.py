@@ -20,6 +20,9 @@ STEPS: dict[str, str] = {
     "nlu": "models.nlu_train",
     "whisper": "models.whisper_convert",
     "video": "models.video_fit",
+    "music": "models.music_index",
+    "news": "models.news_index",
+    "vocabulary": "models.vocabulary",
 }
 
 

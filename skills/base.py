@@ -49,8 +49,9 @@ class Item:
 @dataclass
 class FeedbackEvent:
     item_id: str
-    kind: str  # like | dislike | skip | play | offer
-    ts: float
+    kind: str  # like | dislike | skip | play | offer | rating
+    ts: float  # unix seconds
+    value: float | None = None  # the star rating for kind == "rating" (imported histories)
 
 
 @dataclass
