@@ -94,6 +94,9 @@ class SkillRequest:
     anchor: Item | None = None
     k: int = 1
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    # Wall-clock time of the turn (unix seconds). Replay passes the recorded time, so a skill
+    # that depends on "today" must read it from here to stay deterministic.
+    now: float | None = None
 
 
 @dataclass

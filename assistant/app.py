@@ -1,0 +1,59 @@
+"""Assembles a pipeline from the installed parts: NLU, skills, history store, optional voice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from assistant.config import Settings, data_dir, load_settings
+from assistant.errors import SkillFailedError
+from assistant.history import HistoryStore
+from assistant.pipeline import Pipeline
+from assistant.session import purge_old_recordings
+from skills.base import Skill
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def skill_for(domain: str) -> Skill:
+    """The registered skill for a domain; a catalog that is not built becomes a clear reply."""
+    from skills.registry import load_skill
+
+    try:
+        return load_skill(domain)
+    except Exception as exc:
+        raise SkillFailedError(
+            f"cannot load the {domain} skill: {exc}",
+            user_message=f"Sorry, my {domain} catalog is not available right now. "
+            "Running ./setup.sh rebuilds it.",
+        ) from exc
+
+
+def open_store(home: Path) -> HistoryStore:
+    return HistoryStore(home / "history.db")
+
+
+def build_pipeline(
+    home: Path | None = None,
+    settings: Settings | None = None,
+    stt_model: str | None = None,
+    speak: bool = False,
+) -> Pipeline:
+    """The text pipeline; ``stt_model`` adds speech-to-text, ``speak`` adds text-to-speech."""
+    from assistant.nlu import load_nlu
+
+    home = home or data_dir()
+    settings = settings or load_settings(home / "config.toml")
+    purge_old_recordings(home, settings.retention_days)
+    stt = tts = None
+    if stt_model:
+        from assistant.stt import load_stt
+
+        stt = load_stt(stt_model)
+    if speak:
+        from assistant.tts import EspeakSpeech
+
+        tts = EspeakSpeech()
+    return Pipeline(load_nlu(), open_store(home), home, skill_for, settings, stt=stt, tts=tts)

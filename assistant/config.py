@@ -1,0 +1,94 @@
+"""Where the assistant keeps its state, and its settings.
+
+All state (history database, session logs, recordings, config) lives in one data directory:
+``$ASSISTANT_HOME`` when set, else ``~/.local/share/assistant``. Settings come from
+``config.toml`` there; an unreadable file is reported and the defaults are used, so the
+assistant still starts.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+def data_dir() -> Path:
+    """The data directory, created owner-only (0700) on first use."""
+    override = os.environ.get("ASSISTANT_HOME")
+    base = Path(override) if override else Path.home() / ".local" / "share" / "assistant"
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.chmod(0o700)
+    except OSError:  # a shared folder we do not own: leave its mode alone
+        pass
+    return base
+
+
+def ensure_private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.chmod(0o700)
+    except OSError:
+        pass
+    return path
+
+
+@dataclass
+class Settings:
+    stt_model: str = "tiny.en"
+    tts_enabled: bool = True
+    weather_live: bool = False  # the only network code; off so the default install is offline
+    retention_days: int = 30  # recordings older than this are deleted at start-up
+    followup_window_s: float = 5.0  # voice mode listens again this long after a question
+    trailing_silence_s: float = 0.7
+    max_utterance_s: float = 15.0
+    default_user: str = "default"
+    # A problem met while reading config.toml, shown to the user once at start-up.
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
+
+
+# config.toml section/key -> Settings attribute
+_KEYS = {
+    ("stt", "model"): "stt_model",
+    ("tts", "enabled"): "tts_enabled",
+    ("weather", "live"): "weather_live",
+    ("privacy", "retention_days"): "retention_days",
+    ("dialogue", "followup_window_s"): "followup_window_s",
+    ("audio", "trailing_silence_s"): "trailing_silence_s",
+    ("audio", "max_utterance_s"): "max_utterance_s",
+    ("user", "default"): "default_user",
+}
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    settings = Settings()
+    path = path or data_dir() / "config.toml"
+    if not path.exists():
+        return settings
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        settings.warnings.append(
+            f"could not read {path} ({exc}); using default settings. Fix or delete that file."
+        )
+        return settings
+    for (section, key), attr in _KEYS.items():
+        value = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else None
+        if value is None:
+            continue
+        expected = type(getattr(settings, attr))
+        if expected is float and isinstance(value, int):
+            value = float(value)
+        if not isinstance(value, expected):
+            settings.warnings.append(
+                f"{path}: [{section}] {key} should be {expected.__name__}, got {value!r}; using default"
+            )
+            continue
+        setattr(settings, attr, value)
+    return settings

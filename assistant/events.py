@@ -1,0 +1,192 @@
+"""Typed pipeline events: the one format for session logs, replay input, latency metrics and
+golden conversation tests.
+
+Every event is a dataclass with a ``type`` tag, the turn number and a monotonic timestamp ``t``
+(seconds since the session started). ``to_json`` gives one JSON line; ``event_from_json``
+reads one back and names what is wrong with a malformed line.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+class EventFormatError(ValueError):
+    """A JSON line that is not a valid event (the message says what is wrong)."""
+
+
+_EVENT_TYPES: dict[str, type[Event]] = {}
+
+
+@dataclass
+class Event:
+    type: ClassVar[str] = "event"
+    turn: int = 0
+    t: float = 0.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _EVENT_TYPES[cls.type] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **asdict(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> Event:
+        return event_from_json(line)
+
+
+@dataclass
+class SessionStart(Event):
+    type: ClassVar[str] = "session-start"
+    session_id: str = ""
+    user: str = ""
+    seed: int = 0
+    mode: str = "text"
+    started_at: float = 0.0  # wall clock, unix seconds
+    # The user's history when the session began (HistoryStore.export_user), or None when the
+    # user was new: replay restores it into an empty data directory.
+    history: dict[str, Any] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TurnStart(Event):
+    type: ClassVar[str] = "turn-start"
+    user: str = ""
+    text: str | None = None  # typed input; None when the turn starts from audio
+    audio: str | None = None  # recording file name, relative to the session log
+    wall_time: float = 0.0
+
+
+@dataclass
+class SttEnd(Event):
+    type: ClassVar[str] = "stt-end"
+    text: str = ""
+    avg_logprob: float = 0.0
+    audio_s: float = 0.0
+
+
+@dataclass
+class NluEnd(Event):
+    type: ClassVar[str] = "nlu-end"
+    intent: str = ""
+    confidence: float = 0.0
+    slots: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DialogueEnd(Event):
+    type: ClassVar[str] = "dialogue-end"
+    act: str = ""  # what the dialogue manager decided: recommend, skip, explain, ...
+    domain: str | None = None
+    slots: dict[str, str] = field(default_factory=dict)  # after carry-over from earlier turns
+
+
+@dataclass
+class SkillEnd(Event):
+    type: ClassVar[str] = "skill-end"
+    domain: str = ""
+    items: list[dict[str, Any]] = field(default_factory=list)
+    text: str = ""
+
+
+@dataclass
+class Response(Event):
+    type: ClassVar[str] = "response"
+    text: str = ""
+    expects_reply: bool = False  # the assistant asked a question
+
+
+@dataclass
+class TtsEnd(Event):
+    type: ClassVar[str] = "tts-end"
+    audio_s: float = 0.0
+
+
+@dataclass
+class ErrorEvent(Event):
+    type: ClassVar[str] = "error"
+    stage: str = ""
+    error: str = ""  # the exception class
+    message: str = ""
+
+
+@dataclass
+class TurnEnd(Event):
+    type: ClassVar[str] = "turn-end"
+    turn_id: int | None = None  # the history store's row id
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class SessionEnd(Event):
+    type: ClassVar[str] = "session-end"
+    turns: int = 0
+
+
+def event_from_dict(data: Any) -> Event:
+    if not isinstance(data, dict):
+        raise EventFormatError(f"expected a JSON object, got {type(data).__name__}")
+    kind = data.get("type")
+    cls = _EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise EventFormatError(f"unknown event type {kind!r}")
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if not _type_ok(f.type, value):
+            raise EventFormatError(f"{kind}: field '{f.name}' has the wrong type ({value!r})")
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def event_from_json(line: str) -> Event:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EventFormatError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    return event_from_dict(data)
+
+
+# Field annotations are strings (from __future__); this small table is enough for our fields.
+_CHECKS: dict[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "bool": (bool,),
+    "str | None": (str, type(None)),
+    "int | None": (int, type(None)),
+    "dict[str, str]": (dict,),
+    "dict[str, Any]": (dict,),
+    "dict[str, Any] | None": (dict, type(None)),
+    "list[dict[str, Any]]": (list,),
+    "str | None = None": (str, type(None)),
+}
+
+
+def _type_ok(annotation: Any, value: Any) -> bool:
+    allowed = _CHECKS.get(str(annotation))
+    if allowed is None:
+        return True
+    if isinstance(value, bool) and bool not in allowed:
+        return False  # JSON true is not a number here
+    return isinstance(value, allowed)
+
+
+class EventClock:
+    """Monotonic seconds since the session started, for the ``t`` of every event."""
+
+    def __init__(self) -> None:
+        self._start = time.monotonic()
+
+    def __call__(self) -> float:
+        return round(time.monotonic() - self._start, 6)

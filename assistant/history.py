@@ -1,0 +1,362 @@
+"""The history store: one SQLite file per installation (WAL), written one transaction per turn.
+
+Tables: users, sessions, turns, offers (items the assistant offered), feedback (like, dislike,
+skip, play, rating), preferences. The schema version lives in ``PRAGMA user_version`` and
+``MIGRATIONS`` brings an older file up to date at open. Every statement takes parameters; no
+text from a user is ever spliced into SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from assistant.errors import HistoryError
+from skills.base import FeedbackEvent, Item, UserProfile
+
+SCHEMA_VERSION = 1
+# How much of a user's past a recommender sees: recent behaviour dominates, and a bound keeps
+# the profile query fast with millions of rows in the store.
+PROFILE_OFFER_LIMIT = 500
+PROFILE_FEEDBACK_LIMIT = 2000
+
+
+def _migrate_to_1(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS users (
+            name TEXT PRIMARY KEY, created REAL NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS sessions (
+            id TEXT PRIMARY KEY, user TEXT NOT NULL, started REAL NOT NULL,
+            seed INTEGER NOT NULL, mode TEXT NOT NULL, log_path TEXT)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS turns (
+            id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, user TEXT NOT NULL,
+            seq INTEGER NOT NULL, ts REAL NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL,
+            intent TEXT, confidence REAL, slots TEXT, act TEXT, domain TEXT,
+            response TEXT NOT NULL, error TEXT, audio_path TEXT, events TEXT NOT NULL,
+            UNIQUE (session_id, seq))"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS offers (
+            id INTEGER PRIMARY KEY, turn_id INTEGER NOT NULL REFERENCES turns(id),
+            user TEXT NOT NULL, domain TEXT NOT NULL, item_id TEXT NOT NULL, title TEXT NOT NULL,
+            reason TEXT NOT NULL, position INTEGER NOT NULL, ts REAL NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS feedback (
+            id INTEGER PRIMARY KEY, turn_id INTEGER REFERENCES turns(id),
+            user TEXT NOT NULL, domain TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,
+            value REAL, ts REAL NOT NULL)"""
+    )
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS preferences (
+            user TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated REAL NOT NULL,
+            PRIMARY KEY (user, key))"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS offers_user_domain_ts ON offers(user, domain, ts)")
+    db.execute("CREATE INDEX IF NOT EXISTS feedback_user_domain_ts ON feedback(user, domain, ts)")
+    db.execute("CREATE INDEX IF NOT EXISTS turns_user_ts ON turns(user, ts)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1]
+
+
+@dataclass
+class FeedbackRecord:
+    domain: str
+    item_id: str
+    kind: str  # like | dislike | skip | play | rating
+    value: float | None = None
+
+
+@dataclass
+class TurnRecord:
+    """Everything one turn writes; ``HistoryStore.record_turn`` stores it atomically."""
+
+    session_id: str
+    user: str
+    seq: int
+    ts: float
+    source: str  # text | audio
+    text: str
+    response: str
+    events: list[dict[str, Any]]
+    intent: str | None = None
+    confidence: float | None = None
+    slots: dict[str, str] = field(default_factory=dict)
+    act: str | None = None
+    domain: str | None = None
+    error: str | None = None
+    audio_path: str | None = None
+    items: list[Item] = field(default_factory=list)
+    feedback: list[FeedbackRecord] = field(default_factory=list)
+    preferences: dict[str, str] = field(default_factory=dict)
+
+
+class HistoryStore:
+    """All reads and writes of the history database."""
+
+    def __init__(self, path: Path, busy_timeout_ms: int = 30_000) -> None:
+        self.path = Path(path)
+        new_file = not self.path.exists()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if new_file:
+                # Created owner-only before SQLite opens it: histories are private.
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+                os.close(fd)
+            conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(
+                f"cannot open the history database {self.path}: {exc}",
+                user_message="Sorry, my history database could not be opened.",
+            ) from exc
+
+    # --- schema ----------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path} has schema version {version}, newer than this build's "
+                f"{SCHEMA_VERSION}; update the assistant"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._transaction():
+                MIGRATIONS[target - 1](self.db)
+                self.db.execute(f"PRAGMA user_version = {target}")
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db.conn)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # --- writes ----------------------------------------------------------------------------
+    def ensure_user(self, user: str) -> None:
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
+
+    def start_session(self, session_id: str, user: str, seed: int, mode: str, log_path: str | None) -> None:
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
+            self.db.execute(
+                "INSERT OR REPLACE INTO sessions (id, user, started, seed, mode, log_path) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [session_id, user, time.time(), seed, mode, log_path],
+            )
+
+    def record_turn(self, record: TurnRecord) -> int:
+        """Write a turn with its offers, feedback and preferences in one transaction."""
+        try:
+            with self._transaction():
+                return self._insert_turn(record)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"could not record turn {record.seq}: {exc}") from exc
+
+    def _insert_turn(self, r: TurnRecord) -> int:
+        self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [r.user, r.ts])
+        cursor = self.db.execute(
+            "INSERT INTO turns (session_id, user, seq, ts, source, text, intent, confidence, "
+            "slots, act, domain, response, error, audio_path, events) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                r.session_id,
+                r.user,
+                r.seq,
+                r.ts,
+                r.source,
+                r.text,
+                r.intent,
+                r.confidence,
+                json.dumps(r.slots, ensure_ascii=False),
+                r.act,
+                r.domain,
+                r.response,
+                r.error,
+                r.audio_path,
+                json.dumps(r.events, ensure_ascii=False),
+            ],
+        )
+        turn_id = int(cursor.lastrowid)
+        self.db.conn.executemany(
+            "INSERT INTO offers (turn_id, user, domain, item_id, title, reason, position, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (turn_id, r.user, it.domain, it.id, it.title, it.reason, pos, r.ts)
+                for pos, it in enumerate(r.items)
+            ],
+        )
+        self.db.conn.executemany(
+            "INSERT INTO feedback (turn_id, user, domain, item_id, kind, value, ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(turn_id, r.user, f.domain, f.item_id, f.kind, f.value, r.ts) for f in r.feedback],
+        )
+        self.db.conn.executemany(
+            "INSERT INTO preferences (user, key, value, updated) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+            [(r.user, k, v, r.ts) for k, v in r.preferences.items()],
+        )
+        return turn_id
+
+    def import_feedback(self, user: str, rows: Iterable[tuple[str, str, str, float | None, float]]) -> int:
+        """Bulk-load past behaviour ``(domain, item_id, kind, value, ts)`` for one user."""
+        rows = list(rows)
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
+            self.db.conn.executemany(
+                "INSERT INTO feedback (turn_id, user, domain, item_id, kind, value, ts) "
+                "VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                [(user, d, i, k, v, ts) for d, i, k, v, ts in rows],
+            )
+        return len(rows)
+
+    def set_preference(self, user: str, key: str, value: str) -> None:
+        with self._transaction():
+            self.db.execute(
+                "INSERT INTO preferences (user, key, value, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                [user, key, value, time.time()],
+            )
+
+    def forget_user(self, user: str) -> dict[str, int]:
+        """Delete every row of one user (and nothing of anyone else); returns counts per table."""
+        counts: dict[str, int] = {}
+        with self._transaction():
+            for table in ("feedback", "offers", "turns", "sessions", "preferences"):
+                cur = self.db.execute(f"DELETE FROM {table} WHERE user = ?", [user])
+                counts[table] = cur.rowcount
+            counts["users"] = self.db.execute("DELETE FROM users WHERE name = ?", [user]).rowcount
+        return counts
+
+    # --- reads -----------------------------------------------------------------------------
+    def profile(self, user: str, domain: str) -> UserProfile:
+        offers = self.db.execute(
+            "SELECT item_id, ts FROM offers WHERE user = ? AND domain = ? ORDER BY ts DESC, id DESC LIMIT ?",
+            [user, domain, PROFILE_OFFER_LIMIT],
+        ).fetchall()
+        feedback = self.db.execute(
+            "SELECT item_id, kind, ts, value FROM feedback WHERE user = ? AND domain = ? "
+            "ORDER BY ts DESC, id DESC LIMIT ?",
+            [user, domain, PROFILE_FEEDBACK_LIMIT],
+        ).fetchall()
+        return UserProfile(
+            user=user,
+            domain=domain,
+            offered=[FeedbackEvent(i, "offer", ts) for i, ts in reversed(offers)],
+            feedback=[FeedbackEvent(i, k, ts, v) for i, k, ts, v in reversed(feedback)],
+            preferences=self.preferences(user),
+        )
+
+    def preferences(self, user: str) -> dict[str, str]:
+        rows = self.db.execute("SELECT key, value FROM preferences WHERE user = ?", [user])
+        return dict(rows.fetchall())
+
+    def turns(self, user: str | None = None, session_id: str | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if user is not None:
+            where.append("user = ?")
+            params.append(user)
+        if session_id is not None:
+            where.append("session_id = ?")
+            params.append(session_id)
+        sql = "SELECT * FROM turns" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        return list(self.db.query(sql, params))
+
+    def offers(
+        self, user: str, since: float | None = None, domain: str | None = None
+    ) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM offers WHERE user = ?"
+        params: list[Any] = [user]
+        if since is not None:
+            sql += " AND ts >= ?"
+            params.append(since)
+        if domain is not None:
+            sql += " AND domain = ?"
+            params.append(domain)
+        return list(self.db.query(sql + " ORDER BY ts, id", params))
+
+    def feedback(self, user: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM feedback WHERE user = ? ORDER BY ts, id", [user]))
+
+    def has_user_data(self, user: str) -> bool:
+        for table in ("turns", "feedback", "preferences"):
+            if self.db.execute(f"SELECT 1 FROM {table} WHERE user = ? LIMIT 1", [user]).fetchone():
+                return True
+        return False
+
+    def export_user(self, user: str) -> dict[str, Any]:
+        """Every row of one user, as plain JSON-able data (for export and for replay)."""
+        return {
+            "user": user,
+            "schema_version": SCHEMA_VERSION,
+            "turns": self.turns(user=user),
+            "offers": self.offers(user),
+            "feedback": self.feedback(user),
+            "preferences": self.preferences(user),
+            "sessions": list(self.db.query("SELECT * FROM sessions WHERE user = ? ORDER BY started", [user])),
+        }
+
+    def import_user(self, data: dict[str, Any]) -> None:
+        """Load an ``export_user`` dump (replay restores a session's starting history)."""
+        user = data["user"]
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
+            for table in ("sessions", "turns", "offers", "feedback"):
+                rows = data.get(table) or []
+                if rows:
+                    self.db[table].insert_all(rows, replace=True)
+            for key, value in (data.get("preferences") or {}).items():
+                self.db.execute(
+                    "INSERT OR REPLACE INTO preferences (user, key, value, updated) VALUES (?, ?, ?, ?)",
+                    [user, key, value, time.time()],
+                )
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+    IMMEDIATE takes the write lock up front, so two writers wait on the busy timeout instead
+    of failing half-way with "database is locked".
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.depth_owner = False
+
+    def __enter__(self) -> _Transaction:
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.depth_owner = True
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self.depth_owner:
+            return
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")

@@ -1,0 +1,354 @@
+"""The turn runner: audio or text in, a response (and optionally speech) out, every stage
+emitting typed events, every turn recorded in one history transaction.
+
+A turn can start at audio or at text and stop after NLG or after TTS. Every expected failure
+is a stage error that becomes a polite reply; the turn is still recorded.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.dialogue import DialogueManager, DialogueState, Outcome, TurnContext
+from assistant.errors import AssistantError, Stage, TextToSpeechError
+from assistant.events import (
+    DialogueEnd,
+    ErrorEvent,
+    Event,
+    EventClock,
+    NluEnd,
+    Response,
+    SessionEnd,
+    SessionStart,
+    SkillEnd,
+    SttEnd,
+    TtsEnd,
+    TurnEnd,
+    TurnStart,
+)
+from assistant.history import HistoryStore, TurnRecord
+from assistant.nlg import ResponseGenerator
+from assistant.session import SessionLog, delete_user_files, new_session_id, sessions_dir
+from assistant.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
+from skills.base import Item, Skill
+
+GUEST_USER = "guest"  # records nothing
+# Text beyond this is not read: the NLU window is far shorter, and a reply stays bounded.
+MAX_INPUT_CHARS = 2000
+
+
+@dataclass
+class TurnResult:
+    text: str
+    response: str
+    events: list[Event]
+    parse: Parse | None = None
+    items: list[Item] = field(default_factory=list)
+    expects_reply: bool = False
+    speech: SpokenAudio | None = None
+    error: AssistantError | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` line for scripts and integrations."""
+        return {
+            "text": self.text,
+            "intent": self.parse.intent if self.parse else None,
+            "confidence": round(self.parse.confidence, 4) if self.parse else None,
+            "slots": self.parse.slots if self.parse else {},
+            "response": self.response,
+            "items": [{"id": i.id, "title": i.title, "domain": i.domain} for i in self.items],
+            "reasons": [i.reason for i in self.items],
+        }
+
+
+@dataclass
+class Session:
+    id: str
+    user: str
+    seed: int
+    mode: str
+    state: DialogueState
+    clock: EventClock
+    log: SessionLog | None
+    turns: int = 0
+
+    @property
+    def records(self) -> bool:
+        return self.user != GUEST_USER
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store and parse: lone surrogates replaced, control characters dropped."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text).strip()
+
+
+class Pipeline:
+    def __init__(
+        self,
+        nlu: IntentParser,
+        store: HistoryStore,
+        data_dir: Path,
+        skill_for: Callable[[str], Skill],
+        settings: Settings | None = None,
+        stt: SpeechToText | None = None,
+        tts: TextToSpeech | None = None,
+    ) -> None:
+        self.nlu = nlu
+        self.store = store
+        self.data_dir = data_dir
+        self.settings = settings or Settings()
+        self.stt = stt
+        self.tts = tts
+        self.dialogue = DialogueManager(skill_for, store)
+        self.nlg = ResponseGenerator()
+
+    # --- sessions ----------------------------------------------------------------------
+    def start_session(
+        self, user: str, mode: str = "text", seed: int | None = None, session_id: str | None = None
+    ) -> Session:
+        user = user.strip().lower() or self.settings.default_user
+        seed = random.randrange(2**31) if seed is None else seed
+        session_id = session_id or new_session_id()
+        clock = EventClock()
+        session = Session(session_id, user, seed, mode, DialogueState(user=user), clock, None)
+        if session.records:
+            self._open_log(session)
+        return session
+
+    def _open_log(self, session: Session) -> None:
+        user = session.user
+        history = self.store.export_user(user) if self.store.has_user_data(user) else None
+        log_path = sessions_dir(self.data_dir, user) / f"{session.id}.jsonl"
+        self.store.start_session(session.id, user, session.seed, session.mode, str(log_path))
+        session.log = SessionLog(log_path)
+        session.log.append(
+            [
+                SessionStart(
+                    turn=session.turns,
+                    t=session.clock(),
+                    session_id=session.id,
+                    user=user,
+                    seed=session.seed,
+                    mode=session.mode,
+                    started_at=time.time(),
+                    history=history,
+                    settings=self.settings.to_dict(),
+                )
+            ]
+        )
+
+    def end_session(self, session: Session) -> None:
+        if session.log is not None:
+            session.log.append([SessionEnd(turn=session.turns, t=session.clock(), turns=session.turns)])
+            session.log.close()
+
+    # --- one turn ----------------------------------------------------------------------
+    def run_turn(
+        self,
+        session: Session,
+        text: str | None = None,
+        audio: np.ndarray | None = None,
+        audio_name: str | None = None,
+        speak: bool = False,
+        wall_time: float | None = None,
+    ) -> TurnResult:
+        started = time.perf_counter()
+        session.turns += 1
+        n, clock = session.turns, session.clock
+        wall_time = time.time() if wall_time is None else wall_time
+        rng = random.Random(f"{session.seed}:{n}")
+        events: list[Event] = [
+            TurnStart(
+                turn=n,
+                t=clock(),
+                user=session.user,
+                text=None if audio is not None else (text or ""),
+                audio=audio_name,
+                wall_time=wall_time,
+            )
+        ]
+        result = TurnResult(text="", response="", events=events)
+        outcome: Outcome | None = None
+        stage = Stage.STT
+        try:
+            if audio is not None:
+                transcript = self._require(self.stt, Stage.STT).transcribe(audio)
+                text = transcript.text
+                events.append(
+                    SttEnd(
+                        turn=n,
+                        t=clock(),
+                        text=text,
+                        avg_logprob=transcript.avg_logprob,
+                        audio_s=transcript.duration_s,
+                    )
+                )
+            result.text = clean_text(text or "")
+            stage = Stage.NLU
+            outcome = self._understand_and_decide(session, result, rng, wall_time)
+            stage = Stage.NLG
+            result.response = self._render(outcome, session.state, rng)
+        except AssistantError as exc:
+            result.error = exc
+            result.response = exc.user_message
+            events.append(
+                ErrorEvent(
+                    turn=n, t=clock(), stage=exc.stage.value, error=type(exc).__name__, message=str(exc)
+                )
+            )
+        except Exception as exc:  # a bug must cost one turn, not the session
+            result.error = AssistantError(str(exc))
+            result.response = AssistantError.user_message
+            events.append(
+                ErrorEvent(
+                    turn=n,
+                    t=clock(),
+                    stage=stage.value,
+                    error=type(exc).__name__,
+                    message="".join(traceback.format_exception_only(exc)).strip(),
+                )
+            )
+        session.state.last_response = result.response
+        events.append(Response(turn=n, t=clock(), text=result.response, expects_reply=result.expects_reply))
+        if speak:
+            self._speak(result, n, clock)
+        events.append(TurnEnd(turn=n, t=clock(), elapsed_ms=round((time.perf_counter() - started) * 1000, 3)))
+        self._record(session, result, outcome, wall_time, audio_name)
+        if outcome is not None and outcome.forget_user and session.records:
+            if session.log is not None:
+                session.log.close()
+            self.forget(session.user)
+            # Anything said from now on starts a new, empty history (and a new log file).
+            session.id = new_session_id()
+            self._open_log(session)
+        return result
+
+    def _understand_and_decide(
+        self, session: Session, result: TurnResult, rng: random.Random, wall_time: float
+    ) -> Outcome:
+        n, clock, events = session.turns, session.clock, result.events
+        text = result.text
+        if not text:
+            result.parse = Parse("out_of_scope", 0.0, {}, "")
+            events.append(NluEnd(turn=n, t=clock(), intent="out_of_scope", confidence=0.0, slots={}))
+            return Outcome("empty_input", "empty_input", {"domain": "music"})
+        parse = self.nlu.parse(text[:MAX_INPUT_CHARS])
+        result.parse = parse
+        events.append(
+            NluEnd(
+                turn=n,
+                t=clock(),
+                intent=parse.intent,
+                confidence=round(parse.confidence, 6),
+                slots=dict(parse.slots),
+            )
+        )
+        ctx = TurnContext(user=session.user, text=text[:MAX_INPUT_CHARS], rng=rng, now=wall_time)
+        outcome = self.dialogue.respond(parse, session.state, ctx)
+        events.append(
+            DialogueEnd(turn=n, t=clock(), act=outcome.act, domain=outcome.domain, slots=dict(outcome.slots))
+        )
+        if outcome.skill_ran:
+            events.append(
+                SkillEnd(
+                    turn=n,
+                    t=clock(),
+                    domain=outcome.domain or "",
+                    items=[i.to_dict() for i in outcome.items],
+                    text=outcome.skill_text,
+                )
+            )
+        result.items = outcome.items
+        result.expects_reply = outcome.expects_reply
+        if len(text) > MAX_INPUT_CHARS:
+            outcome.values["long_input"] = True
+        return outcome
+
+    def _render(self, outcome: Outcome, state: DialogueState, rng: random.Random) -> str:
+        if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain:
+            response = self.nlg.offer(
+                outcome.domain, outcome.items, outcome.skill_text, rng, followup=outcome.expects_reply
+            )
+            if not response:
+                response = "Sorry, I couldn't find anything for that."
+            if outcome.act == "dislike":
+                response = self.nlg.render_outcome("dislike", outcome.values, rng) + " " + response
+        elif outcome.act == "repeat":
+            response = outcome.values.get("text") or self.nlg.render("repeat_nothing", rng)
+        else:
+            response = self.nlg.render_outcome(outcome.response_key, outcome.values, rng)
+        if outcome.values.get("long_input"):
+            response = "That was a lot of text, so I only read the beginning. " + response
+        return response
+
+    def _speak(self, result: TurnResult, n: int, clock: EventClock) -> None:
+        if self.tts is None:
+            return
+        try:
+            result.speech = self.tts.synthesize(result.response)
+            audio_s = len(result.speech.samples) / result.speech.sample_rate
+            result.events.append(TtsEnd(turn=n, t=clock(), audio_s=round(audio_s, 3)))
+        except TextToSpeechError as exc:
+            result.events.append(
+                ErrorEvent(
+                    turn=n, t=clock(), stage=exc.stage.value, error=type(exc).__name__, message=str(exc)
+                )
+            )
+
+    def _record(
+        self,
+        session: Session,
+        result: TurnResult,
+        outcome: Outcome | None,
+        wall_time: float,
+        audio_name: str | None,
+    ) -> None:
+        if not session.records:
+            return
+        parse = result.parse
+        record = TurnRecord(
+            session_id=session.id,
+            user=session.user,
+            seq=session.turns,
+            ts=wall_time,
+            source="audio" if result.events and isinstance(result.events[1], SttEnd) else "text",
+            text=result.text,
+            response=result.response,
+            events=[e.to_dict() for e in result.events],
+            intent=parse.intent if parse else None,
+            confidence=parse.confidence if parse else None,
+            slots=dict(parse.slots) if parse else {},
+            act=outcome.act if outcome else None,
+            domain=outcome.domain if outcome else None,
+            error=type(result.error).__name__ if result.error else None,
+            audio_path=audio_name,
+            items=list(outcome.items) if outcome else [],
+            feedback=list(outcome.feedback) if outcome else [],
+            preferences=dict(outcome.preferences) if outcome else {},
+        )
+        # The database row is the source of truth; the log line follows it.
+        self.store.record_turn(record)
+        if session.log is not None:
+            session.log.append(result.events)
+
+    def forget(self, user: str) -> dict[str, int]:
+        counts = self.store.forget_user(user)
+        counts["files"] = delete_user_files(self.data_dir, user)
+        return counts
+
+    @staticmethod
+    def _require(stage_impl: Any, stage: Stage) -> Any:
+        if stage_impl is None:
+            raise AssistantError(f"no {stage.value} engine configured")
+        return stage_impl

@@ -1,0 +1,98 @@
+"""Answers about the user's own data: "what do you know about me", "what did I play yesterday"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any, Protocol
+
+DOMAIN_VERBS = {
+    "music": "listened to",
+    "video": "were offered the film",
+    "news": "read",
+    "weather": "asked about",
+}
+
+
+class _Reader(Protocol):
+    def offers(
+        self, user: str, since: float | None = None, domain: str | None = None
+    ) -> list[dict[str, Any]]: ...
+    def feedback(self, user: str) -> list[dict[str, Any]]: ...
+    def preferences(self, user: str) -> dict[str, str]: ...
+
+
+def describe_profile(history: _Reader, user: str) -> str:
+    offers = history.offers(user)
+    feedback = history.feedback(user)
+    prefs = history.preferences(user)
+    if not offers and not feedback and not prefs:
+        return f"I don't know anything about you yet, {user}. Ask me for music, news, weather or a movie."
+    parts = [f"Here's what I know about you, {user}:"]
+    by_domain = Counter(o["domain"] for o in offers)
+    if by_domain:
+        parts.append(
+            "I've made "
+            + ", ".join(f"{n} {d} suggestion{'s' if n != 1 else ''}" for d, n in by_domain.most_common())
+            + "."
+        )
+    kinds = Counter(f["kind"] for f in feedback)
+    if kinds:
+        parts.append(
+            "You gave " + ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds.most_common()) + "."
+        )
+    titles = {(o["domain"], o["item_id"]): o["title"] for o in offers}
+    liked = [titles.get((f["domain"], f["item_id"])) for f in feedback if f["kind"] == "like"]
+    liked = [t for t in liked if t]
+    if liked:
+        parts.append("Recently you liked " + ", ".join(liked[-3:]) + ".")
+    if "home_city" in prefs:
+        parts.append(f"Your home city is {prefs['home_city']}.")
+    parts.append("Say 'forget me' to delete it all.")
+    return " ".join(parts)
+
+
+def describe_history(history: _Reader, user: str, text: str, now: float) -> str:
+    """Answer from the offers table, filtered by a spoken day and a domain word in ``text``."""
+    day = _day_in(text, now)
+    domain = next((d for d, words in _DOMAIN_WORDS.items() if any(w in text for w in words)), None)
+    since = None if day is None else day[0]
+    rows = history.offers(user, since=since, domain=domain)
+    if day is not None:
+        rows = [r for r in rows if r["ts"] < day[1]]
+    when = "" if day is None else f" {day[2]}"
+    if not rows:
+        what = {"music": "music", "video": "films", "news": "news", "weather": "weather"}.get(
+            domain or "", "anything"
+        )
+        return f"I don't have any {what} in your history{when}."
+    # One mention per item, most recent last.
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        seen[(r["domain"], r["item_id"])] = r
+    recent = list(seen.values())[-5:]
+    listed = "; ".join(f"{r['title']}" for r in recent)
+    noun = {"music": "tracks", "video": "films", "news": "headlines", "weather": "forecasts"}.get(
+        domain or "", "things"
+    )
+    return f"{'Recently' if day is None else day[2].capitalize()} I offered you {len(seen)} {noun}, most recently: {listed}."
+
+
+_DOMAIN_WORDS = {
+    "music": ("listen", "play", "song", "music", "track"),
+    "video": ("watch", "movie", "film", "video"),
+    "news": ("news", "headline", "read"),
+    "weather": ("weather", "forecast"),
+}
+
+
+def _day_in(text: str, now: float) -> tuple[float, float, str] | None:
+    today = dt.datetime.fromtimestamp(now).date()
+    if "yesterday" in text:
+        day, label = today - dt.timedelta(days=1), "yesterday"
+    elif "today" in text:
+        day, label = today, "today"
+    else:
+        return None
+    start = dt.datetime.combine(day, dt.time()).timestamp()
+    return start, start + 86400, label

@@ -1,0 +1,109 @@
+"""Session logs: the events of every turn as JSON lines, one file per session.
+
+Logs live in ``<data dir>/sessions/<user>/<session id>.jsonl`` and recordings in
+``<data dir>/recordings/<user>/<session id>/``; keeping each user under their own folder
+makes "forget me" a folder delete.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.config import ensure_private_dir
+from assistant.events import Event, EventFormatError, event_from_json
+
+
+def user_folder_name(user: str) -> str:
+    """A file-system-safe folder name for a user name (names are free text)."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", user.lower()).strip("-")[:40] or "user"
+    return slug
+
+
+def sessions_dir(data_dir: Path, user: str) -> Path:
+    return data_dir / "sessions" / user_folder_name(user)
+
+
+def recordings_dir(data_dir: Path, user: str) -> Path:
+    return data_dir / "recordings" / user_folder_name(user)
+
+
+def new_session_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid() % 100000:05d}-{time.monotonic_ns() % 100000:05d}"
+
+
+class SessionLog:
+    """Appends whole turns to a JSONL file; one write per turn so a crash never splits a turn."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        ensure_private_dir(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
+
+    def append(self, events: Iterable[Event]) -> None:
+        block = "".join(e.to_json() + "\n" for e in events)
+        self._file.write(block)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+
+@dataclass
+class LogLine:
+    number: int
+    event: Event
+
+
+def read_log(path: Path) -> Iterator[LogLine]:
+    """Read a session log; a malformed line raises ``EventFormatError`` naming file and line."""
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise EventFormatError(f"{path}: cannot read ({exc.strerror})") from None
+    with handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield LogLine(number, event_from_json(line))
+                except EventFormatError as exc:
+                    raise EventFormatError(f"{path}, line {number}: {exc}") from None
+        except UnicodeDecodeError:
+            raise EventFormatError(f"{path}: not a UTF-8 text file") from None
+
+
+def delete_user_files(data_dir: Path, user: str) -> int:
+    """Remove a user's session logs and recordings; returns how many files went."""
+    removed = 0
+    for folder in (sessions_dir(data_dir, user), recordings_dir(data_dir, user)):
+        if folder.exists():
+            removed += sum(1 for p in folder.rglob("*") if p.is_file())
+            shutil.rmtree(folder)
+    return removed
+
+
+def purge_old_recordings(data_dir: Path, max_age_days: int, now: float | None = None) -> int:
+    """Retention: delete recordings older than ``max_age_days``; returns the count."""
+    root = data_dir / "recordings"
+    if not root.exists() or max_age_days <= 0:
+        return 0
+    cutoff = (now or time.time()) - max_age_days * 86400
+    removed = 0
+    for wav in root.rglob("*.wav"):
+        try:
+            if wav.stat().st_mtime < cutoff:
+                wav.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
