@@ -1,0 +1,39 @@
+"""Canonical slot values from every skill's catalog, for the NLU's slot normalisation.
+
+The NLU must not import skills at run time (it only reads this JSON), so the vocabulary is
+collected here at setup, after the catalogs are built.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+from models.artifacts import REPO_ROOT, artifact_dir, artifacts_root, content_hash, is_current, write_stamp
+from skills.registry import SKILL_FACTORIES
+
+NAME = "vocabulary"
+
+
+def collect() -> dict[str, list[str]]:
+    merged: dict[str, set[str]] = {}
+    for target in SKILL_FACTORIES.values():
+        module = importlib.import_module(target.split(":")[0])
+        for slot, values in module.vocabulary().items():
+            merged.setdefault(slot, set()).update(v for v in values if v and v.strip())
+    return {slot: sorted(values) for slot, values in sorted(merged.items())}
+
+
+def build(force: bool = False) -> str:
+    inputs = [REPO_ROOT / "skills", REPO_ROOT / "data" / "music", REPO_ROOT / "data" / "news", __file__]
+    stamps = [artifacts_root() / d / "stamp.json" for d in ("video", "music", "news")]
+    want = content_hash([p for p in [*inputs, *stamps] if Path(p).exists()])
+    if is_current(NAME, want) and not force:
+        return "up to date"
+    vocab = collect()
+    folder = artifact_dir(NAME)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=1))
+    write_stamp(NAME, want, sizes={k: len(v) for k, v in vocab.items()})
+    return "collected " + ", ".join(f"{len(v)} {k}" for k, v in vocab.items())
