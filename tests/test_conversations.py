@@ -1,0 +1,64 @@
+"""Golden conversations: each fixture is an ordered list of events; the real pipeline must emit
+(at least) those events, with those field values, turn by turn."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.jsonl"))
+
+
+def load_golden(path: Path) -> tuple[dict, list[tuple[str, list[dict]]]]:
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    start, turns = lines[0], []
+    assert start["type"] == "session-start"
+    for line in lines[1:]:
+        if line["type"] == "turn-start":
+            turns.append((line["text"], []))
+        else:
+            turns[-1][1].append(line)
+    return start, turns
+
+
+def matches(expected: dict, actual: dict) -> bool:
+    for key, want in expected.items():
+        got = actual.get(key)
+        if key == "items":
+            if len(got) != len(want) or not all(matches(w, g) for w, g in zip(want, got, strict=True)):
+                return False
+        elif key == "slots":
+            if any(got.get(k) is None or got[k].lower() != v.lower() for k, v in want.items()):
+                return False
+        elif got != want:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_golden_conversation(pipeline, path: Path):
+    start, turns = load_golden(path)
+    session = pipeline.start_session(start["user"], seed=start["seed"])
+    offered = 0
+    for number, (text, expected) in enumerate(turns, start=1):
+        result = pipeline.run_turn(session, text=text)
+        actual = [e.to_dict() for e in result.events]
+        assert [e["type"] for e in actual][0] == "turn-start" and actual[-1]["type"] == "turn-end"
+        assert not [e for e in actual if e["type"] == "error"], (text, actual)
+        cursor = 0
+        for want in expected:
+            while cursor < len(actual) and not (
+                actual[cursor]["type"] == want["type"] and matches(want, actual[cursor])
+            ):
+                cursor += 1
+            assert cursor < len(actual), f"turn {number} ({text!r}): no event matching {want} in {actual}"
+        offered += len(result.items)
+        assert result.response.strip()
+    pipeline.end_session(session)
+    # Every turn is a history row, and every item offered is an offers row.
+    rows = pipeline.store.turns(session_id=session.id)
+    assert len(rows) == len(turns)
+    assert [r["text"] for r in rows] == [t for t, _ in turns]
+    assert len(pipeline.store.offers(session.user)) == offered
