@@ -93,10 +93,9 @@ def _handle_command(line: str, pipeline: Pipeline, session: Session) -> tuple[Se
         name = arg.strip()
         if not name:
             return session, f"You are '{session.user}'. Use /user NAME to switch."
-        pipeline.end_session(session)
-        new = pipeline.start_session(name, mode=session.mode)
-        note = " Guest mode: nothing is recorded." if not new.records else ""
-        return new, f"Hello {new.user}.{note}"
+        pipeline.switch_user(session, name)
+        note = " Guest mode: nothing is recorded." if not session.records else ""
+        return session, f"Hello {session.user}.{note}"
     return session, f"Unknown command /{cmd}. Try /help."
 
 

@@ -54,6 +54,36 @@ CONFIRM_BELOW = 0.5
 MORE_LIKE_THIS = re.compile(
     r"\b(more|something|anything|stuff|another one|songs?|films?|movies?)\s+like\s+(this|that|it)\b|\bsimilar\b"
 )
+# "this is Alice" / "switch to Bob's profile": who is speaking changes the profile used.
+USER_SWITCH = re.compile(
+    r"^\s*(?:hi,?\s+|hello,?\s+)?(?:this is|it's|it is|switch (?:the )?(?:user|profile) to|switch to)\s+"
+    r"([a-z][a-z'-]{1,30})(?:'s profile)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+NOT_NAMES = {
+    "me",
+    "it",
+    "that",
+    "this",
+    "great",
+    "good",
+    "fine",
+    "music",
+    "news",
+    "weather",
+    "jazz",
+    "rock",
+    "bad",
+    "awesome",
+    "boring",
+    "cool",
+    "nice",
+    "terrible",
+    "amazing",
+    "perfect",
+    "wrong",
+    "right",
+}
 FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
 
 
@@ -92,6 +122,7 @@ class Outcome:
     preferences: dict[str, str] = field(default_factory=dict)
     expects_reply: bool = False
     forget_user: bool = False
+    switch_user: str | None = None
     skill_ran: bool = False
 
 
@@ -109,6 +140,10 @@ class DialogueManager:
         self.history = history
 
     def respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
+        switch = USER_SWITCH.match(ctx.text)
+        if switch and switch.group(1).lower() not in NOT_NAMES:
+            name = switch.group(1).lower()
+            return Outcome("switch_user", "switch_user", {"name": name.capitalize()}, switch_user=name)
         intent = self._resolve_follow_on(parse, state, ctx.text)
         if state.pending and intent in ("affirm", "negate", "dontcare"):
             return self._answer_pending(intent, state, ctx)

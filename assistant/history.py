@@ -299,6 +299,15 @@ class HistoryStore:
     def feedback(self, user: str) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM feedback WHERE user = ? ORDER BY ts, id", [user]))
 
+    def recent_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sessions ORDER BY started DESC LIMIT ?", [limit]))
+
+    def turn_events(self, session_id: str) -> list[tuple[int, list[dict[str, Any]]]]:
+        rows = self.db.execute(
+            "SELECT seq, events FROM turns WHERE session_id = ? ORDER BY seq", [session_id]
+        )
+        return [(seq, json.loads(events)) for seq, events in rows.fetchall()]
+
     def has_user_data(self, user: str) -> bool:
         for table in ("turns", "feedback", "preferences"):
             if self.db.execute(f"SELECT 1 FROM {table} WHERE user = ? LIMIT 1", [user]).fetchone():

@@ -38,6 +38,7 @@ TEMPLATES: dict[str, list[str]] = {
     "affirm_nothing": ["Okay."],
     "negate_nothing": ["Okay, no problem."],
     "confirm_domain": ["Did you want {what}? Say yes or no."],
+    "switch_user": ["Hi {name}! I'll use your profile now.", "Hello {name}, switched to your profile."],
     "history": ["{text}"],
     "profile": ["{text}"],
     "out_of_scope": [

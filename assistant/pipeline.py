@@ -38,7 +38,7 @@ from assistant.events import (
 )
 from assistant.history import HistoryStore, TurnRecord
 from assistant.nlg import ResponseGenerator
-from assistant.session import SessionLog, delete_user_files, new_session_id, sessions_dir
+from assistant.session import SessionLog, delete_user_files, new_session_id, repair_log, sessions_dir
 from assistant.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
 from skills.base import Item, Skill
 
@@ -112,6 +112,15 @@ class Pipeline:
         self.tts = tts
         self.dialogue = DialogueManager(skill_for, store)
         self.nlg = ResponseGenerator()
+        self.repair_logs()
+
+    def repair_logs(self, recent: int = 20) -> int:
+        """After a crash, bring the latest session logs back in line with the database."""
+        appended = 0
+        for row in self.store.recent_sessions(recent):
+            if row["log_path"]:
+                appended += repair_log(Path(row["log_path"]), self.store.turn_events(row["id"]))
+        return appended
 
     # --- sessions ----------------------------------------------------------------------
     def start_session(
@@ -147,6 +156,17 @@ class Pipeline:
                 )
             ]
         )
+
+    def switch_user(self, session: Session, user: str) -> None:
+        """Continue the conversation as another person: new profile, new state, new log."""
+        self.end_session(session)
+        session.user = user.strip().lower() or self.settings.default_user
+        session.id = new_session_id()
+        session.state = DialogueState(user=session.user)
+        session.turns = 0  # turn numbers (and so the per-turn random seeds) restart with the log
+        session.log = None
+        if session.records:
+            self._open_log(session)
 
     def end_session(self, session: Session) -> None:
         if session.log is not None:
@@ -228,10 +248,13 @@ class Pipeline:
         if outcome is not None and outcome.forget_user and session.records:
             if session.log is not None:
                 session.log.close()
+                session.log = None
             self.forget(session.user)
             # Anything said from now on starts a new, empty history (and a new log file).
-            session.id = new_session_id()
-            self._open_log(session)
+            self.switch_user(session, session.user)
+        elif outcome is not None and outcome.switch_user:
+            # The "this is Alice" turn belongs to the profile that was active when it was said.
+            self.switch_user(session, outcome.switch_user)
         return result
 
     def _understand_and_decide(

@@ -7,6 +7,7 @@ makes "forget me" a folder delete.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -107,3 +108,34 @@ def purge_old_recordings(data_dir: Path, max_age_days: int, now: float | None = 
         except OSError:
             continue
     return removed
+
+
+def repair_log(path: Path, recorded_turns: list[tuple[int, list[dict]]]) -> int:
+    """Make a session log agree with the history database after a crash.
+
+    The database row is written first and is the source of truth: a torn last line (the
+    process died mid-write) is cut off, and turns whose events never reached the log are
+    appended from the events stored with the turn. Returns the number of turns appended.
+    """
+    if not path.exists():
+        return 0
+    raw = path.read_bytes()
+    if raw and not raw.endswith(b"\n"):
+        raw = raw[: raw.rfind(b"\n") + 1]
+        path.write_bytes(raw)
+    logged: set[int] = set()
+    for line in raw.decode("utf-8", "replace").splitlines():
+        try:
+            event = event_from_json(line)
+        except EventFormatError:
+            continue
+        if event.type == "turn-end":
+            logged.add(event.turn)
+    missing = [(seq, events) for seq, events in recorded_turns if seq not in logged]
+    if missing:
+        with path.open("a", encoding="utf-8") as f:
+            for _, events in sorted(missing, key=lambda m: m[0]):
+                f.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
+            f.flush()
+            os.fsync(f.fileno())
+    return len(missing)
