@@ -38,7 +38,7 @@ from assistant.events import (
 )
 from assistant.history import HistoryStore, TurnRecord
 from assistant.nlg import ResponseGenerator
-from assistant.session import SessionLog, delete_user_files, new_session_id, repair_log, sessions_dir
+from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
 from assistant.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
 from skills.base import Item, Skill
 
@@ -112,15 +112,7 @@ class Pipeline:
         self.tts = tts
         self.dialogue = DialogueManager(skill_for, store)
         self.nlg = ResponseGenerator()
-        self.repair_logs()
-
-    def repair_logs(self, recent: int = 20) -> int:
-        """After a crash, bring the latest session logs back in line with the database."""
-        appended = 0
-        for row in self.store.recent_sessions(recent):
-            if row["log_path"]:
-                appended += repair_log(Path(row["log_path"]), self.store.turn_events(row["id"]))
-        return appended
+        repair_session_logs(store)
 
     # --- sessions ----------------------------------------------------------------------
     def start_session(

@@ -15,9 +15,13 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import ensure_private_dir
 from assistant.events import Event, EventFormatError, event_from_json
+
+if TYPE_CHECKING:
+    from assistant.history import HistoryStore
 
 
 def user_folder_name(user: str) -> str:
@@ -139,3 +143,12 @@ def repair_log(path: Path, recorded_turns: list[tuple[int, list[dict]]]) -> int:
             f.flush()
             os.fsync(f.fileno())
     return len(missing)
+
+
+def repair_session_logs(store: HistoryStore, recent: int = 20) -> int:
+    """After a crash, bring the latest session logs back in line with the database."""
+    appended = 0
+    for row in store.recent_sessions(recent):
+        if row["log_path"]:
+            appended += repair_log(Path(row["log_path"]), store.turn_events(row["id"]))
+    return appended
