@@ -180,6 +180,8 @@ class Pipeline:
         n, clock = session.turns, session.clock
         wall_time = time.time() if wall_time is None else wall_time
         rng = random.Random(f"{session.seed}:{n}")
+        # Lone surrogates (from a broken terminal or a fuzzer) cannot be stored as UTF-8.
+        text = None if text is None else text.encode("utf-8", "replace").decode("utf-8")
         events: list[Event] = [
             TurnStart(
                 turn=n,

@@ -1,0 +1,105 @@
+"""Two processes write turns through the real pipeline into one history store at once.
+
+Prints turns per second and checks that no turn is lost and no "database is locked" error
+escapes. Used by tests/test_faults.py with fewer turns.
+
+    .venv/bin/python bench/two_writers.py [--turns 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+UTTERANCES = [
+    "play some jazz",
+    "i like that",
+    "another one",
+    "what's the news",
+    "thanks",
+    "what's the weather in chicago",
+    "suggest a movie",
+    "why",
+    "volume up",
+    "stop",
+]
+
+
+def _writer(home: str, user: str, turns: int, queue: mp.Queue) -> None:
+    from assistant.app import build_pipeline
+
+    pipeline = build_pipeline(Path(home))
+    session = pipeline.start_session(user, seed=1)
+    errors = 0
+    start = time.perf_counter()
+    for i in range(turns):
+        result = pipeline.run_turn(session, text=UTTERANCES[i % len(UTTERANCES)])
+        errors += any(e.type == "error" for e in result.events)
+    pipeline.end_session(session)
+    queue.put((user, turns, errors, time.perf_counter() - start))
+
+
+def run_writers(home: Path, turns: int) -> dict[str, float]:
+    ctx = mp.get_context("spawn")
+    queue: mp.Queue = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(str(home), f"writer{i}", turns, queue)) for i in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=1800) for _ in procs]
+    for p in procs:
+        p.join()
+    from assistant.history import HistoryStore
+
+    store = HistoryStore(home / "history.db")
+    stored = {user: len(store.turns(user=user)) for user, *_ in results}
+    integrity = store.integrity_ok()
+    store.close()
+    return {
+        "turns_written": sum(stored.values()),
+        "turns_sent": sum(r[1] for r in results),
+        "errors": sum(r[2] for r in results),
+        "turns_per_second": sum(r[1] for r in results) / max(r[3] for r in results),
+        "exit_codes_ok": all(p.exitcode == 0 for p in procs),
+        "integrity_ok": integrity,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--turns", type=int, default=1000, help="turns per writer")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        # Single-writer baseline in the same run, for the ratio.
+        base = run_single(Path(tmp) / "single", args.turns)
+        stats = run_writers(Path(tmp) / "shared", args.turns)
+    print(
+        f"two writers x {args.turns} turns: {stats['turns_written']} of {stats['turns_sent']} stored, "
+        f"{stats['errors']} turn errors, integrity {'ok' if stats['integrity_ok'] else 'BROKEN'}"
+    )
+    print(
+        f"throughput: {stats['turns_per_second']:.1f} turns/s with two writers; "
+        f"{base:.1f} turns/s with one (ratio {stats['turns_per_second'] / base:.2f})"
+    )
+    lost = stats["turns_sent"] - stats["turns_written"]
+    print(f"turns lost: {lost}")
+    return 0 if lost == 0 and stats["errors"] == 0 and stats["integrity_ok"] else 1
+
+
+def run_single(home: Path, turns: int) -> float:
+    ctx = mp.get_context("spawn")
+    queue: mp.Queue = ctx.Queue()
+    p = ctx.Process(target=_writer, args=(str(home), "solo", turns, queue))
+    p.start()
+    _, n, _, seconds = queue.get(timeout=1800)
+    p.join()
+    return n / seconds
+
+
+if __name__ == "__main__":
+    sys.exit(main())

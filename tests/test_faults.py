@@ -1,0 +1,171 @@
+"""Faults: SIGKILL mid-turn, two writers, missing parts. Nothing lost, nothing half-written."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import multiprocessing as mp
+import os
+import random
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.history import HistoryStore
+from assistant.session import read_log, repair_session_logs
+from tests.conftest import REPO_ROOT
+
+UTTERANCES = [
+    "play some jazz",
+    "i like that",
+    "another one",
+    "what's the news",
+    "suggest a movie",
+    "i don't like that one",
+    "what's the weather in chicago",
+    "why",
+    "thanks",
+]
+
+
+def _turn_loop(nlu, home: str, started) -> None:
+    """Child process: the real pipeline taking turns until it is killed."""
+    from assistant.app import open_store, skill_for
+    from assistant.pipeline import Pipeline
+
+    pipeline = Pipeline(nlu, open_store(Path(home)), Path(home), skill_for)
+    session = pipeline.start_session("crash", seed=os.getpid())
+    started.set()
+    i = 0
+    while True:
+        pipeline.run_turn(session, text=UTTERANCES[i % len(UTTERANCES)])
+        i += 1
+
+
+def check_consistent(home: Path) -> int:
+    """Every turn row has exactly its offers and feedback, and appears once in its log."""
+    store = HistoryStore(home / "history.db")
+    assert store.integrity_ok()
+    repair_session_logs(store, recent=1000)  # what the next start does
+    turns = store.turns()
+    for turn in turns:
+        events = json.loads(turn["events"])
+        assert events[0]["type"] == "turn-start" and events[-1]["type"] == "turn-end"
+        offered = [it["id"] for e in events if e["type"] == "skill-end" for it in e["items"]]
+        rows = store.db.execute(
+            "SELECT item_id FROM offers WHERE turn_id = ? ORDER BY position", [turn["id"]]
+        )
+        assert [r[0] for r in rows] == offered
+    for session in store.recent_sessions(1000):
+        logged = [e.event.turn for e in read_log(Path(session["log_path"])) if e.event.type == "turn-end"]
+        in_db = [seq for seq, _ in store.turn_events(session["id"])]
+        assert logged == in_db, session["id"]
+    store.close()
+    return len(turns)
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_loses_nothing(nlu, assistant_home: Path):
+    from assistant.app import skill_for
+
+    for domain in ("music", "news", "weather", "video"):
+        skill_for(domain)  # loaded once here, shared with every forked child
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    ctx = mp.get_context("fork")
+    rng = random.Random(8)
+    kills, total = 100, 0
+    for _ in range(kills):
+        started = ctx.Event()
+        child = ctx.Process(target=_turn_loop, args=(nlu, str(assistant_home), started))
+        child.start()
+        assert started.wait(60)
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        total = check_consistent(assistant_home)
+    assert total > kills  # turns were really being written between kills
+
+
+@pytest.mark.slow
+def test_two_writers_lose_no_turns(tmp_path: Path):
+    spec = importlib.util.spec_from_file_location("two_writers", REPO_ROOT / "bench" / "two_writers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stats = module.run_writers(tmp_path, turns=int(os.environ.get("TWO_WRITER_TURNS", "1000")))
+    assert stats["exit_codes_ok"] and stats["integrity_ok"]
+    assert stats["turns_written"] == stats["turns_sent"] and stats["errors"] == 0
+
+
+def test_a_full_session_runs_with_sockets_blocked(pipeline, monkeypatch: pytest.MonkeyPatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    session = pipeline.start_session("offline", seed=1)
+    for text in [
+        "play some jazz",
+        "what's the news",
+        "what's the weather in seattle",
+        "suggest a movie",
+        "why",
+        "another one",
+        "i like that",
+        "what do you know about me",
+    ]:
+        result = pipeline.run_turn(session, text=text)
+        assert not [e for e in result.events if e.type == "error"], (text, result.events)
+
+
+def test_store_and_recordings_are_owner_only(pipeline, assistant_home: Path):
+    session = pipeline.start_session("alice", seed=1)
+    pipeline.run_turn(session, text="play some jazz")
+    assert (assistant_home / "history.db").stat().st_mode & 0o777 == 0o600
+    assert assistant_home.stat().st_mode & 0o777 == 0o700
+    log = next((assistant_home / "sessions").rglob("*.jsonl"))
+    assert log.stat().st_mode & 0o777 == 0o600 and log.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_missing_nlu_artifact_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from assistant.nlu import load_nlu
+    from models.artifacts import ArtifactMissingError
+
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path / "nothing-here"))
+    with pytest.raises(ArtifactMissingError, match="setup.sh"):
+        load_nlu()
+
+
+def test_missing_skill_catalog_gives_a_reply_not_a_crash(nlu, assistant_home: Path):
+    from assistant.app import open_store
+    from assistant.errors import SkillFailedError
+    from assistant.pipeline import Pipeline
+
+    def broken_skill(domain: str):
+        raise SkillFailedError(
+            f"{domain} catalog missing",
+            user_message=f"Sorry, my {domain} catalog is not available right now.",
+        )
+
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    pipeline = Pipeline(nlu, open_store(assistant_home), assistant_home, broken_skill)
+    session = pipeline.start_session("alice", seed=1)
+    result = pipeline.run_turn(session, text="play some jazz")
+    assert "music catalog is not available" in result.response
+    assert [e.stage for e in result.events if e.type == "error"] == ["skill"]
+    assert pipeline.store.turns(user="alice")[0]["error"] == "SkillFailedError"
+    assert pipeline.run_turn(session, text="thank you").response  # text mode goes on
+
+
+def test_unreadable_config_falls_back_with_a_message(tmp_path: Path):
+    from assistant.config import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("[stt\nmodel = ")
+    settings = load_settings(path)
+    assert settings.stt_model == "tiny.en" and "config.toml" in settings.warnings[0]
+    path.write_text('[privacy]\nretention_days = "ten"\n')
+    assert "retention_days should be int" in load_settings(path).warnings[0]
