@@ -1,0 +1,196 @@
+"""The loaded music artifact: tracks plus the arrays the recommender scores with.
+
+Everything per track is a numpy array aligned with ``tracks`` so a request scores the whole
+catalog (about 36,000 tracks) in a few vectorised operations.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from models.artifacts import ArtifactMissingError, artifact_dir
+from skills.music.catalog import (
+    LEAD_SPLIT,
+    Track,
+    artist_keys,
+    canonical_genre,
+    normalise_name,
+    primary_artist,
+    tracks_from_frame,
+)
+
+ARTIFACT = "music"
+# Spoken genre words that are not catalog genre names.
+GENRE_ALIASES = {
+    "rap": "hip hop",
+    "hiphop": "hip hop",
+    "r&b": "soul and r&b",
+    "rnb": "soul and r&b",
+    "r and b": "soul and r&b",
+    "soul": "funk and soul",
+    "funk": "funk and soul",
+    "electronica": "electronic",
+    "edm": "electronic",
+    "orchestral": "classical",
+    "soundtrack": "stage and screen",
+    "soundtracks": "stage and screen",
+    "film music": "stage and screen",
+}
+# A style must tag this many tracks to be offered as a genre word in the vocabulary.
+VOCAB_MIN_STYLE_TRACKS = 20
+
+
+@dataclass
+class ArtistMatch:
+    query: str
+    key: str | None  # the catalog artist key that matched, None when nothing is close enough
+    candidate: str  # the closest catalog artist key (even when not a match)
+    name: str  # display name of the candidate
+    score: float  # rapidfuzz edit-distance ratio 0..100 of query and candidate
+
+
+class MusicIndex:
+    # WRatio at or above this is the same artist said or spelled a little differently.
+    ARTIST_MATCH = 90.0
+    # Below ARTIST_MATCH, a name this close in edit distance is offered as "the closest name I have".
+    ARTIST_CLOSE = 70.0
+
+    def __init__(self, tracks: list[Track], tag_embeddings: np.ndarray, text_row: np.ndarray) -> None:
+        self.tracks = tracks
+        self.tag_embeddings = tag_embeddings
+        self.text_row = text_row
+        self.id_to_index = {t.id: i for i, t in enumerate(tracks)}
+        self.popularity = np.array([t.popularity for t in tracks], dtype=np.float32)
+        self.mood = np.array([t.mood for t in tracks])
+        primaries = [primary_artist(t.artist) for t in tracks]
+        codes = {name: i for i, name in enumerate(dict.fromkeys(primaries))}
+        self.artist_code = np.array([codes[p] for p in primaries], dtype=np.int32)
+        self.primary_key = primaries
+        by_artist: dict[str, list[int]] = defaultdict(list)
+        display: dict[str, str] = {}
+        for i, t in enumerate(tracks):
+            for key in artist_keys(t.artist):
+                by_artist[key].append(i)
+                display.setdefault(key, t.artist if normalise_name(t.artist) == key else key.title())
+        for t in tracks:  # a lone credit names the artist best
+            display[normalise_name(t.artist)] = t.artist
+        self.tracks_by_artist = {k: np.array(v, dtype=np.int32) for k, v in by_artist.items()}
+        self.artist_display = display
+        self._artist_choices = list(self.tracks_by_artist)
+        genre_tracks: dict[str, list[int]] = defaultdict(list)
+        style_tracks: dict[str, list[int]] = defaultdict(list)
+        for i, t in enumerate(tracks):
+            for g in t.genres:
+                genre_tracks[g].append(i)
+            for s in t.styles:
+                style_tracks[s].append(i)
+        self.genre_tracks = {g: np.array(v, dtype=np.int32) for g, v in genre_tracks.items()}
+        self.style_tracks = {s: np.array(v, dtype=np.int32) for s, v in style_tracks.items()}
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> MusicIndex:
+        folder = folder or artifact_dir(ARTIFACT)
+        try:
+            json.loads((folder / "stamp.json").read_text())
+            table = pd.read_csv(folder / "tracks.csv", keep_default_na=False, na_values=[""])
+            embeddings = np.load(folder / "tag_embeddings.npy")
+            text_row = np.load(folder / "track_text_row.npy")
+        except (OSError, ValueError) as exc:
+            raise ArtifactMissingError(ARTIFACT, str(exc)) from exc
+        tracks = tracks_from_frame(table)
+        if len(tracks) != len(text_row) or text_row.max() >= len(embeddings):
+            raise ArtifactMissingError(ARTIFACT, "tracks and embeddings disagree")
+        return cls(tracks, embeddings, text_row)
+
+    def __len__(self) -> int:
+        return len(self.tracks)
+
+    @cached_property
+    def _titles(self) -> list[str]:
+        return [t.title.lower() for t in self.tracks]
+
+    @cached_property
+    def track_embeddings(self) -> np.ndarray:
+        """One row per track (rows repeat for shared tag texts); used for diversity."""
+        return self.tag_embeddings[self.text_row]
+
+    def text_similarity(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine of every track's tag text with a query vector (computed per distinct text)."""
+        return (self.tag_embeddings @ vector)[self.text_row]
+
+    def resolve_genre(self, text: str) -> tuple[str, np.ndarray] | None:
+        """A spoken genre -> (canonical genre or style, its track indices); None if unknown."""
+        name = canonical_genre(text)
+        name = GENRE_ALIASES.get(name, name)
+        for candidate in (name, name.removesuffix(" music")):
+            if candidate in self.genre_tracks:
+                return candidate, self.genre_tracks[candidate]
+            if candidate in self.style_tracks:
+                return candidate, self.style_tracks[candidate]
+        return None
+
+    def resolve_artist(self, text: str) -> ArtistMatch:
+        key = normalise_name(text)
+        if key in self.tracks_by_artist:
+            return ArtistMatch(text, key, key, self.artist_display[key], 100.0)
+        best = process.extractOne(key, self._artist_choices, scorer=fuzz.WRatio)
+        if best is None:
+            return ArtistMatch(text, None, "", "", 0.0)
+        name, score, _ = best
+        # WRatio scores a short query inside a long name highly ("john" in "elton john"); a
+        # match also has to be close in plain edit distance.
+        edit_score = fuzz.ratio(key, name)
+        same = score >= self.ARTIST_MATCH and edit_score >= 80
+        return ArtistMatch(text, name if same else None, name, self.artist_display[name], float(edit_score))
+
+    def find_song(self, title: str, within: np.ndarray | None = None) -> int | None:
+        """Index of the track whose title best matches, or None when none is close.
+
+        A near-exact title wins; failing that, a title that contains the words asked for
+        ("candle in the wind" in "Candle In The Wind 1997/Something About ..."), never a short
+        title that merely occurs inside the request ("Wind").
+        """
+        query = title.lower().strip()
+        if within is None:
+            titles: dict[int, str] | list[str] = self._titles
+        else:
+            titles = {int(i): self._titles[i] for i in within}
+        best = process.extractOne(query, titles, scorer=fuzz.ratio, score_cutoff=85)
+        if best is not None:
+            found = [best[2]]
+        else:
+            hits = process.extract(query, titles, scorer=fuzz.partial_ratio, score_cutoff=90, limit=50)
+            found = [key for text, _, key in hits if len(text) >= len(query)]
+            if not found:
+                return None
+            top = max(fuzz.partial_ratio(query, self._titles[i]) for i in found)
+            found = [i for i in found if fuzz.partial_ratio(query, self._titles[i]) == top]
+        # Among equally good titles the most popular is the one people mean.
+        wanted = {self._titles[i] for i in found}
+        pool = range(len(self.tracks)) if within is None else (int(i) for i in within)
+        return max((i for i in pool if self._titles[i] in wanted), key=lambda i: self.popularity[i])
+
+
+def vocabulary(folder: Path | None = None) -> dict[str, list[str]]:
+    """Lead artist names and genre words, read from three columns of the built catalog table."""
+    folder = folder or artifact_dir(ARTIFACT)
+    try:
+        table = pd.read_csv(
+            folder / "tracks.csv", usecols=["artist", "genres", "styles"], keep_default_na=False
+        )
+    except (OSError, ValueError) as exc:
+        raise ArtifactMissingError(ARTIFACT, str(exc)) from exc
+    leads = {re.split(LEAD_SPLIT, a, maxsplit=1, flags=re.I)[0].strip() for a in table["artist"]}
+    genres = {g for cell in table["genres"] if cell for g in cell.split("|")}
+    style_counts = pd.Series([s for cell in table["styles"] if cell for s in cell.split("|")]).value_counts()
+    styles = set(style_counts[style_counts >= VOCAB_MIN_STYLE_TRACKS].index) - genres
+    return {"artist": sorted(a for a in leads if a), "genre": sorted(genres) + sorted(styles)}

@@ -1,0 +1,417 @@
+"""Music recommendations: slots, the user's feedback, popularity, and diversity.
+
+Score of a track = slot match (genre / style / mood / artist / "more like this") + taste (tag-text
+similarity to what the user liked minus similarity to what they disliked or skipped, each
+feedback weighted by ``FEEDBACK_WEIGHTS`` so a skip counts less than a dislike) + genre and
+artist affinity + popularity (dominant for a new user). The top of that list is re-ranked for
+variety (MMR on the tag embeddings, at most one track per lead artist in a short list). Every
+item's reason names the evidence that contributed most to its score.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from skills.base import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from skills.music.catalog import MOOD_WORDS
+from skills.music.index import ArtistMatch, MusicIndex
+
+# Cosine below this between two tag texts is "not alike" (unrelated genres sit near 0.5).
+SIM_FLOOR = 0.5
+# The newest feedback counts most: each older event is worth this much of the next newer one.
+FEEDBACK_DECAY = 0.98
+MAX_FEEDBACK_EVENTS = 300
+# Recently offered tracks are not offered again (the session's own offers come in request.exclude).
+RECENT_OFFERS = 1000
+POOL_SIZE = 300
+MMR_LAMBDA = 0.35
+JITTER = 0.03
+# An unknown artist's name this close to a tag text (cosine) is taken as that style.
+ARTIST_STYLE_MIN = 0.45
+
+CALM_WORDS = {
+    "calm",
+    "relax",
+    "relaxing",
+    "relaxed",
+    "chill",
+    "chilled",
+    "mellow",
+    "quiet",
+    "soft",
+    "sleep",
+    "study",
+    "studying",
+    "slow",
+    "peaceful",
+    "soothing",
+    "gentle",
+    "sad",
+    "focus",
+    "background",
+}
+ENERGETIC_WORDS = {
+    "upbeat",
+    "energetic",
+    "energy",
+    "party",
+    "dance",
+    "dancing",
+    "workout",
+    "gym",
+    "running",
+    "run",
+    "fast",
+    "happy",
+    "lively",
+    "pump",
+    "exciting",
+    "loud",
+    "uplifting",
+    "fun",
+    "cheerful",
+}
+
+
+def _rescale(similarity: np.ndarray) -> np.ndarray:
+    return np.clip((similarity - SIM_FLOOR) / (1.0 - SIM_FLOOR), 0.0, 1.0)
+
+
+def mood_of(text: str) -> str:
+    words = set(text.lower().replace("-", " ").split())
+    if words & ENERGETIC_WORDS:
+        return "energetic"
+    if words & CALM_WORDS:
+        return "calm"
+    return ""
+
+
+@dataclass
+class Taste:
+    """What one user's feedback says about every track of the catalog."""
+
+    positive: np.ndarray  # best (similarity x weight) to a liked track
+    positive_from: np.ndarray  # catalog index of that liked track (-1: none)
+    negative: np.ndarray
+    genre_affinity: np.ndarray
+    artist_affinity: np.ndarray
+    avoided_genres: dict[str, str] = field(default_factory=dict)  # genre -> "skip" | "dislike"
+    has_history: bool = False
+
+
+def build_taste(index: MusicIndex, profile: UserProfile) -> Taste:
+    n = len(index)
+    events = [e for e in profile.feedback if e.kind in FEEDBACK_WEIGHTS][-MAX_FEEDBACK_EVENTS:]
+    weight: dict[int, float] = defaultdict(float)
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for age, e in enumerate(reversed(events)):
+        i = index.id_to_index.get(e.item_id)
+        if i is not None:
+            weight[i] += FEEDBACK_WEIGHTS[e.kind] * FEEDBACK_DECAY**age
+            kinds[i].append(e.kind)
+    taste = Taste(
+        np.zeros(n, np.float32),
+        np.full(n, -1),
+        np.zeros(n, np.float32),
+        np.zeros(n, np.float32),
+        np.zeros(n, np.float32),
+        has_history=bool(weight),
+    )
+    if not weight:
+        return taste
+    items = np.array(list(weight), dtype=np.int64)
+    w = np.array([weight[i] for i in items], dtype=np.float32)
+    sims = _rescale(index.tag_embeddings @ index.tag_embeddings[index.text_row[items]].T)  # texts x items
+    liked, disliked = w > 0, w < 0
+    if liked.any():
+        contrib = sims[:, liked] * w[liked]
+        best = contrib.argmax(1)
+        taste.positive = contrib.max(1)[index.text_row]
+        taste.positive_from = items[liked][best][index.text_row]
+    if disliked.any():
+        taste.negative = (sims[:, disliked] * -w[disliked]).max(1)[index.text_row]
+    genre_sum: dict[str, float] = defaultdict(float)
+    genre_count: dict[str, int] = defaultdict(int)
+    genre_kinds: dict[str, list[str]] = defaultdict(list)
+    artist_sum: dict[int, float] = defaultdict(float)
+    for i, wi in zip(items.tolist(), w.tolist(), strict=True):
+        for g in index.tracks[i].genres:
+            genre_sum[g] += wi
+            genre_count[g] += 1
+            genre_kinds[g] += kinds[i]
+        artist_sum[int(index.artist_code[i])] += wi
+    for g, total in genre_sum.items():
+        # +1 in the denominator: one event is weaker evidence about a genre than ten.
+        taste.genre_affinity[index.genre_tracks[g]] += total / (genre_count[g] + 1)
+        if total / (genre_count[g] + 1) <= -0.2:
+            negatives = [k for k in genre_kinds[g] if k in ("skip", "dislike")]
+            taste.avoided_genres[g] = max(set(negatives), key=negatives.count)
+    for code, total in artist_sum.items():
+        taste.artist_affinity[index.artist_code == code] = np.tanh(total)
+    return taste
+
+
+@dataclass
+class Intent:
+    """The request's slots, resolved against the catalog."""
+
+    mask: np.ndarray | None = None  # tracks allowed (None: all)
+    slot_score: np.ndarray | None = None  # 0..1 match to free text / anchor
+    genre: str = ""
+    descriptor: str = ""
+    mood: str = ""
+    artist: str = ""  # display name of a matched artist
+    song_index: int | None = None
+    anchor_index: int | None = None
+    text: str = ""  # an honest spoken note (unknown artist, song, genre)
+    fallback: str = ""  # why the items are not what was asked: "close_artist" | "style" | "taste"
+    asked_artist: str = ""  # an artist the catalog does not have
+    style_of: str = ""  # the genre that artist's name is closest to
+    cap_per_artist: bool = True
+    has_history: bool = False
+
+
+class MusicRecommender:
+    def __init__(self, index: MusicIndex, encode_query=None) -> None:
+        self.index = index
+        if encode_query is None:
+            from skills.embeddings import encode_query
+        self.encode_query = encode_query
+
+    # -- slots ----------------------------------------------------------------------------
+    def _free_text(self, intent: Intent, text: str) -> None:
+        """A descriptor, playlist or radio name: semantic match on tag texts plus mood words."""
+        similarity = _rescale(self.index.text_similarity(self.encode_query(text)))
+        intent.mood = mood_of(text)
+        if intent.mood:
+            opposite = "calm" if intent.mood == "energetic" else "energetic"
+            similarity = (
+                similarity + 0.5 * (self.index.mood == intent.mood) - 0.3 * (self.index.mood == opposite)
+            )
+        intent.slot_score = similarity if intent.slot_score is None else intent.slot_score + similarity
+        intent.descriptor = text
+
+    def _unknown_artist(self, intent: Intent, asked: str, match: ArtistMatch) -> None:
+        """Say so, then offer the nearest thing: a near-identical name, the style the name is
+        known for (MiniLM knows many artists: 'Mozart' sits next to 'classical music'), or taste."""
+        index = self.index
+        if match.score >= index.ARTIST_CLOSE:
+            intent.text = f"I don't have anything by {asked}; the closest name I have is {match.name}."
+            intent.mask = np.zeros(len(index), bool)
+            intent.mask[index.tracks_by_artist[match.candidate]] = True
+            intent.artist, intent.fallback = match.name, "close_artist"
+            return
+        similarity = index.tag_embeddings @ self.encode_query(asked)
+        best = int(similarity.argmax())
+        if similarity[best] >= ARTIST_STYLE_MIN:
+            track = index.tracks[int(np.flatnonzero(index.text_row == best)[0])]
+            intent.style_of = track.genre or (track.styles[0] if track.styles else "music")
+            intent.slot_score = _rescale(index.text_similarity(index.tag_embeddings[best]))
+            intent.text = f"I don't have anything by {asked}; here is some {intent.style_of} instead."
+            intent.fallback, intent.asked_artist = "style", asked
+            return
+        instead = "something close to your taste" if intent.has_history else "something popular instead"
+        intent.text = f"I don't have anything by {asked}; here is {instead}."
+        intent.fallback = "taste"
+
+    def resolve(self, request: SkillRequest) -> Intent:
+        slots = {k: v.strip() for k, v in request.slots.items() if isinstance(v, str) and v.strip()}
+        intent = Intent(has_history=bool(request.profile.feedback))
+        index = self.index
+        n = len(index)
+        if request.anchor is not None and request.anchor.id in index.id_to_index:
+            a = index.id_to_index[request.anchor.id]
+            intent.anchor_index = a
+            intent.slot_score = _rescale(index.text_similarity(index.tag_embeddings[index.text_row[a]]))
+        if "artist" in slots:
+            match = index.resolve_artist(slots["artist"])
+            if match.key is not None:
+                intent.artist = index.artist_display[match.key]
+                intent.mask = np.zeros(n, bool)
+                intent.mask[index.tracks_by_artist[match.key]] = True
+                intent.cap_per_artist = False
+            else:
+                self._unknown_artist(intent, slots["artist"], match)
+        if "song" in slots:
+            within = np.flatnonzero(intent.mask) if intent.mask is not None and not intent.fallback else None
+            intent.song_index = index.find_song(slots["song"], within)
+            if intent.song_index is None and within is not None:
+                intent.song_index = index.find_song(slots["song"])
+            if intent.song_index is not None and intent.slot_score is None and not intent.genre:
+                # The rest of the list sounds like the song asked for.
+                row = index.tag_embeddings[index.text_row[intent.song_index]]
+                intent.slot_score = _rescale(index.text_similarity(row))
+                intent.anchor_index = intent.song_index
+            if intent.song_index is None:
+                intent.text = (intent.text + " " if intent.text else "") + (
+                    f"I don't have the song {slots['song']}; here is something similar."
+                )
+        for slot in ("genre", "radio", "playlist"):
+            if slot not in slots:
+                continue
+            genre = index.resolve_genre(slots[slot])
+            if genre is not None:
+                intent.genre = genre[0]
+                allowed = np.zeros(n, bool)
+                allowed[genre[1]] = True
+                intent.mask = allowed if intent.mask is None or intent.fallback else intent.mask & allowed
+                if not intent.mask.any():  # an artist with nothing in that genre: the artist wins
+                    intent.mask = allowed
+            else:
+                self._free_text(intent, slots[slot])
+                if slot == "genre" and float(intent.slot_score.max()) < 0.2:
+                    intent.text = f"I don't have any {slots[slot]}; here is the closest I have."
+        if "descriptor" in slots:
+            self._free_text(intent, slots["descriptor"])
+        return intent
+
+    # -- ranking --------------------------------------------------------------------------
+    def recommend(self, request: SkillRequest) -> SkillResult:
+        index, k = self.index, max(1, request.k)
+        intent = self.resolve(request)
+        taste = build_taste(index, request.profile)
+        score = self._score(intent, taste)
+        allowed = np.ones(len(index), bool) if intent.mask is None else intent.mask.copy()
+        for item_id in self._recently_offered(request):
+            i = index.id_to_index.get(item_id)
+            if i is not None:
+                allowed[i] = False
+        if intent.anchor_index is not None:
+            allowed[intent.anchor_index] = False
+        if not allowed.any():  # everything asked for was offered already: widen to the catalog
+            allowed = np.ones(len(index), bool)
+        score = np.where(allowed, score, -np.inf)
+        pool = np.argpartition(-score, min(POOL_SIZE, len(score) - 1))[:POOL_SIZE]
+        pool = pool[np.isfinite(score[pool])]
+        jitter = np.array([request.rng.random() for _ in range(len(pool))], dtype=np.float32) * JITTER
+        chosen = self._diverse(pool, score[pool] + jitter, k, intent.cap_per_artist)
+        if intent.song_index is not None:
+            chosen = [intent.song_index] + [i for i in chosen if i != intent.song_index][: k - 1]
+        items = [self._item(i, float(score[i]), intent, taste) for i in chosen]
+        return SkillResult(items=items, text=intent.text)
+
+    def _score(self, intent: Intent, taste: Taste) -> np.ndarray:
+        index = self.index
+        popularity_weight = 0.15 if taste.has_history else 0.6
+        score = popularity_weight * index.popularity
+        if taste.has_history:
+            score = (
+                score
+                + (taste.positive - taste.negative)
+                + 0.6 * taste.genre_affinity
+                + 0.4 * taste.artist_affinity
+            )
+        if intent.slot_score is not None:
+            score = score + 2.0 * intent.slot_score
+        return score.astype(np.float32)
+
+    def _recently_offered(self, request: SkillRequest) -> set[str]:
+        recent = {e.item_id for e in request.profile.offered[-RECENT_OFFERS:]}
+        return recent | set(request.exclude)
+
+    def _diverse(self, pool: np.ndarray, scores: np.ndarray, k: int, cap: bool) -> list[int]:
+        """Maximal marginal relevance, and at most one track per lead artist (two if k > 5)."""
+        per_artist = 1 if k <= 5 else 2
+        embeddings = self.index.track_embeddings[pool]
+        order = np.argsort(-scores)
+        chosen: list[int] = []
+        artists: dict[int, int] = defaultdict(int)
+        max_sim = np.zeros(len(pool), np.float32)
+        while len(chosen) < k:
+            value = scores - MMR_LAMBDA * max_sim
+            best = -1
+            for j in np.argsort(-value) if chosen else order:
+                code = int(self.index.artist_code[pool[j]])
+                if int(pool[j]) in chosen or (cap and artists[code] >= per_artist):
+                    continue
+                best = int(j)
+                break
+            if best < 0:
+                break
+            chosen.append(int(pool[best]))
+            artists[int(self.index.artist_code[pool[best]])] += 1
+            max_sim = np.maximum(max_sim, _rescale(embeddings @ embeddings[best]))
+        return chosen
+
+    # -- reasons --------------------------------------------------------------------------
+    def _item(self, i: int, score: float, intent: Intent, taste: Taste) -> Item:
+        t = self.index.tracks[i]
+        return Item(
+            id=t.id,
+            title=t.title,
+            domain="music",
+            subtitle=t.artist,
+            score=score,
+            reason=self.reason(i, intent, taste),
+            meta={
+                "source": t.source,
+                "genres": list(t.genres),
+                "styles": list(t.styles),
+                "mood": t.mood,
+                "year": t.year,
+                "url": t.url,
+                "album": t.album,
+                "popularity": round(t.popularity, 3),
+            },
+        )
+
+    def reason(self, i: int, intent: Intent, taste: Taste) -> str:
+        index = self.index
+        t = index.tracks[i]
+        kind = t.genre or (t.styles[0] if t.styles else "")
+        liked_from = int(taste.positive_from[i])
+        liked = index.tracks[liked_from] if liked_from >= 0 and taste.positive[i] >= 0.3 else None
+        because_liked = f"because you liked {liked.title} by {liked.artist}" if liked else ""
+        if intent.song_index == i:
+            return f"the song you asked for, by {t.artist}"
+        if intent.fallback == "style":
+            return f"{kind}, the style closest to {intent.asked_artist} that I have"
+        if intent.artist and intent.fallback == "close_artist":
+            return f"{t.artist} is the closest name I have to what you asked for"
+        if intent.artist:
+            return f"you asked for {intent.artist}; {t.popularity_phrase()}"
+        if intent.anchor_index is not None:
+            anchor = index.tracks[intent.anchor_index]
+            shared = [x for x in (*t.genres, *t.styles) if x in (*anchor.genres, *anchor.styles)]
+            if (
+                t.source == anchor.source == "bb"
+                and t.year
+                and anchor.year
+                and t.year // 10 == anchor.year // 10
+            ):
+                shared.append(f"{t.year // 10 * 10}s chart hits")
+            also = f": both {', '.join(shared[:2])}" if shared else ""
+            return f"more like {anchor.title}{also}"
+        if intent.genre:
+            if liked:
+                return f"{intent.genre}, like {liked.title} by {liked.artist} that you liked"
+            return (
+                f"a popular {intent.genre} track: {t.popularity_phrase()}"
+                if t.popularity >= 0.6
+                else (f"a {intent.genre} track" + (f" ({', '.join(t.styles[:2])})" if t.styles else ""))
+            )
+        if intent.descriptor:
+            tags = [
+                x
+                for x in (
+                    MOOD_WORDS.get(t.mood, "").split(",")[0] if intent.mood == t.mood else "",
+                    *t.genres[:1],
+                    *t.styles[:1],
+                )
+                if x
+            ]
+            return f"matches '{intent.descriptor}': " + (", ".join(tags) if tags else "its tags")
+        if because_liked:
+            return because_liked
+        if taste.artist_affinity[i] > 0:
+            return f"you like {t.artist}"
+        avoided = [g for g in taste.avoided_genres if g not in t.genres]
+        if avoided:
+            return f"you often {taste.avoided_genres[avoided[0]]} {avoided[0]}, so something else" + (
+                f": {kind}" if kind else ""
+            )
+        prefix = f"a popular {kind} pick" if kind else "a popular pick"
+        return f"{prefix}: {t.popularity_phrase()}"
