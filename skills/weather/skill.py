@@ -1,0 +1,288 @@
+"""The weather skill: where, when, from which provider, and what to say about it.
+
+Offline (the default) it answers from real historical observations for the same calendar day
+and says so. With the live provider switched on it asks Open-Meteo first and falls back to the
+records, with a sentence saying why, when the service cannot be reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from skills.base import Item, SkillRequest, SkillResult
+from skills.weather.dates import DateSpan, resolve_dates
+from skills.weather.live import LiveWeatherError, OpenMeteoProvider
+from skills.weather.observations import CityRecords, DayWeather, load_records
+from skills.weather.places import match_city
+from skills.weather.report import (
+    Units,
+    describe_day,
+    join_words,
+    question_kind,
+    rain_verdict,
+    umbrella_answer,
+    units_for,
+    wear_advice,
+    yes_no,
+)
+
+DEFAULT_CITY = "Seattle"
+SETS_HOME = re.compile(
+    r"\b(i live in|i'm from|i am from|my home ?(town|city)? is|i'm based in|move[d]? to)\b"
+)
+UNIT_WORDS = {"fahrenheit": "fahrenheit", "celsius": "celsius", "centigrade": "celsius"}
+
+
+@dataclass
+class _Answer:
+    """What one request resolved to, gathered before the words are chosen."""
+
+    city: str
+    place_reason: str
+    days: list[DayWeather]
+    source: str  # "historical" | "live"
+    notes: list[str] = field(default_factory=list)  # honest caveats said first
+    history: list[tuple[DayWeather, ...]] = field(default_factory=list)  # every year, per day
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _month_day(day: dt.date) -> str:
+    return f"{day:%B} {day.day}"
+
+
+class WeatherSkill:
+    name = "weather"
+    intents = frozenset({"weather_query"})
+
+    def __init__(
+        self,
+        records: dict[str, CityRecords] | None = None,
+        live: OpenMeteoProvider | None = None,
+        clock: Callable[[], dt.date] = dt.date.today,
+        default_city: str = DEFAULT_CITY,
+    ) -> None:
+        self.records = records if records is not None else load_records()
+        self.live = live
+        self.clock = clock
+        self.default_city = default_city
+
+    @property
+    def cities(self) -> list[str]:
+        return sorted(self.records)
+
+    def today(self, request: SkillRequest) -> dt.date:
+        # The turn's recorded time wins, so replaying a session gives the same answer.
+        return dt.date.fromtimestamp(request.now) if request.now is not None else self.clock()
+
+    # --- the request ---------------------------------------------------------------------
+    def handle(self, request: SkillRequest) -> SkillResult:
+        slots = {k: str(v) for k, v in request.slots.items() if v}
+        # The utterance, when the request carries one, adds cues the slots may miss.
+        utterance = str(getattr(request, "text", "") or "")
+        prefs = request.profile.preferences
+        learned: dict[str, str] = {}
+
+        cue_text = " ".join([utterance, slots.get("weather_descriptor", ""), slots.get("descriptor", "")])
+        for word, unit in UNIT_WORDS.items():
+            if word in cue_text.lower() and prefs.get("units") != unit:
+                learned["units"] = unit
+        units = units_for({**prefs, **learned})
+        span = resolve_dates(slots.get("date", ""), self.today(request), slots.get("timeofday", ""))
+
+        answer = self._resolve(slots.get("place", ""), prefs.get("home_city", ""), span, self.today(request))
+        spoken_place = slots.get("place", "").strip()
+        home = prefs.get("home_city", "")
+        if spoken_place and answer.place_reason.startswith("you asked") and answer.city != home:
+            if not home or SETS_HOME.search(utterance.lower()):
+                learned["home_city"] = answer.city
+
+        kind = question_kind(cue_text)
+        text = self._words(answer, span, units, kind)
+        item = self._item(answer, span, units, kind)
+        return SkillResult(items=[item], text=text, preferences=learned)
+
+    def _fallback_city(self, home: str) -> tuple[str, str]:
+        if home in self.records:
+            return home, "your home city"
+        return self.default_city, f"{self.default_city} is my default city"
+
+    def _resolve(self, spoken: str, home: str, span: DateSpan, today: dt.date) -> _Answer:
+        notes: list[str] = []
+        spoken = spoken.strip()
+        if spoken:
+            city = match_city(spoken, self.cities)
+            reason = f"you asked about {city}" if city else ""
+            if city is None and self.live is None:
+                city, reason = self._fallback_city(home)
+                notes.append(
+                    f"I only have weather records for {join_words(self.cities)}, not {spoken.title()}"
+                    f" — here is {city}."
+                )
+            name = city or spoken
+        elif home:
+            name, reason = home, "your home city"
+        else:
+            name, reason = self.default_city, f"{self.default_city} is my default city"
+            notes.append(
+                f"I don't know your home city yet, so here is {self.default_city};"
+                " ask about your city and I'll remember it."
+            )
+
+        if self.live is not None:
+            try:
+                return self._live(name, reason or f"you asked about {name.title()}", span, today, notes, home)
+            except LiveWeatherError as exc:
+                message = str(exc)
+                notes.append(f"{message[0].upper()}{message[1:]}, so here are historical records instead.")
+        if name not in self.records:
+            city, reason = self._fallback_city(home)
+            notes.append(
+                f"I only have weather records for {join_words(self.cities)}, not {name.title()} — here is {city}."
+            )
+            name = city
+        return self._historical(name, reason, span, notes)
+
+    def _live(
+        self, name: str, reason: str, span: DateSpan, today: dt.date, notes: list[str], home: str
+    ) -> _Answer:
+        assert self.live is not None
+        place = self.live.geocode(name)
+        if place is None:
+            fallback, reason = (home, "your home city") if home else (self.default_city, "my default city")
+            notes.append(f"I couldn't find a place called {name.title()} — here is {fallback}.")
+            place = self.live.geocode(fallback)
+            if place is None:
+                raise LiveWeatherError(f"the live weather service doesn't know {fallback} either")
+            name = fallback
+        days = self.live.forecast(place, span.days, today)
+        known = match_city(name, self.cities)
+        city = known or place.name
+        return _Answer(city, reason, days, "live", notes)
+
+    def _historical(self, city: str, reason: str, span: DateSpan, notes: list[str]) -> _Answer:
+        records = self.records[city]
+        history = [records.on(d.month, d.day) for d in span.days]
+        if not all(history):
+            raise LookupError(f"no records for {city} on {span.days}")  # the data cover every day
+        # The most recent year of each calendar day, with the date it was observed.
+        days = [years[-1] for years in history]
+        return _Answer(city, reason, days, "historical", notes, history)
+
+    # --- the words -----------------------------------------------------------------------
+    def _words(self, answer: _Answer, span: DateSpan, units: Units, kind: str) -> str:
+        parts = list(answer.notes)
+        lead = ""
+        if kind == "rain":
+            lead = umbrella_answer(answer.days)
+        elif kind and kind != "wear":
+            lead = yes_no(kind, answer.days, units)
+        if lead and answer.source == "historical":
+            lead = f"Going by past years: {lead[0].lower()}{lead[1:]}"
+        if lead:
+            parts.append(lead)
+        parts.append(self._summary(answer, span, units))
+        if kind == "wear":
+            parts.append(wear_advice(answer.days, units, evening=span.evening))
+        wet = any(rain_verdict(d) == "yes" for d in answer.days)
+        if wet and (span.evening or "weekend" in span.label):
+            when = "evening" if span.evening else "weekend"
+            parts.append(f"A rainy {when} is a good one to stay in with a movie; just ask me for one.")
+        return " ".join(p.strip() for p in parts if p.strip())
+
+    def _summary(self, answer: _Answer, span: DateSpan, units: Units) -> str:
+        city, days = answer.city, answer.days
+        if answer.source == "live":
+            said = "; ".join(
+                (f"{d.day:%A}: " if len(days) > 1 else "") + describe_day(d, units) for d in days
+            )
+            when = span.label[0].upper() + span.label[1:]
+            tail = (
+                f" In the {span.timeofday}, {units.temp(days[0].low_c)} at the coolest."
+                if span.evening
+                else ""
+            )
+            return f"{when} in {city}: {said} (live forecast from Open-Meteo).{tail}"
+
+        asked = span.days
+        if len(asked) == 1:
+            dates = _month_day(asked[0])
+        elif len(asked) == 2:
+            dates = join_words([_month_day(d) for d in asked])
+        else:
+            dates = f"{_month_day(asked[0])} to {_month_day(asked[-1])}"
+        if span.label in ("today", "tonight"):
+            opening = f"On {dates} in past years,"
+        else:
+            label = span.label.removeprefix("on ").removeprefix("over ")
+            opening = f"For {label}:" if label == dates else f"For {label}, {dates}:"
+            opening += " in past years,"
+
+        year = days[-1].day.year
+        if len(days) > 2:
+            highs = [d.high_c for d in days]
+            rainy = sum(rain_verdict(d) == "yes" for d in days)
+            body = (
+                f" in {year} {city} saw highs between {units.temp(min(highs))} and {units.temp(max(highs))},"
+                f" lows down to {units.temp(min(d.low_c for d in days))}, and rain on {rainy} of {len(days)} days"
+            )
+            opening = opening.removesuffix(" in past years,")
+        else:
+            every_year = [y for years in answer.history for y in years]
+            wet = sum(rain_verdict(y) == "yes" for y in every_year)
+            n_years = len(answer.history[0])
+            on_that = "that date" if len(days) == 1 else "those dates"
+            seen = (
+                f" {city} saw rain in {wet} of {n_years} years"
+                if len(days) == 1
+                else f" {city} saw rain on {wet} of the {len(every_year)} recorded days"
+            )
+            if wet == 0:
+                seen = f" {city} saw no rain on {on_that} in the {n_years} recorded years"
+            if len(days) == 1:
+                detail = f"in {year} it was {describe_day(days[0], units)}"
+            else:
+                detail = f"in {year} " + " and ".join(
+                    f"{_month_day(d.day)} was {describe_day(d, units)}" for d in days
+                )
+            body = f"{seen}; {detail}"
+        evening = ""
+        if span.evening and len(days) == 1:
+            evening = f" Evenings got down to about {units.temp(days[0].low_c)}."
+        return f"{opening}{body} (historical records, not a live forecast).{evening}"
+
+    def _item(self, answer: _Answer, span: DateSpan, units: Units, kind: str) -> Item:
+        first = span.days[0]
+        subtitle = f"{first:%A}, {_month_day(first)}"
+        if len(span.days) > 1:
+            subtitle += f" to {span.days[-1]:%A}, {_month_day(span.days[-1])}"
+        source_reason = (
+            "live forecast from Open-Meteo"
+            if answer.source == "live"
+            else f"historical records for {_month_day(first)}"
+        )
+        return Item(
+            id=f"weather:{_slug(answer.city)}:{first.isoformat()}",
+            title=f"Weather in {answer.city}",
+            domain="weather",
+            reason=f"{answer.place_reason}; {source_reason}",
+            subtitle=subtitle,
+            meta={
+                "city": answer.city,
+                "source": answer.source,
+                "dates": [d.isoformat() for d in span.days],
+                "observed": [d.day.isoformat() for d in answer.days],
+                "high_c": round(max(d.high_c for d in answer.days), 1),
+                "low_c": round(min(d.low_c for d in answer.days), 1),
+                "precip_mm": round(sum(d.precip_mm or 0.0 for d in answer.days), 1),
+                "conditions": [d.conditions for d in answer.days],
+                "umbrella": max((rain_verdict(d) for d in answer.days), key=["no", "maybe", "yes"].index),
+                "units": "fahrenheit" if units.fahrenheit else "celsius",
+                "question": kind,
+            },
+        )
