@@ -151,7 +151,7 @@ def test_wear_advice_follows_temperature_and_rain(records):
 
 def test_rainy_evening_suggests_a_movie_and_dry_one_does_not(records):
     rainy = ask(offline_skill(records, dt.date(2025, 12, 8)), place="Seattle", date="tonight")
-    assert "stay in with a movie" in rainy.text and "Evenings got down to" in rainy.text
+    assert "stay in with a movie" in rainy.text and "The overnight low was" in rainy.text
     dry = ask(offline_skill(records, dt.date(2026, 7, 4)), place="Seattle", date="tonight")
     assert "movie" not in dry.text
 
@@ -233,8 +233,10 @@ def test_live_answer_for_tomorrow_in_chicago(records):
         date="tomorrow",
         weather_descriptor="umbrella",
     )
-    assert result.text.startswith("Yes, take an umbrella. Tomorrow in Chicago: rain, with a high of 10°C")
-    assert "93% chance of rain" in result.text and "(live forecast from Open-Meteo)" in result.text
+    assert result.text.startswith(
+        "Yes, take an umbrella. Tomorrow in Chicago, live from Open-Meteo: rain, with a high of 10°C"
+    )
+    assert "14 mm of rain (93% chance)" in result.text
     assert "historical" not in result.text
     item = result.items[0]
     assert item.id == "weather:chicago:2025-11-22" and item.meta["source"] == "live"
@@ -243,7 +245,7 @@ def test_live_answer_for_tomorrow_in_chicago(records):
 
 def test_live_covers_cities_without_records_and_remembers_them(records):
     result = ask(live_skill(records, RecordedTransport()), place="Paris", date="this weekend")
-    assert "This weekend in Paris: Saturday: partly cloudy" in result.text
+    assert "This weekend in Paris, live from Open-Meteo: Saturday: partly cloudy" in result.text
     assert "Sunday: light rain showers" in result.text
     assert result.preferences == {"home_city": "Paris"}
     # Offline later, the remembered city has no records: said honestly, Seattle instead.
@@ -332,3 +334,71 @@ def test_recorded_fixtures_have_the_documented_shape():
     assert all(len(v) == n for v in forecast["daily"].values())
     assert set(forecast["daily_units"]) == set(forecast["daily"])
     assert "results" not in json.loads((FIXTURES / "geocoding_no_match.json").read_text())
+
+
+def test_live_umbrella_names_the_wet_day_of_the_weekend(records):
+    result = ask(
+        live_skill(records, RecordedTransport()), place="Paris", date="weekend", weather_descriptor="umbrella"
+    )
+    assert result.text.startswith("Yes, take an umbrella on Sunday.")
+    assert result.items[0].meta["umbrella"] == "yes"
+
+
+def test_after_a_failure_the_service_is_skipped_for_a_while(records):
+    calls: list[str] = []
+    clock = [100.0]
+
+    def down(url: str, timeout: float) -> bytes:
+        calls.append(url)
+        raise urllib.error.URLError(TimeoutError("timed out"))
+
+    provider = OpenMeteoProvider(down, timeout=3.0, retry_after_s=60.0, monotonic=lambda: clock[0])
+    skill = WeatherSkill(records=records, live=provider, clock=lambda: FRIDAY)
+    first, second = ask(skill, place="Chicago"), ask(skill, place="Chicago", date="tomorrow")
+    assert len(calls) == 1  # the second question did not wait out another timeout
+    assert "did not answer within 3 s" in first.text and "did not answer within 3 s" in second.text
+    clock[0] += 61.0
+    ask(skill, place="Chicago")
+    assert len(calls) == 2  # tried again once the back-off ran out
+
+
+def test_a_refused_request_does_not_stop_later_live_answers(records):
+    transport = RecordedTransport("forecast_error_out_of_range.json")
+    skill = live_skill(records, transport)
+    ask(skill, place="Chicago")
+    transport.forecast_file = None
+    assert ask(skill, place="Chicago").items[0].meta["source"] == "live"
+
+
+def test_dialogue_carries_place_and_the_store_remembers_home(records, tmp_path):
+    """Through the real dialogue manager and SQLite store, with the parses the NLU produces."""
+    import random
+
+    from assistant.dialogue import DialogueManager, DialogueState, TurnContext
+    from assistant.history import HistoryStore
+    from assistant.stages import Parse
+
+    store = HistoryStore(tmp_path / "history.db")
+    manager = DialogueManager(lambda domain: offline_skill(records, FRIDAY), store)
+    state = DialogueState(user="ana")
+
+    def turn(text: str, slots: dict[str, str]):
+        ctx = TurnContext(
+            user="ana", text=text, rng=random.Random(0), now=dt.datetime(2025, 11, 21, 9).timestamp()
+        )
+        outcome = manager.respond(Parse("weather_query", 0.93, slots, text), state, ctx)
+        for key, value in outcome.preferences.items():  # the pipeline writes these with the turn
+            store.set_preference("ana", key, value)
+        return outcome
+
+    first = turn("what's the weather in chicago", {"place": "chicago"})
+    assert first.items[0].id == "weather:chicago:2025-11-21" and store.preferences("ana") == {
+        "home_city": "Chicago"
+    }
+    follow = turn("what about tomorrow", {"date": "tomorrow"})
+    assert follow.items[0].id == "weather:chicago:2025-11-22"
+    state = DialogueState(user="ana")  # a new session: no carried slots, home from the store
+    later = turn("will i need an umbrella", {"weather_descriptor": "umbrella"})
+    assert later.items[0].reason.startswith("your home city") and later.skill_text.startswith(
+        "Going by past years"
+    )

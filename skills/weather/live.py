@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +24,9 @@ GEOCODING_URL = "https://geocoding-api.open-meteo.com/v1/search"
 FORECAST_URL = "https://api.open-meteo.com/v1/forecast"
 FORECAST_HORIZON_DAYS = 16  # the forecast endpoint's maximum
 DEFAULT_TIMEOUT_S = 3.0
+# After a failure, skip the service this long: an offline speaker must not wait out the
+# timeout on every question.
+RETRY_AFTER_S = 60.0
 DAILY_FIELDS = (
     "weather_code",
     "temperature_2m_max",
@@ -94,37 +98,54 @@ class Place:
 
 
 class OpenMeteoProvider:
-    def __init__(self, transport: Transport = urllib_transport, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        transport: Transport = urllib_transport,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        retry_after_s: float = RETRY_AFTER_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.transport = transport
         self.timeout = timeout
+        self.retry_after_s = retry_after_s
+        self.monotonic = monotonic
         self._places: dict[str, Place | None] = {}
+        self._down: tuple[float, str] | None = None  # (until, why) after a failure
 
     def _get_json(self, base: str, params: dict[str, Any]) -> dict[str, Any]:
-        url = f"{base}?{urllib.parse.urlencode(params)}"
+        if self._down is not None:
+            until, why = self._down
+            if self.monotonic() < until:
+                raise LiveWeatherError(why)
+            self._down = None
         try:
-            body = self.transport(url, self.timeout)
+            body = self._fetch(f"{base}?{urllib.parse.urlencode(params)}")
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+        except LiveWeatherError as exc:
+            self._down = (self.monotonic() + self.retry_after_s, str(exc))
+            raise
+        except (ValueError, UnicodeDecodeError) as exc:  # a captive portal or a proxy's error page
+            why = "the live weather service sent an answer I couldn't read"
+            self._down = (self.monotonic() + self.retry_after_s, why)
+            raise LiveWeatherError(why) from exc
+        if data.get("error"):  # the service is up but rejects this request: no back-off
+            raise LiveWeatherError(f"the live weather service refused the request ({data.get('reason', '')})")
+        return data
+
+    def _fetch(self, url: str) -> bytes:
+        too_slow = f"the live weather service did not answer within {self.timeout:g} s"
+        try:
+            return self.transport(url, self.timeout)
         except TimeoutError as exc:
-            raise LiveWeatherError(
-                f"the live weather service did not answer within {self.timeout:g} s"
-            ) from exc
+            raise LiveWeatherError(too_slow) from exc
         except urllib.error.HTTPError as exc:
             raise LiveWeatherError(f"the live weather service answered with an error ({exc.code})") from exc
         except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(reason, TimeoutError):
-                raise LiveWeatherError(
-                    f"the live weather service did not answer within {self.timeout:g} s"
-                ) from exc
+            if isinstance(getattr(exc, "reason", None), TimeoutError):
+                raise LiveWeatherError(too_slow) from exc
             raise LiveWeatherError("I couldn't reach the live weather service (are we offline?)") from exc
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise LiveWeatherError("the live weather service sent an answer I couldn't read") from exc
-        if not isinstance(data, dict):
-            raise LiveWeatherError("the live weather service sent an answer I couldn't read")
-        if data.get("error"):
-            raise LiveWeatherError(f"the live weather service refused the request ({data.get('reason', '')})")
-        return data
 
     def geocode(self, name: str) -> Place | None:
         """The best match for a place name, or None when the service knows no such place."""

@@ -73,26 +73,33 @@ def describe_day(day: DayWeather, units: Units) -> str:
     parts = [
         f"{day.conditions}, with a high of {units.temp(day.high_c)} and a low of {units.temp(day.low_c)}"
     ]
+    chance = day.precip_probability
+    chance_said = f" ({round(chance)}% chance)" if chance is not None and chance >= 20 else ""
     if day.precip_mm is None:
         pass  # not measured: the conditions already say whether it rained
     elif day.precip_mm >= 1.0:
         kind = "snow and rain" if day.snowy else "rain"
-        parts.append(f"{units.precip(day.precip_mm)} of {kind}")
+        parts.append(f"{units.precip(day.precip_mm)} of {kind}{chance_said}")
+        chance_said = ""
     elif 0 < day.precip_mm <= TRACE_MM:
         parts.append("a trace of rain")
     elif day.precip_mm > 0:
         parts.append("a little rain")
-    if day.precip_probability is not None and day.precip_probability >= 20:
-        parts.append(f"a {round(day.precip_probability)}% chance of rain")
+    if chance_said:
+        parts.append(f"a {round(chance or 0)}% chance of rain")
     if day.windy:
         wind = day.wind_max_kmh if day.wind_max_kmh is not None else day.wind_avg_kmh
         parts.append(f"wind around {units.wind(wind or 0.0)}")
     return parts[0] if len(parts) == 1 else parts[0] + ", and " + join_words(parts[1:])
 
 
-def umbrella_answer(days: list[DayWeather]) -> str:
+def umbrella_answer(days: list[DayWeather], day_names: list[str] | None = None) -> str:
+    """Yes / maybe / no; with several days, the wet ones are named ("Yes, on Saturday")."""
     verdicts = [rain_verdict(d) for d in days]
     if "yes" in verdicts:
+        wet = [n for n, v in zip(day_names or [], verdicts, strict=False) if v == "yes"]
+        if day_names and len(days) > 1 and len(wet) < len(days):
+            return f"Yes, take an umbrella {join_words(wet)}."
         return "Yes, take an umbrella."
     if "maybe" in verdicts:
         return "Maybe: there's a chance of light rain, so a compact umbrella wouldn't hurt."

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from skills.base import Item, SkillRequest, SkillResult
+from skills.base import Item, SkillError, SkillRequest, SkillResult
 from skills.weather.dates import DateSpan, resolve_dates
 from skills.weather.live import LiveWeatherError, OpenMeteoProvider
 from skills.weather.observations import CityRecords, DayWeather, load_records
@@ -93,9 +93,10 @@ class WeatherSkill:
             if word in cue_text.lower() and prefs.get("units") != unit:
                 learned["units"] = unit
         units = units_for({**prefs, **learned})
-        span = resolve_dates(slots.get("date", ""), self.today(request), slots.get("timeofday", ""))
+        today = self.today(request)
+        span = resolve_dates(slots.get("date", ""), today, slots.get("timeofday", ""))
 
-        answer = self._resolve(slots.get("place", ""), prefs.get("home_city", ""), span, self.today(request))
+        answer = self._resolve(slots.get("place", ""), prefs.get("home_city", ""), span, today)
         spoken_place = slots.get("place", "").strip()
         home = prefs.get("home_city", "")
         if spoken_place and answer.place_reason.startswith("you asked") and answer.city != home:
@@ -154,7 +155,11 @@ class WeatherSkill:
         assert self.live is not None
         place = self.live.geocode(name)
         if place is None:
-            fallback, reason = (home, "your home city") if home else (self.default_city, "my default city")
+            fallback, reason = (
+                (home, "your home city")
+                if home
+                else (self.default_city, f"{self.default_city} is my default city")
+            )
             notes.append(f"I couldn't find a place called {name.title()} — here is {fallback}.")
             place = self.live.geocode(fallback)
             if place is None:
@@ -169,7 +174,7 @@ class WeatherSkill:
         records = self.records[city]
         history = [records.on(d.month, d.day) for d in span.days]
         if not all(history):
-            raise LookupError(f"no records for {city} on {span.days}")  # the data cover every day
+            raise SkillError(f"no weather records for {city} on {span.days}")  # the data cover every day
         # The most recent year of each calendar day, with the date it was observed.
         days = [years[-1] for years in history]
         return _Answer(city, reason, days, "historical", notes, history)
@@ -179,7 +184,11 @@ class WeatherSkill:
         parts = list(answer.notes)
         lead = ""
         if kind == "rain":
-            lead = umbrella_answer(answer.days)
+            if answer.source == "live":
+                names = [f"on {d:%A}" for d in span.days]
+            else:
+                names = [f"on {_month_day(d)}" for d in span.days]
+            lead = umbrella_answer(answer.days, names)
         elif kind and kind != "wear":
             lead = yes_no(kind, answer.days, units)
         if lead and answer.source == "historical":
@@ -202,12 +211,8 @@ class WeatherSkill:
                 (f"{d.day:%A}: " if len(days) > 1 else "") + describe_day(d, units) for d in days
             )
             when = span.label[0].upper() + span.label[1:]
-            tail = (
-                f" In the {span.timeofday}, {units.temp(days[0].low_c)} at the coolest."
-                if span.evening
-                else ""
-            )
-            return f"{when} in {city}: {said} (live forecast from Open-Meteo).{tail}"
+            tail = f" Overnight it drops to about {units.temp(days[0].low_c)}." if span.evening else ""
+            return f"{when} in {city}, live from Open-Meteo: {said}.{tail}"
 
         asked = span.days
         if len(asked) == 1:
@@ -216,12 +221,10 @@ class WeatherSkill:
             dates = join_words([_month_day(d) for d in asked])
         else:
             dates = f"{_month_day(asked[0])} to {_month_day(asked[-1])}"
-        if span.label in ("today", "tonight"):
+        if span.label in ("today", "tonight", f"on {dates}"):
             opening = f"On {dates} in past years,"
         else:
-            label = span.label.removeprefix("on ").removeprefix("over ")
-            opening = f"For {label}:" if label == dates else f"For {label}, {dates}:"
-            opening += " in past years,"
+            opening = f"{span.label[0].upper()}{span.label[1:]}, {dates}: in past years,"
 
         year = days[-1].day.year
         if len(days) > 2:
@@ -247,13 +250,13 @@ class WeatherSkill:
             if len(days) == 1:
                 detail = f"in {year} it was {describe_day(days[0], units)}"
             else:
-                detail = f"in {year} " + " and ".join(
+                detail = f"in {year}, " + "; ".join(
                     f"{_month_day(d.day)} was {describe_day(d, units)}" for d in days
                 )
             body = f"{seen}; {detail}"
         evening = ""
         if span.evening and len(days) == 1:
-            evening = f" Evenings got down to about {units.temp(days[0].low_c)}."
+            evening = f" The overnight low was {units.temp(days[0].low_c)}."
         return f"{opening}{body} (historical records, not a live forecast).{evening}"
 
     def _item(self, answer: _Answer, span: DateSpan, units: Units, kind: str) -> Item:
