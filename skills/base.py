@@ -97,6 +97,8 @@ class SkillRequest:
     # Wall-clock time of the turn (unix seconds). Replay passes the recorded time, so a skill
     # that depends on "today" must read it from here to stay deterministic.
     now: float | None = None
+    # The user's words, for cues the slots do not carry ("will I need an umbrella").
+    text: str = ""
 
 
 @dataclass
