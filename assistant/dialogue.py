@@ -184,6 +184,7 @@ class DialogueManager:
             anchor=anchor,
             k=ITEMS_PER_OFFER[domain],
             rng=ctx.rng,
+            text=ctx.text,
             now=ctx.now,
         )
         try:
