@@ -1,0 +1,184 @@
+"""Training data for the NLU: HWU64's training fold plus our own examples, and the held-out split.
+
+Both sources mark entities inline, ``play [artist_name : elton john]``. HWU64 uses its own entity
+types (mapped in ``labels.py``); our files under ``data/nlu`` use the canonical slot names. Text
+goes through ``clean_text`` here and at parse time, so the model sees the same kind of string in
+training and in use.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.nlu.labels import HWU64_TO_LABEL, INTENT_LABELS, OUT_OF_SCOPE, slot_for_entity
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HWU64_DIR = REPO_ROOT / "data" / "hwu64" / "train"
+OWN_DATA_DIR = REPO_ROOT / "data" / "nlu"
+
+SPLIT_SEED = 20240611
+HELD_OUT_FRACTION = 0.15
+# Parse-time bound on input size: the model window is 48 tokens, a few hundred characters.
+MAX_INPUT_CHARS = 400
+
+_ANNOTATION = re.compile(r"\[\s*([A-Za-z_]+)\s*:\s*([^\]]*?)\s*\]")
+_KEEP_BETWEEN_ALNUM = set(".:,-&/'")
+_APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'"}
+
+
+@dataclass
+class Example:
+    text: str
+    label: str
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # char start, end, slot
+    source: str = ""
+
+    def slots(self) -> dict[str, str]:
+        """First span per slot type, as the parser reports them."""
+        found: dict[str, str] = {}
+        for start, end, slot in self.spans:
+            found.setdefault(slot, self.text[start:end])
+        return found
+
+
+def clean_text(text: str) -> str:
+    """Lower case, no control characters, punctuation as spaces, single spaces.
+
+    Speech-to-text output and typed chat both end up in this form, and so does the training
+    data. Punctuation inside a token (``5:30``, ``r&b``, ``don't``, ``hip-hop``) is kept.
+    """
+    chars = [_APOSTROPHES.get(c, c) for c in text[: MAX_INPUT_CHARS * 2]]
+    out = []
+    for i, ch in enumerate(chars):
+        cat = unicodedata.category(ch)
+        if cat[0] in "CZ":  # control, format, separator: a word boundary at most
+            out.append(" ")
+        elif cat[0] in "PS":
+            prev_ok = i > 0 and chars[i - 1].isalnum()
+            next_ok = i + 1 < len(chars) and chars[i + 1].isalnum()
+            out.append(ch if ch in _KEEP_BETWEEN_ALNUM and prev_ok and next_ok else " ")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).lower().split())[:MAX_INPUT_CHARS]
+
+
+def parse_annotation(annotated: str, label: str, source: str = "") -> Example:
+    """``play [artist_name : elton john] now`` -> clean text with character spans per slot."""
+    pieces: list[tuple[str, str | None]] = []
+    pos = 0
+    for m in _ANNOTATION.finditer(annotated):
+        pieces.append((annotated[pos : m.start()], None))
+        pieces.append((m.group(2), slot_for_entity(m.group(1))))
+        pos = m.end()
+    pieces.append((annotated[pos:], None))
+    text = ""
+    spans: list[tuple[int, int, str]] = []
+    for raw, slot in pieces:
+        piece = clean_text(raw)
+        if not piece:
+            continue
+        if text:
+            text += " "
+        if slot:
+            spans.append((len(text), len(text) + len(piece), slot))
+        text += piece
+    return Example(text=text, label=label, spans=spans, source=source)
+
+
+def load_hwu64(folder: Path = HWU64_DIR) -> list[Example]:
+    examples = []
+    for path in sorted(folder.glob("*.csv")):
+        label = HWU64_TO_LABEL.get(path.stem, OUT_OF_SCOPE)
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter=";"):
+                ex = parse_annotation(row["answer_annotation"], label, source=f"hwu64/{path.stem}")
+                if ex.text:
+                    examples.append(ex)
+    return examples
+
+
+def _expand_templates(path: Path, fillers: dict[str, list[str]], per_template: int) -> list[Example]:
+    """Each ``label;template`` row, with ``{slot}`` placeholders filled ``per_template`` times."""
+    rng = random.Random(SPLIT_SEED)
+    examples = []
+    for label, template in _read_rows(path):
+        names = re.findall(r"\{(\w+)\}", template)
+        seen = set()
+        for _ in range(per_template if names else 1):
+            annotated = template
+            for name in names:
+                value = rng.choice(fillers[name])
+                # Names starting with "_" are wording variety, not slots.
+                filled = value if name.startswith("_") else f"[{name} : {value}]"
+                annotated = annotated.replace("{" + name + "}", filled, 1)
+            if annotated not in seen:
+                seen.add(annotated)
+                examples.append(parse_annotation(annotated, label, source=f"own/{path.stem}"))
+    return examples
+
+
+def _read_rows(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, _, text = line.partition(";")
+        label = label.strip()
+        if label not in INTENT_LABELS:
+            raise ValueError(f"{path.name}: unknown label {label!r} in line {line!r}")
+        rows.append((label, text.strip()))
+    return rows
+
+
+def load_own(folder: Path = OWN_DATA_DIR) -> list[Example]:
+    """Hand-written examples (``examples*.csv``) and template expansions (``templates.csv``)."""
+    examples = []
+    for path in sorted(folder.glob("examples*.csv")):
+        examples += [parse_annotation(t, label, source=f"own/{path.stem}") for label, t in _read_rows(path)]
+    templates = folder / "templates.csv"
+    if templates.exists():
+        fillers = json.loads((folder / "fillers.json").read_text(encoding="utf-8"))
+        examples += _expand_templates(templates, fillers, per_template=3)
+    return [ex for ex in examples if ex.text]
+
+
+def load_all() -> list[Example]:
+    """Every example, deduplicated on clean text (the first label seen wins)."""
+    seen: set[str] = set()
+    unique = []
+    for ex in load_hwu64() + load_own():
+        if ex.text not in seen:
+            seen.add(ex.text)
+            unique.append(ex)
+    return unique
+
+
+def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """Stratified by label with a fixed seed: (train, held_out)."""
+    rng = random.Random(SPLIT_SEED)
+    by_label: dict[str, list[Example]] = {}
+    for ex in examples:
+        by_label.setdefault(ex.label, []).append(ex)
+    train, held_out = [], []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        n_held = max(1, round(len(group) * HELD_OUT_FRACTION))
+        held_out += group[:n_held]
+        train += group[n_held:]
+    return train, held_out
+
+
+def load_split() -> tuple[list[Example], list[Example]]:
+    return split(load_all())
+
+
+def label_counts(examples: list[Example]) -> Counter[str]:
+    return Counter(ex.label for ex in examples)

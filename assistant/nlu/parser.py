@@ -1,0 +1,112 @@
+"""The runtime NLU: the trained joint model behind ``IntentParser.parse``.
+
+``parse`` cleans the text (control characters out, punctuation to spaces, bounded length), runs
+one forward pass, scales the intent logits by the calibrated temperature and answers
+``out_of_scope`` when the top probability is under the calibrated threshold. Slot spans are cut
+from the clean text and, when a vocabulary is known, mapped to catalog spellings.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+
+from assistant.nlu.data import clean_text
+from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE
+from assistant.nlu.model import MAX_TOKENS, JointIntentSlotModel, decode_spans, load_tokenizer
+from assistant.nlu.normalize import SlotNormalizer
+from assistant.stages import Parse
+from models.artifacts import ArtifactMissingError, artifact_dir
+
+ARTIFACT = "nlu"
+VOCABULARY_ARTIFACT = "vocabulary"
+
+
+class NluParser:
+    """Joint intent + slot parser; one instance is safe to reuse for every turn of a session."""
+
+    def __init__(self, folder: Path, normalizer: SlotNormalizer | None = None) -> None:
+        info = json.loads((folder / "nlu.json").read_text())
+        if tuple(info["intents"]) != INTENT_LABELS or tuple(info["tags"]) != BIO_TAGS:
+            raise ValueError("label set differs from this code's; rebuild the artifact")
+        self.temperature = float(info["temperature"])
+        self.threshold = float(info["threshold"])
+        self.max_tokens = int(info.get("max_tokens", MAX_TOKENS))
+        self.tokenizer = load_tokenizer(folder)
+        self.model = JointIntentSlotModel.from_config(folder, len(INTENT_LABELS))
+        self.model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=True)
+        self.model.eval()
+        self.normalizer = normalizer
+        # The decision rule of metrics.apply_threshold: best in-scope label against the threshold.
+        self._in_scope = torch.tensor([label != OUT_OF_SCOPE for label in INTENT_LABELS])
+        self._in_scope_labels = [label for label in INTENT_LABELS if label != OUT_OF_SCOPE]
+
+    @torch.inference_mode()
+    def parse(self, text: str) -> Parse:
+        raw = text if isinstance(text, str) else str(text)
+        clean = clean_text(raw)
+        if not clean:
+            return Parse(intent=OUT_OF_SCOPE, confidence=0.0, slots={}, text=raw)
+        enc = self.tokenizer(
+            clean,
+            truncation=True,
+            max_length=self.max_tokens,
+            return_offsets_mapping=True,
+            return_tensors="pt",
+        )
+        logits, tag_logits = self.model(enc["input_ids"], enc["attention_mask"])
+        probs = torch.softmax(logits[0] / self.temperature, dim=-1)
+        top_prob, top = probs[self._in_scope].max(dim=-1)
+        label, confidence = self._in_scope_labels[int(top)], float(top_prob)
+        if confidence < self.threshold:
+            # No request is likely enough: the confidence is that the best guess is wrong.
+            label, confidence = OUT_OF_SCOPE, 1.0 - confidence
+        spans = decode_spans(
+            tag_logits[0].argmax(-1).tolist(), enc["offset_mapping"][0].tolist(), enc.word_ids(0)
+        )
+        slots: dict[str, str] = {}
+        for start, end, slot in spans:
+            slots.setdefault(slot, clean[start:end])
+        if self.normalizer is not None:
+            slots = self.normalizer.normalize_slots(slots)
+        return Parse(intent=label, confidence=round(confidence, 6), slots=slots, text=raw)
+
+
+def load_vocabulary() -> dict[str, list[str]] | None:
+    """The catalog vocabulary the setup step writes, or None when it has not been built."""
+    path = artifact_dir(VOCABULARY_ARTIFACT) / "vocabulary.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): [str(v) for v in vs] for k, vs in data.items() if isinstance(vs, list)}
+
+
+def load_nlu(vocabulary: dict[str, list[str]] | None = None, threads: int = 2) -> NluParser:
+    """Load the setup-built NLU; ``vocabulary`` None reads the catalog vocabulary artifact if any.
+
+    Raises ``ArtifactMissingError`` naming the build command when the artifact is missing or
+    damaged.
+    """
+    folder = artifact_dir(ARTIFACT)
+    if not (folder / "stamp.json").exists():
+        raise ArtifactMissingError(
+            ARTIFACT, f"no finished build in {folder}; run .venv/bin/python -m models.build --only nlu"
+        )
+    # A batch of one short text gains nothing from more threads; never take more than asked.
+    if torch.get_num_threads() > threads:
+        torch.set_num_threads(threads)
+    vocab = vocabulary if vocabulary is not None else load_vocabulary()
+    normalizer = SlotNormalizer(vocab) if vocab else None
+    try:
+        return NluParser(folder, normalizer)
+    except Exception as exc:  # any failure to read the files means a damaged artifact
+        raise ArtifactMissingError(
+            ARTIFACT,
+            f"{type(exc).__name__}: {exc}; rebuild with .venv/bin/python -m models.build --only nlu --force",
+        ) from exc

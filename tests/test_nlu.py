@@ -1,0 +1,143 @@
+"""The NLU's public API on the setup-built artifact: real utterances, slots, bad input, errors."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from assistant.nlu import load_nlu
+from assistant.nlu.labels import INTENT_LABELS, OUT_OF_SCOPE
+from assistant.stages import Parse
+from models.artifacts import ArtifactMissingError, artifact_dir
+
+
+@pytest.fixture(scope="module")
+def nlu():
+    return load_nlu(vocabulary={})
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("play some jazz", "play_music"),
+        ("put on something by taylor swift", "play_music"),
+        ("who sings this song", "music_query"),
+        ("turn on shuffle", "music_settings"),
+        ("another one", "skip"),
+        ("skip this song", "skip"),
+        ("i like that", "like"),
+        ("more like this", "like"),
+        ("i hate this song", "dislike"),
+        ("what's the latest news about technology", "news_query"),
+        ("will it rain tomorrow", "weather_query"),
+        ("recommend a good comedy movie", "recommend_video"),
+        ("what should i watch tonight", "recommend_video"),
+        ("yes please", "affirm"),
+        ("no", "negate"),
+        ("stop", "stop"),
+        ("say that again", "repeat"),
+        ("why did you pick that", "explain"),
+        ("why", "explain"),
+        ("i don't care", "dontcare"),
+        ("thank you", "thanks"),
+        ("turn the volume up", "volume_up"),
+        ("make it quieter", "volume_down"),
+        ("mute", "volume_mute"),
+        ("what did i listen to yesterday", "history_query"),
+        ("delete everything you know about me", "forget_me"),
+        ("set an alarm for seven am", OUT_OF_SCOPE),
+        ("send an email to my boss", OUT_OF_SCOPE),
+        ("turn off the kitchen lights", OUT_OF_SCOPE),
+        ("order a large pizza", OUT_OF_SCOPE),
+    ],
+)
+def test_intent_of_real_utterances(nlu, text: str, intent: str) -> None:
+    parse = nlu.parse(text)
+    assert isinstance(parse, Parse)
+    assert parse.intent == intent, (text, parse)
+    assert parse.intent in INTENT_LABELS
+    assert 0.0 <= parse.confidence <= 1.0
+    assert parse.text == text
+
+
+def test_typed_chat_style_matches_speech_style(nlu) -> None:
+    """Capitals and punctuation (typed chat) give the same answer as speech-to-text output."""
+    for typed, spoken in [("Play some Jazz!", "play some jazz"), ("Why?", "why"), ("Stop.", "stop")]:
+        assert nlu.parse(typed).intent == nlu.parse(spoken).intent
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("play some jazz", "genre", "jazz"),
+        ("play songs by elton john", "artist", "elton john"),
+        ("what's the weather in paris tomorrow", "place", "paris"),
+        ("what's the weather in paris tomorrow", "date", "tomorrow"),
+        ("will it be sunny this weekend", "weather_descriptor", "sunny"),
+        ("tell me the latest sports news", "topic", "sports"),
+        ("recommend a horror movie", "movie_genre", "horror"),
+        ("movies like the matrix", "title", "the matrix"),
+        ("what did i listen to yesterday", "date", "yesterday"),
+        ("wake me up at seven am", "time", "seven am"),
+    ],
+)
+def test_slots(nlu, text: str, slot: str, value: str) -> None:
+    assert nlu.parse(text).slots.get(slot) == value, nlu.parse(text)
+
+
+def test_slot_text_comes_from_the_input_lowercased(nlu) -> None:
+    parse = nlu.parse("Play songs by Elton John, please!")
+    assert parse.slots.get("artist") == "elton john"
+
+
+def test_vocabulary_normalises_slots() -> None:
+    nlu = load_nlu(vocabulary={"artist": ["The Beatles", "Elton John"], "place": ["New York", "Paris"]})
+    assert nlu.parse("play the beatles").slots.get("artist") == "The Beatles"
+    assert nlu.parse("what's the weather in new york city").slots.get("place") == "New York"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t  \r\n", "\x00\x01\x02", "!!! ??? ..."])
+def test_empty_input_is_out_of_scope_with_zero_confidence(nlu, text: str) -> None:
+    parse = nlu.parse(text)
+    assert (parse.intent, parse.confidence, parse.slots) == (OUT_OF_SCOPE, 0.0, {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "play some jazz " * 7000,  # 105,000 characters
+        "x" * 100_000,
+        "🎵🎶🔥💯 😀😀😀",
+        "play 音楽 and музыка por favor",
+        "pl\x00ay so\x07me ja\x1bzz\x7f",
+        "\ud800 broken surrogate",
+        "'; DROP TABLE turns; --",
+        "🤖" * 5000,
+    ],
+)
+def test_bad_input_never_crashes_and_is_bounded(nlu, text: str) -> None:
+    start = time.perf_counter()
+    parse = nlu.parse(text)
+    assert time.perf_counter() - start < 1.0
+    assert parse.intent in INTENT_LABELS
+    assert 0.0 <= parse.confidence <= 1.0
+
+
+def test_control_bytes_are_ignored(nlu) -> None:
+    assert nlu.parse("pl\x00ay some\x07 jazz").intent == "play_music"
+
+
+def test_missing_artifact_names_the_build_command(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with pytest.raises(ArtifactMissingError, match="models.build"):
+        load_nlu()
+
+
+def test_corrupt_artifact_is_reported_as_missing(tmp_path, monkeypatch) -> None:
+    shutil.copytree(artifact_dir("nlu"), tmp_path / "nlu")
+    (tmp_path / "nlu" / "model.safetensors").write_bytes(b"not a model")
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with pytest.raises(ArtifactMissingError, match="nlu"):
+        load_nlu(vocabulary={})

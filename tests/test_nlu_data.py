@@ -1,0 +1,70 @@
+"""NLU training data: annotation parsing, text cleaning, the held-out split, BIO round trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.nlu.data import clean_text, load_all, load_split, parse_annotation
+from assistant.nlu.labels import INTENT_LABELS, OUT_OF_SCOPE, SLOT_TYPES
+
+
+def test_hwu64_annotation_becomes_canonical_slots() -> None:
+    ex = parse_annotation("play [artist_name : Elton John] from [date : the seventies] now", "play_music")
+    assert ex.text == "play elton john from the seventies now"
+    assert ex.slots() == {"artist": "elton john", "date": "the seventies"}
+
+
+def test_unknown_entity_types_are_dropped_but_text_kept() -> None:
+    ex = parse_annotation("order [food_type : pizza] to [place_name : london]", OUT_OF_SCOPE)
+    assert ex.text == "order pizza to london"
+    assert ex.slots() == {"place": "london"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Play  Jazz!!!", "play jazz"),
+        ("wake me at 5:30, please", "wake me at 5:30 please"),
+        ("r&b and hip-hop", "r&b and hip-hop"),
+        ("don’t stop", "don't stop"),
+        ("pl\x00ay\x07 music\x1b", "pl ay music"),
+        ("🎵 play 🎶", "play"),
+        ("   ", ""),
+    ],
+)
+def test_clean_text(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+def test_clean_text_is_bounded() -> None:
+    assert len(clean_text("word " * 100_000)) <= 400
+
+
+def test_split_is_stratified_deterministic_and_disjoint() -> None:
+    examples = load_all()
+    train, held_out = load_split()
+    assert len(train) + len(held_out) == len(examples)
+    assert not {ex.text for ex in train} & {ex.text for ex in held_out}
+    assert [ex.text for ex in load_split()[1]] == [ex.text for ex in held_out]
+    labels = {ex.label for ex in examples}
+    assert labels == set(INTENT_LABELS)  # every design label has data, the four HWU64 lacks included
+    for label in labels:
+        n_all = sum(ex.label == label for ex in examples)
+        n_held = sum(ex.label == label for ex in held_out)
+        assert abs(n_held / n_all - 0.15) < 0.05, label
+
+
+def test_own_examples_use_only_known_slots() -> None:
+    for ex in load_all():
+        for _start, _end, slot in ex.spans:
+            assert slot in SLOT_TYPES
+
+
+def test_bio_tags_round_trip_through_the_tokenizer() -> None:
+    from assistant.nlu.model import base_model_path, decode_spans, encode, load_tokenizer
+
+    tokenizer = load_tokenizer(base_model_path())
+    ex = parse_annotation("play [song_name : bohemian rhapsody] by [artist_name : queen]", "play_music")
+    enc = encode(tokenizer, [ex.text], [ex.spans])
+    tags = [max(t, 0) for t in enc["tags"][0].tolist()]  # IGNORE_INDEX on special tokens -> O
+    assert decode_spans(tags, enc["offsets"][0].tolist(), enc["word_ids"][0]) == ex.spans
