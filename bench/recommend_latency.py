@@ -32,7 +32,9 @@ def catalog_ids(skill, domain: str, rng: random.Random, n: int = 3000) -> list[s
 
     ids: set[str] = set()
     for _ in range(40):
-        req = SkillRequest(DOMAIN_INTENT[domain], {}, UserProfile("probe", domain), exclude=set(ids), k=10, rng=rng)
+        req = SkillRequest(
+            DOMAIN_INTENT[domain], {}, UserProfile("probe", domain), exclude=set(ids), k=10, rng=rng
+        )
         ids.update(i.id for i in skill.handle(req).items)
     return sorted(ids) or [f"{domain}:unknown"]
 
@@ -44,7 +46,9 @@ def fill_store(store, domains: dict[str, list[str]], events: int, rng: random.Ra
     for n in range(events):
         user = "heavy" if n < heavy else users[n % len(users)]
         domain = rng.choice(list(domains))
-        batch.append((user, domain, rng.choice(domains[domain]), rng.choice(KINDS), now - rng.uniform(0, 3e7)))
+        batch.append(
+            (user, domain, rng.choice(domains[domain]), rng.choice(KINDS), now - rng.uniform(0, 3e7))
+        )
         if len(batch) == 50_000:
             _flush(store, batch)
             batch = []
@@ -57,10 +61,13 @@ def _flush(store, batch) -> None:
     with store._transaction():
         store.db.conn.executemany(
             "INSERT INTO offers (turn_id, user, domain, item_id, title, reason, position, ts) "
-            "VALUES (0, ?, ?, ?, ?, ?, ?, ?)", offers)
+            "VALUES (0, ?, ?, ?, ?, ?, ?, ?)",
+            offers,
+        )
         store.db.conn.executemany(
             "INSERT INTO feedback (turn_id, user, domain, item_id, kind, value, ts) VALUES (NULL, ?, ?, ?, ?, ?, ?)",
-            feedback)
+            feedback,
+        )
 
 
 def time_requests(store, skill, domain: str, users: list[str], rng: random.Random) -> list[float]:
@@ -96,7 +103,9 @@ def main() -> int:
         ids = {d: catalog_ids(s, d, rng) for d, s in skills.items()}
         t0 = time.perf_counter()
         fill_store(store, ids, args.events, rng)
-        rows = sum(store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("offers", "feedback"))
+        rows = sum(
+            store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("offers", "feedback")
+        )
         print(f"store: {rows:,} history events ({time.perf_counter() - t0:.0f} s to generate)")
         ok = True
         for domain, skill in skills.items():
@@ -107,9 +116,11 @@ def main() -> int:
             base = time_requests(empty, skill, domain, ["nobody"] * args.requests, rng)
             met = p95(full) <= 20
             ok &= met
-            print(f"{domain:8s} p50 {statistics.median(full):6.2f} ms  p95 {p95(full):6.2f} ms  "
-                  f"(empty store p95 {p95(base):6.2f} ms, ratio {p95(full) / p95(base):5.2f}x)  "
-                  f"{'ok' if met else 'OVER 20 ms'}")
+            print(
+                f"{domain:8s} p50 {statistics.median(full):6.2f} ms  p95 {p95(full):6.2f} ms  "
+                f"(empty store p95 {p95(base):6.2f} ms, ratio {p95(full) / p95(base):5.2f}x)  "
+                f"{'ok' if met else 'OVER 20 ms'}"
+            )
     return 0 if ok else 1
 
 

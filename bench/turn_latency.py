@@ -19,11 +19,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CONVERSATION = [
-    "play some jazz", "another one", "i like that", "why", "what's the news",
-    "news about climate", "something else", "what's the weather in chicago", "what about tomorrow",
-    "suggest a movie", "something like alien", "not this one", "recommend a comedy", "thanks",
-    "play something upbeat", "stop", "what did i listen to today", "volume up",
-    "tell me a joke", "repeat that",
+    "play some jazz",
+    "another one",
+    "i like that",
+    "why",
+    "what's the news",
+    "news about climate",
+    "something else",
+    "what's the weather in chicago",
+    "what about tomorrow",
+    "suggest a movie",
+    "something like alien",
+    "not this one",
+    "recommend a comedy",
+    "thanks",
+    "play something upbeat",
+    "stop",
+    "what did i listen to today",
+    "volume up",
+    "tell me a joke",
+    "repeat that",
 ]
 
 
