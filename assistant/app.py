@@ -15,6 +15,7 @@ from skills.base import Skill
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def skill_for(domain: str) -> Skill:
@@ -42,7 +43,11 @@ def build_pipeline(
     speak: bool = False,
 ) -> Pipeline:
     """The text pipeline; ``stt_model`` adds speech-to-text, ``speak`` adds text-to-speech."""
+    from transformers.utils import logging as hf_logging
+
     from assistant.nlu import load_nlu
+
+    hf_logging.disable_progress_bar()  # chat output stays clean; setup shows the bars
 
     home = home or data_dir()
     settings = settings or load_settings(home / "config.toml")

@@ -84,6 +84,8 @@ NOT_NAMES = {
     "wrong",
     "right",
 }
+YES = re.compile(r"^(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|yes please|of course)\b[ .!]*$")
+NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|don't|do not|cancel|never mind)\b[ .!]*$")
 FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
 
 
@@ -150,7 +152,8 @@ class DialogueManager:
         pending_before, state.pending = state.pending, None
         if intent in RECOMMEND_INTENTS:
             domain = RECOMMEND_INTENTS[intent]
-            if 0 < parse.confidence < CONFIRM_BELOW and pending_before != "confirm_domain":
+            follow_on = intent != parse.intent  # already placed by the conversation: no need to ask
+            if 0 < parse.confidence < CONFIRM_BELOW and pending_before != "confirm_domain" and not follow_on:
                 state.pending, state.pending_parse = "confirm_domain", parse
                 return Outcome(
                     "confirm", "confirm_domain", {"domain": domain}, domain=domain, expects_reply=True
@@ -219,16 +222,24 @@ class DialogueManager:
         return {**previous, **new}
 
     def _resolve_follow_on(self, parse: Parse, state: DialogueState, text: str) -> str:
-        """'what about in Chicago?' after a weather answer stays a weather question."""
+        """Short answers and follow-ons read in the light of the conversation so far.
+
+        "what about tomorrow?" after a weather answer stays a weather question; a bare "no"
+        answers the pending question even when the NLU is unsure of two-letter input.
+        """
+        lowered = text.lower().strip()
+        if state.pending:
+            if YES.match(lowered):
+                return "affirm"
+            if NO.match(lowered):
+                return "negate"
         domain = state.active_domain
-        if domain is None or parse.intent in RECOMMEND_INTENTS:
+        if domain is None or not FOLLOW_ON.search(lowered) or not (DOMAIN_SLOTS[domain] & set(parse.slots)):
             return parse.intent
-        if (
-            parse.intent == "out_of_scope"
-            and FOLLOW_ON.search(text.lower())
-            and (DOMAIN_SLOTS[domain] & set(parse.slots))
-        ):
-            return {v: k for k, v in RECOMMEND_INTENTS.items()}[domain]
+        same_domain = RECOMMEND_INTENTS.get(parse.intent) == domain
+        unsure = parse.intent == "out_of_scope" or parse.confidence < CONFIRM_BELOW
+        if not same_domain and unsure:
+            return _intent_for(domain)
         return parse.intent
 
     # --- feedback on the last offer -----------------------------------------------------
