@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from assistant.config import Settings, data_dir, load_settings
+from assistant.config import Settings, data_dir, ensure_private_dir, load_settings
 from assistant.errors import SkillFailedError
 from assistant.history import HistoryStore
 from assistant.pipeline import Pipeline
@@ -33,6 +33,7 @@ def skill_for(domain: str) -> Skill:
 
 
 def open_store(home: Path) -> HistoryStore:
+    ensure_private_dir(home)
     return HistoryStore(home / "history.db")
 
 

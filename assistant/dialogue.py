@@ -153,7 +153,12 @@ class DialogueManager:
         if intent in RECOMMEND_INTENTS:
             domain = RECOMMEND_INTENTS[intent]
             follow_on = intent != parse.intent  # already placed by the conversation: no need to ask
-            if 0 < parse.confidence < CONFIRM_BELOW and pending_before != "confirm_domain" and not follow_on:
+            asked_already = (
+                pending_before == "confirm_domain"
+                and state.pending_parse is not None
+                and (RECOMMEND_INTENTS.get(state.pending_parse.intent) == domain)
+            )
+            if 0 < parse.confidence < CONFIRM_BELOW and not asked_already and not follow_on:
                 state.pending, state.pending_parse = "confirm_domain", parse
                 return Outcome(
                     "confirm", "confirm_domain", {"domain": domain}, domain=domain, expects_reply=True
