@@ -84,6 +84,7 @@ NOT_NAMES = {
     "wrong",
     "right",
 }
+LIVES_IN = re.compile(r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b")
 YES = re.compile(r"^(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|yes please|of course)\b[ .!]*$")
 NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|don't|do not|cancel|never mind)\b[ .!]*$")
 FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
@@ -238,6 +239,10 @@ class DialogueManager:
                 return "affirm"
             if NO.match(lowered):
                 return "negate"
+        if parse.intent == "like" and state.last_items and MORE_LIKE_THIS.search(lowered):
+            return _intent_for(state.last_items[0].domain)  # "more like this" asks for more
+        if LIVES_IN.search(lowered) and "place" in parse.slots:
+            return "weather_query"  # the weather skill stores the home city
         domain = state.active_domain
         if domain is None or not FOLLOW_ON.search(lowered) or not (DOMAIN_SLOTS[domain] & set(parse.slots)):
             return parse.intent

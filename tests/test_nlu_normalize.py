@@ -12,7 +12,15 @@ VOCABULARY = {
     "place": ["New York", "Seattle", "San Francisco", "Los Angeles", "St. Louis", "Chicago"],
     "movie_genre": ["Science Fiction", "Comedy", "Horror", "Animation", "Romance", "Documentary"],
     "topic": ["Technology", "Sports", "Politics", "Science"],
-    "title": ["The Matrix", "Star Wars: Episode IV - A New Hope", "Toy Story", "Heat", "Heathers"],
+    "title": [
+        "The Matrix",
+        "Star Wars: Episode IV - A New Hope",
+        "Toy Story",
+        "Toy Story 2",
+        "The Godfather Part II",
+        "Heat",
+        "Heathers",
+    ],
 }
 
 
@@ -49,6 +57,9 @@ def normalizer() -> SlotNormalizer:
         ("title", "the matrix", "The Matrix"),
         ("title", "matrix", "The Matrix"),
         ("title", "heat", "Heat"),
+        ("title", "toy story two", "Toy Story 2"),
+        ("title", "the godfather part two", "The Godfather Part II"),
+        ("title", "star wars", "Star Wars: Episode IV - A New Hope"),
     ],
 )
 def test_maps_to_catalog_spelling(normalizer: SlotNormalizer, slot: str, raw: str, canonical: str) -> None:
