@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import webrtcvad
@@ -44,7 +44,7 @@ class VoiceDetector:
         return voiced * FRAME_S
 
 
-class State(str, Enum):
+class State(StrEnum):
     WAITING = "waiting"  # no speech yet
     SPEECH = "speech"  # inside an utterance
     DONE = "done"  # utterance ended (see ``ended_by``)
