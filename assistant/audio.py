@@ -240,7 +240,7 @@ class Speaker:
     def _watch_for_speech(self, microphone: Microphone, done: threading.Event, deadline: float) -> bool:
         detector = VoiceDetector(aggressiveness=3)  # strict: noise must not cut the answer short
         window: deque[bool] = deque(maxlen=10)
-        recent: deque[np.ndarray] = deque(maxlen=10)
+        recent: deque[np.ndarray] = deque(maxlen=34)  # 1 s: the words' onset, for the next turn
         while not done.is_set() and time.monotonic() < deadline:
             block = microphone.read(timeout=0.1)
             if block is None:

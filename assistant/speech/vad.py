@@ -57,7 +57,7 @@ class EndpointConfig:
     max_utterance_s: float = 15.0
     start_timeout_s: float | None = 8.0  # None: wait for speech forever
     min_speech_s: float = 0.12  # voiced time within the last 300 ms that starts an utterance
-    pre_roll_s: float = 0.3
+    pre_roll_s: float = 0.45
     aggressiveness: int = 2
 
 

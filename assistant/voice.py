@@ -1,0 +1,164 @@
+"""Voice mode (``--mic``): listen, run the turn from audio, speak the answer, listen again.
+
+Each utterance is saved as a 16 kHz WAV under the user's recordings folder and the turn's
+``turn-start`` event names it relative to the session log, so ``--replay`` feeds the same audio
+through speech-to-text. After a question the assistant listens for a reply for
+``followup_window_s`` without waiting for Enter. Barge-in: speaking while the answer plays stops
+the answer, and those words start the next utterance. No usable audio device: a clear message,
+then terminal chat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.audio import Microphone, Playback, Speaker, Utterance
+from assistant.config import Settings, ensure_private_dir
+from assistant.errors import AudioError, TextToSpeechError
+from assistant.pipeline import Pipeline, Session, TurnResult
+from assistant.session import recordings_dir
+from assistant.speech.vad import EndpointConfig
+from assistant.speech.wavfile import write_wav
+
+IDLE_TIMEOUT_S = 30.0  # always-listening mode re-arms the endpointer this often
+
+
+@dataclass
+class VoiceTurn:
+    utterance: Utterance
+    result: TurnResult
+    playback: Playback | None
+    audio_name: str | None
+
+    @property
+    def latency_s(self) -> float | None:
+        """End of the user's speech to the first sample of the spoken reply."""
+        if self.playback is None or self.playback.first_sample_at is None:
+            return None
+        return self.playback.first_sample_at - self.utterance.speech_end_at
+
+
+class VoiceLoop:
+    """One voice session over an open microphone; ``step()`` runs one listen-answer cycle."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        session: Session,
+        microphone: Microphone,
+        speaker: Speaker | None,
+        home: Path,
+        push_to_talk: bool = False,
+        wait_key=input,
+        out=print,
+    ) -> None:
+        self.pipeline, self.session, self.mic, self.speaker = pipeline, session, microphone, speaker
+        self.home = home
+        self.push_to_talk = push_to_talk
+        self.wait_key = wait_key
+        self.out = out
+        settings = pipeline.settings
+        self.endpoint = EndpointConfig(
+            trailing_silence_s=settings.trailing_silence_s, max_utterance_s=settings.max_utterance_s
+        )
+        self.followup_window_s = settings.followup_window_s
+        self.awaiting_reply = False
+
+    def _config(self, start_timeout_s: float | None) -> EndpointConfig:
+        return EndpointConfig(**{**vars(self.endpoint), "start_timeout_s": start_timeout_s})
+
+    def listen(self) -> Utterance | None:
+        if self.awaiting_reply:  # the assistant asked something: no key press needed
+            self.awaiting_reply = False
+            return self.mic.listen(self._config(self.followup_window_s))
+        if self.push_to_talk:
+            self.out("(press Enter, then speak)")
+            utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key)
+            if utterance is None:
+                self.out("I didn't hear anything.")
+            return utterance
+        return self.mic.listen(self._config(IDLE_TIMEOUT_S))
+
+    def save(self, utterance: Utterance) -> str | None:
+        """Write the utterance beside the session; the name is relative to the session log."""
+        if not self.session.records or self.session.log is None:
+            return None
+        folder = ensure_private_dir(recordings_dir(self.home, self.session.user) / self.session.id)
+        wav = write_wav(folder / f"turn-{self.session.turns + 1:03d}.wav", utterance.audio)
+        os.chmod(wav, 0o600)
+        return os.path.relpath(wav, self.session.log.path.parent)
+
+    def step(self) -> VoiceTurn | None:
+        """Listen once and answer; ``None`` when nothing was said."""
+        utterance = self.listen()
+        if utterance is None:
+            return None
+        audio_name = self.save(utterance)
+        speak = self.speaker is not None and self.pipeline.tts is not None
+        result = self.pipeline.run_turn(
+            self.session, audio=utterance.audio, audio_name=audio_name, speak=speak
+        )
+        self.out(f"you> {result.text or '(nothing understood)'}")
+        self.out(f"assistant> {result.response}")
+        playback = None
+        if result.speech is not None and self.speaker is not None:
+            try:
+                playback = self.speaker.play(result.speech, self.mic)
+            except AudioError as exc:
+                self.out(f"(cannot play the answer: {exc})")
+        if playback is not None and playback.interrupted:
+            self.awaiting_reply = True  # the user is already talking: take it as the next turn
+        else:
+            self.awaiting_reply = result.expects_reply
+            self.mic.drain()  # what was heard while thinking/speaking was not addressed to us
+        return VoiceTurn(utterance, result, playback, audio_name)
+
+
+def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turns: int | None = None) -> int:
+    """The ``--mic`` entry point; falls back to text chat without a usable microphone."""
+    from assistant.app import build_pipeline
+
+    speak = not getattr(args, "no_tts", False) and settings.tts_enabled
+    try:
+        microphone = Microphone()
+        microphone.open()
+        speaker = Speaker() if speak else None
+    except AudioError as exc:
+        print(f"voice mode unavailable: {exc}. Falling back to text chat.", file=sys.stderr)
+        from assistant.cli import text_main
+
+        return text_main(args, home, settings)
+    try:
+        pipeline = _build(build_pipeline, home, settings, speak)
+        session = pipeline.start_session(args.user or settings.default_user, mode="voice", seed=args.seed)
+        loop = VoiceLoop(
+            pipeline, session, microphone, speaker, home, push_to_talk=getattr(args, "push_to_talk", False)
+        )
+        print("Listening. Ask for music, news, weather or a movie; Ctrl-C to stop.", flush=True)
+        turns = 0
+        try:
+            while max_turns is None or turns < max_turns:
+                if loop.step() is not None:
+                    turns += 1
+        except (KeyboardInterrupt, EOFError):
+            pass
+        finally:
+            pipeline.end_session(session)
+            if pipeline.tts is not None and hasattr(pipeline.tts, "close"):
+                pipeline.tts.close()
+    finally:
+        microphone.close()
+    return 0
+
+
+def _build(build_pipeline, home: Path, settings: Settings, speak: bool) -> Pipeline:
+    """The pipeline with speech; a broken TTS engine leaves the assistant printing answers."""
+    try:
+        return build_pipeline(home, settings, stt_model=settings.stt_model, speak=speak)
+    except TextToSpeechError as exc:
+        print(f"speech output unavailable ({exc}); answers are printed only.", file=sys.stderr)
+        return build_pipeline(home, settings, stt_model=settings.stt_model, speak=False)

@@ -1,0 +1,131 @@
+"""Speech to text: the converted checkpoints load into openai-whisper and transcribe real speech."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import whisper
+
+from assistant.errors import SpeechToTextError
+from assistant.speech.evaluate import load_testset, word_error_rate
+from assistant.speech.wavfile import read_wav
+from assistant.stt import check_audio, load_stt
+from models import whisper_convert
+from models.artifacts import ArtifactMissingError, artifact_dir
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+needs_testdata = pytest.mark.skipif(not LIBRIVOX.is_dir(), reason="apt-get install pocketsphinx-testdata")
+
+
+@pytest.fixture(scope="module")
+def stt():
+    return load_stt("tiny.en")
+
+
+def test_ct2_reader_gives_whisper_dims_and_strict_state_dict():
+    path = whisper_convert.source_files("tiny.en")[0]
+    with path.open("rb") as f:
+        variables = whisper_convert.read_ct2(f)
+    dims = whisper_convert.dims_from_tensors(variables)
+    assert dims["n_vocab"] == 51864 and dims["n_audio_layer"] == 4 and dims["n_text_head"] == 6
+    state = whisper_convert.to_state_dict(variables, dims)
+    model = whisper.model.Whisper(whisper.model.ModelDimensions(**dims))
+    assert set(state) == set(model.state_dict())
+    model.load_state_dict(state, strict=True)
+    assert not model.is_multilingual  # 51864 tokens: the English-only vocabulary
+
+
+def test_truncated_ct2_file_is_rejected(tmp_path):
+    source = whisper_convert.source_files("tiny.en")[0]
+    cut = tmp_path / "model.bin"
+    with source.open("rb") as f:
+        cut.write_bytes(f.read(5000))
+    with cut.open("rb") as f, pytest.raises(whisper_convert.ConversionError, match="truncated|end of file"):
+        whisper_convert.read_ct2(f)
+
+
+def test_base_checkpoint_is_multilingual():
+    checkpoint = torch.load(whisper_convert.checkpoint_path("base"), map_location="cpu", weights_only=True)
+    dims = whisper.model.ModelDimensions(**checkpoint["dims"])
+    assert dims.n_vocab == 51865 and dims.n_audio_state == 512
+    assert checkpoint["model_state_dict"]["decoder.token_embedding.weight"].dtype == torch.float16
+
+
+def test_damaged_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
+    source = artifact_dir("whisper")
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    (tmp_path / "whisper").mkdir()
+    shutil.copy(source / "stamp.json", tmp_path / "whisper" / "stamp.json")
+    with pytest.raises(ArtifactMissingError, match="tiny.en"):
+        whisper_convert.checkpoint_path("tiny.en")  # stamp present, file absent
+    (tmp_path / "whisper" / "tiny.en.pt").write_bytes((source / "tiny.en.pt").read_bytes()[:100000])
+    with pytest.raises(ArtifactMissingError, match="checksum"):
+        whisper_convert.checkpoint_path("tiny.en")
+
+
+def test_missing_artifact_names_the_build_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with pytest.raises(ArtifactMissingError, match="models.build"):
+        whisper_convert.checkpoint_path("base")
+
+
+def test_build_is_skipped_when_up_to_date():
+    stamp = json.loads((artifact_dir("whisper") / "stamp.json").read_text())
+    assert whisper_convert.build(force=False) == "whisper checkpoints up to date"
+    assert set(stamp["models"]) == {"tiny.en", "base"}
+
+
+@pytest.mark.parametrize(
+    ("audio", "message"),
+    [
+        (np.zeros(16000, dtype=np.int16), "float32"),
+        (np.full(16000, np.nan, dtype=np.float32), "NaN"),
+        (np.zeros((2, 16000), dtype=np.float32), "mono"),
+        (np.full(16000, 20000.0, dtype=np.float32), "expected float32"),
+        ([0.0, 0.1], "numpy array"),
+    ],
+)
+def test_bad_audio_is_a_clean_error(audio, message):
+    with pytest.raises(SpeechToTextError, match=message):
+        check_audio(audio)
+
+
+def test_column_vector_from_a_sound_card_is_accepted():
+    assert check_audio(np.zeros((800, 1), dtype=np.float32)).shape == (800,)
+
+
+def test_silence_and_too_short_audio_give_empty_text(stt):
+    assert stt.transcribe(np.zeros(16000 * 2, dtype=np.float32)).text == ""
+    assert stt.transcribe(np.zeros(100, dtype=np.float32)).text == ""
+
+
+@needs_testdata
+def test_real_human_speech_is_transcribed(stt):
+    audio = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
+    transcript = stt.transcribe(audio)
+    assert word_error_rate(["he might even have been made amiable himself"], [transcript.text]) == 0.0
+    assert transcript.duration_s == pytest.approx(len(audio) / 16000)
+
+
+@needs_testdata
+def test_testset_has_every_utterance_with_its_reference():
+    testset = load_testset()
+    assert len(testset) == 10
+    assert all(u.reference and u.wav.is_file() for u in testset)
+    assert "<s>" not in testset[0].reference
+
+
+@pytest.mark.slow
+@needs_testdata
+def test_long_recording_is_capped(stt):
+    speech = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
+    ten_minutes = np.concatenate([speech, np.zeros(16000 * 600 - len(speech), np.float32)])
+    short = load_stt("tiny.en", max_audio_s=5.0)
+    transcript = short.transcribe(ten_minutes)
+    assert transcript.duration_s == pytest.approx(600.0)
+    assert "amiable" in transcript.text.lower()

@@ -1,0 +1,49 @@
+"""Text to speech: espeak-ng through pyttsx3 in its own worker process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.errors import TextToSpeechError
+from assistant.tts import ESPEAK_RATE, EspeakSpeech, espeak_available
+
+pytestmark = pytest.mark.skipif(not espeak_available(), reason="apt-get install espeak-ng")
+
+
+@pytest.fixture(scope="module")
+def tts():
+    with EspeakSpeech() as engine:
+        yield engine
+
+
+def test_reply_is_spoken_as_22050_hz_audio(tts):
+    audio = tts.synthesize("Here is some jazz for you: Take Five by Dave Brubeck.")
+    assert audio.sample_rate == ESPEAK_RATE == 22050
+    assert audio.samples.dtype == np.float32
+    assert 1.5 < len(audio.samples) / audio.sample_rate < 8.0
+    assert 0.1 < np.abs(audio.samples).max() <= 1.0
+
+
+def test_many_requests_reuse_one_worker(tts):
+    pid = tts._process.pid
+    lengths = [len(tts.synthesize(f"Song number {i}.").samples) for i in range(5)]
+    assert all(n > 0 for n in lengths)
+    assert tts._process.pid == pid
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_empty_text_is_a_tts_error(tts, text):
+    with pytest.raises(TextToSpeechError, match="empty"):
+        tts.synthesize(text)
+
+
+def test_a_hung_request_restarts_the_worker():
+    with EspeakSpeech(timeout_s=10.0) as engine:
+        engine.synthesize("warm up")
+        engine.timeout_s = 0.0001  # no synthesis finishes this fast: it counts as hung
+        with pytest.raises(TextToSpeechError, match="longer than"):
+            engine.synthesize("This sentence takes far longer than a tenth of a millisecond to say.")
+        assert engine.restarts == 1
+        engine.timeout_s = 10.0
+        assert len(engine.synthesize("Back again.").samples) > 0
