@@ -52,10 +52,15 @@ class WhisperSpeech:
         model_name: str = "tiny.en",
         max_audio_s: float = DEFAULT_MAX_AUDIO_S,
         initial_prompt: str | None = None,
+        logprob_threshold: float | None = None,
     ) -> None:
         self.model_name = model_name
         self.max_audio_s = max_audio_s
         self.initial_prompt = initial_prompt
+        # Whisper's default (-1.0) re-decodes any low-confidence result at every higher
+        # temperature: on short synthetic or noisy commands that costs up to 6 decodes for no
+        # better text. The repetition check (compression ratio) still triggers the fallback.
+        self.logprob_threshold = logprob_threshold
         self.model = _load_model(model_name)
         self._lock = threading.Lock()  # one decode at a time: the model keeps per-call caches
 
@@ -79,6 +84,9 @@ class WhisperSpeech:
                     temperature=TEMPERATURES,
                     condition_on_previous_text=False,
                     initial_prompt=self.initial_prompt,
+                    logprob_threshold=self.logprob_threshold,
+                    # Bounds a runaway decode: fast speech is under 6 tokens a second.
+                    sample_len=min(224, 16 + int(6 * len(samples) / SAMPLE_RATE)),
                     verbose=None,
                 )
             except (RuntimeError, ValueError) as exc:
