@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from assistant.config import Settings, data_dir, ensure_private_dir, load_settings
@@ -59,7 +60,11 @@ def build_pipeline(
 
         stt = load_stt(stt_model)
     if speak:
+        from assistant.errors import TextToSpeechError
         from assistant.tts import EspeakSpeech
 
-        tts = EspeakSpeech()
+        try:
+            tts = EspeakSpeech()
+        except TextToSpeechError as exc:  # answers are still printed
+            print(f"speech output unavailable: {exc}", file=sys.stderr)
     return Pipeline(load_nlu(), open_store(home), home, skill_for, settings, stt=stt, tts=tts)

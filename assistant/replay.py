@@ -7,7 +7,6 @@ so replaying into an empty data directory reproduces the session exactly when no
 from __future__ import annotations
 
 import tempfile
-import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,6 @@ import numpy as np
 from assistant.events import EventFormatError, NluEnd, Response, SessionStart, SttEnd, TurnStart
 from assistant.pipeline import Pipeline
 from assistant.session import read_log
-from assistant.stages import SAMPLE_RATE
 
 
 @dataclass
@@ -69,16 +67,15 @@ def load_recording(path: Path) -> tuple[SessionStart, list[RecordedTurn]]:
     return start, [turns[k] for k in sorted(turns)]
 
 
-def read_wav(path: Path) -> np.ndarray:
+def read_recording(path: Path) -> np.ndarray:
     """16 kHz mono float32 from a recorded WAV; a damaged file names itself."""
+    from assistant.errors import AudioError
+    from assistant.speech.wavfile import read_wav
+
     try:
-        with wave.open(str(path), "rb") as w:
-            if w.getsampwidth() != 2 or w.getnchannels() != 1 or w.getframerate() != SAMPLE_RATE:
-                raise EventFormatError(f"{path}: expected 16 kHz mono 16-bit WAV")
-            frames = w.readframes(w.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
-        raise EventFormatError(f"{path}: cannot read recording ({exc})") from None
-    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+        return read_wav(path)
+    except AudioError as exc:
+        raise EventFormatError(str(exc)) from None
 
 
 def replay_session(
@@ -104,7 +101,7 @@ def replay_session(
                     raise EventFormatError(
                         f"{log_path}, line {rec.line}: recording {rec.start.audio} is missing"
                     )
-                audio = read_wav(wav)
+                audio = read_recording(wav)
             text = rec.start.text if rec.start.text is not None else rec.stt_text
             result = pipeline.run_turn(
                 session, text=text, audio=audio, audio_name=rec.start.audio, wall_time=rec.start.wall_time
