@@ -27,7 +27,7 @@ MAX_FEEDBACK_EVENTS = 300
 # Recently offered tracks are not offered again (the session's own offers come in request.exclude).
 RECENT_OFFERS = 1000
 POOL_SIZE = 300
-MMR_LAMBDA = 0.35
+MMR_LAMBDA = 0.5
 JITTER = 0.03
 # An unknown artist's name this close to a tag text (cosine) is taken as that style.
 ARTIST_STYLE_MIN = 0.45
@@ -309,8 +309,12 @@ class MusicRecommender:
         return score.astype(np.float32)
 
     def _recently_offered(self, request: SkillRequest) -> set[str]:
-        recent = {e.item_id for e in request.profile.offered[-RECENT_OFFERS:]}
-        return recent | set(request.exclude)
+        profile = request.profile
+        recent = {e.item_id for e in profile.offered[-RECENT_OFFERS:]}
+        # Tracks the user reacted to are known to them: recommend new ones (a song slot still
+        # finds a liked track when asked for by name).
+        reacted = {e.item_id for e in profile.feedback[-MAX_FEEDBACK_EVENTS:]}
+        return recent | reacted | set(request.exclude)
 
     def _diverse(self, pool: np.ndarray, scores: np.ndarray, k: int, cap: bool) -> list[int]:
         """Maximal marginal relevance, and at most one track per lead artist (two if k > 5)."""

@@ -134,8 +134,13 @@ class NewsRecommender:
                 score = similarity + TOPIC_RECENCY_WEIGHT * recency + 0.1 * affinity
         else:
             recency = np.exp(-index.age_days / HEADLINE_DAYS)
-            score = recency + 0.8 * affinity + 0.1 * index.category_prior[index.category_code]
-        excluded = {e.item_id for e in request.profile.offered[-RECENT_OFFERS:]} | set(request.exclude)
+            # A favourite desk outranks the day's other news even when its latest story is weeks
+            # old; recency still orders stories within a desk.
+            score = recency + 1.2 * affinity + 0.1 * index.category_prior[index.category_code]
+        profile = request.profile
+        # Offered recently, or already reacted to (read, liked, skipped): the user has seen it.
+        excluded = {e.item_id for e in profile.offered[-RECENT_OFFERS:]} | set(request.exclude)
+        excluded |= {e.item_id for e in profile.feedback[-MAX_FEEDBACK_EVENTS:]}
         for item_id in excluded:
             i = index.id_to_index.get(item_id)
             if i is not None:
