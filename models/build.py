@@ -12,6 +12,9 @@ import os
 import sys
 import time
 
+# Set before numpy loads: implicit's ALS is slow (and warns) with a threaded BLAS.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
