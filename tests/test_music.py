@@ -188,3 +188,17 @@ def test_vocabulary():
     vocab = vocabulary()
     assert {"jazz", "hip hop", "classical", "ambient"} <= set(vocab["genre"])
     assert "Elton John" in vocab["artist"] and "Taylor Swift" in vocab["artist"]
+
+
+def test_artist_with_few_tracks_is_filled_with_similar_ones(skill):
+    result = ask(skill, {"artist": "Elton John"}, k=12)
+    assert len(result.items) == 12
+    by_him = [it for it in result.items if "Elton John" in it.subtitle]
+    others = [it for it in result.items if "Elton John" not in it.subtitle]
+    assert by_him and others
+    assert all(it.reason.startswith("more like ") for it in others)
+
+    heard = [it.id for it in by_him]
+    again = ask(skill, {"artist": "Elton John"}, k=2, offered=heard)
+    assert again.text == "You have heard everything I have by Elton John; here is something else."
+    assert not any("you asked for Elton John" in it.reason for it in again.items)

@@ -29,10 +29,14 @@ class MusicSkill:
 
 def load_skill() -> Skill:
     """Load the built music index (raises ``ArtifactMissingError`` when it has not been built)."""
+    from skills.embeddings import warm_up
     from skills.music.index import MusicIndex
     from skills.music.recommender import MusicRecommender
 
-    return MusicSkill(MusicRecommender(MusicIndex.load()))
+    index = MusicIndex.load()
+    index.tag_similarity  # noqa: B018 - built now so the first request does not pay for it
+    warm_up()  # the query encoder, for free-text moods and unknown artists
+    return MusicSkill(MusicRecommender(index))
 
 
 @lru_cache(maxsize=1)

@@ -60,9 +60,9 @@ class ArtistMatch:
 
 class MusicIndex:
     # WRatio at or above this is the same artist said or spelled a little differently.
-    ARTIST_MATCH = 90.0
+    ARTIST_MATCH = 85.0
     # Below ARTIST_MATCH, a name this close in edit distance is offered as "the closest name I have".
-    ARTIST_CLOSE = 70.0
+    ARTIST_CLOSE = 80.0
 
     def __init__(self, tracks: list[Track], tag_embeddings: np.ndarray, text_row: np.ndarray) -> None:
         self.tracks = tracks
@@ -123,6 +123,36 @@ class MusicIndex:
         """One row per track (rows repeat for shared tag texts); used for diversity."""
         return self.tag_embeddings[self.text_row]
 
+    @cached_property
+    def tag_similarity(self) -> np.ndarray:
+        """Tag text x tag text cosine, rescaled so unrelated genres are 0 (~7 MB, built once)."""
+        from skills.music.recommender import SIM_FLOOR
+
+        cosine = self.tag_embeddings @ self.tag_embeddings.T
+        return np.clip((cosine - SIM_FLOOR) / (1.0 - SIM_FLOOR), 0.0, 1.0).astype(np.float32)
+
+    @cached_property
+    def _mood_masks(self) -> dict[str, np.ndarray]:
+        return {m: self.mood == m for m in set(self.mood.tolist())}
+
+    def has_mood(self, mood: str) -> np.ndarray:
+        return self._mood_masks.get(mood, np.zeros(len(self.tracks), bool))
+
+    @cached_property
+    def _tracks_by_title(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, title in enumerate(self._titles):
+            out[title].append(i)
+        return out
+
+    @cached_property
+    def _titles_by_word(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = defaultdict(list)
+        for i, title in enumerate(self._titles):
+            for word in set(re.findall(r"\w+", title)):
+                out[word].append(i)
+        return out
+
     def text_similarity(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every track's tag text with a query vector (computed per distinct text)."""
         return (self.tag_embeddings @ vector)[self.text_row]
@@ -142,15 +172,16 @@ class MusicIndex:
         key = normalise_name(text)
         if key in self.tracks_by_artist:
             return ArtistMatch(text, key, key, self.artist_display[key], 100.0)
-        best = process.extractOne(key, self._artist_choices, scorer=fuzz.WRatio)
+        # Plain edit distance: partial scorers rate a short query inside a long name highly
+        # ("john" in "elton john"), which is not the same artist.
+        best = process.extractOne(
+            key, self._artist_choices, scorer=fuzz.ratio, score_cutoff=self.ARTIST_CLOSE
+        )
         if best is None:
             return ArtistMatch(text, None, "", "", 0.0)
         name, score, _ = best
-        # WRatio scores a short query inside a long name highly ("john" in "elton john"); a
-        # match also has to be close in plain edit distance.
-        edit_score = fuzz.ratio(key, name)
-        same = score >= self.ARTIST_MATCH and edit_score >= 80
-        return ArtistMatch(text, name if same else None, name, self.artist_display[name], float(edit_score))
+        same = score >= self.ARTIST_MATCH
+        return ArtistMatch(text, name if same else None, name, self.artist_display[name], float(score))
 
     def find_song(self, title: str, within: np.ndarray | None = None) -> int | None:
         """Index of the track whose title best matches, or None when none is close.
@@ -160,24 +191,33 @@ class MusicIndex:
         title that merely occurs inside the request ("Wind").
         """
         query = title.lower().strip()
-        if within is None:
+        allowed = None if within is None else set(within.tolist())
+        if allowed is None:
             titles: dict[int, str] | list[str] = self._titles
         else:
-            titles = {int(i): self._titles[i] for i in within}
+            titles = {i: self._titles[i] for i in allowed}
         best = process.extractOne(query, titles, scorer=fuzz.ratio, score_cutoff=85)
         if best is not None:
-            found = [best[2]]
+            wanted = [self._titles[best[2]]]
         else:
-            hits = process.extract(query, titles, scorer=fuzz.partial_ratio, score_cutoff=90, limit=50)
-            found = [key for text, _, key in hits if len(text) >= len(query)]
-            if not found:
+            # Only titles sharing a word with the request can contain it: a small pool to scan.
+            words = [w for w in re.findall(r"\w+", query) if len(w) > 2]
+            pool = {i for w in words for i in self._titles_by_word.get(w, ())}
+            if allowed is not None:
+                pool &= allowed
+            scored = [
+                (fuzz.partial_ratio(query, self._titles[i]), i)
+                for i in pool
+                if len(self._titles[i]) >= len(query)
+            ]
+            scored = [(score, i) for score, i in scored if score >= 90]
+            if not scored:
                 return None
-            top = max(fuzz.partial_ratio(query, self._titles[i]) for i in found)
-            found = [i for i in found if fuzz.partial_ratio(query, self._titles[i]) == top]
+            top = max(score for score, _ in scored)
+            wanted = list({self._titles[i] for score, i in scored if score == top})
         # Among equally good titles the most popular is the one people mean.
-        wanted = {self._titles[i] for i in found}
-        pool = range(len(self.tracks)) if within is None else (int(i) for i in within)
-        return max((i for i in pool if self._titles[i] in wanted), key=lambda i: self.popularity[i])
+        candidates = [i for t in wanted for i in self._tracks_by_title[t] if allowed is None or i in allowed]
+        return max(candidates, key=lambda i: self.popularity[i]) if candidates else None
 
 
 def vocabulary(folder: Path | None = None) -> dict[str, list[str]]:

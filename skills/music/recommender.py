@@ -10,6 +10,7 @@ item's reason names the evidence that contributed most to its score.
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -102,6 +103,14 @@ class Taste:
     has_history: bool = False
 
 
+def _strongest_per_row(rows: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """Positions of the largest ``strength`` for each distinct value of ``rows``."""
+    order = np.lexsort((-strength, rows))
+    first = np.ones(len(order), bool)
+    first[1:] = rows[order][1:] != rows[order][:-1]
+    return order[first]
+
+
 def build_taste(index: MusicIndex, profile: UserProfile) -> Taste:
     n = len(index)
     events = [e for e in profile.feedback if e.kind in FEEDBACK_WEIGHTS][-MAX_FEEDBACK_EVENTS:]
@@ -124,15 +133,19 @@ def build_taste(index: MusicIndex, profile: UserProfile) -> Taste:
         return taste
     items = np.array(list(weight), dtype=np.int64)
     w = np.array([weight[i] for i in items], dtype=np.float32)
-    sims = _rescale(index.tag_embeddings @ index.tag_embeddings[index.text_row[items]].T)  # texts x items
+    rows = index.text_row[items]
     liked, disliked = w > 0, w < 0
     if liked.any():
-        contrib = sims[:, liked] * w[liked]
+        # Per distinct tag text, only the strongest like matters to the max below.
+        keep = _strongest_per_row(rows[liked], w[liked])
+        contrib = index.tag_similarity[:, rows[liked][keep]] * w[liked][keep]  # texts x liked
         best = contrib.argmax(1)
-        taste.positive = contrib.max(1)[index.text_row]
-        taste.positive_from = items[liked][best][index.text_row]
+        taste.positive = contrib[np.arange(len(contrib)), best][index.text_row]
+        taste.positive_from = items[liked][keep][best][index.text_row]
     if disliked.any():
-        taste.negative = (sims[:, disliked] * -w[disliked]).max(1)[index.text_row]
+        keep = _strongest_per_row(rows[disliked], -w[disliked])
+        contrib = index.tag_similarity[:, rows[disliked][keep]] * -w[disliked][keep]
+        taste.negative = contrib.max(1)[index.text_row]
     genre_sum: dict[str, float] = defaultdict(float)
     genre_count: dict[str, int] = defaultdict(int)
     genre_kinds: dict[str, list[str]] = defaultdict(list)
@@ -149,8 +162,10 @@ def build_taste(index: MusicIndex, profile: UserProfile) -> Taste:
         if total / (genre_count[g] + 1) <= -0.2:
             negatives = [k for k in genre_kinds[g] if k in ("skip", "dislike")]
             taste.avoided_genres[g] = max(set(negatives), key=negatives.count)
+    by_code = np.zeros(int(index.artist_code.max()) + 1, np.float32)
     for code, total in artist_sum.items():
-        taste.artist_affinity[index.artist_code == code] = np.tanh(total)
+        by_code[code] = np.tanh(total)
+    taste.artist_affinity = by_code[index.artist_code]
     return taste
 
 
@@ -189,21 +204,15 @@ class MusicRecommender:
         if intent.mood:
             opposite = "calm" if intent.mood == "energetic" else "energetic"
             similarity = (
-                similarity + 0.5 * (self.index.mood == intent.mood) - 0.3 * (self.index.mood == opposite)
+                similarity + 0.5 * self.index.has_mood(intent.mood) - 0.3 * self.index.has_mood(opposite)
             )
         intent.slot_score = similarity if intent.slot_score is None else intent.slot_score + similarity
         intent.descriptor = text
 
     def _unknown_artist(self, intent: Intent, asked: str, match: ArtistMatch) -> None:
-        """Say so, then offer the nearest thing: a near-identical name, the style the name is
-        known for (MiniLM knows many artists: 'Mozart' sits next to 'classical music'), or taste."""
+        """Say so, then offer the nearest thing: the style the name is known for (MiniLM knows
+        many artists: 'Mozart' sits next to 'classical music'), a near-identical name, or taste."""
         index = self.index
-        if match.score >= index.ARTIST_CLOSE:
-            intent.text = f"I don't have anything by {asked}; the closest name I have is {match.name}."
-            intent.mask = np.zeros(len(index), bool)
-            intent.mask[index.tracks_by_artist[match.candidate]] = True
-            intent.artist, intent.fallback = match.name, "close_artist"
-            return
         similarity = index.tag_embeddings @ self.encode_query(asked)
         best = int(similarity.argmax())
         if similarity[best] >= ARTIST_STYLE_MIN:
@@ -212,6 +221,12 @@ class MusicRecommender:
             intent.slot_score = _rescale(index.text_similarity(index.tag_embeddings[best]))
             intent.text = f"I don't have anything by {asked}; here is some {intent.style_of} instead."
             intent.fallback, intent.asked_artist = "style", asked
+            return
+        if match.score >= index.ARTIST_CLOSE:
+            intent.text = f"I don't have anything by {asked}; the closest name I have is {match.name}."
+            intent.mask = np.zeros(len(index), bool)
+            intent.mask[index.tracks_by_artist[match.candidate]] = True
+            intent.artist, intent.fallback = match.name, "close_artist"
             return
         instead = "something close to your taste" if intent.has_history else "something popular instead"
         intent.text = f"I don't have anything by {asked}; here is {instead}."
@@ -273,25 +288,45 @@ class MusicRecommender:
         index, k = self.index, max(1, request.k)
         intent = self.resolve(request)
         taste = build_taste(index, request.profile)
-        score = self._score(intent, taste)
-        allowed = np.ones(len(index), bool) if intent.mask is None else intent.mask.copy()
+        blocked = np.zeros(len(index), bool)
         for item_id in self._recently_offered(request):
             i = index.id_to_index.get(item_id)
             if i is not None:
-                allowed[i] = False
+                blocked[i] = True
+        chosen = self._choose(intent, taste, blocked, k, request.rng)
+        if intent.song_index is not None:
+            song = (intent.song_index, (chosen[0][1] if chosen else 0.0) + 1.0)  # ranked first
+            chosen = [song] + [c for c in chosen if c[0] != intent.song_index][: k - 1]
+        items = [self._item(i, score, intent, taste) for i, score in chosen]
+        text = intent.text
+        if len(items) < k and intent.mask is not None:
+            # The artist or genre asked for has fewer unheard tracks than were asked for: fill
+            # with tracks like the first one (or, with none left, from taste and popularity).
+            fill = Intent(has_history=intent.has_history)
+            if chosen:
+                seed = chosen[0][0]
+                fill.anchor_index = seed
+                fill.slot_score = _rescale(index.text_similarity(index.tag_embeddings[index.text_row[seed]]))
+            elif intent.artist and not text:
+                text = f"You have heard everything I have by {intent.artist}; here is something else."
+            blocked[[i for i, _ in chosen]] = True
+            more = self._choose(fill, taste, blocked, k - len(items), request.rng)
+            items += [self._item(i, score, fill, taste) for i, score in more]
+        return SkillResult(items=items, text=text)
+
+    def _choose(
+        self, intent: Intent, taste: Taste, blocked: np.ndarray, k: int, rng: random.Random
+    ) -> list[tuple[int, float]]:
+        score = self._score(intent, taste)
+        allowed = ~blocked if intent.mask is None else intent.mask & ~blocked
         if intent.anchor_index is not None:
             allowed[intent.anchor_index] = False
-        if not allowed.any():  # everything asked for was offered already: widen to the catalog
-            allowed = np.ones(len(index), bool)
         score = np.where(allowed, score, -np.inf)
         pool = np.argpartition(-score, min(POOL_SIZE, len(score) - 1))[:POOL_SIZE]
         pool = pool[np.isfinite(score[pool])]
-        jitter = np.array([request.rng.random() for _ in range(len(pool))], dtype=np.float32) * JITTER
+        jitter = np.array([rng.random() for _ in range(len(pool))], dtype=np.float32) * JITTER
         chosen = self._diverse(pool, score[pool] + jitter, k, intent.cap_per_artist)
-        if intent.song_index is not None:
-            chosen = [intent.song_index] + [i for i in chosen if i != intent.song_index][: k - 1]
-        items = [self._item(i, float(score[i]), intent, taste) for i in chosen]
-        return SkillResult(items=items, text=intent.text)
+        return [(i, float(score[i])) for i in chosen]
 
     def _score(self, intent: Intent, taste: Taste) -> np.ndarray:
         index = self.index

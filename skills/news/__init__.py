@@ -23,9 +23,12 @@ class NewsSkill:
 
 def load_skill() -> Skill:
     """Load the built news index (raises ``ArtifactMissingError`` when it has not been built)."""
+    from skills.embeddings import warm_up
     from skills.news.recommender import NewsIndex, NewsRecommender
 
-    return NewsSkill(NewsRecommender(NewsIndex.load()))
+    index = NewsIndex.load()
+    warm_up()  # the query encoder, for topic search
+    return NewsSkill(NewsRecommender(index))
 
 
 @lru_cache(maxsize=1)
