@@ -33,8 +33,7 @@ def load_skill() -> Skill:
     from skills.music.index import MusicIndex
     from skills.music.recommender import MusicRecommender
 
-    index = MusicIndex.load()
-    index.tag_similarity  # noqa: B018 - built now so the first request does not pay for it
+    index = MusicIndex.load().prepare()
     warm_up()  # the query encoder, for free-text moods and unknown artists
     return MusicSkill(MusicRecommender(index))
 

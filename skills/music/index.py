@@ -18,6 +18,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from models.artifacts import ArtifactMissingError, artifact_dir
+from skills.embeddings import dot_rows
 from skills.music.catalog import (
     LEAD_SPLIT,
     Track,
@@ -114,6 +115,18 @@ class MusicIndex:
     def __len__(self) -> int:
         return len(self.tracks)
 
+    def prepare(self) -> MusicIndex:
+        """Build the lookup tables now (about a second) so no request pays for them."""
+        for table in (
+            "tag_similarity",
+            "track_embeddings",
+            "_mood_masks",
+            "_tracks_by_title",
+            "_titles_by_word",
+        ):
+            getattr(self, table)
+        return self
+
     @cached_property
     def _titles(self) -> list[str]:
         return [t.title.lower() for t in self.tracks]
@@ -155,7 +168,7 @@ class MusicIndex:
 
     def text_similarity(self, vector: np.ndarray) -> np.ndarray:
         """Cosine of every track's tag text with a query vector (computed per distinct text)."""
-        return (self.tag_embeddings @ vector)[self.text_row]
+        return dot_rows(self.tag_embeddings, vector)[self.text_row]
 
     def resolve_genre(self, text: str) -> tuple[str, np.ndarray] | None:
         """A spoken genre -> (canonical genre or style, its track indices); None if unknown."""
@@ -201,8 +214,13 @@ class MusicIndex:
             wanted = [self._titles[best[2]]]
         else:
             # Only titles sharing a word with the request can contain it: a small pool to scan.
-            words = [w for w in re.findall(r"\w+", query) if len(w) > 2]
-            pool = {i for w in words for i in self._titles_by_word.get(w, ())}
+            # The two rarest words are enough: a title holding the request holds them (one may
+            # be misheard), and common words ("the", "love") would bring in thousands.
+            words = sorted(
+                (w for w in set(re.findall(r"\w+", query)) if w in self._titles_by_word),
+                key=lambda w: len(self._titles_by_word[w]),
+            )[:2]
+            pool = {i for w in words for i in self._titles_by_word[w]}
             if allowed is not None:
                 pool &= allowed
             scored = [

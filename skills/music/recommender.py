@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from skills.base import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from skills.embeddings import dot_rows
 from skills.music.catalog import MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
 
@@ -213,7 +214,7 @@ class MusicRecommender:
         """Say so, then offer the nearest thing: the style the name is known for (MiniLM knows
         many artists: 'Mozart' sits next to 'classical music'), a near-identical name, or taste."""
         index = self.index
-        similarity = index.tag_embeddings @ self.encode_query(asked)
+        similarity = dot_rows(index.tag_embeddings, self.encode_query(asked))
         best = int(similarity.argmax())
         if similarity[best] >= ARTIST_STYLE_MIN:
             track = index.tracks[int(np.flatnonzero(index.text_row == best)[0])]
@@ -372,7 +373,7 @@ class MusicRecommender:
                 break
             chosen.append(int(pool[best]))
             artists[int(self.index.artist_code[pool[best]])] += 1
-            max_sim = np.maximum(max_sim, _rescale(embeddings @ embeddings[best]))
+            max_sim = np.maximum(max_sim, _rescale(dot_rows(embeddings, embeddings[best])))
         return chosen
 
     # -- reasons --------------------------------------------------------------------------

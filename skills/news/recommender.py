@@ -19,6 +19,7 @@ import pandas as pd
 
 from models.artifacts import ArtifactMissingError, artifact_dir
 from skills.base import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from skills.embeddings import dot_rows
 from skills.news.catalog import CATEGORY_ALIASES, Headline, friendly_category, headlines_from_frame
 
 ARTIFACT = "news"
@@ -123,7 +124,7 @@ class NewsRecommender:
         category = None
         if topic:
             category = index.category_for(topic)
-            similarity = index.embeddings @ self.encode_query(topic)
+            similarity = dot_rows(index.embeddings, self.encode_query(topic))
             if category is not None:
                 # A desk by name ("sports news"): its latest stories, the most typical first.
                 in_category = index.category_code == index.categories.index(category)
@@ -175,7 +176,7 @@ class NewsRecommender:
                 break
             chosen.append(int(pool[best]))
             used.add(int(self.index.category_code[pool[best]]))
-            max_sim = np.maximum(max_sim, np.clip(embeddings @ embeddings[best], 0, None))
+            max_sim = np.maximum(max_sim, np.clip(dot_rows(embeddings, embeddings[best]), 0, None))
         return chosen
 
     def _item(
