@@ -202,3 +202,12 @@ def test_artist_with_few_tracks_is_filled_with_similar_ones(skill):
     again = ask(skill, {"artist": "Elton John"}, k=2, offered=heard)
     assert again.text == "You have heard everything I have by Elton John; here is something else."
     assert not any("you asked for Elton John" in it.reason for it in again.items)
+
+
+def test_missing_artifact_is_reported(tmp_path, monkeypatch):
+    from models.artifacts import ArtifactMissingError
+    from skills.music import load_skill
+
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with pytest.raises(ArtifactMissingError, match="music"):
+        load_skill()

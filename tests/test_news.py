@@ -123,3 +123,12 @@ def test_vocabulary():
 
     topics = set(vocabulary()["topic"])
     assert {"politics", "technology", "world news", "us news", "sports", "environment"} <= topics
+
+
+def test_missing_artifact_is_reported(tmp_path, monkeypatch):
+    from models.artifacts import ArtifactMissingError
+    from skills.news import load_skill
+
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with pytest.raises(ArtifactMissingError, match="news"):
+        load_skill()
