@@ -95,7 +95,7 @@ def test_a_dislike_changes_the_next_offer(skill, tracks):
 
 
 def test_a_skip_weighs_less_than_a_dislike(skill, tracks):
-    from skills.music.recommender import build_taste
+    from skills.music.taste import build_taste
 
     index = skill.recommender.index
     target = of_genre(tracks, "rock", 1)[0]

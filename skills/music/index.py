@@ -139,7 +139,7 @@ class MusicIndex:
     @cached_property
     def tag_similarity(self) -> np.ndarray:
         """Tag text x tag text cosine, rescaled so unrelated genres are 0 (~7 MB, built once)."""
-        from skills.music.recommender import SIM_FLOOR
+        from skills.music.taste import SIM_FLOOR
 
         cosine = self.tag_embeddings @ self.tag_embeddings.T
         return np.clip((cosine - SIM_FLOOR) / (1.0 - SIM_FLOOR), 0.0, 1.0).astype(np.float32)

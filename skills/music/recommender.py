@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from skills.base import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from skills.base import Item, SkillRequest, SkillResult
 from skills.embeddings import dot_rows
 from skills.music.catalog import MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
+from skills.music.taste import MAX_FEEDBACK_EVENTS, Taste, build_taste, rescale
 
-# Cosine below this between two tag texts is "not alike" (unrelated genres sit near 0.5).
-SIM_FLOOR = 0.5
-# The newest feedback counts most: each older event is worth this much of the next newer one.
-FEEDBACK_DECAY = 0.98
-MAX_FEEDBACK_EVENTS = 300
 # Recently offered tracks are not offered again (the session's own offers come in request.exclude).
 RECENT_OFFERS = 1000
 POOL_SIZE = 300
@@ -78,10 +74,6 @@ ENERGETIC_WORDS = {
 }
 
 
-def _rescale(similarity: np.ndarray) -> np.ndarray:
-    return np.clip((similarity - SIM_FLOOR) / (1.0 - SIM_FLOOR), 0.0, 1.0)
-
-
 def mood_of(text: str) -> str:
     words = set(text.lower().replace("-", " ").split())
     if words & ENERGETIC_WORDS:
@@ -89,85 +81,6 @@ def mood_of(text: str) -> str:
     if words & CALM_WORDS:
         return "calm"
     return ""
-
-
-@dataclass
-class Taste:
-    """What one user's feedback says about every track of the catalog."""
-
-    positive: np.ndarray  # best (similarity x weight) to a liked track
-    positive_from: np.ndarray  # catalog index of that liked track (-1: none)
-    negative: np.ndarray
-    genre_affinity: np.ndarray
-    artist_affinity: np.ndarray
-    avoided_genres: dict[str, str] = field(default_factory=dict)  # genre -> "skip" | "dislike"
-    has_history: bool = False
-
-
-def _strongest_per_row(rows: np.ndarray, strength: np.ndarray) -> np.ndarray:
-    """Positions of the largest ``strength`` for each distinct value of ``rows``."""
-    order = np.lexsort((-strength, rows))
-    first = np.ones(len(order), bool)
-    first[1:] = rows[order][1:] != rows[order][:-1]
-    return order[first]
-
-
-def build_taste(index: MusicIndex, profile: UserProfile) -> Taste:
-    n = len(index)
-    events = [e for e in profile.feedback if e.kind in FEEDBACK_WEIGHTS][-MAX_FEEDBACK_EVENTS:]
-    weight: dict[int, float] = defaultdict(float)
-    kinds: dict[int, list[str]] = defaultdict(list)
-    for age, e in enumerate(reversed(events)):
-        i = index.id_to_index.get(e.item_id)
-        if i is not None:
-            weight[i] += FEEDBACK_WEIGHTS[e.kind] * FEEDBACK_DECAY**age
-            kinds[i].append(e.kind)
-    taste = Taste(
-        np.zeros(n, np.float32),
-        np.full(n, -1),
-        np.zeros(n, np.float32),
-        np.zeros(n, np.float32),
-        np.zeros(n, np.float32),
-        has_history=bool(weight),
-    )
-    if not weight:
-        return taste
-    items = np.array(list(weight), dtype=np.int64)
-    w = np.array([weight[i] for i in items], dtype=np.float32)
-    rows = index.text_row[items]
-    liked, disliked = w > 0, w < 0
-    if liked.any():
-        # Per distinct tag text, only the strongest like matters to the max below.
-        keep = _strongest_per_row(rows[liked], w[liked])
-        contrib = index.tag_similarity[:, rows[liked][keep]] * w[liked][keep]  # texts x liked
-        best = contrib.argmax(1)
-        taste.positive = contrib[np.arange(len(contrib)), best][index.text_row]
-        taste.positive_from = items[liked][keep][best][index.text_row]
-    if disliked.any():
-        keep = _strongest_per_row(rows[disliked], -w[disliked])
-        contrib = index.tag_similarity[:, rows[disliked][keep]] * -w[disliked][keep]
-        taste.negative = contrib.max(1)[index.text_row]
-    genre_sum: dict[str, float] = defaultdict(float)
-    genre_count: dict[str, int] = defaultdict(int)
-    genre_kinds: dict[str, list[str]] = defaultdict(list)
-    artist_sum: dict[int, float] = defaultdict(float)
-    for i, wi in zip(items.tolist(), w.tolist(), strict=True):
-        for g in index.tracks[i].genres:
-            genre_sum[g] += wi
-            genre_count[g] += 1
-            genre_kinds[g] += kinds[i]
-        artist_sum[int(index.artist_code[i])] += wi
-    for g, total in genre_sum.items():
-        # +1 in the denominator: one event is weaker evidence about a genre than ten.
-        taste.genre_affinity[index.genre_tracks[g]] += total / (genre_count[g] + 1)
-        if total / (genre_count[g] + 1) <= -0.2:
-            negatives = [k for k in genre_kinds[g] if k in ("skip", "dislike")]
-            taste.avoided_genres[g] = max(set(negatives), key=negatives.count)
-    by_code = np.zeros(int(index.artist_code.max()) + 1, np.float32)
-    for code, total in artist_sum.items():
-        by_code[code] = np.tanh(total)
-    taste.artist_affinity = by_code[index.artist_code]
-    return taste
 
 
 @dataclass
@@ -200,7 +113,7 @@ class MusicRecommender:
     # -- slots ----------------------------------------------------------------------------
     def _free_text(self, intent: Intent, text: str) -> None:
         """A descriptor, playlist or radio name: semantic match on tag texts plus mood words."""
-        similarity = _rescale(self.index.text_similarity(self.encode_query(text)))
+        similarity = rescale(self.index.text_similarity(self.encode_query(text)))
         intent.mood = mood_of(text)
         if intent.mood:
             opposite = "calm" if intent.mood == "energetic" else "energetic"
@@ -219,7 +132,7 @@ class MusicRecommender:
         if similarity[best] >= ARTIST_STYLE_MIN:
             track = index.tracks[int(np.flatnonzero(index.text_row == best)[0])]
             intent.style_of = track.genre or (track.styles[0] if track.styles else "music")
-            intent.slot_score = _rescale(index.text_similarity(index.tag_embeddings[best]))
+            intent.slot_score = rescale(index.text_similarity(index.tag_embeddings[best]))
             intent.text = f"I don't have anything by {asked}; here is some {intent.style_of} instead."
             intent.fallback, intent.asked_artist = "style", asked
             return
@@ -241,7 +154,7 @@ class MusicRecommender:
         if request.anchor is not None and request.anchor.id in index.id_to_index:
             a = index.id_to_index[request.anchor.id]
             intent.anchor_index = a
-            intent.slot_score = _rescale(index.text_similarity(index.tag_embeddings[index.text_row[a]]))
+            intent.slot_score = rescale(index.text_similarity(index.tag_embeddings[index.text_row[a]]))
         if "artist" in slots:
             match = index.resolve_artist(slots["artist"])
             if match.key is not None:
@@ -259,7 +172,7 @@ class MusicRecommender:
             if intent.song_index is not None and intent.slot_score is None and not intent.genre:
                 # The rest of the list sounds like the song asked for.
                 row = index.tag_embeddings[index.text_row[intent.song_index]]
-                intent.slot_score = _rescale(index.text_similarity(row))
+                intent.slot_score = rescale(index.text_similarity(row))
                 intent.anchor_index = intent.song_index
             if intent.song_index is None:
                 intent.text = (intent.text + " " if intent.text else "") + (
@@ -307,7 +220,7 @@ class MusicRecommender:
             if chosen:
                 seed = chosen[0][0]
                 fill.anchor_index = seed
-                fill.slot_score = _rescale(index.text_similarity(index.tag_embeddings[index.text_row[seed]]))
+                fill.slot_score = rescale(index.text_similarity(index.tag_embeddings[index.text_row[seed]]))
             elif intent.artist and not text:
                 text = f"You have heard everything I have by {intent.artist}; here is something else."
             blocked[[i for i, _ in chosen]] = True
@@ -373,7 +286,7 @@ class MusicRecommender:
                 break
             chosen.append(int(pool[best]))
             artists[int(self.index.artist_code[pool[best]])] += 1
-            max_sim = np.maximum(max_sim, _rescale(dot_rows(embeddings, embeddings[best])))
+            max_sim = np.maximum(max_sim, rescale(dot_rows(embeddings, embeddings[best])))
         return chosen
 
     # -- reasons --------------------------------------------------------------------------
