@@ -51,8 +51,8 @@ def _check(fuzz_pipeline, text: str) -> None:
     result = pipeline.run_turn(session, text=text)
     assert result.response.strip()
     assert not [e for e in result.events if e.type == "error"], result.events
-    row = pipeline.store.turns(session_id=session.id)[-1]
-    assert row["seq"] == session.turns
+    row = pipeline.store.turn(session.id, session.turns)
+    assert row is not None
     assert row["text"] == clean_text(text) == result.text
     assert row["response"] == result.response
     assert json.loads(row["events"])[0]["text"] == text.encode("utf-8", "replace").decode("utf-8")
