@@ -43,12 +43,12 @@ from models.artifacts import artifact_dir, content_hash, is_current, write_stamp
 
 NAME = "nlu"
 SEED = 13
-EPOCHS = 5
+EPOCHS = 6
 BATCH_SIZE = 32
 ENCODER_LR = 8e-5
-HEAD_LR = 1e-3
-OOS_PER_EPOCH = 0.5  # share of out-of-scope training examples each epoch sees
-SLOT_LOSS_WEIGHT = 1.5
+HEAD_LR = 2e-3
+OOS_PER_EPOCH = 0.6  # share of out-of-scope training examples each epoch sees
+SLOT_LOSS_WEIGHT = 2.0
 THREADS = 2
 
 # Everything the trained weights depend on; a change to any of these retrains.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from assistant.nlu.data import clean_text, load_all, load_split, parse_annotation
-from assistant.nlu.labels import INTENT_LABELS, OUT_OF_SCOPE, SLOT_TYPES
+from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE, SLOT_TYPES
 
 
 def test_hwu64_annotation_becomes_canonical_slots() -> None:
@@ -64,7 +65,23 @@ def test_bio_tags_round_trip_through_the_tokenizer() -> None:
     from assistant.nlu.model import base_model_path, decode_spans, encode, load_tokenizer
 
     tokenizer = load_tokenizer(base_model_path())
-    ex = parse_annotation("play [song_name : bohemian rhapsody] by [artist_name : queen]", "play_music")
+    ex = parse_annotation(
+        "play [song_name : bohemian rhapsody] by [artist_name : queen] at [place_name : king's park]",
+        "play_music",
+    )
     enc = encode(tokenizer, [ex.text], [ex.spans])
-    tags = [max(t, 0) for t in enc["tags"][0].tolist()]  # IGNORE_INDEX on special tokens -> O
-    assert decode_spans(tags, enc["offsets"][0].tolist(), enc["word_ids"][0]) == ex.spans
+    tags = enc["tags"][0].clamp(min=0)  # IGNORE_INDEX on special tokens -> O
+    one_hot = torch.nn.functional.one_hot(tags, len(BIO_TAGS)).float() * 10
+    assert decode_spans(one_hot, enc["offsets"][0].tolist(), enc["word_ids"][0]) == ex.spans
+
+
+def test_decoding_never_starts_a_span_with_inside_tag() -> None:
+    from assistant.nlu.model import decode_spans
+
+    scores = torch.full((3, len(BIO_TAGS)), -5.0)
+    scores[0, BIO_TAGS.index("O")] = 0.0
+    scores[1, BIO_TAGS.index("I-artist")] = 2.0  # stray I- after O: must become B- or O
+    scores[1, BIO_TAGS.index("B-artist")] = 1.5
+    scores[2, BIO_TAGS.index("I-artist")] = 2.0
+    spans = decode_spans(scores, [(0, 4), (5, 10), (11, 15)], [0, 1, 2])
+    assert spans == [(5, 15, "artist")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
@@ -68,8 +69,8 @@ def encode(
 ) -> dict:
     """Pad to the longest text of the batch; with ``spans``, also BIO tag ids per token.
 
-    Tags sit on the first sub-word token of each word; the other tokens are ignored by the loss
-    and by decoding, so a word is never split between two spans.
+    Tags sit on the first token of each space-separated word; the other tokens are ignored by
+    the loss and by decoding, so a word is never split between two spans.
     """
     batch = tokenizer(
         list(texts),
@@ -80,7 +81,7 @@ def encode(
         return_tensors="pt",
     )
     offsets = batch["offset_mapping"]
-    word_ids = [batch.word_ids(row) for row in range(len(texts))]
+    word_ids = [whitespace_word_ids(text, offsets[row].tolist()) for row, text in enumerate(texts)]
     out = {
         "input_ids": batch["input_ids"],
         "attention_mask": batch["attention_mask"],
@@ -108,23 +109,73 @@ def encode(
     return out
 
 
+def whitespace_word_ids(text: str, offsets: Sequence[Sequence[int]]) -> list[int | None]:
+    """Index of the space-separated word each token belongs to (None for special tokens).
+
+    Words are what the annotations mark, so "king's" or "hip-hop" is one word here although the
+    tokenizer's own pre-splitting cuts it at the punctuation.
+    """
+    char_word, word = [], -1
+    for i, ch in enumerate(text):
+        if ch != " " and (i == 0 or text[i - 1] == " "):
+            word += 1
+        char_word.append(word)
+    return [None if end == start else char_word[start] for start, end in offsets]
+
+
+def _bio_transitions() -> tuple[np.ndarray, np.ndarray]:
+    """Which tag may follow which: I-x only after B-x or I-x, and never first."""
+    n = len(BIO_TAGS)
+    allowed = np.zeros((n, n), dtype=bool)
+    for i, prev in enumerate(BIO_TAGS):
+        for j, cur in enumerate(BIO_TAGS):
+            allowed[i, j] = not cur.startswith("I-") or (prev != "O" and prev[2:] == cur[2:])
+    can_start = np.array([not tag.startswith("I-") for tag in BIO_TAGS])
+    return np.where(allowed, 0.0, -1e9), np.where(can_start, 0.0, -1e9)
+
+
+_TRANSITION_PENALTY, _START_PENALTY = _bio_transitions()
+
+
+def _viterbi(log_probs: np.ndarray) -> list[int]:
+    """The most likely tag sequence that is valid BIO (no I-x out of nowhere)."""
+    score = log_probs[0] + _START_PENALTY
+    back = []
+    for row in log_probs[1:]:
+        candidates = score[:, None] + _TRANSITION_PENALTY
+        back.append(candidates.argmax(0))
+        score = candidates.max(0) + row
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
 def decode_spans(
-    tag_ids: Sequence[int], offsets: Sequence[tuple[int, int]], word_ids: Sequence[int | None]
+    tag_logits: torch.Tensor | np.ndarray, offsets: Sequence[Sequence[int]], word_ids: Sequence[int | None]
 ) -> list[tuple[int, int, str]]:
-    """BIO tag ids per token -> character spans over whole words. A stray I- starts a span."""
-    words: list[list] = []  # [start, end, tag] per word, tag from its first token
+    """Per-token tag logits -> character spans over whole words, decoded as valid BIO."""
+    scores = tag_logits.numpy() if isinstance(tag_logits, torch.Tensor) else np.asarray(tag_logits)
+    words: list[list[int]] = []  # [start, end] per word
+    first_tokens: list[int] = []  # the token whose tag the word takes
     previous = None
-    for tag_id, (start, end), word in zip(tag_ids, offsets, word_ids, strict=False):
+    for col, ((start, end), word) in enumerate(zip(offsets, word_ids, strict=False)):
         if word is None:
             continue
         if word == previous:
             words[-1][1] = end
         else:
-            words.append([start, end, BIO_TAGS[tag_id]])
+            words.append([start, end])
+            first_tokens.append(col)
         previous = word
+    if not words:
+        return []
+    logits = scores[first_tokens].astype(np.float64)
+    log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
     spans: list[list] = []
     current: list | None = None
-    for start, end, tag in words:
+    for (start, end), tag_id in zip(words, _viterbi(log_probs), strict=True):
+        tag = BIO_TAGS[tag_id]
         if tag == "O":
             current = None
             continue
@@ -151,7 +202,6 @@ def predict(
         enc = encode(tokenizer, texts[i : i + batch_size])
         logits, tag_logits = model(enc["input_ids"], enc["attention_mask"])
         all_logits.append(logits)
-        tag_ids = tag_logits.argmax(-1).tolist()
         for row, offsets in enumerate(enc["offsets"].tolist()):
-            all_spans.append(decode_spans(tag_ids[row], offsets, enc["word_ids"][row]))
+            all_spans.append(decode_spans(tag_logits[row], offsets, enc["word_ids"][row]))
     return torch.cat(all_logits), all_spans

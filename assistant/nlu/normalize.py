@@ -10,6 +10,7 @@ match is passed through unchanged: the skill may still know it, and guessing wou
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -59,6 +60,11 @@ ALIASES: dict[str, str] = {
     "econ": "economy",
 }
 _WORD_ALIASES = {"&": "and", "n": "and", "st": "saint", "mt": "mount"}
+# Speech-to-text writes numbers as words, catalogs as digits or roman numerals ("Part II").
+_NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_WORD_ALIASES.update({w: str(i) for i, w in enumerate(_NUMBER_WORDS)})
+_WORD_ALIASES.update(_ROMAN)
 _DROP_PREFIXES = ("the ",)
 _DROP_SUFFIXES = (" city", " music", " movies", " movie", " films", " film", " news")
 MIN_FUZZY_LENGTH = 4  # shorter values must match exactly: "pop" must not become "pop punk"
@@ -96,6 +102,7 @@ class SlotNormalizer:
             keys.pop("", None)
             self._keys[slot] = keys
         self._choices = {slot: list(keys) for slot, keys in self._keys.items()}
+        self._sorted = {slot: sorted(keys) for slot, keys in self._keys.items()}
         self.normalize = lru_cache(maxsize=4096)(self._normalize)  # type: ignore[method-assign]
 
     @property
@@ -119,7 +126,13 @@ class SlotNormalizer:
         # A name said in part: "star wars" -> "Star Wars: Episode IV - A New Hope". Whole words
         # only, and the shortest such name, so "pop" never becomes "Pop Punk" by this path.
         if len(key) >= MIN_PREFIX_LENGTH:
-            longer = [c for c in self._choices[slot] if c.startswith(key + " ")]
+            ordered = self._sorted[slot]
+            prefix = key + " "
+            i = bisect.bisect_left(ordered, prefix)
+            longer = []
+            while i < len(ordered) and ordered[i].startswith(prefix):
+                longer.append(ordered[i])
+                i += 1
             if longer:
                 return keys[min(longer, key=len)]
         return value

@@ -16,7 +16,13 @@ from safetensors.torch import load_file
 
 from assistant.nlu.data import clean_text
 from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE
-from assistant.nlu.model import MAX_TOKENS, JointIntentSlotModel, decode_spans, load_tokenizer
+from assistant.nlu.model import (
+    MAX_TOKENS,
+    JointIntentSlotModel,
+    decode_spans,
+    load_tokenizer,
+    whitespace_word_ids,
+)
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.stages import Parse
 from models.artifacts import ArtifactMissingError, artifact_dir
@@ -64,9 +70,8 @@ class NluParser:
         if confidence < self.threshold:
             # No request is likely enough: the confidence is that the best guess is wrong.
             label, confidence = OUT_OF_SCOPE, 1.0 - confidence
-        spans = decode_spans(
-            tag_logits[0].argmax(-1).tolist(), enc["offset_mapping"][0].tolist(), enc.word_ids(0)
-        )
+        offsets = enc["offset_mapping"][0].tolist()
+        spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
         slots: dict[str, str] = {}
         for start, end, slot in spans:
             slots.setdefault(slot, clean[start:end])
