@@ -283,6 +283,10 @@ class HistoryStore:
         sql = "SELECT * FROM turns" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
         return list(self.db.query(sql, params))
 
+    def turn(self, session_id: str, seq: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM turns WHERE session_id = ? AND seq = ?", [session_id, seq]))
+        return rows[0] if rows else None
+
     def offers(
         self, user: str, since: float | None = None, domain: str | None = None
     ) -> list[dict[str, Any]]:

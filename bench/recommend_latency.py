@@ -56,18 +56,29 @@ def fill_store(store, domains: dict[str, list[str]], events: int, rng: random.Ra
 
 
 def _flush(store, batch) -> None:
-    offers = [(u, d, i, i, "bench", 0, ts) for u, d, i, k, ts in batch if k == "offer"]
+    turn_id = _bench_turn(store)
+    offers = [(turn_id, u, d, i, i, "bench", 0, ts) for u, d, i, k, ts in batch if k == "offer"]
     feedback = [(u, d, i, k, None, ts) for u, d, i, k, ts in batch if k != "offer"]
     with store._transaction():
         store.db.conn.executemany(
             "INSERT INTO offers (turn_id, user, domain, item_id, title, reason, position, ts) "
-            "VALUES (0, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             offers,
         )
         store.db.conn.executemany(
             "INSERT INTO feedback (turn_id, user, domain, item_id, kind, value, ts) VALUES (NULL, ?, ?, ?, ?, ?, ?)",
             feedback,
         )
+
+
+def _bench_turn(store) -> int:
+    """Offers reference a turn: one synthetic turn row carries all generated offers."""
+    row = store.db.execute("SELECT id FROM turns WHERE session_id = 'bench'").fetchone()
+    if row:
+        return int(row[0])
+    from assistant.history import TurnRecord
+
+    return store.record_turn(TurnRecord("bench", "bench", 1, time.time(), "text", "", "", events=[]))
 
 
 def time_requests(store, skill, domain: str, users: list[str], rng: random.Random) -> list[float]:
