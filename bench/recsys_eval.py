@@ -91,8 +91,10 @@ def main() -> None:
         (np.ones(len(train), np.float32), (train["user"].to_numpy(), train["item"].to_numpy())),
         shape=(n_users, n_items),
     )
-    print(f"MovieLens: {len(ratings):,} ratings, {n_users} users, {n_items:,} movies; "
-          f"held out {len(held_out)} last ratings; ranking all unseen movies")
+    print(
+        f"MovieLens: {len(ratings):,} ratings, {n_users} users, {n_items:,} movies; "
+        f"held out {len(held_out)} last ratings; ranking all unseen movies"
+    )
 
     results: dict[str, tuple[float, float, float]] = {}
 
@@ -153,12 +155,18 @@ def main() -> None:
     best_hr = max(baselines.items(), key=lambda kv: kv[1][0])
     best_ndcg = max(baselines.items(), key=lambda kv: kv[1][1])
     hit, ndcg, _ = results["ours (VideoRecommender)"]
-    print(f"\nours vs best baseline: HR@10 x{hit / best_hr[1][0]:.2f} (vs {best_hr[0]}), "
-          f"NDCG@10 x{ndcg / best_ndcg[1][1]:.2f} (vs {best_ndcg[0]})")
-    print(f"ours: fit {fit_s:.1f}s on 2 cores; scoring {n_users} folded-in users "
-          f"{1000 * score_s / n_users:.1f} ms each")
+    print(
+        f"\nours vs best baseline: HR@10 x{hit / best_hr[1][0]:.2f} (vs {best_hr[0]}), "
+        f"NDCG@10 x{ndcg / best_ndcg[1][1]:.2f} (vs {best_ndcg[0]})"
+    )
+    print(
+        f"ours: fit {fit_s:.1f}s on 2 cores; scoring {n_users} folded-in users "
+        f"{1000 * score_s / n_users:.1f} ms each"
+    )
     target_met = hit >= 0.13 and ndcg >= 0.07 and hit > best_hr[1][0] and ndcg > best_ndcg[1][1]
-    print(f"target (HR@10 >= 0.13, NDCG@10 >= 0.07, ahead of every baseline): {'MET' if target_met else 'NOT MET'}")
+    print(
+        f"target (HR@10 >= 0.13, NDCG@10 >= 0.07, ahead of every baseline): {'MET' if target_met else 'NOT MET'}"
+    )
 
 
 if __name__ == "__main__":
