@@ -18,14 +18,22 @@ def load_skill() -> VideoSkill:
 
 
 def vocabulary() -> dict[str, list[str]]:
-    """Canonical film titles and genres, for the NLU's slot normalisation."""
+    """Canonical film titles, genres (as the catalog names them) and people, for slot normalisation.
+
+    Reads only the built catalog table (no model load); empty lists when it is not built yet.
+    """
     import pandas as pd
 
     from models.artifacts import artifact_dir
+    from skills.video.catalog import split_names
 
     path = artifact_dir("video") / "catalog.csv"
     if not path.exists():
-        return {}
-    catalog = pd.read_csv(path, usecols=["title", "genres"])
+        return {"title": [], "movie_genre": [], "person": []}
+    catalog = pd.read_csv(path, usecols=["title", "genres", "director", "cast"])
     genres = sorted({g for text in catalog["genres"].dropna() for g in str(text).split("|") if g})
-    return {"title": sorted(set(catalog["title"].dropna().astype(str))), "movie_genre": genres}
+    people = {
+        name for column in ("director", "cast") for text in catalog[column] for name in split_names(text)
+    }
+    titles = sorted({t for t in catalog["title"].dropna().astype(str) if t})
+    return {"title": titles, "movie_genre": genres, "person": sorted(people)}

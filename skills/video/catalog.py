@@ -36,6 +36,26 @@ GENRE_NAMES = {
     "(no genres listed)": "",
     "IMAX": "",  # a screen format, not a genre
 }
+MOVIELENS_GENRES = {
+    "Action",
+    "Adventure",
+    "Animation",
+    "Family",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Science Fiction",
+    "Thriller",
+    "War",
+    "Western",
+}
 
 
 def movielens_ratings() -> pd.DataFrame:
@@ -133,10 +153,16 @@ def _match_wikidata(movies: pd.DataFrame, films: pd.DataFrame) -> np.ndarray:
 
 
 def _genre_list(movielens: str, wikidata: str) -> list[str]:
-    names: list[str] = []
-    for raw in [*movielens.split("|"), *_split_names(wikidata)]:
-        name = GENRE_NAMES.get(raw.strip(), raw.strip())
-        if name and name not in names:
+    """MovieLens genres, plus the Wikidata genres MovieLens has no name for (Biography, Sport, ...).
+
+    Wikidata's genre tags are broad (Terminator 2 is tagged a comedy there), so for a genre both
+    sources know, MovieLens decides; a film MovieLens left without genres takes Wikidata's.
+    """
+    names = [GENRE_NAMES.get(g.strip(), g.strip()) for g in movielens.split("|")]
+    names = [g for g in dict.fromkeys(names) if g]
+    for raw in _split_names(wikidata):
+        name = GENRE_NAMES.get(raw, raw)
+        if name and name not in names and (not names or name not in MOVIELENS_GENRES):
             names.append(name)
     return names
 

@@ -179,16 +179,17 @@ class VideoRecommender:
 
     # ---- scoring -------------------------------------------------------------------------
     def _history(self, history: Iterable[Sequence[float]], now: float | None) -> _History:
-        rows = [(int(m), float(r), float(t)) for m, r, t in history]
-        rows = [row for row in rows if row[0] in self.index.index]
-        rows.sort(key=lambda row: row[2])  # stable: equal times keep the caller's order
-        latest: dict[int, tuple[int, float]] = {}
-        for position, (movie, rating, _) in enumerate(rows):
-            latest.pop(movie, None)  # re-rated: the film moves to its latest position
-            latest[movie] = (position, rating)
-        items = self.index.loc[list(latest)].to_numpy(dtype=np.int64) if latest else np.empty(0, np.int64)
-        ratings = np.array([r for _, r in latest.values()], dtype=np.float32)
-        last_seen = rows[-1][2] if rows else self.data_end
+        rows = np.asarray([(m, r, t) for m, r, t in history], dtype=np.float64).reshape(-1, 3)
+        movies = rows[:, 0].astype(np.int64)
+        slot = np.minimum(np.searchsorted(self.item_ids, movies), len(self.item_ids) - 1)
+        rows, slot = rows[self.item_ids[slot] == movies], slot[self.item_ids[slot] == movies]
+        order = np.argsort(rows[:, 2], kind="stable")  # equal times keep the caller's order
+        rows, slot = rows[order], slot[order]
+        # A film rated twice counts once, at its latest position with its latest rating.
+        _, first_from_end = np.unique(slot[::-1], return_index=True)
+        keep = np.sort(len(slot) - 1 - first_from_end)
+        items, ratings = slot[keep], rows[keep, 1].astype(np.float32)
+        last_seen = float(rows[-1, 2]) if len(rows) else self.data_end
         # The ratings end in the past; "now" for a live user is the newest moment the data knows.
         moment = min(now if now is not None else last_seen, self.data_end)
         return _History(items, ratings, moment)
@@ -271,16 +272,20 @@ class VideoRecommender:
         exclude: Iterable[int] = (),
         allowed: np.ndarray | None = None,
         extra: tuple[np.ndarray, float, str] | None = None,
+        adjust: np.ndarray | None = None,
         now: float | None = None,
     ) -> list[Recommendation]:
         """The top ``k`` films not in the history (nor ``exclude``), best first, each with a reason.
 
         ``allowed`` is a boolean mask over items (slot filters); ``extra`` adds a caller's
-        signal ``(vector, weight, reason)`` such as similarity to a named film.
+        signal ``(vector, weight, reason)`` such as similarity to a named film; ``adjust`` is
+        added to the score without being a reason (e.g. a push away from disliked films).
         """
         total, parts, hist = self.scores(history, now)
         if extra is not None:
             total = total + extra[1] * extra[0]
+        if adjust is not None:
+            total = total + adjust
         blocked = [int(self.index[m]) for m in exclude if m in self.index.index]
         total[blocked] = -np.inf
         if allowed is not None:

@@ -1,7 +1,7 @@
 """The video skill: film suggestions from the user's own history, folded into the MovieLens model.
 
-Feedback becomes star ratings for the recommender (like 5, play 3.5, skip 2.5, dislike 1, an
-imported rating its own value). Slots narrow the candidates: a genre, a decade or year, a
+Feedback becomes star ratings for the recommender (like 5, play 3.5, skip 2, dislike 1, an
+imported rating its own value); films close in content to a disliked one are pushed down. Slots narrow the candidates: a genre, a decade or year, a
 person, "not too long"; a title (or "more like this") adds similarity to that film.
 """
 
@@ -15,10 +15,15 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from skills.base import Item, SkillRequest, SkillResult, UserProfile
-from skills.video.catalog import normalise_title
+from skills.video.catalog import normalise_title, split_names
 from skills.video.recommender import VideoRecommender
 
-FEEDBACK_STARS = {"like": 5.0, "play": 3.5, "skip": 2.5, "dislike": 1.0}
+FEEDBACK_STARS = {"like": 5.0, "play": 3.5, "skip": 2.0, "dislike": 1.0}
+# How hard a film is pushed down for looking like one the user turned down (content cosine).
+REJECT_PENALTY = {"dislike": 0.6, "skip": 0.25}
+# A title counts as the same film at token_sort_ratio >= 90 (typos, word order), and as
+# "something close" (a title containing the words) at WRatio >= 86.
+TITLE_CUTOFF, CLOSE_TITLE_CUTOFF = 90, 86
 SHORT_FILM_MINUTES = 105
 GENRE_ALIASES = {
     "sci fi": "Science Fiction",
@@ -27,7 +32,9 @@ GENRE_ALIASES = {
     "romcom": "Romance",
     "rom com": "Romance",
     "cartoon": "Animation",
-    "kids": "Children",
+    "kids": "Family",
+    "children": "Family",
+    "children's": "Family",
     "scary": "Horror",
     "funny": "Comedy",
     "doc": "Documentary",
@@ -60,6 +67,24 @@ class VideoSkill:
         self.runtime = self.catalog["runtime"].astype("Float64").fillna(np.nan).to_numpy(dtype=float)
         self.title_keys = self.catalog["title_key"].fillna("").tolist()
         self.genre_names = sorted({g for s in self.genre_sets for g in s if g})
+        # Per-request filters are lookups, not scans over 9,000 rows.
+        self.genre_masks = {g: np.array([g in s for s in self.genre_sets]) for g in self.genre_names}
+        # Films MovieLens lists without a title cannot be spoken, so they are never offered.
+        self.untitled = {
+            int(m)
+            for m, t in zip(recommender.item_ids, self.catalog["title"], strict=True)
+            if not isinstance(t, str) or not t
+        }
+        self.title_index = {key: i for i, key in enumerate(self.title_keys) if key}
+        self.people: dict[str, list[int]] = {}
+        self.person_names: dict[str, str] = {}
+        for i, (director, cast) in enumerate(
+            zip(self.catalog["director"], self.catalog["cast"], strict=True)
+        ):
+            for name in split_names(director) + split_names(cast):
+                self.people.setdefault(name.lower(), []).append(i)
+                self.person_names.setdefault(name.lower(), name)
+        self.person_keys = list(self.people)
 
     @classmethod
     def load(cls, folder: Path) -> VideoSkill:
@@ -69,17 +94,45 @@ class VideoSkill:
     # --- the request ----------------------------------------------------------------------
     def handle(self, request: SkillRequest) -> SkillResult:
         history = self.history(request.profile)
-        exclude = {int(i) for i in request.profile.offered_ids | request.exclude if str(i).isdigit()}
+        offered = request.profile.offered_ids | request.exclude
+        exclude = {int(i) for i in offered if str(i).isdigit()} | self.untitled
         notes: list[str] = []
-        allowed = self._filters(request, notes)
+        kinds: list[str] = []
+        allowed = self._filters(request, notes, kinds)
         extra = self._similarity(request, notes)
-        recs = self.rec.recommend(history, request.k, exclude=exclude, allowed=allowed, extra=extra)
+        adjust = self._rejections(request.profile)
+        recs = self.rec.recommend(
+            history, request.k, exclude=exclude, allowed=allowed, extra=extra, adjust=adjust
+        )
         if not recs and allowed is not None:
             notes.append("I found nothing that fits all of that, so here is my best other pick.")
-            recs = self.rec.recommend(history, request.k, exclude=exclude, extra=extra)
-        return SkillResult(
-            items=[self._item(r.item_id, r.score, r.reason) for r in recs], text=" ".join(notes)
-        )
+            recs = self.rec.recommend(history, request.k, exclude=exclude, extra=extra, adjust=adjust)
+            kinds = []
+        items = []
+        for rec in recs:
+            reason = rec.reason
+            if kinds and rec.evidence.get("signal") in ("now", "popular"):
+                # Popularity picked it among the films the slots allowed: say both.
+                reason = (
+                    f"{reason} among {' '.join(kinds[:1] + [k.removeprefix('films ') for k in kinds[1:]])}"
+                )
+            items.append(self._item(rec.item_id, rec.score, reason))
+        return SkillResult(items=items, text=" ".join(notes))
+
+    def _rejections(self, profile: UserProfile) -> np.ndarray | None:
+        """A push away from films that look like ones the user disliked or skipped (latest 10)."""
+        latest: dict[str, str] = {}
+        for event in profile.feedback:
+            latest[event.item_id] = event.kind
+        rejected = [(i, k) for i, k in latest.items() if k in REJECT_PENALTY and i.isdigit()]
+        rejected = [(int(i), k) for i, k in rejected[-10:] if int(i) in self.rec.index.index]
+        if not rejected:
+            return None
+        penalty = np.zeros(len(self.rec.item_ids), dtype=np.float32)
+        for movie_id, kind in rejected:
+            similar = self.rec.content.similar(int(self.rec.index[movie_id]))
+            penalty = np.maximum(penalty, REJECT_PENALTY[kind] * similar)
+        return -penalty
 
     @staticmethod
     def history(profile: UserProfile) -> list[tuple[int, float, float]]:
@@ -96,7 +149,8 @@ class VideoSkill:
                 rows.append((int(event.item_id), float(stars), float(event.ts)))
         return rows
 
-    def _filters(self, request: SkillRequest, notes: list[str]) -> np.ndarray | None:
+    def _filters(self, request: SkillRequest, notes: list[str], kinds: list[str]) -> np.ndarray | None:
+        """The films the slots allow (None: no slot narrows); ``kinds`` gets words for each filter."""
         mask = np.ones(len(self.rec.item_ids), dtype=bool)
         used = False
         genre = request.slots.get("movie_genre", "")
@@ -104,37 +158,39 @@ class VideoSkill:
             genre = ""  # "a short comedy": the length is handled below
         name = self.match_genre(genre) if genre else None
         if name is None:  # the slot missed it, or caught only part: look for a genre word
+            text = request.text.lower()
             name = next(
-                (
-                    g
-                    for g in self.genre_names
-                    if re.search(rf"\b{re.escape(g.lower())}\b", request.text.lower())
-                ),
-                None,
+                (g for g in self.genre_names if re.search(rf"\b{re.escape(g.lower())}\b", text)), None
             )
         if name:
-            mask &= np.array([name in s for s in self.genre_sets])
+            mask &= self.genre_masks[name]
+            kinds.append(f"{name} films")
             used = True
         elif genre:
             notes.append(f"I don't know the genre '{genre}'.")
         span = decade_span(request.slots.get("date", ""))
         if span:
             mask &= (self.years >= span[0]) & (self.years <= span[1])
+            kinds.append(
+                f"films from {span[0]}" + ("" if span[0] == span[1] else f" to {min(span[1], 2016)}")
+            )
             used = True
         person = request.slots.get("person")
         if person:
-            wanted = person.lower()
-            found = (
-                self.catalog["director"].fillna("").str.lower().str.contains(wanted, regex=False)
-                | self.catalog["cast"].fillna("").str.lower().str.contains(wanted, regex=False)
-            ).to_numpy()
-            if found.any():
-                mask &= found
+            found = self.find_person(person)
+            if found is not None:
+                mask &= found[0]
+                kinds.append(f"films with {found[1]}")
                 used = True
             else:
                 notes.append(f"I don't know films with {person}.")
-        if SHORT_WORDS.search(request.text.lower()) or "short" in request.slots.get("descriptor", ""):
+        wants_short = SHORT_WORDS.search(request.text.lower()) or SHORT_WORDS.search(
+            request.slots.get("descriptor", "").lower()
+        )
+        if wants_short:
+            # Runtime comes from Wikidata; a film without one is not promised to be short.
             mask &= np.nan_to_num(self.runtime, nan=999) <= SHORT_FILM_MINUTES
+            kinds.append(f"films under {SHORT_FILM_MINUTES} minutes")
             used = True
         return mask if used else None
 
@@ -147,16 +203,36 @@ class VideoSkill:
             return None
         movie_id = self.find_title(title)
         if movie_id is None:
-            notes.append(f"I don't know a film called {title}; here is something you may like instead.")
-            return None
+            close = self.find_title(title, close=True)
+            if close is None:
+                notes.append(f"I don't know a film called {title}; here is something you may like instead.")
+                return None
+            name = str(self.catalog.loc[close, "title"])
+            notes.append(f"I don't know a film called {title}; here is something close to {name}.")
+            return self.rec.similar_to(close), 2.0, f"close to {name}, the nearest title I know to {title}"
         name = str(self.catalog.loc[movie_id, "title"])
-        return self.rec.similar_to(movie_id), 2.0, f"similar to {name}"
+        return self.rec.similar_to(movie_id), 2.0, f"similar to {name}, as you asked"
 
-    def find_title(self, title: str) -> int | None:
-        match = process.extractOne(
-            normalise_title(title), self.title_keys, scorer=fuzz.WRatio, score_cutoff=88
-        )
+    def find_title(self, title: str, close: bool = False) -> int | None:
+        """The film a spoken title names; with ``close``, the nearest title containing its words."""
+        key = normalise_title(title)
+        if key in self.title_index:
+            return int(self.rec.item_ids[self.title_index[key]])
+        scorer, cutoff = (fuzz.WRatio, CLOSE_TITLE_CUTOFF) if close else (fuzz.token_sort_ratio, TITLE_CUTOFF)
+        match = process.extractOne(key, self.title_keys, scorer=scorer, score_cutoff=cutoff)
         return int(self.rec.item_ids[match[2]]) if match else None
+
+    def find_person(self, person: str) -> tuple[np.ndarray, str] | None:
+        """Films directed by or starring a person (a close spelling is accepted), and the name."""
+        key = person.lower().strip()
+        if key not in self.people:
+            match = process.extractOne(key, self.person_keys, scorer=fuzz.WRatio, score_cutoff=90)
+            if match is None:
+                return None
+            key = match[0]
+        mask = np.zeros(len(self.rec.item_ids), dtype=bool)
+        mask[self.people[key]] = True
+        return mask, self.person_names[key]
 
     def match_genre(self, text: str) -> str | None:
         text = text.lower().strip()
