@@ -216,16 +216,18 @@ class VideoRecommender:
             raw = matrix[items].T @ weights if len(items) else np.zeros(n_items, np.float32)
             parts[name] = signals.scale_to_unit(np.asarray(raw, dtype=np.float32).ravel())
         liked = hist.items[hist.ratings > DISLIKED]
-        user_vector = self._als_solve @ self.item_factors[liked].sum(axis=0) if len(liked) else None
+        user_vector = (
+            signals.dot_rows(self._als_solve, self.item_factors[liked].sum(axis=0)) if len(liked) else None
+        )
         parts["als"] = (
-            signals.min_max(self.item_factors @ user_vector)
+            signals.min_max(signals.dot_rows(self.item_factors, user_vector))
             if user_vector is not None
             else np.zeros(n_items, np.float32)
         )
         items, weights = self._source_weights(hist, GENRE_ITEMS, GENRE_DECAY, DISLIKED_GENRE_WEIGHT)
-        profile = weights @ self.content.genre_matrix[items] if len(items) else None
+        profile = np.einsum("i,ij->j", weights, self.content.genre_matrix[items]) if len(items) else None
         parts["genre"] = (
-            signals.scale_to_unit(np.maximum(self.content.genre_matrix @ profile, 0))
+            signals.scale_to_unit(np.maximum(signals.dot_rows(self.content.genre_matrix, profile), 0))
             if profile is not None
             else np.zeros(n_items, np.float32)
         )
@@ -258,7 +260,7 @@ class VideoRecommender:
         """0..1 similarity of every item to one film: co-watching, taste factors and content."""
         anchor = int(self.index[movie_id])
         watched = signals.scale_to_unit(self.short[anchor].toarray().ravel())
-        taste = np.maximum(self._unit_factors @ self._unit_factors[anchor], 0)
+        taste = np.maximum(signals.dot_rows(self._unit_factors, self._unit_factors[anchor]), 0)
         content = self.content.similar(anchor)
         similarity = 0.4 * watched + 0.3 * taste + 0.4 * content
         similarity[anchor] = 0.0
@@ -344,7 +346,9 @@ class VideoRecommender:
             liked = hist.items[hist.ratings > DISLIKED]
             if not len(liked):
                 return None
-            shares = self.item_factors[liked] @ (self._als_solve @ self.item_factors[item])
+            shares = signals.dot_rows(
+                self.item_factors[liked], signals.dot_rows(self._als_solve, self.item_factors[item])
+            )
             return int(liked[int(np.argmax(shares))])
         items, weights = self._source_weights(hist, RECENT_ITEMS, RECENT_DECAY)
         if not len(items):

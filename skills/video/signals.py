@@ -92,6 +92,12 @@ def window_popularity(
     return np.log1p(np.bincount(items_by_time[start:stop], minlength=n_items)).astype(np.float32)
 
 
+def dot_rows(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``matrix @ vector`` without BLAS threads: at request size, waking a threaded BLAS on a
+    busy 2-core machine costs more than the product (the same choice as skills/embeddings.py)."""
+    return np.einsum("ij,j->i", matrix, vector)
+
+
 def scale_to_unit(values: np.ndarray) -> np.ndarray:
     """Divide by the maximum so each signal speaks on a 0..1 scale for this user."""
     top = float(values.max()) if values.size else 0.0
