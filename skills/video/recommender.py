@@ -51,6 +51,7 @@ DISLIKED = 2.0  # stars at or below which a film is negative evidence
 # A disliked film was still watched: what people watch after it stays weak evidence of what
 # comes next, but its genres count against a film and it adds nothing to the taste vector.
 DISLIKED_SEQUENCE_WEIGHT = 0.3
+HATED = 1.0  # at or below: an explicit "dislike"; never evidence for what to watch next
 DISLIKED_GENRE_WEIGHT = -0.5
 REASON_GROUPS = {
     "forward": "sequence",
@@ -201,6 +202,8 @@ class VideoRecommender:
         stars = hist.ratings[::-1][:count]
         weights = decay ** np.arange(len(items), dtype=np.float32)
         weights = np.where(stars <= DISLIKED, disliked * weights, weights)
+        if disliked > 0:
+            weights = np.where(stars <= HATED, 0.0, weights)
         return items, weights.astype(np.float32)
 
     def components(self, hist: _History) -> dict[str, np.ndarray]:
@@ -341,7 +344,11 @@ class VideoRecommender:
         return Recommendation(movie_id, score, "popular right now", evidence)
 
     def _strongest_source(self, item: int, hist: _History, group: str) -> int | None:
-        """The history film that added most to this item's score in the given signal group."""
+        """The history film that added most to this item's score in the given signal group.
+
+        Only films rated above DISLIKED are named: a turned-down film adds a little sequence
+        evidence, but "popular with people who watched <a film you skipped>" misleads.
+        """
         if group == "taste":
             liked = hist.items[hist.ratings > DISLIKED]
             if not len(liked):
@@ -350,7 +357,7 @@ class VideoRecommender:
                 self.item_factors[liked], signals.dot_rows(self._als_solve, self.item_factors[item])
             )
             return int(liked[int(np.argmax(shares))])
-        items, weights = self._source_weights(hist, RECENT_ITEMS, RECENT_DECAY)
+        items, weights = self._source_weights(hist, RECENT_ITEMS, RECENT_DECAY, disliked=0.0)
         if not len(items):
             return None
         shares = np.zeros(len(items), dtype=np.float32)

@@ -99,6 +99,7 @@ class VideoSkill:
         notes: list[str] = []
         kinds: list[str] = []
         allowed = self._filters(request, notes, kinds)
+        genre_asked = kinds[0].removesuffix(" films") if kinds and kinds[0].endswith(" films") else None
         extra = self._similarity(request, notes)
         adjust = self._rejections(request.profile)
         recs = self.rec.recommend(
@@ -116,7 +117,7 @@ class VideoSkill:
                 reason = (
                     f"{reason} among {' '.join(kinds[:1] + [k.removeprefix('films ') for k in kinds[1:]])}"
                 )
-            items.append(self._item(rec.item_id, rec.score, reason))
+            items.append(self._item(rec.item_id, rec.score, reason, genre_asked))
         return SkillResult(items=items, text=" ".join(notes))
 
     def _rejections(self, profile: UserProfile) -> np.ndarray | None:
@@ -244,9 +245,11 @@ class VideoSkill:
         )
         return match[0] if match else GENRE_ALIASES.get(text)
 
-    def _item(self, movie_id: int, score: float, reason: str) -> Item:
+    def _item(self, movie_id: int, score: float, reason: str, genre_asked: str | None = None) -> Item:
         row = self.catalog.loc[movie_id]
         genres = [g for g in str(row["genres"]).split("|") if g and g != "nan"]
+        if genre_asked in genres:  # the subtitle leads with the genre the user asked for
+            genres = [genre_asked, *(g for g in genres if g != genre_asked)]
         year = None if pd.isna(row["year"]) else int(row["year"])
         subtitle = ", ".join(p for p in [str(year) if year else "", " and ".join(genres[:2]).lower()] if p)
         return Item(
