@@ -47,7 +47,7 @@ DOMAIN_SLOTS = {
     "music": {"artist", "song", "genre", "descriptor", "playlist", "radio"},
     "news": {"topic"},
     "weather": {"place", "date", "timeofday", "weather_descriptor"},
-    "video": {"title", "movie_genre", "person", "media_type"},
+    "video": {"title", "movie_genre", "person", "media_type", "descriptor"},
 }
 # Above the NLU's out-of-scope threshold but below this, a domain request is confirmed first.
 CONFIRM_BELOW = 0.5
