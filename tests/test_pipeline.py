@@ -173,3 +173,38 @@ def test_scripted_cli_json_and_replay(assistant_home: Path):
     broken.write_text(log.read_text().splitlines()[0] + '\n{"type": "turn-start", \n')
     bad = run_cli(["--replay", str(broken)], "", assistant_home)
     assert bad.returncode == 2 and "broken.jsonl, line 2" in bad.stderr
+
+
+def test_export_writes_everything_about_one_user(pipeline, assistant_home: Path, tmp_path: Path):
+    from assistant.cli import main
+
+    alice = pipeline.start_session("alice", seed=1)
+    pipeline.run_turn(alice, text="play some jazz")
+    pipeline.run_turn(alice, text="i like that")
+    pipeline.end_session(alice)
+    bob = pipeline.start_session("bob", seed=1)
+    pipeline.run_turn(bob, text="suggest a movie")
+    out = tmp_path / "alice.json"
+    assert main(["export", "--user", "alice", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert [t["text"] for t in data["turns"]] == ["play some jazz", "i like that"]
+    assert [f["kind"] for f in data["feedback"]] == ["like"]
+    assert data["files"] and all("alice" in f for f in data["files"])
+    assert "bob" not in out.read_text()
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_retention_deletes_only_old_recordings(tmp_path: Path):
+    import time
+
+    from assistant.session import purge_old_recordings
+
+    folder = recordings_dir(tmp_path, "alice") / "s1"
+    folder.mkdir(parents=True)
+    old, new = folder / "turn-001.wav", folder / "turn-002.wav"
+    old.write_bytes(b"RIFF")
+    new.write_bytes(b"RIFF")
+    ten_days_ago = time.time() - 10 * 86400
+    os.utime(old, (ten_days_ago, ten_days_ago))
+    assert purge_old_recordings(tmp_path, max_age_days=7) == 1
+    assert not old.exists() and new.exists()
