@@ -58,7 +58,13 @@ class ContentIndex:
 
     def similar(self, item: int) -> np.ndarray:
         """Cosine similarity of every film's content to one film's."""
-        return np.asarray((self.features @ self._features_t[:, item]).todense(), dtype=np.float32).ravel()
+        return self.similar_to_each([item])[0]
+
+    def similar_to_each(self, items: list[int]) -> np.ndarray:
+        """One row per film in ``items``: its cosine similarity to every film, in one product."""
+        # Row slices of CSR are cheap; column slices are not, so multiply by the rows' transpose.
+        product = self.features[items] @ self._features_t
+        return np.asarray(product.todense(), dtype=np.float32)
 
     def save(self, folder: Path) -> None:
         np.save(folder / "genre_matrix.npy", self.genre_matrix)

@@ -129,11 +129,10 @@ class VideoSkill:
         rejected = [(int(i), k) for i, k in rejected[-10:] if int(i) in self.rec.index.index]
         if not rejected:
             return None
-        penalty = np.zeros(len(self.rec.item_ids), dtype=np.float32)
-        for movie_id, kind in rejected:
-            similar = self.rec.content.similar(int(self.rec.index[movie_id]))
-            penalty = np.maximum(penalty, REJECT_PENALTY[kind] * similar)
-        return -penalty
+        rows = [int(self.rec.index[movie_id]) for movie_id, _ in rejected]
+        weights = np.array([REJECT_PENALTY[kind] for _, kind in rejected], dtype=np.float32)
+        similar = self.rec.content.similar_to_each(rows)
+        return -(weights[:, None] * similar).max(axis=0)
 
     @staticmethod
     def history(profile: UserProfile) -> list[tuple[int, float, float]]:
