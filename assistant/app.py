@@ -68,3 +68,20 @@ def build_pipeline(
         except TextToSpeechError as exc:  # answers are still printed
             print(f"speech output unavailable: {exc}", file=sys.stderr)
     return Pipeline(load_nlu(), open_store(home), home, skill_for, settings, stt=stt, tts=tts)
+
+
+def warm_up(pipeline: Pipeline) -> None:
+    """Load every skill and run each model once, so the first spoken request is not the slow one."""
+    import numpy as np
+
+    from skills.registry import all_domains
+
+    for domain in all_domains():
+        try:
+            skill_for(domain)
+        except SkillFailedError as exc:  # that domain answers with the same message later
+            print(f"warning: {exc}", file=sys.stderr)
+    pipeline.nlu.parse("play some music")
+    if pipeline.stt is not None:
+        noise = np.random.default_rng(0).normal(0.0, 0.01, 16000).astype(np.float32)
+        pipeline.stt.transcribe(noise)

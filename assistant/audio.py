@@ -60,6 +60,7 @@ class Utterance:
     ended_by: str  # "silence" or "max_length"
     speech_end_at: float  # perf_counter time at which the user stopped speaking
     detected_at: float  # perf_counter time at which the endpointer closed the utterance
+    voiced_samples: int = 0  # samples up to the last voiced frame
 
 
 class Microphone:
@@ -132,9 +133,19 @@ class Microphone:
         """Audio that starts the next utterance (the user's words that interrupted playback)."""
         self._carry = list(frames)
 
-    def listen(self, config: EndpointConfig | None = None) -> Utterance | None:
-        """Block until one utterance is complete; ``None`` when nothing was said in time."""
+    def listen(
+        self,
+        config: EndpointConfig | None = None,
+        on_pause: Callable[[np.ndarray, int], None] | None = None,
+        pause_s: float = 0.25,
+    ) -> Utterance | None:
+        """Block until one utterance is complete; ``None`` when nothing was said in time.
+
+        ``on_pause(audio_so_far, voiced_samples)`` is called once per pause of ``pause_s`` inside
+        the utterance, while the endpointer still waits to be sure it has ended.
+        """
         endpointer = Endpointer(config or EndpointConfig())
+        paused_at = -1
         carried, self._carry = self._carry, []
         for frame in carried:
             endpointer.feed(frame)
@@ -148,21 +159,31 @@ class Microphone:
                 continue
             stalled = 0.0
             endpointer.feed(block)
+            if on_pause and endpointer.silence_s >= pause_s and endpointer.voiced_samples != paused_at:
+                paused_at = endpointer.voiced_samples
+                on_pause(endpointer.utterance(), paused_at)
         if endpointer.state is State.TIMEOUT:
             return None
         detected_at = time.perf_counter()
         lag_s = (endpointer.frames_seen - (endpointer.speech_end_frame or 0)) * FRAME_S
         return Utterance(
-            endpointer.utterance(), endpointer.ended_by or "silence", detected_at - lag_s, detected_at
+            endpointer.utterance(),
+            endpointer.ended_by or "silence",
+            detected_at - lag_s,
+            detected_at,
+            endpointer.voiced_samples,
         )
 
     def push_to_talk(
-        self, config: EndpointConfig | None = None, wait: Callable[[], object] = input
+        self,
+        config: EndpointConfig | None = None,
+        wait: Callable[[], object] = input,
+        on_pause: Callable[[np.ndarray, int], None] | None = None,
     ) -> Utterance | None:
         """Wait for Enter (``wait``), then listen; audio from before the key press is ignored."""
         wait()
         self.drain()
-        return self.listen(config)
+        return self.listen(config, on_pause)
 
 
 @dataclass

@@ -16,11 +16,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assistant.audio import Microphone, Playback, Speaker, Utterance
 from assistant.config import Settings, ensure_private_dir
 from assistant.errors import AudioError, TextToSpeechError
 from assistant.pipeline import Pipeline, Session, TurnResult
 from assistant.session import recordings_dir
+from assistant.speech.speculative import SpeculativeSpeechToText
 from assistant.speech.vad import EndpointConfig
 from assistant.speech.wavfile import write_wav
 
@@ -67,6 +70,12 @@ class VoiceLoop:
         )
         self.followup_window_s = settings.followup_window_s
         self.awaiting_reply = False
+        # Transcribe during the trailing-silence wait; the pipeline sees a plain SpeechToText.
+        self.stt: SpeculativeSpeechToText | None = None
+        if pipeline.stt is not None:
+            if not isinstance(pipeline.stt, SpeculativeSpeechToText):
+                pipeline.stt = SpeculativeSpeechToText(pipeline.stt)
+            self.stt = pipeline.stt
 
     def _config(self, start_timeout_s: float | None) -> EndpointConfig:
         return EndpointConfig(**{**vars(self.endpoint), "start_timeout_s": start_timeout_s})
@@ -74,14 +83,22 @@ class VoiceLoop:
     def listen(self) -> Utterance | None:
         if self.awaiting_reply:  # the assistant asked something: no key press needed
             self.awaiting_reply = False
-            return self.mic.listen(self._config(self.followup_window_s))
+            return self.mic.listen(self._config(self.followup_window_s), self._on_pause)
         if self.push_to_talk:
             self.out("(press Enter, then speak)")
-            utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key)
+            utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key, self._on_pause)
             if utterance is None:
                 self.out("I didn't hear anything.")
             return utterance
-        return self.mic.listen(self._config(IDLE_TIMEOUT_S))
+        return self.mic.listen(self._config(IDLE_TIMEOUT_S), self._on_pause)
+
+    def close(self) -> None:
+        if self.stt is not None:
+            self.stt.close()
+
+    def _on_pause(self, audio: np.ndarray, voiced_samples: int) -> None:
+        if self.stt is not None:
+            self.stt.prefetch(audio, voiced_samples)
 
     def save(self, utterance: Utterance) -> str | None:
         """Write the utterance beside the session; the name is relative to the session log."""
@@ -97,6 +114,8 @@ class VoiceLoop:
         utterance = self.listen()
         if utterance is None:
             return None
+        if self.stt is not None:
+            self.stt.claim(utterance.voiced_samples)
         audio_name = self.save(utterance)
         speak = self.speaker is not None and self.pipeline.tts is not None
         result = self.pipeline.run_turn(
@@ -120,7 +139,7 @@ class VoiceLoop:
 
 def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turns: int | None = None) -> int:
     """The ``--mic`` entry point; falls back to text chat without a usable microphone."""
-    from assistant.app import build_pipeline
+    from assistant.app import build_pipeline, warm_up
 
     speak = not getattr(args, "no_tts", False) and settings.tts_enabled
     try:
@@ -134,6 +153,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         return text_main(args, home, settings)
     try:
         pipeline = _build(build_pipeline, home, settings, speak)
+        warm_up(pipeline)
         session = pipeline.start_session(args.user or settings.default_user, mode="voice", seed=args.seed)
         loop = VoiceLoop(
             pipeline, session, microphone, speaker, home, push_to_talk=getattr(args, "push_to_talk", False)
@@ -148,6 +168,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
             pass
         finally:
             pipeline.end_session(session)
+            loop.close()
             if pipeline.tts is not None and hasattr(pipeline.tts, "close"):
                 pipeline.tts.close()
     finally:

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from assistant import audio
-    from assistant.app import build_pipeline
+    from assistant.app import build_pipeline, warm_up
     from assistant.config import Settings
     from assistant.voice import VoiceLoop
     from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         audio.refresh_devices()
         wavs = [espeak_wav(text, sound.root / f"req-{i}.wav", 160) for i, text in enumerate(REQUESTS)]
         pipeline = build_pipeline(home, settings, stt_model=args.model, speak=True)
+        warm_up(pipeline)  # as --mic does before it starts listening
         session = pipeline.start_session("bench", mode="voice", seed=7)
         rows = []
         with audio.Microphone() as mic:
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                         }
                     )
                     print(f"  {rows[-1]['latency']:.3f}s  {text!r} -> {turn.result.text!r}")
+        prefetched = loop.stt.hits if loop.stt is not None else 0
         worker = getattr(pipeline.tts, "_process", None)
         memory = rss_mb() + (rss_mb(worker.pid) if worker is not None else 0.0)
         pipeline.end_session(session)
@@ -134,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         float(np.sum([r[k] for r in rows])) for k in ["wait", "stt", "nlu", "dialogue+skill+nlg", "tts"]
     )
     print(f"  {'playback start etc':20s} mean {rest / len(rows):.3f} s  share {rest / total:5.1%}")
+    print(f"  transcribed during the trailing silence: {prefetched} of {len(rows)} turns")
     print(f"resident memory (assistant + TTS worker): {memory:.0f} MB")
     return 0
 

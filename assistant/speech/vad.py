@@ -119,6 +119,16 @@ class Endpointer:
         elif len(self._utterance) * FRAME_S >= cfg.max_utterance_s:
             self.state, self.ended_by = State.DONE, "max_length"
 
+    @property
+    def silence_s(self) -> float:
+        """How long the user has been quiet inside the current utterance."""
+        return self._silent_frames * FRAME_S if self.state is State.SPEECH else 0.0
+
+    @property
+    def voiced_samples(self) -> int:
+        """Samples of the utterance up to its last voiced frame (trailing silence excluded)."""
+        return (len(self._utterance) - self._silent_frames) * FRAME_SAMPLES
+
     def utterance(self) -> np.ndarray:
         """The captured utterance (pre-roll included, trailing silence kept: Whisper likes it)."""
         if not self._utterance:
