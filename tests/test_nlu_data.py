@@ -85,3 +85,15 @@ def test_decoding_never_starts_a_span_with_inside_tag() -> None:
     scores[2, BIO_TAGS.index("I-artist")] = 2.0
     spans = decode_spans(scores, [(0, 4), (5, 10), (11, 15)], [0, 1, 2])
     assert spans == [(5, 15, "artist")]
+
+
+def test_a_restarted_name_stays_one_span() -> None:
+    from assistant.nlu.model import decode_spans
+
+    text = "news about north korea today"
+    words = [(0, 4), (5, 10), (11, 16), (17, 22), (23, 28)]
+    scores = torch.full((5, len(BIO_TAGS)), -5.0)
+    for row, tag in enumerate(["O", "O", "B-topic", "B-topic", "B-date"]):
+        scores[row, BIO_TAGS.index(tag)] = 5.0
+    spans = decode_spans(scores, words, [0, 1, 2, 3, 4])
+    assert [(text[s:e], slot) for s, e, slot in spans] == [("north korea", "topic"), ("today", "date")]
