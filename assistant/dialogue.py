@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from assistant.errors import SkillFailedError
@@ -153,7 +153,9 @@ class DialogueManager:
         pending_before, state.pending = state.pending, None
         if intent in RECOMMEND_INTENTS:
             domain = RECOMMEND_INTENTS[intent]
-            follow_on = intent != parse.intent  # already placed by the conversation: no need to ask
+            # Already placed by the conversation (a follow-on, or more of what is being offered
+            # now): asking "did you want a movie?" right after a movie would only annoy.
+            follow_on = intent != parse.intent or state.active_domain == domain
             asked_already = (
                 pending_before == "confirm_domain"
                 and state.pending_parse is not None
@@ -314,8 +316,9 @@ class DialogueManager:
                 return Outcome("forget_me", "forget_done", forget_user=True)
             return Outcome("forget_cancelled", "forget_cancelled")
         if pending == "confirm_domain" and parse is not None:
-            if yes:
-                return self._recommend(RECOMMEND_INTENTS[parse.intent], parse.slots, state, ctx)
+            if yes:  # the skill reads the request that was confirmed, not the "yes"
+                asked = replace(ctx, text=parse.text or ctx.text)
+                return self._recommend(RECOMMEND_INTENTS[parse.intent], parse.slots, state, asked)
             return Outcome("negate", "negate_nothing")
         if pending == "more" and state.active_domain:
             if yes:

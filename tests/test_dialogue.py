@@ -1,0 +1,47 @@
+"""The dialogue stage on real skills and a real store, fed the parses the NLU would give."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.app import skill_for
+from assistant.dialogue import DialogueManager, DialogueState, TurnContext
+from assistant.history import HistoryStore
+from assistant.stages import Parse
+
+
+@pytest.fixture
+def talk(tmp_path: Path):
+    manager = DialogueManager(skill_for, HistoryStore(tmp_path / "history.db"))
+    state = DialogueState(user="dana")
+
+    def turn(intent: str, confidence: float, text: str, slots: dict[str, str] | None = None):
+        ctx = TurnContext(user="dana", text=text, rng=random.Random(3), now=time.time())
+        return manager.respond(Parse(intent, confidence, slots or {}, text), state, ctx)
+
+    return turn
+
+
+def years(outcome) -> set[int]:
+    return {item.meta["year"] for item in outcome.items}
+
+
+def test_an_unsure_request_out_of_the_blue_is_confirmed_first(talk):
+    asked = talk("recommend_video", 0.31, "one from the 80s")
+    assert asked.act == "confirm" and asked.expects_reply and not asked.items
+    answered = talk("affirm", 0.99, "yes")
+    assert answered.domain == "video" and answered.items
+    assert all(1980 <= y <= 1989 for y in years(answered)), years(answered)
+
+
+def test_an_unsure_request_in_the_domain_being_offered_is_not_questioned(talk):
+    first = talk("recommend_video", 0.99, "suggest a comedy movie", {"movie_genre": "comedy"})
+    assert first.items
+    more = talk("recommend_video", 0.46, "something from the 90s")
+    assert more.act != "confirm" and more.items
+    assert all(1990 <= y <= 1999 for y in years(more)), years(more)
+    assert {i.id for i in more.items}.isdisjoint(i.id for i in first.items)
