@@ -18,7 +18,7 @@ from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
 from assistant.profile import describe_history, describe_profile
 from assistant.stages import Parse
-from skills.base import Item, Skill, SkillError, SkillRequest, UserProfile
+from skills.base import Item, NamesItems, Skill, SkillError, SkillRequest, UserProfile
 
 INTENT_DOMAIN = {
     "play_music": "music",
@@ -275,16 +275,36 @@ class DialogueManager:
         return out
 
     def _on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        if not state.last_items:
+        named, asked = self._named_film(parse, state)
+        if asked and named is None:
+            return Outcome("like", "like_unknown", {"title": asked})
+        if named is None and not state.last_items:
             return Outcome("like", "like_nothing")
-        last = state.last_items[0]
+        liked = named or state.last_items[0]
         return Outcome(
             "like",
             "like",
-            {"title": last.title},
-            domain=last.domain,
-            feedback=[FeedbackRecord(last.domain, last.id, "like")],
+            {"title": liked.title},
+            domain=liked.domain,
+            feedback=[FeedbackRecord(liked.domain, liked.id, "like")],
         )
+
+    def _named_film(self, parse: Parse, state: DialogueState) -> tuple[Item | None, str | None]:
+        """ "I love Alien": the film named, when it is not the one just offered.
+
+        Returns the catalog's item (or None) and the title asked for (None: nothing named).
+        """
+        title = parse.slots.get("title", "").strip()
+        last = state.last_items[0] if state.last_items else None
+        if not title or (last is not None and title.casefold() in last.title.casefold()):
+            return None, None
+        try:
+            skill = self.skill_for("video")
+        except SkillFailedError:
+            return None, None
+        if not isinstance(skill, NamesItems):
+            return None, None
+        return skill.lookup({"title": title}), title
 
     def _on_explain(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         if not state.last_items:

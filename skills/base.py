@@ -120,3 +120,10 @@ class Skill(Protocol):
     intents: frozenset[str]  # NLU labels this skill answers
 
     def handle(self, request: SkillRequest) -> SkillResult: ...
+
+
+@runtime_checkable
+class NamesItems(Protocol):
+    """A skill whose catalog can be searched by the name a user says ("I love Alien")."""
+
+    def lookup(self, slots: dict[str, str]) -> Item | None: ...

@@ -45,3 +45,28 @@ def test_an_unsure_request_in_the_domain_being_offered_is_not_questioned(talk):
     assert more.act != "confirm" and more.items
     assert all(1990 <= y <= 1999 for y in years(more)), years(more)
     assert {i.id for i in more.items}.isdisjoint(i.id for i in first.items)
+
+
+def test_liking_a_named_film_records_that_film_not_the_one_offered(talk):
+    offered = talk("recommend_video", 0.99, "suggest a movie")
+    loved = talk("like", 0.98, "i love alien", {"title": "Alien"})
+    assert loved.values["title"] == "Alien"
+    assert [(f.domain, f.item_id, f.kind) for f in loved.feedback] == [
+        ("video", loved.feedback[0].item_id, "like")
+    ]
+    assert loved.feedback[0].item_id not in {i.id for i in offered.items}
+    unknown = talk("like", 0.98, "i love zorblatt returns", {"title": "Zorblatt Returns"})
+    assert unknown.response_key == "like_unknown" and not unknown.feedback
+
+
+def test_something_like_a_named_film_beats_a_fresh_like_of_another(pipeline):
+    """Through the real pipeline, so the like is in the store when the next request is made."""
+    session = pipeline.start_session("gail", seed=2)
+    offered = pipeline.run_turn(session, text="suggest a movie").items
+    pipeline.run_turn(session, text="i like that")
+    assert [f["item_id"] for f in pipeline.store.feedback("gail")] == [offered[0].id]
+    similar = pipeline.run_turn(session, text="something like alien").items
+    assert similar and all("Alien" in item.reason for item in similar), similar
+    pipeline.run_turn(session, text="i love alien")
+    liked = {f["item_id"] for f in pipeline.store.feedback("gail") if f["kind"] == "like"}
+    assert len(liked) == 2 and offered[0].id in liked

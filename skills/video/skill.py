@@ -21,6 +21,9 @@ from skills.video.recommender import VideoRecommender
 FEEDBACK_STARS = {"like": 5.0, "play": 3.5, "skip": 2.0, "dislike": 1.0}
 # How hard a film is pushed down for looking like one the user turned down (content cosine).
 REJECT_PENALTY = {"dislike": 0.6, "skip": 0.25}
+# "Something like X": candidates are the films closest to X, weighted well above taste.
+NEAR_ANCHOR = 60
+SIMILAR_WEIGHT = 3.0
 # A title counts as the same film at token_sort_ratio >= 90 (typos, word order), and as
 # "something close" (a title containing the words) at WRatio >= 86.
 TITLE_CUTOFF, CLOSE_TITLE_CUTOFF = 90, 86
@@ -101,6 +104,12 @@ class VideoSkill:
         allowed = self._filters(request, notes, kinds)
         genre_asked = kinds[0].removesuffix(" films") if kinds and kinds[0].endswith(" films") else None
         extra = self._similarity(request, notes)
+        if extra is not None:
+            # "Something like Alien" is about Alien: the user's taste orders the films close to
+            # it, it does not bring in others (a fresh like of Deadpool outweighed Alien).
+            near = np.zeros(len(self.rec.item_ids), dtype=bool)
+            near[np.argsort(-extra[0])[:NEAR_ANCHOR]] = True
+            allowed = near if allowed is None else allowed & near
         adjust = self._rejections(request.profile)
         recs = self.rec.recommend(
             history, request.k, exclude=exclude, allowed=allowed, extra=extra, adjust=adjust
@@ -198,7 +207,7 @@ class VideoSkill:
     def _similarity(self, request: SkillRequest, notes: list[str]) -> tuple[np.ndarray, float, str] | None:
         anchor = request.anchor
         if anchor is not None and anchor.domain == "video" and anchor.id.isdigit():
-            return self.rec.similar_to(int(anchor.id)), 2.0, f"similar to {anchor.title}"
+            return self.rec.similar_to(int(anchor.id)), SIMILAR_WEIGHT, f"similar to {anchor.title}"
         title = request.slots.get("title")
         if not title:
             return None
@@ -210,9 +219,18 @@ class VideoSkill:
                 return None
             name = str(self.catalog.loc[close, "title"])
             notes.append(f"I don't know a film called {title}; here is something close to {name}.")
-            return self.rec.similar_to(close), 2.0, f"close to {name}, the nearest title I know to {title}"
+            return (
+                self.rec.similar_to(close),
+                SIMILAR_WEIGHT,
+                f"close to {name}, the nearest title I know to {title}",
+            )
         name = str(self.catalog.loc[movie_id, "title"])
-        return self.rec.similar_to(movie_id), 2.0, f"similar to {name}, as you asked"
+        return self.rec.similar_to(movie_id), SIMILAR_WEIGHT, f"similar to {name}, as you asked"
+
+    def lookup(self, slots: dict[str, str]) -> Item | None:
+        """The film a ``title`` slot names, or None when the catalog has no such film."""
+        movie_id = self.find_title(slots.get("title", "")) if slots.get("title") else None
+        return None if movie_id is None else self._item(movie_id, 0.0, "you named it")
 
     def find_title(self, title: str, close: bool = False) -> int | None:
         """The film a spoken title names; with ``close``, the nearest title containing its words."""
