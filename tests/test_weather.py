@@ -151,6 +151,17 @@ def test_wear_advice_follows_temperature_and_rain(records):
     assert "umbrella" in wet.text.split("I'd wear", 1)[1]
 
 
+def test_this_turns_words_outrank_a_carried_question(records):
+    """After "will I need an umbrella", "what should I wear" asks about clothes."""
+    skill = offline_skill(records, dt.date(2025, 12, 8))
+    profile = UserProfile(user="ana", domain="weather")
+    slots = {"place": "Seattle", "weather_descriptor": "umbrella"}  # carried from the last turn
+    wear = skill.handle(SkillRequest("weather_query", slots, profile, text="what should i wear"))
+    assert "I'd wear" in wear.text and not wear.text.startswith("Going by past years")
+    again = skill.handle(SkillRequest("weather_query", slots, profile, text="and in seattle"))
+    assert "umbrella" in again.text.split(".")[0]
+
+
 def test_rainy_evening_suggests_a_movie_and_dry_one_does_not(records):
     rainy = ask(offline_skill(records, dt.date(2025, 12, 8)), place="Seattle", date="tonight")
     assert "stay in with a movie" in rainy.text and "The overnight low was" in rainy.text

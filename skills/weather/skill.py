@@ -103,7 +103,9 @@ class WeatherSkill:
             if not home or SETS_HOME.search(utterance.lower()):
                 learned["home_city"] = answer.city
 
-        kind = question_kind(cue_text)
+        # This turn's own words first: "what should I wear" after an umbrella question asks
+        # about clothes, while "and in Chicago" keeps the umbrella question (a carried slot).
+        kind = question_kind(utterance) or question_kind(cue_text)
         text = self._words(answer, span, units, kind)
         item = self._item(answer, span, units, kind)
         return SkillResult(items=[item], text=text, preferences=learned)
