@@ -32,6 +32,14 @@ UTTERANCES = [
 
 
 def _writer(home: str, user: str, turns: int, queue: mp.Queue) -> None:
+    try:
+        queue.put(_write_turns(home, user, turns))
+    except BaseException as exc:  # reported, so the parent never waits for a result that won't come
+        queue.put((user, 0, turns, 0.0, f"{type(exc).__name__}: {exc}"))
+        raise
+
+
+def _write_turns(home: str, user: str, turns: int) -> tuple[str, int, int, float, str]:
     import os
 
     import torch
@@ -49,7 +57,25 @@ def _writer(home: str, user: str, turns: int, queue: mp.Queue) -> None:
         result = pipeline.run_turn(session, text=UTTERANCES[i % len(UTTERANCES)])
         errors += any(e.type == "error" for e in result.events)
     pipeline.end_session(session)
-    queue.put((user, turns, errors, time.perf_counter() - start))
+    return user, turns, errors, time.perf_counter() - start, ""
+
+
+def _collect(procs: list, queue: mp.Queue) -> list[tuple]:
+    """One result per writer; a writer that died without one is an error, not a hang."""
+    results: list[tuple] = []
+    while len(results) < len(procs):
+        try:
+            results.append(queue.get(timeout=5))
+        except Exception:  # queue.Empty
+            if not any(p.is_alive() for p in procs) and queue.empty():
+                codes = [p.exitcode for p in procs]
+                raise RuntimeError(f"a writer exited without a result (exit codes {codes})") from None
+    for p in procs:
+        p.join()
+    failed = [r[4] for r in results if r[4]]
+    if failed:
+        raise RuntimeError("writer failed: " + "; ".join(failed))
+    return results
 
 
 def run_writers(home: Path, turns: int) -> dict[str, float]:
@@ -58,9 +84,7 @@ def run_writers(home: Path, turns: int) -> dict[str, float]:
     procs = [ctx.Process(target=_writer, args=(str(home), f"writer{i}", turns, queue)) for i in range(2)]
     for p in procs:
         p.start()
-    results = [queue.get(timeout=1800) for _ in procs]
-    for p in procs:
-        p.join()
+    results = _collect(procs, queue)
     from assistant.history import HistoryStore
 
     store = HistoryStore(home / "history.db")
@@ -104,8 +128,7 @@ def run_single(home: Path, turns: int) -> float:
     queue: mp.Queue = ctx.Queue()
     p = ctx.Process(target=_writer, args=(str(home), "solo", turns, queue))
     p.start()
-    _, n, _, seconds = queue.get(timeout=1800)
-    p.join()
+    ((_, n, _, seconds, _),) = _collect([p], queue)
     return n / seconds
 
 

@@ -116,7 +116,7 @@ def test_two_writers_lose_no_turns():
         [sys.executable, str(REPO_ROOT / "bench" / "two_writers.py"), "--turns", turns, "--no-baseline"],
         capture_output=True,
         text=True,
-        timeout=1800,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "turns lost: 0" in done.stdout and " 0 turn errors, integrity ok" in done.stdout
