@@ -119,7 +119,7 @@ class HistoryStore:
             conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
             self.db = sqlite_utils.Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self.db.enable_wal()
+            self._enable_wal(busy_timeout_ms / 1000)
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -128,6 +128,20 @@ class HistoryStore:
                 f"cannot open the history database {self.path}: {exc}",
                 user_message="Sorry, my history database could not be opened.",
             ) from exc
+
+    def _enable_wal(self, timeout_s: float) -> None:
+        """Switch to WAL once per file. SQLite answers "locked" at once, without the busy
+        handler, when two processes open a new file together; so retry until the timeout."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if str(self.db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     # --- schema ----------------------------------------------------------------------------
     @property
@@ -143,6 +157,8 @@ class HistoryStore:
             )
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._transaction():
+                if self.schema_version >= target:  # another process migrated it meanwhile
+                    continue
                 MIGRATIONS[target - 1](self.db)
                 self.db.execute(f"PRAGMA user_version = {target}")
 

@@ -134,3 +134,29 @@ def test_profile_is_bounded_and_ordered_oldest_first(store: HistoryStore):
     assert len(profile.feedback) == 2000
     assert profile.feedback[0].ts < profile.feedback[-1].ts
     assert profile.feedback[-1].item_id == "fm:2999"
+
+
+def _open_and_write(path: str, user: str, start) -> None:
+    start.wait()
+    store = HistoryStore(Path(path))
+    store.record_turn(TurnRecord(f"s-{user}", user, 1, 0.0, "text", "hello", "hi", events=[]))
+    store.close()
+
+
+def test_processes_opening_a_new_store_together_all_succeed(tmp_path: Path):
+    """Two assistants started at once on a fresh data directory: WAL switch and migration race."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    for attempt in range(3):
+        path = tmp_path / f"race-{attempt}.db"
+        start = ctx.Barrier(6)
+        procs = [ctx.Process(target=_open_and_write, args=(str(path), f"u{i}", start)) for i in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0] * 6
+        store = HistoryStore(path)
+        assert len(store.turns()) == 6 and store.integrity_ok()
+        store.close()
