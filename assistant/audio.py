@@ -145,7 +145,6 @@ class Microphone:
         the utterance, while the endpointer still waits to be sure it has ended.
         """
         endpointer = Endpointer(config or EndpointConfig())
-        paused_at = -1
         carried, self._carry = self._carry, []
         for frame in carried:
             endpointer.feed(frame)
@@ -159,9 +158,8 @@ class Microphone:
                 continue
             stalled = 0.0
             endpointer.feed(block)
-            if on_pause and endpointer.silence_s >= pause_s and endpointer.voiced_samples != paused_at:
-                paused_at = endpointer.voiced_samples
-                on_pause(endpointer.utterance(), paused_at)
+            if on_pause and endpointer.new_pause(pause_s):
+                on_pause(endpointer.utterance(), endpointer.voiced_samples)
         if endpointer.state is State.TIMEOUT:
             return None
         detected_at = time.perf_counter()

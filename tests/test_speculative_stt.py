@@ -35,12 +35,10 @@ def words(tmp_path_factory) -> dict[str, np.ndarray]:
 
 def listen(endpointer: Endpointer, audio: np.ndarray, on_pause) -> None:
     """Feed 30 ms blocks as a microphone does, calling ``on_pause`` the way ``Microphone.listen`` does."""
-    paused_at = -1
     for start in range(0, len(audio), 480):
         endpointer.feed(audio[start : start + 480])
-        if endpointer.silence_s >= 0.25 and endpointer.voiced_samples != paused_at:
-            paused_at = endpointer.voiced_samples
-            on_pause(endpointer.utterance(), paused_at)
+        if endpointer.new_pause(0.25):
+            on_pause(endpointer.utterance(), endpointer.voiced_samples)
         if endpointer.finished:
             return
 

@@ -76,6 +76,7 @@ class Endpointer:
         self._utterance: list[np.ndarray] = []
         self._silent_frames = 0
         self._pending = np.zeros(0, dtype=np.float32)
+        self._reported_pause = -1  # voiced_samples at the last pause reported
 
     @property
     def finished(self) -> bool:
@@ -123,6 +124,13 @@ class Endpointer:
     def silence_s(self) -> float:
         """How long the user has been quiet inside the current utterance."""
         return self._silent_frames * FRAME_S if self.state is State.SPEECH else 0.0
+
+    def new_pause(self, pause_s: float) -> bool:
+        """True once per pause of ``pause_s`` inside the utterance (speculative transcription)."""
+        if self.silence_s < pause_s or self.voiced_samples == self._reported_pause:
+            return False
+        self._reported_pause = self.voiced_samples
+        return True
 
     @property
     def voiced_samples(self) -> int:
