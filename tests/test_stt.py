@@ -129,3 +129,20 @@ def test_long_recording_is_capped(stt):
     transcript = short.transcribe(ten_minutes)
     assert transcript.duration_s == pytest.approx(600.0)
     assert "amiable" in transcript.text.lower()
+
+
+@needs_testdata
+def test_evaluation_scores_our_stage_against_plain_whisper(tmp_path):
+    from assistant.speech.evaluate import evaluate
+
+    (tmp_path / "librivox").mkdir()
+    utterance = "sense_and_sensibility_01_austen_64kb-0930"
+    shutil.copy(LIBRIVOX / f"{utterance}.wav", tmp_path / "librivox")
+    (tmp_path / "librivox" / "transcription").write_text(
+        f"<s> he might even have been made amiable himself </s> ({utterance})\n"
+    )
+    result = evaluate("tiny.en", root=tmp_path)
+    assert result["utterances"] == 1 and result["reference_words"] == 8
+    assert result["wer"] == 0.0 and 0 < result["rtf"] < 5
+    plain = result["plain_whisper"]
+    assert plain["wer"] == 0.0 and plain["same_transcripts"] == 1

@@ -5,7 +5,11 @@ The test set is Debian's ``pocketsphinx-testdata``: LibriVox read speech and spo
 ``EnglishTextNormalizer`` (so "10" and "ten", "Mr." and "mister" compare equal) and ``jiwer``
 scores the whole corpus at once.
 
-``python -m assistant.speech.evaluate [--model tiny.en|base] [--prompt TEXT] [--json]``
+The baseline, run in the same process on the same weights, is plain Whisper: ``whisper.transcribe``
+with its defaults (beam search off, temperature fallback on), i.e. what the target figures
+describe. The report shows both and the words where the two transcripts differ.
+
+``python -m assistant.speech.evaluate [--model tiny.en|base] [--prompt TEXT] [--no-baseline] [--json]``
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import jiwer
+import numpy as np
 
 from assistant.speech.wavfile import read_wav
 
@@ -81,41 +87,72 @@ def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
     return jiwer.wer([r for r, _ in pairs], [h for _, h in pairs])
 
 
-def evaluate(model: str = "tiny.en", prompt: str | None = None, root: Path = TESTDATA) -> dict:
-    from assistant.stt import load_stt
-
-    testset = load_testset(root)
-    stt = load_stt(model, initial_prompt=prompt)
-    stt.transcribe(read_wav(testset[0].wav))  # warm-up: first-call allocations are not speech time
+def _score(testset: list[Utterance], transcribe: Callable[[np.ndarray], str]) -> list[Scored]:
+    transcribe(read_wav(testset[0].wav))  # warm-up: first-call allocations are not speech time
     scored: list[Scored] = []
     for utt in testset:
         audio = read_wav(utt.wav)
         started = time.perf_counter()
-        transcript = stt.transcribe(audio)
+        text = transcribe(audio)
         seconds = time.perf_counter() - started
-        scored.append(Scored(utt.id, utt.reference, transcript.text, len(audio) / 16000, seconds))
+        scored.append(Scored(utt.id, utt.reference, text, len(audio) / 16000, seconds))
+    return scored
+
+
+def _summary(scored: list[Scored]) -> dict:
     audio_s = sum(s.audio_s for s in scored)
     return {
-        "model": model,
-        "prompt": prompt,
         "utterances": len(scored),
         "audio_s": round(audio_s, 2),
+        "reference_words": sum(len(normalizer()(s.reference).split()) for s in scored),
         "wer": round(word_error_rate([s.reference for s in scored], [s.hypothesis for s in scored]), 4),
         "rtf": round(sum(s.seconds for s in scored) / audio_s, 4),
+    }
+
+
+def evaluate(
+    model: str = "tiny.en", prompt: str | None = None, root: Path = TESTDATA, baseline: bool = True
+) -> dict:
+    from assistant.stt import load_stt
+
+    testset = load_testset(root)
+    stt = load_stt(model, initial_prompt=prompt)
+    scored = _score(testset, lambda audio: stt.transcribe(audio).text)
+    result = {
+        "model": model,
+        "prompt": prompt,
+        **_summary(scored),
         "cpu_load_1min": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
         "details": [asdict(s) for s in scored],
     }
+    if baseline:
+        import whisper
+
+        plain = _score(
+            testset,
+            lambda audio: whisper.transcribe(stt.model, audio, language="en", fp16=False)["text"].strip(),
+        )
+        result["plain_whisper"] = {
+            **_summary(plain),
+            "same_transcripts": sum(
+                normalizer()(a.hypothesis) == normalizer()(b.hypothesis)
+                for a, b in zip(scored, plain, strict=True)
+            ),
+            "details": [asdict(s) for s in plain],
+        }
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
     parser.add_argument("--prompt", default=None, help="initial prompt to bias decoding")
+    parser.add_argument("--no-baseline", action="store_true", help="skip plain Whisper's run")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     args = parser.parse_args(argv)
     try:
-        result = evaluate(args.model, args.prompt)
+        result = evaluate(args.model, args.prompt, baseline=not args.no_baseline)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -126,9 +163,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{d['id']:45s} {d['seconds'] / d['audio_s']:5.2f}x  {d['hypothesis']}")
     print(
         f"model {result['model']}: WER {result['wer']:.2%} over {result['utterances']} utterances "
-        f"({result['audio_s']:.1f} s of speech), real-time factor {result['rtf']:.3f} "
-        f"(load average {result['cpu_load_1min']} on {result['cpus']} CPUs)"
+        f"({result['reference_words']} reference words, {result['audio_s']:.1f} s of speech), "
+        f"real-time factor {result['rtf']:.3f} (load average {result['cpu_load_1min']} on {result['cpus']} CPUs)"
     )
+    plain = result.get("plain_whisper")
+    if plain:
+        print(
+            f"plain Whisper, same weights and process: WER {plain['wer']:.2%}, real-time factor "
+            f"{plain['rtf']:.3f}; {plain['same_transcripts']} of {plain['utterances']} transcripts "
+            f"identical after normalisation; WER difference {result['wer'] - plain['wer']:+.2%}, "
+            f"real-time factor ratio {result['rtf'] / plain['rtf']:.2f}"
+        )
     return 0
 
 
