@@ -51,6 +51,9 @@ DOMAIN_SLOTS = {
 }
 # Above the NLU's out-of-scope threshold but below this, a domain request is confirmed first.
 CONFIRM_BELOW = 0.5
+# Slots that name one catalog item, the domain whose skill looks it up, and the answer when the
+# catalog has no such item ("I love Alien", "I like Candle in the Wind").
+NAMED_ITEM_SLOTS = (("title", "video", "like_unknown"), ("song", "music", "like_unknown_song"))
 MORE_LIKE_THIS = re.compile(
     r"\b(more|something|anything|stuff|another one|songs?|films?|movies?)\s+like\s+(this|that|it)\b|\bsimilar\b"
 )
@@ -275,9 +278,9 @@ class DialogueManager:
         return out
 
     def _on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        named, asked = self._named_film(parse, state)
+        named, asked = self._named_item(parse, state)
         if asked and named is None:
-            return Outcome("like", "like_unknown", {"title": asked})
+            return Outcome("like", asked[0], {"title": asked[1]})
         if named is None and not state.last_items:
             return Outcome("like", "like_nothing")
         liked = named or state.last_items[0]
@@ -289,22 +292,25 @@ class DialogueManager:
             feedback=[FeedbackRecord(liked.domain, liked.id, "like")],
         )
 
-    def _named_film(self, parse: Parse, state: DialogueState) -> tuple[Item | None, str | None]:
-        """ "I love Alien": the film named, when it is not the one just offered.
+    def _named_item(self, parse: Parse, state: DialogueState) -> tuple[Item | None, tuple[str, str] | None]:
+        """ "I love Alien", "I like Candle in the Wind": the item named, when it is not the one
+        just offered.
 
-        Returns the catalog's item (or None) and the title asked for (None: nothing named).
+        Returns the catalog's item (or None) and, when something was named, the answer to give
+        if the catalog lacks it with the name asked for (None: nothing named).
         """
-        title = parse.slots.get("title", "").strip()
         last = state.last_items[0] if state.last_items else None
-        if not title or (last is not None and title.casefold() in last.title.casefold()):
-            return None, None
-        try:
-            skill = self.skill_for("video")
-        except SkillFailedError:
-            return None, None
-        if not isinstance(skill, NamesItems):
-            return None, None
-        return skill.lookup({"title": title}), title
+        for slot, domain, unknown_key in NAMED_ITEM_SLOTS:
+            name = parse.slots.get(slot, "").strip()
+            if not name or (last is not None and name.casefold() in last.title.casefold()):
+                continue
+            try:
+                skill = self.skill_for(domain)
+            except SkillFailedError:
+                continue
+            if isinstance(skill, NamesItems):
+                return skill.lookup(dict(parse.slots)), (unknown_key, name)
+        return None, None
 
     def _on_explain(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         if not state.last_items:

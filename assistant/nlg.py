@@ -19,6 +19,7 @@ TEMPLATES: dict[str, list[str]] = {
     "followup": ["Want another?", "Shall I find another?", "Want something else?"],
     "like": ["Glad you like {title}. I'll remember that.", "Noted: you like {title}."],
     "like_unknown": ["I don't know a film called {title}, so I can't note it yet."],
+    "like_unknown_song": ["I don't know a song called {title}, so I can't note it yet."],
     "like_nothing": ["Glad to hear it. I haven't suggested anything yet, though: try 'play some jazz'."],
     "dislike": ["Okay, I won't offer {title} again.", "Got it, not {title}."],
     "skip": ["Skipping {title}.", "Okay, something else."],

@@ -70,3 +70,24 @@ def test_something_like_a_named_film_beats_a_fresh_like_of_another(pipeline):
     pipeline.run_turn(session, text="i love alien")
     liked = {f["item_id"] for f in pipeline.store.feedback("gail") if f["kind"] == "like"}
     assert len(liked) == 2 and offered[0].id in liked
+
+
+def test_a_note_about_an_unknown_artist_is_said_once_not_on_every_skip(talk):
+    first = talk("play_music", 0.99, "play songs by the zorblatt quintet", {"artist": "zorblatt quintet"})
+    assert first.skill_text.startswith("I don't have anything by zorblatt quintet"), first.skill_text
+    skipped = talk("skip", 0.99, "skip")
+    assert skipped.items and skipped.items[0].id != first.items[0].id
+    assert "zorblatt" not in skipped.skill_text
+
+
+def test_liking_a_named_song_records_that_song_not_the_one_offered(talk):
+    offered = talk("play_music", 0.99, "play some jazz", {"genre": "jazz"})
+    loved = talk("like", 0.98, "i like candle in the wind", {"song": "candle in the wind"})
+    assert loved.values["title"].startswith("Candle In The Wind")
+    assert loved.domain == "music" and [f.kind for f in loved.feedback] == ["like"]
+    assert loved.feedback[0].item_id not in {i.id for i in offered.items}
+    unknown = talk("like", 0.98, "i like the zorblatt anthem", {"song": "the zorblatt anthem"})
+    assert unknown.response_key == "like_unknown_song" and not unknown.feedback
+    # The offered song named by its own title is that song.
+    same = talk("like", 0.98, f"i like {offered.items[0].title}", {"song": offered.items[0].title.lower()})
+    assert [f.item_id for f in same.feedback] == [offered.items[0].id]

@@ -211,3 +211,10 @@ def test_missing_artifact_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with pytest.raises(ArtifactMissingError, match="music"):
         load_skill()
+
+
+def test_a_mood_within_a_genre_is_named_in_the_reason(skill):
+    result = ask(skill, {"genre": "jazz", "descriptor": "something upbeat"}, k=3)
+    assert result.items and all("jazz" in it.meta["genres"] for it in result.items)
+    assert all(it.reason.startswith("jazz that matches 'something upbeat'") for it in result.items)
+    assert any(it.reason.endswith(": upbeat") for it in result.items), [it.reason for it in result.items]

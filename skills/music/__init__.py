@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from skills.base import Skill, SkillRequest, SkillResult
+from skills.base import Item, Skill, SkillRequest, SkillResult
 
 NAME = "music"
 INTENTS = frozenset({"play_music", "music_query"})
@@ -25,6 +25,10 @@ class MusicSkill:
                 items=[a], text=f"That is {a.title} by {a.subtitle}." if a.subtitle else a.title
             )
         return self.recommender.recommend(request)
+
+    def lookup(self, slots: dict[str, str]) -> Item | None:
+        """The track a ``song`` slot names ("I love Candle in the Wind"), or None."""
+        return self.recommender.lookup(slots)
 
 
 def load_skill() -> Skill:

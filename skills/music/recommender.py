@@ -11,6 +11,7 @@ item's reason names the evidence that contributed most to its score.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -103,6 +104,21 @@ class Intent:
     has_history: bool = False
 
 
+def _said(request: SkillRequest, value: str) -> bool:
+    """Whether the user said ``value`` this turn. Slots carried over from an earlier request
+    ("skip", "another one") still steer the choice, but the note about them was already spoken."""
+
+    def words(text: str) -> str:
+        return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+    return not request.text or words(value) in words(request.text)
+
+
+def _note(intent: Intent, say: bool, message: str) -> None:
+    if say:
+        intent.text = f"{intent.text} {message}" if intent.text else message
+
+
 class MusicRecommender:
     def __init__(self, index: MusicIndex, encode_query=None) -> None:
         self.index = index
@@ -123,7 +139,7 @@ class MusicRecommender:
         intent.slot_score = similarity if intent.slot_score is None else intent.slot_score + similarity
         intent.descriptor = text
 
-    def _unknown_artist(self, intent: Intent, asked: str, match: ArtistMatch) -> None:
+    def _unknown_artist(self, intent: Intent, asked: str, match: ArtistMatch, say: bool) -> None:
         """Say so, then offer the nearest thing: the style the name is known for (MiniLM knows
         many artists: 'Mozart' sits next to 'classical music'), a near-identical name, or taste."""
         index = self.index
@@ -133,17 +149,17 @@ class MusicRecommender:
             track = index.tracks[int(np.flatnonzero(index.text_row == best)[0])]
             intent.style_of = track.genre or (track.styles[0] if track.styles else "music")
             intent.slot_score = rescale(index.text_similarity(index.tag_embeddings[best]))
-            intent.text = f"I don't have anything by {asked}; here is some {intent.style_of} instead."
+            _note(intent, say, f"I don't have anything by {asked}; here is some {intent.style_of} instead.")
             intent.fallback, intent.asked_artist = "style", asked
             return
         if match.score >= index.ARTIST_CLOSE:
-            intent.text = f"I don't have anything by {asked}; the closest name I have is {match.name}."
+            _note(intent, say, f"I don't have anything by {asked}; the closest name I have is {match.name}.")
             intent.mask = np.zeros(len(index), bool)
             intent.mask[index.tracks_by_artist[match.candidate]] = True
             intent.artist, intent.fallback = match.name, "close_artist"
             return
         instead = "something close to your taste" if intent.has_history else "something popular instead"
-        intent.text = f"I don't have anything by {asked}; here is {instead}."
+        _note(intent, say, f"I don't have anything by {asked}; here is {instead}.")
         intent.fallback = "taste"
 
     def resolve(self, request: SkillRequest) -> Intent:
@@ -163,7 +179,7 @@ class MusicRecommender:
                 intent.mask[index.tracks_by_artist[match.key]] = True
                 intent.cap_per_artist = False
             else:
-                self._unknown_artist(intent, slots["artist"], match)
+                self._unknown_artist(intent, slots["artist"], match, _said(request, slots["artist"]))
         if "song" in slots:
             within = np.flatnonzero(intent.mask) if intent.mask is not None and not intent.fallback else None
             intent.song_index = index.find_song(slots["song"], within)
@@ -175,8 +191,10 @@ class MusicRecommender:
                 intent.slot_score = rescale(index.text_similarity(row))
                 intent.anchor_index = intent.song_index
             if intent.song_index is None:
-                intent.text = (intent.text + " " if intent.text else "") + (
-                    f"I don't have the song {slots['song']}; here is something similar."
+                _note(
+                    intent,
+                    _said(request, slots["song"]),
+                    f"I don't have the song {slots['song']}; here is something similar.",
                 )
         for slot in ("genre", "radio", "playlist"):
             if slot not in slots:
@@ -192,7 +210,11 @@ class MusicRecommender:
             else:
                 self._free_text(intent, slots[slot])
                 if slot == "genre" and float(intent.slot_score.max()) < 0.2:
-                    intent.text = f"I don't have any {slots[slot]}; here is the closest I have."
+                    _note(
+                        intent,
+                        _said(request, slots[slot]),
+                        f"I don't have any {slots[slot]}; here is the closest I have.",
+                    )
         if "descriptor" in slots:
             self._free_text(intent, slots["descriptor"])
         return intent
@@ -211,7 +233,7 @@ class MusicRecommender:
         if intent.song_index is not None:
             song = (intent.song_index, (chosen[0][1] if chosen else 0.0) + 1.0)  # ranked first
             chosen = [song] + [c for c in chosen if c[0] != intent.song_index][: k - 1]
-        items = [self._item(i, score, intent, taste) for i, score in chosen]
+        items = [self._item(i, score, self.reason(i, intent, taste)) for i, score in chosen]
         text = intent.text
         if len(items) < k and intent.mask is not None:
             # The artist or genre asked for has fewer unheard tracks than were asked for: fill
@@ -225,7 +247,7 @@ class MusicRecommender:
                 text = f"You have heard everything I have by {intent.artist}; here is something else."
             blocked[[i for i, _ in chosen]] = True
             more = self._choose(fill, taste, blocked, k - len(items), request.rng)
-            items += [self._item(i, score, fill, taste) for i, score in more]
+            items += [self._item(i, score, self.reason(i, fill, taste)) for i, score in more]
         return SkillResult(items=items, text=text)
 
     def _choose(
@@ -290,7 +312,22 @@ class MusicRecommender:
         return chosen
 
     # -- reasons --------------------------------------------------------------------------
-    def _item(self, i: int, score: float, intent: Intent, taste: Taste) -> Item:
+    def lookup(self, slots: dict[str, str]) -> Item | None:
+        """The track a ``song`` slot names (by the ``artist`` named with it, if any), or None."""
+        song = slots.get("song", "").strip()
+        if not song:
+            return None
+        within = None
+        if slots.get("artist", "").strip():
+            match = self.index.resolve_artist(slots["artist"])
+            if match.key is not None:
+                within = np.asarray(self.index.tracks_by_artist[match.key])
+        i = self.index.find_song(song, within)
+        if i is None and within is not None:
+            i = self.index.find_song(song)
+        return None if i is None else self._item(i, 0.0, "you named it")
+
+    def _item(self, i: int, score: float, reason: str) -> Item:
         t = self.index.tracks[i]
         return Item(
             id=t.id,
@@ -298,7 +335,7 @@ class MusicRecommender:
             domain="music",
             subtitle=t.artist,
             score=score,
-            reason=self.reason(i, intent, taste),
+            reason=reason,
             meta={
                 "source": t.source,
                 "genres": list(t.genres),
@@ -338,7 +375,12 @@ class MusicRecommender:
                 shared.append(f"{t.year // 10 * 10}s chart hits")
             also = f": both {', '.join(shared[:2])}" if shared else ""
             return f"more like {anchor.title}{also}"
+        # The mood word the track and the request share ("upbeat"), if they share one.
+        mood = MOOD_WORDS.get(t.mood, "").split(",")[0] if intent.mood and intent.mood == t.mood else ""
         if intent.genre:
+            if intent.descriptor:
+                # "Something upbeat" after "play some jazz": both wishes, in the user's words.
+                return f"{intent.genre} that matches '{intent.descriptor}'" + (f": {mood}" if mood else "")
             if liked:
                 return f"{intent.genre}, like {liked.title} by {liked.artist} that you liked"
             return (
@@ -347,15 +389,7 @@ class MusicRecommender:
                 else (f"a {intent.genre} track" + (f" ({', '.join(t.styles[:2])})" if t.styles else ""))
             )
         if intent.descriptor:
-            tags = [
-                x
-                for x in (
-                    MOOD_WORDS.get(t.mood, "").split(",")[0] if intent.mood == t.mood else "",
-                    *t.genres[:1],
-                    *t.styles[:1],
-                )
-                if x
-            ]
+            tags = [x for x in (mood, *t.genres[:1], *t.styles[:1]) if x]
             return f"matches '{intent.descriptor}': " + (", ".join(tags) if tags else "its tags")
         if because_liked:
             return because_liked
