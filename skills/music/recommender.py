@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from skills.base import Item, SkillRequest, SkillResult
+from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.music.catalog import MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
@@ -290,26 +290,16 @@ class MusicRecommender:
     def _diverse(self, pool: np.ndarray, scores: np.ndarray, k: int, cap: bool) -> list[int]:
         """Maximal marginal relevance, and at most one track per lead artist (two if k > 5)."""
         per_artist = 1 if k <= 5 else 2
-        embeddings = self.index.track_embeddings[pool]
-        order = np.argsort(-scores)
-        chosen: list[int] = []
-        artists: dict[int, int] = defaultdict(int)
-        max_sim = np.zeros(len(pool), np.float32)
-        while len(chosen) < k:
-            value = scores - MMR_LAMBDA * max_sim
-            best = -1
-            for j in np.argsort(-value) if chosen else order:
-                code = int(self.index.artist_code[pool[j]])
-                if int(pool[j]) in chosen or (cap and artists[code] >= per_artist):
-                    continue
-                best = int(j)
-                break
-            if best < 0:
-                break
-            chosen.append(int(pool[best]))
-            artists[int(self.index.artist_code[pool[best]])] += 1
-            max_sim = np.maximum(max_sim, rescale(dot_rows(embeddings, embeddings[best])))
-        return chosen
+        picks = diverse_picks(
+            scores,
+            self.index.track_embeddings[pool],
+            self.index.artist_code[pool],
+            k,
+            may_take=lambda artist, taken: not cap or taken.get(artist, 0) < per_artist,
+            redundancy=rescale,
+            trade_off=MMR_LAMBDA,
+        )
+        return [int(pool[j]) for j in picks]
 
     # -- reasons --------------------------------------------------------------------------
     def lookup(self, slots: dict[str, str]) -> Item | None:

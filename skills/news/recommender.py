@@ -19,6 +19,7 @@ import pandas as pd
 
 from models.artifacts import ArtifactMissingError, artifact_dir
 from skills.base import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.news.catalog import CATEGORY_ALIASES, Headline, friendly_category, headlines_from_frame
 
@@ -158,26 +159,23 @@ class NewsRecommender:
         return SkillResult(items=items, text=text)
 
     def _diverse(self, pool: np.ndarray, scores: np.ndarray, k: int, one_per_category: bool) -> list[int]:
-        embeddings = self.index.embeddings[pool]
-        max_sim = np.zeros(len(pool), np.float32)
-        chosen: list[int] = []
-        used: set[int] = set()
-        while len(chosen) < k:
-            value = scores - MMR_LAMBDA * max_sim
-            best = -1
-            for j in np.argsort(-value):
-                i = int(pool[j])
-                c = int(self.index.category_code[i])
-                if i in chosen or (one_per_category and c in used and len(used) < len(self.index.categories)):
-                    continue
-                best = int(j)
-                break
-            if best < 0:
-                break
-            chosen.append(int(pool[best]))
-            used.add(int(self.index.category_code[pool[best]]))
-            max_sim = np.maximum(max_sim, np.clip(dot_rows(embeddings, embeddings[best]), 0, None))
-        return chosen
+        """Maximal marginal relevance; with ``one_per_category``, one headline per section
+        until every section has one."""
+        n_categories = len(self.index.categories)
+
+        def may_take(category: int, taken: dict[int, int]) -> bool:
+            return not (one_per_category and category in taken and len(taken) < n_categories)
+
+        picks = diverse_picks(
+            scores,
+            self.index.embeddings[pool],
+            self.index.category_code[pool],
+            k,
+            may_take=may_take,
+            redundancy=lambda similarity: np.clip(similarity, 0, None),
+            trade_off=MMR_LAMBDA,
+        )
+        return [int(pool[j]) for j in picks]
 
     def _item(
         self, i: int, score: float, topic: str, category: str | None, taste: TopicTaste, found: bool
