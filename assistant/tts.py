@@ -18,6 +18,8 @@ import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import numpy as np
+
 from assistant.errors import TextToSpeechError
 from assistant.speech.wavfile import read_wav
 from assistant.stages import SpokenAudio
@@ -62,6 +64,10 @@ def _worker_main(conn: Connection, rate_wpm: int | None, voice: str | None) -> N
             conn.send(("ok", None))
         except Exception as exc:
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class _NoAudioFileError(Exception):
+    """The worker said it synthesised, but the WAV it wrote is missing or unreadable."""
 
 
 class EspeakSpeech:
@@ -133,23 +139,37 @@ class EspeakSpeech:
         if not text:
             raise TextToSpeechError("nothing to say: the text is empty")
         with self._lock:
-            self._ensure_ready()
-            self._count += 1
-            path = self._tmp / f"reply-{self._count}.wav"
-            assert self._conn is not None
-            self._conn.send((text, str(path)))
-            status, detail = self._receive("of the reply")
-            if status != "ok":
-                raise TextToSpeechError(f"espeak failed: {detail}")
             try:
-                samples = read_wav(path, ESPEAK_RATE)
-            except Exception as exc:
-                raise TextToSpeechError(f"espeak wrote no usable audio ({exc})") from exc
-            finally:
-                path.unlink(missing_ok=True)
+                samples = self._synthesize_once(text)
+            except _NoAudioFileError:
+                # pyttsx3's espeak loop now and then returns from runAndWait at once, without
+                # writing the file (seen once in a CI run: no file, 11 ms after the request);
+                # a fresh worker gets past it.
+                self._stop()
+                self.restarts += 1
+                try:
+                    samples = self._synthesize_once(text)
+                except _NoAudioFileError as exc:
+                    raise TextToSpeechError(f"espeak wrote no usable audio ({exc.__cause__})") from exc
         if samples.size == 0:
             raise TextToSpeechError(f"espeak produced no audio for {text[:40]!r}")
         return SpokenAudio(samples=samples, sample_rate=ESPEAK_RATE)
+
+    def _synthesize_once(self, text: str) -> np.ndarray:
+        self._ensure_ready()
+        self._count += 1
+        path = self._tmp / f"reply-{self._count}.wav"
+        assert self._conn is not None
+        self._conn.send((text, str(path)))
+        status, detail = self._receive("of the reply")
+        if status != "ok":
+            raise TextToSpeechError(f"espeak failed: {detail}")
+        try:
+            return read_wav(path, ESPEAK_RATE)
+        except Exception as exc:
+            raise _NoAudioFileError() from exc
+        finally:
+            path.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Stop the worker and remove temporary files (also run at interpreter exit)."""

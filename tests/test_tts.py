@@ -47,3 +47,36 @@ def test_a_hung_request_restarts_the_worker():
         assert engine.restarts == 1
         engine.timeout_s = 10.0
         assert len(engine.synthesize("Back again.").samples) > 0
+
+
+def test_a_reply_file_the_worker_did_not_write_is_retried_on_a_fresh_worker(monkeypatch):
+    """pyttsx3 now and then returns without writing the file; the reply must still be spoken."""
+    import assistant.tts
+
+    real_read_wav = assistant.tts.read_wav
+    lost = []
+
+    def lose_the_first_file(path, rate):
+        if not lost:
+            lost.append(path)
+            path.unlink()  # as if espeak had never written it
+        return real_read_wav(path, rate)
+
+    monkeypatch.setattr(assistant.tts, "read_wav", lose_the_first_file)
+    with EspeakSpeech() as engine:
+        first_pid = engine._process.pid
+        audio = engine.synthesize("Here is the news.")
+        assert lost and len(audio.samples) > 0
+        assert engine.restarts == 1 and engine._process.pid != first_pid
+
+
+def test_a_worker_that_never_writes_the_file_is_a_clear_error(monkeypatch):
+    import assistant.tts
+
+    def always_missing(path, rate):
+        path.unlink(missing_ok=True)
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(assistant.tts, "read_wav", always_missing)
+    with EspeakSpeech() as engine, pytest.raises(TextToSpeechError, match="wrote no usable audio"):
+        engine.synthesize("Here is the news.")
