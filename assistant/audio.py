@@ -27,6 +27,10 @@ from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpoin
 from assistant.speech.wavfile import resample
 from assistant.stages import SAMPLE_RATE, SpokenAudio
 
+# Quiet this long inside an utterance: report a pause (speculative transcription starts there,
+# and Whisper then ends before the 0.7 s endpoint).
+PAUSE_S = 0.25
+
 
 def _sounddevice():
     """Import sounddevice, turning a missing PortAudio library into ``AudioError``."""
@@ -137,7 +141,7 @@ class Microphone:
         self,
         config: EndpointConfig | None = None,
         on_pause: Callable[[np.ndarray, int], None] | None = None,
-        pause_s: float = 0.25,
+        pause_s: float = PAUSE_S,
     ) -> Utterance | None:
         """Block until one utterance is complete; ``None`` when nothing was said in time.
 

@@ -2,11 +2,11 @@
 
 The endpointer needs 0.7 s of silence to be sure the user has finished; Whisper needs about
 0.35 s for a short command on two cores. Waiting for both one after the other puts the reply
-over a second behind the user's last word. So once the user has been quiet for ``pause_s`` the
-voice loop hands the audio so far to ``prefetch``, which transcribes it in a worker thread. When
-the endpointer then closes the utterance, ``claim`` keeps that transcript if no speech came after
-the pause (the final audio only adds silence); otherwise the prefetch is dropped and the full
-utterance is transcribed as usual. The pipeline sees an ordinary ``SpeechToText``.
+over a second behind the user's last word. So once the user has been quiet for a short pause
+(``assistant.audio.PAUSE_S``) the voice loop hands the audio so far to ``prefetch``, which
+transcribes it in a worker thread. When the endpointer then closes the utterance, ``claim`` keeps
+that transcript if no speech came after the pause (the final audio only adds silence); otherwise
+the prefetch is dropped and the full utterance is transcribed as usual. The pipeline sees an ordinary ``SpeechToText``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.stages import SpeechToText, Transcript
-
-DEFAULT_PAUSE_S = 0.25  # quiet this long: start transcribing (Whisper then ends before 0.7 s)
 
 
 @dataclass
