@@ -7,7 +7,7 @@ scores the whole corpus at once.
 
 The baseline, run in the same process on the same weights, is plain Whisper: ``whisper.transcribe``
 with its defaults (beam search off, temperature fallback on), i.e. what the target figures
-describe. The report shows both and the words where the two transcripts differ.
+describe. The report shows both and how many of the two runs' transcripts are identical.
 
 ``python -m assistant.speech.evaluate [--model tiny.en|base] [--prompt TEXT] [--no-baseline] [--json]``
 """
@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jiwer
@@ -72,7 +73,9 @@ def load_testset(root: Path = TESTDATA) -> list[Utterance]:
     return found
 
 
+@lru_cache(maxsize=1)
 def normalizer():  # -> whisper.normalizers.EnglishTextNormalizer
+    # One instance: building it reads Whisper's spelling table from disk.
     from whisper.normalizers import EnglishTextNormalizer
 
     return EnglishTextNormalizer()
