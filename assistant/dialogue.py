@@ -200,6 +200,7 @@ class DialogueManager:
             rng=ctx.rng,
             text=ctx.text,
             now=ctx.now,
+            new_slots=frozenset(new_slots),
         )
         try:
             result = self.skill_for(domain).handle(request)

@@ -99,6 +99,13 @@ class SkillRequest:
     now: float | None = None
     # The user's words, for cues the slots do not carry ("will I need an umbrella").
     text: str = ""
+    # The slots the user gave this turn; the others were carried over from an earlier request
+    # ("skip", "another one"). None: every slot is this turn's.
+    new_slots: frozenset[str] | None = None
+
+    def said(self, slot: str) -> bool:
+        """Whether ``slot`` came from this turn's words (a note about it is due now, not again)."""
+        return self.new_slots is None or slot in self.new_slots
 
 
 @dataclass

@@ -11,7 +11,6 @@ item's reason names the evidence that contributed most to its score.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,16 +103,6 @@ class Intent:
     has_history: bool = False
 
 
-def _said(request: SkillRequest, value: str) -> bool:
-    """Whether the user said ``value`` this turn. Slots carried over from an earlier request
-    ("skip", "another one") still steer the choice, but the note about them was already spoken."""
-
-    def words(text: str) -> str:
-        return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
-
-    return not request.text or words(value) in words(request.text)
-
-
 def _note(intent: Intent, say: bool, message: str) -> None:
     if say:
         intent.text = f"{intent.text} {message}" if intent.text else message
@@ -179,7 +168,7 @@ class MusicRecommender:
                 intent.mask[index.tracks_by_artist[match.key]] = True
                 intent.cap_per_artist = False
             else:
-                self._unknown_artist(intent, slots["artist"], match, _said(request, slots["artist"]))
+                self._unknown_artist(intent, slots["artist"], match, request.said("artist"))
         if "song" in slots:
             within = np.flatnonzero(intent.mask) if intent.mask is not None and not intent.fallback else None
             intent.song_index = index.find_song(slots["song"], within)
@@ -193,7 +182,7 @@ class MusicRecommender:
             if intent.song_index is None:
                 _note(
                     intent,
-                    _said(request, slots["song"]),
+                    request.said("song"),
                     f"I don't have the song {slots['song']}; here is something similar.",
                 )
         for slot in ("genre", "radio", "playlist"):
@@ -212,7 +201,7 @@ class MusicRecommender:
                 if slot == "genre" and float(intent.slot_score.max()) < 0.2:
                     _note(
                         intent,
-                        _said(request, slots[slot]),
+                        request.said(slot),
                         f"I don't have any {slots[slot]}; here is the closest I have.",
                     )
         if "descriptor" in slots:
