@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -66,7 +67,7 @@ def _collect(procs: list, queue: mp.Queue) -> list[tuple]:
     while len(results) < len(procs):
         try:
             results.append(queue.get(timeout=5))
-        except Exception:  # queue.Empty
+        except Empty:
             if not any(p.is_alive() for p in procs) and queue.empty():
                 codes = [p.exitcode for p in procs]
                 raise RuntimeError(f"a writer exited without a result (exit codes {codes})") from None
