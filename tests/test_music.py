@@ -182,12 +182,15 @@ def test_what_is_playing_answers_from_the_anchor(skill):
     assert result.items == [playing] and "Elton John" in result.text
 
 
-def test_vocabulary():
+def test_vocabulary(tracks):
     from skills.music import vocabulary
 
     vocab = vocabulary()
     assert {"jazz", "hip hop", "classical", "ambient"} <= set(vocab["genre"])
     assert "Elton John" in vocab["artist"] and "Taylor Swift" in vocab["artist"]
+    # Chart titles only, double A-sides split: "Candle In The Wind 1997/Something About ..."
+    assert {"Shape Of You", "Candle In The Wind 1997"} <= set(vocab["song"])
+    assert len(vocab["song"]) < 2 * sum(t.source == "bb" for t in tracks)
 
 
 def test_artist_with_few_tracks_is_filled_with_similar_ones(skill):
@@ -218,3 +221,23 @@ def test_a_mood_within_a_genre_is_named_in_the_reason(skill):
     assert result.items and all("jazz" in it.meta["genres"] for it in result.items)
     assert all(it.reason.startswith("jazz that matches 'something upbeat'") for it in result.items)
     assert any(it.reason.endswith(": upbeat") for it in result.items), [it.reason for it in result.items]
+
+
+def test_a_song_it_does_not_have_is_not_swapped_for_a_near_spelling(skill):
+    # "I Hate California" is close to "hotel california" letter by letter, not word by word.
+    result = ask(skill, {"song": "hotel california"}, k=2)
+    assert result.text == "I don't have the song hotel california; here is something else you may like."
+    assert not any("california" in it.title.lower() for it in result.items)
+
+
+def test_a_song_carried_into_another_one_is_not_played_again(skill):
+    profile = UserProfile("ada", "music")
+    asked = SkillRequest("play_music", {"song": "shape of you"}, profile, k=1, new_slots=frozenset({"song"}))
+    first = skill.handle(asked).items[0]
+    assert first.title == "Shape Of You" and first.subtitle == "Ed Sheeran"
+    again = SkillRequest(
+        "play_music", {"song": "shape of you"}, profile, k=1, exclude={first.id}, new_slots=frozenset()
+    )
+    item = skill.handle(again).items[0]
+    assert item.id != first.id
+    assert item.reason.startswith("more like Shape Of You")

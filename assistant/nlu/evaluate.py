@@ -34,7 +34,8 @@ from assistant.nlu.metrics import (  # noqa: E402
     slot_f1,
 )
 from assistant.nlu.model import base_model_path, encode, load_tokenizer, predict  # noqa: E402
-from assistant.nlu.parser import load_nlu  # noqa: E402
+from assistant.nlu.names import CatalogNameSpotter  # noqa: E402
+from assistant.nlu.parser import load_nlu, load_vocabulary  # noqa: E402
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "nlu"
 
@@ -45,11 +46,15 @@ def _figures(gold: list[str], pred: list[str], spans_gold: list, spans_pred: lis
 
 def evaluate_model(held_out: list[Example]) -> dict:
     nlu = load_nlu(vocabulary={})  # raw spans: slot F1 compares against the annotated text
-    logits, spans = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
+    logits, tagged = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
     probs = calibration.softmax(logits.numpy(), nlu.temperature)
     gold = [ex.label for ex in held_out]
     pred = apply_threshold(probs, INTENT_LABELS, nlu.threshold)
     gold_spans = [ex.spans for ex in held_out]
+    # The spans parse() returns: the tagger's plus catalog names it missed, when the catalog
+    # vocabulary has been built.
+    spotter = CatalogNameSpotter(load_vocabulary() or {})
+    spans = [spotter.add_names(ex.text, p, s) for ex, p, s in zip(held_out, pred, tagged, strict=True)]
     hwu = [i for i, ex in enumerate(held_out) if ex.source.startswith("hwu64")]
     return {
         "gold": gold,
@@ -64,6 +69,8 @@ def evaluate_model(held_out: list[Example]) -> dict:
             [gold_spans[i] for i in hwu],
             [spans[i] for i in hwu],
         ),
+        "tagger_only": slot_f1(gold_spans, tagged),
+        "catalog_names": bool(spotter),
         "argmax": intent_metrics(gold, argmax_labels(probs, INTENT_LABELS)),
         "per_slot": per_slot_f1(gold_spans, spans),
         "curve": calibration.tradeoff_curve(probs, INTENT_LABELS, gold),
@@ -173,6 +180,7 @@ def write_report(result: dict, baseline: dict | None, out: Path, n_train: int) -
         ("slot_f1", "slot F1 (exact span)"),
     ]:
         lines.append(f"| {name} | {_pct(a[key])} | {_pct(h[key])} |")
+    lines.append(f"| slot F1, tagger alone (no catalog names) | {_pct(result['tagger_only']['slot_f1'])} | |")
     lines += [
         f"| utterances (in-scope / out-of-scope) | {a['n_in_scope']} / {a['n_oos']} | {h['n_in_scope']} / {h['n_oos']} |",
         "",
@@ -237,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"macro-F1               {_pct(a['macro_f1'])}")
     print(f"out-of-scope recall    {_pct(a['oos_recall'])}")
     print(f"out-of-scope precision {_pct(a['oos_precision'])}")
-    print(f"slot F1 (exact span)   {_pct(a['slot_f1'])}")
+    names = "with catalog names" if result["catalog_names"] else "no catalog vocabulary built"
+    print(
+        f"slot F1 (exact span)   {_pct(a['slot_f1'])} ({names}; tagger alone {_pct(result['tagger_only']['slot_f1'])})"
+    )
     h = result["hwu64_only"]
     print(
         f"HWU64 part only: in-scope acc {_pct(h['in_scope_accuracy'])}, OOS recall {_pct(h['oos_recall'])}, "

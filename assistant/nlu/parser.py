@@ -3,7 +3,8 @@
 ``parse`` cleans the text (control characters out, punctuation to spaces, bounded length), runs
 one forward pass, scales the intent logits by the calibrated temperature and answers
 ``out_of_scope`` when the top probability is under the calibrated threshold. Slot spans are cut
-from the clean text and, when a vocabulary is known, mapped to catalog spellings.
+from the clean text; when a vocabulary is known, catalog song and artist names the tagger missed
+are added (``names.py``) and every value is mapped to its catalog spelling.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from assistant.nlu.model import (
     load_tokenizer,
     whitespace_word_ids,
 )
+from assistant.nlu.names import CatalogNameSpotter
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.stages import Parse
 from models.artifacts import ArtifactMissingError, artifact_dir
@@ -34,7 +36,12 @@ VOCABULARY_ARTIFACT = "vocabulary"
 class NluParser:
     """Joint intent + slot parser; one instance is safe to reuse for every turn of a session."""
 
-    def __init__(self, folder: Path, normalizer: SlotNormalizer | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        normalizer: SlotNormalizer | None = None,
+        spotter: CatalogNameSpotter | None = None,
+    ) -> None:
         info = json.loads((folder / "nlu.json").read_text())
         if tuple(info["intents"]) != INTENT_LABELS or tuple(info["tags"]) != BIO_TAGS:
             raise ValueError("label set differs from this code's; rebuild the artifact")
@@ -46,6 +53,7 @@ class NluParser:
         self.model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=True)
         self.model.eval()
         self.normalizer = normalizer
+        self.spotter = spotter
         # The decision rule of metrics.apply_threshold: best in-scope label against the threshold.
         self._in_scope = torch.tensor([label != OUT_OF_SCOPE for label in INTENT_LABELS])
         self._in_scope_labels = [label for label in INTENT_LABELS if label != OUT_OF_SCOPE]
@@ -72,6 +80,8 @@ class NluParser:
             label, confidence = OUT_OF_SCOPE, 1.0 - confidence
         offsets = enc["offset_mapping"][0].tolist()
         spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
+        if self.spotter is not None:
+            spans = self.spotter.add_names(clean, label, spans)
         slots: dict[str, str] = {}
         for start, end, slot in spans:
             slots.setdefault(slot, clean[start:end])
@@ -108,8 +118,9 @@ def load_nlu(vocabulary: dict[str, list[str]] | None = None, threads: int = 2) -
         torch.set_num_threads(threads)
     vocab = vocabulary if vocabulary is not None else load_vocabulary()
     normalizer = SlotNormalizer(vocab) if vocab else None
+    spotter = CatalogNameSpotter(vocab) if vocab else None
     try:
-        return NluParser(folder, normalizer)
+        return NluParser(folder, normalizer, spotter if spotter else None)
     except Exception as exc:  # any failure to read the files means a damaged artifact
         raise ArtifactMissingError(
             ARTIFACT,

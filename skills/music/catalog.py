@@ -32,7 +32,8 @@ SOURCE_FILES = [
     MUSIC_DIR / "fma" / "genres.csv",
     MUSIC_DIR / "billboard" / "hot100_songs_aggregated.csv",
 ]
-SOURCE_NAMES = {"fm": "freemusi.cc", "fma": "the Free Music Archive", "bb": "the Billboard Hot 100"}
+CHART_SOURCE = "bb"  # the Billboard Hot 100 tracks: the ones with chart history
+SOURCE_NAMES = {"fm": "freemusi.cc", "fma": "the Free Music Archive", CHART_SOURCE: "the Billboard Hot 100"}
 
 # freemusi activity rating -> the mood it stands for (0 means not rated).
 MOOD_BY_ACTIVITY = {1: "calm", 2: "moderate", 3: "energetic"}
@@ -73,18 +74,18 @@ class Track:
             parts.append(", ".join(self.styles))
         if MOOD_WORDS.get(self.mood):
             parts.append(MOOD_WORDS[self.mood])
-        if self.source == "bb":
+        if self.source == CHART_SOURCE:
             decade = f"{(self.year // 10) * 10}s " if self.year else ""
             parts.append(f"{decade}chart hit, billboard hot 100 single")
         return "; ".join(parts) or "music"
 
     def popularity_phrase(self) -> str:
         """The popularity evidence as a spoken clause, from the source's own figure."""
-        if self.source == "bb" and self.peak is not None:
+        if self.source == CHART_SOURCE and self.peak is not None:
             return (
                 f"it peaked at number {self.peak} on the Billboard Hot 100 ({self.weeks} weeks on the chart)"
             )
-        if self.source == "bb":
+        if self.source == CHART_SOURCE:
             return f"it spent {self.weeks} weeks on the Billboard Hot 100"
         if self.source == "fma" and self.listens is not None:
             return f"it has {self.listens:,} listens on the Free Music Archive"
@@ -253,7 +254,7 @@ def load_billboard(folder: Path = MUSIC_DIR / "billboard") -> list[Track]:
                 id=f"bb:{digest}",
                 title=str(row.title),
                 artist=str(row.artist),
-                source="bb",
+                source=CHART_SOURCE,
                 year=int(str(row.first_week)[:4]),
                 peak=_int_or_none(pk),
                 weeks=int(row.weeks),

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from models.artifacts import ArtifactMissingError, artifact_dir
 from skills.embeddings import dot_rows
 from skills.music.catalog import (
+    CHART_SOURCE,
     LEAD_SPLIT,
     Track,
     artist_keys,
@@ -223,10 +224,15 @@ class MusicIndex:
             pool = {i for w in words for i in self._titles_by_word[w]}
             if allowed is not None:
                 pool &= allowed
+            # Every word asked for must be in the title (one may be misheard in a long name):
+            # by characters alone "hotel california" is close to "I Hate California".
+            asked = set(re.findall(r"\w+", query))
+            tolerated = 1 if len(asked) >= 4 else 0
             scored = [
                 (fuzz.partial_ratio(query, self._titles[i]), i)
                 for i in pool
                 if len(self._titles[i]) >= len(query)
+                and len(asked - set(re.findall(r"\w+", self._titles[i]))) <= tolerated
             ]
             scored = [(score, i) for score, i in scored if score >= 90]
             if not scored:
@@ -239,11 +245,17 @@ class MusicIndex:
 
 
 def vocabulary(folder: Path | None = None) -> dict[str, list[str]]:
-    """Lead artist names and genre words, read from three columns of the built catalog table."""
+    """Lead artist names, genre words and chart song titles, read from the built catalog table.
+
+    Songs are the Billboard chart titles only: the names people ask a speaker for. The free
+    archives' titles ("Intro", "Untitled 3") would let ordinary words pass for song names.
+    """
     folder = folder or artifact_dir(ARTIFACT)
     try:
         table = pd.read_csv(
-            folder / "tracks.csv", usecols=["artist", "genres", "styles"], keep_default_na=False
+            folder / "tracks.csv",
+            usecols=["artist", "genres", "styles", "title", "source"],
+            keep_default_na=False,
         )
     except (OSError, ValueError) as exc:
         raise ArtifactMissingError(ARTIFACT, str(exc)) from exc
@@ -251,4 +263,14 @@ def vocabulary(folder: Path | None = None) -> dict[str, list[str]]:
     genres = {g for cell in table["genres"] if cell for g in cell.split("|")}
     style_counts = pd.Series([s for cell in table["styles"] if cell for s in cell.split("|")]).value_counts()
     styles = set(style_counts[style_counts >= VOCAB_MIN_STYLE_TRACKS].index) - genres
-    return {"artist": sorted(a for a in leads if a), "genre": sorted(genres) + sorted(styles)}
+    # "Candle In The Wind 1997/Something About ..." is two songs; "(From ...)" is not the name.
+    songs = {
+        re.sub(r"\s*\(.*$", "", part).strip()
+        for title in table.loc[table["source"] == CHART_SOURCE, "title"]
+        for part in title.split("/")
+    }
+    return {
+        "artist": sorted(a for a in leads if a),
+        "genre": sorted(genres) + sorted(styles),
+        "song": sorted(s for s in songs if s),
+    }

@@ -18,7 +18,7 @@ import numpy as np
 from skills.base import Item, SkillRequest, SkillResult
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
-from skills.music.catalog import MOOD_WORDS
+from skills.music.catalog import CHART_SOURCE, MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
 from skills.music.taste import MAX_FEEDBACK_EVENTS, Taste, build_taste, rescale
 
@@ -171,19 +171,23 @@ class MusicRecommender:
                 self._unknown_artist(intent, slots["artist"], match, request.said("artist"))
         if "song" in slots:
             within = np.flatnonzero(intent.mask) if intent.mask is not None and not intent.fallback else None
-            intent.song_index = index.find_song(slots["song"], within)
-            if intent.song_index is None and within is not None:
-                intent.song_index = index.find_song(slots["song"])
-            if intent.song_index is not None and intent.slot_score is None and not intent.genre:
+            found = index.find_song(slots["song"], within)
+            if found is None and within is not None:
+                found = index.find_song(slots["song"])
+            if found is not None and intent.slot_score is None and not intent.genre:
                 # The rest of the list sounds like the song asked for.
-                row = index.tag_embeddings[index.text_row[intent.song_index]]
+                row = index.tag_embeddings[index.text_row[found]]
                 intent.slot_score = rescale(index.text_similarity(row))
-                intent.anchor_index = intent.song_index
-            if intent.song_index is None:
+                intent.anchor_index = found
+            if request.said("song"):
+                # Played first only in the turn it was asked for; carried into "another one" it
+                # only steers, or the same song would come back on every skip.
+                intent.song_index = found
+            if found is None:
                 _note(
                     intent,
                     request.said("song"),
-                    f"I don't have the song {slots['song']}; here is something similar.",
+                    f"I don't have the song {slots['song']}; here is something else you may like.",
                 )
         for slot in ("genre", "radio", "playlist"):
             if slot not in slots:
@@ -346,7 +350,7 @@ class MusicRecommender:
             anchor = index.tracks[intent.anchor_index]
             shared = [x for x in (*t.genres, *t.styles) if x in (*anchor.genres, *anchor.styles)]
             if (
-                t.source == anchor.source == "bb"
+                t.source == anchor.source == CHART_SOURCE
                 and t.year
                 and anchor.year
                 and t.year // 10 == anchor.year // 10

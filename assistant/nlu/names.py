@@ -1,0 +1,104 @@
+"""Song and artist names the tagger missed, found by looking the words up in the music catalog.
+
+The slot tagger learns names from a few thousand annotated requests, so a title it has never
+seen ("play thinking out loud", "play shape of you") often comes back with no song at all. The
+speaker knows its own catalog: when a music request has no song (or no artist) span, the
+longest run of words whose comparison key is a catalog title (or artist) becomes one. What
+keeps this from inventing names in ordinary words: only whole words, at least two of them, at
+least one of them not a common function word ("play that song" is a real title and still not a
+request for it), never over a span the tagger found, and only in music requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from assistant.nlu.normalize import alias_key
+
+# Intents whose slots name music; elsewhere a title in the words is a coincidence.
+SPOT_INTENTS = frozenset({"play_music", "music_query"})
+# The vocabulary key -> the slot a match fills, in the order they are looked for.
+SPOT_SLOTS = ("song", "artist")
+# A song name is not looked for beside these: "play some relaxing music" asks for a kind of music.
+KIND_SLOTS = frozenset({"genre", "descriptor", "playlist", "radio"})
+MAX_NAME_WORDS = 8
+# A name sits where a request puts one: "play <song>", "put on <song>", "listen to <song>",
+# "... by <artist>", "who sings <song>", and runs to the end or to a word like these.
+BEFORE_NAME = frozenset(
+    {"play", "hear", "on", "to", "song", "track", "called", "named", "by", "sings", "sang"}
+)
+AFTER_NAME = frozenset({"by", "please", "now", "next", "again", "for", "on", "from", "then", "and"})
+COMMON_WORDS = frozenset(
+    """a about after all am an and another any are as at be by can could do for from get give
+    have he her him his how i i'm im in is it it's its just last let let's like me more music my new next no
+    not now of on one or our out play played playing please put radio random right second she so some
+    something song songs start that the their them then there these they this to track tune tunes
+    up us want was we what when who will with would you your""".split()
+)
+
+
+class CatalogNameSpotter:
+    """Adds catalog song / artist spans to a music request the tagger left without them."""
+
+    def __init__(self, vocabulary: Mapping[str, Sequence[str]]) -> None:
+        self._keys = {
+            slot: {alias_key(name) for name in vocabulary.get(slot, ()) if isinstance(name, str)} - {""}
+            for slot in SPOT_SLOTS
+        }
+
+    def __bool__(self) -> bool:
+        return any(self._keys.values())
+
+    def add_names(
+        self, text: str, intent: str, spans: Sequence[tuple[int, int, str]]
+    ) -> list[tuple[int, int, str]]:
+        """``spans`` plus any catalog names found in ``text`` (clean text, character offsets)."""
+        out = list(spans)
+        if intent not in SPOT_INTENTS:
+            return out
+        present = {slot for _, _, slot in out}
+        wanted = [s for s in SPOT_SLOTS if s not in present and self._keys[s]]
+        if "song" in wanted and present & KIND_SLOTS:
+            wanted.remove("song")
+        if not wanted:
+            return out
+        words = _word_offsets(text)
+        taken = [False] * len(words)
+        for i, (start, end) in enumerate(words):
+            if any(s < end and start < e for s, e, _ in out):
+                taken[i] = True
+        for n in range(min(MAX_NAME_WORDS, len(words)), 1, -1):
+            for i in range(len(words) - n + 1):
+                if any(taken[i : i + n]):
+                    continue
+                surface = [text[s:e] for s, e in words[i : i + n]]
+                if all(w in COMMON_WORDS for w in surface):
+                    continue
+                before = text[slice(*words[i - 1])] if i > 0 else ""
+                after = text[slice(*words[i + n])] if i + n < len(words) else ""
+                if before not in BEFORE_NAME or (after and after not in AFTER_NAME):
+                    continue
+                key = alias_key(" ".join(surface))
+                after_by = before == "by"
+                order = sorted(wanted, key=lambda s: s != "artist") if after_by else wanted
+                slot = next((s for s in order if key in self._keys[s]), None)
+                if slot is None:
+                    continue
+                out.append((words[i][0], words[i + n - 1][1], slot))
+                taken[i : i + n] = [True] * n
+                wanted.remove(slot)
+                if not wanted:
+                    return sorted(out)
+        return sorted(out)
+
+
+def _word_offsets(text: str) -> list[tuple[int, int]]:
+    offsets, start = [], None
+    for i, ch in enumerate(text + " "):
+        if ch == " ":
+            if start is not None:
+                offsets.append((start, i))
+                start = None
+        elif start is None:
+            start = i
+    return offsets

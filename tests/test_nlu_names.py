@@ -1,0 +1,70 @@
+"""Catalog song and artist names the tagger missed: found where a request puts a name, nowhere else."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.nlu import load_nlu
+from assistant.nlu.names import CatalogNameSpotter
+
+VOCABULARY = {
+    "song": ["Shape Of You", "Thinking Out Loud", "Make Me", "Play That Song", "Right Now"],
+    "artist": ["Ed Sheeran", "The Weeknd"],
+}
+
+
+@pytest.fixture(scope="module")
+def spotter() -> CatalogNameSpotter:
+    return CatalogNameSpotter(VOCABULARY)
+
+
+def named(text: str, spans) -> list[tuple[str, str]]:
+    return [(text[s:e], slot) for s, e, slot in spans]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("play thinking out loud next", [("thinking out loud", "song")]),
+        ("play shape of you", [("shape of you", "song")]),
+        ("who sings shape of you", [("shape of you", "song")]),
+        ("play shape of you by the weeknd", [("shape of you", "song"), ("the weeknd", "artist")]),
+    ],
+)
+def test_names_where_a_request_puts_them(spotter, text, expected) -> None:
+    assert named(text, spotter.add_names(text, "play_music", [])) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "play a song that will make me smile",  # "Make Me" is a title, not what is asked for
+        "play that song",  # a real title made of everyday words
+        "what song is playing right now",
+        "play the time machine by h g wells",  # a longer name only starts like a title
+    ],
+)
+def test_everyday_words_are_not_names(spotter, text) -> None:
+    assert spotter.add_names(text, "play_music", []) == []
+
+
+def test_only_music_requests_and_never_over_the_taggers_spans(spotter) -> None:
+    text = "play shape of you"
+    assert spotter.add_names(text, "weather_query", []) == []
+    tagged = [(5, 10, "song")]  # the tagger's own (partial) span stays as it is
+    assert spotter.add_names(text, "play_music", tagged) == tagged
+    with_genre = [(5, 10, "genre")]
+    assert spotter.add_names(text, "play_music", with_genre) == with_genre
+
+
+def test_empty_vocabulary_spots_nothing() -> None:
+    spotter = CatalogNameSpotter({})
+    assert not spotter
+    assert spotter.add_names("play shape of you", "play_music", []) == []
+
+
+def test_parse_fills_a_song_the_tagger_does_not_know() -> None:
+    plain = load_nlu(vocabulary={}).parse("play shape of you")
+    parse = load_nlu(vocabulary=VOCABULARY).parse("play shape of you")
+    assert parse.intent == plain.intent == "play_music"
+    assert parse.slots.get("song") == "Shape Of You"
