@@ -293,7 +293,9 @@ class DialogueManager:
             feedback=[FeedbackRecord(liked.domain, liked.id, "like")],
         )
 
-    def _named_item(self, parse: Parse, state: DialogueState) -> tuple[Item | None, tuple[str, str] | None]:
+    def _named_item(
+        self, parse: Parse, state: DialogueState, domain: str | None = None
+    ) -> tuple[Item | None, tuple[str, str] | None]:
         """ "I love Alien", "I like Candle in the Wind": the item named, when it is not the one
         just offered.
 
@@ -301,12 +303,14 @@ class DialogueManager:
         if the catalog lacks it with the name asked for (None: nothing named).
         """
         last = state.last_items[0] if state.last_items else None
-        for slot, domain, unknown_key in NAMED_ITEM_SLOTS:
+        for slot, item_domain, unknown_key in NAMED_ITEM_SLOTS:
             name = parse.slots.get(slot, "").strip()
+            if domain not in (None, item_domain):
+                continue
             if not name or (last is not None and name.casefold() in last.title.casefold()):
                 continue
             try:
-                skill = self.skill_for(domain)
+                skill = self.skill_for(item_domain)
             except SkillFailedError:
                 continue
             if isinstance(skill, NamesItems):
@@ -390,6 +394,12 @@ class DialogueManager:
         return Outcome("music_settings", "music_settings", {"setting": setting.capitalize()}, domain="music")
 
     def _on_music_query(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
+        # "who sings shape of you" asks about that song, not the one playing.
+        named, asked = self._named_item(parse, state, domain="music")
+        if named is not None:
+            return Outcome("music_query", "music_query_named", {"item": named}, domain="music")
+        if asked is not None:
+            return Outcome("music_query", "music_query_unknown", {"title": asked[1]}, domain="music")
         music = [i for i in state.last_items if i.domain == "music"]
         if not music:
             return Outcome("music_query", "music_query_nothing", domain="music")

@@ -33,6 +33,8 @@ TEMPLATES: dict[str, list[str]] = {
     "mute": ["Muted.", "Okay, sound off."],
     "music_settings": ["Okay, {setting} is on.", "{setting} on."],
     "music_query": ["That was {item}.", "You're listening to {item}."],
+    "music_query_named": ["That's {item}. Say 'play {title}' to hear it."],
+    "music_query_unknown": ["I don't know a song called {title}."],
     "music_query_nothing": ["Nothing is playing right now. Say 'play some jazz' to start."],
     "forget_confirm": ["Do you want me to delete everything I know about you, {user}? Say yes or no."],
     "forget_done": ["Done. I've deleted everything I knew about you."],

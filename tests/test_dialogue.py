@@ -91,3 +91,25 @@ def test_liking_a_named_song_records_that_song_not_the_one_offered(talk):
     # The offered song named by its own title is that song.
     same = talk("like", 0.98, f"i like {offered.items[0].title}", {"song": offered.items[0].title.lower()})
     assert [f.item_id for f in same.feedback] == [offered.items[0].id]
+
+
+def test_asking_who_sings_a_named_song_answers_about_that_song(talk):
+    talk("play_music", 0.99, "play some jazz", {"genre": "jazz"})
+    named = talk("music_query", 0.97, "who sings shape of you", {"song": "Shape Of You"})
+    assert named.response_key == "music_query_named"
+    assert (named.values["item"].title, named.values["item"].subtitle) == ("Shape Of You", "Ed Sheeran")
+    unknown = talk("music_query", 0.97, "who sings the zorblatt anthem", {"song": "the zorblatt anthem"})
+    assert unknown.response_key == "music_query_unknown" and unknown.values["title"] == "the zorblatt anthem"
+    playing = talk("music_query", 0.97, "who sings this song")
+    assert playing.response_key == "music_query"
+
+
+def test_a_chart_song_asked_by_name_plays_once_then_steers(pipeline):
+    """The real NLU finds the title in the catalog even though the tagger has not learned it."""
+    session = pipeline.start_session("hana", seed=4)
+    asked = pipeline.run_turn(session, text="play shape of you")
+    assert [(i.title, i.subtitle) for i in asked.items] == [("Shape Of You", "Ed Sheeran")]
+    again = pipeline.run_turn(session, text="another one")
+    assert again.items and again.items[0].id != asked.items[0].id
+    who = pipeline.run_turn(session, text="who sings thinking out loud")
+    assert "Thinking Out Loud by Ed Sheeran" in who.response, who.response

@@ -51,8 +51,10 @@ def test_everyday_words_are_not_names(spotter, text) -> None:
 def test_only_music_requests_and_never_over_the_taggers_spans(spotter) -> None:
     text = "play shape of you"
     assert spotter.add_names(text, "weather_query", []) == []
-    tagged = [(5, 10, "song")]  # the tagger's own (partial) span stays as it is
+    tagged = [(5, 17, "artist")]  # the tagger's reading wins over the catalog's
     assert spotter.add_names(text, "play_music", tagged) == tagged
+    partial = [(5, 10, "song")]  # "shape" grows to the title, it is not added twice
+    assert named(text, spotter.add_names(text, "play_music", partial)) == [("shape of you", "song")]
     with_genre = [(5, 10, "genre")]
     assert spotter.add_names(text, "play_music", with_genre) == with_genre
 
@@ -68,3 +70,14 @@ def test_parse_fills_a_song_the_tagger_does_not_know() -> None:
     parse = load_nlu(vocabulary=VOCABULARY).parse("play shape of you")
     assert parse.intent == plain.intent == "play_music"
     assert parse.slots.get("song") == "Shape Of You"
+
+
+def test_a_tagged_name_cut_short_is_widened_to_the_catalog_name(spotter) -> None:
+    text = "who sings thinking out loud"
+    assert named(text, spotter.add_names(text, "music_query", [(10, 18, "song")])) == [
+        ("thinking out loud", "song")
+    ]
+    text = "play for me the music by the weeknd"
+    assert named(text, spotter.add_names(text, "play_music", [(29, 35, "artist")])) == [
+        ("the weeknd", "artist")
+    ]

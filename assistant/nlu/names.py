@@ -1,9 +1,10 @@
 """Song and artist names the tagger missed, found by looking the words up in the music catalog.
 
 The slot tagger learns names from a few thousand annotated requests, so a title it has never
-seen ("play thinking out loud", "play shape of you") often comes back with no song at all. The
-speaker knows its own catalog: when a music request has no song (or no artist) span, the
-longest run of words whose comparison key is a catalog title (or artist) becomes one. What
+seen ("play shape of you") often comes back with no song at all, or with only its first word
+("who sings thinking ..."). The speaker knows its own catalog: when a music request has no song
+(or no artist) span, the longest run of words whose comparison key is a catalog title (or
+artist) becomes one, and a tagged song or artist inside a longer catalog name is widened to it. What
 keeps this from inventing names in ordinary words: only whole words, at least two of them, at
 least one of them not a common function word ("play that song" is a real title and still not a
 request for it), never over a span the tagger found, and only in music requests.
@@ -38,7 +39,8 @@ COMMON_WORDS = frozenset(
 
 
 class CatalogNameSpotter:
-    """Adds catalog song / artist spans to a music request the tagger left without them."""
+    """Adds catalog song / artist spans to a music request the tagger left without them, and
+    widens a tagged name that is the start of a catalog name to the whole name."""
 
     def __init__(self, vocabulary: Mapping[str, Sequence[str]]) -> None:
         self._keys = {
@@ -54,32 +56,25 @@ class CatalogNameSpotter:
     ) -> list[tuple[int, int, str]]:
         """``spans`` plus any catalog names found in ``text`` (clean text, character offsets)."""
         out = list(spans)
-        if intent not in SPOT_INTENTS:
+        if intent not in SPOT_INTENTS or not self:
             return out
+        words = _word_offsets(text)
+        out = [self._widen(text, words, span, out) for span in out]
         present = {slot for _, _, slot in out}
         wanted = [s for s in SPOT_SLOTS if s not in present and self._keys[s]]
         if "song" in wanted and present & KIND_SLOTS:
             wanted.remove("song")
-        if not wanted:
-            return out
-        words = _word_offsets(text)
-        taken = [False] * len(words)
-        for i, (start, end) in enumerate(words):
-            if any(s < end and start < e for s, e, _ in out):
-                taken[i] = True
+        taken = [any(s < end and start < e for s, e, _ in out) for start, end in words]
         for n in range(min(MAX_NAME_WORDS, len(words)), 1, -1):
             for i in range(len(words) - n + 1):
+                if not wanted:
+                    return sorted(out)
                 if any(taken[i : i + n]):
                     continue
-                surface = [text[s:e] for s, e in words[i : i + n]]
-                if all(w in COMMON_WORDS for w in surface):
+                key = self._name_key(text, words, i, n)
+                if key is None:
                     continue
-                before = text[slice(*words[i - 1])] if i > 0 else ""
-                after = text[slice(*words[i + n])] if i + n < len(words) else ""
-                if before not in BEFORE_NAME or (after and after not in AFTER_NAME):
-                    continue
-                key = alias_key(" ".join(surface))
-                after_by = before == "by"
+                after_by = i > 0 and text[slice(*words[i - 1])] == "by"
                 order = sorted(wanted, key=lambda s: s != "artist") if after_by else wanted
                 slot = next((s for s in order if key in self._keys[s]), None)
                 if slot is None:
@@ -87,9 +82,45 @@ class CatalogNameSpotter:
                 out.append((words[i][0], words[i + n - 1][1], slot))
                 taken[i : i + n] = [True] * n
                 wanted.remove(slot)
-                if not wanted:
-                    return sorted(out)
         return sorted(out)
+
+    def _widen(
+        self,
+        text: str,
+        words: list[tuple[int, int]],
+        span: tuple[int, int, str],
+        spans: list[tuple[int, int, str]],
+    ) -> tuple[int, int, str]:
+        """The longest catalog name of the span's type that holds it ("thinking" -> "thinking out
+        loud"), or the span itself. The tagger often stops early inside a title it has not seen."""
+        start, end, slot = span
+        if slot not in self._keys:
+            return span
+        inside = [i for i, (s, e) in enumerate(words) if start <= s and e <= end]
+        if not inside:
+            return span
+        first, last = inside[0], inside[-1]
+        others = [(s, e) for s, e, _ in spans if (s, e) != (start, end)]
+        for n in range(min(MAX_NAME_WORDS, len(words)), last - first + 1, -1):
+            for i in range(max(0, last - n + 1), min(first, len(words) - n) + 1):
+                lo, hi = words[i][0], words[i + n - 1][1]
+                if any(s < hi and lo < e for s, e in others):
+                    continue
+                if self._name_key(text, words, i, n) in self._keys[slot]:
+                    return (lo, hi, slot)
+        return span
+
+    @staticmethod
+    def _name_key(text: str, words: list[tuple[int, int]], i: int, n: int) -> str | None:
+        """The comparison key of words i..i+n-1 when they stand where a request names something."""
+        surface = [text[s:e] for s, e in words[i : i + n]]
+        if n < 2 or all(w in COMMON_WORDS for w in surface):
+            return None
+        before = text[slice(*words[i - 1])] if i > 0 else ""
+        after = text[slice(*words[i + n])] if i + n < len(words) else ""
+        if before not in BEFORE_NAME or (after and after not in AFTER_NAME):
+            return None
+        return alias_key(" ".join(surface))
 
 
 def _word_offsets(text: str) -> list[tuple[int, int]]:
