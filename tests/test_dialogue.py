@@ -113,3 +113,17 @@ def test_a_chart_song_asked_by_name_plays_once_then_steers(pipeline):
     assert again.items and again.items[0].id != asked.items[0].id
     who = pipeline.run_turn(session, text="who sings thinking out loud")
     assert "Thinking Out Loud by Ed Sheeran" in who.response, who.response
+
+
+def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
+    first = talk(
+        "recommend_video",
+        0.99,
+        "a zorbleflix film",
+        {"movie_genre": "zorbleflix", "title": "zorblatt returns"},
+    )
+    assert "I don't know the genre 'zorbleflix'" in first.skill_text, first.skill_text
+    assert "I don't know a film called zorblatt returns" in first.skill_text
+    skipped = talk("skip", 0.99, "skip")
+    assert skipped.items and skipped.items[0].id != first.items[0].id
+    assert "zorble" not in skipped.skill_text and "zorblatt" not in skipped.skill_text

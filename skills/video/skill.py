@@ -175,7 +175,7 @@ class VideoSkill:
             mask &= self.genre_masks[name]
             kinds.append(f"{name} films")
             used = True
-        elif genre:
+        elif genre and request.said("movie_genre"):  # said once, not again on every skip
             notes.append(f"I don't know the genre '{genre}'.")
         # The tagger misses "the 90s" now and then; the words themselves still say it.
         span = decade_span(request.slots.get("date", "")) or decade_span(request.text)
@@ -192,7 +192,7 @@ class VideoSkill:
                 mask &= found[0]
                 kinds.append(f"films with {found[1]}")
                 used = True
-            else:
+            elif request.said("person"):
                 notes.append(f"I don't know films with {person}.")
         wants_short = SHORT_WORDS.search(request.text.lower()) or SHORT_WORDS.search(
             request.slots.get("descriptor", "").lower()
@@ -215,10 +215,14 @@ class VideoSkill:
         if movie_id is None:
             close = self.find_title(title, close=True)
             if close is None:
-                notes.append(f"I don't know a film called {title}; here is something you may like instead.")
+                if request.said("title"):
+                    notes.append(
+                        f"I don't know a film called {title}; here is something you may like instead."
+                    )
                 return None
             name = str(self.catalog.loc[close, "title"])
-            notes.append(f"I don't know a film called {title}; here is something close to {name}.")
+            if request.said("title"):
+                notes.append(f"I don't know a film called {title}; here is something close to {name}.")
             return (
                 self.rec.similar_to(close),
                 SIMILAR_WEIGHT,
