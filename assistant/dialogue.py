@@ -304,9 +304,9 @@ class DialogueManager:
         """
         last = state.last_items[0] if state.last_items else None
         for slot, item_domain, unknown_key in NAMED_ITEM_SLOTS:
-            name = parse.slots.get(slot, "").strip()
             if domain not in (None, item_domain):
                 continue
+            name = parse.slots.get(slot, "").strip()
             if not name or (last is not None and name.casefold() in last.title.casefold()):
                 continue
             try:

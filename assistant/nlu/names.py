@@ -12,6 +12,7 @@ request for it), never over a span the tagger found, and only in music requests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from assistant.nlu.normalize import alias_key
@@ -40,7 +41,7 @@ COMMON_WORDS = frozenset(
 
 class CatalogNameSpotter:
     """Adds catalog song / artist spans to a music request the tagger left without them, and
-    widens a tagged name that is the start of a catalog name to the whole name."""
+    widens a tagged song or artist that lies inside a longer catalog name to the whole name."""
 
     def __init__(self, vocabulary: Mapping[str, Sequence[str]]) -> None:
         self._keys = {
@@ -124,12 +125,4 @@ class CatalogNameSpotter:
 
 
 def _word_offsets(text: str) -> list[tuple[int, int]]:
-    offsets, start = [], None
-    for i, ch in enumerate(text + " "):
-        if ch == " ":
-            if start is not None:
-                offsets.append((start, i))
-                start = None
-        elif start is None:
-            start = i
-    return offsets
+    return [m.span() for m in re.finditer(r"\S+", text)]

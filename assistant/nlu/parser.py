@@ -120,7 +120,7 @@ def load_nlu(vocabulary: dict[str, list[str]] | None = None, threads: int = 2) -
     normalizer = SlotNormalizer(vocab) if vocab else None
     spotter = CatalogNameSpotter(vocab) if vocab else None
     try:
-        return NluParser(folder, normalizer, spotter if spotter else None)
+        return NluParser(folder, normalizer, spotter or None)  # no song or artist names: no spotter
     except Exception as exc:  # any failure to read the files means a damaged artifact
         raise ArtifactMissingError(
             ARTIFACT,

@@ -200,10 +200,18 @@ class MusicIndex:
     def find_song(self, title: str, within: np.ndarray | None = None) -> int | None:
         """Index of the track whose title best matches, or None when none is close.
 
-        A near-exact title wins; failing that, a title that contains the words asked for
-        ("candle in the wind" in "Candle In The Wind 1997/Something About ..."), never a short
-        title that merely occurs inside the request ("Wind").
+        ``within`` (the tracks of the artist named with the song) is searched first, then the
+        whole catalog: a misheard or wrong artist must not hide the song. A near-exact title
+        wins; failing that, a title that contains the words asked for ("candle in the wind" in
+        "Candle In The Wind 1997/Something About ..."), never a short title that merely occurs
+        inside the request ("Wind").
         """
+        found = self._best_title(title, within)
+        if found is None and within is not None:
+            found = self._best_title(title, None)
+        return found
+
+    def _best_title(self, title: str, within: np.ndarray | None) -> int | None:
         query = title.lower().strip()
         allowed = None if within is None else set(within.tolist())
         if allowed is None:

@@ -172,8 +172,6 @@ class MusicRecommender:
         if "song" in slots:
             within = np.flatnonzero(intent.mask) if intent.mask is not None and not intent.fallback else None
             found = index.find_song(slots["song"], within)
-            if found is None and within is not None:
-                found = index.find_song(slots["song"])
             if found is not None and intent.slot_score is None and not intent.genre:
                 # The rest of the list sounds like the song asked for.
                 row = index.tag_embeddings[index.text_row[found]]
@@ -306,8 +304,6 @@ class MusicRecommender:
             if match.key is not None:
                 within = np.asarray(self.index.tracks_by_artist[match.key])
         i = self.index.find_song(song, within)
-        if i is None and within is not None:
-            i = self.index.find_song(song)
         return None if i is None else self._item(i, 0.0, "you named it")
 
     def _item(self, i: int, score: float, reason: str) -> Item:
