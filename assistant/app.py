@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import cache
 from pathlib import Path
 
 from assistant.config import Settings, data_dir, ensure_private_dir, load_settings
 from assistant.errors import SkillFailedError
 from assistant.history import HistoryStore
+from assistant.logs import setup_logging
 from assistant.pipeline import Pipeline
+from assistant.plugins import SkillRegistry
 from assistant.session import purge_old_recordings
-from skills.base import Skill
+from assistant.skill_api import Skill
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -19,18 +22,15 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-def skill_for(domain: str) -> Skill:
-    """The registered skill for a domain; a catalog that is not built becomes a clear reply."""
-    from skills.registry import load_skill
+@cache
+def default_skills() -> SkillRegistry:
+    """The installed skills with default settings, shared by the whole process."""
+    return SkillRegistry.discover()
 
-    try:
-        return load_skill(domain)
-    except Exception as exc:
-        raise SkillFailedError(
-            f"cannot load the {domain} skill: {exc}",
-            user_message=f"Sorry, my {domain} catalog is not available right now. "
-            "Running ./setup.sh rebuilds it.",
-        ) from exc
+
+def skill_for(name: str) -> Skill:
+    """An installed skill with its default settings; a catalog that is not built becomes a clear reply."""
+    return default_skills().skill(name)
 
 
 def open_store(home: Path) -> HistoryStore:
@@ -53,6 +53,7 @@ def build_pipeline(
 
     home = home or data_dir()
     settings = settings or load_settings(home / "config.toml")
+    setup_logging(home)
     purge_old_recordings(home, settings.retention_days)
     stt = tts = None
     if stt_model:
@@ -67,21 +68,21 @@ def build_pipeline(
             tts = EspeakSpeech()
         except TextToSpeechError as exc:  # answers are still printed
             print(f"speech output unavailable: {exc}", file=sys.stderr)
-    return Pipeline(load_nlu(), open_store(home), home, skill_for, settings, stt=stt, tts=tts)
+    skills = SkillRegistry.discover(settings.skills)
+    return Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts)
 
 
 def warm_up(pipeline: Pipeline) -> None:
     """Load every skill and run each model once, so the first spoken request is not the slow one."""
     import numpy as np
 
-    from skills.registry import all_domains
-
-    for domain in all_domains():
+    for spec in pipeline.skills.specs:
         try:
-            skill_for(domain)
-        except SkillFailedError as exc:  # that domain answers with the same message later
+            pipeline.skills.skill(spec.name)
+        except SkillFailedError as exc:  # that skill answers with the same message later
             print(f"warning: {exc}", file=sys.stderr)
-    pipeline.nlu.parse("play some music")
+    for spec in pipeline.skills.specs[:1]:
+        pipeline.nlu.parse(spec.examples[0] if spec.examples else "hello")
     if pipeline.stt is not None:
         noise = np.random.default_rng(0).normal(0.0, 0.01, 16000).astype(np.float32)
         pipeline.stt.transcribe(noise)

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # start-up failures: one clear line, not a traceback
-        from models.artifacts import ArtifactMissingError
+        from assistant.artifacts import ArtifactMissingError
 
         if isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error"):
             print(f"error: {exc}", file=sys.stderr)
@@ -189,11 +189,15 @@ def _has_audio(path: Path) -> bool:
 
 def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
     try:
-        from assistant.voice import run_voice
+        from assistant.voice import VoiceUnavailableError, run_voice
     except ImportError:
         print("error: voice mode is not installed in this build; use --text", file=sys.stderr)
         return 1
-    return run_voice(args, home, settings)
+    try:
+        return run_voice(args, home, settings)
+    except VoiceUnavailableError as exc:
+        print(f"voice mode unavailable: {exc}. Falling back to text chat.", file=sys.stderr)
+        return text_main(args, home, settings)
 
 
 def export_main(argv: list[str]) -> int:

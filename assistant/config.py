@@ -40,24 +40,28 @@ def ensure_private_dir(path: Path) -> Path:
 class Settings:
     stt_model: str = "tiny.en"
     tts_enabled: bool = True
-    weather_live: bool = False  # the only network code; off so the default install is offline
     retention_days: int = 30  # recordings older than this are deleted at start-up
     followup_window_s: float = 5.0  # voice mode listens again this long after a question
     trailing_silence_s: float = 0.7
     max_utterance_s: float = 15.0
     default_user: str = "default"
+    # Each skill's own section, by skill name: ``[skills.NAME]`` in config.toml, over the older
+    # top-level ``[NAME]`` tables that earlier versions read. A skill gets only its own section.
+    skills: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A problem met while reading config.toml, shown to the user once at start-up.
     warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
 
+    def skill_settings(self, name: str) -> dict[str, Any]:
+        return dict(self.skills.get(name, {}))
+
 
 # config.toml section/key -> Settings attribute
 _KEYS = {
     ("stt", "model"): "stt_model",
     ("tts", "enabled"): "tts_enabled",
-    ("weather", "live"): "weather_live",
     ("privacy", "retention_days"): "retention_days",
     ("dialogue", "followup_window_s"): "followup_window_s",
     ("audio", "trailing_silence_s"): "trailing_silence_s",
@@ -91,4 +95,16 @@ def load_settings(path: Path | None = None) -> Settings:
             )
             continue
         setattr(settings, attr, value)
+    settings.skills = _skill_sections(raw)
     return settings
+
+
+def _skill_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``[skills.NAME]`` tables, each over the same skill's older top-level ``[NAME]`` table."""
+    core = {section for section, _ in _KEYS} | {"skills"}
+    sections = {k: dict(v) for k, v in raw.items() if k not in core and isinstance(v, dict)}
+    nested = raw.get("skills")
+    for name, table in (nested.items() if isinstance(nested, dict) else ()):
+        if isinstance(table, dict):
+            sections[name] = {**sections.get(name, {}), **table}
+    return sections

@@ -1,13 +1,15 @@
 """Dialogue: what to do with an understood utterance, given the conversation so far.
 
-The manager keeps per-session state (active domain, last items offered, pending question,
+The manager keeps per-session state (active skill, last items offered, pending question,
 slots carried between turns), calls the right skill, and returns an ``Outcome`` that the NLG
-turns into words and the history store records. It never touches audio, and it sees a skill
-only through the ``Skill`` protocol.
+turns into words and the history store records. It never touches audio; it knows no skill by
+name and reads what each one answers from its ``SkillSpec``. The active skill gets the first
+look at a follow-up (``Converses``), then the general dialogue decides.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 from collections.abc import Callable
@@ -16,81 +18,68 @@ from typing import Any, Protocol
 
 from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
+from assistant.plugins import SkillRegistry
 from assistant.profile import describe_history, describe_profile
-from assistant.stages import Parse
-from skills.base import Item, NamesItems, Skill, SkillError, SkillRequest, UserProfile
-
-INTENT_DOMAIN = {
-    "play_music": "music",
-    "music_query": "music",
-    "music_settings": "music",
-    "news_query": "news",
-    "weather_query": "weather",
-    "recommend_video": "video",
-}
-RECOMMEND_INTENTS = {
-    "play_music": "music",
-    "news_query": "news",
-    "weather_query": "weather",
-    "recommend_video": "video",
-}
-ITEMS_PER_OFFER = {"music": 1, "news": 3, "weather": 1, "video": 1}
-# A new value for one of these starts a fresh request; otherwise earlier slots carry over
-# ("play some jazz" -> "something more upbeat" keeps jazz).
-PRIMARY_SLOTS = {
-    "music": {"artist", "song", "genre", "playlist", "radio"},
-    "news": {"topic"},
-    "weather": set(),  # weather always merges: "what about Chicago" keeps the date
-    "video": {"title", "movie_genre", "person"},
-}
-DOMAIN_SLOTS = {
-    "music": {"artist", "song", "genre", "descriptor", "playlist", "radio"},
-    "news": {"topic"},
-    "weather": {"place", "date", "timeofday", "weather_descriptor"},
-    "video": {"title", "movie_genre", "person", "media_type", "descriptor"},
-}
-# Above the NLU's out-of-scope threshold but below this, a domain request is confirmed first.
-CONFIRM_BELOW = 0.5
-# Slots that name one catalog item, the domain whose skill looks it up, and the answer when the
-# catalog has no such item ("I love Alien", "I like Candle in the Wind").
-NAMED_ITEM_SLOTS = (("title", "video", "like_unknown"), ("song", "music", "like_unknown_song"))
-MORE_LIKE_THIS = re.compile(
-    r"\b(more|something|anything|stuff|another one|songs?|films?|movies?)\s+like\s+(this|that|it)\b|\bsimilar\b"
+from assistant.skill_api import (
+    Converses,
+    Item,
+    NamesItems,
+    Skill,
+    SkillError,
+    SkillRequest,
+    SkillResult,
+    SkillSpec,
+    UserProfile,
 )
+from assistant.stages import Parse
+
+log = logging.getLogger(__name__)
+
+# Above the NLU's out-of-scope threshold but below this, a request for a skill is confirmed first.
+CONFIRM_BELOW = 0.5
+# Slots any skill may carry between turns ("and tomorrow?").
+SHARED_SLOTS = frozenset({"date", "time"})
+# "more like this": the item nouns come from the skills' declarations.
+LIKE_THIS_WORDS = ("more", "something", "anything", "stuff", "another one")
 # "this is Alice" / "switch to Bob's profile": who is speaking changes the profile used.
 USER_SWITCH = re.compile(
     r"^\s*(?:hi,?\s+|hello,?\s+)?(?:this is|it's|it is|switch (?:the )?(?:user|profile) to|switch to)\s+"
     r"([a-z][a-z'-]{1,30})(?:'s profile)?\s*[.!]?\s*$",
     re.IGNORECASE,
 )
-NOT_NAMES = {
-    "me",
-    "it",
-    "that",
-    "this",
-    "great",
-    "good",
-    "fine",
-    "music",
-    "news",
-    "weather",
-    "jazz",
-    "rock",
-    "bad",
-    "awesome",
-    "boring",
-    "cool",
-    "nice",
-    "terrible",
-    "amazing",
-    "perfect",
-    "wrong",
-    "right",
-}
-LIVES_IN = re.compile(r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b")
+# Words after "this is" that describe what is on rather than name a person; each skill adds
+# its own name and ``not_names``.
+NOT_NAMES = frozenset(
+    {
+        "me",
+        "it",
+        "that",
+        "this",
+        "great",
+        "good",
+        "fine",
+        "bad",
+        "awesome",
+        "boring",
+        "cool",
+        "nice",
+        "terrible",
+        "amazing",
+        "perfect",
+        "wrong",
+        "right",
+    }
+)
 YES = re.compile(r"^(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|yes please|of course)\b[ .!]*$")
 NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|don't|do not|cancel|never mind)\b[ .!]*$")
 FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
+
+
+def more_like_this_pattern(specs: list[SkillSpec]) -> re.Pattern[str]:
+    """ "more like this", "songs like that", "something similar", with every skill's nouns."""
+    nouns = sorted({n for s in specs for n in s.item_nouns})
+    words = "|".join(re.escape(w) for w in (*LIKE_THIS_WORDS, *nouns))
+    return re.compile(rf"\b({words})\s+like\s+(this|that|it)\b|\bsimilar\b")
 
 
 class HistoryReader(Protocol):
@@ -112,6 +101,7 @@ class DialogueState:
     pending: str | None = None  # "more" | "forget_me" | "confirm_domain"
     pending_parse: Parse | None = None
     offered: dict[str, set[str]] = field(default_factory=dict)  # per domain, this session
+    asked: dict[str, str] = field(default_factory=dict)  # per skill: the words of its last request
     volume: int = 5
 
 
@@ -130,6 +120,7 @@ class Outcome:
     forget_user: bool = False
     switch_user: str | None = None
     skill_ran: bool = False
+    intent: str = ""  # what the assistant acted on (a follow-on reads as its skill's intent)
 
 
 @dataclass
@@ -141,102 +132,185 @@ class TurnContext:
 
 
 class DialogueManager:
-    def __init__(self, skill_for: Callable[[str], Skill], history: HistoryReader) -> None:
-        self.skill_for = skill_for
+    def __init__(self, skills: SkillRegistry | Callable[[str], Skill], history: HistoryReader) -> None:
+        self.skills = SkillRegistry.wrap(skills)
         self.history = history
+        specs = self.skills.specs
+        self.more_like_this = more_like_this_pattern(specs)
+        self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
+        self.routes = [(re.compile(rx), slot, s) for s in specs for rx, slot in s.routes]
 
     def respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
+        outcome, intent = self._respond(parse, state, ctx)
+        outcome.intent = outcome.intent or intent
+        return outcome
+
+    def _respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> tuple[Outcome, str]:
         switch = USER_SWITCH.match(ctx.text)
-        if switch and switch.group(1).lower() not in NOT_NAMES:
+        if switch and switch.group(1).lower() not in self.not_names:
             name = switch.group(1).lower()
-            return Outcome("switch_user", "switch_user", {"name": name.capitalize()}, switch_user=name)
+            outcome = Outcome("switch_user", "switch_user", {"name": name.capitalize()}, switch_user=name)
+            return outcome, parse.intent
+        conversed = self._converse(parse, state, ctx)
+        if conversed is not None:
+            return conversed, conversed.intent
         intent = self._resolve_follow_on(parse, state, ctx.text)
         if state.pending and intent in ("affirm", "negate", "dontcare"):
-            return self._answer_pending(intent, state, ctx)
+            return self._answer_pending(intent, state, ctx), intent
         pending_before, state.pending = state.pending, None
-        if intent in RECOMMEND_INTENTS:
-            domain = RECOMMEND_INTENTS[intent]
+        spec = self.skills.offer_owner(intent)
+        if spec is not None:
             # Already placed by the conversation (a follow-on, or more of what is being offered
             # now): asking "did you want a movie?" right after a movie would only annoy.
-            follow_on = intent != parse.intent or state.active_domain == domain
+            follow_on = intent != parse.intent or state.active_domain == spec.name
             asked_already = (
                 pending_before == "confirm_domain"
                 and state.pending_parse is not None
-                and (RECOMMEND_INTENTS.get(state.pending_parse.intent) == domain)
+                and self.skills.offer_owner(state.pending_parse.intent) is spec
             )
             if 0 < parse.confidence < CONFIRM_BELOW and not asked_already and not follow_on:
                 state.pending, state.pending_parse = "confirm_domain", parse
-                return Outcome(
-                    "confirm", "confirm_domain", {"domain": domain}, domain=domain, expects_reply=True
+                outcome = Outcome(
+                    "confirm", "confirm_domain", {"domain": spec.name}, domain=spec.name, expects_reply=True
                 )
-            anchor = (
-                state.last_items[0] if MORE_LIKE_THIS.search(ctx.text.lower()) and state.last_items else None
-            )
-            return self._recommend(domain, parse.slots, state, ctx, anchor=anchor)
+                return outcome, intent
+            wants_similar = self.more_like_this.search(ctx.text.lower())
+            anchor = state.last_items[0] if wants_similar and state.last_items else None
+            return self._recommend(spec, parse.slots, state, ctx, anchor=anchor), intent
+        owner = self.skills.owner(intent)
+        if owner is not None:
+            return self._ask_skill(owner, intent, parse, state, ctx), intent
         handler = getattr(self, f"_on_{intent}", None)
         if handler is None:
-            return self._on_out_of_scope(parse, state, ctx)
-        return handler(parse, state, ctx)
+            return self._on_out_of_scope(parse, state, ctx), intent
+        return handler(parse, state, ctx), intent
 
-    # --- recommending --------------------------------------------------------------------
+    # --- skills --------------------------------------------------------------------------
+    def _request(
+        self, spec: SkillSpec, intent: str, slots: dict[str, str], state: DialogueState, ctx: TurnContext
+    ) -> SkillRequest:
+        return SkillRequest(
+            intent=intent,
+            slots=dict(slots),
+            profile=self.history.profile(ctx.user, spec.name),
+            exclude=set(state.offered.get(spec.name, set())),
+            k=spec.items_per_offer,
+            rng=ctx.rng,
+            text=ctx.text,
+            now=ctx.now,
+            previous_text=state.asked.get(spec.name, ""),
+        )
+
+    def _call(self, spec: SkillSpec, handler: str, request: SkillRequest) -> SkillResult | None:
+        """Run one skill method; whatever goes wrong inside is a skill error, logged in full."""
+        skill = self.skills.skill(spec.name)
+        method = getattr(skill, handler, None)
+        if method is None:
+            return None
+        try:
+            return method(request)
+        except SkillError as exc:
+            log.warning("%s skill could not answer: %s", spec.name, exc)
+            raise SkillFailedError(f"{spec.name} skill: {exc}") from exc
+        except Exception as exc:
+            log.exception("%s skill failed on %r", spec.name, request.text)
+            raise SkillFailedError(f"{spec.name} skill: {type(exc).__name__}: {exc}") from exc
+
+    def _converse(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """The active skill gets the first look at a follow-up, if it wants one."""
+        spec = self.skills.spec(state.active_domain) if state.active_domain else None
+        if spec is None:
+            return None
+        try:
+            skill = self.skills.skill(spec.name)
+        except SkillFailedError:
+            return None
+        if not isinstance(skill, Converses):
+            return None
+        slots = {**state.slots.get(spec.name, {}), **parse.slots}
+        request = self._request(spec, parse.intent, slots, state, ctx)
+        request.anchor = state.last_items[0] if state.last_items else None
+        request.new_slots = frozenset(parse.slots)
+        result = self._call(spec, "converse", request)
+        if result is None:
+            return None
+        state.pending = None
+        outcome = self._offered(spec, slots, state, result)
+        outcome.act, outcome.intent = "converse", spec.offer_intent
+        return outcome
+
     def _recommend(
         self,
-        domain: str,
+        spec: SkillSpec,
         new_slots: dict[str, str],
         state: DialogueState,
         ctx: TurnContext,
         anchor: Item | None = None,
         feedback: list[FeedbackRecord] | None = None,
     ) -> Outcome:
-        slots = self._carry_slots(domain, new_slots, state)
-        profile = self.history.profile(ctx.user, domain)
-        request = SkillRequest(
-            intent=_intent_for(domain),
-            slots=dict(slots),
-            profile=profile,
-            exclude=set(state.offered.get(domain, set())),
-            anchor=anchor,
-            k=ITEMS_PER_OFFER[domain],
-            rng=ctx.rng,
-            text=ctx.text,
-            now=ctx.now,
-            new_slots=frozenset(new_slots),
-        )
-        try:
-            result = self.skill_for(domain).handle(request)
-        except SkillError as exc:
-            raise SkillFailedError(f"{domain} skill: {exc}") from exc
-        state.active_domain = domain
-        state.slots[domain] = slots
+        slots = self._carry_slots(spec, new_slots, state)
+        request = self._request(spec, spec.offer_intent, slots, state, ctx)
+        request.anchor = anchor
+        request.new_slots = frozenset(new_slots)
+        result = self._call(spec, "handle", request)
+        assert result is not None  # every skill has handle()
+        state.asked[spec.name] = ctx.text
+        outcome = self._offered(spec, slots, state, result)
+        outcome.feedback = feedback or []
+        outcome.intent = spec.offer_intent
+        return outcome
+
+    def _offered(
+        self, spec: SkillSpec, slots: dict[str, str], state: DialogueState, result: SkillResult
+    ) -> Outcome:
+        state.active_domain = spec.name
+        state.slots[spec.name] = slots
         if result.items:
             state.last_items = list(result.items)
-            state.offered.setdefault(domain, set()).update(i.id for i in result.items)
-        followup = bool(result.items) and domain != "weather"
+            state.offered.setdefault(spec.name, set()).update(i.id for i in result.items)
+        followup = bool(result.items) and spec.offers_another
         if followup:
             state.pending = "more"
         return Outcome(
             "recommend",
-            domain=domain,
+            domain=spec.name,
             slots=slots,
             items=list(result.items),
             skill_text=result.text,
-            feedback=feedback or [],
             preferences=dict(result.preferences),
             expects_reply=followup,
             skill_ran=True,
         )
 
-    def _carry_slots(self, domain: str, new: dict[str, str], state: DialogueState) -> dict[str, str]:
-        new = {k: v for k, v in new.items() if k in DOMAIN_SLOTS[domain] or k in ("date", "time")}
-        previous = state.slots.get(domain, {}) if state.active_domain == domain else {}
-        if PRIMARY_SLOTS[domain] & set(new):
+    def _ask_skill(
+        self, spec: SkillSpec, intent: str, parse: Parse, state: DialogueState, ctx: TurnContext
+    ) -> Outcome:
+        """A question or setting about what the skill offers ("who sings this?")."""
+        request = self._request(spec, intent, parse.slots, state, ctx)
+        own = [i for i in state.last_items if i.domain == spec.name]
+        request.anchor = own[0] if own else None
+        result = self._call(spec, "handle", request)
+        assert result is not None
+        return Outcome(
+            intent,
+            domain=spec.name,
+            slots=dict(parse.slots),
+            skill_text=result.text,
+            preferences=dict(result.preferences),
+            skill_ran=True,
+        )
+
+    def _carry_slots(self, spec: SkillSpec, new: dict[str, str], state: DialogueState) -> dict[str, str]:
+        new = {k: v for k, v in new.items() if k in spec.slots or k in SHARED_SLOTS}
+        previous = state.slots.get(spec.name, {}) if state.active_domain == spec.name else {}
+        if spec.fresh_slots & set(new):
             return new
         return {**previous, **new}
 
     def _resolve_follow_on(self, parse: Parse, state: DialogueState, text: str) -> str:
         """Short answers and follow-ons read in the light of the conversation so far.
 
-        "what about tomorrow?" after a weather answer stays a weather question; a bare "no"
+        "what about tomorrow?" after a forecast stays the same kind of question; a bare "no"
         answers the pending question even when the NLU is unsure of two-letter input.
         """
         lowered = text.lower().strip()
@@ -245,45 +319,58 @@ class DialogueManager:
                 return "affirm"
             if NO.match(lowered):
                 return "negate"
-        if parse.intent == "like" and state.last_items and MORE_LIKE_THIS.search(lowered):
-            return _intent_for(state.last_items[0].domain)  # "more like this" asks for more
-        if LIVES_IN.search(lowered) and "place" in parse.slots:
-            return "weather_query"  # the weather skill stores the home city
-        domain = state.active_domain
-        if domain is None or not FOLLOW_ON.search(lowered) or not (DOMAIN_SLOTS[domain] & set(parse.slots)):
+        if parse.intent == "like" and state.last_items and self.more_like_this.search(lowered):
+            last = self.skills.spec(state.last_items[0].domain)
+            if last is not None:
+                return last.offer_intent  # "more like this" asks for more
+        for pattern, slot, spec in self.routes:
+            if pattern.search(lowered) and (not slot or slot in parse.slots):
+                return spec.offer_intent
+        active = self.skills.spec(state.active_domain) if state.active_domain else None
+        if active is None or not FOLLOW_ON.search(lowered) or not (active.slots & set(parse.slots)):
             return parse.intent
-        same_domain = RECOMMEND_INTENTS.get(parse.intent) == domain
+        same_skill = self.skills.offer_owner(parse.intent) is active
         unsure = parse.intent == "out_of_scope" or parse.confidence < CONFIRM_BELOW
-        if not same_domain and unsure:
-            return _intent_for(domain)
+        if not same_skill and unsure:
+            return active.offer_intent
         return parse.intent
 
     # --- feedback on the last offer -----------------------------------------------------
-    def _on_skip(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
+    def _active_spec(self, state: DialogueState) -> SkillSpec | None:
         if not state.last_items or state.active_domain is None:
+            return None
+        return self.skills.spec(state.active_domain)
+
+    def _on_skip(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
+        spec = self._active_spec(state)
+        if spec is None:
             return Outcome("skip", "nothing_to_skip")
-        last = state.last_items[0]
-        fb = [FeedbackRecord(last.domain, it.id, "skip") for it in state.last_items if it.domain != "weather"]
-        out = self._recommend(state.active_domain, {}, state, ctx, feedback=fb)
+        fb = [
+            FeedbackRecord(it.domain, it.id, "skip")
+            for it in state.last_items
+            if (owner := self.skills.spec(it.domain)) is not None and owner.takes_feedback
+        ]
+        out = self._recommend(spec, {}, state, ctx, feedback=fb)
         out.act = "skip"
         return out
 
     def _on_dislike(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        if not state.last_items or state.active_domain is None:
+        spec = self._active_spec(state)
+        if spec is None:
             return Outcome("dislike", "nothing_to_skip")
         last = state.last_items[0]
         fb = [FeedbackRecord(last.domain, last.id, "dislike")]
-        title = last.title
-        out = self._recommend(state.active_domain, {}, state, ctx, feedback=fb)
-        out.act, out.response_key, out.values = "dislike", "dislike", {"title": title}
+        out = self._recommend(spec, {}, state, ctx, feedback=fb)
+        out.act, out.response_key, out.values = "dislike", "dislike", {"title": last.title}
         return out
 
     def _on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        named, asked = self._named_item(parse, state)
-        if asked and named is None:
-            return Outcome("like", asked[0], {"title": asked[1]})
+        named, unknown = self._named_item(parse, state)
+        if unknown is not None and named is None:
+            spec, name = unknown
+            return Outcome("like", skill_text=spec.say("like_unknown", ctx.rng, title=name))
         if named is None and not state.last_items:
-            return Outcome("like", "like_nothing")
+            return Outcome("like", "like_nothing", {"domain": self.skills.default.name})
         liked = named or state.last_items[0]
         return Outcome(
             "like",
@@ -294,27 +381,25 @@ class DialogueManager:
         )
 
     def _named_item(
-        self, parse: Parse, state: DialogueState, domain: str | None = None
-    ) -> tuple[Item | None, tuple[str, str] | None]:
+        self, parse: Parse, state: DialogueState
+    ) -> tuple[Item | None, tuple[SkillSpec, str] | None]:
         """ "I love Alien", "I like Candle in the Wind": the item named, when it is not the one
         just offered.
 
-        Returns the catalog's item (or None) and, when something was named, the answer to give
-        if the catalog lacks it with the name asked for (None: nothing named).
+        Returns the catalog's item (or None) and, when something was named, the skill asked
+        and the name (None: nothing named).
         """
         last = state.last_items[0] if state.last_items else None
-        for slot, item_domain, unknown_key in NAMED_ITEM_SLOTS:
-            if domain not in (None, item_domain):
-                continue
-            name = parse.slots.get(slot, "").strip()
+        for spec in self.skills.specs:
+            name = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
             if not name or (last is not None and name.casefold() in last.title.casefold()):
                 continue
             try:
-                skill = self.skill_for(item_domain)
+                skill = self.skills.skill(spec.name)
             except SkillFailedError:
                 continue
             if isinstance(skill, NamesItems):
-                return skill.lookup(dict(parse.slots)), (unknown_key, name)
+                return skill.lookup(dict(parse.slots)), (spec, name)
         return None, None
 
     def _on_explain(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
@@ -347,13 +432,15 @@ class DialogueManager:
                 return Outcome("forget_me", "forget_done", forget_user=True)
             return Outcome("forget_cancelled", "forget_cancelled")
         if pending == "confirm_domain" and parse is not None:
-            if yes:  # the skill reads the request that was confirmed, not the "yes"
+            spec = self.skills.offer_owner(parse.intent)
+            if yes and spec is not None:  # the skill reads the request that was confirmed, not the "yes"
                 asked = replace(ctx, text=parse.text or ctx.text)
-                return self._recommend(RECOMMEND_INTENTS[parse.intent], parse.slots, state, asked)
+                return self._recommend(spec, parse.slots, state, asked)
             return Outcome("negate", "negate_nothing")
-        if pending == "more" and state.active_domain:
+        active = self.skills.spec(state.active_domain) if state.active_domain else None
+        if pending == "more" and active is not None:
             if yes:
-                out = self._recommend(state.active_domain, {}, state, ctx)
+                out = self._recommend(active, {}, state, ctx)
                 out.act = "more"
                 return out
             return Outcome("negate", "negate_nothing")
@@ -366,8 +453,8 @@ class DialogueManager:
         return Outcome("negate", "negate_nothing")
 
     def _on_dontcare(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        domain = state.active_domain or self._favourite_domain(ctx.user)
-        return self._recommend(domain, {}, state, ctx)
+        spec = self.skills.spec(state.active_domain or "") or self._favourite(ctx.user)
+        return self._recommend(spec, {}, state, ctx)
 
     # --- device-ish requests -------------------------------------------------------------
     def _on_volume_up(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
@@ -382,36 +469,14 @@ class DialogueManager:
         state.volume = 0
         return Outcome("volume", "mute")
 
-    def _on_music_settings(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        text = ctx.text.lower()
-        setting = (
-            "shuffle"
-            if "shuffle" in text
-            else "repeat"
-            if ("repeat" in text or "loop" in text)
-            else "shuffle"
-        )
-        return Outcome("music_settings", "music_settings", {"setting": setting.capitalize()}, domain="music")
-
-    def _on_music_query(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        # "who sings shape of you" asks about that song, not the one playing.
-        named, asked = self._named_item(parse, state, domain="music")
-        if named is not None:
-            return Outcome("music_query", "music_query_named", {"item": named}, domain="music")
-        if asked is not None:
-            return Outcome("music_query", "music_query_unknown", {"title": asked[1]}, domain="music")
-        music = [i for i in state.last_items if i.domain == "music"]
-        if not music:
-            return Outcome("music_query", "music_query_nothing", domain="music")
-        return Outcome("music_query", "music_query", {"item": music[0]}, domain="music")
-
     # --- the user's own data -------------------------------------------------------------
     def _on_history_query(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         text = ctx.text.lower()
+        specs = self.skills.specs
         if re.search(r"\bknow about me\b|\bmy profile\b|\babout me\b", text):
-            return Outcome("profile", "profile", {"text": describe_profile(self.history, ctx.user)})
+            return Outcome("profile", "profile", {"text": describe_profile(self.history, ctx.user, specs)})
         return Outcome(
-            "history", "history", {"text": describe_history(self.history, ctx.user, text, ctx.now)}
+            "history", "history", {"text": describe_history(self.history, ctx.user, text, ctx.now, specs)}
         )
 
     def _on_forget_me(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
@@ -419,14 +484,14 @@ class DialogueManager:
         return Outcome("forget_confirm", "forget_confirm", {"user": ctx.user}, expects_reply=True)
 
     def _on_out_of_scope(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        return Outcome("out_of_scope", "out_of_scope", {"domain": self._favourite_domain(ctx.user)})
+        return Outcome("out_of_scope", "out_of_scope", {"domain": self._favourite(ctx.user).name})
 
-    def _favourite_domain(self, user: str) -> str:
+    def _favourite(self, user: str) -> SkillSpec:
+        """The skill this user has been offered most by; the default skill for a new user."""
         counts: dict[str, int] = {}
         for row in self.history.offers(user):
-            counts[row["domain"]] = counts.get(row["domain"], 0) + 1
-        return max(counts, key=lambda d: counts[d]) if counts else "music"
-
-
-def _intent_for(domain: str) -> str:
-    return {v: k for k, v in RECOMMEND_INTENTS.items()}[domain]
+            if self.skills.spec(row["domain"]) is not None:
+                counts[row["domain"]] = counts.get(row["domain"], 0) + 1
+        if not counts:
+            return self.skills.default
+        return self.skills.spec(max(counts, key=lambda d: counts[d])) or self.skills.default

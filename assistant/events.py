@@ -87,6 +87,7 @@ class DialogueEnd(Event):
     act: str = ""  # what the dialogue manager decided: recommend, skip, explain, ...
     domain: str | None = None
     slots: dict[str, str] = field(default_factory=dict)  # after carry-over from earlier turns
+    intent: str = ""  # what was acted on: a follow-on reads as its skill's intent
 
 
 @dataclass

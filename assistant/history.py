@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from assistant.errors import HistoryError
-from skills.base import FeedbackEvent, Item, UserProfile
+from assistant.skill_api import FeedbackEvent, Item, UserProfile
 
 SCHEMA_VERSION = 1
 # How much of a user's past a recommender sees: recent behaviour dominates, and a bound keeps

@@ -1,29 +1,28 @@
 """Turns a dialogue outcome into the sentence the user hears.
 
-Templates vary the wording (chosen with the turn's seeded random generator, so replay is
+The core's own sentences live here; a skill's sentences live in its ``SkillSpec``. Templates
+vary the wording (chosen with the turn's seeded random generator, so replay is
 exact) and fill in the item, the reason and the follow-up prompt.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
-from skills.base import Item
+from assistant.profile import join_words
+from assistant.skill_api import Item, SkillSpec
 
+# The core's own sentences; every sentence about what a skill offers comes from its
+# ``SkillSpec.templates``. "{example}" and "{what}" are filled from the skill in question.
 TEMPLATES: dict[str, list[str]] = {
-    "offer_music": ["Here's {item}.", "How about {item}?", "Playing {item}.", "Let's try {item}."],
-    "offer_video": ["How about {item}?", "You might enjoy {item}.", "Try {item}."],
-    "offer_news": ["Here are the headlines: {items}.", "Here's the news: {items}."],
-    "offer_weather": ["{text}"],
     "followup": ["Want another?", "Shall I find another?", "Want something else?"],
     "like": ["Glad you like {title}. I'll remember that.", "Noted: you like {title}."],
-    "like_unknown": ["I don't know a film called {title}, so I can't note it yet."],
-    "like_unknown_song": ["I don't know a song called {title}, so I can't note it yet."],
-    "like_nothing": ["Glad to hear it. I haven't suggested anything yet, though: try 'play some jazz'."],
+    "like_nothing": ["Glad to hear it. I haven't suggested anything yet, though: try '{example}'."],
     "dislike": ["Okay, I won't offer {title} again.", "Got it, not {title}."],
     "skip": ["Skipping {title}.", "Okay, something else."],
-    "nothing_to_skip": ["There's nothing to skip yet. Try 'play some jazz' or 'suggest a movie'."],
+    "nothing_to_skip": ["There's nothing to skip yet. Try {examples}."],
     "explain": ["I picked {title} {reason}.", "{title}: I chose it {reason}."],
     "explain_nothing": ["I haven't recommended anything yet, so there's nothing to explain."],
     "repeat_nothing": ["I haven't said anything yet."],
@@ -31,11 +30,6 @@ TEMPLATES: dict[str, list[str]] = {
     "thanks": ["You're welcome!", "Happy to help.", "Any time."],
     "volume": ["Volume {level} of 10.", "Okay, the volume is now {level} of 10."],
     "mute": ["Muted.", "Okay, sound off."],
-    "music_settings": ["Okay, {setting} is on.", "{setting} on."],
-    "music_query": ["That was {item}.", "You're listening to {item}."],
-    "music_query_named": ["That's {item}. Say 'play {title}' to hear it."],
-    "music_query_unknown": ["I don't know a song called {title}."],
-    "music_query_nothing": ["Nothing is playing right now. Say 'play some jazz' to start."],
     "forget_confirm": ["Do you want me to delete everything I know about you, {user}? Say yes or no."],
     "forget_done": ["Done. I've deleted everything I knew about you."],
     "forget_cancelled": ["Okay, I'll keep your history."],
@@ -45,37 +39,13 @@ TEMPLATES: dict[str, list[str]] = {
     "switch_user": ["Hi {name}! I'll use your profile now.", "Hello {name}, switched to your profile."],
     "history": ["{text}"],
     "profile": ["{text}"],
-    "out_of_scope": [
-        "I can't help with that. I can play music, read the news, tell you the weather or suggest "
-        "a movie. For example, say '{example}'."
-    ],
+    "out_of_scope": ["I can't help with that. I can {abilities}. For example, say '{example}'."],
     "empty_input": ["I didn't catch anything. Try saying '{example}'."],
     "error": ["{message}"],
     "no_items": ["{text}"],
+    "nothing_found": ["Sorry, I couldn't find anything for that."],
+    "long_input": ["That was a lot of text, so I only read the beginning."],
 }
-
-DOMAIN_EXAMPLES = {
-    "music": "play some jazz",
-    "news": "what's the news",
-    "weather": "what's the weather tomorrow",
-    "video": "suggest a movie",
-}
-
-DOMAIN_WHAT = {
-    "music": "some music",
-    "news": "the news",
-    "weather": "the weather",
-    "video": "a movie suggestion",
-}
-
-
-def describe_item(item: Item) -> str:
-    """``"Take Five" by Dave Brubeck`` style, for speech."""
-    if item.domain == "music" and item.subtitle:
-        return f"{item.title} by {item.subtitle}"
-    if item.subtitle:
-        return f"{item.title} ({item.subtitle})"
-    return item.title
 
 
 def reason_clause(reason: str) -> str:
@@ -94,17 +64,34 @@ def reason_clause(reason: str) -> str:
 
 
 class ResponseGenerator:
+    def __init__(self, specs: Sequence[SkillSpec]) -> None:
+        self.specs = {s.name: s for s in specs}
+        self.default = specs[0]
+        self.abilities = join_words([s.description or s.name for s in specs])
+        # Two hints far apart in the list: the default skill's and the last one's.
+        hints = [f"'{s.examples[0]}'" for s in specs if s.examples]
+        self.examples = join_words(hints[:1] + hints[-1:] if len(hints) > 1 else hints)
+
+    def describe_item(self, item: Item) -> str:
+        """How the item's own skill speaks of it: "Take Five by Dave Brubeck"."""
+        spec = self.specs.get(item.domain)
+        if spec is not None:
+            return spec.describe(item)
+        return f"{item.title} ({item.subtitle})" if item.subtitle else item.title
+
     def render_outcome(self, key: str, values: dict[str, Any], rng: random.Random) -> str:
-        """Fill a template from a dialogue outcome's raw values (items, domains)."""
+        """Fill a template from a dialogue outcome's raw values (items, skill names)."""
         values = dict(values)
         item = values.get("item")
         if isinstance(item, Item):
             values["title"] = item.title
             values["reason"] = reason_clause(item.reason)
-            values["item"] = describe_item(item)
-        if "domain" in values:
-            values["example"] = DOMAIN_EXAMPLES.get(values["domain"], DOMAIN_EXAMPLES["music"])
-            values["what"] = DOMAIN_WHAT.get(values["domain"], "that")
+            values["item"] = self.describe_item(item)
+        spec = self.specs.get(values.get("domain") or "", self.default)
+        values.setdefault("example", spec.examples[0] if spec.examples else "")
+        values.setdefault("what", spec.what or "that")
+        values.setdefault("abilities", self.abilities)
+        values.setdefault("examples", self.examples)
         return self.render(key, rng, **values)
 
     def render(self, key: str, rng: random.Random, **values: Any) -> str:
@@ -115,19 +102,16 @@ class ResponseGenerator:
     def offer(
         self, domain: str, items: list[Item], skill_text: str, rng: random.Random, followup: bool
     ) -> str:
+        spec = self.specs.get(domain)
         parts: list[str] = []
         if skill_text:
             parts.append(skill_text.strip())
-        if domain == "weather":
-            pass  # the report is the skill's text
-        elif domain == "news" and items:
-            headlines = "; ".join(f"{i + 1}: {it.title}" for i, it in enumerate(items))
-            parts.append(self.render("offer_news", rng, items=headlines))
-        elif items:
-            key = "offer_music" if domain == "music" else "offer_video"
-            parts.append(self.render(key, rng, item=describe_item(items[0])))
-            parts.append(_sentence(items[0].reason))
-        if followup and items and domain != "weather":
+        if items and spec is not None and spec.templates.get("offer"):
+            numbered = "; ".join(f"{i + 1}: {it.title}" for i, it in enumerate(items))
+            parts.append(spec.say("offer", rng, item=spec.describe(items[0]), items=numbered))
+            if spec.says_reason:
+                parts.append(_sentence(items[0].reason))
+        if followup and items:
             parts.append(self.render("followup", rng))
         return " ".join(p for p in parts if p)
 

@@ -7,6 +7,7 @@ is a stage error that becomes a polite reply; the turn is still recorded.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 import traceback
@@ -38,9 +39,12 @@ from assistant.events import (
 )
 from assistant.history import HistoryStore, TurnRecord
 from assistant.nlg import ResponseGenerator
+from assistant.plugins import SkillRegistry
 from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
-from assistant.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
-from skills.base import Item, Skill
+from assistant.skill_api import Item, Skill
+from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
+
+log = logging.getLogger(__name__)
 
 GUEST_USER = "guest"  # records nothing
 # Text beyond this is not read: the NLU window is far shorter, and a reply stays bounded.
@@ -57,17 +61,21 @@ class TurnResult:
     expects_reply: bool = False
     speech: SpokenAudio | None = None
     error: AssistantError | None = None
+    intent: str | None = None  # what the assistant acted on (``parse.intent`` is the classifier's)
+    elapsed_ms: float = 0.0  # the turn's wall time
 
     def summary(self) -> dict[str, Any]:
         """The ``--json`` line for scripts and integrations."""
         return {
             "text": self.text,
-            "intent": self.parse.intent if self.parse else None,
+            "intent": self.intent or (self.parse.intent if self.parse else None),
+            "nlu_intent": self.parse.intent if self.parse else None,
             "confidence": round(self.parse.confidence, 4) if self.parse else None,
             "slots": self.parse.slots if self.parse else {},
             "response": self.response,
             "items": [{"id": i.id, "title": i.title, "domain": i.domain} for i in self.items],
             "reasons": [i.reason for i in self.items],
+            "elapsed_ms": round(self.elapsed_ms, 1),
         }
 
 
@@ -87,6 +95,14 @@ class Session:
         return self.user != GUEST_USER
 
 
+class _StageFailed(Exception):
+    """Carries which stage an exception came from up to the turn's one error handler."""
+
+    def __init__(self, stage: Stage, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.stage, self.error = stage, error
+
+
 def clean_text(text: str) -> str:
     """Text safe to store and parse: lone surrogates replaced, control characters dropped."""
     text = text.encode("utf-8", "replace").decode("utf-8")
@@ -99,19 +115,21 @@ class Pipeline:
         nlu: IntentParser,
         store: HistoryStore,
         data_dir: Path,
-        skill_for: Callable[[str], Skill],
+        skills: SkillRegistry | Callable[[str], Skill],
         settings: Settings | None = None,
         stt: SpeechToText | None = None,
         tts: TextToSpeech | None = None,
     ) -> None:
+        """``skills``: a ``SkillRegistry``, or a ``skill_for(name)`` function over the installed ones."""
         self.nlu = nlu
         self.store = store
         self.data_dir = data_dir
         self.settings = settings or Settings()
         self.stt = stt
         self.tts = tts
-        self.dialogue = DialogueManager(skill_for, store)
-        self.nlg = ResponseGenerator()
+        self.skills = SkillRegistry.wrap(skills)
+        self.dialogue = DialogueManager(self.skills, store)
+        self.nlg = ResponseGenerator(self.skills.specs)
         repair_session_logs(store)
 
     # --- sessions ----------------------------------------------------------------------
@@ -161,9 +179,11 @@ class Pipeline:
             self._open_log(session)
 
     def end_session(self, session: Session) -> None:
+        """Close the session's log; ending a session twice is harmless."""
         if session.log is not None:
             session.log.append([SessionEnd(turn=session.turns, t=session.clock(), turns=session.turns)])
             session.log.close()
+            session.log = None
 
     # --- one turn ----------------------------------------------------------------------
     def run_turn(
@@ -209,35 +229,20 @@ class Pipeline:
                     )
                 )
             result.text = clean_text(text or "")
-            stage = Stage.NLU
+            stage = Stage.DIALOGUE
             outcome = self._understand_and_decide(session, result, rng, wall_time)
             stage = Stage.NLG
             result.response = self._render(outcome, session.state, rng)
-        except AssistantError as exc:
-            result.error = exc
-            result.response = exc.user_message
-            events.append(
-                ErrorEvent(
-                    turn=n, t=clock(), stage=exc.stage.value, error=type(exc).__name__, message=str(exc)
-                )
-            )
-        except Exception as exc:  # a bug must cost one turn, not the session
-            result.error = AssistantError(str(exc))
-            result.response = AssistantError.user_message
-            events.append(
-                ErrorEvent(
-                    turn=n,
-                    t=clock(),
-                    stage=stage.value,
-                    error=type(exc).__name__,
-                    message="".join(traceback.format_exception_only(exc)).strip(),
-                )
-            )
+        except _StageFailed as failed:
+            self._fail(result, failed.stage, failed.error, n, clock)
+        except Exception as exc:
+            self._fail(result, exc.stage if isinstance(exc, AssistantError) else stage, exc, n, clock)
         session.state.last_response = result.response
         events.append(Response(turn=n, t=clock(), text=result.response, expects_reply=result.expects_reply))
         if speak:
             self._speak(result, n, clock)
-        events.append(TurnEnd(turn=n, t=clock(), elapsed_ms=round((time.perf_counter() - started) * 1000, 3)))
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        events.append(TurnEnd(turn=n, t=clock(), elapsed_ms=round(result.elapsed_ms, 3)))
         self._record(session, result, outcome, wall_time, audio_name)
         if outcome is not None and outcome.forget_user and session.records:
             if session.log is not None:
@@ -257,10 +262,13 @@ class Pipeline:
         n, clock, events = session.turns, session.clock, result.events
         text = result.text
         if not text:
-            result.parse = Parse("out_of_scope", 0.0, {}, "")
-            events.append(NluEnd(turn=n, t=clock(), intent="out_of_scope", confidence=0.0, slots={}))
-            return Outcome("empty_input", "empty_input", {"domain": "music"})
-        parse = self.nlu.parse(text[:MAX_INPUT_CHARS])
+            result.parse = Parse(OUT_OF_SCOPE, 0.0, {}, "")
+            events.append(NluEnd(turn=n, t=clock(), intent=OUT_OF_SCOPE, confidence=0.0, slots={}))
+            return Outcome("empty_input", "empty_input")
+        try:
+            parse = self.nlu.parse(text[:MAX_INPUT_CHARS])
+        except Exception as exc:
+            raise _StageFailed(Stage.NLU, exc) from exc
         result.parse = parse
         events.append(
             NluEnd(
@@ -272,9 +280,21 @@ class Pipeline:
             )
         )
         ctx = TurnContext(user=session.user, text=text[:MAX_INPUT_CHARS], rng=rng, now=wall_time)
-        outcome = self.dialogue.respond(parse, session.state, ctx)
+        try:
+            outcome = self.dialogue.respond(parse, session.state, ctx)
+        except Exception as exc:
+            stage = exc.stage if isinstance(exc, AssistantError) else Stage.DIALOGUE
+            raise _StageFailed(stage, exc) from exc
+        result.intent = outcome.intent or parse.intent
         events.append(
-            DialogueEnd(turn=n, t=clock(), act=outcome.act, domain=outcome.domain, slots=dict(outcome.slots))
+            DialogueEnd(
+                turn=n,
+                t=clock(),
+                act=outcome.act,
+                domain=outcome.domain,
+                slots=dict(outcome.slots),
+                intent=result.intent,
+            )
         )
         if outcome.skill_ran:
             events.append(
@@ -298,16 +318,37 @@ class Pipeline:
                 outcome.domain, outcome.items, outcome.skill_text, rng, followup=outcome.expects_reply
             )
             if not response:
-                response = "Sorry, I couldn't find anything for that."
+                response = self.nlg.render("nothing_found", rng)
             if outcome.act == "dislike":
                 response = self.nlg.render_outcome("dislike", outcome.values, rng) + " " + response
         elif outcome.act == "repeat":
             response = outcome.values.get("text") or self.nlg.render("repeat_nothing", rng)
+        elif not outcome.response_key:  # a skill's own answer ("who sings this?")
+            response = outcome.skill_text or self.nlg.render("nothing_found", rng)
         else:
             response = self.nlg.render_outcome(outcome.response_key, outcome.values, rng)
         if outcome.values.get("long_input"):
-            response = "That was a lot of text, so I only read the beginning. " + response
+            response = self.nlg.render("long_input", rng) + " " + response
         return response
+
+    def _fail(self, result: TurnResult, stage: Stage, exc: BaseException, n: int, clock: EventClock) -> None:
+        """One polite reply; the event names the stage that failed; a bug is logged in full."""
+        if isinstance(exc, AssistantError):
+            error, name = exc, type(exc).__name__
+            cause = exc.__cause__
+            if cause is not None and not isinstance(cause, AssistantError):
+                log.error("%s failed: %s", stage.value, exc, exc_info=cause)
+            else:
+                log.warning("%s: %s", stage.value, exc)
+        else:  # a bug must cost one turn, not the session
+            log.exception("unexpected error in the %s stage", stage.value, exc_info=exc)
+            error, name = AssistantError(str(exc)), type(exc).__name__
+        result.error = error
+        result.response = error.user_message
+        message = str(exc) if isinstance(exc, AssistantError) else "".join(
+            traceback.format_exception_only(exc)
+        ).strip()
+        result.events.append(ErrorEvent(turn=n, t=clock(), stage=stage.value, error=name, message=message))
 
     def _speak(self, result: TurnResult, n: int, clock: EventClock) -> None:
         if self.tts is None:

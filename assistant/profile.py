@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-DOMAIN_VERBS = {
-    "music": "listened to",
-    "video": "were offered the film",
-    "news": "read",
-    "weather": "asked about",
-}
+from assistant.skill_api import SkillSpec
 
 
 class _Reader(Protocol):
@@ -22,12 +18,19 @@ class _Reader(Protocol):
     def preferences(self, user: str) -> dict[str, str]: ...
 
 
-def describe_profile(history: _Reader, user: str) -> str:
+def join_words(words: Sequence[str], last: str = "or") -> str:
+    """ "a, b or c" """
+    words = [w for w in words if w]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}" if words else ""
+
+
+def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) -> str:
     offers = history.offers(user)
     feedback = history.feedback(user)
     prefs = history.preferences(user)
     if not offers and not feedback and not prefs:
-        return f"I don't know anything about you yet, {user}. Ask me for music, news, weather or a movie."
+        topics = join_words([s.topic or s.name for s in specs])
+        return f"I don't know anything about you yet, {user}. Ask me for {topics}."
     parts = [f"Here's what I know about you, {user}:"]
     by_domain = Counter(o["domain"] for o in offers)
     if by_domain:
@@ -46,25 +49,26 @@ def describe_profile(history: _Reader, user: str) -> str:
     liked = [t for t in liked if t]
     if liked:
         parts.append("Recently you liked " + ", ".join(liked[-3:]) + ".")
-    if "home_city" in prefs:
-        parts.append(f"Your home city is {prefs['home_city']}.")
+    for spec in specs:
+        for key, sentence in spec.preference_phrases.items():
+            if key in prefs:
+                parts.append(sentence.format(value=prefs[key]))
     parts.append("Say 'forget me' to delete it all.")
     return " ".join(parts)
 
 
-def describe_history(history: _Reader, user: str, text: str, now: float) -> str:
-    """Answer from the offers table, filtered by a spoken day and a domain word in ``text``."""
+def describe_history(history: _Reader, user: str, text: str, now: float, specs: Sequence[SkillSpec]) -> str:
+    """Answer from the offers table, filtered by a spoken day and a skill's words in ``text``."""
     day = _day_in(text, now)
-    domain = next((d for d, words in _DOMAIN_WORDS.items() if any(w in text for w in words)), None)
+    spec = next((s for s in specs if any(w in text for w in s.history.words)), None)
+    domain = spec.name if spec is not None else None
     since = None if day is None else day[0]
     rows = history.offers(user, since=since, domain=domain)
     if day is not None:
         rows = [r for r in rows if r["ts"] < day[1]]
     when = "" if day is None else f" {day[2]}"
     if not rows:
-        what = {"music": "music", "video": "films", "news": "news", "weather": "weather"}.get(
-            domain or "", "anything"
-        )
+        what = (spec.history.kind or spec.name) if spec is not None else "anything"
         return f"I don't have any {what} in your history{when}."
     # One mention per item, most recent last.
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -72,18 +76,8 @@ def describe_history(history: _Reader, user: str, text: str, now: float) -> str:
         seen[(r["domain"], r["item_id"])] = r
     recent = list(seen.values())[-5:]
     listed = "; ".join(f"{r['title']}" for r in recent)
-    noun = {"music": "tracks", "video": "films", "news": "headlines", "weather": "forecasts"}.get(
-        domain or "", "things"
-    )
+    noun = spec.history.noun if spec is not None else "things"
     return f"{'Recently' if day is None else day[2].capitalize()} I offered you {len(seen)} {noun}, most recently: {listed}."
-
-
-_DOMAIN_WORDS = {
-    "music": ("listen", "play", "song", "music", "track"),
-    "video": ("watch", "movie", "film", "video"),
-    "news": ("news", "headline", "read"),
-    "weather": ("weather", "forecast"),
-}
 
 
 def _day_in(text: str, now: float) -> tuple[float, float, str] | None:

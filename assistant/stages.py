@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 
 SAMPLE_RATE = 16_000  # what the microphone, the VAD and Whisper all use
+OUT_OF_SCOPE = "out_of_scope"  # the label for anything no skill and no core handler answers
 
 
 @dataclass

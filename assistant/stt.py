@@ -108,7 +108,7 @@ def _load_model(model_name: str):  # -> whisper.model.Whisper
     import torch
     import whisper
 
-    from models.whisper_convert import MODEL_NAMES, checkpoint_path, model_info
+    from assistant.speech.whisper_checkpoints import MODEL_NAMES, checkpoint_path, model_info
 
     if model_name not in MODEL_NAMES:
         raise SpeechToTextError(

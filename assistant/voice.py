@@ -4,8 +4,9 @@ Each utterance is saved as a 16 kHz WAV under the user's recordings folder and t
 ``turn-start`` event names it relative to the session log, so ``--replay`` feeds the same audio
 through speech-to-text. After a question the assistant listens for a reply for
 ``followup_window_s`` without waiting for Enter. Barge-in: speaking while the answer plays stops
-the answer, and those words start the next utterance. No usable audio device: a clear message,
-then terminal chat.
+the answer, and those words start the next utterance. No usable audio device: ``run_voice``
+raises ``VoiceUnavailableError`` and the command line (``assistant.cli.voice_main``) prints a
+clear message, then runs terminal chat; this module never imports the command line.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from assistant.speech.vad import EndpointConfig
 from assistant.speech.wavfile import write_wav
 
 IDLE_TIMEOUT_S = 30.0  # always-listening mode re-arms the endpointer this often
+
+
+class VoiceUnavailableError(AudioError):
+    """No usable microphone or speaker: the caller falls back to text chat."""
 
 
 @dataclass
@@ -138,7 +143,8 @@ class VoiceLoop:
 
 
 def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turns: int | None = None) -> int:
-    """The ``--mic`` entry point; falls back to text chat without a usable microphone."""
+    """The ``--mic`` entry point; ``VoiceUnavailableError`` when there is no usable audio device
+    (the caller falls back to text chat)."""
     from assistant.app import build_pipeline, warm_up
 
     speak = not getattr(args, "no_tts", False) and settings.tts_enabled
@@ -147,10 +153,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         microphone.open()
         speaker = Speaker() if speak else None
     except AudioError as exc:
-        print(f"voice mode unavailable: {exc}. Falling back to text chat.", file=sys.stderr)
-        from assistant.cli import text_main
-
-        return text_main(args, home, settings)
+        raise VoiceUnavailableError(str(exc)) from exc
     try:
         pipeline = _build(build_pipeline, home, settings, speak)
         warm_up(pipeline)

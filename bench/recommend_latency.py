@@ -20,15 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.dialogue import ITEMS_PER_OFFER, RECOMMEND_INTENTS  # noqa: E402
+from assistant.plugins import discover_specs  # noqa: E402
 
-DOMAIN_INTENT = {d: i for i, d in RECOMMEND_INTENTS.items()}
+SPECS = {s.name: s for s in discover_specs()}
+DOMAIN_INTENT = {name: s.offer_intent for name, s in SPECS.items()}
+ITEMS_PER_OFFER = {name: s.items_per_offer for name, s in SPECS.items()}
 KINDS = ["offer", "offer", "like", "skip", "dislike", "play"]
 
 
 def catalog_ids(skill, domain: str, rng: random.Random, n: int = 3000) -> list[str]:
     """Real item ids, gathered by asking the skill itself (the bench knows no catalog)."""
-    from skills.base import SkillRequest, UserProfile
+    from assistant.skill_api import SkillRequest, UserProfile
 
     ids: set[str] = set()
     for _ in range(40):
@@ -82,7 +84,7 @@ def _bench_turn(store) -> int:
 
 
 def time_requests(store, skill, domain: str, users: list[str], rng: random.Random) -> list[float]:
-    from skills.base import SkillRequest
+    from assistant.skill_api import SkillRequest
 
     out = []
     for user in users:
@@ -103,11 +105,11 @@ def main() -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--requests", type=int, default=200)
     args = ap.parse_args()
+    from assistant.app import skill_for
     from assistant.history import HistoryStore
-    from skills.registry import all_domains, load_skill
 
     rng = random.Random(0)
-    skills = {d: load_skill(d) for d in all_domains()}
+    skills = {d: skill_for(d) for d in SPECS}
     with tempfile.TemporaryDirectory() as tmp:
         empty = HistoryStore(Path(tmp) / "empty.db")
         store = HistoryStore(Path(tmp) / "full.db")

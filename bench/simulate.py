@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from skills.base import Item  # noqa: E402
+from assistant.skill_api import Item  # noqa: E402
 
 HELD_OUT_SEED = 20261123
 

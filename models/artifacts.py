@@ -1,43 +1,41 @@
-"""Where model artifacts live and how we know one is up to date.
+"""Building model artifacts: how a build step knows an artifact is up to date, and its stamp.
 
 Every artifact is a folder under ``models/artifacts/<name>``; it holds a ``stamp.json`` with the
 content hash of everything it was built from (data files and the code that builds it). A build
 step compares hashes and skips work when nothing changed, which keeps a second ``setup.sh``
 fast and lets a code change retrain exactly what it affects.
+
+Where artifacts live and ``ArtifactMissingError`` are runtime concerns owned by
+``assistant.artifacts``; they are re-exported here so build code has one import.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
+from assistant.artifacts import (
+    DATA_DIR,
+    REPO_ROOT,
+    ArtifactMissingError,
+    artifact_dir,
+    artifacts_root,
+    read_stamp,
+)
 
-
-def artifacts_root() -> Path:
-    """The artifacts folder; ``ASSISTANT_ARTIFACTS`` overrides it (tests with small models)."""
-    override = os.environ.get("ASSISTANT_ARTIFACTS")
-    return Path(override) if override else REPO_ROOT / "models" / "artifacts"
-
-
-def artifact_dir(name: str) -> Path:
-    return artifacts_root() / name
-
-
-class ArtifactMissingError(RuntimeError):
-    """An artifact the setup step builds is not there (or is damaged)."""
-
-    def __init__(self, name: str, detail: str = "") -> None:
-        self.name = name
-        msg = f"model artifact '{name}' is missing or unusable"
-        if detail:
-            msg += f" ({detail})"
-        msg += ". Build it with: ./setup.sh --only   (or: .venv/bin/python -m models.build)"
-        super().__init__(msg)
+__all__ = [
+    "DATA_DIR",
+    "REPO_ROOT",
+    "ArtifactMissingError",
+    "artifact_dir",
+    "artifacts_root",
+    "content_hash",
+    "is_current",
+    "read_stamp",
+    "write_stamp",
+]
 
 
 def content_hash(paths: Iterable[Path], extra: str = "") -> str:
@@ -54,9 +52,9 @@ def content_hash(paths: Iterable[Path], extra: str = "") -> str:
 
 
 def is_current(name: str, want_hash: str) -> bool:
-    stamp = artifact_dir(name) / "stamp.json"
+    """Whether artifact ``name`` has a stamp recording ``want_hash``."""
     try:
-        return json.loads(stamp.read_text())["hash"] == want_hash
+        return read_stamp(name)["hash"] == want_hash
     except (OSError, ValueError, KeyError):
         return False
 

@@ -8,8 +8,9 @@ Sources (installed as ordinary packages, read offline):
 
 Output: ``models/artifacts/whisper/<name>.pt`` holding ``{"dims": ..., "model_state_dict": ...}``
 exactly as ``whisper.load_model(path)`` expects (strict key match), tensors kept in float16 like
-the official checkpoints. The stamp records each file's sha256; ``checkpoint_path`` verifies it
-before a checkpoint is used, so a truncated or altered file is caught at load time.
+the official checkpoints. The stamp records each file's sha256; reading a converted checkpoint
+(``MODEL_NAMES``, ``checkpoint_path``, ``model_info``, which verify that checksum) is runtime
+code in ``assistant.speech.whisper_checkpoints``, imported here; this module only converts.
 
 ``python -m models.whisper_convert [--force]``
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
-import hashlib
 import importlib.util
 import io
 import json
@@ -34,10 +34,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.artifacts import ArtifactMissingError, artifact_dir, content_hash, is_current, write_stamp
+from assistant.speech import whisper_checkpoints
 
-ARTIFACT = "whisper"
-MODEL_NAMES = ("tiny.en", "base")
+# checkpoint_path and model_info are runtime code, re-exported for build scripts and tests.
+from assistant.speech.whisper_checkpoints import (  # noqa: F401
+    ARTIFACT,
+    MODEL_NAMES,
+    checkpoint_path,
+    file_sha256,
+    model_info,
+)
+from models.artifacts import ArtifactMissingError, artifact_dir, content_hash, is_current, write_stamp
 
 # CT2 dtype codes -> numpy dtypes (bf16 has no numpy type: read as uint16 and widened below).
 _CT2_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16, 5: np.uint16}
@@ -258,14 +265,6 @@ def encode_alignment_heads(heads: list[list[int]], dims: dict[str, int]) -> str:
     return base64.b85encode(gzip.compress(mask.tobytes())).decode("ascii")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def convert(name: str, out_path: Path) -> dict:
     """Convert one model; returns what the stamp records about it."""
     files = source_files(name)
@@ -283,7 +282,7 @@ def convert(name: str, out_path: Path) -> dict:
     heads = source_config(name).get("alignment_heads") or []
     return {
         "file": out_path.name,
-        "sha256": _sha256(out_path),
+        "sha256": file_sha256(out_path),
         "dims": dims,
         "alignment_heads": encode_alignment_heads(heads, dims) if heads else None,
     }
@@ -291,7 +290,8 @@ def convert(name: str, out_path: Path) -> dict:
 
 def _want_hash() -> str:
     sources = [p for name in MODEL_NAMES for p in source_files(name)]
-    return content_hash([*sources, Path(__file__)])
+    # The runtime reader fixes the model names and the checksum the stamp records.
+    return content_hash([*sources, Path(__file__), Path(whisper_checkpoints.__file__)])
 
 
 def build(force: bool = False) -> str:
@@ -304,28 +304,6 @@ def build(force: bool = False) -> str:
     write_stamp(ARTIFACT, want, models=models)
     sizes = ", ".join(f"{n} {(folder / m['file']).stat().st_size / 1e6:.0f} MB" for n, m in models.items())
     return f"converted whisper {sizes}"
-
-
-def model_info(name: str) -> dict:
-    """What the stamp says about one converted model (dims, checksum, alignment heads)."""
-    if name not in SOURCES:
-        raise ValueError(f"unknown whisper model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
-    stamp = artifact_dir(ARTIFACT) / "stamp.json"
-    try:
-        return json.loads(stamp.read_text())["models"][name]
-    except (OSError, ValueError, KeyError) as exc:
-        raise ArtifactMissingError(ARTIFACT, f"no converted '{name}' checkpoint ({exc})") from None
-
-
-def checkpoint_path(name: str, verify: bool = True) -> Path:
-    """The checkpoint file of ``name``, checked against the sha256 recorded when it was built."""
-    info = model_info(name)
-    path = artifact_dir(ARTIFACT) / info["file"]
-    if not path.is_file():
-        raise ArtifactMissingError(ARTIFACT, f"{path} does not exist")
-    if verify and _sha256(path) != info["sha256"]:
-        raise ArtifactMissingError(ARTIFACT, f"{path} does not match its recorded checksum")
-    return path
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,3 +40,57 @@ def pipeline(nlu, assistant_home: Path):
     p = Pipeline(nlu, open_store(assistant_home), assistant_home, skill_for, Settings())
     yield p
     p.store.close()
+
+
+@pytest.fixture
+def fake_pipeline(assistant_home: Path):
+    """The real pipeline, dialogue, NLG and SQLite store with fake NLU and skills (no artifacts)."""
+    from assistant.app import open_store
+    from assistant.config import Settings
+    from assistant.pipeline import Pipeline
+    from tests.fakes import KeywordNLU, ToneSpeech, fake_skills
+
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    p = Pipeline(
+        KeywordNLU(), open_store(assistant_home), assistant_home, fake_skills(), Settings(), tts=ToneSpeech()
+    )
+    yield p
+    p.store.close()
+
+
+@pytest.fixture(scope="session")
+def example_skill_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/example_skill, pip-installed into a folder of its own and put on ``sys.path``.
+
+    A real install (wheel build, dist-info with its entry point), so discovery finds it exactly
+    as it would find a skill installed from PyPI; nothing is installed into the venv itself.
+    """
+    import importlib
+    import subprocess
+    import sys
+
+    target = tmp_path_factory.mktemp("plugins")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(REPO_ROOT / "tests" / "example_skill"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        cwd=target,
+    )
+    sys.path.insert(0, str(target))
+    importlib.invalidate_caches()
+    yield target
+    sys.path.remove(str(target))

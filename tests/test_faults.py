@@ -154,8 +154,8 @@ def test_store_and_recordings_are_owner_only(pipeline, assistant_home: Path):
 
 
 def test_missing_nlu_artifact_names_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from assistant.artifacts import ArtifactMissingError
     from assistant.nlu import load_nlu
-    from models.artifacts import ArtifactMissingError
 
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path / "nothing-here"))
     with pytest.raises(ArtifactMissingError, match="setup.sh"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.history import SCHEMA_VERSION, FeedbackRecord, HistoryStore, TurnRecord
-from skills.base import Item
+from assistant.skill_api import Item
 
 INJECTIONS = [
     "'; DROP TABLE turns; --",

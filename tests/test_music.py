@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skills.base import FeedbackEvent, Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_api import FeedbackEvent, Item, SkillRequest, SkillResult, UserProfile
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def of_genre(tracks, genre: str, n: int, start: int = 0):
 
 
 def test_skill_contract(skill):
-    from skills.base import Skill
+    from assistant.skill_api import Skill
 
     assert isinstance(skill, Skill)
     assert skill.name == "music" and skill.intents == frozenset({"play_music", "music_query"})
@@ -208,7 +208,7 @@ def test_artist_with_few_tracks_is_filled_with_similar_ones(skill):
 
 
 def test_missing_artifact_is_reported(tmp_path, monkeypatch):
-    from models.artifacts import ArtifactMissingError
+    from assistant.artifacts import ArtifactMissingError
     from skills.music import load_skill
 
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from skills.base import FeedbackEvent, SkillRequest, SkillResult, UserProfile
+from assistant.skill_api import FeedbackEvent, SkillRequest, SkillResult, UserProfile
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def days_before_newest(skill, date: str) -> int:
 
 
 def test_skill_contract(skill, headlines):
-    from skills.base import Skill
+    from assistant.skill_api import Skill
 
     assert isinstance(skill, Skill)
     assert skill.name == "news" and skill.intents == frozenset({"news_query"})
@@ -126,7 +126,7 @@ def test_vocabulary():
 
 
 def test_missing_artifact_is_reported(tmp_path, monkeypatch):
-    from models.artifacts import ArtifactMissingError
+    from assistant.artifacts import ArtifactMissingError
     from skills.news import load_skill
 
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.nlu import load_nlu
 from assistant.nlu.labels import INTENT_LABELS, OUT_OF_SCOPE
 from assistant.stages import Parse
-from models.artifacts import ArtifactMissingError, artifact_dir
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,13 @@ import pytest
 import torch
 import whisper
 
+from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.errors import SpeechToTextError
 from assistant.speech.evaluate import load_testset, word_error_rate
 from assistant.speech.wavfile import read_wav
+from assistant.speech.whisper_checkpoints import checkpoint_path
 from assistant.stt import check_audio, load_stt
 from models import whisper_convert
-from models.artifacts import ArtifactMissingError, artifact_dir
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 needs_testdata = pytest.mark.skipif(not LIBRIVOX.is_dir(), reason="apt-get install pocketsphinx-testdata")
@@ -50,7 +51,7 @@ def test_truncated_ct2_file_is_rejected(tmp_path):
 
 
 def test_base_checkpoint_is_multilingual():
-    checkpoint = torch.load(whisper_convert.checkpoint_path("base"), map_location="cpu", weights_only=True)
+    checkpoint = torch.load(checkpoint_path("base"), map_location="cpu", weights_only=True)
     dims = whisper.model.ModelDimensions(**checkpoint["dims"])
     assert dims.n_vocab == 51865 and dims.n_audio_state == 512
     assert checkpoint["model_state_dict"]["decoder.token_embedding.weight"].dtype == torch.float16
@@ -62,16 +63,16 @@ def test_damaged_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
     (tmp_path / "whisper").mkdir()
     shutil.copy(source / "stamp.json", tmp_path / "whisper" / "stamp.json")
     with pytest.raises(ArtifactMissingError, match="tiny.en"):
-        whisper_convert.checkpoint_path("tiny.en")  # stamp present, file absent
+        checkpoint_path("tiny.en")  # stamp present, file absent
     (tmp_path / "whisper" / "tiny.en.pt").write_bytes((source / "tiny.en.pt").read_bytes()[:100000])
     with pytest.raises(ArtifactMissingError, match="checksum"):
-        whisper_convert.checkpoint_path("tiny.en")
+        checkpoint_path("tiny.en")
 
 
 def test_missing_artifact_names_the_build_command(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with pytest.raises(ArtifactMissingError, match="models.build"):
-        whisper_convert.checkpoint_path("base")
+        checkpoint_path("base")
 
 
 def test_build_is_skipped_when_up_to_date():

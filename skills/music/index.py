@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from models.artifacts import ArtifactMissingError, artifact_dir
+from assistant.artifacts import ArtifactMissingError, artifact_dir
 from skills.embeddings import dot_rows
 from skills.music.catalog import (
     CHART_SOURCE,
@@ -31,6 +31,9 @@ from skills.music.catalog import (
 )
 
 ARTIFACT = "music"
+# Cosine below this between two tag texts is "not alike" (unrelated genres sit near 0.5);
+# ``tag_similarity`` and ``taste.rescale`` map it to 0.
+SIM_FLOOR = 0.5
 # Spoken genre words that are not catalog genre names.
 GENRE_ALIASES = {
     "rap": "hip hop",
@@ -140,8 +143,6 @@ class MusicIndex:
     @cached_property
     def tag_similarity(self) -> np.ndarray:
         """Tag text x tag text cosine, rescaled so unrelated genres are 0 (~7 MB, built once)."""
-        from skills.music.taste import SIM_FLOOR
-
         cosine = self.tag_embeddings @ self.tag_embeddings.T
         return np.clip((cosine - SIM_FLOOR) / (1.0 - SIM_FLOOR), 0.0, 1.0).astype(np.float32)
 

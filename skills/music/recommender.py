@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skills.base import Item, SkillRequest, SkillResult
+from assistant.skill_api import Item, SkillRequest, SkillResult
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.music.catalog import CHART_SOURCE, MOOD_WORDS

@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from skills.base import FEEDBACK_WEIGHTS, UserProfile
-from skills.music.index import MusicIndex
+from assistant.skill_api import FEEDBACK_WEIGHTS, UserProfile
+from skills.music.index import SIM_FLOOR, MusicIndex
 
-# Cosine below this between two tag texts is "not alike" (unrelated genres sit near 0.5).
-SIM_FLOOR = 0.5
 # The newest feedback counts most: each older event is worth this much of the next newer one.
 FEEDBACK_DECAY = 0.98
 MAX_FEEDBACK_EVENTS = 300

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
-from skills.base import Skill, SkillRequest, SkillResult
+from assistant.skill_api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
 
 NAME = "news"
 INTENTS = frozenset({"news_query"})
@@ -21,8 +23,11 @@ class NewsSkill:
         return self.recommender.recommend(request)
 
 
-def load_skill() -> Skill:
-    """Load the built news index (raises ``ArtifactMissingError`` when it has not been built)."""
+def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
+    """Load the built news index (raises ``ArtifactMissingError`` when it has not been built).
+
+    ``settings`` is the ``[skills.news]`` section of config.toml (nothing is read from it yet).
+    """
     from skills.embeddings import warm_up
     from skills.news.recommender import NewsIndex, NewsRecommender
 
@@ -41,3 +46,21 @@ def vocabulary() -> dict[str, list[str]]:
     categories = pd.read_csv(NEWS_FILE, usecols=["category"])["category"].unique()
     topics = {friendly_category(c) for c in categories}
     return {"topic": sorted(topics | {a for a, c in CATEGORY_ALIASES.items() if c in set(categories)})}
+
+
+SPEC = SkillSpec(
+    name=NAME,
+    load=load_skill,
+    offer_intent="news_query",
+    slots=frozenset({"topic"}),
+    fresh_slots=frozenset({"topic"}),
+    items_per_offer=3,
+    says_reason=False,
+    examples=("what's the news", "news about climate"),
+    description="read the news",
+    topic="news",
+    what="the news",
+    history=HistoryPhrasing(words=("news", "headline", "read"), kind="news", noun="headlines"),
+    templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
+    rank=20,
+)

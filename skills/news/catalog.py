@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from models.artifacts import DATA_DIR
+from assistant.artifacts import DATA_DIR
 
 NEWS_FILE = DATA_DIR / "news" / "huffpost" / "huffpost_headlines_merged_dedup.csv"
 

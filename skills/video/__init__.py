@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from assistant.skill_api import HistoryPhrasing, SkillSpec
 from skills.video.skill import VideoSkill
 
-__all__ = ["VideoSkill", "load_skill", "vocabulary"]
+__all__ = ["SPEC", "VideoSkill", "load_skill", "vocabulary"]
 
 
-def load_skill() -> VideoSkill:
-    from models.artifacts import ArtifactMissingError, artifact_dir
+def load_skill(settings: Mapping[str, Any] | None = None) -> VideoSkill:
+    """The built film recommender; ``settings`` is ``[skills.video]`` (nothing read from it yet)."""
+    from assistant.artifacts import ArtifactMissingError, artifact_dir
 
     folder = artifact_dir("video")
     try:
@@ -24,7 +29,7 @@ def vocabulary() -> dict[str, list[str]]:
     """
     import pandas as pd
 
-    from models.artifacts import artifact_dir
+    from assistant.artifacts import artifact_dir
     from skills.video.catalog import split_names
 
     path = artifact_dir("video") / "catalog.csv"
@@ -37,3 +42,24 @@ def vocabulary() -> dict[str, list[str]]:
     }
     titles = sorted({t for t in catalog["title"].dropna().astype(str) if t})
     return {"title": titles, "movie_genre": genres, "person": sorted(people)}
+
+
+SPEC = SkillSpec(
+    name="video",
+    load=load_skill,
+    offer_intent="recommend_video",
+    slots=frozenset({"title", "movie_genre", "person", "media_type", "descriptor"}),
+    fresh_slots=frozenset({"title", "movie_genre", "person"}),
+    named_item_slot="title",
+    examples=("suggest a movie", "suggest a comedy", "something like Alien"),
+    description="suggest a movie",
+    topic="a movie",
+    what="a movie suggestion",
+    item_nouns=("film", "films", "movie", "movies"),
+    history=HistoryPhrasing(words=("watch", "movie", "film", "video"), kind="films", noun="films"),
+    templates={
+        "offer": ("How about {item}?", "You might enjoy {item}.", "Try {item}."),
+        "like_unknown": ("I don't know a film called {title}, so I can't note it yet.",),
+    },
+    rank=40,
+)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from skills.base import Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_api import Item, SkillRequest, SkillResult, UserProfile
 from skills.video.catalog import normalise_title, split_names
 from skills.video.recommender import VideoRecommender
 

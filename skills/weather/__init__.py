@@ -7,27 +7,52 @@ place names the NLU normalises the ``place`` slot to.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from assistant.skill_api import HistoryPhrasing, SkillSpec
 from skills.weather.live import OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
 
-__all__ = ["WeatherSkill", "load_skill", "vocabulary"]
+__all__ = ["SPEC", "WeatherSkill", "load_skill", "vocabulary"]
 
 
-def _live_enabled() -> bool:
-    # Read from the user's config.toml ([weather] live = true); the default is offline.
-    from assistant.config import load_settings
+def load_skill(
+    settings: Mapping[str, Any] | None = None,
+    *,
+    live: bool | None = None,
+    clock: Callable[[], dt.date] = dt.date.today,
+) -> WeatherSkill:
+    """The weather skill with its settings section (``[skills.weather]``, or the older ``[weather]``).
 
-    return load_settings().weather_live
-
-
-def load_skill(live: bool | None = None, clock: Callable[[], dt.date] = dt.date.today) -> WeatherSkill:
-    """The weather skill; ``live=None`` follows the ``[weather] live`` setting (off by default)."""
-    use_live = _live_enabled() if live is None else live
+    ``live = true`` there switches Open-Meteo on (the only network code; off by default); the
+    ``live`` argument overrides it.
+    """
+    use_live = bool((settings or {}).get("live", False)) if live is None else live
     return WeatherSkill(live=OpenMeteoProvider() if use_live else None, clock=clock)
 
 
 def vocabulary() -> dict[str, list[str]]:
     return {"place": list(KNOWN_CITIES)}
+
+
+SPEC = SkillSpec(
+    name="weather",
+    load=load_skill,
+    offer_intent="weather_query",
+    slots=frozenset({"place", "date", "timeofday", "weather_descriptor"}),
+    fresh_slots=frozenset(),  # always merge: "what about Chicago" keeps the date
+    offers_another=False,
+    takes_feedback=False,
+    says_reason=False,
+    # "I live in Seattle": the skill stores the home city.
+    routes=((r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b", "place"),),
+    examples=("what's the weather tomorrow", "will I need an umbrella tomorrow in Chicago"),
+    description="tell you the weather",
+    topic="weather",
+    what="the weather",
+    history=HistoryPhrasing(words=("weather", "forecast"), kind="weather", noun="forecasts"),
+    preference_phrases={"home_city": "Your home city is {value}."},
+    rank=30,
+)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from skills.base import Item, SkillError, SkillRequest, SkillResult
+from assistant.skill_api import Item, SkillError, SkillRequest, SkillResult
 from skills.weather.dates import DateSpan, resolve_dates
 from skills.weather.live import LiveWeatherError, OpenMeteoProvider
 from skills.weather.observations import CityRecords, DayWeather, load_records

@@ -1,8 +1,9 @@
-"""The contract between the dialogue manager and a domain skill."""
+"""The contract between the core and a skill: requests, results, items, the Skill protocol."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -102,6 +103,9 @@ class SkillRequest:
     # The slots the user gave this turn; the others were carried over from an earlier request
     # ("skip", "another one"). None: every slot is this turn's.
     new_slots: frozenset[str] | None = None
+    # The words of the last request this skill answered in this session ("" if none): what
+    # "again" refers to when the skill gets the first look at a follow-up.
+    previous_text: str = ""
 
     def said(self, slot: str) -> bool:
         """Whether ``slot`` came from this turn's words (a note about it is due now, not again)."""
@@ -123,10 +127,21 @@ class SkillError(Exception):
 
 @runtime_checkable
 class Skill(Protocol):
-    name: str  # the domain: music | news | weather | video
-    intents: frozenset[str]  # NLU labels this skill answers
+    name: str  # the skill's name, as its ``SkillSpec`` gives it; stored with every item
+    intents: frozenset[str]  # labels this skill answers
 
     def handle(self, request: SkillRequest) -> SkillResult: ...
+
+
+@runtime_checkable
+class Converses(Protocol):
+    """A skill that wants the first look at what is said while it is the active one.
+
+    ``converse`` returns None to let the dialogue manager handle the utterance as usual
+    (OpenVoiceOS's converse: "again" means something to a dice skill, nothing to the core).
+    """
+
+    def converse(self, request: SkillRequest) -> SkillResult | None: ...
 
 
 @runtime_checkable
@@ -134,3 +149,71 @@ class NamesItems(Protocol):
     """A skill whose catalog can be searched by the name a user says ("I love Alien")."""
 
     def lookup(self, slots: dict[str, str]) -> Item | None: ...
+
+
+@dataclass(frozen=True)
+class HistoryPhrasing:
+    """How "what did I ... yesterday" speaks of one skill's offers."""
+
+    words: tuple[str, ...] = ()  # words in a question that point at this skill ("listen", "song")
+    kind: str = ""  # "I don't have any {kind} in your history"
+    noun: str = "things"  # "I offered you 3 {noun}"
+
+
+@dataclass(frozen=True)
+class SkillSpec:
+    """What a skill declares about itself. The core reads only this; it names no skill.
+
+    A skill package exposes one of these under the ``assistant.skills`` entry-point group.
+    ``load`` builds the skill from its own settings section (``[skills.NAME]`` in config.toml).
+    """
+
+    name: str
+    load: Callable[[Mapping[str, Any]], Skill]
+    # The label that asks this skill for something new ("play some jazz"), and every other
+    # label it answers (questions and settings about what it offered).
+    offer_intent: str
+    intents: frozenset[str] = frozenset()
+    slots: frozenset[str] = frozenset()
+    # A new value for one of these starts a fresh request; otherwise earlier slots carry over
+    # ("play some jazz" -> "something more upbeat" keeps the genre). Empty: always merge.
+    fresh_slots: frozenset[str] = frozenset()
+    items_per_offer: int = 1
+    offers_another: bool = True  # "Want another?" after an offer
+    takes_feedback: bool = True  # a skip is recorded against what it offered
+    says_reason: bool = True  # the item's reason is spoken after the offer
+    # The slot that names one catalog item ("I love Alien"); the skill implements ``NamesItems``.
+    named_item_slot: str = ""
+    # Regular expressions (with a slot the parse must carry, or "") that send an utterance to
+    # this skill's offer intent whatever the classifier said: phrasings it was not trained on.
+    routes: tuple[tuple[str, str], ...] = ()
+    examples: tuple[str, ...] = ()  # requests people can make; the first one is the hint
+    description: str = ""  # "play music": "I can play music, ..."
+    topic: str = ""  # "music": "Ask me for music, ..."
+    what: str = ""  # "some music": "Did you want some music?"
+    item_nouns: tuple[str, ...] = ()  # "more songs like this"
+    not_names: frozenset[str] = frozenset()  # "this is jazz" names no person
+    history: HistoryPhrasing = field(default_factory=HistoryPhrasing)
+    # Stored preference key -> sentence for "what do you know about me" ("{value}" is filled).
+    preference_phrases: Mapping[str, str] = field(default_factory=dict)
+    # The skill's sentences: "offer" ({item}, {items}), "item" (how one item is spoken:
+    # {title}, {subtitle}), "like_unknown" ({title}), and any the skill renders itself.
+    templates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rank: int = 100  # order in help text and lists; the lowest is the default skill
+
+    @property
+    def all_intents(self) -> frozenset[str]:
+        return frozenset({self.offer_intent}) | self.intents
+
+    def say(self, key: str, rng: random.Random, **values: Any) -> str:
+        """One of this skill's templates, chosen with the turn's seeded generator."""
+        options = self.templates.get(key, ())
+        if not options:
+            return ""
+        return options[rng.randrange(len(options))].format(**values)
+
+    def describe(self, item: Item) -> str:
+        """How an item is spoken: the skill's "item" template, else "Title (subtitle)"."""
+        if item.subtitle and self.templates.get("item"):
+            return self.templates["item"][0].format(title=item.title, subtitle=item.subtitle)
+        return f"{item.title} ({item.subtitle})" if item.subtitle else item.title

@@ -1,0 +1,47 @@
+"""The converted Whisper checkpoints at run time: which models exist, where each file is, and
+what its build recorded about it (dims, sha256, alignment heads).
+
+``models.whisper_convert`` writes ``models/artifacts/whisper/<name>.pt`` and a stamp recording
+each file's sha256; ``checkpoint_path`` verifies that checksum before a checkpoint is used, so a
+truncated or altered file is caught at load time. Converting belongs to the build side; this
+module only reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from assistant.artifacts import ArtifactMissingError, artifact_dir, read_stamp
+
+ARTIFACT = "whisper"
+MODEL_NAMES = ("tiny.en", "base")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_info(name: str) -> dict:
+    """What the stamp says about one converted model (dims, checksum, alignment heads)."""
+    if name not in MODEL_NAMES:
+        raise ValueError(f"unknown whisper model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    try:
+        return read_stamp(ARTIFACT)["models"][name]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ArtifactMissingError(ARTIFACT, f"no converted '{name}' checkpoint ({exc})") from None
+
+
+def checkpoint_path(name: str, verify: bool = True) -> Path:
+    """The checkpoint file of ``name``, checked against the sha256 recorded when it was built."""
+    info = model_info(name)
+    path = artifact_dir(ARTIFACT) / info["file"]
+    if not path.is_file():
+        raise ArtifactMissingError(ARTIFACT, f"{path} does not exist")
+    if verify and file_sha256(path) != info["sha256"]:
+        raise ArtifactMissingError(ARTIFACT, f"{path} does not match its recorded checksum")
+    return path

@@ -1,0 +1,81 @@
+"""Dice: the example skill. "roll a die", "roll two dice", "flip a coin"; then "again".
+
+It shows every part a skill declares: an intent the classifier was never trained on, reached by
+its own ``routes``; settings from its ``[skills.dice]`` section (``sides``); phrasing in its
+templates; and ``converse``, the first look at a follow-up while it is the active skill.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from assistant.skill_api import SkillRequest, SkillResult, SkillSpec
+
+NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+ROLL = re.compile(r"\b(roll|throw)\b.*?\b(?P<count>a|an|one|two|three|four|five|six|\d+)?\s*(dice|die)\b")
+FLIP = re.compile(r"\b(flip|toss)\b.*\bcoin\b")
+AGAIN = re.compile(r"^\s*(again|once more|one more( time)?|roll again|flip again|do it again)\s*[.!]?\s*$")
+MAX_DICE = 10
+
+
+class DiceSkill:
+    name = "dice"
+    intents = frozenset({"roll_dice"})
+
+    def __init__(self, sides: int = 6) -> None:
+        self.sides = sides
+
+    def handle(self, request: SkillRequest) -> SkillResult:
+        return SkillResult(items=[], text=self._throw(request.text, request))
+
+    def converse(self, request: SkillRequest) -> SkillResult | None:
+        """ "again" repeats this session's last throw; anything else goes to the dialogue."""
+        if not AGAIN.match(request.text.lower()) or not request.previous_text:
+            return None
+        return SkillResult(items=[], text=self._throw(request.previous_text, request))
+
+    def _throw(self, text: str, request: SkillRequest) -> str:
+        lowered = text.lower()
+        if FLIP.search(lowered):
+            side = "heads" if request.rng.random() < 0.5 else "tails"
+            return SPEC.say("coin", request.rng, side=side)
+        match = ROLL.search(lowered)
+        word = (match.group("count") if match else None) or "a"
+        count = int(word) if word.isdigit() else NUMBERS.get(word, 1)
+        if not 1 <= count <= MAX_DICE:
+            return SPEC.say("too_many", request.rng, most=MAX_DICE)
+        rolls = [request.rng.randint(1, self.sides) for _ in range(count)]
+        if count == 1:
+            return SPEC.say("one", request.rng, value=rolls[0])
+        listed = ", ".join(str(r) for r in rolls)
+        return SPEC.say("many", request.rng, values=listed, total=sum(rolls))
+
+
+def load_skill(settings: Mapping[str, Any] | None = None) -> DiceSkill:
+    """``[skills.dice] sides = 20`` in config.toml rolls twenty-sided dice."""
+    sides = int((settings or {}).get("sides", 6))
+    return DiceSkill(sides=max(2, sides))
+
+
+SPEC = SkillSpec(
+    name="dice",
+    load=load_skill,
+    offer_intent="roll_dice",
+    offers_another=False,
+    takes_feedback=False,
+    says_reason=False,
+    routes=((ROLL.pattern, ""), (FLIP.pattern, "")),
+    examples=("roll a die", "flip a coin"),
+    description="roll dice",
+    topic="dice",
+    what="a dice roll",
+    templates={
+        "one": ("You rolled a {value}.", "It's a {value}."),
+        "many": ("You rolled {values}: {total} in all.",),
+        "coin": ("It's {side}.", "{side}!"),
+        "too_many": ("I can roll up to {most} dice at once.",),
+    },
+    rank=90,
+)

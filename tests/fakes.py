@@ -1,0 +1,176 @@
+"""Small stand-ins for the fast tier: stages and a skill that need no built model artifacts.
+
+They implement the same protocols as the real parts (``IntentParser``, ``SpeechToText``,
+``TextToSpeech``, ``Skill``), so the pipeline, dialogue manager, NLG and history store under
+test are the real ones. Tests that need the real models are marked ``artifacts``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import SpeechToTextError
+from assistant.plugins import SkillRegistry
+from assistant.skill_api import HistoryPhrasing, Item, SkillRequest, SkillResult, SkillSpec
+from assistant.stages import OUT_OF_SCOPE, Parse, SpokenAudio, Transcript
+
+# (pattern, intent, confidence): the first that matches wins; named groups become slots.
+RULES: list[tuple[str, str, float]] = [
+    (r"^(yes|yeah|sure)\b", "affirm", 0.95),
+    (r"^(no|nope)\b", "negate", 0.95),
+    (r"\b(another|next|skip)\b", "skip", 0.9),
+    (r"\bnot this one\b|\bhate\b", "dislike", 0.9),
+    (r"\blike (this|that)\b", "like", 0.6),
+    (r"\bi (like|love) (?P<tea_name>[a-z ]+?) tea\b", "like", 0.9),
+    (r"\bi (like|love)\b", "like", 0.9),
+    (r"\bwhy\b", "explain", 0.9),
+    (r"\brepeat\b|\bsay that again\b", "repeat", 0.9),
+    (r"\bstop\b", "stop", 0.9),
+    (r"\bthanks?\b", "thanks", 0.9),
+    (r"\blouder\b", "volume_up", 0.9),
+    (r"\bforget me\b", "forget_me", 0.9),
+    (r"\bwhat do you know about me\b|\bwhat did i\b", "history_query", 0.9),
+    (r"\bwhat tea is this\b", "tea_query", 0.9),
+    (r"\bmaybe (some )?tea\b", "recommend_tea", 0.3),  # unsure: the dialogue confirms first
+    (r"\b(?P<kind>green|black|herbal)\b.*\btea\b|\btea\b", "recommend_tea", 0.9),
+    (r"\bbreak\b", "break_things", 0.9),
+]
+
+
+class KeywordNLU:
+    """An ``IntentParser`` from regular expressions; unmatched text is out of scope."""
+
+    def __init__(self, rules: list[tuple[str, str, float]] | None = None) -> None:
+        self.rules = [(re.compile(p), intent, conf) for p, intent, conf in (rules or RULES)]
+        self.calls: list[str] = []
+
+    def parse(self, text: str) -> Parse:
+        self.calls.append(text)
+        lowered = text.lower()
+        for pattern, intent, confidence in self.rules:
+            match = pattern.search(lowered)
+            if match:
+                slots = {k: v.strip() for k, v in match.groupdict().items() if v}
+                return Parse(intent, confidence, slots, text)
+        return Parse(OUT_OF_SCOPE, 0.2, {}, text)
+
+
+class ScriptedSpeech:
+    """A ``SpeechToText`` that returns the next scripted transcript; silence raises."""
+
+    def __init__(self, transcripts: list[str]) -> None:
+        self.transcripts = list(transcripts)
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        if audio.size == 0 or float(np.abs(audio).max()) < 1e-4:
+            raise SpeechToTextError("no speech in the recording")
+        return Transcript(self.transcripts.pop(0), duration_s=audio.size / 16000)
+
+
+class ToneSpeech:
+    """A ``TextToSpeech`` that answers with a 440 Hz tone, 10 ms per character."""
+
+    def __init__(self, sample_rate: int = 16000) -> None:
+        self.sample_rate = sample_rate
+
+    def synthesize(self, text: str) -> SpokenAudio:
+        n = max(1, len(text)) * self.sample_rate // 100
+        t = np.arange(n, dtype=np.float32) / self.sample_rate
+        return SpokenAudio((0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), self.sample_rate)
+
+
+TEAS = [
+    ("sencha", "Sencha", "green", "Japan"),
+    ("gyokuro", "Gyokuro", "green", "Japan"),
+    ("assam", "Assam", "black", "India"),
+    ("darjeeling", "Darjeeling", "black", "India"),
+    ("rooibos", "Rooibos", "herbal", "South Africa"),
+    ("chamomile", "Chamomile", "herbal", "Egypt"),
+]
+
+
+class TeaSkill:
+    """A six-item catalog: liked kinds first, never an item offered this session."""
+
+    name = "tea"
+    intents = frozenset({"recommend_tea", "tea_query"})
+
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        self.settings = dict(settings or {})
+
+    def items(self) -> list[Item]:
+        return [Item(f"tea:{i}", title, "tea", f"a {kind} tea", origin) for i, title, kind, origin in TEAS]
+
+    def handle(self, request: SkillRequest) -> SkillResult:
+        if request.intent == "tea_query":
+            if request.anchor is None:
+                return SkillResult([], SPEC.say("query_nothing", request.rng))
+            return SkillResult([], SPEC.say("query", request.rng, item=SPEC.describe(request.anchor)))
+        kind = request.slots.get("kind", "")
+        liked = set(request.profile.ids_with("like"))
+        disliked = set(request.profile.ids_with("dislike"))
+        candidates = [
+            it
+            for it in self.items()
+            if it.id not in request.exclude and it.id not in disliked and (not kind or kind in it.reason)
+        ]
+        liked_kinds = {it.reason for it in self.items() if it.id in liked}
+        candidates.sort(key=lambda it: it.reason not in liked_kinds)
+        if not candidates:
+            return SkillResult([], "I've run out of teas.")
+        return SkillResult(candidates[: request.k])
+
+    def lookup(self, slots: dict[str, str]) -> Item | None:
+        name = slots.get("tea_name", "").casefold()
+        return next((it for it in self.items() if it.title.casefold() == name), None)
+
+
+class BrokenSkill:
+    """A skill with a bug: every request raises ``ZeroDivisionError``."""
+
+    name = "broken"
+    intents = frozenset({"break_things"})
+
+    def handle(self, request: SkillRequest) -> SkillResult:
+        return SkillResult([], str(1 / 0))
+
+
+SPEC = SkillSpec(
+    name="tea",
+    load=TeaSkill,
+    offer_intent="recommend_tea",
+    intents=frozenset({"tea_query"}),
+    slots=frozenset({"kind", "tea_name"}),
+    fresh_slots=frozenset({"kind"}),
+    named_item_slot="tea_name",
+    examples=("suggest a tea", "some green tea"),
+    description="suggest a tea",
+    topic="tea",
+    what="a tea",
+    item_nouns=("tea", "teas"),
+    history=HistoryPhrasing(words=("tea", "drink"), kind="tea", noun="teas"),
+    templates={
+        "offer": ("How about {item}?", "Try {item}."),
+        "item": ("{title} from {subtitle}",),
+        "like_unknown": ("I don't know a tea called {title}.",),
+        "query": ("That's {item}.",),
+        "query_nothing": ("I haven't poured anything yet.",),
+    },
+    rank=10,
+)
+BROKEN_SPEC = SkillSpec(
+    name="broken",
+    load=lambda settings: BrokenSkill(),
+    offer_intent="break_things",
+    examples=("break something",),
+    description="break things",
+    rank=50,
+)
+
+
+def fake_skills(settings: Mapping[str, Mapping[str, Any]] | None = None) -> SkillRegistry:
+    return SkillRegistry([SPEC, BROKEN_SPEC], settings)
