@@ -13,13 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.config import data_dir, load_settings
+from assistant.config import Settings, data_dir, load_settings
 from assistant.events import EventFormatError
+from assistant.logs import setup_logging
 from assistant.pipeline import Pipeline, Session, TurnResult
-
-HELP = """Ask for music, news, weather or a movie, e.g. "play some jazz", "what's the news",
-"will it rain tomorrow in Chicago", "suggest a comedy". Then "another one", "I like that",
-"why?", "stop". Commands: /help, /user NAME (switch profile; /user guest records nothing), /quit."""
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -34,6 +31,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-tts", action="store_true", help="print answers instead of speaking them")
     p.add_argument("--push-to-talk", action="store_true", help="press Enter before each utterance")
     p.add_argument("--replay-text", action="store_true", help="replay recorded transcripts, not audio")
+    p.add_argument("--debug", action="store_true", help="also print logged errors, with tracebacks")
     return p.parse_args(argv)
 
 
@@ -43,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         return export_main(argv[1:])
     args = parse_args(argv)
     home = data_dir()
+    setup_logging(home, debug=args.debug)
     settings = load_settings(home / "config.toml")
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -88,7 +87,7 @@ def _handle_command(line: str, pipeline: Pipeline, session: Session) -> tuple[Se
     if cmd in ("quit", "exit", "q"):
         return session, None
     if cmd == "help":
-        return session, HELP
+        return session, pipeline.help_text()
     if cmd == "user":
         name = arg.strip()
         if not name:
@@ -135,7 +134,6 @@ def _interactive(pipeline: Pipeline, session: Session, home: Path) -> None:
             console.print(message)
             continue
         _print_turn(console, pipeline.run_turn(session, text=line))
-    pipeline.end_session(session)
 
 
 def _print_turn(console, result: TurnResult) -> None:
@@ -150,14 +148,14 @@ def _print_turn(console, result: TurnResult) -> None:
 def replay_main(args: argparse.Namespace, home: Path) -> int:
     from assistant.replay import replay_session
 
-    settings = load_settings(home / "config.toml")
+    # A fresh configuration, not this machine's config.toml: a replay must not reach the network
+    # or change with the user's settings. Only the recorded speech model is kept.
+    settings = Settings()
+    settings.stt_model = _recorded_stt_model(args.replay) or settings.stt_model
     stt_model = None if args.replay_text else settings.stt_model
 
     def build(tmp_home: Path) -> Pipeline:
-        try:
-            return _build(tmp_home, settings, stt_model=stt_model if _has_audio(args.replay) else None)
-        except EventFormatError:
-            raise
+        return _build(tmp_home, settings, stt_model=stt_model if _has_audio(args.replay) else None)
 
     def show(rec, said, response, diff) -> None:
         if diff is None:
@@ -175,6 +173,17 @@ def replay_main(args: argparse.Namespace, home: Path) -> int:
     verdict = "identical" if report.identical else f"{len(report.diffs)} of {report.turns} turns differ"
     print(f"replayed {report.turns} turns: {verdict}")
     return 0 if report.identical else 1
+
+
+def _recorded_stt_model(path: Path) -> str | None:
+    from assistant.replay import load_recording
+
+    try:
+        start, _ = load_recording(path)
+    except EventFormatError:
+        return None
+    model = start.settings.get("stt_model")
+    return model if isinstance(model, str) and model else None
 
 
 def _has_audio(path: Path) -> bool:

@@ -104,7 +104,7 @@ def _skill_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     core = {section for section, _ in _KEYS} | {"skills"}
     sections = {k: dict(v) for k, v in raw.items() if k not in core and isinstance(v, dict)}
     nested = raw.get("skills")
-    for name, table in (nested.items() if isinstance(nested, dict) else ()):
+    for name, table in nested.items() if isinstance(nested, dict) else ():
         if isinstance(table, dict):
             sections[name] = {**sections.get(name, {}), **table}
     return sections

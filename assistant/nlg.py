@@ -45,6 +45,10 @@ TEMPLATES: dict[str, list[str]] = {
     "no_items": ["{text}"],
     "nothing_found": ["Sorry, I couldn't find anything for that."],
     "long_input": ["That was a lot of text, so I only read the beginning."],
+    "help": [
+        'Ask for {topics}, e.g. {examples}. Then "another one", "I like that", "why?", '
+        '"stop". Commands: /help, /user NAME (switch profile; /user guest records nothing), /quit.'
+    ],
 }
 
 

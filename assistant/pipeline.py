@@ -40,6 +40,7 @@ from assistant.events import (
 from assistant.history import HistoryStore, TurnRecord
 from assistant.nlg import ResponseGenerator
 from assistant.plugins import SkillRegistry
+from assistant.profile import join_words
 from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
 from assistant.skill_api import Item, Skill
 from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
@@ -131,6 +132,15 @@ class Pipeline:
         self.dialogue = DialogueManager(self.skills, store)
         self.nlg = ResponseGenerator(self.skills.specs)
         repair_session_logs(store)
+
+    def skills_summary(self) -> str:
+        """ "music, news, weather or a movie": what people can ask for, from the skills' topics."""
+        return join_words([s.topic or s.name for s in self.skills.specs])
+
+    def help_text(self) -> str:
+        """The help for a person at the prompt, from the installed skills' declarations."""
+        examples = ", ".join(f'"{s.examples[0]}"' for s in self.skills.specs if s.examples)
+        return self.nlg.render("help", random.Random(0), topics=self.skills_summary(), examples=examples)
 
     # --- sessions ----------------------------------------------------------------------
     def start_session(
@@ -345,9 +355,11 @@ class Pipeline:
             error, name = AssistantError(str(exc)), type(exc).__name__
         result.error = error
         result.response = error.user_message
-        message = str(exc) if isinstance(exc, AssistantError) else "".join(
-            traceback.format_exception_only(exc)
-        ).strip()
+        message = (
+            str(exc)
+            if isinstance(exc, AssistantError)
+            else "".join(traceback.format_exception_only(exc)).strip()
+        )
         result.events.append(ErrorEvent(turn=n, t=clock(), stage=stage.value, error=name, message=message))
 
     def _speak(self, result: TurnResult, n: int, clock: EventClock) -> None:

@@ -200,6 +200,9 @@ class SkillSpec:
     # {title}, {subtitle}), "like_unknown" ({title}), and any the skill renders itself.
     templates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     rank: int = 100  # order in help text and lists; the lowest is the default skill
+    # Canonical slot values from the skill's catalog (names, genres, places): the build step
+    # collects them so the NLU can normalise what people say to what the catalog calls it.
+    vocabulary: Callable[[], dict[str, list[str]]] | None = None
 
     @property
     def all_intents(self) -> frozenset[str]:

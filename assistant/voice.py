@@ -161,7 +161,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         loop = VoiceLoop(
             pipeline, session, microphone, speaker, home, push_to_talk=getattr(args, "push_to_talk", False)
         )
-        print("Listening. Ask for music, news, weather or a movie; Ctrl-C to stop.", flush=True)
+        print(f"Listening. Ask for {pipeline.skills_summary()}; Ctrl-C to stop.", flush=True)
         turns = 0
         try:
             while max_turns is None or turns < max_turns:

@@ -6,21 +6,21 @@ collected here at setup, after the catalogs are built.
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
+from assistant.plugins import discover_specs
 from models.artifacts import REPO_ROOT, artifact_dir, artifacts_root, content_hash, is_current, write_stamp
-from skills.registry import SKILL_FACTORIES
 
 NAME = "vocabulary"
 
 
 def collect() -> dict[str, list[str]]:
     merged: dict[str, set[str]] = {}
-    for target in SKILL_FACTORIES.values():
-        module = importlib.import_module(target.split(":")[0])
-        for slot, values in module.vocabulary().items():
+    for spec in discover_specs():
+        if spec.vocabulary is None:
+            continue
+        for slot, values in spec.vocabulary().items():
             merged.setdefault(slot, set()).update(v for v in values if v and v.strip())
     return {slot: sorted(values) for slot, values in sorted(merged.items())}
 

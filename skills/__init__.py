@@ -1,5 +1,8 @@
-"""Skills: one package per domain, each owning its catalog and recommender.
+"""The built-in skills: one package per domain, each owning its catalog and recommender.
 
-Skills know nothing of audio or of the pipeline; they get a ``SkillRequest`` and answer a
-``SkillResult``. They register by name in ``skills.registry``.
+Each package declares a ``SkillSpec`` (``assistant.skill_api``) and is registered under the
+``assistant.skills`` entry-point group in ``pyproject.toml``; the core finds it there and knows
+nothing else about it. Skills know nothing of audio or of the pipeline: they get a
+``SkillRequest`` and answer a ``SkillResult``. ``diversity`` and ``embeddings`` are helpers
+shared by the skills.
 """

@@ -59,16 +59,18 @@ def fake_pipeline(assistant_home: Path):
 
 
 @pytest.fixture(scope="session")
-def example_skill_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/example_skill, pip-installed into a folder of its own and put on ``sys.path``.
+def example_skill_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/example_skill, pip-installed (once per run) into a folder of its own.
 
     A real install (wheel build, dist-info with its entry point), so discovery finds it exactly
     as it would find a skill installed from PyPI; nothing is installed into the venv itself.
     """
-    import importlib
+    import shutil
     import subprocess
     import sys
 
+    source = tmp_path_factory.mktemp("example-skill-source") / "example_skill"
+    shutil.copytree(REPO_ROOT / "tests" / "example_skill", source)  # the build leaves files behind
     target = tmp_path_factory.mktemp("plugins")
     subprocess.run(
         [
@@ -83,14 +85,24 @@ def example_skill_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--disable-pip-version-check",
             "--target",
             str(target),
-            str(REPO_ROOT / "tests" / "example_skill"),
+            str(source),
         ],
         check=True,
         capture_output=True,
         timeout=120,
         cwd=target,
     )
-    sys.path.insert(0, str(target))
+    return target
+
+
+@pytest.fixture
+def example_skill_path(example_skill_install: Path):
+    """The installed example skill on ``sys.path`` for one test (so no other test sees it)."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(example_skill_install))
     importlib.invalidate_caches()
-    yield target
-    sys.path.remove(str(target))
+    yield example_skill_install
+    sys.path.remove(str(example_skill_install))
+    importlib.invalidate_caches()

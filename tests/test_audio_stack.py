@@ -45,6 +45,7 @@ def tts():
         yield engine
 
 
+@pytest.mark.artifacts
 def test_spoken_request_is_heard_and_transcribed(sound, stt):
     from assistant.audio import Microphone
 
@@ -64,6 +65,7 @@ def test_silence_on_the_microphone_is_nothing_heard(sound):
         assert mic.listen(EndpointConfig(start_timeout_s=1.0)) is None
 
 
+@pytest.mark.artifacts
 def test_reply_is_played_on_the_speaker(sound, tts, stt):
     from assistant.audio import Speaker
 
@@ -77,6 +79,7 @@ def test_reply_is_played_on_the_speaker(sound, tts, stt):
     assert "news" in stt.transcribe(heard).text.lower()
 
 
+@pytest.mark.artifacts
 def test_user_speech_stops_playback_and_starts_the_next_turn(sound, tts, stt):
     from assistant.audio import Microphone, Speaker
 
@@ -92,6 +95,7 @@ def test_user_speech_stops_playback_and_starts_the_next_turn(sound, tts, stt):
     assert "news" in stt.transcribe(utterance.audio).text.lower()
 
 
+@pytest.mark.artifacts
 def test_mic_mode_runs_a_recorded_turn_end_to_end(sound, assistant_home):
     from assistant.cli import parse_args
     from assistant.config import Settings

@@ -1,5 +1,8 @@
 """Golden conversations: each fixture is an ordered list of events; the real pipeline must emit
-(at least) those events, with those field values, turn by turn."""
+(at least) those events, with those field values, turn by turn.
+
+The session-start line pins the wall clock the conversation was recorded at (``started_at``);
+turns run a minute apart from it, as replay does, so "tomorrow" means the same day forever."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.artifacts, pytest.mark.timeout(300)]
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.jsonl"))
 
 
@@ -41,11 +45,12 @@ def matches(expected: dict, actual: dict) -> bool:
 def test_golden_conversation(pipeline, path: Path):
     start, turns = load_golden(path)
     session = pipeline.start_session(start["user"], seed=start["seed"])
+    started_at = float(start["started_at"])
     offered, session_ids = 0, []
     for number, (text, expected) in enumerate(turns, start=1):
         if session.id not in session_ids:
             session_ids.append(session.id)  # "this is Alice" starts a new session
-        result = pipeline.run_turn(session, text=text)
+        result = pipeline.run_turn(session, text=text, wall_time=started_at + 60 * number)
         actual = [e.to_dict() for e in result.events]
         assert [e["type"] for e in actual][0] == "turn-start" and actual[-1]["type"] == "turn-end"
         assert not [e for e in actual if e["type"] == "error"], (text, actual)

@@ -73,6 +73,7 @@ def check_consistent(home: Path) -> int:
     return len(turns)
 
 
+@pytest.mark.artifacts
 @pytest.mark.slow
 def test_sigkill_at_random_points_loses_nothing(nlu, assistant_home: Path):
     from assistant.app import skill_for
@@ -108,6 +109,7 @@ def test_sigkill_at_random_points_loses_nothing(nlu, assistant_home: Path):
     assert check_consistent(assistant_home) == total + 1
 
 
+@pytest.mark.artifacts
 @pytest.mark.slow
 def test_two_writers_lose_no_turns():
     # Run as the bench script runs: its spawned writers import it by module name.
@@ -122,6 +124,7 @@ def test_two_writers_lose_no_turns():
     assert "turns lost: 0" in done.stdout and " 0 turn errors, integrity ok" in done.stdout
 
 
+@pytest.mark.artifacts
 def test_a_full_session_runs_with_sockets_blocked(pipeline, monkeypatch: pytest.MonkeyPatch):
     def refuse(*args, **kwargs):
         raise AssertionError("network access attempted")
@@ -144,6 +147,7 @@ def test_a_full_session_runs_with_sockets_blocked(pipeline, monkeypatch: pytest.
         assert not [e for e in result.events if e.type == "error"], (text, result.events)
 
 
+@pytest.mark.artifacts
 def test_store_and_recordings_are_owner_only(pipeline, assistant_home: Path):
     session = pipeline.start_session("alice", seed=1)
     pipeline.run_turn(session, text="play some jazz")
@@ -162,6 +166,7 @@ def test_missing_nlu_artifact_names_the_fix(tmp_path: Path, monkeypatch: pytest.
         load_nlu()
 
 
+@pytest.mark.artifacts
 def test_missing_skill_catalog_gives_a_reply_not_a_crash(nlu, assistant_home: Path):
     from assistant.app import open_store
     from assistant.errors import SkillFailedError

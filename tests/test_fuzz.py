@@ -34,6 +34,8 @@ HOSTILE = st.one_of(
 )
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 
+pytestmark = pytest.mark.artifacts  # the real NLU and skills
+
 
 @pytest.fixture(scope="module")
 def fuzz_pipeline(nlu, tmp_path_factory):

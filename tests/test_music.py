@@ -39,6 +39,7 @@ def of_genre(tracks, genre: str, n: int, start: int = 0):
     return [t for t in tracks if t.genres == (genre,)][start : start + n]
 
 
+@pytest.mark.artifacts
 def test_skill_contract(skill):
     from assistant.skill_api import Skill
 
@@ -46,6 +47,7 @@ def test_skill_contract(skill):
     assert skill.name == "music" and skill.intents == frozenset({"play_music", "music_query"})
 
 
+@pytest.mark.artifacts
 def test_catalog_has_three_sources_with_prefixed_ids(tracks):
     sources = {t.source for t in tracks}
     assert sources == {"fm", "fma", "bb"}
@@ -55,6 +57,7 @@ def test_catalog_has_three_sources_with_prefixed_ids(tracks):
     assert any(t.artist == "Agustín Strizzi Grupo" for t in tracks)
 
 
+@pytest.mark.artifacts
 def test_new_user_gets_popular_diverse_tracks(skill):
     result = ask(skill, k=5)
     assert len(result.items) == 5
@@ -63,6 +66,7 @@ def test_new_user_gets_popular_diverse_tracks(skill):
     assert all("popular" in it.reason for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_history_pulls_towards_what_was_liked(skill, tracks):
     liked = of_genre(tracks, "jazz", 5)
     result = ask(skill, feedback=[FeedbackEvent(t.id, "like", n) for n, t in enumerate(liked)])
@@ -88,12 +92,14 @@ def _jazz_in_next_offer(skill, tracks, kind: str) -> tuple[int, int]:
     return jazz_before, sum("jazz" in it.meta["genres"] for it in second.items)
 
 
+@pytest.mark.artifacts
 def test_a_dislike_changes_the_next_offer(skill, tracks):
     before, after = _jazz_in_next_offer(skill, tracks, "dislike")
     assert before >= 2
     assert after < before
 
 
+@pytest.mark.artifacts
 def test_a_skip_weighs_less_than_a_dislike(skill, tracks):
     from skills.music.taste import build_taste
 
@@ -111,6 +117,7 @@ def test_a_skip_weighs_less_than_a_dislike(skill, tracks):
     assert _jazz_in_next_offer(skill, tracks, "skip")[1] >= _jazz_in_next_offer(skill, tracks, "dislike")[1]
 
 
+@pytest.mark.artifacts
 def test_skipped_genre_is_avoided_and_said_so(skill, tracks):
     skipped = of_genre(tracks, "rock", 6)
     result = ask(skill, feedback=[FeedbackEvent(t.id, "skip", n) for n, t in enumerate(skipped)])
@@ -118,6 +125,7 @@ def test_skipped_genre_is_avoided_and_said_so(skill, tracks):
     assert any("you often skip rock" in it.reason for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_genre_slot(skill):
     result = ask(skill, {"genre": "jazz"})
     assert all("jazz" in it.meta["genres"] for it in result.items)
@@ -126,6 +134,7 @@ def test_genre_slot(skill):
     assert all("hip hop" in it.meta["genres"] for it in rap.items)
 
 
+@pytest.mark.artifacts
 @pytest.mark.parametrize(("descriptor", "mood"), [("something upbeat", "energetic"), ("relaxing", "calm")])
 def test_mood_slot(skill, descriptor, mood):
     result = ask(skill, {"descriptor": descriptor})
@@ -133,6 +142,7 @@ def test_mood_slot(skill, descriptor, mood):
     assert all(it.reason.startswith(f"matches '{descriptor}'") for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_artist_slot_plays_that_artist(skill):
     for asked in ("Elton John", "elton jon"):
         result = ask(skill, {"artist": asked}, k=3)
@@ -142,6 +152,7 @@ def test_artist_slot_plays_that_artist(skill):
         assert result.text == ""
 
 
+@pytest.mark.artifacts
 def test_unknown_artist_is_honest_with_an_alternative(skill):
     result = ask(skill, {"artist": "Zorblax Quintet"}, k=3)
     assert result.text.startswith("I don't have anything by Zorblax Quintet")
@@ -153,6 +164,7 @@ def test_unknown_artist_is_honest_with_an_alternative(skill):
     assert all("Mozart" not in it.subtitle for it in mozart.items)
 
 
+@pytest.mark.artifacts
 def test_song_slot_finds_the_song_first(skill):
     result = ask(skill, {"song": "candle in the wind"}, k=3)
     assert result.items[0].subtitle == "Elton John"
@@ -160,6 +172,7 @@ def test_song_slot_finds_the_song_first(skill):
     assert result.items[0].reason.startswith("the song you asked for")
 
 
+@pytest.mark.artifacts
 def test_more_like_this(skill):
     anchor = ask(skill, {"genre": "classical"}, k=1).items[0]
     result = ask(skill, anchor=anchor, k=4)
@@ -168,6 +181,7 @@ def test_more_like_this(skill):
     assert all(it.reason.startswith(f"more like {anchor.title}") for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_never_repeats_offered_or_excluded(skill):
     first = ask(skill, {"genre": "jazz"}, k=5)
     ids = [it.id for it in first.items]
@@ -175,6 +189,7 @@ def test_never_repeats_offered_or_excluded(skill):
     assert not {it.id for it in again.items} & set(ids)
 
 
+@pytest.mark.artifacts
 def test_what_is_playing_answers_from_the_anchor(skill):
     playing = ask(skill, {"artist": "Elton John"}, k=1).items[0]
     profile = UserProfile("ada", "music")
@@ -182,6 +197,7 @@ def test_what_is_playing_answers_from_the_anchor(skill):
     assert result.items == [playing] and "Elton John" in result.text
 
 
+@pytest.mark.artifacts
 def test_vocabulary(tracks):
     from skills.music import vocabulary
 
@@ -193,6 +209,7 @@ def test_vocabulary(tracks):
     assert len(vocab["song"]) < 2 * sum(t.source == "bb" for t in tracks)
 
 
+@pytest.mark.artifacts
 def test_artist_with_few_tracks_is_filled_with_similar_ones(skill):
     result = ask(skill, {"artist": "Elton John"}, k=12)
     assert len(result.items) == 12
@@ -216,6 +233,7 @@ def test_missing_artifact_is_reported(tmp_path, monkeypatch):
         load_skill()
 
 
+@pytest.mark.artifacts
 def test_a_mood_within_a_genre_is_named_in_the_reason(skill):
     result = ask(skill, {"genre": "jazz", "descriptor": "something upbeat"}, k=3)
     assert result.items and all("jazz" in it.meta["genres"] for it in result.items)
@@ -223,6 +241,7 @@ def test_a_mood_within_a_genre_is_named_in_the_reason(skill):
     assert any(it.reason.endswith(": upbeat") for it in result.items), [it.reason for it in result.items]
 
 
+@pytest.mark.artifacts
 def test_a_song_it_does_not_have_is_not_swapped_for_a_near_spelling(skill):
     # "I Hate California" is close to "hotel california" letter by letter, not word by word.
     result = ask(skill, {"song": "hotel california"}, k=2)
@@ -230,6 +249,7 @@ def test_a_song_it_does_not_have_is_not_swapped_for_a_near_spelling(skill):
     assert not any("california" in it.title.lower() for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_a_song_carried_into_another_one_is_not_played_again(skill):
     profile = UserProfile("ada", "music")
     asked = SkillRequest("play_music", {"song": "shape of you"}, profile, k=1, new_slots=frozenset({"song"}))

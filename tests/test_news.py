@@ -42,6 +42,7 @@ def days_before_newest(skill, date: str) -> int:
     return (newest - dt.date.fromisoformat(date)).days
 
 
+@pytest.mark.artifacts
 def test_skill_contract(skill, headlines):
     from assistant.skill_api import Skill
 
@@ -51,6 +52,7 @@ def test_skill_contract(skill, headlines):
     assert skill.recommender.index.newest_date == "2022-09-23"
 
 
+@pytest.mark.artifacts
 def test_new_user_gets_latest_headlines_across_categories(skill):
     result = ask(skill, k=5)
     assert len(result.items) == 5
@@ -59,6 +61,7 @@ def test_new_user_gets_latest_headlines_across_categories(skill):
     assert all(it.reason.startswith(f"latest in {it.meta['topic']}") for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_topic_search_is_on_topic(skill):
     result = ask(skill, {"topic": "climate"}, k=5)
     assert result.text == ""
@@ -67,6 +70,7 @@ def test_topic_search_is_on_topic(skill):
     assert all(it.reason.startswith("matches 'climate'") for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_topic_naming_a_category_reads_that_desk(skill):
     result = ask(skill, {"topic": "technology"}, k=4)
     assert all(it.meta["category"] == "TECH" for it in result.items)
@@ -75,12 +79,14 @@ def test_topic_naming_a_category_reads_that_desk(skill):
     assert all(it.meta["category"] == "SPORTS" for it in sports.items)
 
 
+@pytest.mark.artifacts
 def test_unknown_topic_is_honest(skill):
     result = ask(skill, {"topic": "quantum chromodynamics"}, k=3)
     assert result.text.startswith("I found little about quantum chromodynamics")
     assert all(it.reason.startswith("the closest I have") for it in result.items)
 
 
+@pytest.mark.artifacts
 def test_likes_raise_a_topic_and_the_reason_says_so(skill, headlines):
     liked = of_category(headlines, "TECH", 4)
     result = ask(skill, feedback=[FeedbackEvent(h.id, "like", n) for n, h in enumerate(liked)], k=5)
@@ -90,6 +96,7 @@ def test_likes_raise_a_topic_and_the_reason_says_so(skill, headlines):
     assert not {it.id for it in result.items} & {h.id for h in liked}
 
 
+@pytest.mark.artifacts
 def test_skips_lower_a_topic_less_than_dislikes(skill, headlines):
     from skills.news.recommender import topic_taste
 
@@ -111,6 +118,7 @@ def test_skips_lower_a_topic_less_than_dislikes(skill, headlines):
     assert any("you often skip politics" in it.reason for it in skipped.items)
 
 
+@pytest.mark.artifacts
 def test_never_repeats_offered_or_excluded(skill):
     first = ask(skill, k=6)
     ids = [it.id for it in first.items]

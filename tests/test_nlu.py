@@ -18,6 +18,7 @@ def nlu():
     return load_nlu(vocabulary={})
 
 
+@pytest.mark.artifacts
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
@@ -62,12 +63,14 @@ def test_intent_of_real_utterances(nlu, text: str, intent: str) -> None:
     assert parse.text == text
 
 
+@pytest.mark.artifacts
 def test_typed_chat_style_matches_speech_style(nlu) -> None:
     """Capitals and punctuation (typed chat) give the same answer as speech-to-text output."""
     for typed, spoken in [("Play some Jazz!", "play some jazz"), ("Why?", "why"), ("Stop.", "stop")]:
         assert nlu.parse(typed).intent == nlu.parse(spoken).intent
 
 
+@pytest.mark.artifacts
 @pytest.mark.parametrize(
     ("text", "slot", "value"),
     [
@@ -87,23 +90,27 @@ def test_slots(nlu, text: str, slot: str, value: str) -> None:
     assert nlu.parse(text).slots.get(slot) == value, nlu.parse(text)
 
 
+@pytest.mark.artifacts
 def test_slot_text_comes_from_the_input_lowercased(nlu) -> None:
     parse = nlu.parse("Play songs by Elton John, please!")
     assert parse.slots.get("artist") == "elton john"
 
 
+@pytest.mark.artifacts
 def test_vocabulary_normalises_slots() -> None:
     nlu = load_nlu(vocabulary={"artist": ["The Beatles", "Elton John"], "place": ["New York", "Paris"]})
     assert nlu.parse("play songs by the beatles").slots.get("artist") == "The Beatles"
     assert nlu.parse("what's the weather in new york city").slots.get("place") == "New York"
 
 
+@pytest.mark.artifacts
 @pytest.mark.parametrize("text", ["", "   ", "\n\t  \r\n", "\x00\x01\x02", "!!! ??? ..."])
 def test_empty_input_is_out_of_scope_with_zero_confidence(nlu, text: str) -> None:
     parse = nlu.parse(text)
     assert (parse.intent, parse.confidence, parse.slots) == (OUT_OF_SCOPE, 0.0, {})
 
 
+@pytest.mark.artifacts
 @pytest.mark.parametrize(
     "text",
     [
@@ -125,6 +132,7 @@ def test_bad_input_never_crashes_and_is_bounded(nlu, text: str) -> None:
     assert 0.0 <= parse.confidence <= 1.0
 
 
+@pytest.mark.artifacts
 def test_control_bytes_are_ignored(nlu) -> None:
     assert nlu.parse("pl\x00ay some\x07 jazz").intent == "play_music"
 
@@ -135,6 +143,7 @@ def test_missing_artifact_names_the_build_command(tmp_path, monkeypatch) -> None
         load_nlu()
 
 
+@pytest.mark.artifacts
 def test_corrupt_artifact_is_reported_as_missing(tmp_path, monkeypatch) -> None:
     shutil.copytree(artifact_dir("nlu"), tmp_path / "nlu")
     (tmp_path / "nlu" / "model.safetensors").write_bytes(b"not a model")

@@ -65,6 +65,7 @@ def test_empty_vocabulary_spots_nothing() -> None:
     assert spotter.add_names("play shape of you", "play_music", []) == []
 
 
+@pytest.mark.artifacts
 def test_parse_fills_a_song_the_tagger_does_not_know() -> None:
     plain = load_nlu(vocabulary={}).parse("play shape of you")
     parse = load_nlu(vocabulary=VOCABULARY).parse("play shape of you")

@@ -13,9 +13,12 @@ from assistant.speech.wavfile import read_wav
 from assistant.stt import load_stt
 from tests.audio_stack import espeak_wav
 
-pytestmark = pytest.mark.skipif(
-    subprocess.run(["which", "espeak-ng"], capture_output=True).returncode != 0, reason="needs espeak-ng"
-)
+pytestmark = [
+    pytest.mark.artifacts,  # the tiny.en Whisper checkpoint
+    pytest.mark.skipif(
+        subprocess.run(["which", "espeak-ng"], capture_output=True).returncode != 0, reason="needs espeak-ng"
+    ),
+]
 
 
 def silence(seconds: float) -> np.ndarray:

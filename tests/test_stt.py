@@ -50,6 +50,7 @@ def test_truncated_ct2_file_is_rejected(tmp_path):
         whisper_convert.read_ct2(f)
 
 
+@pytest.mark.artifacts
 def test_base_checkpoint_is_multilingual():
     checkpoint = torch.load(checkpoint_path("base"), map_location="cpu", weights_only=True)
     dims = whisper.model.ModelDimensions(**checkpoint["dims"])
@@ -57,6 +58,7 @@ def test_base_checkpoint_is_multilingual():
     assert checkpoint["model_state_dict"]["decoder.token_embedding.weight"].dtype == torch.float16
 
 
+@pytest.mark.artifacts
 def test_damaged_checkpoint_fails_its_checksum(tmp_path, monkeypatch):
     source = artifact_dir("whisper")
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
@@ -75,6 +77,7 @@ def test_missing_artifact_names_the_build_command(tmp_path, monkeypatch):
         checkpoint_path("base")
 
 
+@pytest.mark.artifacts
 def test_build_is_skipped_when_up_to_date():
     stamp = json.loads((artifact_dir("whisper") / "stamp.json").read_text())
     assert whisper_convert.build(force=False) == "whisper checkpoints up to date"
@@ -100,11 +103,13 @@ def test_column_vector_from_a_sound_card_is_accepted():
     assert check_audio(np.zeros((800, 1), dtype=np.float32)).shape == (800,)
 
 
+@pytest.mark.artifacts
 def test_silence_and_too_short_audio_give_empty_text(stt):
     assert stt.transcribe(np.zeros(16000 * 2, dtype=np.float32)).text == ""
     assert stt.transcribe(np.zeros(100, dtype=np.float32)).text == ""
 
 
+@pytest.mark.artifacts
 @needs_testdata
 def test_real_human_speech_is_transcribed(stt):
     audio = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
@@ -121,6 +126,7 @@ def test_testset_has_every_utterance_with_its_reference():
     assert "<s>" not in testset[0].reference
 
 
+@pytest.mark.artifacts
 @pytest.mark.slow
 @needs_testdata
 def test_long_recording_is_capped(stt):
@@ -132,6 +138,7 @@ def test_long_recording_is_capped(stt):
     assert "amiable" in transcript.text.lower()
 
 
+@pytest.mark.artifacts
 @needs_testdata
 def test_evaluation_scores_our_stage_against_plain_whisper(tmp_path):
     from assistant.speech.evaluate import evaluate

@@ -43,12 +43,14 @@ def test_public_api_folds_in_a_new_person(ratings):
     assert len(new_user) == 5 and all(r.reason for r in new_user)
 
 
+@pytest.mark.artifacts
 def test_new_user_gets_popular_films_with_reasons(skill):
     result = skill.handle(request(UserProfile("new", "video"), k=3))
     assert len(result.items) == 3
     assert all(i.domain == "video" and i.reason and i.id.isdigit() for i in result.items)
 
 
+@pytest.mark.artifacts
 def test_liked_film_shapes_the_next_offer_and_its_reason(skill):
     liked = FeedbackEvent("1214", "like", 1.0)  # Alien
     profile = UserProfile("fan", "video", feedback=[liked])
@@ -57,6 +59,7 @@ def test_liked_film_shapes_the_next_offer_and_its_reason(skill):
     assert any("Alien" in i.reason for i in items), [i.reason for i in items]
 
 
+@pytest.mark.artifacts
 def test_dislike_changes_the_next_offer(skill):
     first = skill.handle(request(UserProfile("u", "video"))).items[0]
     profile = UserProfile(
@@ -69,6 +72,7 @@ def test_dislike_changes_the_next_offer(skill):
     assert second.id != first.id
 
 
+@pytest.mark.artifacts
 def test_genre_and_decade_slots_are_honoured(skill):
     items = skill.handle(
         request(UserProfile("u", "video"), k=5, slots={"movie_genre": "sci fi", "date": "the nineties"})
@@ -79,6 +83,7 @@ def test_genre_and_decade_slots_are_honoured(skill):
         assert 1990 <= item.meta["year"] <= 1999
 
 
+@pytest.mark.artifacts
 def test_something_like_a_title_and_an_unknown_title(skill):
     like = skill.handle(request(UserProfile("u", "video"), k=3, slots={"title": "alien"}))
     assert any("Alien" in i.reason for i in like.items)
@@ -86,6 +91,7 @@ def test_something_like_a_title_and_an_unknown_title(skill):
     assert "I don't know a film called zzxq flibbertigibbet" in unknown.text and unknown.items
 
 
+@pytest.mark.artifacts
 def test_more_like_this_uses_the_anchor(skill):
     anchor = Item("1214", "Alien", "video", "")
     items = skill.handle(request(UserProfile("u", "video"), k=3, anchor=anchor)).items

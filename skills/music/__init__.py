@@ -98,5 +98,6 @@ SPEC = SkillSpec(
         "query_nothing": ("Nothing is playing right now. Say 'play some jazz' to start.",),
         "settings": ("Okay, {setting} is on.", "{setting} on."),
     },
+    vocabulary=vocabulary,
     rank=10,
 )

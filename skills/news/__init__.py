@@ -62,5 +62,6 @@ SPEC = SkillSpec(
     what="the news",
     history=HistoryPhrasing(words=("news", "headline", "read"), kind="news", noun="headlines"),
     templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
+    vocabulary=vocabulary,
     rank=20,
 )

@@ -61,5 +61,6 @@ SPEC = SkillSpec(
         "offer": ("How about {item}?", "You might enjoy {item}.", "Try {item}."),
         "like_unknown": ("I don't know a film called {title}, so I can't note it yet.",),
     },
+    vocabulary=vocabulary,
     rank=40,
 )

@@ -54,5 +54,6 @@ SPEC = SkillSpec(
     what="the weather",
     history=HistoryPhrasing(words=("weather", "forecast"), kind="weather", noun="forecasts"),
     preference_phrases={"home_city": "Your home city is {value}."},
+    vocabulary=vocabulary,
     rank=30,
 )
