@@ -9,7 +9,8 @@ from typing import Any
 from assistant.skill_api import HistoryPhrasing, Item, Skill, SkillRequest, SkillResult, SkillSpec
 
 NAME = "music"
-INTENTS = frozenset({"play_music", "music_query", "music_settings"})
+INTENTS = frozenset({"play_music", "music_query"})  # recommendations and questions about them
+SETTINGS_INTENT = "music_settings"  # "turn on shuffle": declared in SPEC, answered by handle()
 
 
 class MusicSkill:
@@ -21,23 +22,25 @@ class MusicSkill:
 
     def handle(self, request: SkillRequest) -> SkillResult:
         if request.intent == "music_query":
-            return SkillResult(items=[], text=self._about(request))
-        if request.intent == "music_settings":
+            return self._about(request)
+        if request.intent == SETTINGS_INTENT:
             return SkillResult(items=[], text=self._setting(request))
         return self.recommender.recommend(request)
 
-    def _about(self, request: SkillRequest) -> str:
-        """ "Who sings Shape of You" asks about that song, not the one playing."""
+    def _about(self, request: SkillRequest) -> SkillResult:
+        """ "What is playing?" is about the anchor (the track offered last); "who sings Shape of
+        You" asks about that song instead. The item talked about comes back in ``items``."""
         name = request.slots.get("song", "").strip()
         playing = request.anchor
         if name and (playing is None or name.casefold() not in playing.title.casefold()):
             named = self.lookup(dict(request.slots))
             if named is None:
-                return SPEC.say("query_unknown", request.rng, title=name)
-            return SPEC.say("query_named", request.rng, item=SPEC.describe(named), title=named.title)
+                return SkillResult([], SPEC.say("query_unknown", request.rng, title=name))
+            text = SPEC.say("query_named", request.rng, item=SPEC.describe(named), title=named.title)
+            return SkillResult([named], text)
         if playing is None:
-            return SPEC.say("query_nothing", request.rng)
-        return SPEC.say("query", request.rng, item=SPEC.describe(playing))
+            return SkillResult([], SPEC.say("query_nothing", request.rng))
+        return SkillResult([playing], SPEC.say("query", request.rng, item=SPEC.describe(playing)))
 
     @staticmethod
     def _setting(request: SkillRequest) -> str:
@@ -76,7 +79,7 @@ SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
     offer_intent="play_music",
-    intents=frozenset({"music_query", "music_settings"}),
+    intents=frozenset({"music_query", SETTINGS_INTENT}),
     slots=frozenset({"artist", "song", "genre", "descriptor", "playlist", "radio"}),
     fresh_slots=frozenset({"artist", "song", "genre", "playlist", "radio"}),
     items_per_offer=1,
