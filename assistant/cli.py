@@ -4,6 +4,7 @@ assistant --text [--json] [--user NAME]      chat; scripted when stdin is not a 
 assistant --mic [--push-to-talk] [--no-tts]  talk through the microphone
 assistant --replay FILE [--replay-text]      re-run a recorded session, report differences
 assistant export --user NAME [--out FILE]    write everything stored about a user as JSON
+assistant serve [--uri tcp://127.0.0.1:10700] serve Home Assistant over the Wyoming protocol
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["export"]:
         return export_main(argv[1:])
+    if argv[:1] == ["serve"]:
+        return serve_main(argv[1:])
     args = parse_args(argv)
     home = data_dir()
     setup_logging(home, debug=args.debug)
@@ -236,3 +239,53 @@ def export_main(argv: list[str]) -> int:
     else:
         print(text)
     return 0
+
+
+def serve_main(argv: list[str]) -> int:
+    from assistant.wyoming.server import DEFAULT_URI, parse_uri, run_server
+
+    p = argparse.ArgumentParser(
+        prog="assistant serve",
+        description="Serve the assistant to Home Assistant over the Wyoming protocol: conversation "
+        "agent, speech to text and text to speech. Wyoming has no authentication: bind to a "
+        "network address (--uri tcp://0.0.0.0:10700) on a trusted network only.",
+    )
+    p.add_argument(
+        "--uri", default=DEFAULT_URI, help=f"where to listen (default {DEFAULT_URI}; or unix://PATH)"
+    )
+    p.add_argument("--stt-model", default=None, help="speech model: tiny.en or base (default from config)")
+    p.add_argument("--no-asr", action="store_true", help="do not offer speech to text")
+    p.add_argument("--no-tts", action="store_true", help="do not offer text to speech")
+    p.add_argument("--intent", action="store_true", help="also advertise intent recognition (recognize)")
+    p.add_argument("--debug", action="store_true", help="also print logged errors, with tracebacks")
+    args = p.parse_args(argv)
+    try:
+        parse_uri(args.uri)
+    except ValueError as exc:
+        p.error(str(exc))
+    home = data_dir()
+    setup_logging(home, debug=args.debug)
+    settings = load_settings(home / "config.toml")
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    stt_model = None if args.no_asr else (args.stt_model or settings.stt_model)
+
+    def build() -> Pipeline:
+        from assistant.app import warm_up
+
+        pipeline = _build(home, settings, stt_model=stt_model, speak=not args.no_tts)
+        warm_up(pipeline)
+        return pipeline
+
+    print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
+    try:
+        return run_server(build, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # start-up failures (a port in use, a missing model): one clear line
+        from assistant.artifacts import ArtifactMissingError
+
+        if isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error"):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise

@@ -48,6 +48,9 @@ class Settings:
     # Each skill's own section, by skill name: ``[skills.NAME]`` in config.toml, over the older
     # top-level ``[NAME]`` tables that earlier versions read. A skill gets only its own section.
     skills: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # ``[satellites]``: a Wyoming satellite or context name -> whose profile its requests use
+    # (``assistant serve``). Anything not listed speaks as ``default_user``.
+    satellites: dict[str, str] = field(default_factory=dict)
     # A problem met while reading config.toml, shown to the user once at start-up.
     warnings: list[str] = field(default_factory=list)
 
@@ -96,12 +99,30 @@ def load_settings(path: Path | None = None) -> Settings:
             continue
         setattr(settings, attr, value)
     settings.skills = _skill_sections(raw)
+    settings.satellites = _satellites(raw, path, settings.warnings)
     return settings
+
+
+def _satellites(raw: dict[str, Any], path: Path, warnings: list[str]) -> dict[str, str]:
+    """``[satellites]``: name = "user" pairs; a value that is not a non-empty string is skipped."""
+    table = raw.get("satellites")
+    if table is None:
+        return {}
+    if not isinstance(table, dict):
+        warnings.append(f'{path}: [satellites] should be a table of name = "user"; ignored')
+        return {}
+    found: dict[str, str] = {}
+    for name, user in table.items():
+        if isinstance(user, str) and user.strip():
+            found[name] = user.strip().lower()
+        else:
+            warnings.append(f"{path}: [satellites] {name} should name a user, got {user!r}; ignored")
+    return found
 
 
 def _skill_sections(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``[skills.NAME]`` tables, each over the same skill's older top-level ``[NAME]`` table."""
-    core = {section for section, _ in _KEYS} | {"skills"}
+    core = {section for section, _ in _KEYS} | {"skills", "satellites"}
     sections = {k: dict(v) for k, v in raw.items() if k not in core and isinstance(v, dict)}
     nested = raw.get("skills")
     for name, table in nested.items() if isinstance(nested, dict) else ():

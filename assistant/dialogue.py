@@ -257,7 +257,6 @@ class DialogueManager:
         state.asked[spec.name] = ctx.text
         outcome = self._offered(spec, slots, state, result)
         outcome.feedback = feedback or []
-        outcome.intent = spec.offer_intent
         return outcome
 
     def _offered(
@@ -293,6 +292,8 @@ class DialogueManager:
         assert result is not None
         return Outcome(
             intent,
+            result.key,
+            dict(result.values),
             domain=spec.name,
             slots=dict(parse.slots),
             skill_text=result.text,
@@ -368,7 +369,7 @@ class DialogueManager:
         named, unknown = self._named_item(parse, state)
         if unknown is not None and named is None:
             spec, name = unknown
-            return Outcome("like", skill_text=spec.say("like_unknown", ctx.rng, title=name))
+            return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
         if named is None and not state.last_items:
             return Outcome("like", "like_nothing", {"domain": self.skills.default.name})
         liked = named or state.last_items[0]
@@ -435,7 +436,9 @@ class DialogueManager:
             spec = self.skills.offer_owner(parse.intent)
             if yes and spec is not None:  # the skill reads the request that was confirmed, not the "yes"
                 asked = replace(ctx, text=parse.text or ctx.text)
-                return self._recommend(spec, parse.slots, state, asked)
+                outcome = self._recommend(spec, parse.slots, state, asked)
+                outcome.intent = parse.intent  # what was acted on is the confirmed request
+                return outcome
             return Outcome("negate", "negate_nothing")
         active = self.skills.spec(state.active_domain) if state.active_domain else None
         if pending == "more" and active is not None:

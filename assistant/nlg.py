@@ -96,10 +96,17 @@ class ResponseGenerator:
         values.setdefault("what", spec.what or "that")
         values.setdefault("abilities", self.abilities)
         values.setdefault("examples", self.examples)
-        return self.render(key, rng, **values)
+        return self.render(key, rng, skill=values.pop("skill", None) or values.get("domain"), **values)
 
-    def render(self, key: str, rng: random.Random, **values: Any) -> str:
-        options = TEMPLATES[key]
+    def render(self, key: str, rng: random.Random, skill: str | None = None, **values: Any) -> str:
+        """The template ``key``: the named skill's own first, then the core's, then any skill's."""
+        own = self.specs.get(skill or "")
+        if own is not None and own.templates.get(key):
+            options = own.templates[key]
+        elif key in TEMPLATES:
+            options = TEMPLATES[key]
+        else:
+            options = next(s.templates[key] for s in self.specs.values() if s.templates.get(key))
         template = options[rng.randrange(len(options))]
         return template.format(**values)
 

@@ -336,7 +336,8 @@ class Pipeline:
         elif not outcome.response_key:  # a skill's own answer ("who sings this?")
             response = outcome.skill_text or self.nlg.render("nothing_found", rng)
         else:
-            response = self.nlg.render_outcome(outcome.response_key, outcome.values, rng)
+            values = {"domain": outcome.domain, **outcome.values} if outcome.domain else outcome.values
+            response = self.nlg.render_outcome(outcome.response_key, values, rng)
         if outcome.values.get("long_input"):
             response = self.nlg.render("long_input", rng) + " " + response
         return response

@@ -119,6 +119,11 @@ class SkillResult:
     text: str = ""
     # Preferences the skill learned and wants stored (e.g. home_city after a weather question).
     preferences: dict[str, str] = field(default_factory=dict)
+    # For an answer that is not an offer: which of the skill's templates says it and the values
+    # that fill it (an ``Item`` under "item" is spoken the skill's way). The NLG varies the
+    # wording with the turn's generator; ``text`` is the plain first wording, for other callers.
+    key: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 class SkillError(Exception):
@@ -184,6 +189,7 @@ class SkillSpec:
     says_reason: bool = True  # the item's reason is spoken after the offer
     # The slot that names one catalog item ("I love Alien"); the skill implements ``NamesItems``.
     named_item_slot: str = ""
+    unknown_name_key: str = "like_unknown"  # its template for a liked name it does not know
     # Regular expressions (with a slot the parse must carry, or "") that send an utterance to
     # this skill's offer intent whatever the classifier said: phrasings it was not trained on.
     routes: tuple[tuple[str, str], ...] = ()
@@ -208,12 +214,13 @@ class SkillSpec:
     def all_intents(self) -> frozenset[str]:
         return frozenset({self.offer_intent}) | self.intents
 
-    def say(self, key: str, rng: random.Random, **values: Any) -> str:
-        """One of this skill's templates, chosen with the turn's seeded generator."""
+    def say(self, key: str, rng: random.Random | None, **values: Any) -> str:
+        """One of this skill's templates, chosen with the turn's seeded generator (None: the first)."""
         options = self.templates.get(key, ())
         if not options:
             return ""
-        return options[rng.randrange(len(options))].format(**values)
+        choice = options[rng.randrange(len(options))] if rng is not None else options[0]
+        return choice.format(**values)
 
     def describe(self, item: Item) -> str:
         """How an item is spoken: the skill's "item" template, else "Title (subtitle)"."""

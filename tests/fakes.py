@@ -108,8 +108,8 @@ class TeaSkill:
     def handle(self, request: SkillRequest) -> SkillResult:
         if request.intent == "tea_query":
             if request.anchor is None:
-                return SkillResult([], SPEC.say("query_nothing", request.rng))
-            return SkillResult([], SPEC.say("query", request.rng, item=SPEC.describe(request.anchor)))
+                return SkillResult([], key="query_nothing")
+            return SkillResult([request.anchor], key="query", values={"item": request.anchor})
         kind = request.slots.get("kind", "")
         liked = set(request.profile.ids_with("like"))
         disliked = set(request.profile.ids_with("dislike"))

@@ -161,7 +161,19 @@ def test_scripted_cli_json_and_replay(assistant_home: Path):
     turns = [json.loads(line) for line in out.stdout.splitlines()]
     assert [t["intent"] for t in turns] == ["play_music", "skip", "explain"]
     first = turns[0]
-    assert set(first) == {"text", "intent", "confidence", "slots", "response", "items", "reasons"}
+    assert set(first) == {
+        "text",
+        "intent",
+        "nlu_intent",
+        "confidence",
+        "slots",
+        "response",
+        "items",
+        "reasons",
+        "elapsed_ms",
+    }
+    assert [t["nlu_intent"] for t in turns] == ["play_music", "skip", "explain"]
+    assert all(t["elapsed_ms"] > 0 for t in turns)
     assert first["items"][0]["domain"] == "music" and first["reasons"][0]
     plain = run_cli(["--text"], "what's the weather in chicago\n/quit\n", assistant_home)
     assert plain.returncode == 0 and len(plain.stdout.strip().splitlines()) == 1

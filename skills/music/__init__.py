@@ -24,7 +24,7 @@ class MusicSkill:
         if request.intent == "music_query":
             return self._about(request)
         if request.intent == SETTINGS_INTENT:
-            return SkillResult(items=[], text=self._setting(request))
+            return self._setting(request)
         return self.recommender.recommend(request)
 
     def _about(self, request: SkillRequest) -> SkillResult:
@@ -35,22 +35,29 @@ class MusicSkill:
         if name and (playing is None or name.casefold() not in playing.title.casefold()):
             named = self.lookup(dict(request.slots))
             if named is None:
-                return SkillResult([], SPEC.say("query_unknown", request.rng, title=name))
-            text = SPEC.say("query_named", request.rng, item=SPEC.describe(named), title=named.title)
-            return SkillResult([named], text)
+                return _answer([], "music_query_unknown", title=name)
+            return _answer([named], "music_query_named", item=named)
         if playing is None:
-            return SkillResult([], SPEC.say("query_nothing", request.rng))
-        return SkillResult([playing], SPEC.say("query", request.rng, item=SPEC.describe(playing)))
+            return _answer([], "music_query_nothing")
+        return _answer([playing], "music_query", item=playing)
 
     @staticmethod
-    def _setting(request: SkillRequest) -> str:
+    def _setting(request: SkillRequest) -> SkillResult:
         text = request.text.lower()
         setting = "repeat" if ("repeat" in text or "loop" in text) and "shuffle" not in text else "shuffle"
-        return SPEC.say("settings", request.rng, setting=setting.capitalize())
+        return _answer([], "music_settings", setting=setting.capitalize())
 
     def lookup(self, slots: dict[str, str]) -> Item | None:
         """The track a ``song`` slot names ("I love Candle in the Wind"), or None."""
         return self.recommender.lookup(slots)
+
+
+def _answer(items: list[Item], key: str, **values: Any) -> SkillResult:
+    """An answer in one of SPEC's templates: the key and values for the NLG, the plain text too."""
+    shown = {k: SPEC.describe(v) if isinstance(v, Item) else v for k, v in values.items()}
+    if isinstance(values.get("item"), Item):
+        shown["title"] = values["item"].title
+    return SkillResult(items, SPEC.say(key, None, **shown), key=key, values=values)
 
 
 def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
@@ -84,6 +91,7 @@ SPEC = SkillSpec(
     fresh_slots=frozenset({"artist", "song", "genre", "playlist", "radio"}),
     items_per_offer=1,
     named_item_slot="song",
+    unknown_name_key="like_unknown_song",
     examples=("play some jazz", "something upbeat", "play Shape of You", "who sings Thinking Out Loud"),
     description="play music",
     topic="music",
@@ -94,12 +102,12 @@ SPEC = SkillSpec(
     templates={
         "offer": ("Here's {item}.", "How about {item}?", "Playing {item}.", "Let's try {item}."),
         "item": ("{title} by {subtitle}",),
-        "like_unknown": ("I don't know a song called {title}, so I can't note it yet.",),
-        "query": ("That was {item}.", "You're listening to {item}."),
-        "query_named": ("That's {item}. Say 'play {title}' to hear it.",),
-        "query_unknown": ("I don't know a song called {title}.",),
-        "query_nothing": ("Nothing is playing right now. Say 'play some jazz' to start.",),
-        "settings": ("Okay, {setting} is on.", "{setting} on."),
+        "like_unknown_song": ("I don't know a song called {title}, so I can't note it yet.",),
+        "music_query": ("That was {item}.", "You're listening to {item}."),
+        "music_query_named": ("That's {item}. Say 'play {title}' to hear it.",),
+        "music_query_unknown": ("I don't know a song called {title}.",),
+        "music_query_nothing": ("Nothing is playing right now. Say 'play some jazz' to start.",),
+        "music_settings": ("Okay, {setting} is on.", "{setting} on."),
     },
     vocabulary=vocabulary,
     rank=10,

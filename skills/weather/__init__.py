@@ -27,8 +27,14 @@ def load_skill(
     """The weather skill with its settings section (``[skills.weather]``, or the older ``[weather]``).
 
     ``live = true`` there switches Open-Meteo on (the only network code; off by default); the
-    ``live`` argument overrides it.
+    ``live`` argument overrides it. The assistant always passes the section it was configured
+    with; called on its own with no settings, the skill reads its section of the data
+    directory's config.toml, as a standalone tool would.
     """
+    if settings is None:
+        from assistant.config import load_settings
+
+        settings = load_settings().skill_settings("weather")
     use_live = bool((settings or {}).get("live", False)) if live is None else live
     return WeatherSkill(live=OpenMeteoProvider() if use_live else None, clock=clock)
 

@@ -1,0 +1,365 @@
+"""The Wyoming server: ``assistant serve`` lets Home Assistant use the assistant.
+
+It advertises up to four programs in its ``info``: a conversation agent (handle), speech to
+text with the product's Whisper (asr), text to speech with espeak-ng (tts) and, on request,
+intent recognition (intent). One asyncio loop reads every connection; the pipeline, Whisper
+and espeak-ng run on bounded worker threads (``workers``), so a slow transcription never
+stalls another client's event.
+
+Wyoming has no authentication: anyone who can reach the port can talk to the assistant as
+any configured user. The default address is loopback; binding to a network is an explicit
+``--uri tcp://0.0.0.0:10700``, for trusted networks only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from urllib.parse import urlparse
+
+from wyoming.error import Error
+from wyoming.event import Event, async_write_event
+from wyoming.info import (
+    AsrModel,
+    AsrProgram,
+    Attribution,
+    HandleModel,
+    HandleProgram,
+    Info,
+    IntentModel,
+    IntentProgram,
+    TtsProgram,
+    TtsVoice,
+)
+
+from assistant.pipeline import Pipeline
+from assistant.wyoming.conversations import CONVERSATION_IDLE_S, Conversations
+from assistant.wyoming.handler import Backend, ConnectionHandler
+from assistant.wyoming.limits import Limits
+from assistant.wyoming.profiles import ProfileResolver, SpeakerIdentifier
+from assistant.wyoming.workers import Workers
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URI = "tcp://127.0.0.1:10700"  # loopback: nothing else on the network can reach it
+STOP_GRACE_S = 10.0  # on shutdown, how long running requests get to finish
+LANGUAGES = ["en"]  # the NLU, the Whisper models and the voice are English
+PROJECT = "offline-assistant"
+
+
+def parse_uri(uri: str) -> tuple[str, str, int | None]:
+    """``(scheme, host or socket path, port)`` for ``tcp://HOST:PORT`` or ``unix://PATH``."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "tcp":
+        try:
+            port = parsed.port
+        except ValueError:
+            port = None
+        if not parsed.hostname or port is None:
+            raise ValueError(f"{uri!r}: a tcp URI needs a host and a port, e.g. {DEFAULT_URI}")
+        return "tcp", parsed.hostname, port
+    if parsed.scheme == "unix" and parsed.path:
+        return "unix", parsed.path, None
+    raise ValueError(f"{uri!r}: use tcp://HOST:PORT or unix://PATH")
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _version() -> str:
+    try:
+        return version(PROJECT)
+    except PackageNotFoundError:
+        return "0"
+
+
+def build_info(pipeline: Pipeline, asr: bool, tts: bool, intent: bool) -> Info:
+    """What ``describe`` answers: the programs this server runs, each with its languages."""
+    ours = Attribution(name=PROJECT, url="")
+    release = _version()
+    topics = pipeline.skills_summary()
+    info = Info(
+        handle=[
+            HandleProgram(
+                name=PROJECT,
+                attribution=ours,
+                installed=True,
+                description=f"Offline assistant: personal recommendations ({topics})",
+                version=release,
+                models=[
+                    HandleModel(
+                        name="assistant",
+                        attribution=ours,
+                        installed=True,
+                        description=f"intent model and skills: {topics}",
+                        version=release,
+                        languages=LANGUAGES,
+                    )
+                ],
+            )
+        ]
+    )
+    if asr and pipeline.stt is not None:
+        model = str(getattr(pipeline.stt, "model_name", "whisper"))
+        whisper = Attribution(name="OpenAI", url="https://github.com/openai/whisper")
+        info.asr = [
+            AsrProgram(
+                name="whisper",
+                attribution=whisper,
+                installed=True,
+                description=f"Whisper {model}, offline",
+                version=release,
+                models=[
+                    AsrModel(
+                        name=model,
+                        attribution=whisper,
+                        installed=True,
+                        description=f"Whisper {model}",
+                        version=None,
+                        languages=LANGUAGES,
+                    )
+                ],
+            )
+        ]
+    if tts and pipeline.tts is not None:
+        espeak = Attribution(name="eSpeak NG", url="https://github.com/espeak-ng/espeak-ng")
+        info.tts = [
+            TtsProgram(
+                name="espeak-ng",
+                attribution=espeak,
+                installed=True,
+                description="espeak-ng, offline",
+                version=None,
+                voices=[
+                    TtsVoice(
+                        name="en",
+                        attribution=espeak,
+                        installed=True,
+                        description="English",
+                        version=None,
+                        languages=LANGUAGES,
+                    )
+                ],
+            )
+        ]
+    if intent:
+        info.intent = [
+            IntentProgram(
+                name=f"{PROJECT}-intents",
+                attribution=ours,
+                installed=True,
+                description="intent recognition only: the intent and its slots",
+                version=release,
+                models=[
+                    IntentModel(
+                        name="assistant-nlu",
+                        attribution=ours,
+                        installed=True,
+                        description="intent and slot model",
+                        version=release,
+                        languages=LANGUAGES,
+                    )
+                ],
+            )
+        ]
+    return info
+
+
+class WyomingServer:
+    """``await start()`` builds the pipeline (on the dialogue worker, via ``pipeline_factory``)
+    and listens; ``await stop()`` lets running requests finish, ends every session and closes
+    the history store.
+
+    ``asr`` / ``tts`` advertise and serve those programs when the pipeline has the stage;
+    ``speculate`` starts transcribing at a pause in the speech; ``intent`` also advertises
+    intent recognition (``recognize`` is answered either way). Home Assistant names its
+    conversation agent after an advertised intent program and marks it as controlling the
+    home, which this assistant does not do; so that is off by default.
+    """
+
+    def __init__(
+        self,
+        pipeline_factory: Callable[[], Pipeline],
+        uri: str = DEFAULT_URI,
+        *,
+        limits: Limits | None = None,
+        asr: bool = True,
+        tts: bool = True,
+        intent: bool = False,
+        conversation_idle_s: float = CONVERSATION_IDLE_S,
+        speaker_id: SpeakerIdentifier | None = None,
+        speculate: bool = True,
+    ) -> None:
+        self.scheme, self.host, self.port = parse_uri(uri)
+        self.limits = limits or Limits()
+        self._factory = pipeline_factory
+        self._options = (asr, tts, intent, conversation_idle_s, speaker_id, speculate)
+        self.workers = Workers(self.limits.max_queued_jobs)
+        self.backend: Backend | None = None
+        self._server: asyncio.AbstractServer | None = None
+        self._handlers: dict[asyncio.Task[None], ConnectionHandler] = {}
+        self._numbers = itertools.count(1)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        assert self.backend is not None, "start() the server first"
+        return self.backend.pipeline
+
+    @property
+    def uri(self) -> str:
+        """Where it listens (with the real port when it was started on port 0)."""
+        if self.scheme == "unix":
+            return f"unix://{self.host}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"tcp://{host}:{self.port}"
+
+    @property
+    def connections(self) -> int:
+        return len(self._handlers)
+
+    def _build(self) -> Backend:  # on the dialogue worker, which owns the pipeline from now on
+        asr, tts, intent, idle_s, speaker_id, speculate = self._options
+        pipeline = self._factory()
+        settings = pipeline.settings
+        return Backend(
+            pipeline=pipeline,
+            workers=self.workers,
+            conversations=Conversations(pipeline, idle_s=idle_s),
+            profiles=ProfileResolver(settings.satellites, settings.default_user, speaker_id),
+            limits=self.limits,
+            info=build_info(pipeline, asr, tts, intent).event(),
+            asr=asr and pipeline.stt is not None,
+            tts=tts and pipeline.tts is not None,
+            speculate=speculate,
+        )
+
+    async def start(self) -> None:
+        try:
+            self.backend = await asyncio.wrap_future(
+                self.workers.submit("dialogue", self._build, bounded=False)
+            )
+            limit = self.limits.max_header_bytes
+            if self.scheme == "unix":
+                Path(self.host).unlink(missing_ok=True)
+                self._server = await asyncio.start_unix_server(self._on_connect, path=self.host, limit=limit)
+            else:
+                self._server = await asyncio.start_server(
+                    self._on_connect, host=self.host, port=self.port, limit=limit
+                )
+                self.port = self._server.sockets[0].getsockname()[1]
+        except BaseException:
+            await self._close_backend()
+            raise
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        number = next(self._numbers)
+        if self.backend is None or len(self._handlers) >= self.limits.max_connections:
+            refusal = Error(text="too many connections; try again shortly", code="busy").event()
+            await _write_and_close(refusal, writer)
+            return
+        handler = ConnectionHandler(reader, writer, self.backend, number)
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers[task] = handler
+        try:
+            await handler.run()
+        except Exception:
+            log.exception("wyoming connection %d failed", number)
+        finally:
+            self._handlers.pop(task, None)
+
+    async def stop(self) -> None:
+        """Stop listening, let running requests finish, end every session, close the store."""
+        if self._server is not None:
+            self._server.close()
+        handlers = dict(self._handlers)
+        for handler in handlers.values():
+            await handler.stop()
+        if handlers:
+            _, pending = await asyncio.wait(handlers, timeout=STOP_GRACE_S)
+            for task in pending:
+                task.cancel()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), timeout=1.0)
+            self._server = None
+            if self.scheme == "unix":
+                Path(self.host).unlink(missing_ok=True)
+        await self._close_backend()
+
+    async def _close_backend(self) -> None:
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            await asyncio.wrap_future(self.workers.submit("dialogue", _close, backend, bounded=False))
+        await asyncio.get_running_loop().run_in_executor(None, self.workers.shutdown)
+
+    async def __aenter__(self) -> WyomingServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+def _close(backend: Backend) -> None:  # on the dialogue worker: the store's own thread
+    backend.conversations.end_all()
+    tts = backend.pipeline.tts
+    close_tts = getattr(tts, "close", None)
+    if callable(close_tts):
+        close_tts()
+    backend.pipeline.store.close()
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)  # at once, also when standard output is a pipe (systemd, a test)
+
+
+async def _write_and_close(event: Event, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(async_write_event(event, writer), timeout=1.0)
+    writer.close()
+
+
+def run_server(
+    pipeline_factory: Callable[[], Pipeline],
+    uri: str = DEFAULT_URI,
+    announce: Callable[[str], None] | None = None,
+    **options: object,
+) -> int:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly; 0 on a clean stop."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        server = WyomingServer(pipeline_factory, uri, **options)  # type: ignore[arg-type]
+        await server.start()
+        backend = server.backend
+        assert backend is not None
+        programs = ["handle"] + ["asr"] * backend.asr + ["tts"] * backend.tts
+        (announce or _print)(
+            f"Wyoming server listening on {server.uri} ({', '.join(programs)}); Ctrl-C stops it."
+        )
+        if server.scheme == "tcp" and not is_loopback(server.host):
+            print(
+                "warning: Wyoming has no authentication: anyone who can reach this port can use the "
+                "assistant. Serve trusted networks only.",
+                file=sys.stderr,
+            )
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+
+    asyncio.run(main())
+    return 0
