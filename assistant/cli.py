@@ -144,8 +144,15 @@ def _print_turn(console, result: TurnResult) -> None:
 
     console.print(f"[green]assistant>[/green] {escape(result.response)}")
     if result.parse is not None:
-        slots = ", ".join(f"{k}={v}" for k, v in result.parse.slots.items())
-        console.print(f"[dim]  {result.parse.intent} ({result.parse.confidence:.2f}) {escape(slots)}[/dim]")
+        parse = result.parse
+        slots = ", ".join(f"{k}={v}" for k, v in parse.slots.items())
+        acted = result.intent or parse.intent
+        heard = (
+            f"{acted} ({parse.confidence:.2f})"
+            if acted == parse.intent
+            else (f"{acted} (read as a follow-on; the classifier said {parse.intent} {parse.confidence:.2f})")
+        )
+        console.print(f"[dim]  {escape(heard)} {escape(slots)}[/dim]")
 
 
 def replay_main(args: argparse.Namespace, home: Path) -> int:

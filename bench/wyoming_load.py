@@ -12,7 +12,7 @@ whose client hung up before the answer.
 Targets (2-core CPU): four clients at once, p95 transcript -> handled <= 150 ms; a 3-second
 spoken request, p50 audio-stop -> transcript <= 0.6 s.
 
-    .venv/bin/python bench/wyoming_load.py [--rounds 10] [--audio 10]
+    .venv/bin/python bench/wyoming_load.py [--rounds 8] [--audio 6]
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ def wait_for_server(proc: subprocess.Popen, timeout: float) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rounds", type=int, default=10, help="five-turn conversations per client")
-    ap.add_argument("--audio", type=int, default=8, help="spoken requests (each sent at once, then streamed)")
+    ap.add_argument("--rounds", type=int, default=8, help="five-turn conversations per client")
+    ap.add_argument("--audio", type=int, default=6, help="spoken requests (each sent at once, then streamed)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ASSISTANT_HOME"] = tmp

@@ -12,6 +12,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Fixtures that load the built models: a test using one needs the artifacts, marked or not.
+ARTIFACT_FIXTURES = frozenset({"nlu", "pipeline"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if ARTIFACT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.artifacts)
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,8 @@ from assistant.dialogue import DialogueManager, DialogueState, TurnContext
 from assistant.history import HistoryStore
 from assistant.stages import Parse
 
+pytestmark = pytest.mark.artifacts  # the real skills and their built catalogs
+
 
 @pytest.fixture
 def talk(tmp_path: Path):

@@ -155,6 +155,7 @@ def run_cli(args: list[str], stdin: str, home: Path) -> subprocess.CompletedProc
 
 
 @pytest.mark.slow
+@pytest.mark.artifacts
 def test_scripted_cli_json_and_replay(assistant_home: Path):
     out = run_cli(["--text", "--json", "--seed", "3"], "play some jazz\nanother one\nwhy\n", assistant_home)
     assert out.returncode == 0, out.stderr

@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -72,10 +73,23 @@ class SlowNLU:
         from tests.fakes import KeywordNLU
 
         self.inner, self.delay_s = KeywordNLU(), delay_s
+        self.started = threading.Event()  # set when the first parse begins
 
     def parse(self, text: str):
+        self.started.set()
         time.sleep(self.delay_s)
         return self.inner.parse(text)
+
+    async def running(self) -> None:
+        """Wait until a turn is inside the NLU."""
+        assert await asyncio.get_running_loop().run_in_executor(None, self.started.wait, 10.0)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
 
 
 def fake_factory(
@@ -237,6 +251,24 @@ def test_uri_must_be_tcp_or_unix() -> None:
             parse_uri(bad)
 
 
+def test_a_port_in_use_fails_before_the_models_load() -> None:
+    import socket
+
+    built: list[int] = []
+
+    def factory() -> Pipeline:
+        built.append(1)
+        raise AssertionError("the pipeline must not be built")
+
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        server = WyomingServer(factory, f"tcp://{HOST}:{taken.getsockname()[1]}")
+        with pytest.raises(OSError):
+            asyncio.run(server.start())
+    assert built == []
+
+
 # --- handle: conversations ------------------------------------------------------------------------
 def test_multi_turn_conversation_on_one_connection(assistant_home: Path) -> None:
     async def scenario() -> list[Event]:
@@ -317,6 +349,20 @@ def test_satellite_table_chooses_whose_profile(assistant_home: Path) -> None:
 
     asyncio.run(scenario())
     assert [r["user"] for r in turns(assistant_home)] == ["alice", "bob", "default"]
+
+
+def test_profile_order_voice_then_satellite_then_default() -> None:
+    from assistant.wyoming.profiles import ProfileResolver
+
+    class Voice:  # the speaker-identification hook
+        def identify(self, audio, context):
+            return "Carol" if audio.size else None
+
+    resolver = ProfileResolver({"Kitchen": "alice"}, "default", Voice())
+    assert resolver.user_for({"device_id": "x", "satellite_id": "kitchen"}) == "alice"
+    assert resolver.user_for({"satellite_id": "kitchen"}, audio=np.ones(10, np.float32)) == "carol"
+    assert resolver.user_for({"satellite_id": "kitchen"}, audio=np.zeros(0, np.float32)) == "alice"
+    assert resolver.user_for(None) == resolver.user_for({"satellite_id": 5}) == "default"
 
 
 def test_satellites_table_in_config(tmp_path: Path) -> None:
@@ -481,11 +527,12 @@ def test_four_clients_at_once_each_keep_their_conversation(assistant_home: Path)
 
 def test_disconnect_mid_turn_records_the_turn_exactly_once(assistant_home: Path) -> None:
     async def scenario() -> Event:
-        async with serving(assistant_home, nlu=SlowNLU(0.3)) as server:
+        nlu = SlowNLU(0.3)
+        async with serving(assistant_home, nlu=nlu) as server:
             reader, writer = await raw_connection(server)
             writer.write(b'{"type": "transcript", "data": {"text": "suggest a tea"}}\n')
             await writer.drain()
-            await asyncio.sleep(0.1)  # the turn is running now
+            await nlu.running()
             writer.close()
             answer = await say_once(server, "why")  # another client is served meanwhile
             await asyncio.sleep(0.4)
@@ -503,16 +550,15 @@ def test_disconnect_mid_turn_records_the_turn_exactly_once(assistant_home: Path)
 
 def test_stopping_the_server_lets_a_running_turn_finish(assistant_home: Path) -> None:
     async def scenario() -> None:
-        server = WyomingServer(
-            fake_factory(assistant_home, nlu=SlowNLU(0.3)), f"tcp://{HOST}:0", limits=FAST_LIMITS
-        )
+        nlu = SlowNLU(0.3)
+        server = WyomingServer(fake_factory(assistant_home, nlu=nlu), f"tcp://{HOST}:0", limits=FAST_LIMITS)
         await server.start()
         reader, writer = await raw_connection(server)
         writer.write(
             b'{"type": "transcript", "data": {"text": "suggest a tea", "context": {"conversation_id": "c"}}}\n'
         )
         await writer.drain()
-        await asyncio.sleep(0.1)
+        await nlu.running()
         await server.stop()
         writer.close()
 
@@ -527,9 +573,10 @@ def test_stopping_the_server_lets_a_running_turn_finish(assistant_home: Path) ->
 def test_a_full_queue_answers_busy(assistant_home: Path) -> None:
     async def scenario() -> tuple[Event, Event]:
         limits = Limits(idle_timeout_s=5.0, max_queued_jobs=1)
-        async with serving(assistant_home, limits=limits, nlu=SlowNLU(0.4)) as server:
+        nlu = SlowNLU(0.4)
+        async with serving(assistant_home, limits=limits, nlu=nlu) as server:
             first = asyncio.ensure_future(say_once(server, "suggest a tea"))
-            await asyncio.sleep(0.15)
+            await nlu.running()
             second = await say_once(server, "suggest a tea")
             return await first, second
 
@@ -542,12 +589,12 @@ def test_too_many_connections_are_refused(assistant_home: Path) -> None:
     async def scenario() -> tuple[str, bool, str]:
         async with serving(assistant_home, limits=Limits(max_connections=2, idle_timeout_s=5.0)) as server:
             held = [await raw_connection(server) for _ in range(2)]
-            await asyncio.sleep(0.05)
+            await until(lambda: server.connections == 2)
             reader, _ = await raw_connection(server)
             code, closed = await read_error_then_eof(reader)
             for _, w in held:
                 w.close()
-            await asyncio.sleep(0.1)
+            await until(lambda: server.connections == 0)
             again = await say_once(server, "suggest a tea")  # slots come back when clients leave
             return code, closed, again.type
 
@@ -633,7 +680,7 @@ def test_bad_input_is_answered_and_other_clients_keep_being_served(assistant_hom
                 "unknown": unknown_then_describe(server),
             }
             results = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
-            await asyncio.sleep(0.2)
+            await until(lambda: server.connections == 0)
             results["connections left"] = server.connections
             results["after"] = (await say_once(server, "suggest a tea")).type
             return results

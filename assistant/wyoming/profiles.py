@@ -8,9 +8,14 @@ such a name to a user::
     "assist_satellite.kitchen" = "alice"
     living_room = "bob"
 
-Order of precedence: a speaker identified from the voice (``SpeakerIdentifier``; none exists
-yet, so the hook answers None), then the first context name found in the table, then
-``default_user``.
+Order of precedence: a speaker identified from the voice, then the first context name found
+in the table, then ``default_user``.
+
+Speaker identification does not exist yet; ``SpeakerIdentifier`` is where it plugs in
+(``WyomingServer(speaker_id=...)``). Note for whoever adds it: Home Assistant sends the audio
+(asr program) and the words (handle program) on separate connections, and its ``transcribe``
+carries no context, so nothing passes audio to ``user_for`` yet: identifying a Home Assistant
+turn needs a link between its two requests (a satellite id on both).
 """
 
 from __future__ import annotations

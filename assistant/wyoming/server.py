@@ -242,21 +242,26 @@ class WyomingServer:
         )
 
     async def start(self) -> None:
+        """Bind first (a port in use fails at once, not after the models load), then build the
+        pipeline, then accept connections."""
+        limit = self.limits.max_header_bytes
         try:
+            if self.scheme == "unix":
+                Path(self.host).unlink(missing_ok=True)
+                self._server = await asyncio.start_unix_server(
+                    self._on_connect, path=self.host, limit=limit, start_serving=False
+                )
+            else:
+                self._server = await asyncio.start_server(
+                    self._on_connect, host=self.host, port=self.port, limit=limit, start_serving=False
+                )
+                self.port = self._server.sockets[0].getsockname()[1]
             self.backend = await asyncio.wrap_future(
                 self.workers.submit("dialogue", self._build, bounded=False)
             )
-            limit = self.limits.max_header_bytes
-            if self.scheme == "unix":
-                Path(self.host).unlink(missing_ok=True)
-                self._server = await asyncio.start_unix_server(self._on_connect, path=self.host, limit=limit)
-            else:
-                self._server = await asyncio.start_server(
-                    self._on_connect, host=self.host, port=self.port, limit=limit
-                )
-                self.port = self._server.sockets[0].getsockname()[1]
+            await self._server.start_serving()
         except BaseException:
-            await self._close_backend()
+            await self.stop()
             raise
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
