@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from assistant.history import HistoryStore
 from assistant.stages import Parse
 
 pytestmark = pytest.mark.artifacts  # the real skills and their built catalogs
+WALL = 1_795_435_200.0  # 2026-11-23 12:00 UTC: the turns' clock, so no answer depends on today
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def talk(tmp_path: Path):
     state = DialogueState(user="dana")
 
     def turn(intent: str, confidence: float, text: str, slots: dict[str, str] | None = None):
-        ctx = TurnContext(user="dana", text=text, rng=random.Random(3), now=time.time())
+        ctx = TurnContext(user="dana", text=text, rng=random.Random(3), now=WALL)
         return manager.respond(Parse(intent, confidence, slots or {}, text), state, ctx)
 
     return turn

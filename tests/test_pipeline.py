@@ -208,8 +208,6 @@ def test_export_writes_everything_about_one_user(pipeline, assistant_home: Path,
 
 
 def test_retention_deletes_only_old_recordings(tmp_path: Path):
-    import time
-
     from assistant.session import purge_old_recordings
 
     folder = recordings_dir(tmp_path, "alice") / "s1"
@@ -217,7 +215,8 @@ def test_retention_deletes_only_old_recordings(tmp_path: Path):
     old, new = folder / "turn-001.wav", folder / "turn-002.wav"
     old.write_bytes(b"RIFF")
     new.write_bytes(b"RIFF")
-    ten_days_ago = time.time() - 10 * 86400
-    os.utime(old, (ten_days_ago, ten_days_ago))
-    assert purge_old_recordings(tmp_path, max_age_days=7) == 1
+    now = 1_795_435_200.0  # a pinned clock: file times and "now" agree under faketime too
+    os.utime(old, (now - 10 * 86400, now - 10 * 86400))
+    os.utime(new, (now - 3600, now - 3600))
+    assert purge_old_recordings(tmp_path, max_age_days=7, now=now) == 1
     assert not old.exists() and new.exists()
