@@ -10,12 +10,12 @@ look at a follow-up (``Converses``), then the general dialogue decides.
 from __future__ import annotations
 
 import logging
-import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import replace
 
+from assistant.dialogue_phrases import FOLLOW_ON, NO, NOT_NAMES, USER_SWITCH, YES, more_like_this_pattern
+from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry
@@ -29,106 +29,16 @@ from assistant.skill_api import (
     SkillRequest,
     SkillResult,
     SkillSpec,
-    UserProfile,
 )
 from assistant.stages import Parse
 
+__all__ = ["DialogueManager", "DialogueState", "HistoryReader", "Outcome", "TurnContext"]
 log = logging.getLogger(__name__)
 
 # Above the NLU's out-of-scope threshold but below this, a request for a skill is confirmed first.
 CONFIRM_BELOW = 0.5
 # Slots any skill may carry between turns ("and tomorrow?").
 SHARED_SLOTS = frozenset({"date", "time"})
-# "more like this": the item nouns come from the skills' declarations.
-LIKE_THIS_WORDS = ("more", "something", "anything", "stuff", "another one")
-# "this is Alice" / "switch to Bob's profile": who is speaking changes the profile used.
-USER_SWITCH = re.compile(
-    r"^\s*(?:hi,?\s+|hello,?\s+)?(?:this is|it's|it is|switch (?:the )?(?:user|profile) to|switch to)\s+"
-    r"([a-z][a-z'-]{1,30})(?:'s profile)?\s*[.!]?\s*$",
-    re.IGNORECASE,
-)
-# Words after "this is" that describe what is on rather than name a person; each skill adds
-# its own name and ``not_names``.
-NOT_NAMES = frozenset(
-    {
-        "me",
-        "it",
-        "that",
-        "this",
-        "great",
-        "good",
-        "fine",
-        "bad",
-        "awesome",
-        "boring",
-        "cool",
-        "nice",
-        "terrible",
-        "amazing",
-        "perfect",
-        "wrong",
-        "right",
-    }
-)
-YES = re.compile(r"^(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|yes please|of course)\b[ .!]*$")
-NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|don't|do not|cancel|never mind)\b[ .!]*$")
-FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
-
-
-def more_like_this_pattern(specs: list[SkillSpec]) -> re.Pattern[str]:
-    """ "more like this", "songs like that", "something similar", with every skill's nouns."""
-    nouns = sorted({n for s in specs for n in s.item_nouns})
-    words = "|".join(re.escape(w) for w in (*LIKE_THIS_WORDS, *nouns))
-    return re.compile(rf"\b({words})\s+like\s+(this|that|it)\b|\bsimilar\b")
-
-
-class HistoryReader(Protocol):
-    def profile(self, user: str, domain: str) -> UserProfile: ...
-    def offers(
-        self, user: str, since: float | None = None, domain: str | None = None
-    ) -> list[dict[str, Any]]: ...
-    def feedback(self, user: str) -> list[dict[str, Any]]: ...
-    def preferences(self, user: str) -> dict[str, str]: ...
-
-
-@dataclass
-class DialogueState:
-    user: str
-    active_domain: str | None = None
-    last_items: list[Item] = field(default_factory=list)
-    slots: dict[str, dict[str, str]] = field(default_factory=dict)  # per domain
-    last_response: str = ""
-    pending: str | None = None  # "more" | "forget_me" | "confirm_domain"
-    pending_parse: Parse | None = None
-    offered: dict[str, set[str]] = field(default_factory=dict)  # per domain, this session
-    asked: dict[str, str] = field(default_factory=dict)  # per skill: the words of its last request
-    volume: int = 5
-
-
-@dataclass
-class Outcome:
-    act: str
-    response_key: str = ""
-    values: dict[str, Any] = field(default_factory=dict)
-    domain: str | None = None
-    slots: dict[str, str] = field(default_factory=dict)
-    items: list[Item] = field(default_factory=list)
-    skill_text: str = ""
-    feedback: list[FeedbackRecord] = field(default_factory=list)
-    preferences: dict[str, str] = field(default_factory=dict)
-    expects_reply: bool = False
-    forget_user: bool = False
-    switch_user: str | None = None
-    skill_ran: bool = False
-    intent: str = ""  # what the assistant acted on (a follow-on reads as its skill's intent)
-
-
-@dataclass
-class TurnContext:
-    user: str
-    text: str
-    rng: random.Random
-    now: float
 
 
 class DialogueManager:
