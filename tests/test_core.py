@@ -247,3 +247,25 @@ def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
     assert settings.skill_settings("dice") == {"sides": 20}
     assert "stt" not in settings.skills and settings.stt_model == "base"
     assert settings.warnings == []
+
+
+def test_replay_uses_default_settings_and_the_recorded_speech_model(assistant_home, monkeypatch, tmp_path):
+    """A replay never reads this machine's config.toml (which could switch on the network)."""
+    import assistant.cli as cli
+    from assistant.events import SessionStart
+
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    (assistant_home / "config.toml").write_text('[weather]\nlive = true\n[stt]\nmodel = "tiny.en"\n')
+    log = tmp_path / "session.jsonl"
+    start = SessionStart(session_id="s", user="dana", seed=1, settings={"stt_model": "base"})
+    log.write_text(start.to_json() + "\n")
+    built: list[Settings] = []
+
+    def fake_build(home, settings, **kwargs):
+        built.append(settings)
+        raise SystemExit(0)  # stop once the pipeline would be built
+
+    monkeypatch.setattr(cli, "_build", fake_build)
+    with pytest.raises(SystemExit):
+        cli.main(["--replay", str(log)])
+    assert built and built[0].skills == {} and built[0].stt_model == "base"
