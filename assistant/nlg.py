@@ -11,7 +11,6 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.profile import join_words
 from assistant.skill_api import Item, SkillSpec
 
 # The core's own sentences; every sentence about what a skill offers comes from its
@@ -52,6 +51,13 @@ TEMPLATES: dict[str, list[str]] = {
 }
 
 
+def join_words(words: Sequence[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (or "or" as ``last``)."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]
+
+
 def reason_clause(reason: str) -> str:
     """Make a skill's reason read after "I picked X ...": "because you liked Alien"."""
     reason = reason.strip().rstrip(".")
@@ -71,10 +77,10 @@ class ResponseGenerator:
     def __init__(self, specs: Sequence[SkillSpec]) -> None:
         self.specs = {s.name: s for s in specs}
         self.default = specs[0]
-        self.abilities = join_words([s.description or s.name for s in specs])
+        self.abilities = join_words([s.description or s.name for s in specs], last="or")
         # Two hints far apart in the list: the default skill's and the last one's.
         hints = [f"'{s.examples[0]}'" for s in specs if s.examples]
-        self.examples = join_words(hints[:1] + hints[-1:] if len(hints) > 1 else hints)
+        self.examples = join_words(hints[:1] + hints[-1:] if len(hints) > 1 else hints, last="or")
 
     def describe_item(self, item: Item) -> str:
         """How the item's own skill speaks of it: "Take Five by Dave Brubeck"."""

@@ -38,9 +38,8 @@ from assistant.events import (
     TurnStart,
 )
 from assistant.history import HistoryStore, TurnRecord
-from assistant.nlg import ResponseGenerator
+from assistant.nlg import ResponseGenerator, join_words
 from assistant.plugins import SkillRegistry
-from assistant.profile import join_words
 from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
 from assistant.skill_api import Item, Skill
 from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
@@ -135,7 +134,7 @@ class Pipeline:
 
     def skills_summary(self) -> str:
         """ "music, news, weather or a movie": what people can ask for, from the skills' topics."""
-        return join_words([s.topic or s.name for s in self.skills.specs])
+        return join_words([s.topic or s.name for s in self.skills.specs], last="or")
 
     def help_text(self) -> str:
         """The help for a person at the prompt, from the installed skills' declarations."""

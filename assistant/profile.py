@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from assistant.nlg import join_words
 from assistant.skill_api import SkillSpec
 
 
@@ -18,18 +19,12 @@ class _Reader(Protocol):
     def preferences(self, user: str) -> dict[str, str]: ...
 
 
-def join_words(words: Sequence[str], last: str = "or") -> str:
-    """ "a, b or c" """
-    words = [w for w in words if w]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}" if words else ""
-
-
 def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) -> str:
     offers = history.offers(user)
     feedback = history.feedback(user)
     prefs = history.preferences(user)
     if not offers and not feedback and not prefs:
-        topics = join_words([s.topic or s.name for s in specs])
+        topics = join_words([s.topic or s.name for s in specs], last="or")
         return f"I don't know anything about you yet, {user}. Ask me for {topics}."
     parts = [f"Here's what I know about you, {user}:"]
     by_domain = Counter(o["domain"] for o in offers)

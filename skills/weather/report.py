@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.nlg import join_words
 from skills.weather.observations import TRACE_MM, DayWeather
 
 # What a weather question is about, from the descriptor slots or the utterance.
@@ -35,13 +36,6 @@ class Units:
 
     def wind(self, kmh: float) -> str:
         return f"{round(kmh / 1.609344)} mph" if self.fahrenheit else f"{round(kmh)} km/h"
-
-
-def join_words(words: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def units_for(preferences: dict[str, str]) -> Units:
