@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.skill_api import Item, SkillSpec
+from assistant.skill_api import Item, SkillSpec, describe_item
 
 # The core's own sentences; every sentence about what a skill offers comes from its
 # ``SkillSpec.templates``. "{example}" and "{what}" are filled from the skill in question.
@@ -85,9 +85,7 @@ class ResponseGenerator:
     def describe_item(self, item: Item) -> str:
         """How the item's own skill speaks of it: "Take Five by Dave Brubeck"."""
         spec = self.specs.get(item.domain)
-        if spec is not None:
-            return spec.describe(item)
-        return f"{item.title} ({item.subtitle})" if item.subtitle else item.title
+        return spec.describe(item) if spec is not None else describe_item(item)
 
     def render_outcome(self, key: str, values: dict[str, Any], rng: random.Random) -> str:
         """Fill a template from a dialogue outcome's raw values (items, skill names)."""

@@ -224,6 +224,12 @@ class SkillSpec:
 
     def describe(self, item: Item) -> str:
         """How an item is spoken: the skill's "item" template, else "Title (subtitle)"."""
-        if item.subtitle and self.templates.get("item"):
-            return self.templates["item"][0].format(title=item.title, subtitle=item.subtitle)
-        return f"{item.title} ({item.subtitle})" if item.subtitle else item.title
+        return describe_item(item, self.templates.get("item", ("",))[0])
+
+
+def describe_item(item: Item, template: str = "") -> str:
+    """An item for speech: ``template`` ({title}, {subtitle}) when it has a subtitle, else
+    "Title (subtitle)", or the bare title."""
+    if item.subtitle and template:
+        return template.format(title=item.title, subtitle=item.subtitle)
+    return f"{item.title} ({item.subtitle})" if item.subtitle else item.title
