@@ -31,7 +31,7 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fingerprint() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 # --- 1. system packages ------------------------------------------------------------------
-SYSTEM_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils sox pocketsphinx-testdata)
+SYSTEM_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils sox pocketsphinx-testdata ffmpeg)
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -62,6 +62,9 @@ if [ "$(cat "$STAMPS/pip" 2>/dev/null)" != "$want" ]; then
   "$VPY" -m pip install --progress-bar on -e ".[dev]"
   # openai-whisper without its deps: they pull triton (1 GB) that CPU inference never uses.
   "$VPY" -m pip install --progress-bar on --no-deps openai-whisper==20250625
+  # resemblyzer (speaker identification) without its deps: it asks for webrtcvad, whose
+  # maintained wheels (webrtcvad-wheels) are already in; librosa comes from pyproject.toml.
+  "$VPY" -m pip install --progress-bar on --no-deps resemblyzer==0.1.4
   echo "$want" > "$STAMPS/pip"
 else
   step "Python packages up to date"

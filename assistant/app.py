@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def build_pipeline(
     if stt_model:
         from assistant.stt import load_stt
 
-        stt = load_stt(stt_model)
+        stt = load_stt(stt_model, engine=settings.stt_engine)
     if speak:
         from assistant.errors import TextToSpeechError
         from assistant.tts import EspeakSpeech
@@ -69,7 +70,15 @@ def build_pipeline(
         except TextToSpeechError as exc:  # answers are still printed
             print(f"speech output unavailable: {exc}", file=sys.stderr)
     skills = SkillRegistry.discover(settings.skills)
-    return Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts)
+    from assistant.llm.loader import load_language_model
+
+    llm, note = load_language_model(settings)
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
+    pipeline = Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts, llm=llm)
+    if pipeline.advisor is not None:  # the system prompt is read into the model's cache meanwhile
+        threading.Thread(target=pipeline.advisor.warm, name="llm-warm", daemon=True).start()
+    return pipeline
 
 
 def warm_up(pipeline: Pipeline) -> None:

@@ -3,6 +3,7 @@
 - ``Microphone``: one 16 kHz mono input stream for a whole session, 30 ms blocks in a queue;
   ``listen()`` returns the next utterance (``Endpointer`` rules) or ``None`` when nothing was
   said before the timeout; ``push_to_talk()`` waits for Enter first.
+- ``Microphone.wait_for_wake()``: blocks until a wake-word detector (``assistant.wake``) fires.
 - ``Speaker.play()``: plays ``SpokenAudio`` (resampled when the device refuses its rate); with a
   microphone given, user speech during playback stops it (barge-in) and that speech starts the
   next utterance.
@@ -19,10 +20,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from assistant.errors import AudioError
+from assistant.player import ducking
 from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer, State, VoiceDetector
 from assistant.speech.wavfile import resample
 from assistant.stages import SAMPLE_RATE, SpokenAudio
@@ -56,6 +59,11 @@ def default_device(kind: str) -> dict:
     except (sd.PortAudioError, ValueError) as exc:
         what = "microphone" if kind == "input" else "speaker"
         raise AudioError(f"no {what} found ({exc})", user_message=f"I cannot find a {what}.") from None
+
+
+class WakeListener(Protocol):
+    def feed(self, block: np.ndarray) -> bool: ...
+    def reset(self) -> None: ...
 
 
 @dataclass
@@ -176,6 +184,28 @@ class Microphone:
             endpointer.voiced_samples,
         )
 
+    def wait_for_wake(self, detector: WakeListener, timeout_s: float | None = None) -> bool:
+        """Block until ``detector`` hears the wake word (True) or ``timeout_s`` passes (False).
+
+        Everything captured after the word stays queued: "okay nabu, play some jazz" said in one
+        breath starts the utterance that ``listen`` then returns.
+        """
+        detector.reset()
+        self._carry = []
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        stalled = 0.0
+        while deadline is None or time.monotonic() < deadline:
+            block = self.read(timeout=0.5)
+            if block is None:
+                stalled += 0.5
+                if stalled >= 3.0:
+                    raise AudioError("the microphone stopped delivering audio")
+                continue
+            stalled = 0.0
+            if detector.feed(block):
+                return True
+        return False
+
     def push_to_talk(
         self,
         config: EndpointConfig | None = None,
@@ -249,7 +279,7 @@ class Speaker:
         if microphone is not None:
             microphone.drain()
         interrupted = False
-        with stream:
+        with ducking(), stream:  # music plays on beneath the assistant's voice, quieter
             deadline = time.monotonic() + duration + 2.0
             if microphone is None:
                 done.wait(timeout=duration + 2.0)

@@ -2,6 +2,8 @@
 
 assistant --text [--json] [--user NAME]      chat; scripted when stdin is not a terminal
 assistant --mic [--push-to-talk] [--no-tts]  talk through the microphone
+assistant --mic --wake                       ... answering only after the wake word ("okay nabu")
+assistant enroll NAME                        teach it NAME's voice (three spoken phrases)
 assistant --replay FILE [--replay-text]      re-run a recorded session, report differences
 assistant export --user NAME [--out FILE]    write everything stored about a user as JSON
 assistant serve [--uri tcp://127.0.0.1:10700] serve Home Assistant over the Wyoming protocol
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +34,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=None, help="random seed (recorded in the session log)")
     p.add_argument("--no-tts", action="store_true", help="print answers instead of speaking them")
     p.add_argument("--push-to-talk", action="store_true", help="press Enter before each utterance")
+    p.add_argument("--wake", action="store_true", help="--mic: wait for the wake word ([wake] word)")
     p.add_argument("--replay-text", action="store_true", help="replay recorded transcripts, not audio")
     p.add_argument("--debug", action="store_true", help="also print logged errors, with tracebacks")
     return p.parse_args(argv)
@@ -42,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
         return export_main(argv[1:])
     if argv[:1] == ["serve"]:
         return serve_main(argv[1:])
+    if argv[:1] == ["enroll"]:
+        from assistant.voice_enrol import enroll_main
+
+        return enroll_main(argv[1:])
+    if argv and not argv[0].startswith("-"):
+        command = skill_command(argv[0])
+        if command is not None:
+            return run_skill_command(*command, argv[1:])
     args = parse_args(argv)
     home = data_dir()
     setup_logging(home, debug=args.debug)
@@ -63,6 +75,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
+
+
+def skill_command(name: str):
+    """(skill name, handler) for a command verb an installed skill declares, or None."""
+    from assistant.plugins import discover_specs
+
+    for spec in discover_specs():
+        if name in spec.commands:
+            return spec.name, spec.commands[name]
+    return None
+
+
+def run_skill_command(skill: str, handler, argv: list[str]) -> int:
+    """A skill's own command (``assistant library scan``) with that skill's settings section."""
+    home = data_dir()
+    setup_logging(home)
+    settings = load_settings(home / "config.toml")
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return int(handler(argv, settings.skill_settings(skill)) or 0)
 
 
 def _build(home: Path, settings, **kwargs) -> Pipeline:
@@ -160,6 +192,7 @@ def replay_main(args: argparse.Namespace, home: Path) -> int:
 
     # A fresh configuration, not this machine's config.toml: a replay must not reach the network
     # or change with the user's settings. Only the recorded speech model is kept.
+    os.environ["ASSISTANT_OFFLINE"] = "1"  # skills' "auto" network features stay off
     settings = Settings()
     settings.stt_model = _recorded_stt_model(args.replay) or settings.stt_model
     stt_model = None if args.replay_text else settings.stt_model

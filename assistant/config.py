@@ -39,12 +39,21 @@ def ensure_private_dir(path: Path) -> Path:
 @dataclass
 class Settings:
     stt_model: str = "tiny.en"
+    stt_engine: str = "openai-whisper"  # or "faster-whisper" (CTranslate2, int8 on CPU)
+    wake_word: str = "okay_nabu"  # --mic --wake: okay_nabu, hey_jarvis, hey_mycroft or alexa
+    speaker_id: bool = True  # voice mode: switch to the enrolled person whose voice is heard
     tts_enabled: bool = True
     retention_days: int = 30  # recordings older than this are deleted at start-up
     followup_window_s: float = 5.0  # voice mode listens again this long after a question
     trailing_silence_s: float = 0.7
     max_utterance_s: float = 15.0
     default_user: str = "default"
+    # The local language model (assistant/llm): on when its weights are built; ASSISTANT_LLM=off
+    # turns it off for one run. One thread was steadier than two on the shared 2-core machine.
+    llm_enabled: bool = True
+    llm_model: str = "qwen2.5-1.5b"  # or "qwen2.5-0.5b", "smollm2-135m"
+    llm_timeout_s: float = 4.0  # a call past this leaves the turn to the classifier's path
+    llm_threads: int = 1
     # Each skill's own section, by skill name: ``[skills.NAME]`` in config.toml, over the older
     # top-level ``[NAME]`` tables that earlier versions read. A skill gets only its own section.
     skills: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -64,12 +73,19 @@ class Settings:
 # config.toml section/key -> Settings attribute
 _KEYS = {
     ("stt", "model"): "stt_model",
+    ("stt", "engine"): "stt_engine",
+    ("wake", "word"): "wake_word",
+    ("speaker", "identify"): "speaker_id",
     ("tts", "enabled"): "tts_enabled",
     ("privacy", "retention_days"): "retention_days",
     ("dialogue", "followup_window_s"): "followup_window_s",
     ("audio", "trailing_silence_s"): "trailing_silence_s",
     ("audio", "max_utterance_s"): "max_utterance_s",
     ("user", "default"): "default_user",
+    ("llm", "enabled"): "llm_enabled",
+    ("llm", "model"): "llm_model",
+    ("llm", "timeout_s"): "llm_timeout_s",
+    ("llm", "threads"): "llm_threads",
 }
 
 

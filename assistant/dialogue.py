@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from assistant.dialogue_phrases import FOLLOW_ON, NO, NOT_NAMES, USER_SWITCH, YES, more_like_this_pattern
+from assistant.dialogue_followon import CONFIRM_BELOW, FollowOnReader
+from assistant.dialogue_phrases import NOT_NAMES, USER_SWITCH
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
@@ -35,8 +36,6 @@ from assistant.stages import Parse
 __all__ = ["DialogueManager", "DialogueState", "HistoryReader", "Outcome", "TurnContext"]
 log = logging.getLogger(__name__)
 
-# Above the NLU's out-of-scope threshold but below this, a request for a skill is confirmed first.
-CONFIRM_BELOW = 0.5
 # Slots any skill may carry between turns ("and tomorrow?").
 SHARED_SLOTS = frozenset({"date", "time"})
 
@@ -46,9 +45,9 @@ class DialogueManager:
         self.skills = SkillRegistry.wrap(skills)
         self.history = history
         specs = self.skills.specs
-        self.more_like_this = more_like_this_pattern(specs)
+        self.follow_on = FollowOnReader(self.skills)
+        self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
-        self.routes = [(re.compile(rx), slot, s) for s in specs for rx, slot in s.routes]
 
     def respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         outcome, intent = self._respond(parse, state, ctx)
@@ -64,7 +63,7 @@ class DialogueManager:
         conversed = self._converse(parse, state, ctx)
         if conversed is not None:
             return conversed, conversed.intent
-        intent = self._resolve_follow_on(parse, state, ctx.text)
+        intent = self.follow_on.resolve(parse, state, ctx.text)
         if state.pending and intent in ("affirm", "negate", "dontcare"):
             return self._answer_pending(intent, state, ctx), intent
         pending_before, state.pending = state.pending, None
@@ -78,7 +77,9 @@ class DialogueManager:
                 and state.pending_parse is not None
                 and self.skills.offer_owner(state.pending_parse.intent) is spec
             )
-            if 0 < parse.confidence < CONFIRM_BELOW and not asked_already and not follow_on:
+            # "sports?" or "a song, maybe" says what it wants even when the classifier is unsure.
+            named = self.follow_on.says_domain(spec, ctx.text)
+            if 0 < parse.confidence < CONFIRM_BELOW and not (asked_already or follow_on or named):
                 state.pending, state.pending_parse = "confirm_domain", parse
                 outcome = Outcome(
                     "confirm", "confirm_domain", {"domain": spec.name}, domain=spec.name, expects_reply=True
@@ -217,34 +218,6 @@ class DialogueManager:
         if spec.fresh_slots & set(new):
             return new
         return {**previous, **new}
-
-    def _resolve_follow_on(self, parse: Parse, state: DialogueState, text: str) -> str:
-        """Short answers and follow-ons read in the light of the conversation so far.
-
-        "what about tomorrow?" after a forecast stays the same kind of question; a bare "no"
-        answers the pending question even when the NLU is unsure of two-letter input.
-        """
-        lowered = text.lower().strip()
-        if state.pending:
-            if YES.match(lowered):
-                return "affirm"
-            if NO.match(lowered):
-                return "negate"
-        if parse.intent == "like" and state.last_items and self.more_like_this.search(lowered):
-            last = self.skills.spec(state.last_items[0].domain)
-            if last is not None:
-                return last.offer_intent  # "more like this" asks for more
-        for pattern, slot, spec in self.routes:
-            if pattern.search(lowered) and (not slot or slot in parse.slots):
-                return spec.offer_intent
-        active = self.skills.spec(state.active_domain) if state.active_domain else None
-        if active is None or not FOLLOW_ON.search(lowered) or not (active.slots & set(parse.slots)):
-            return parse.intent
-        same_skill = self.skills.offer_owner(parse.intent) is active
-        unsure = parse.intent == "out_of_scope" or parse.confidence < CONFIRM_BELOW
-        if not same_skill and unsure:
-            return active.offer_intent
-        return parse.intent
 
     # --- feedback on the last offer -----------------------------------------------------
     def _active_spec(self, state: DialogueState) -> SkillSpec | None:

@@ -42,10 +42,28 @@ NOT_NAMES = frozenset(
 YES = re.compile(r"^(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|yes please|of course)\b[ .!]*$")
 NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|don't|do not|cancel|never mind)\b[ .!]*$")
 FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
+# "more about that", "tell me more", "more on this story": more of what was just offered.
+MORE_ON_THAT = r"\bmore\s+(about|on|of)\s+(this|that|it)\b|\btell me more\b|\bmore like (this|that|it)\b"
+# How a refinement of the current offer starts ("something from the eighties", "too busy,
+# something more chilled", "a bit calmer"): said right after an offer, it narrows that offer
+# instead of asking another skill, unless it names what that other skill offers.
+REFINEMENT = re.compile(
+    r"^\s*(?:(?:hmm|um|ok|okay|no|nah|well|oh)\s+)?"
+    r"(something|anything|some|more|less|a bit|a little|bit|too|make it|maybe|just|only|from|"
+    r"and|but|what about|how about|any|not so|slightly|rather|one|ones)\b"
+)
 
 
 def more_like_this_pattern(specs: list[SkillSpec]) -> re.Pattern[str]:
     """ "more like this", "songs like that", "something similar", with every skill's nouns."""
     nouns = sorted({n for s in specs for n in s.item_nouns})
     words = "|".join(re.escape(w) for w in (*LIKE_THIS_WORDS, *nouns))
-    return re.compile(rf"\b({words})\s+like\s+(this|that|it)\b|\bsimilar\b")
+    return re.compile(rf"\b({words})\s+like\s+(this|that|it)\b|\bsimilar\b|{MORE_ON_THAT}")
+
+
+def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
+    """The words that name what ``spec`` offers ("song", "film", "news", "sports"), or None."""
+    words = sorted({w.lower() for w in (*spec.domain_words, *spec.item_nouns) if w})
+    if not words:
+        return None
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")

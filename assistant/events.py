@@ -82,6 +82,22 @@ class NluEnd(Event):
 
 
 @dataclass
+class LlmCall(Event):
+    """One call to the local language model (assistant/llm): what it was asked and answered."""
+
+    type: ClassVar[str] = "llm-call"
+    task: str = ""  # understand | pick | explain
+    model: str = ""
+    prompt_chars: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # of the prompt, read from llama.cpp's cache
+    output: str = ""
+    ms: float = 0.0
+    status: str = ""  # ok | timeout | error | unparsable | ungrounded
+    error: str = ""
+
+
+@dataclass
 class DialogueEnd(Event):
     type: ClassVar[str] = "dialogue-end"
     act: str = ""  # what the dialogue manager decided: recommend, skip, explain, ...

@@ -1,9 +1,9 @@
 """The history store: one SQLite file per installation (WAL), written one transaction per turn.
 
 Tables: users, sessions, turns, offers (items the assistant offered), feedback (like, dislike,
-skip, play, rating), preferences. The schema version lives in ``PRAGMA user_version`` and
-``MIGRATIONS`` brings an older file up to date at open. Every statement takes parameters; no
-text from a user is ever spliced into SQL.
+skip, play, rating), preferences, voiceprints (speaker embeddings; never exported). The schema
+version lives in ``PRAGMA user_version`` and ``MIGRATIONS`` brings an older file up to date at
+open. Every statement takes parameters; no text from a user is ever spliced into SQL.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sqlite_utils
 from assistant.errors import HistoryError
 from assistant.skill_api import FeedbackEvent, Item, UserProfile
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # How much of a user's past a recommender sees: recent behaviour dominates, and a bound keeps
 # the profile query fast with millions of rows in the store.
 PROFILE_OFFER_LIMIT = 500
@@ -69,7 +69,16 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS turns_user_ts ON turns(user, ts)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1]
+def _migrate_to_2(db: sqlite_utils.Database) -> None:
+    # One voiceprint per user: the mean speaker embedding of their enrolment phrases.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS voiceprints (
+            user TEXT PRIMARY KEY, embedding BLOB NOT NULL, clips INTEGER NOT NULL,
+            model TEXT NOT NULL, created REAL NOT NULL)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_to_2]
 
 
 @dataclass
@@ -259,13 +268,30 @@ class HistoryStore:
         """Delete every row of one user (and nothing of anyone else); returns counts per table."""
         counts: dict[str, int] = {}
         with self._transaction():
-            for table in ("feedback", "offers", "turns", "sessions", "preferences"):
+            for table in ("feedback", "offers", "turns", "sessions", "preferences", "voiceprints"):
                 cur = self.db.execute(f"DELETE FROM {table} WHERE user = ?", [user])
                 counts[table] = cur.rowcount
             counts["users"] = self.db.execute("DELETE FROM users WHERE name = ?", [user]).rowcount
         return counts
 
+    def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None:
+        """Store (or replace) one user's voiceprint."""
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
+            self.db.execute(
+                "INSERT OR REPLACE INTO voiceprints (user, embedding, clips, model, created) VALUES (?, ?, ?, ?, ?)",
+                [user, embedding, clips, model, time.time()],
+            )
+
     # --- reads -----------------------------------------------------------------------------
+    def voiceprints(self, model: str) -> dict[str, bytes]:
+        """Every stored voiceprint made by ``model``: user -> embedding bytes."""
+        rows = self.db.execute("SELECT user, embedding FROM voiceprints WHERE model = ?", [model])
+        return dict(rows.fetchall())
+
+    def has_voiceprint(self, user: str) -> bool:
+        return self.db.execute("SELECT 1 FROM voiceprints WHERE user = ?", [user]).fetchone() is not None
+
     def profile(self, user: str, domain: str) -> UserProfile:
         offers = self.db.execute(
             "SELECT item_id, ts FROM offers WHERE user = ? AND domain = ? ORDER BY ts DESC, id DESC LIMIT ?",

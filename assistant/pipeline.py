@@ -27,6 +27,7 @@ from assistant.events import (
     ErrorEvent,
     Event,
     EventClock,
+    LlmCall,
     NluEnd,
     Response,
     SessionEnd,
@@ -37,8 +38,10 @@ from assistant.events import (
     TurnEnd,
     TurnStart,
 )
-from assistant.history import HistoryStore, TurnRecord
+from assistant.history import FeedbackRecord, HistoryStore, TurnRecord
+from assistant.llm import LanguageModel, LlmTrace, SecondOpinion
 from assistant.nlg import ResponseGenerator, join_words
+from assistant.player import current_player
 from assistant.plugins import SkillRegistry
 from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
 from assistant.skill_api import Item, Skill
@@ -63,6 +66,8 @@ class TurnResult:
     error: AssistantError | None = None
     intent: str | None = None  # what the assistant acted on (``parse.intent`` is the classifier's)
     elapsed_ms: float = 0.0  # the turn's wall time
+    understood_by: str = "classifier"  # or "llm": the language model's reading was acted on
+    llm_ms: float = 0.0  # time spent waiting for the language model this turn
 
     def summary(self) -> dict[str, Any]:
         """The ``--json`` line for scripts and integrations."""
@@ -76,6 +81,8 @@ class TurnResult:
             "items": [{"id": i.id, "title": i.title, "domain": i.domain} for i in self.items],
             "reasons": [i.reason for i in self.items],
             "elapsed_ms": round(self.elapsed_ms, 1),
+            "understood_by": self.understood_by,
+            "llm_ms": round(self.llm_ms, 1),
         }
 
 
@@ -109,6 +116,33 @@ def clean_text(text: str) -> str:
     return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text).strip()
 
 
+def steer_player(outcome: Outcome) -> None:
+    """ "Stop", "turn it up", "mute": the dialogue's answers act on what the player plays."""
+    player = current_player()
+    if player is None:
+        return
+    if outcome.act == "stop":
+        player.stop()
+    elif outcome.act == "volume" and outcome.response_key == "mute":
+        player.mute()
+    elif outcome.act == "volume":
+        player.set_volume(float(outcome.values.get("level", 5)) / 10)
+
+
+def listened_feedback(outcome: Outcome | None) -> list[FeedbackRecord]:
+    """What the player heard end or be abandoned since the last turn, as feedback ("play",
+    "skip"); a skip the turn already records (the user said "skip") is not written twice."""
+    player = current_player()
+    if player is None:
+        return []
+    said = {(f.item_id, f.kind) for f in outcome.feedback} if outcome is not None else set()
+    return [
+        FeedbackRecord(listen.owner, listen.track_id, listen.kind)
+        for listen in player.take_listens()
+        if (listen.track_id, listen.kind) not in said
+    ]
+
+
 class Pipeline:
     def __init__(
         self,
@@ -119,8 +153,12 @@ class Pipeline:
         settings: Settings | None = None,
         stt: SpeechToText | None = None,
         tts: TextToSpeech | None = None,
+        llm: LanguageModel | None = None,
     ) -> None:
-        """``skills``: a ``SkillRegistry``, or a ``skill_for(name)`` function over the installed ones."""
+        """``skills``: a ``SkillRegistry``, or a ``skill_for(name)`` function over the installed ones.
+
+        ``llm``: a language model for a second opinion (``assistant/llm``); None: classifier only.
+        """
         self.nlu = nlu
         self.store = store
         self.data_dir = data_dir
@@ -130,6 +168,8 @@ class Pipeline:
         self.skills = SkillRegistry.wrap(skills)
         self.dialogue = DialogueManager(self.skills, store)
         self.nlg = ResponseGenerator(self.skills.specs)
+        timeout_s = self.settings.llm_timeout_s
+        self.advisor = SecondOpinion(llm, self.skills, store, timeout_s) if llm is not None else None
         repair_session_logs(store)
 
     def skills_summary(self) -> str:
@@ -189,6 +229,10 @@ class Pipeline:
 
     def end_session(self, session: Session) -> None:
         """Close the session's log; ending a session twice is harmless."""
+        listened = listened_feedback(None)
+        if listened and session.records:  # tracks that ended after the last turn
+            rows = [(f.domain, f.item_id, f.kind, None, time.time()) for f in listened]
+            self.store.import_feedback(session.user, rows)
         if session.log is not None:
             session.log.append([SessionEnd(turn=session.turns, t=session.clock(), turns=session.turns)])
             session.log.close()
@@ -240,6 +284,7 @@ class Pipeline:
             result.text = clean_text(text or "")
             stage = Stage.DIALOGUE
             outcome = self._understand_and_decide(session, result, rng, wall_time)
+            steer_player(outcome)
             stage = Stage.NLG
             result.response = self._render(outcome, session.state, rng)
         except _StageFailed as failed:
@@ -289,11 +334,19 @@ class Pipeline:
             )
         )
         ctx = TurnContext(user=session.user, text=text[:MAX_INPUT_CHARS], rng=rng, now=wall_time)
+        trace = LlmTrace()
+        acted_on = self._second_reading(parse, ctx.text, session, trace)
         try:
-            outcome = self.dialogue.respond(parse, session.state, ctx)
+            outcome = self.dialogue.respond(acted_on, session.state, ctx)
+            if self.advisor is not None:
+                self.advisor.pick(outcome, session.state, ctx, trace)
+                self.advisor.explain(outcome, ctx, trace)
         except Exception as exc:
             stage = exc.stage if isinstance(exc, AssistantError) else Stage.DIALOGUE
             raise _StageFailed(stage, exc) from exc
+        finally:
+            result.understood_by, result.llm_ms = trace.understood_by, trace.ms
+            events.extend(LlmCall(turn=n, t=clock(), **call) for call in trace.calls)
         result.intent = outcome.intent or parse.intent
         events.append(
             DialogueEnd(
@@ -320,6 +373,19 @@ class Pipeline:
         if len(text) > MAX_INPUT_CHARS:
             outcome.values["long_input"] = True
         return outcome
+
+    def _second_reading(self, parse: Parse, text: str, session: Session, trace: LlmTrace) -> Parse:
+        """The language model's reading when the classifier is unsure, else the classifier's."""
+        if self.advisor is None:
+            return parse
+        try:
+            if not self.advisor.should_understand(parse, text, session.state):
+                return parse
+            reading = self.advisor.understand(parse, text, session.state, session.user, trace)
+        except Exception:  # a bug in the second opinion costs the second opinion, not the turn
+            log.exception("the language model's reading failed; keeping the classifier's")
+            return parse
+        return reading if reading is not None else parse
 
     def _render(self, outcome: Outcome, state: DialogueState, rng: random.Random) -> str:
         if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain:
@@ -384,6 +450,7 @@ class Pipeline:
         wall_time: float,
         audio_name: str | None,
     ) -> None:
+        listened = listened_feedback(outcome)  # taken for a guest too, and not kept
         if not session.records:
             return
         parse = result.parse
@@ -404,7 +471,7 @@ class Pipeline:
             error=type(result.error).__name__ if result.error else None,
             audio_path=audio_name,
             items=list(outcome.items) if outcome else [],
-            feedback=list(outcome.feedback) if outcome else [],
+            feedback=(list(outcome.feedback) if outcome else []) + listened,
             preferences=dict(outcome.preferences) if outcome else {},
         )
         # The database row is the source of truth; the log line follows it.

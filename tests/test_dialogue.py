@@ -129,3 +129,74 @@ def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(ta
     skipped = talk("skip", 0.99, "skip")
     assert skipped.items and skipped.items[0].id != first.items[0].id
     assert "zorble" not in skipped.skill_text and "zorblatt" not in skipped.skill_text
+
+
+# --- issue 14: refinements stay with the offer, more on that, unsure requests that say a domain
+
+
+def test_a_decade_after_a_music_offer_refines_the_music_not_a_film(talk):
+    rock = talk("play_music", 0.99, "play some rock", {"genre": "rock"})
+    assert rock.domain == "music"
+    eighties = talk("recommend_video", 0.57, "something from the eighties", {"date": "the eighties"})
+    assert eighties.domain == "music" and eighties.items, eighties
+    item = eighties.items[0]
+    # The catalog has almost nothing from the 1980s: the offer is from then, or says so honestly.
+    assert 1980 <= (item.meta["year"] or 0) <= 1989 or "1980s" in eighties.skill_text, (
+        item,
+        eighties.skill_text,
+    )
+
+
+def test_an_unsure_refinement_with_a_decade_stays_with_the_offer(talk):
+    talk("recommend_video", 0.99, "suggest a comedy movie", {"movie_genre": "comedy"})
+    nineties = talk("out_of_scope", 0.61, "anything from the nineties", {"date": "the nineties"})
+    assert nineties.domain == "video" and nineties.items
+    assert all(1990 <= y <= 1999 for y in years(nineties)), years(nineties)
+
+
+def test_a_mood_after_jazz_keeps_the_jazz_and_says_the_mood(talk):
+    talk("play_music", 0.99, "play some jazz", {"genre": "jazz"})
+    calmer = talk("play_music", 0.93, "too busy, something more chilled", {"mood": "calm"})
+    assert calmer.domain == "music" and calmer.items
+    reason = calmer.items[0].reason
+    assert reason.startswith("something calm and relaxing in jazz"), reason
+    assert "jazz" in calmer.items[0].meta["genres"], calmer.items[0].meta
+
+
+def test_more_about_that_after_news_is_more_news_on_the_topic_not_a_like(talk):
+    first = talk("news_query", 0.98, "news about the economy", {"topic": "economy"})
+    assert first.domain == "news" and first.items
+    more = talk("like", 0.64, "more about that")
+    assert more.domain == "news" and more.items and not more.feedback
+    assert {i.id for i in more.items}.isdisjoint(i.id for i in first.items)
+    assert more.slots.get("topic") == "economy"
+
+
+def test_an_unsure_request_that_names_its_domain_is_answered(talk):
+    sports = talk("news_query", 0.41, "sports?", {"topic": "sports"})
+    assert sports.act == "recommend" and sports.domain == "news" and sports.items
+    song = talk("play_music", 0.38, "a song maybe")
+    assert song.act == "recommend" and song.domain == "music"
+
+
+def test_a_request_naming_another_domain_is_not_taken_for_a_refinement(talk):
+    talk("play_music", 0.99, "play some rock", {"genre": "rock"})
+    film = talk("recommend_video", 0.9, "something like alien", {"title": "Alien"})
+    assert film.domain == "video"
+    news = talk("news_query", 0.95, "anything new in science", {"topic": "science"})
+    assert news.domain == "news"
+
+
+def test_a_film_mood_keeps_out_the_genres_that_contradict_it(talk):
+    happy = talk("recommend_video", 0.98, "suggest a feel-good movie", {"mood": "happy"})
+    assert happy.items and happy.items[0].reason.startswith("a feel-good film"), happy.items[0].reason
+    for item in happy.items:
+        assert not {"Horror", "War", "Crime", "Thriller"} & set(item.meta["genres"]), item.meta
+
+
+def test_good_news_prefers_positive_stories_and_says_so(talk):
+    good = talk("news_query", 0.95, "cheer me up with some good news", {"mood": "happy"})
+    assert good.domain == "news" and len(good.items) == 3
+    assert all(item.reason.startswith("good news") for item in good.items)
+    plain = talk("news_query", 0.95, "what's the news")
+    assert [i.id for i in plain.items] != [i.id for i in good.items]

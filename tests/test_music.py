@@ -149,7 +149,8 @@ def test_artist_slot_plays_that_artist(skill):
         assert len(result.items) == 3
         assert all("Elton John" in it.subtitle for it in result.items)
         assert all("Elton John" in it.reason for it in result.items)
-        assert result.text == ""
+        # No note, only the lead into the name: a chart hit has no recording to play here.
+        assert result.text == "I have no recording of it to play, but here's"
 
 
 @pytest.mark.artifacts
@@ -159,7 +160,7 @@ def test_unknown_artist_is_honest_with_an_alternative(skill):
     assert len(result.items) == 3
     # A known name the catalog lacks: the style that name stands for.
     mozart = ask(skill, {"artist": "Mozart"}, k=3)
-    assert mozart.text == "I don't have anything by Mozart; here is some classical instead."
+    assert mozart.text.startswith("I don't have anything by Mozart; here is some classical instead. ")
     assert all("classical" in it.meta["genres"] for it in mozart.items)
     assert all("Mozart" not in it.subtitle for it in mozart.items)
 
@@ -220,7 +221,7 @@ def test_artist_with_few_tracks_is_filled_with_similar_ones(skill):
 
     heard = [it.id for it in by_him]
     again = ask(skill, {"artist": "Elton John"}, k=2, offered=heard)
-    assert again.text == "You have heard everything I have by Elton John; here is something else."
+    assert again.text.startswith("You have heard everything I have by Elton John; here is something else. ")
     assert not any("you asked for Elton John" in it.reason for it in again.items)
 
 
@@ -245,7 +246,10 @@ def test_a_mood_within_a_genre_is_named_in_the_reason(skill):
 def test_a_song_it_does_not_have_is_not_swapped_for_a_near_spelling(skill):
     # "I Hate California" is close to "hotel california" letter by letter, not word by word.
     result = ask(skill, {"song": "hotel california"}, k=2)
-    assert result.text == "I don't have the song hotel california; here is something else you may like."
+    assert result.text.startswith(
+        "I don't have the song hotel california; here is something else you may like. "
+    )
+    assert "Playing" not in result.text  # the catalog has no audio to play here
     assert not any("california" in it.title.lower() for it in result.items)
 
 

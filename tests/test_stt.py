@@ -154,3 +154,54 @@ def test_evaluation_scores_our_stage_against_plain_whisper(tmp_path):
     assert result["wer"] == 0.0 and 0 < result["rtf"] < 5
     plain = result["plain_whisper"]
     assert plain["wer"] == 0.0 and plain["same_transcripts"] == 1
+
+
+# --- the faster-whisper engine (CTranslate2 reading the same PyPI files) ---------------------
+@pytest.fixture(scope="module")
+def fast_stt():
+    return load_stt("tiny.en", engine="faster-whisper")
+
+
+@pytest.mark.artifacts
+@needs_testdata
+def test_faster_whisper_transcribes_real_speech_like_openai_whisper(fast_stt, stt):
+    audio = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
+    fast = fast_stt.transcribe(audio)
+    assert word_error_rate(["he might even have been made amiable himself"], [fast.text]) == 0.0
+    assert fast.duration_s == pytest.approx(len(audio) / 16000) and fast.avg_logprob < 0
+    assert fast_stt.transcribe(np.zeros(16000, np.float32)).text == ""  # silence: no decode at all
+    with pytest.raises(SpeechToTextError, match="NaN"):
+        fast_stt.transcribe(np.full(16000, np.nan, np.float32))
+
+
+def test_unknown_engine_and_unserved_model_are_named():
+    with pytest.raises(SpeechToTextError, match="unknown speech engine"):
+        load_stt("tiny.en", engine="kaldi")
+    with pytest.raises(ArtifactMissingError, match="faster-whisper engine has no 'base'"):
+        load_stt("base", engine="faster-whisper")
+
+
+@pytest.mark.artifacts
+@needs_testdata
+def test_evaluation_compares_both_engines_on_the_same_audio(tmp_path):
+    from assistant.speech.evaluate import evaluate
+
+    (tmp_path / "librivox").mkdir()
+    utterance = "sense_and_sensibility_01_austen_64kb-0930"
+    shutil.copy(LIBRIVOX / f"{utterance}.wav", tmp_path / "librivox")
+    (tmp_path / "librivox" / "transcription").write_text(
+        f"<s> he might even have been made amiable himself </s> ({utterance})\n"
+    )
+    result = evaluate("tiny.en", root=tmp_path, engine="faster-whisper")
+    assert result["engine"] == "faster-whisper" and result["wer"] == 0.0 and "plain_whisper" not in result
+
+
+def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
+    from assistant.speech.spoken_eval import _figures, load_spoken_heldout
+
+    path = tmp_path / "spoken.csv"
+    path.write_text("# comment\nplay_music;play some jazz;en-us+f2;160;Play some jazz.\n", encoding="utf-8")
+    (row,) = load_spoken_heldout(path)
+    assert (row.label, row.text, row.voice, row.rate) == ("play_music", "play some jazz", "en-us+f2", 160)
+    figures = _figures(["play_music", "out_of_scope", "skip"], ["play_music", "out_of_scope", "like"])
+    assert figures["in_scope_accuracy"] == 0.5 and figures["oos_recall"] == 1.0

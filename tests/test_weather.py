@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
 import re
 import socket
@@ -186,15 +187,43 @@ def test_place_matching(spoken, city):
     assert match_city(spoken, KNOWN_CITIES) == city
 
 
-def test_unknown_city_is_answered_honestly(records):
+def test_a_city_without_records_is_never_answered_with_another_offline(records):
     result = ask(offline_skill(records), place="new york city")
-    assert result.text.startswith(
-        "I only have weather records for Auckland, Beijing, Chicago, Mumbai, San Diego and Seattle,"
-        " not New York City — here is Seattle."
+    assert result.text == (
+        "A live forecast for New York City, United States needs a network connection, and live weather"
+        " is off. I only have past weather records for Auckland, Beijing, Chicago, Mumbai, San Diego and"
+        " Seattle."
     )
-    assert result.items[0].title == "Weather in Seattle" and result.preferences == {}
-    with_home = ask(offline_skill(records), {"home_city": "Mumbai"}, place="new york city")
-    assert "here is Mumbai" in with_home.text and with_home.items[0].reason.startswith("your home city")
+    assert result.items == [] and result.preferences == {}
+    london = ask(offline_skill(records), {"home_city": "Mumbai"}, place="london")
+    assert (
+        "London, United Kingdom needs a network" in london.text and "Mumbai" not in london.text.split(".")[0]
+    )
+    assert london.items == []
+
+
+def test_a_place_that_does_not_exist_is_said_plainly(records):
+    result = ask(offline_skill(records), {"home_city": "Chicago"}, place="Atlantisville Prime")
+    assert result.text == "I don't know a place called Atlantisville Prime." and result.items == []
+
+
+@pytest.mark.parametrize(
+    ("spoken", "name", "country"),
+    [
+        ("london", "London", "United Kingdom"),
+        ("London, UK", "London", "United Kingdom"),
+        ("london canada", "London", "Canada"),
+        ("Paris", "Paris", "France"),
+        ("são paulo", "São Paulo", "Brazil"),
+        ("nyc", "New York City", "United States"),
+        ("Zürich", "Zürich", "Switzerland"),
+    ],
+)
+def test_offline_geocoding_of_any_city(spoken, name, country):
+    from skills.weather.geocode import offline_geocoder
+
+    place = offline_geocoder().find(spoken)
+    assert (place.name, place.country) == (name, country)
 
 
 # --- live provider on recorded responses ----------------------------------------------------
@@ -261,15 +290,17 @@ def test_live_covers_cities_without_records_and_remembers_them(records):
     assert "This weekend in Paris, live from Open-Meteo: Saturday: partly cloudy" in result.text
     assert "Sunday: light rain showers" in result.text
     assert result.preferences == {"home_city": "Paris"}
-    # Offline later, the remembered city has no records: said honestly, Seattle instead.
+    # Offline later, the remembered city has no records: said honestly, and no other city.
     offline = ask(offline_skill(records), result.preferences)
-    assert "not Paris — here is Seattle" in offline.text
+    assert offline.text.startswith("A live forecast for Paris, France needs a network connection")
+    assert offline.items == []
 
 
-def test_live_unknown_place_says_so_and_uses_home(records):
-    result = ask(live_skill(records, RecordedTransport()), {"home_city": "Chicago"}, place="Atlantis")
-    assert result.text.startswith("I couldn't find a place called Atlantis — here is Chicago.")
-    assert result.items[0].meta["source"] == "live" and result.preferences == {}
+def test_live_unknown_place_says_so_and_names_no_other(records):
+    transport = RecordedTransport()
+    result = ask(live_skill(records, transport), {"home_city": "Chicago"}, place="Xanaduvia")
+    assert result.text == "I don't know a place called Xanaduvia." and result.items == []
+    assert result.preferences == {} and not any("forecast?" in u for u in transport.urls)
 
 
 def fail_with(exc: BaseException):
@@ -334,7 +365,7 @@ def test_default_transport_times_out_on_a_silent_server():
 
 
 def test_live_is_off_unless_config_turns_it_on(assistant_home):
-    assert load_skill().live is None
+    assert load_skill().live is None  # "auto" with ASSISTANT_OFFLINE set (conftest) never probes
     assistant_home.mkdir(parents=True, exist_ok=True)
     (assistant_home / "config.toml").write_text("[weather]\nlive = true\n")
     skill = load_skill()
@@ -440,4 +471,70 @@ def test_date_phrases(slot, today, days):
 @given(place=st.text(max_size=40), date=st.text(max_size=30), descriptor=st.text(max_size=20))
 def test_any_slot_text_gets_an_answer(place, date, descriptor):
     result = ask(offline_skill(load_records()), place=place, date=date, weather_descriptor=descriptor)
-    assert len(result.items) == 1 and "historical records" in result.text
+    # A report from the records, or (for a place they lack, or none at all) a plain no.
+    if result.items:
+        assert len(result.items) == 1 and "historical records" in result.text
+    else:
+        assert result.text.startswith(("I don't know a place called", "A live forecast for"))
+
+
+# --- London through a real HTTP stack: a local server answers with the recorded forecast -----
+class _Recorded(http.server.BaseHTTPRequestHandler):
+    """Serves /v1/forecast from the recorded London file; /broken answers 500, /html a web page."""
+
+    asked: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).asked.append(self.path)
+        if self.path.startswith("/broken"):
+            self.send_error(500, "Internal Server Error")
+            return
+        body = (FIXTURES / "forecast_london.json").read_bytes()
+        kind = "application/json"
+        if self.path.startswith("/html"):
+            body, kind = b"<html><body>Captive portal: please log in</body></html>", "text/html"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def forecast_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorded)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Recorded.asked = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_weather_in_london_is_for_london_live_over_http(records, forecast_server):
+    provider = OpenMeteoProvider(forecast_url=f"{forecast_server}/v1/forecast", timeout=3.0)
+    skill = WeatherSkill(records=records, live=provider, clock=lambda: FRIDAY)
+    result = ask(skill, place="london", date="tomorrow")
+    assert result.text.startswith("Tomorrow in London, live from Open-Meteo: light rain")
+    assert "Seattle" not in result.text
+    [item] = result.items
+    assert item.title == "Weather in London" and item.meta["source"] == "live"
+    assert item.reason == "you asked about London; live forecast from Open-Meteo"
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(_Recorded.asked[0]).query)
+    assert abs(float(query["latitude"][0]) - 51.51) < 0.05 and abs(float(query["longitude"][0]) + 0.13) < 0.05
+
+
+@pytest.mark.parametrize(("path", "said"), [("/broken", "error (500)"), ("/html", "couldn't read")])
+def test_a_broken_forecast_service_gives_a_clear_no_for_london(records, forecast_server, path, said):
+    provider = OpenMeteoProvider(forecast_url=f"{forecast_server}{path}/v1/forecast", timeout=3.0)
+    result = ask(WeatherSkill(records=records, live=provider, clock=lambda: FRIDAY), place="London")
+    assert said in result.text and "no forecast for London, United Kingdom" in result.text
+    assert result.items == [] and "Seattle." in result.text  # named only in the list of records
+
+
+def test_load_skill_reads_the_service_urls(assistant_home, forecast_server):
+    skill = load_skill({"live": True, "forecast_url": f"{forecast_server}/v1/forecast"})
+    assert skill.live.forecast_url == f"{forecast_server}/v1/forecast"

@@ -1,6 +1,9 @@
 """Training data for the NLU: HWU64's training fold plus our own examples, and the held-out split.
 
-Both sources mark entities inline, ``play [artist_name : elton john]``. HWU64 uses its own entity
+Both sources mark entities inline, ``play [artist_name : elton john]``. Our mood examples
+(``moods.json`` phrases in ``mood_templates.csv`` frames) also carry the mood they ask for; other
+examples say "none", except requests whose mood nobody labelled (HWU64's music, film and news
+requests, our requests with a descriptor), which the mood head does not learn from. HWU64 uses its own entity
 types (mapped in ``labels.py``); our files under ``data/nlu`` use the canonical slot names. Text
 goes through ``clean_text`` here and at parse time, so the model sees the same kind of string in
 training and in use.
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.nlu.labels import HWU64_TO_LABEL, INTENT_LABELS, OUT_OF_SCOPE, slot_for_entity
+from assistant.nlu.moods import MOOD_LABELS, NO_MOOD
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HWU64_DIR = REPO_ROOT / "data" / "hwu64" / "train"
@@ -25,6 +29,11 @@ OWN_DATA_DIR = REPO_ROOT / "data" / "nlu"
 
 SPLIT_SEED = 20240611
 HELD_OUT_FRACTION = 0.15
+# What speech-to-text made of training-split requests (``label;utterance``): training data only,
+# never held out, and only when the speech helper has written it.
+SPOKEN_FILE = OWN_DATA_DIR / "spoken.csv"
+# Requests whose mood was not labelled: a mood may be in them, so they teach the mood head nothing.
+UNLABELLED_MOOD_INTENTS = frozenset({"play_music", "recommend_video", "news_query"})
 # Parse-time bound on input size: the model window is 48 tokens, a few hundred characters.
 MAX_INPUT_CHARS = 400
 
@@ -39,6 +48,7 @@ class Example:
     label: str
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # char start, end, slot
     source: str = ""
+    mood: str | None = NO_MOOD  # one of MOOD_LABELS; None: not labelled (no mood loss)
 
     def slots(self) -> dict[str, str]:
         """First span per slot type, as the parser reports them."""
@@ -99,6 +109,7 @@ def load_hwu64(folder: Path = HWU64_DIR) -> list[Example]:
         with path.open(newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh, delimiter=";"):
                 ex = parse_annotation(row["answer_annotation"], label, source=f"hwu64/{path.stem}")
+                ex.mood = _default_mood(ex)
                 if ex.text:
                     examples.append(ex)
     return examples
@@ -137,15 +148,66 @@ def _read_rows(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def _default_mood(ex: Example) -> str | None:
+    if ex.label in UNLABELLED_MOOD_INTENTS or ex.label == "skip":
+        return None
+    return NO_MOOD
+
+
+def _expand_mood_templates(
+    path: Path, moods: dict[str, dict[str, list[str]]], fillers: dict[str, list[str]], per_template: int
+) -> list[Example]:
+    """Each ``label;frame`` row filled ``per_template`` times per mood from that mood's phrases."""
+    rng = random.Random(SPLIT_SEED + 1)
+    examples = []
+    for label, template in _read_rows(path):
+        kinds = [k for k in re.findall(r"\{(\w+)\}", template) if not k.startswith("_")]
+        for mood in MOOD_LABELS[1:]:
+            phrases = moods.get(mood, {})
+            if any(not phrases.get(kind) for kind in kinds):
+                continue
+            seen = set()
+            for _ in range(per_template):
+                text = template
+                for kind in kinds:
+                    text = text.replace("{" + kind + "}", rng.choice(phrases[kind]), 1)
+                for name in re.findall(r"\{(_\w+)\}", text):
+                    text = text.replace("{" + name + "}", rng.choice(fillers[name]), 1)
+                if text not in seen:
+                    seen.add(text)
+                    ex = parse_annotation(text, label, source=f"own/{path.stem}")
+                    ex.mood = mood
+                    examples.append(ex)
+    return examples
+
+
 def load_own(folder: Path = OWN_DATA_DIR) -> list[Example]:
-    """Hand-written examples (``examples*.csv``) and template expansions (``templates.csv``)."""
+    """Hand-written examples (``examples*.csv``), template expansions (``templates.csv``) and
+    mood examples (``mood_templates.csv`` with ``moods.json``)."""
     examples = []
     for path in sorted(folder.glob("examples*.csv")):
         examples += [parse_annotation(t, label, source=f"own/{path.stem}") for label, t in _read_rows(path)]
+    fillers = json.loads((folder / "fillers.json").read_text(encoding="utf-8"))
     templates = folder / "templates.csv"
     if templates.exists():
-        fillers = json.loads((folder / "fillers.json").read_text(encoding="utf-8"))
         examples += _expand_templates(templates, fillers, per_template=3)
+    for ex in examples:
+        if any(slot == "descriptor" for _, _, slot in ex.spans) or ex.label == "skip":
+            ex.mood = None  # "play something relaxing": a mood nobody labelled
+    mood_templates = folder / "mood_templates.csv"
+    if mood_templates.exists():
+        moods = json.loads((folder / "moods.json").read_text(encoding="utf-8"))
+        examples += _expand_mood_templates(mood_templates, moods, fillers, per_template=3)
+    return [ex for ex in examples if ex.text]
+
+
+def load_spoken(path: Path = SPOKEN_FILE) -> list[Example]:
+    """Speech-to-text versions of training requests (empty when the file is not there)."""
+    if not path.exists():
+        return []
+    examples = [parse_annotation(t, label, source="own/spoken") for label, t in _read_rows(path)]
+    for ex in examples:
+        ex.mood = None  # what was said may carry a mood; it was not labelled
     return [ex for ex in examples if ex.text]
 
 
@@ -177,7 +239,15 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
 
 
 def load_split() -> tuple[list[Example], list[Example]]:
-    return split(load_all())
+    """(train, held_out); the spoken versions of training requests join the training part only."""
+    train, held_out = split(load_all())
+    held_texts = {ex.text for ex in held_out}
+    seen = {ex.text for ex in train}
+    for ex in load_spoken():
+        if ex.text not in held_texts and ex.text not in seen:
+            seen.add(ex.text)
+            train.append(ex)
+    return train, held_out
 
 
 def label_counts(examples: list[Example]) -> Counter[str]:

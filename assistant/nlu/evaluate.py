@@ -1,7 +1,9 @@
 """Evaluate the built NLU on the held-out split and write a report.
 
-``python -m assistant.nlu.evaluate [--no-baseline] [--out reports/nlu]`` prints in-scope
-accuracy, macro-F1, out-of-scope recall and precision and exact-span slot F1, and writes
+``python -m assistant.nlu.evaluate [--no-baseline] [--no-everyday] [--out reports/nlu]`` prints
+in-scope accuracy, macro-F1, out-of-scope recall and precision and exact-span slot F1, then the
+accuracy on our held-out everyday requests (``everyday.py``: moods, names, out-of-scope
+requests, follow-ups, through the real pipeline), and writes
 ``report.md`` with a confusion matrix and the threshold trade-off curve (PNG). For comparison it
 also fits the frozen-MiniLM + logistic-regression baseline on the same training part and scores
 it on the same held-out part, with its own threshold picked the same way.
@@ -46,7 +48,7 @@ def _figures(gold: list[str], pred: list[str], spans_gold: list, spans_pred: lis
 
 def evaluate_model(held_out: list[Example]) -> dict:
     nlu = load_nlu(vocabulary={})  # raw spans: slot F1 compares against the annotated text
-    logits, tagged = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
+    logits, tagged, _moods = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
     probs = calibration.softmax(logits.numpy(), nlu.temperature)
     gold = [ex.label for ex in held_out]
     pred = apply_threshold(probs, INTENT_LABELS, nlu.threshold)
@@ -234,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-baseline", action="store_true", help="skip the frozen-embedding baseline")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
+    parser.add_argument("--no-everyday", action="store_true", help="skip the everyday held-out requests")
+    parser.add_argument("--misses", action="store_true", help="list the everyday requests handled wrong")
     args = parser.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     train, held_out = load_split()
@@ -263,6 +267,17 @@ def main(argv: list[str] | None = None) -> int:
             f"OOS recall {_pct(b['oos_recall'])} at threshold {baseline['threshold']:.2f}; "
             f"argmax in-scope acc {_pct(baseline['argmax']['in_scope_accuracy'])}"
         )
+    if not args.no_everyday:
+        from assistant.nlu.everyday import evaluate_everyday, summarise
+
+        everyday = evaluate_everyday(load_nlu())
+        print("everyday requests held out (data/nlu/heldout, through the real pipeline):")
+        print("\n".join(summarise(everyday)))
+        if args.misses:
+            for kinds in everyday.values():
+                for tally in kinds.values():
+                    for miss in tally.misses:
+                        print(f"    miss: {miss}")
     path = write_report(result, baseline, args.out, len(train))
     print(f"report: {path} ({time.perf_counter() - started:.0f}s)")
     return 0

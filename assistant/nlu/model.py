@@ -1,7 +1,8 @@
 """The joint intent + slot network and the tokenisation it shares between training and parsing.
 
 One MiniLM encoder; the intent head reads the mean of the token vectors, the slot head tags each
-word (its first sub-word token) with a BIO label. Spans come back as character offsets into the
+word (its first sub-word token) with a BIO label, and the mood head reads the same mean vector to
+say which mood, energy or activity the request asks for (``moods.py``; "none" for most). Spans come back as character offsets into the
 clean text, always on word boundaries.
 """
 
@@ -16,6 +17,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
 from assistant.nlu.labels import BIO_TAGS
+from assistant.nlu.moods import MOOD_LABELS
 
 MAX_TOKENS = 48  # HWU64 utterances are under 40 tokens; longer input is truncated
 IGNORE_INDEX = -100
@@ -29,13 +31,21 @@ def base_model_path() -> str:
 
 
 class JointIntentSlotModel(nn.Module):
-    def __init__(self, encoder: nn.Module, n_intents: int, n_tags: int, dropout: float = 0.1) -> None:
+    def __init__(
+        self,
+        encoder: nn.Module,
+        n_intents: int,
+        n_tags: int,
+        dropout: float = 0.1,
+        n_moods: int = len(MOOD_LABELS),
+    ) -> None:
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.intent_head = nn.Linear(hidden, n_intents)
         self.slot_head = nn.Linear(hidden, n_tags)
+        self.mood_head = nn.Linear(hidden, n_moods)
 
     @classmethod
     def from_base(cls, path: str, n_intents: int, n_tags: int = len(BIO_TAGS)) -> JointIntentSlotModel:
@@ -51,11 +61,12 @@ class JointIntentSlotModel(nn.Module):
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Intent logits, per-token tag logits and mood logits."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.intent_head(self.dropout(pooled)), self.slot_head(self.dropout(hidden))
+        pooled = self.dropout((hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+        return self.intent_head(pooled), self.slot_head(self.dropout(hidden)), self.mood_head(pooled)
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
@@ -197,14 +208,15 @@ def predict(
     tokenizer: PreTrainedTokenizerBase,
     texts: Sequence[str],
     batch_size: int = 64,
-) -> tuple[torch.Tensor, list[list[tuple[int, int, str]]]]:
-    """Intent logits (uncalibrated) and slot spans for many clean texts, in input order."""
+) -> tuple[torch.Tensor, list[list[tuple[int, int, str]]], torch.Tensor]:
+    """Intent logits (uncalibrated), slot spans and mood logits for many clean texts, in order."""
     model.eval()
-    all_logits, all_spans = [], []
+    all_logits, all_spans, all_moods = [], [], []
     for i in range(0, len(texts), batch_size):
         enc = encode(tokenizer, texts[i : i + batch_size])
-        logits, tag_logits = model(enc["input_ids"], enc["attention_mask"])
+        logits, tag_logits, mood_logits = model(enc["input_ids"], enc["attention_mask"])
         all_logits.append(logits)
+        all_moods.append(mood_logits)
         for row, offsets in enumerate(enc["offsets"].tolist()):
             all_spans.append(decode_spans(tag_logits[row], offsets, enc["word_ids"][row]))
-    return torch.cat(all_logits), all_spans
+    return torch.cat(all_logits), all_spans, torch.cat(all_moods)

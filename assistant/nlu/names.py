@@ -7,7 +7,11 @@ seen ("play shape of you") often comes back with no song at all, or with only it
 artist) becomes one, and a tagged song or artist inside a longer catalog name is widened to it. What
 keeps this from inventing names in ordinary words: only whole words, at least two of them, at
 least one of them not a common function word ("play that song" is a real title and still not a
-request for it), never over a span the tagger found, and only in music requests.
+request for it), never over a span the tagger found, and only in music and film requests.
+
+``named_request`` rescues a request the classifier could not place ("i wanna hear blinding
+lights" came back out of scope): when the words are a way of asking to hear something followed
+by nothing but a catalog song or artist (two words at least), it is a music request for that.
 """
 
 from __future__ import annotations
@@ -17,19 +21,30 @@ from collections.abc import Mapping, Sequence
 
 from assistant.nlu.normalize import alias_key
 
-# Intents whose slots name music; elsewhere a title in the words is a coincidence.
-SPOT_INTENTS = frozenset({"play_music", "music_query"})
-# The vocabulary key -> the slot a match fills, in the order they are looked for.
-SPOT_SLOTS = ("song", "artist")
-# A song name is not looked for beside these: "play some relaxing music" asks for a kind of music.
-KIND_SLOTS = frozenset({"genre", "descriptor", "playlist", "radio"})
+# Per intent whose slots name catalog items, the slots looked for, in order (each a vocabulary
+# key); elsewhere a title in the words is a coincidence.
+SPOT_SLOTS_BY_INTENT: dict[str, tuple[str, ...]] = {
+    "play_music": ("song", "artist"),
+    "music_query": ("song", "artist"),
+    "recommend_video": ("title", "person"),
+}
+SPOT_INTENTS = frozenset(SPOT_SLOTS_BY_INTENT)
+SPOT_SLOTS = tuple(dict.fromkeys(s for slots in SPOT_SLOTS_BY_INTENT.values() for s in slots))
+# A song or film name is not looked for beside these: "play some relaxing music" asks for a kind.
+KIND_SLOTS = frozenset({"genre", "descriptor", "playlist", "radio", "movie_genre", "mood"})
+# Slots a name after "by" fills before the others (the artist or director, not a title).
+PEOPLE_SLOTS = frozenset({"artist", "person"})
 MAX_NAME_WORDS = 8
 # A name sits where a request puts one: "play <song>", "put on <song>", "listen to <song>",
 # "... by <artist>", "who sings <song>", and runs to the end or to a word like these.
 BEFORE_NAME = frozenset(
     {"play", "hear", "on", "to", "song", "track", "called", "named", "by", "sings", "sang"}
+    | {"like", "loved", "liked", "enjoyed", "watch", "see", "with", "starring", "than"}
 )
-AFTER_NAME = frozenset({"by", "please", "now", "next", "again", "for", "on", "from", "then", "and"})
+AFTER_NAME = frozenset(
+    {"by", "please", "now", "next", "again", "for", "on", "from", "then", "and"}
+    | {"what", "suggest", "recommend", "something", "anything", "any", "so", "it", "in"}
+)
 COMMON_WORDS = frozenset(
     """a about after all am an and another any are as at be by can could do for from get give
     have he her him his how i i'm im in is it it's its just last let let's like me more music my new next no
@@ -49,6 +64,9 @@ class CatalogNameSpotter:
             for slot in SPOT_SLOTS
         }
 
+    def keys(self, slot: str) -> set[str]:
+        return self._keys.get(slot, set())
+
     def __bool__(self) -> bool:
         return any(self._keys.values())
 
@@ -62,9 +80,10 @@ class CatalogNameSpotter:
         words = _word_offsets(text)
         out = [self._widen(text, words, span, out) for span in out]
         present = {slot for _, _, slot in out}
-        wanted = [s for s in SPOT_SLOTS if s not in present and self._keys[s]]
-        if "song" in wanted and present & KIND_SLOTS:
-            wanted.remove("song")
+        looked_for = SPOT_SLOTS_BY_INTENT[intent]
+        wanted = [s for s in looked_for if s not in present and self._keys[s]]
+        if looked_for[0] in wanted and present & KIND_SLOTS:
+            wanted.remove(looked_for[0])
         taken = [any(s < end and start < e for s, e, _ in out) for start, end in words]
         for n in range(min(MAX_NAME_WORDS, len(words)), 1, -1):
             for i in range(len(words) - n + 1):
@@ -76,7 +95,7 @@ class CatalogNameSpotter:
                 if key is None:
                     continue
                 after_by = i > 0 and text[slice(*words[i - 1])] == "by"
-                order = sorted(wanted, key=lambda s: s != "artist") if after_by else wanted
+                order = sorted(wanted, key=lambda s: s not in PEOPLE_SLOTS) if after_by else wanted
                 slot = next((s for s in order if key in self._keys[s]), None)
                 if slot is None:
                     continue
@@ -122,6 +141,36 @@ class CatalogNameSpotter:
         if before not in BEFORE_NAME or (after and after not in AFTER_NAME):
             return None
         return alias_key(" ".join(surface))
+
+
+# Ways of asking to hear something, before a name and nothing else.
+HEAR_FRAME = re.compile(
+    r"^(?:(?:hey|ok|okay|please|so|now)\s+)*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
+    r"(?:play|put on|throw on|queue up|can i hear|let's hear|listen to|"
+    r"i (?:want|need) to (?:hear|listen to)|i wanna (?:hear|listen to)|i'd (?:like|love) to (?:hear|listen to))"
+    r"\s+(?:the song\s+|some\s+)?(?P<name>.+?)(?:\s+(?:please|now|again))?$"
+)
+
+
+def named_request(spotter: CatalogNameSpotter, text: str) -> list[tuple[int, int, str]]:
+    """Song / artist spans when ``text`` is only a request to hear a catalog name, else []."""
+    m = HEAR_FRAME.match(text)
+    if m is None:
+        return []
+    start, end = m.span("name")
+    name = text[start:end]
+    if len(name.split()) < 2:
+        return []
+    song_part, by, artist_part = name.rpartition(" by ")
+    if by and alias_key(song_part) in spotter.keys("song"):
+        spans = [(start, start + len(song_part), "song")]
+        if alias_key(artist_part) in spotter.keys("artist"):
+            spans.append((end - len(artist_part), end, "artist"))
+        return spans
+    for slot in ("song", "artist"):
+        if alias_key(name) in spotter.keys(slot):
+            return [(start, end, slot)]
+    return []
 
 
 def _word_offsets(text: str) -> list[tuple[int, int]]:

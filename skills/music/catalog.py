@@ -33,7 +33,12 @@ SOURCE_FILES = [
     MUSIC_DIR / "billboard" / "hot100_songs_aggregated.csv",
 ]
 CHART_SOURCE = "bb"  # the Billboard Hot 100 tracks: the ones with chart history
-SOURCE_NAMES = {"fm": "freemusi.cc", "fma": "the Free Music Archive", CHART_SOURCE: "the Billboard Hot 100"}
+SOURCE_NAMES = {
+    "fm": "freemusi.cc",
+    "fma": "the Free Music Archive",
+    CHART_SOURCE: "the Billboard Hot 100",
+    "lib": "your own library",
+}
 
 # freemusi activity rating -> the mood it stands for (0 means not rated).
 MOOD_BY_ACTIVITY = {1: "calm", 2: "moderate", 3: "energetic"}
@@ -60,6 +65,9 @@ class Track:
     url: str = ""
     album: str = ""
     popularity: float = 0.0  # 0..1, percentile within the source
+    path: str = ""  # a local audio file (the user's library); "" for the vendored catalogs
+    duration: float | None = None  # seconds, when known
+    track_number: int | None = None
 
     @property
     def genre(self) -> str:
@@ -89,6 +97,8 @@ class Track:
             return f"it spent {self.weeks} weeks on the Billboard Hot 100"
         if self.source == "fma" and self.listens is not None:
             return f"it has {self.listens:,} listens on the Free Music Archive"
+        if self.source == "lib":
+            return "it is in your own library" + (f" ({self.album})" if self.album else "")
         if self.source == "fm" and self.rating:
             return f"listeners rated it {self.rating:g} of 5 on freemusi.cc"
         return f"it is from {SOURCE_NAMES[self.source]}"
@@ -292,8 +302,10 @@ def tracks_from_frame(table: pd.DataFrame) -> list[Track]:
         for name in _OPTIONAL_INT:
             row[name] = None if row[name] is None else int(row[name])
         row["rating"] = None if row["rating"] is None else float(row["rating"])
-        for name in ("title", "artist", "url", "album", "mood"):
-            row[name] = row[name] or ""
+        for name in ("title", "artist", "url", "album", "mood", "path"):
+            row[name] = row.get(name) or ""
         row["popularity"] = float(row["popularity"])
+        row["duration"] = None if row.get("duration") is None else float(row["duration"])
+        row["track_number"] = None if row.get("track_number") is None else int(row["track_number"])
         out.append(Track(**row))
     return out

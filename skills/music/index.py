@@ -100,6 +100,21 @@ class MusicIndex:
                 style_tracks[s].append(i)
         self.genre_tracks = {g: np.array(v, dtype=np.int32) for g, v in genre_tracks.items()}
         self.style_tracks = {s: np.array(v, dtype=np.int32) for s, v in style_tracks.items()}
+        # Tracks with local audio (the user's library): found first by name, preferred in ranking.
+        self.playable = np.array([bool(t.path) for t in tracks], dtype=bool)
+        self.library_indices = np.flatnonzero(self.playable).astype(np.int32)
+
+    def with_library(self, library: list[Track], vectors: np.ndarray, texts: list[str]) -> MusicIndex:
+        """This index plus the user's own tracks; ``vectors`` embeds ``texts`` (their tag texts)."""
+        if not library:
+            return self
+        row_of = {text: len(self.tag_embeddings) + i for i, text in enumerate(texts)}
+        rows = np.array([row_of[t.tag_text()] for t in library], dtype=self.text_row.dtype)
+        return MusicIndex(
+            self.tracks + library,
+            np.vstack([self.tag_embeddings, vectors.astype(self.tag_embeddings.dtype)]),
+            np.concatenate([self.text_row, rows]),
+        )
 
     @classmethod
     def load(cls, folder: Path | None = None) -> MusicIndex:
@@ -207,10 +222,19 @@ class MusicIndex:
         "Candle In The Wind 1997/Something About ..."), never a short title that merely occurs
         inside the request ("Wind").
         """
+        if len(self.library_indices):  # the user's own copy first
+            mine = self.library_indices if within is None else np.intersect1d(within, self.library_indices)
+            found = self._best_title(title, mine) if len(mine) else None
+            if found is not None:
+                return found
         found = self._best_title(title, within)
         if found is None and within is not None:
             found = self._best_title(title, None)
         return found
+
+    def find_library_song(self, title: str) -> int | None:
+        """The user's own track with this title (near-exact or containing it), or None."""
+        return self._best_title(title, self.library_indices) if len(self.library_indices) else None
 
     def _best_title(self, title: str, within: np.ndarray | None) -> int | None:
         query = title.lower().strip()

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.skill_api import Item, SkillRequest, SkillResult
+from skills.decades import decade_span
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.music.catalog import CHART_SOURCE, MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
+from skills.music.moods import MUSIC_MOODS, decade_mask, fitting_tags, mood_scores
 from skills.music.taste import MAX_FEEDBACK_EVENTS, Taste, build_taste, rescale
 
 # Recently offered tracks are not offered again (the session's own offers come in request.exclude).
@@ -27,6 +29,7 @@ RECENT_OFFERS = 1000
 POOL_SIZE = 300
 MMR_LAMBDA = 0.5
 JITTER = 0.03
+PLAYABLE_BONUS = 0.5  # about a genre match's worth: a library track of the genre asked comes first
 # An unknown artist's name this close to a tag text (cosine) is taken as that style.
 ARTIST_STYLE_MIN = 0.45
 
@@ -101,6 +104,8 @@ class Intent:
     style_of: str = ""  # the genre that artist's name is closest to
     cap_per_artist: bool = True
     has_history: bool = False
+    asked_mood: str = ""  # the NLU's understood mood ("calm"), a key of MUSIC_MOODS
+    decade: int | None = None  # the decade asked for ("from the eighties": 1980) when it has tracks
 
 
 def _note(intent: Intent, say: bool, message: str) -> None:
@@ -208,10 +213,32 @@ class MusicRecommender:
                     )
         if "descriptor" in slots:
             self._free_text(intent, slots["descriptor"])
+        if slots.get("mood") in MUSIC_MOODS:
+            self._mood(intent, slots["mood"])
+        span = decade_span(slots.get("date", "")) or decade_span(request.text)
+        if span is not None:
+            self._decade(intent, span, request.said("date") or not slots.get("date"))
         return intent
 
+    def _mood(self, intent: Intent, name: str) -> None:
+        """An understood mood: tracks that fit it score higher, tracks that contradict it go."""
+        score, allowed = mood_scores(self.index, MUSIC_MOODS[name], self.encode_query)
+        intent.slot_score = score if intent.slot_score is None else intent.slot_score + score
+        narrowed = allowed if intent.mask is None else intent.mask & allowed
+        intent.mask = narrowed if narrowed.any() else intent.mask  # an artist asked for wins
+        intent.asked_mood = name
+
+    def _decade(self, intent: Intent, span: tuple[int, int], say: bool) -> None:
+        """ "from the eighties": tracks of that decade; an honest note when there are none."""
+        kind = intent.genre or intent.artist or "of that kind"
+        mask, note = decade_mask(self.index, intent.mask, span, kind)
+        _note(intent, say and bool(note), note)
+        if mask is not None:
+            intent.mask, intent.decade = mask, span[0]
+
     # -- ranking --------------------------------------------------------------------------
-    def recommend(self, request: SkillRequest) -> SkillResult:
+    def recommend(self, request: SkillRequest, only: np.ndarray | None = None) -> SkillResult:
+        """``only``: a mask of the tracks that may be offered (those that can be played now)."""
         index, k = self.index, max(1, request.k)
         intent = self.resolve(request)
         taste = build_taste(index, request.profile)
@@ -220,6 +247,8 @@ class MusicRecommender:
             i = index.id_to_index.get(item_id)
             if i is not None:
                 blocked[i] = True
+        if only is not None:
+            blocked |= ~only
         chosen = self._choose(intent, taste, blocked, k, request.rng)
         if intent.song_index is not None:
             song = (intent.song_index, (chosen[0][1] if chosen else 0.0) + 1.0)  # ranked first
@@ -268,6 +297,8 @@ class MusicRecommender:
             )
         if intent.slot_score is not None:
             score = score + 2.0 * intent.slot_score
+        # Tracks that can be played here (the user's own files) beat equally good catalog ones.
+        score = score + PLAYABLE_BONUS * index.playable
         return score.astype(np.float32)
 
     def _recently_offered(self, request: SkillRequest) -> set[str]:
@@ -324,6 +355,8 @@ class MusicRecommender:
                 "url": t.url,
                 "album": t.album,
                 "popularity": round(t.popularity, 3),
+                "path": t.path,
+                "duration": t.duration,
             },
         )
 
@@ -342,6 +375,15 @@ class MusicRecommender:
             return f"{t.artist} is the closest name I have to what you asked for"
         if intent.artist:
             return f"you asked for {intent.artist}; {t.popularity_phrase()}"
+        if intent.asked_mood:
+            mood = MUSIC_MOODS[intent.asked_mood]
+            where = f" from the {intent.decade}s" if intent.decade else ""
+            kind = f" in {intent.genre}" if intent.genre else ""
+            return f"{mood.said}{kind}{where}: " + ", ".join(
+                fitting_tags(index, i, mood) or [kind or "music"]
+            )
+        if intent.decade and not intent.artist:
+            return f"from the {intent.decade}s, as you asked ({t.year})" + (f": {kind}" if kind else "")
         if intent.anchor_index is not None:
             anchor = index.tracks[intent.anchor_index]
             shared = [x for x in (*t.genres, *t.styles) if x in (*anchor.genres, *anchor.styles)]

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from assistant.skill_api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
 
 NAME = "news"
+FEED_PREFIX = "feed:"  # ids of stories from the configured feeds (skills/news/feeds.py)
 INTENTS = frozenset({"news_query"})
 
 
@@ -16,24 +23,101 @@ class NewsSkill:
     name = NAME
     intents = INTENTS
 
-    def __init__(self, recommender) -> None:  # a NewsRecommender; typed loosely to keep import cheap
+    def __init__(self, recommender, feeds: tuple[str, ...] = ()) -> None:
+        # A NewsRecommender; typed loosely to keep import cheap. ``feeds``: the configured URLs.
         self.recommender = recommender
+        self.archive = recommender.index  # the shipped HuffPost set, without feed stories
+        self.feeds = feeds
+        self.feed_problem = ""  # why the last fetch brought nothing ("" when it worked)
+        self._lock = threading.Lock()
 
     def handle(self, request: SkillRequest) -> SkillResult:
-        return self.recommender.recommend(request)
+        result = self.recommender.recommend(request)
+        if result.items and all(not it.id.startswith(FEED_PREFIX) for it in result.items):
+            result.text = f"{self.archive_note()} {result.text}".strip()
+        return result
+
+    def archive_note(self) -> str:
+        """Archive headlines are said to be that, with their years: never passed off as today's."""
+        dates = sorted(h.date for h in self.archive.headlines)
+        years = f"{dates[0][:4]} to {dates[-1][:4]}" if dates else ""
+        archive = f"the HuffPost archive ({years})"
+        if not self.feeds:
+            return f"These are from {archive}, not today's news: no news feeds are set up."
+        if self.feed_problem:
+            return f"These are from {archive}: {self.feed_problem}."
+        return f"These are from {archive}."
+
+    # --- feeds ----------------------------------------------------------------------------------
+    def use_stored(self, db) -> int:
+        """Serve the stored feed stories with the archive (a new index; the swap is atomic)."""
+        from skills.news.feeds import stored_stories
+        from skills.news.recommender import NewsIndex
+
+        stories, vectors = stored_stories(db)
+        if stories:
+            index = NewsIndex(self.archive.headlines + stories, np.vstack([self.archive.embeddings, vectors]))
+            self.recommender.index = index
+        return len(stories)
+
+    def refresh(self, db) -> None:
+        """Fetch the feeds now, store what is new and serve it (run on a background thread)."""
+        from skills.news.feeds import refresh
+
+        with self._lock:
+            report = refresh(list(self.feeds), db)
+            stored = self.use_stored(db)
+            if stored == 0:
+                self.feed_problem = (
+                    "I couldn't fetch your news feeds ("
+                    + ("; ".join(report.problems) or "they had no stories")
+                    + ")"
+                )
+            else:
+                self.feed_problem = ""
 
 
 def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     """Load the built news index (raises ``ArtifactMissingError`` when it has not been built).
 
-    ``settings`` is the ``[skills.news]`` section of config.toml (nothing is read from it yet).
+    ``settings`` is the ``[skills.news]`` section of config.toml: ``feeds`` lists RSS or Atom
+    URLs, fetched in the background every ``refresh_minutes`` (default 30) unless
+    ``ASSISTANT_OFFLINE`` is set; stories already stored are served at once.
     """
     from skills.embeddings import warm_up
     from skills.news.recommender import NewsIndex, NewsRecommender
 
+    settings = dict(settings or {})
+    feeds = settings.get("feeds") or []
+    feeds = tuple(str(f) for f in ([feeds] if isinstance(feeds, str) else feeds) if str(f).strip())
     index = NewsIndex.load()
     warm_up()  # the query encoder, for topic search
-    return NewsSkill(NewsRecommender(index))
+    skill = NewsSkill(NewsRecommender(index), feeds)
+    if feeds:
+        from assistant.config import data_dir, ensure_private_dir
+        from skills.news.feeds import feed_db
+
+        path = ensure_private_dir(data_dir()) / "history.db"
+        if not path.exists():  # owner-only, as the history store creates it
+            path.touch(mode=0o600)
+        db = feed_db(path)
+        if skill.use_stored(db) == 0:
+            skill.feed_problem = "your news feeds have not been fetched yet"
+        if not os.environ.get("ASSISTANT_OFFLINE"):
+            minutes = float(settings.get("refresh_minutes", 30))
+            threading.Thread(
+                target=_keep_fresh, args=(skill, db, minutes), name="news-feeds", daemon=True
+            ).start()
+    return skill
+
+
+def _keep_fresh(skill: NewsSkill, db, minutes: float) -> None:
+    while True:
+        try:
+            skill.refresh(db)
+        except Exception:  # the archive still answers; the next round tries again
+            logging.getLogger(__name__).exception("refreshing the news feeds failed")
+        time.sleep(max(60.0, minutes * 60))
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +136,7 @@ SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
     offer_intent="news_query",
-    slots=frozenset({"topic"}),
+    slots=frozenset({"topic", "mood"}),
     fresh_slots=frozenset({"topic"}),
     items_per_offer=3,
     says_reason=False,
@@ -61,6 +145,8 @@ SPEC = SkillSpec(
     topic="news",
     what="the news",
     history=HistoryPhrasing(words=("news", "headline", "read"), kind="news", noun="headlines"),
+    item_nouns=("story", "stories", "headline", "headlines"),
+    domain_words=("news", "sports", "politics", "economy", "science", "business", "technology", "world"),
     templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
     vocabulary=vocabulary,
     rank=20,

@@ -22,6 +22,7 @@ from assistant.skill_api import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResul
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.news.catalog import CATEGORY_ALIASES, Headline, friendly_category, headlines_from_frame
+from skills.news.tone import GOOD_NEWS_MOODS, positive_tone
 
 ARTIFACT = "news"
 HEADLINE_DAYS = 30.0  # recency decay for "what's the news"
@@ -37,6 +38,11 @@ TOPIC_FOUND = 0.35
 MMR_LAMBDA = 0.5
 POOL_SIZE = 200
 JITTER = 0.01
+# "Good news": how much a story's tone counts against recency (both 0..1); 1.5 puts the happier
+# stories of the last weeks first without reaching back years.
+TONE_WEIGHT = 1.5
+# "More about that": how much likeness to the story just read counts.
+ANCHOR_WEIGHT = 0.8
 
 
 class NewsIndex:
@@ -139,6 +145,14 @@ class NewsRecommender:
             # A favourite desk outranks the day's other news even when its latest story is weeks
             # old; recency still orders stories within a desk.
             score = recency + 1.2 * affinity + 0.1 * index.category_prior[index.category_code]
+        good_news = request.slots.get("mood") in GOOD_NEWS_MOODS
+        if good_news:
+            score = score + TONE_WEIGHT * positive_tone(index.embeddings, self.encode_query)
+        anchor = request.anchor
+        if anchor is not None and anchor.id in index.id_to_index:
+            score = score + ANCHOR_WEIGHT * (
+                index.embeddings @ index.embeddings[index.id_to_index[anchor.id]]
+            )
         profile = request.profile
         # Offered recently, or already reacted to (read, liked, skipped): the user has seen it.
         excluded = {e.item_id for e in profile.offered[-RECENT_OFFERS:]} | set(request.exclude)
@@ -156,6 +170,9 @@ class NewsRecommender:
         if not found:
             text = f"I found little about {topic}; here are the closest headlines I have."
         items = [self._item(i, float(score[i]), topic, category, taste, found) for i in chosen]
+        if good_news:
+            for item in items:
+                item.reason = f"good news: {item.reason}"
         return SkillResult(items=items, text=text)
 
     def _diverse(self, pool: np.ndarray, scores: np.ndarray, k: int, one_per_category: bool) -> list[int]:

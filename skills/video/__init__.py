@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_api import HistoryPhrasing, SkillSpec
+from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
+from skills.video.constraints import AUDIENCES, GENRES, MOODS
 from skills.video.skill import VideoSkill
 
 __all__ = ["SPEC", "VideoSkill", "load_skill", "vocabulary"]
@@ -48,7 +49,9 @@ SPEC = SkillSpec(
     name="video",
     load=load_skill,
     offer_intent="recommend_video",
-    slots=frozenset({"title", "movie_genre", "person", "media_type", "descriptor"}),
+    slots=frozenset(
+        {"title", "movie_genre", "person", "media_type", "descriptor", "mood", "audience", "era", "exclude"}
+    ),
     fresh_slots=frozenset({"title", "movie_genre", "person"}),
     named_item_slot="title",
     examples=("suggest a movie", "suggest a comedy", "something like Alien"),
@@ -56,6 +59,7 @@ SPEC = SkillSpec(
     topic="a movie",
     what="a movie suggestion",
     item_nouns=("film", "films", "movie", "movies"),
+    domain_words=("watch", "cinema", "show", "series", "video"),
     history=HistoryPhrasing(words=("watch", "movie", "film", "video"), kind="films", noun="films"),
     templates={
         "offer": ("How about {item}?", "You might enjoy {item}.", "Try {item}."),
@@ -63,4 +67,24 @@ SPEC = SkillSpec(
     },
     vocabulary=vocabulary,
     rank=40,
+    # For the language model's reading of open requests (assistant/llm).
+    slot_docs={
+        "movie_genre": SlotDoc("the kinds of film asked for", GENRES, many=True),
+        "title": SlotDoc("a film the request names, or the most famous film about the topic asked for"),
+        "person": SlotDoc("an actor or director the request names"),
+        "mood": SlotDoc("only when the request names a feeling", MOODS),
+        "audience": SlotDoc("who will watch", AUDIENCES),
+        "era": SlotDoc("only when the request gives a time: 'before 1965', 'after 2000', '1950-1969'"),
+        "exclude": SlotDoc("only when the request says what to avoid", GENRES, many=True),
+        "descriptor": SlotDoc("'short' when the person wants a short film"),
+    },
+    llm_examples=(
+        (
+            "something for the grandchildren, nothing frightening",
+            {"audience": "children", "exclude": "Horror"},
+        ),
+        ("a gangster film from the nineties", {"movie_genre": "Crime", "era": "1990-1999"}),
+        ("that film where a ship hits an iceberg", {"title": "Titanic"}),
+        ("a film to keep me on the edge of my seat", {"mood": "exciting"}),
+    ),
 )

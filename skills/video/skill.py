@@ -8,6 +8,7 @@ person, "not too long"; a title (or "more like this") adds similarity to that fi
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,10 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from assistant.skill_api import Item, SkillRequest, SkillResult, UserProfile
+from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
+from skills.video.constraints import ConstraintFilter
+from skills.video.moods import FILM_MOODS
 from skills.video.recommender import VideoRecommender
 
 FEEDBACK_STARS = {"like": 5.0, "play": 3.5, "skip": 2.0, "dislike": 1.0}
@@ -43,16 +47,6 @@ GENRE_ALIASES = {
     "doc": "Documentary",
     "documentaries": "Documentary",
 }
-DECADE_WORDS = {
-    "twenties": 1920,
-    "thirties": 1930,
-    "forties": 1940,
-    "fifties": 1950,
-    "sixties": 1960,
-    "seventies": 1970,
-    "eighties": 1980,
-    "nineties": 1990,
-}
 SHORT_WORDS = re.compile(r"\b(not too long|short|quick|under two hours|not long)\b")
 
 
@@ -72,6 +66,7 @@ class VideoSkill:
         self.genre_names = sorted({g for s in self.genre_sets for g in s if g})
         # Per-request filters are lookups, not scans over 9,000 rows.
         self.genre_masks = {g: np.array([g in s for s in self.genre_sets]) for g in self.genre_names}
+        self.constraints = ConstraintFilter(self.genre_masks, self.years)
         # Films MovieLens lists without a title cannot be spoken, so they are never offered.
         self.untitled = {
             int(m)
@@ -114,13 +109,16 @@ class VideoSkill:
         recs = self.rec.recommend(
             history, request.k, exclude=exclude, allowed=allowed, extra=extra, adjust=adjust
         )
-        if not recs and allowed is not None:
+        fell_back = not recs and allowed is not None
+        if fell_back:
             notes.append("I found nothing that fits all of that, so here is my best other pick.")
             recs = self.rec.recommend(history, request.k, exclude=exclude, extra=extra, adjust=adjust)
             kinds = []
         items = []
+        # The mood is said back only when the films were chosen under it.
+        mood = None if fell_back else FILM_MOODS.get(request.slots.get("mood", ""))
         for rec in recs:
-            reason = rec.reason
+            reason = f"{mood.said}: {rec.reason}" if mood is not None else rec.reason
             if kinds and rec.evidence.get("signal") in ("now", "popular"):
                 # Popularity picked it among the films the slots allowed: say both.
                 reason = (
@@ -128,6 +126,10 @@ class VideoSkill:
                 )
             items.append(self._item(rec.item_id, rec.score, reason, genre_asked))
         return SkillResult(items=items, text=" ".join(notes))
+
+    def candidates(self, request: SkillRequest, n: int) -> list[Item]:
+        """The best ``n`` films for the request, every slot's filter applied (``Candidates``)."""
+        return self.handle(replace(request, k=max(n, request.k))).items
 
     def _rejections(self, profile: UserProfile) -> np.ndarray | None:
         """A push away from films that look like ones the user disliked or skipped (latest 10)."""
@@ -163,10 +165,11 @@ class VideoSkill:
         mask = np.ones(len(self.rec.item_ids), dtype=bool)
         used = False
         genre = request.slots.get("movie_genre", "")
-        if SHORT_WORDS.search(genre):
+        several = "|" in genre  # "Animation|Comedy": the constraint filter below takes them
+        if SHORT_WORDS.search(genre) or several:
             genre = ""  # "a short comedy": the length is handled below
         name = self.match_genre(genre) if genre else None
-        if name is None:  # the slot missed it, or caught only part: look for a genre word
+        if name is None and not several:  # the slot missed it, or caught only part: look for a genre word
             text = request.text.lower()
             name = next(
                 (g for g in self.genre_names if re.search(rf"\b{re.escape(g.lower())}\b", text)), None
@@ -177,6 +180,11 @@ class VideoSkill:
             used = True
         elif genre and request.said("movie_genre"):  # said once, not again on every skip
             notes.append(f"I don't know the genre '{genre}'.")
+        mood = FILM_MOODS.get(request.slots.get("mood", ""))
+        if mood is not None:
+            fits = self._any_genre(mood.fits) if not name else np.ones_like(mask)
+            mask &= fits & ~self._any_genre(mood.contradicts)
+            used = True
         # The tagger misses "the 90s" now and then; the words themselves still say it.
         span = decade_span(request.slots.get("date", "")) or decade_span(request.text)
         if span:
@@ -202,7 +210,18 @@ class VideoSkill:
             mask &= np.nan_to_num(self.runtime, nan=999) <= SHORT_FILM_MINUTES
             kinds.append(f"films under {SHORT_FILM_MINUTES} minutes")
             used = True
+        constrained = self.constraints.mask(request.slots, kinds)
+        if constrained is not None:
+            mask &= constrained
+            used = True
         return mask if used else None
+
+    def _any_genre(self, genres: tuple[str, ...]) -> np.ndarray:
+        mask = np.zeros(len(self.rec.item_ids), dtype=bool)
+        for g in genres:
+            if g in self.genre_masks:
+                mask |= self.genre_masks[g]
+        return mask
 
     def _similarity(self, request: SkillRequest, notes: list[str]) -> tuple[np.ndarray, float, str] | None:
         anchor = request.anchor
@@ -288,24 +307,3 @@ class VideoSkill:
                 "director": str(row["director"]) if isinstance(row["director"], str) else "",
             },
         )
-
-
-def decade_span(text: str) -> tuple[int, int] | None:
-    """ "nineties" / "the 1990s" / "90s" / "from 1985" as a range of release years."""
-    text = text.lower()
-    for word, start in DECADE_WORDS.items():
-        if word in text:
-            return start, start + 9
-    m = re.search(r"\b(19|20)(\d)0s\b", text)
-    if m:
-        start = int(m.group(1) + m.group(2) + "0")
-        return start, start + 9
-    m = re.search(r"\b(\d)0s\b", text)
-    if m:
-        start = 1900 + int(m.group(1)) * 10 if int(m.group(1)) >= 2 else 2000 + int(m.group(1)) * 10
-        return start, start + 9
-    m = re.search(r"\b(19\d\d|20\d\d)\b", text)
-    if m:
-        year = int(m.group(1))
-        return (year, 2100) if re.search(r"\b(after|since|from|newer)\b", text) else (year, year)
-    return None

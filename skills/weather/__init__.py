@@ -7,15 +7,20 @@ place names the NLU normalises the ``place`` slot to.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import threading
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from assistant.skill_api import HistoryPhrasing, SkillSpec
-from skills.weather.live import OpenMeteoProvider
+from skills.weather.live import FORECAST_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
 
 __all__ = ["SPEC", "WeatherSkill", "load_skill", "vocabulary"]
+PROBE_TIMEOUT_S = 1.0  # a connection to Open-Meteo takes ~100 ms when online
 
 
 def load_skill(
@@ -26,17 +31,38 @@ def load_skill(
 ) -> WeatherSkill:
     """The weather skill with its settings section (``[skills.weather]``, or the older ``[weather]``).
 
-    ``live = true`` there switches Open-Meteo on (the only network code; off by default); the
-    ``live`` argument overrides it. The assistant always passes the section it was configured
-    with; called on its own with no settings, the skill reads its section of the data
-    directory's config.toml, as a standalone tool would.
+    ``live``: true uses Open-Meteo (the only network code), false never does, and "auto" (the
+    default) switches it on once a quick connection to the service succeeds, checked in the
+    background so start-up never waits; ``ASSISTANT_OFFLINE=1`` keeps "auto" off (replay and
+    tests). ``forecast_url`` / ``geocoding_url`` point at a self-hosted Open-Meteo. The
+    ``live`` argument overrides the setting. Called on its own with no settings, the skill
+    reads its section of the data directory's config.toml, as a standalone tool would.
     """
     if settings is None:
         from assistant.config import load_settings
 
         settings = load_settings().skill_settings("weather")
-    use_live = bool((settings or {}).get("live", False)) if live is None else live
-    return WeatherSkill(live=OpenMeteoProvider() if use_live else None, clock=clock)
+    settings = dict(settings or {})
+    mode = settings.get("live", "auto") if live is None else live
+    urls = {k: str(settings[k]) for k in ("forecast_url", "geocoding_url") if settings.get(k)}
+    skill = WeatherSkill(live=OpenMeteoProvider(**urls) if mode is True else None, clock=clock)
+    if mode == "auto" and not os.environ.get("ASSISTANT_OFFLINE"):
+        threading.Thread(
+            target=_go_live_when_online, args=(skill, urls), name="weather-probe", daemon=True
+        ).start()
+    return skill
+
+
+def _go_live_when_online(skill: WeatherSkill, urls: dict[str, str]) -> None:
+    """Switch the live forecasts on if the service answers a TCP connection within a second."""
+    url = urllib.parse.urlparse(urls.get("forecast_url", FORECAST_URL))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=PROBE_TIMEOUT_S):
+            pass
+    except OSError:
+        return  # offline: the records answer, and say that a live forecast needs a network
+    skill.live = OpenMeteoProvider(**urls)
 
 
 def vocabulary() -> dict[str, list[str]]:
@@ -59,6 +85,7 @@ SPEC = SkillSpec(
     topic="weather",
     what="the weather",
     history=HistoryPhrasing(words=("weather", "forecast"), kind="weather", noun="forecasts"),
+    domain_words=("weather", "forecast", "rain", "umbrella", "temperature", "snow", "sunny", "degrees"),
     preference_phrases={"home_city": "Your home city is {value}."},
     vocabulary=vocabulary,
     rank=30,

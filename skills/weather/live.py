@@ -77,7 +77,7 @@ class LiveWeatherError(Exception):
 def urllib_transport(url: str, timeout: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "offline-assistant/0.1"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (fixed https URLs)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (configured URLs)
             return response.read()
     except urllib.error.HTTPError as exc:
         # A 400 carries {"error": true, "reason": ...}; hand that body on so its reason is told.
@@ -104,7 +104,12 @@ class OpenMeteoProvider:
         timeout: float = DEFAULT_TIMEOUT_S,
         retry_after_s: float = RETRY_AFTER_S,
         monotonic: Callable[[], float] = time.monotonic,
+        forecast_url: str = FORECAST_URL,
+        geocoding_url: str = GEOCODING_URL,
     ) -> None:
+        # The URLs are settings: Open-Meteo is open source and can be self-hosted (tests serve
+        # recorded answers from 127.0.0.1).
+        self.forecast_url, self.geocoding_url = forecast_url, geocoding_url
         self.transport = transport
         self.timeout = timeout
         self.retry_after_s = retry_after_s
@@ -153,7 +158,7 @@ class OpenMeteoProvider:
         if key in self._places:
             return self._places[key]
         data = self._get_json(
-            GEOCODING_URL, {"name": name.strip(), "count": 1, "language": "en", "format": "json"}
+            self.geocoding_url, {"name": name.strip(), "count": 1, "language": "en", "format": "json"}
         )
         results = data.get("results") or []  # no match: the body has no "results" at all
         place = None
@@ -179,7 +184,7 @@ class OpenMeteoProvider:
         if first < today or (last - today).days >= FORECAST_HORIZON_DAYS:
             raise LiveWeatherError(f"the live forecast only covers the next {FORECAST_HORIZON_DAYS} days")
         data = self._get_json(
-            FORECAST_URL,
+            self.forecast_url,
             {
                 "latitude": f"{place.latitude:.4f}",
                 "longitude": f"{place.longitude:.4f}",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from assistant.skill_api import Item, SkillError, SkillRequest, SkillResult
 from skills.weather.dates import DateSpan, resolve_dates
-from skills.weather.live import LiveWeatherError, OpenMeteoProvider
+from skills.weather.live import LiveWeatherError, OpenMeteoProvider, Place
 from skills.weather.observations import CityRecords, DayWeather, load_records
 from skills.weather.places import match_city
 from skills.weather.report import (
@@ -48,6 +48,10 @@ class _Answer:
     history: list[tuple[DayWeather, ...]] = field(default_factory=list)  # every year, per day
 
 
+class _NoAnswer(Exception):
+    """The question cannot be answered for the place asked about; the message says why."""
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
@@ -66,11 +70,27 @@ class WeatherSkill:
         live: OpenMeteoProvider | None = None,
         clock: Callable[[], dt.date] = dt.date.today,
         default_city: str = DEFAULT_CITY,
+        geocoder: Callable[[str], Place | None] | None = None,
     ) -> None:
         self.records = records if records is not None else load_records()
         self.live = live
         self.clock = clock
         self.default_city = default_city
+        self._geocoder = geocoder
+
+    def geocode(self, name: str) -> Place | None:
+        """Any city by name, offline (GeoNames); the live service's search when that fails."""
+        if self._geocoder is None:
+            from skills.weather.geocode import offline_geocoder
+
+            self._geocoder = offline_geocoder().find
+        place = self._geocoder(name)
+        if place is None and self.live is not None:
+            try:
+                place = self.live.geocode(name)
+            except LiveWeatherError:
+                return None
+        return place
 
     @property
     def cities(self) -> list[str]:
@@ -96,7 +116,10 @@ class WeatherSkill:
         today = self.today(request)
         span = resolve_dates(slots.get("date", ""), today, slots.get("timeofday", ""))
 
-        answer = self._resolve(slots.get("place", ""), prefs.get("home_city", ""), span, today)
+        try:
+            answer = self._resolve(slots.get("place", ""), prefs.get("home_city", ""), span, today)
+        except _NoAnswer as exc:  # never another city than the one asked about
+            return SkillResult(items=[], text=str(exc), preferences=learned)
         spoken_place = slots.get("place", "").strip()
         home = prefs.get("home_city", "")
         if spoken_place and answer.place_reason.startswith("you asked") and answer.city != home:
@@ -110,24 +133,16 @@ class WeatherSkill:
         item = self._item(answer, span, units, kind)
         return SkillResult(items=[item], text=text, preferences=learned)
 
-    def _fallback_city(self, home: str) -> tuple[str, str]:
-        if home in self.records:
-            return home, "your home city"
-        return self.default_city, f"{self.default_city} is my default city"
-
     def _resolve(self, spoken: str, home: str, span: DateSpan, today: dt.date) -> _Answer:
         notes: list[str] = []
         spoken = spoken.strip()
         if spoken:
             city = match_city(spoken, self.cities)
-            reason = f"you asked about {city}" if city else ""
-            if city is None and self.live is None:
-                city, reason = self._fallback_city(home)
-                notes.append(
-                    f"I only have weather records for {join_words(self.cities)}, not {spoken.title()}"
-                    f" — here is {city}."
-                )
-            name = city or spoken
+            if city is None:
+                return self._elsewhere(spoken, "you asked about {}", span, today)
+            name, reason = city, f"you asked about {city}"
+        elif home and home not in self.records:
+            return self._elsewhere(home, "your home city", span, today)
         elif home:
             name, reason = home, "your home city"
         else:
@@ -139,34 +154,38 @@ class WeatherSkill:
 
         if self.live is not None:
             try:
-                return self._live(name, reason or f"you asked about {name.title()}", span, today, notes, home)
+                return self._live(name, reason, span, today, notes)
             except LiveWeatherError as exc:
                 message = str(exc)
                 notes.append(f"{message[0].upper()}{message[1:]}, so here are historical records instead.")
-        if name not in self.records:
-            city, reason = self._fallback_city(home)
-            notes.append(
-                f"I only have weather records for {join_words(self.cities)}, not {name.title()} — here is {city}."
-            )
-            name = city
         return self._historical(name, reason, span, notes)
 
-    def _live(
-        self, name: str, reason: str, span: DateSpan, today: dt.date, notes: list[str], home: str
-    ) -> _Answer:
-        assert self.live is not None
-        place = self.live.geocode(name)
+    def _elsewhere(self, spoken: str, reason: str, span: DateSpan, today: dt.date) -> _Answer:
+        """A place the records do not cover: live for that very place, or a plain no."""
+        place = self.geocode(spoken)
         if place is None:
-            fallback, reason = (
-                (home, "your home city")
-                if home
-                else (self.default_city, f"{self.default_city} is my default city")
+            raise _NoAnswer(f"I don't know a place called {spoken.title()}.")
+        where = f"{place.name}, {place.country}" if place.country else place.name
+        archive = f"I only have past weather records for {join_words(self.cities)}."
+        if self.live is None:
+            raise _NoAnswer(
+                f"A live forecast for {where} needs a network connection, and live weather is off. {archive}"
             )
-            notes.append(f"I couldn't find a place called {name.title()} — here is {fallback}.")
-            place = self.live.geocode(fallback)
-            if place is None:
-                raise LiveWeatherError(f"the live weather service doesn't know {fallback} either")
-            name = fallback
+        try:
+            days = self.live.forecast(place, span.days, today)
+        except LiveWeatherError as exc:
+            message = str(exc)
+            raise _NoAnswer(
+                f"{message[0].upper()}{message[1:]}, so I have no forecast for {where}: a live forecast "
+                f"needs a network. {archive}"
+            ) from exc
+        return _Answer(place.name, reason.format(place.name), days, "live", [])
+
+    def _live(self, name: str, reason: str, span: DateSpan, today: dt.date, notes: list[str]) -> _Answer:
+        assert self.live is not None
+        place = self.geocode(name)
+        if place is None:
+            raise LiveWeatherError(f"the live weather service doesn't know {name}")
         days = self.live.forecast(place, span.days, today)
         known = match_city(name, self.cities)
         city = known or place.name

@@ -1,0 +1,319 @@
+"""The language model as a second opinion: when to ask it, and what to do with its answer.
+
+The classifier stays the fast path. The model is asked only
+
+- to *understand* a request the classifier is unsure of (out of scope but with content words,
+  or below ``UNSURE``), or one whose words the parse leaves unexplained (constraints no slot
+  caught: "a cowboy film from the fifties" when only "film" was understood);
+- to *pick* among a skill's own top candidates for such an open request, when the person has
+  likes the model can weigh (ids constrained to the candidates: it cannot invent an item);
+- to *explain* "why?" from the evidence the recommender used (every fact checked in code).
+
+Every answer is parsed and checked; anything unusable (timeout, empty, wrong) leaves the
+classifier's path as it was, and every call is recorded as an ``LlmCall`` event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
+from assistant.llm import prompts
+from assistant.llm.grounding import ungrounded_claims
+from assistant.llm.runtime import Completion, LanguageModel
+from assistant.plugins import SkillRegistry
+from assistant.skill_api import Candidates, Item, NamesItems, SkillRequest, SkillSpec
+from assistant.stages import OUT_OF_SCOPE, Parse
+
+log = logging.getLogger(__name__)
+
+# Below this classifier confidence an offer is a guess worth a second opinion: where the
+# dialogue would ask "did you want ...?", the model answers instead.
+UNSURE = 0.5
+# The classifier at or above this keeps its offer even when the model says no skill fits.
+SURE = 0.85
+CANDIDATES = 6
+# Words that carry no request of their own: what is left after them, the slot values and the
+# skills' own example words is what the parse did not explain.
+STOPWORDS = frozenset(
+    """a an the some any something anything me my i i'd i'm im you your we us our it its it's
+    this that these those is are was be been am do does did can could would should will shall
+    may might must please pls want wanna need like love get give find show tell play put let
+    lets let's suggest recommend recommendation recommendations good great nice best new
+    another other more one ones bit little lot lots really very just so too also maybe
+    for to of in on at by with from about and or but not no yes what whats what's which who
+    how when where why there here now today tonight right up out off please thanks thank
+    hey hi hello ok okay well oh um uh kind sort type watch listen hear see go have has had
+    again same else""".split()
+)
+WORD = re.compile(r"[a-z][a-z']+")
+
+
+@dataclass
+class LlmTrace:
+    """What the model did in one turn: calls for the session log, who understood, time spent."""
+
+    understood_by: str = "classifier"
+    ms: float = 0.0
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, task: str, model: str, prompt: str, completion: Completion, status: str) -> None:
+        self.ms += completion.ms
+        self.calls.append(
+            {
+                "task": task,
+                "model": model,
+                "prompt_chars": len(prompt),
+                "prompt_tokens": completion.prompt_tokens,
+                "cached_tokens": completion.cached_tokens,
+                "output": completion.text[:500],
+                "ms": completion.ms,
+                "status": status,
+                "error": completion.error[:300],
+            }
+        )
+
+
+class SecondOpinion:
+    def __init__(
+        self,
+        model: LanguageModel,
+        skills: SkillRegistry,
+        history: HistoryReader,
+        timeout_s: float = 4.0,
+        on_thinking: Callable[[], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.skills = skills
+        self.history = history
+        self.timeout_s = timeout_s
+        self.on_thinking = on_thinking  # voice mode says "Let me think..." before a slow call
+        self.understand_prompt = prompts.understanding_system_prompt(skills.specs)
+        self.understand_schema = prompts.understanding_schema(skills.specs)
+        self.covered = self._covered_words(skills.specs)
+        self.expected_ms = 1500.0  # running estimate of one call's time, for the filler
+
+    @staticmethod
+    def _covered_words(specs: Sequence[SkillSpec]) -> frozenset[str]:
+        text = " ".join(
+            " ".join([*s.examples, s.description, s.topic, s.what, s.name, *s.item_nouns])
+            + " "
+            + " ".join(c for doc in s.slot_docs.values() for c in doc.choices)
+            for s in specs
+        )
+        return frozenset(WORD.findall(text.lower())) - STOPWORDS
+
+    def warm(self, timeout_s: float = 300.0) -> None:
+        """Read each task's system prompt into the model's cache (start-up, on its own thread):
+        uncached, the understanding prompt alone is ~700 tokens, 5-60 s on one shared core."""
+        self.model.complete(
+            prompts.PICK_SYSTEM_PROMPT, "Candidates:", prompts.pick_schema(["1"]), 4, timeout_s
+        )
+        self.model.complete(prompts.EXPLAIN_SYSTEM_PROMPT, "Evidence:", prompts.EXPLAIN_SCHEMA, 4, timeout_s)
+        # Last: its slot is then the most recently used one when the first request comes.
+        self.model.complete(self.understand_prompt, "Request: hello", self.understand_schema, 4, timeout_s)
+
+    # --- when ------------------------------------------------------------------------------
+    def unexplained_words(self, parse: Parse, text: str) -> list[str]:
+        """Words of the request that neither the slots nor the skills' own vocabulary account for.
+
+        A slot value counts only when its skill can use it: one of the slot's declared choices
+        (or close to one), or a name the skill's catalog knows ("bank robbery" as a genre, or
+        "sharks" as a title, explain nothing).
+        """
+        said = set(WORD.findall(" ".join(self._usable_values(parse)).lower()))
+        return [w for w in WORD.findall(text.lower()) if w not in STOPWORDS | self.covered | said]
+
+    def _usable_values(self, parse: Parse) -> list[str]:
+        spec = self.skills.offer_owner(parse.intent)
+        return [v for k, v in parse.slots.items() if spec is None or self._usable(spec, k, v, parse.slots)]
+
+    def _usable(self, spec: SkillSpec, slot: str, value: str, slots: dict[str, str]) -> bool:
+        doc = spec.slot_docs.get(slot)
+        if doc is not None and doc.choices:
+            return (
+                process.extractOne(
+                    value, doc.choices, scorer=fuzz.WRatio, processor=str.lower, score_cutoff=85
+                )
+                is not None
+            )
+        if slot == spec.named_item_slot:
+            skill = self.skills.skill(spec.name)
+            return not isinstance(skill, NamesItems) or skill.lookup(dict(slots)) is not None
+        return True
+
+    def should_understand(self, parse: Parse, text: str, state: DialogueState) -> bool:
+        if state.pending is not None and len(text.split()) <= 3:
+            return False  # a short answer to the assistant's own question
+        unexplained = self.unexplained_words(parse, text)
+        if parse.intent == OUT_OF_SCOPE:
+            return len(unexplained) >= 1 and len(WORD.findall(text.lower())) >= 2
+        if self.skills.offer_owner(parse.intent) is None:
+            return False  # feedback, questions and settings: the classifier's own ground
+        if parse.confidence < UNSURE or len(self._usable_values(parse)) < len(parse.slots):
+            return True  # a guess, or a slot value the skill cannot use ("bank robbery" as a genre)
+        # One stray word in a request the classifier is sure of ("will it rain tomorrow in
+        # Chicago") is no reason to wait seconds; two are ("lots of singing and dancing").
+        return len(unexplained) >= 2 or (len(unexplained) == 1 and parse.confidence < SURE)
+
+    # --- understanding ---------------------------------------------------------------------
+    def understand(
+        self, parse: Parse, text: str, state: DialogueState, user: str, trace: LlmTrace
+    ) -> Parse | None:
+        """The model's reading as a ``Parse`` the dialogue takes, or None to keep the classifier's."""
+        context = [state.asked[name] for name in state.asked][-1:] + (
+            [state.last_response] if state.last_response else []
+        )
+        user_prompt = prompts.understanding_user_prompt(text, context, self._profile_line(user))
+        answer = self._ask(
+            "understand", self.understand_prompt, user_prompt, self.understand_schema, 48, trace
+        )
+        if answer is None:
+            return None
+        skill = answer.get("skill")
+        if skill == prompts.NO_SKILL or self.skills.spec(str(skill)) is None:
+            if self.skills.offer_owner(parse.intent) is not None and parse.confidence >= SURE:
+                return None
+            trace.understood_by = "llm"
+            return Parse(OUT_OF_SCOPE, parse.confidence, {}, text)
+        spec = self.skills.spec(str(skill))
+        assert spec is not None
+        classifier_spec = self.skills.offer_owner(parse.intent)
+        if classifier_spec is not None and parse.confidence >= SURE:
+            spec = classifier_spec  # asked for the words, not the skill: it refines, not reroutes
+        raw = answer.get("slots") if isinstance(answer.get("slots"), dict) else {}
+        slots = self._slots(spec, raw)
+        if raw and not slots:
+            return None  # every slot it gave belongs to another skill: an incoherent reading
+        if not slots and classifier_spec is spec:
+            slots = dict(parse.slots)
+        trace.understood_by = "llm"
+        return Parse(spec.offer_intent, max(parse.confidence, SURE), slots, text)
+
+    @staticmethod
+    def _slots(spec: SkillSpec, raw: Any) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            return {}
+        slots: dict[str, str] = {}
+        for name, value in raw.items():
+            if name not in spec.slots:
+                continue  # another skill's slot: the model mixed two readings
+            values = value if isinstance(value, list) else [value]
+            joined = "|".join(str(v).strip() for v in values if str(v).strip())
+            if joined:
+                slots[name] = joined[: prompts.MAX_FREE_SLOT_CHARS]
+        return slots
+
+    def _profile_line(self, user: str) -> str:
+        likes = self._liked_titles(user, None)
+        return "likes " + "; ".join(likes) if likes else ""
+
+    def _liked_titles(self, user: str, domain: str | None, limit: int = 3) -> list[str]:
+        liked = [
+            r["item_id"]
+            for r in self.history.feedback(user)
+            if r["kind"] == "like" and (domain is None or r["domain"] == domain)
+        ]
+        if not liked:
+            return []
+        titles = {r["item_id"]: r["title"] for r in self.history.offers(user, domain=domain)}
+        return [titles[i] for i in dict.fromkeys(reversed(liked)) if i in titles][:limit]
+
+    # --- picks -----------------------------------------------------------------------------
+    def pick(self, outcome: Outcome, state: DialogueState, ctx: TurnContext, trace: LlmTrace) -> None:
+        """For an open request the model understood: choose among the skill's top candidates."""
+        if (
+            trace.understood_by != "llm"
+            or outcome.act != "recommend"
+            or not outcome.items
+            or not outcome.domain
+        ):
+            return
+        spec = self.skills.spec(outcome.domain)
+        skill = self.skills.skill(outcome.domain) if spec is not None else None
+        if spec is None or not isinstance(skill, Candidates):
+            return
+        likes = self._liked_titles(ctx.user, spec.name)
+        if not likes:
+            return  # nothing of the person's to weigh: the recommender's own order stands
+        shown = {i.id for i in outcome.items}
+        request = SkillRequest(
+            intent=spec.offer_intent,
+            slots=dict(outcome.slots),
+            profile=self.history.profile(ctx.user, spec.name),
+            exclude=set(state.offered.get(spec.name, set())) - shown,
+            k=spec.items_per_offer,
+            text=ctx.text,
+            now=ctx.now,
+        )
+        candidates = [c for c in skill.candidates(request, CANDIDATES) if c.title]
+        if len(candidates) < 2:
+            return
+        by_id = {c.id: c for c in candidates}
+        user_prompt = prompts.pick_user_prompt(ctx.text, candidates, likes)
+        schema = prompts.pick_schema(list(by_id))
+        answer = self._ask("pick", prompts.PICK_SYSTEM_PROMPT, user_prompt, schema, 48, trace)
+        chosen = by_id.get(str(answer.get("id"))) if answer else None
+        if chosen is None:
+            return
+        reason = str(answer.get("reason", "")).strip() if answer else ""
+        evidence = user_prompt.split("\n", 1)[1]
+        if reason and not ungrounded_claims(reason, evidence):
+            chosen.reason = reason.rstrip(".")
+        outcome.items = [chosen]
+        state.last_items = [chosen]
+        offered = state.offered.setdefault(spec.name, set())
+        offered.difference_update(shown)
+        offered.add(chosen.id)
+
+    # --- explanations ----------------------------------------------------------------------
+    def explain(self, outcome: Outcome, ctx: TurnContext, trace: LlmTrace) -> None:
+        """ "Why?": one or two sentences from the recommender's evidence, or the stored reason."""
+        item = outcome.values.get("item")
+        if outcome.act != "explain" or not isinstance(item, Item) or not item.reason:
+            return
+        evidence = prompts.explain_evidence(item, self._liked_titles(ctx.user, item.domain))
+        answer = self._ask(
+            "explain", prompts.EXPLAIN_SYSTEM_PROMPT, evidence, prompts.EXPLAIN_SCHEMA, 64, trace
+        )
+        sentence = str(answer.get("sentence", "")).strip() if answer else ""
+        if len(sentence.split()) < 4:
+            return  # nothing, or a fragment: the stored reason is said instead
+        missing = ungrounded_claims(sentence, evidence)
+        if missing:
+            trace.calls[-1]["status"] = "ungrounded"
+            trace.calls[-1]["error"] = "not in the evidence: " + ", ".join(missing)
+            return
+        outcome.response_key = ""
+        outcome.skill_text = sentence
+
+    # --- one call --------------------------------------------------------------------------
+    def _ask(
+        self, task: str, system: str, user: str, schema: dict[str, Any], max_tokens: int, trace: LlmTrace
+    ) -> dict[str, Any] | None:
+        if self.on_thinking is not None and self.expected_ms > 1000 and not trace.calls:
+            try:
+                self.on_thinking()
+            except Exception:
+                log.exception("the thinking hook failed")
+        completion = self.model.complete(system, user, schema, max_tokens, self.timeout_s)
+        status, answer = completion.status, None
+        if status == "ok":
+            try:
+                answer = json.loads(completion.text)
+            except ValueError:
+                status = "unparsable"
+            if answer is not None and not isinstance(answer, dict):
+                answer, status = None, "unparsable"
+            self.expected_ms = 0.8 * self.expected_ms + 0.2 * completion.ms
+        trace.record(task, self.model.name, system + user, completion, status)
+        if status != "ok":
+            log.warning("language model %s call: %s %s", task, status, completion.error)
+        return answer

@@ -1,0 +1,46 @@
+"""Which language model this run uses, if any: config, the environment and installed weights.
+
+``[llm] enabled`` (default true) turns it on when its weights are built; ``ASSISTANT_LLM=off``
+turns it off for one run. A model that is missing or fails to load is reported once and the
+assistant runs without it: everything works on the classifier alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from assistant.config import Settings
+from assistant.llm.runtime import LanguageModel
+from assistant.llm.weights import MODELS, installed_models, model_path
+
+log = logging.getLogger(__name__)
+OFF = {"0", "off", "false", "no", "none"}
+
+
+def llm_wanted(settings: Settings) -> bool:
+    env = os.environ.get("ASSISTANT_LLM", "").strip().lower()
+    if env in OFF:
+        return False
+    return settings.llm_enabled or env in {"1", "on", "true", "yes"}
+
+
+def load_language_model(settings: Settings) -> tuple[LanguageModel | None, str]:
+    """The model, or None and a one-line note saying why not ("" when it is simply off)."""
+    if not llm_wanted(settings):
+        return None, ""
+    name = settings.llm_model
+    if name not in MODELS:
+        return None, f"unknown [llm] model {name!r} (choose {', '.join(MODELS)}); running without it"
+    if name not in installed_models():
+        return None, (
+            f"the {name} language model is not installed ({model_path(name)}); "
+            "./setup.sh fetches it. Running without it."
+        )
+    try:
+        from assistant.llm.runtime import LlamaModel
+
+        return LlamaModel(model_path(name), name, threads=settings.llm_threads), ""
+    except Exception as exc:
+        log.exception("the %s language model could not be loaded", name)
+        return None, f"the {name} language model could not be loaded ({exc}); running without it"

@@ -1,0 +1,75 @@
+"""Spoken understanding: our own held-out requests, typed and spoken, through STT and the NLU.
+
+The set is ``data/speech/spoken_heldout.csv`` (made by ``models.spoken_data`` from the NLU's
+held-out split, never trained on): each row gives the label, the text and the audio recipe
+(espeak-ng voice and words per minute). The audio is synthesised again here, transcribed by
+the speech-to-text stage under test and parsed; the typed text is parsed too, so the two
+figures come from one run on the same requests.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.nlu.data import REPO_ROOT
+from assistant.nlu.labels import OUT_OF_SCOPE
+from assistant.speech.synth import espeak
+
+HELDOUT = REPO_ROOT / "data" / "speech" / "spoken_heldout.csv"
+
+
+@dataclass
+class SpokenRequest:
+    label: str
+    text: str
+    voice: str
+    rate: int
+
+
+def load_spoken_heldout(path: Path = HELDOUT) -> list[SpokenRequest]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, text, voice, rate, *_ = line.split(";")
+        rows.append(SpokenRequest(label, text, voice, int(rate)))
+    return rows
+
+
+def _figures(gold: list[str], pred: list[str]) -> dict[str, float | int]:
+    in_scope = [(g, p) for g, p in zip(gold, pred, strict=True) if g != OUT_OF_SCOPE]
+    oos = [p for g, p in zip(gold, pred, strict=True) if g == OUT_OF_SCOPE]
+    return {
+        "in_scope_accuracy": sum(g == p for g, p in in_scope) / max(1, len(in_scope)),
+        "oos_recall": sum(p == OUT_OF_SCOPE for p in oos) / max(1, len(oos)),
+        "n_in_scope": len(in_scope),
+        "n_oos": len(oos),
+    }
+
+
+def evaluate_spoken(stt, nlu, path: Path = HELDOUT) -> dict:
+    """Typed and spoken intent figures on the spoken held-out set."""
+    requests = load_spoken_heldout(path)
+    gold = [r.label for r in requests]
+    typed = [nlu.parse(r.text).intent for r in requests]
+    spoken, transcripts = [], []
+    started = time.perf_counter()
+    for r in requests:
+        text = stt.transcribe(espeak(r.text, r.voice, r.rate)).text
+        transcripts.append(text)
+        spoken.append(nlu.parse(text).intent)
+    return {
+        "requests": len(requests),
+        "voices": len({r.voice for r in requests}),
+        "rates": sorted({r.rate for r in requests}),
+        "typed": _figures(gold, typed),
+        "spoken": _figures(gold, spoken),
+        "seconds": round(time.perf_counter() - started, 1),
+        "errors": [
+            {"label": g, "text": r.text, "heard": t, "got": p}
+            for g, r, t, p in zip(gold, requests, transcripts, spoken, strict=True)
+            if g != p
+        ],
+    }

@@ -1,0 +1,112 @@
+"""Enrolment by voice: the assistant asks for three short phrases and makes a voiceprint.
+
+Started in voice mode when "this is Alice" switches to a profile that has no voiceprint yet,
+and by ``assistant enroll NAME`` from the command line. Each phrase is listened for like a
+request (same endpointer); a phrase too short or too quiet is asked for once more; an
+enrolment that still cannot make a voiceprint says why and stores nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.audio import Microphone
+from assistant.errors import AudioError
+from assistant.speaker import EnrolmentError, SpeakerIdentifier
+from assistant.speech.vad import EndpointConfig
+
+# Short, varied sentences: each gives two to three seconds of voiced speech at a normal pace.
+PROMPTS = (
+    "the quick brown fox jumps over the lazy dog",
+    "please play my favourite songs in the morning",
+    "what will the weather be like this weekend",
+)
+PHRASE_WAIT_S = 6.0  # how long to wait for a phrase to start
+
+
+def enrol_by_voice(
+    name: str,
+    microphone: Microphone,
+    say: Callable[[str], None],
+    speaker_id: SpeakerIdentifier,
+    prompts: tuple[str, ...] = PROMPTS,
+    out: Callable[[str], None] = print,
+) -> bool:
+    """Ask for ``prompts`` one by one, enrol ``name``; True when the voiceprint was stored."""
+    shown = name.strip().capitalize()
+    say(f"Hi {shown}. To learn your voice, please repeat three short sentences after me.")
+    clips: list[np.ndarray] = []
+    config = EndpointConfig(start_timeout_s=PHRASE_WAIT_S)
+    for i, prompt in enumerate(prompts):
+        for attempt in range(2):
+            say(("First" if i == 0 else "Next") + f": {prompt}." if attempt == 0 else f"Once more: {prompt}.")
+            microphone.drain()  # the prompt itself is not the person's voice
+            utterance = microphone.listen(config)
+            if utterance is not None and speaker_id_ok(utterance.audio):
+                clips.append(utterance.audio)
+                out(f"(phrase {i + 1} of {len(prompts)}: {len(utterance.audio) / 16000:.1f} s)")
+                break
+        else:
+            say("I couldn't hear that phrase clearly, so I haven't learned your voice.")
+            return False
+    try:
+        speaker_id.enroll(name, clips)
+    except EnrolmentError as exc:
+        out(f"(enrolment failed: {exc})")
+        say(exc.user_message)
+        return False
+    say(f"Thanks, {shown}. I'll recognise your voice from now on.")
+    return True
+
+
+def speaker_id_ok(audio: np.ndarray) -> bool:
+    """Enough voiced speech in one phrase to be worth keeping."""
+    from assistant.speaker import MIN_ENROL_SPEECH_S, speech_seconds
+
+    return speech_seconds(audio) >= MIN_ENROL_SPEECH_S
+
+
+def enroll_main(argv: list[str]) -> int:
+    """``assistant enroll NAME``: enrol one person's voice through the microphone."""
+    from assistant.app import open_store
+    from assistant.config import data_dir
+    from assistant.speaker import load_speaker_id
+    from assistant.tts import EspeakSpeech
+
+    parser = argparse.ArgumentParser(prog="assistant enroll", description="Teach the assistant a voice.")
+    parser.add_argument("name", help="whose voice (the profile name)")
+    parser.add_argument("--no-tts", action="store_true", help="print the prompts instead of speaking them")
+    args = parser.parse_args(argv)
+    name = args.name.strip().lower()
+    if not name or name == "guest" or not name.replace("-", "").replace("_", "").isalnum():
+        print(f"error: {args.name!r} is not a usable profile name", file=sys.stderr)
+        return 2
+    from assistant.audio import Speaker
+
+    try:
+        microphone = Microphone()
+        microphone.open()
+    except AudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    tts = None if args.no_tts else EspeakSpeech()
+    speaker = Speaker() if tts is not None else None
+
+    def say(text: str) -> None:
+        print(f"assistant> {text}", flush=True)
+        if tts is not None and speaker is not None:
+            speaker.play(tts.synthesize(text))
+
+    store = open_store(data_dir())
+    try:
+        ok = enrol_by_voice(name, microphone, say, load_speaker_id(store))
+    finally:
+        microphone.close()
+        store.close()
+        if tts is not None and hasattr(tts, "close"):
+            tts.close()
+    return 0 if ok else 1

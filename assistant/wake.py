@@ -1,0 +1,172 @@
+"""Wake word: the speaker answers only after its name ("okay nabu").
+
+``from assistant.wake import load_wake_word; ww = load_wake_word("okay_nabu"); ww.detect(audio)``
+takes a 16 kHz mono float32 clip and says whether the wake word is in it. The microphone loop
+uses the streaming side: ``ww.feed(block)`` returns True the moment the word has been heard.
+
+The models are microWakeWord's streaming networks shipped in ``pymicro-wakeword`` (Apache-2.0),
+run by the TensorFlow Lite C library inside that wheel: ``okay_nabu``, ``hey_jarvis``,
+``hey_mycroft`` and ``alexa``. Each 10 ms of audio becomes 40 spectral features; the network
+sees 30 ms strides and the detection is the mean of its last few probabilities against the
+model's own cutoff.
+
+Always listening must cost little: a VAD gate (webrtcvad, 30 ms frames) keeps the network off
+while nobody speaks. When speech starts the network is reset and fed the last second of audio
+first, so the start of the wake word is not lost; it stays on until ``GATE_HOLD_S`` after the
+last voiced frame.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Protocol
+
+import numpy as np
+
+from assistant.errors import AudioError
+from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
+from assistant.stages import SAMPLE_RATE
+
+WAKE_WORDS = ("okay_nabu", "hey_jarvis", "hey_mycroft", "alexa")
+PRE_ROLL_S = 1.0  # audio fed to the network when the gate opens: "okay" starts before the VAD fires
+GATE_HOLD_S = 1.0  # the network runs on this long after the last voiced frame
+GATE_SPEECH_S = 0.06  # voiced time within the last 300 ms that opens the gate
+REFRACTORY_S = 1.0  # one wake word fires once, not once per stride while its probability is high
+TAIL_S = 0.5  # silence after a whole clip in ``detect``: the decision lags the word by ~150 ms
+
+
+class WakeWordDetector(Protocol):
+    name: str
+
+    def detect(self, audio: np.ndarray) -> bool: ...
+    def feed(self, block: np.ndarray) -> bool: ...
+    def reset(self) -> None: ...
+
+
+def _check_clip(audio: object) -> np.ndarray:
+    """A 1-D float32 clip in [-1, 1], or ``AudioError`` naming what is wrong."""
+    if not isinstance(audio, np.ndarray):
+        raise AudioError(f"audio must be a numpy array, got {type(audio).__name__}")
+    if audio.ndim == 2 and 1 in audio.shape:
+        audio = audio.reshape(-1)
+    if audio.ndim != 1 or not np.issubdtype(audio.dtype, np.floating):
+        raise AudioError(f"audio must be mono float32, got {audio.dtype} of shape {audio.shape}")
+    audio = audio.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(audio)):
+        raise AudioError("audio contains NaN or infinite samples")
+    return np.clip(audio, -1.0, 1.0)  # clipped input stays clipped, never wraps around
+
+
+class MicroWakeWordDetector:
+    """One wake word, with a VAD gate; ``cutoff`` overrides the model's own threshold."""
+
+    def __init__(self, name: str = "okay_nabu", cutoff: float | None = None, vad_gate: bool = True) -> None:
+        if name not in WAKE_WORDS:
+            raise AudioError(f"unknown wake word {name!r}; choose one of {', '.join(WAKE_WORDS)}")
+        try:
+            from pymicro_wakeword import MicroWakeWord, MicroWakeWordFeatures, Model
+        except ImportError as exc:
+            raise AudioError(f"wake word support is not installed ({exc}); run ./setup.sh") from None
+        self.name = name
+        self._model = MicroWakeWord.from_builtin(Model(name))
+        self._features_cls = MicroWakeWordFeatures
+        self._features = MicroWakeWordFeatures()
+        self.cutoff = float(cutoff if cutoff is not None else self._model.probability_cutoff)
+        self.phrase = self._model.wake_word  # "Okay Nabu"
+        self.vad_gate = vad_gate
+        self._vad = VoiceDetector(aggressiveness=2)
+        self._recent: deque[np.ndarray] = deque(maxlen=round(PRE_ROLL_S / FRAME_S))
+        self._voiced: deque[bool] = deque(maxlen=10)
+        self._pending = np.zeros(0, np.float32)
+        self._open = False
+        self._since_voice_s = 0.0
+        self._refractory_s = 0.0
+        self.network_s = 0.0  # audio seconds the network has run on (the gate's saving)
+        self.heard_s = 0.0
+
+    # --- whole clips ------------------------------------------------------------------
+    def score(self, audio: np.ndarray) -> float:
+        """The highest smoothed wake-word probability anywhere in the clip (fresh state)."""
+        samples = _check_clip(audio)
+        self._restart()
+        best = 0.0
+        padded = np.concatenate([samples, np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
+        for prob in self._probabilities(padded):
+            best = max(best, prob)
+        self._restart()
+        return best
+
+    def detect(self, audio: np.ndarray) -> bool:
+        """Whether the wake word is said anywhere in a 16 kHz mono float32 clip."""
+        return self.score(audio) > self.cutoff
+
+    # --- streaming --------------------------------------------------------------------
+    def feed(self, block: np.ndarray) -> bool:
+        """Feed microphone audio (any length); True once when the wake word has just ended."""
+        audio = np.concatenate([self._pending, _check_clip(block)])
+        n = len(audio) // FRAME_SAMPLES
+        self._pending = audio[n * FRAME_SAMPLES :].copy()
+        heard = False
+        for i in range(n):
+            heard |= self._feed_frame(audio[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES])
+        return heard
+
+    def reset(self) -> None:
+        """Forget everything heard so far (after a turn, before listening for the word again)."""
+        self._restart()
+        self._recent.clear()
+        self._voiced.clear()
+        self._pending = np.zeros(0, np.float32)
+        self._open = False
+        self._refractory_s = 0.0
+
+    def _feed_frame(self, frame: np.ndarray) -> bool:
+        self.heard_s += FRAME_S
+        self._refractory_s = max(0.0, self._refractory_s - FRAME_S)
+        if not self.vad_gate:
+            return self._run(frame)
+        voiced = self._vad.is_speech(frame)
+        self._voiced.append(voiced)
+        self._recent.append(frame)
+        self._since_voice_s = 0.0 if voiced else self._since_voice_s + FRAME_S
+        if not self._open:
+            if sum(self._voiced) * FRAME_S < GATE_SPEECH_S:
+                return False
+            self._open = True  # speech: run the network from a clean state over the pre-roll
+            self._restart()
+            return self._run(np.concatenate(list(self._recent)))
+        if self._since_voice_s > GATE_HOLD_S:
+            self._open = False
+            return False
+        return self._run(frame)
+
+    def _run(self, audio: np.ndarray) -> bool:
+        self.network_s += len(audio) / SAMPLE_RATE
+        fired = False
+        for prob in self._probabilities(audio):
+            if prob > self.cutoff and self._refractory_s <= 0.0:
+                fired = True
+                self._refractory_s = REFRACTORY_S
+                break
+        if fired:
+            self._restart()  # the next detection needs a whole new wake word
+        return fired
+
+    def _probabilities(self, audio: np.ndarray):
+        pcm = (audio * 32767.0).astype("<i2").tobytes()
+        for features in self._features.process_streaming(pcm):
+            prob = self._model.process_streaming_prob(features)
+            if prob is not None:
+                yield prob
+
+    def _restart(self) -> None:
+        self._model.reset()
+        self._features = self._features_cls()
+
+    def close(self) -> None:
+        self._model.close()
+
+
+def load_wake_word(name: str = "okay_nabu", **options: object) -> MicroWakeWordDetector:
+    """The wake-word stage for one of ``WAKE_WORDS``; ``AudioError`` for an unknown name."""
+    return MicroWakeWordDetector(name, **options)  # type: ignore[arg-type]

@@ -1,0 +1,159 @@
+"""Build-time: NLU requests as the recogniser hears them.
+
+Typed training text is clean; what Whisper writes for a spoken request is not ("play some jazz"
+comes back as "Play some jazz." or "play sum jazz"). This script speaks requests from the NLU
+*training* split (``assistant.nlu.data.load_split``, so no held-out utterance leaks) with
+espeak-ng voices at several rates, transcribes them with the product's own speech-to-text
+(``assistant.stt.load_stt``), and writes
+
+- ``data/nlu/spoken.csv``: ``label;utterance`` like ``data/nlu/examples.csv``. A transcript is
+  written with its slots marked again (``[artist : queen]``) when every slot value of the
+  typed example is found in it, plain when the example has no slots, and left out when it
+  adds nothing (identical to the typed text after cleaning) or has more than ``MAX_WER`` of
+  its words wrong.
+- ``data/nlu/spoken_unaligned.csv``: transcripts whose slot values were misheard; good for the
+  intent classifier only (their slot words are not marked).
+- ``data/speech/spoken_heldout.csv``: our own spoken held-out set, from the held-out split:
+  ``label;text;voice;rate;transcript`` (the audio recipe: espeak-ng voice and words per minute).
+  ``python -m assistant.speech.evaluate`` re-synthesises and scores it.
+
+``nice python -m models.spoken_data [--train N] [--held-out N] [--seed S]``
+(about 12 minutes of CPU for the defaults on two cores.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import time
+from collections import defaultdict
+
+import jiwer
+from tqdm import tqdm
+
+from assistant.nlu.data import REPO_ROOT, Example, clean_text, load_split
+from assistant.speech.synth import espeak, pick_voice
+
+SPOKEN_CSV = REPO_ROOT / "data" / "nlu" / "spoken.csv"
+UNALIGNED_CSV = REPO_ROOT / "data" / "nlu" / "spoken_unaligned.csv"
+HELDOUT_CSV = REPO_ROOT / "data" / "speech" / "spoken_heldout.csv"
+SEED = 16
+# A transcript that got more than this share of the words wrong is dropped from training: on
+# the 20-utterance trial a third of those were unrelated phrases ("that's one game for" for
+# "thanks"), which teach the classifier nothing but noise.
+MAX_WER = 0.6
+
+
+def stratified(examples: list[Example], n: int, rng: random.Random) -> list[Example]:
+    """About ``n`` examples, every label represented, larger labels capped."""
+    by_label: dict[str, list[Example]] = defaultdict(list)
+    for ex in examples:
+        by_label[ex.label].append(ex)
+    per_label = max(1, n // len(by_label))
+    chosen = []
+    for label in sorted(by_label):
+        group = by_label[label][:]
+        rng.shuffle(group)
+        chosen += group[:per_label]
+    rng.shuffle(chosen)
+    return chosen[:n]
+
+
+def annotate(transcript: str, example: Example) -> str | None:
+    """The clean transcript with the example's slot values marked; None when one is missing."""
+    text = clean_text(transcript)
+    for slot, value in example.slots().items():
+        value = clean_text(value)
+        match = re.search(rf"(?<![\w']){re.escape(value)}(?![\w'])", text) if value else None
+        if match is None or "[" in text[: match.start()].rsplit("]", 1)[-1]:
+            return None
+        text = f"{text[: match.start()]}[{slot} : {value}]{text[match.end() :]}"
+    return text
+
+
+def transcribe_all(
+    examples: list[Example], rng: random.Random, desc: str
+) -> list[tuple[Example, str, int, str]]:
+    from assistant.stt import load_stt
+
+    stt = load_stt("tiny.en")
+    rows = []
+    for ex in tqdm(examples, desc=desc, unit="utt"):
+        voice, rate = pick_voice(rng)
+        transcript = stt.transcribe(espeak(ex.text, voice, rate)).text
+        rows.append((ex, voice, rate, transcript))
+    return rows
+
+
+def _header(what: str, n: int, seconds: float) -> list[str]:
+    return [
+        f"# {what}",
+        "# Made by models/spoken_data.py (this repository): requests spoken by espeak-ng (accents",
+        "# en-us, en-gb, en-gb-scotland, en-029, en-gb-x-rp, en-us-nyc; variants m1 m3 m7 f1-f4;",
+        f"# 140-185 words per minute; seed {SEED}) and transcribed by the product's Whisper tiny.en;",
+        f"# {n} utterances, {seconds / 60:.0f} min of CPU. Source texts: assistant/nlu/data.py load_split().",
+    ]
+
+
+def write_held_out(held_out: list[Example], n: int, rng: random.Random) -> None:
+    started = time.process_time()
+    held_rows = transcribe_all(stratified(held_out, n, rng), rng, "held-out")
+    HELDOUT_CSV.parent.mkdir(parents=True, exist_ok=True)
+    lines = _header(
+        "Spoken held-out requests: label;text;voice;rate;transcript",
+        len(held_rows),
+        time.process_time() - started,
+    )
+    lines += [f"{ex.label};{ex.text};{v};{r};{t.replace(';', ',')}" for ex, v, r, t in held_rows]
+    HELDOUT_CSV.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(held_rows)} held-out rows -> {HELDOUT_CSV}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=int, default=1600, help="training requests to speak")
+    parser.add_argument(
+        "--held-out", type=int, default=360, help="held-out requests to speak (0: keep the file)"
+    )
+    args = parser.parse_args(argv)
+    rng = random.Random(SEED + 1)  # the held-out set draws from its own generator (SEED)
+    train, held_out = load_split()
+    started = time.process_time()
+    if args.held_out:
+        write_held_out(held_out, args.held_out, random.Random(SEED))
+    train_rows = transcribe_all(stratified(train, args.train, rng), rng, "training")
+    seconds = time.process_time() - started
+    aligned, unaligned, seen = [], [], set()
+    for ex, _, _, transcript in train_rows:
+        plain = clean_text(transcript)
+        if not plain or plain == ex.text or (ex.label, plain) in seen:
+            continue
+        if jiwer.wer(ex.text, plain) > MAX_WER:  # nothing of the request left to learn from
+            continue
+        seen.add((ex.label, plain))
+        marked = annotate(transcript, ex)
+        if marked is not None:
+            aligned.append(f"{ex.label};{marked}")
+        else:
+            unaligned.append(f"{ex.label};{plain}")
+    SPOKEN_CSV.write_text(
+        "\n".join(_header("label;utterance, NLU training split as heard", len(train_rows), seconds) + aligned)
+        + "\n",
+        encoding="utf-8",
+    )
+    UNALIGNED_CSV.write_text(
+        "\n".join(
+            _header("label;utterance, slot values misheard (intent only)", len(train_rows), seconds)
+            + unaligned
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"{len(aligned)} rows -> {SPOKEN_CSV}, {len(unaligned)} -> {UNALIGNED_CSV}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

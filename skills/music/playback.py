@@ -1,0 +1,284 @@
+"""What the music skill plays, and what it says about it.
+
+A track plays when it has local audio (the user's library) or, with ``[music] stream = true``,
+an archive.org link to stream. The reply says "Playing" only once the player has started;
+otherwise the track is offered with the honest reason it is not playing. Transport words
+("pause", "resume", "previous", "play it again", "what's playing") reach the skill through its
+declared routes and are answered here. At the end of a track the next comes from the
+recommender ("radio": like the track that ended, within what was asked), never one already
+played this run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from assistant.player import PlayableTrack, PlaybackError, Player
+from assistant.skill_api import Item, SkillRequest, SkillResult
+
+log = logging.getLogger(__name__)
+
+_POLITE = r"^(?:(?:please|ok(?:ay)?|hey),?\s+)?"
+_END = r"(?:\s+(?:please|now))?[\s.!?]*$"
+_THING = r"(?:the\s+)?(?:music|song|track|playback|it|this|that)"
+PAUSE = re.compile(_POLITE + rf"(?:pause|hold on)(?:\s+{_THING})?" + _END)
+RESUME = re.compile(
+    _POLITE + rf"(?:resume|unpause|continue|keep playing|carry on)(?:\s+{_THING}|\s+playing)?" + _END
+)
+PREVIOUS = re.compile(
+    _POLITE + r"(?:previous|go back|(?:play\s+)?(?:the\s+)?(?:previous|last)\s+(?:song|track|one))" + _END
+)
+AGAIN = re.compile(
+    _POLITE
+    + r"(?:play\s+(?:it|that|this)(?:\s+(?:song|track))?\s+again|replay(?:\s+"
+    + _THING
+    + r")?)"
+    + _END
+)
+NOW_PLAYING = re.compile(
+    _POLITE
+    + r"(?:what'?s|what\s+is)\s+(?:playing|this(?:\s+song|\s+track)?|on)(?:\s+(?:now|right now))?"
+    + _END
+)
+# The skill's routes: these words go to it whatever the classifier said.
+CONTROL_ROUTES = tuple(p.pattern for p in (PAUSE, RESUME, PREVIOUS, AGAIN, NOW_PLAYING))
+MY = re.compile(r"\bmy\b|\bmine\b|\bown\b")
+# "play <name>" / "play something by <name>": the user's own titles and artists, which the
+# classifier never saw, are looked up in the library from the words themselves.
+PLAY_NAME = re.compile(
+    r"^(?:please\s+)?(?:play|put on|i want to hear|let me hear)\s+(?:me\s+)?"
+    r"(?:(?P<by>(?:something|anything|songs?|tracks?|music)\s+(?:by|from)\s+)|(?:the\s+(?:song|track)\s+))?"
+    r"(?P<name>.+?)(?:\s+please)?[\s.!?]*$"
+)
+ARCHIVE_HOSTS = ("archive.org",)
+STREAM_RETRY_S = 60.0  # after a stream fails, offers say so for this long instead of retrying
+SKILL = "music"
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class MusicPlayback:
+    """The music skill's side of playback; ``player`` is made on first use (None: text only)."""
+
+    def __init__(
+        self,
+        recommender,
+        describe: Callable[[Item], str],
+        stream: bool = False,
+        player: Callable[[], Player] | None = None,
+    ) -> None:
+        self.recommender = recommender
+        self.describe = describe
+        self.stream = stream
+        self._player_factory = player
+        self._player: Player | None = None
+        self._items: dict[str, Item] = {}
+        self._stream_down: tuple[float, str] = (0.0, "")  # (until, why) after a failed stream
+
+    @property
+    def player(self) -> Player | None:
+        if self._player is None and self._player_factory is not None:
+            self._player = self._player_factory()
+        return self._player
+
+    # --- where a track's audio is ------------------------------------------------------------
+    def location(self, item: Item) -> tuple[str, str]:
+        """(where to play it from, "") or ("", why it cannot be played here)."""
+        path, url = str(item.meta.get("path") or ""), str(item.meta.get("url") or "")
+        if path:
+            return path, ""
+        archive = any(host in url for host in ARCHIVE_HOSTS)
+        if archive and self.stream:
+            return url, ""
+        if archive:
+            return "", "I can't play this one here (it's a free download from archive.org)"
+        if url:
+            return "", "I can't play this one here (it's on the Free Music Archive website)"
+        return "", "I have no recording of it to play"
+
+    def playable_mask(self) -> np.ndarray:
+        index = self.recommender.index
+        mask = index.playable.copy()
+        if self.stream:
+            mask |= np.array(["archive.org" in t.url for t in index.tracks], dtype=bool)
+        return mask
+
+    def track(self, item: Item, location: str) -> PlayableTrack:
+        duration = item.meta.get("duration")
+        return PlayableTrack(
+            id=item.id,
+            title=item.title,
+            location=location,
+            owner=SKILL,
+            subtitle=item.subtitle,
+            duration_s=float(duration) if duration else None,
+        )
+
+    # --- an offer ---------------------------------------------------------------------------------
+    def recommend(self, request: SkillRequest) -> SkillResult:
+        only = None
+        playing = self._player.now_playing() if self._player is not None else None
+        if MY.search(request.text or "") and len(self.recommender.index.library_indices):
+            only = self.recommender.index.playable.copy()  # "play my jazz": the user's own files
+        elif playing is not None and not request.new_slots:
+            only = self.playable_mask()  # "skip" / "another one" while playing: keep playing
+            if not only.any():
+                only = None
+        request = self.library_names(request)
+        result = self.recommender.recommend(request, only=only)
+        if not result.items and only is not None:  # nothing playable left: anything at all
+            result = self.recommender.recommend(request)
+        if not result.items:
+            return result
+        lead = self.start(result.items[0], request)
+        if playing is not None and lead != "Playing" and self._player is not None:
+            self._player.stop()  # the listener moved on from what was playing
+        result.text = f"{result.text} {lead}".strip()
+        return result
+
+    def library_names(self, request: SkillRequest) -> SkillRequest:
+        """The request with a library title or artist named in its words put in its slots."""
+        index = self.recommender.index
+        said = PLAY_NAME.match((request.text or "").strip().lower())
+        if (
+            said is None
+            or not len(index.library_indices)
+            or {"song", "artist"} & set(request.new_slots or ())
+        ):
+            return request
+        name = said.group("name")
+        slot = ""
+        match = index.resolve_artist(name)
+        mine = set(index.library_indices.tolist())
+        if match.key is not None and mine & set(index.tracks_by_artist[match.key].tolist()):
+            slot = "artist"
+        elif said.group("by") is None and index.find_library_song(name) is not None:
+            slot = "song"
+        if not slot:
+            return request
+        slots = {k: v for k, v in request.slots.items() if k not in ("song", "artist", "genre")}
+        slots[slot] = name
+        return replace(request, slots=slots, new_slots=frozenset(request.new_slots or ()) | {slot})
+
+    def start(self, item: Item, request: SkillRequest) -> str:
+        """Play ``item`` if it can be; the words that lead into its name ("Playing", or why not)."""
+        location, why_not = self.location(item)
+        if not location:
+            return f"{why_not}, but here's"
+        player = self.player
+        if player is None:
+            return "I can't play audio here (playback is off), but here's"
+        streamed = location.startswith(("http://", "https://"))
+        if streamed and time.monotonic() < self._stream_down[0]:
+            return f"I can't stream it right now ({self._stream_down[1]}), but here's"
+        try:
+            player.play(self.track(item, location), next_track=self.radio(request, item))
+        except PlaybackError as exc:
+            log.warning("cannot play %s: %s", location, exc)
+            if streamed:  # offline: the next offers must not each wait out the timeout
+                self._stream_down = (time.monotonic() + STREAM_RETRY_S, str(exc))
+            return f"I can't play it ({exc}), but here's"
+        self._items[item.id] = item
+        return "Playing"
+
+    def radio(self, request: SkillRequest, first: Item) -> Callable[[PlayableTrack], PlayableTrack | None]:
+        """What plays after each track: like the one that ended, within what was asked."""
+        played = set(request.exclude) | {first.id}
+        slots = {k: v for k, v in request.slots.items() if k not in ("song",)}
+        mask = self.playable_mask()
+
+        def next_track(after: PlayableTrack) -> PlayableTrack | None:
+            anchor = self._items.get(after.id)
+            follow = replace(
+                request,
+                slots=slots,
+                exclude=set(played),
+                anchor=anchor,
+                rng=random.Random(after.id),
+                new_slots=frozenset(),
+                text="",
+                k=1,
+            )
+            result = self.recommender.recommend(follow, only=mask)
+            for item in result.items:
+                location, _ = self.location(item)
+                if location and item.id not in played:
+                    played.add(item.id)
+                    self._items[item.id] = item
+                    return self.track(item, location)
+            return None
+
+        return next_track
+
+    # --- transport words --------------------------------------------------------------------------
+    def control(self, request: SkillRequest) -> SkillResult | None:
+        """Pause, resume, previous, again, next, what's playing; None when the words are none of them."""
+        text = (request.text or "").strip().lower()
+        if NOW_PLAYING.match(text):
+            return self.now_playing(request) or SkillResult([], "Nothing is playing right now.")
+        action = next(
+            (
+                name
+                for name, rx in (
+                    ("pause", PAUSE),
+                    ("resume", RESUME),
+                    ("previous", PREVIOUS),
+                    ("again", AGAIN),
+                )
+                if rx.match(text)
+            ),
+            None,
+        )
+        if action is None:
+            return None
+        player = self._player
+        if player is None:
+            return SkillResult([], "Nothing is playing right now.")
+        if action == "pause":
+            done = player.pause()
+            return SkillResult([], "Paused." if done else "Nothing is playing right now.")
+        if action == "resume":
+            done = player.resume()
+            return SkillResult([], "Resuming." if done else "There's nothing paused to resume.")
+        try:
+            track = player.previous() if action == "previous" else player.again()
+        except PlaybackError as exc:
+            return SkillResult([], f"I can't play that again: {exc}.")
+        if track is None:
+            return SkillResult(
+                [],
+                "There's no earlier track to go back to."
+                if action == "previous"
+                else "Nothing has played yet.",
+            )
+        item = self._items.get(track.id)
+        if item is not None:  # offered again: the offer line names it after the lead
+            return SkillResult([item], "Playing")
+        return SkillResult(
+            [], f"Playing {track.title}" + (f" by {track.subtitle}." if track.subtitle else ".")
+        )
+
+    def now_playing(self, request: SkillRequest) -> SkillResult | None:
+        """ "What's playing": the player's track and where it is; None when the player has none."""
+        player = self._player
+        now = player.now_playing() if player is not None else None
+        if now is None:
+            return None
+        item = self._items.get(now.track.id)
+        name = self.describe(item) if item is not None else now.track.title
+        where = f"{_clock(now.position_s)}"
+        if now.track.duration_s:
+            where += f" of {_clock(now.track.duration_s)}"
+        state = "paused at" if now.paused else "at"
+        # No items: reached through a route this is an offer turn, and an item would be offered again.
+        return SkillResult([], f"You're listening to {name}, {state} {where}.")

@@ -1,0 +1,144 @@
+"""Constraints on a film request beyond one genre, a person or a title.
+
+They arrive as slots (from the language model's reading, or the classifier's ``mood``):
+several genres at once ("Animation|Comedy"), a mood, an audience, a span of years ("before
+1965", "1950-1969", "1950s") and genres to leave out. Each narrows the candidate films; the
+words for each go into the offer's reason.
+
+Children never get a film the catalog files under a genre that is not for them: the catalog
+has no age ratings, so "for children" means Family or Animation and none of ``NOT_FOR_CHILDREN``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+GENRES = (
+    "Action",
+    "Adventure",
+    "Animation",
+    "Biography",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Family",
+    "Fantasy",
+    "Film Noir",
+    "History",
+    "Horror",
+    "Music",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Science Fiction",
+    "Sport",
+    "Thriller",
+    "War",
+    "Western",
+)
+FOR_CHILDREN = ("Family", "Animation")
+NOT_FOR_CHILDREN = ("Horror", "Thriller", "Crime", "War", "Film Noir")
+# A mood picks films from any of these genres (the classifier's moods, and a few more).
+MOOD_GENRES: dict[str, tuple[str, ...]] = {
+    "happy": ("Comedy", "Family", "Animation"),
+    "calm": ("Family", "Animation", "Documentary"),
+    "focus": ("Documentary",),
+    "sad": ("Drama", "Romance"),
+    "romantic": ("Romance",),
+    "energetic": ("Action", "Adventure"),
+    "party": ("Comedy", "Musical"),
+    "sleep": ("Animation", "Family"),
+    "cosy": ("Family", "Romance", "Comedy"),
+    "scary": ("Horror",),
+    "exciting": ("Action", "Thriller", "Adventure"),
+    "thoughtful": ("Drama", "Documentary", "Biography"),
+}
+MOODS = tuple(MOOD_GENRES)
+# The classifier's media_type words that are a kind of film ("a cartoon comedy").
+MEDIA_GENRES = {"cartoon": "Animation", "cartoons": "Animation", "documentary": "Documentary"}
+AUDIENCES = ("children", "adults")
+
+
+def year_span(text: str) -> tuple[int, int] | None:
+    """ "before 1965", "after 2000", "1950-1969", "1950 to 1969" as release years (inclusive)."""
+    text = text.lower().strip()
+    m = re.search(r"\b(1[89]\d\d|20\d\d)\s*(?:-|to|and|until)\s*(1[89]\d\d|20\d\d)\b", text)
+    if m:
+        low, high = sorted((int(m.group(1)), int(m.group(2))))
+        return low, high
+    m = re.search(r"\b(1[89]\d0|20\d0)'?s\b", text)
+    if m and not re.search(r"\b(before|after|since|until)\b", text):
+        return int(m.group(1)), int(m.group(1)) + 9
+    m = re.search(r"\b(before|until|up to|earlier than|older than|pre)\s*-?\s*(1[89]\d\d|20\d\d)\b", text)
+    if m:
+        return 1880, int(m.group(2)) - (0 if m.group(1) in ("until", "up to") else 1)
+    m = re.search(r"\b(after|since|from|newer than|post)\s*-?\s*(1[89]\d\d|20\d\d)\b", text)
+    if m:
+        return int(m.group(2)) + (1 if m.group(1) in ("after", "newer than", "post") else 0), 2100
+    return None
+
+
+class ConstraintFilter:
+    """Boolean masks over the recommender's films for each kind of constraint."""
+
+    def __init__(self, genre_masks: Mapping[str, np.ndarray], years: np.ndarray) -> None:
+        self.genre_masks = genre_masks
+        self.years = years
+        self.size = len(years)
+
+    def _any(self, genres: tuple[str, ...] | list[str]) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        for genre in genres:
+            if genre in self.genre_masks:
+                mask |= self.genre_masks[genre]
+        return mask
+
+    def mask(self, slots: Mapping[str, str], kinds: list[str]) -> np.ndarray | None:
+        """The films every constraint in ``slots`` allows (None: none given); words into ``kinds``."""
+        mask = np.ones(self.size, dtype=bool)
+        used = False
+        genres = [g for g in slots.get("movie_genre", "").split("|") if g in self.genre_masks]
+        if len(genres) > 1:
+            both = np.logical_and.reduce([self.genre_masks[g] for g in genres])
+            # All of them when some film is all of them ("a cartoon comedy"), else any of them.
+            mask &= both if both.any() else self._any(genres)
+            kinds.append(f"{' '.join(g.lower() for g in genres)} films")
+            used = True
+        kind = MEDIA_GENRES.get(slots.get("media_type", "").lower())
+        if kind and kind not in genres and kind in self.genre_masks:
+            mask &= self.genre_masks[kind]
+            kinds.append(f"{kind} films")
+            used = True
+        mood = slots.get("mood", "").lower()
+        if mood in MOOD_GENRES:
+            mask &= self._any(MOOD_GENRES[mood])
+            kinds.append(f"films for a {mood} mood")
+            used = True
+        if slots.get("audience", "").lower() == "children":
+            mask &= self._any(FOR_CHILDREN) & ~self._any(NOT_FOR_CHILDREN)
+            kinds.append("films for children")
+            used = True
+        span = year_span(slots.get("era", ""))
+        if span:
+            mask &= (self.years >= span[0]) & (self.years <= span[1])
+            kinds.append(_span_words(span))
+            used = True
+        excluded = [g for g in slots.get("exclude", "").split("|") if g in self.genre_masks]
+        if excluded:
+            mask &= ~self._any(excluded)
+            kinds.append("films without " + " or ".join(g.lower() for g in excluded))
+            used = True
+        return mask if used else None
+
+
+def _span_words(span: tuple[int, int]) -> str:
+    low, high = span
+    if low <= 1880:
+        return f"films from before {high + 1}"
+    if high >= 2100:
+        return f"films from {low} on"
+    return f"films from {low} to {high}"

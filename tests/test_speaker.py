@@ -1,0 +1,140 @@
+"""Who is speaking: voiceprints in the history store, Resemblyzer identification of espeak-ng
+voices, and enrolment by voice through the virtual microphone."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from assistant.history import HistoryStore
+from assistant.speech.synth import espeak
+from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+
+ALICE, BOB = "en+f2", "en-us+m3"  # distinct voices on the bench's scale (similarity < 0.8)
+ENROL = (
+    "the quick brown fox jumps over the lazy dog",
+    "please play my favourite songs in the morning",
+    "what will the weather be like this weekend",
+)
+
+
+# --- the store (no model needed) ---------------------------------------------------------
+def test_voiceprints_are_stored_listed_forgotten_and_never_exported(tmp_path):
+    from assistant.profile import describe_profile
+
+    store = HistoryStore(tmp_path / "history.db")
+    vector = np.arange(256, dtype=np.float32)
+    store.save_voiceprint("alice", vector.tobytes(), 3, "resemblyzer-0.1.4")
+    store.save_voiceprint("bob", vector.tobytes(), 3, "resemblyzer-0.1.4")
+    assert set(store.voiceprints("resemblyzer-0.1.4")) == {"alice", "bob"}
+    assert store.voiceprints("another-model") == {}
+    assert np.array_equal(np.frombuffer(store.voiceprints("resemblyzer-0.1.4")["alice"], np.float32), vector)
+    assert "voice" in describe_profile(store, "alice", [])
+    assert "voiceprint" not in str(store.export_user("alice")).lower()
+    assert "embedding" not in store.export_user("alice")
+    counts = store.forget_user("alice")
+    assert counts["voiceprints"] == 1
+    assert not store.has_voiceprint("alice") and store.has_voiceprint("bob")  # only hers went
+    store.close()
+
+
+def test_schema_1_file_gains_the_voiceprint_table(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    store.db.execute("DROP TABLE voiceprints")
+    store.db.execute("PRAGMA user_version = 1")
+    store.close()
+    store = HistoryStore(tmp_path / "h.db")
+    assert store.schema_version == 2 and not store.has_voiceprint("alice")
+    store.close()
+
+
+# --- the encoder -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def enrolled():
+    from assistant.speaker import load_speaker_id
+
+    sid = load_speaker_id()
+    sid.enroll("alice", [espeak(t, ALICE, 160) for t in ENROL])
+    sid.enroll("bob", [espeak(t, BOB, 160) for t in ENROL])
+    return sid
+
+
+@pytest.mark.artifacts
+def test_enrolled_voices_are_told_apart(enrolled):
+    for voice, name in ((ALICE, "alice"), (BOB, "bob")):
+        for rate in (140, 180):
+            got, score = enrolled.identify(espeak("play some jazz for me please", voice, rate))
+            assert got == name, (voice, rate, score)
+
+
+@pytest.mark.artifacts
+def test_unknown_and_unusable_voices_get_no_name(enrolled):
+    from assistant.speech.evaluate import load_testset
+    from assistant.speech.wavfile import read_wav
+
+    human = read_wav(next(u.wav for u in load_testset() if "librivox" in str(u.wav)))
+    assert enrolled.identify(human)[0] is None  # a real person nobody enrolled
+    match = enrolled.match(np.zeros(16000 * 2, np.float32))
+    assert match.name is None and not match.heard  # silence: nobody, and not "a stranger"
+    assert not enrolled.match(espeak("stop", ALICE, 160)).heard  # too short to tell
+    two = espeak("tell me the news", ALICE, 160)
+    both = two + np.resize(espeak("play some music now", BOB, 160), len(two))
+    assert enrolled.identify(np.clip(both, -1, 1))[0] in (None, "alice", "bob")  # no crash, no third
+
+
+@pytest.mark.artifacts
+def test_bad_enrolments_are_refused(tmp_path):
+    from assistant.speaker import EnrolmentError, load_speaker_id
+
+    store = HistoryStore(tmp_path / "history.db")
+    sid = load_speaker_id(store)
+    with pytest.raises(EnrolmentError, match="needs 3"):
+        sid.enroll("carol", [espeak(ENROL[0], ALICE, 160)])
+    with pytest.raises(EnrolmentError, match="phrase 2"):
+        sid.enroll("carol", [espeak(ENROL[0], ALICE, 160), espeak("hi", ALICE, 160), espeak(ENROL[2], ALICE)])
+    noise = np.random.default_rng(0).normal(0, 0.2, 16000 * 3).astype(np.float32)
+    with pytest.raises(EnrolmentError):
+        sid.enroll("carol", [noise, noise, noise])
+    assert sid.names == [] and not store.has_voiceprint("carol")
+    store.close()
+
+
+@pytest.mark.artifacts
+@pytest.mark.audio
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
+def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(tmp_path):
+    from assistant import audio
+    from assistant.speaker import load_speaker_id
+    from assistant.speech.vad import EndpointConfig
+    from assistant.voice_enrol import enrol_by_voice
+
+    store = HistoryStore(tmp_path / "history.db")
+    sid = load_speaker_id(store)
+    prompts: list[str] = []
+    try:
+        with VirtualAudio() as sound:
+            audio.refresh_devices()
+            answers = iter([espeak_wav(t, sound.root / f"p{i}.wav", 160) for i, t in enumerate(ENROL)])
+
+            def say(text: str) -> None:  # the person repeats each phrase the assistant asks for
+                prompts.append(text)
+                if text.startswith(("First", "Next")):
+                    threading.Timer(0.3, sound.say_into_mic, args=(next(answers),)).start()
+
+            with audio.Microphone() as mic:
+                assert enrol_by_voice("alice", mic, say, sid, out=lambda *_: None)
+                request = espeak_wav("recommend a funny film", sound.root / "req.wav", 170)
+                mic.drain()
+                sound.say_into_mic(request, lead_silence_s=0.3)
+                utterance = mic.listen(EndpointConfig(start_timeout_s=8.0))
+    finally:
+        audio.refresh_devices()
+    assert prompts[-1].startswith("Thanks, Alice")
+    assert store.has_voiceprint("alice")
+    assert utterance is not None
+    # The default espeak-ng voice is someone else; Alice was enrolled with it here, so it matches.
+    assert sid.identify(utterance.audio)[0] == "alice"
+    store.close()

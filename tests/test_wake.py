@@ -1,0 +1,91 @@
+"""Wake word: microWakeWord's okay_nabu model on espeak-ng speech, as clips and as a microphone
+stream through the virtual sound stack."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.errors import AudioError
+from assistant.speech.synth import espeak
+from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+
+pytestmark = pytest.mark.artifacts  # the TFLite model ships in the pymicro-wakeword wheel
+
+
+@pytest.fixture(scope="module")
+def ww():
+    from assistant.wake import load_wake_word
+
+    return load_wake_word("okay_nabu")
+
+
+def test_wake_phrase_is_detected_in_a_clip(ww):
+    assert ww.detect(espeak("okay nabu", "en-us", 160))
+    assert ww.detect(espeak("okay nabu, play some jazz", "en-gb-scotland", 150))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["play some jazz", "okay, nab useless", "what's the weather like in Boston tomorrow"],
+)
+def test_other_speech_does_not_wake(ww, text):
+    assert not ww.detect(espeak(text, "en-us", 160))
+
+
+def test_silence_quiet_and_clipped_audio(ww):
+    assert not ww.detect(np.zeros(16000 * 3, np.float32))
+    assert not ww.detect(np.zeros(0, np.float32))  # empty clip: no word, no error
+    noise = np.random.default_rng(1).normal(0, 0.3, 16000 * 3).astype(np.float32)
+    assert not ww.detect(noise)
+    phrase = espeak("okay nabu", "en-us", 160)
+    clipped = np.clip(phrase * 8.0, -1.0, 1.0)  # a microphone driven far into clipping
+    assert isinstance(ww.detect(clipped), bool)
+    assert not ww.detect(phrase * 1e-4)  # barely above the noise floor: too quiet to be addressed
+
+
+def test_bad_input_is_named(ww):
+    with pytest.raises(AudioError, match="float32"):
+        ww.detect((np.ones(16000) * 1000).astype(np.int16))
+    with pytest.raises(AudioError, match="NaN"):
+        ww.detect(np.full(16000, np.nan, np.float32))
+    with pytest.raises(AudioError, match="mono"):
+        ww.detect(np.zeros((16000, 2), np.float32))
+    with pytest.raises(AudioError, match="unknown wake word"):
+        from assistant.wake import load_wake_word
+
+        load_wake_word("hey_computer")
+
+
+def test_stream_fires_once_per_wake_word_and_gate_idles(ww):
+    phrase = espeak("okay nabu", "en-us", 160, pad_s=1.0)
+    stream = np.concatenate([np.zeros(16000 * 5, np.float32), phrase, phrase])
+    ww.reset()
+    ww.network_s = ww.heard_s = 0.0
+    hits = [i for i in range(0, len(stream), 480) if ww.feed(stream[i : i + 480])]
+    assert len(hits) == 2  # two wake words, two detections
+    assert ww.network_s < 0.7 * ww.heard_s  # the network slept through the leading silence
+
+
+@pytest.mark.audio
+@pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
+def test_wake_word_then_request_through_the_virtual_microphone(ww):
+    from assistant import audio
+    from assistant.speech.vad import EndpointConfig
+
+    try:
+        with VirtualAudio() as sound:
+            audio.refresh_devices()  # PortAudio lists only what existed when it started
+            other = espeak_wav("play some jazz", sound.root / "other.wav", 160)
+            wake = espeak_wav("okay nabu, tell me the news", sound.root / "wake.wav", 150)
+            with audio.Microphone() as mic:
+                sound.say_into_mic(other, wait=True)
+                assert not mic.wait_for_wake(ww, timeout_s=1.5)  # speech without the name
+                mic.drain()
+                sound.say_into_mic(wake, lead_silence_s=0.3)
+                assert mic.wait_for_wake(ww, timeout_s=10.0)
+                utterance = mic.listen(EndpointConfig(start_timeout_s=5.0))
+    finally:
+        audio.refresh_devices()
+    assert utterance is not None  # the request said in the same breath was kept
+    assert 0.5 < len(utterance.audio) / 16000 < 4.0
