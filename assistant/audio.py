@@ -150,11 +150,14 @@ class Microphone:
         config: EndpointConfig | None = None,
         on_pause: Callable[[np.ndarray, int], None] | None = None,
         pause_s: float = PAUSE_S,
+        end_early: Callable[[int], bool] | None = None,
     ) -> Utterance | None:
         """Block until one utterance is complete; ``None`` when nothing was said in time.
 
         ``on_pause(audio_so_far, voiced_samples)`` is called once per pause of ``pause_s`` inside
         the utterance, while the endpointer still waits to be sure it has ended.
+        ``end_early(voiced_samples)`` is asked after every block of such a pause: True ends the
+        utterance there (``ended_by="semantic"``) instead of after the full trailing silence.
         """
         endpointer = Endpointer(config or EndpointConfig())
         carried, self._carry = self._carry, []
@@ -172,6 +175,8 @@ class Microphone:
             endpointer.feed(block)
             if on_pause and endpointer.new_pause(pause_s):
                 on_pause(endpointer.utterance(), endpointer.voiced_samples)
+            if end_early and endpointer.silence_s >= pause_s and end_early(endpointer.voiced_samples):
+                endpointer.finish("semantic")
         if endpointer.state is State.TIMEOUT:
             return None
         detected_at = time.perf_counter()

@@ -46,6 +46,8 @@ class Settings:
     retention_days: int = 30  # recordings older than this are deleted at start-up
     followup_window_s: float = 5.0  # voice mode listens again this long after a question
     trailing_silence_s: float = 0.7
+    # End the turn after a 0.25 s pause when the words so far are a complete, confident request.
+    semantic_endpointing: bool = True
     max_utterance_s: float = 15.0
     default_user: str = "default"
     # The local language model (assistant/llm): on when its weights are built; ASSISTANT_LLM=off
@@ -80,6 +82,7 @@ _KEYS = {
     ("privacy", "retention_days"): "retention_days",
     ("dialogue", "followup_window_s"): "followup_window_s",
     ("audio", "trailing_silence_s"): "trailing_silence_s",
+    ("audio", "semantic_endpointing"): "semantic_endpointing",
     ("audio", "max_utterance_s"): "max_utterance_s",
     ("user", "default"): "default_user",
     ("llm", "enabled"): "llm_enabled",

@@ -357,7 +357,10 @@ class AudioPlayer:
         try:
             import sounddevice as sd
         except OSError as exc:
-            raise PlaybackError(f"PortAudio is not installed ({exc})") from None
+            log.warning("PortAudio is not installed: %s", exc)
+            raise PlaybackError(
+                "there is no sound output device I can use (PortAudio is not installed)"
+            ) from None
         try:
             sd.query_devices(self.device, kind="output")
             return sd.OutputStream(

@@ -32,6 +32,7 @@ from assistant.config import Settings, ensure_private_dir
 from assistant.errors import AudioError, TextToSpeechError
 from assistant.pipeline import GUEST_USER, Pipeline, Session, TurnResult
 from assistant.session import recordings_dir
+from assistant.speech.endpointing import is_complete
 from assistant.speech.speculative import SpeculativeSpeechToText
 from assistant.speech.vad import EndpointConfig
 from assistant.speech.wavfile import write_wav
@@ -99,6 +100,8 @@ class VoiceLoop:
         self.wake = wake  # a wake-word detector (assistant.wake), or None: listen to everything
         self.speaker_id = speaker_id  # assistant.speaker.SpeakerIdentifier, or None
         self.wakes = 0
+        self.semantic_endpointing = settings.semantic_endpointing
+        self._early: tuple[int, bool] | None = None  # (voiced samples, complete?) last judged
         # Transcribe during the trailing-silence wait; the pipeline sees a plain SpeechToText.
         self.stt: SpeculativeSpeechToText | None = None
         if pipeline.stt is not None:
@@ -112,21 +115,36 @@ class VoiceLoop:
     def listen(self) -> Utterance | None:
         if self.awaiting_reply:  # the assistant asked something: no key press needed
             self.awaiting_reply = False
-            return self.mic.listen(self._config(self.followup_window_s), self._on_pause)
+            return self.mic.listen(
+                self._config(self.followup_window_s), self._on_pause, end_early=self._end_early
+            )
         if self.wake is not None:
             if not self.mic.wait_for_wake(self.wake, IDLE_TIMEOUT_S):
                 return None
             self.wakes += 1
             self.out("(wake word heard)")
             self._acknowledge()
-            return self.mic.listen(self._config(WAKE_LISTEN_S), self._on_pause)
+            return self.mic.listen(self._config(WAKE_LISTEN_S), self._on_pause, end_early=self._end_early)
         if self.push_to_talk:
             self.out("(press Enter, then speak)")
             utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key, self._on_pause)
             if utterance is None:
                 self.out("I didn't hear anything.")
             return utterance
-        return self.mic.listen(self._config(IDLE_TIMEOUT_S), self._on_pause)
+        return self.mic.listen(self._config(IDLE_TIMEOUT_S), self._on_pause, end_early=self._end_early)
+
+    def _end_early(self, voiced_samples: int) -> bool:
+        """Semantic endpointing (``assistant.speech.endpointing``) on the speculative transcript."""
+        if self.stt is None or not self.semantic_endpointing:
+            return False
+        if self._early is not None and self._early[0] == voiced_samples:
+            return self._early[1]
+        transcript = self.stt.peek(voiced_samples)
+        if transcript is None:  # not transcribed yet: asked again after the next block
+            return False
+        complete = is_complete(transcript.text, self.pipeline.nlu.parse(transcript.text))
+        self._early = (voiced_samples, complete)
+        return complete
 
     def _acknowledge(self) -> None:
         """The chime after the wake word; captured audio stays queued (the request may have begun)."""

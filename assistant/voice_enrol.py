@@ -22,8 +22,8 @@ from assistant.speech.vad import EndpointConfig
 # Short, varied sentences: each gives two to three seconds of voiced speech at a normal pace.
 PROMPTS = (
     "the quick brown fox jumps over the lazy dog",
-    "please play my favourite songs in the morning",
-    "what will the weather be like this weekend",
+    "please wake me up a little earlier tomorrow morning",
+    "my favourite colour is the blue of a summer sky",
 )
 PHRASE_WAIT_S = 6.0  # how long to wait for a phrase to start
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -163,6 +164,9 @@ def main() -> int:
             if pipeline is helped and result.llm_ms > 0:
                 print(f"note: {text!r} waited for the model ({result.llm_ms:.0f} ms)")
     rss, peak = rss_mb()
+    for pipeline in (plain, helped):
+        pipeline.store.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     n = len(cases)
     print(
         f"\nmodel {args.model}, {args.threads} thread(s) (prompt {args.batch_threads or args.threads}), "

@@ -4,10 +4,13 @@ Runs the real voice loop (microphone, endpointing, Whisper, NLU, skills, espeak,
 private PulseAudio virtual microphone and speaker, over espeak-generated requests, and prints
 p50 / p95 latency, each stage's share (from the pipeline's events) and resident memory.
 
-``python bench/voice_latency.py [--model tiny.en|base] [--rounds N]``
+``python bench/voice_latency.py [--model tiny.en|base] [--rounds N] [--engine E] [--no-baseline]``
 
 "Latency" counts from the last voiced frame; the endpointer must first wait out the trailing
 silence (0.7 s by default), so it is also reported without that wait ("after endpoint").
+Semantic endpointing (``assistant.speech.endpointing``) ends a complete request after a 0.25 s
+pause; the same run repeats the requests with it off (the baseline), then plays requests with a
+0.4-0.6 s hesitation inside them and counts how many were cut at the hesitation.
 """
 
 from __future__ import annotations
@@ -37,6 +40,32 @@ REQUESTS = [
 ]
 
 
+# Requests with a hesitation: (before the pause, after it). People hesitate before the word
+# they are looking for, so the first part ends on an article, preposition or verb.
+PAUSED = [
+    ("play some songs by", "the rolling stones"),
+    ("what's the weather like in", "chicago tomorrow"),
+    ("recommend a", "funny movie"),
+    ("tell me the news about", "climate change"),
+    ("play something by", "elton john"),
+    ("can you suggest a", "good thriller"),
+    ("what's the forecast for", "the weekend"),
+    ("play the album", "abbey road"),
+    ("I want to listen to", "some jazz"),
+    ("who sings", "shape of you"),
+    ("find me a movie like", "alien"),
+    ("turn the volume", "down a bit"),
+    ("what did I listen to", "yesterday"),
+    ("play some music for", "studying"),
+    ("news about", "the elections please"),
+    ("is it going to rain in", "london on friday"),
+    ("suggest something to watch with", "my kids"),
+    ("play my", "workout playlist"),
+    ("what's happening in", "sports today"),
+    ("recommend some", "relaxing piano music"),
+]
+
+
 def rss_mb(pid: int | str = "self") -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -59,10 +88,86 @@ def stage_seconds(events: list) -> dict[str, float]:
     return {"stt": stt - start, "nlu": nlu - stt, "dialogue+skill+nlg": response - nlu, "tts": tts - response}
 
 
+def run_requests(loop, sound, mic, wavs: list[Path], rounds: int) -> list[dict]:
+    rows = []
+    for _ in range(rounds):
+        for text, wav in zip(REQUESTS, wavs, strict=True):
+            mic.drain()
+            sound.say_into_mic(wav, lead_silence_s=0.3)
+            turn = None
+            deadline = time.monotonic() + 30
+            while turn is None and time.monotonic() < deadline:
+                turn = loop.step()
+            if turn is None or turn.latency_s is None:
+                print(f"  no spoken reply for {text!r}", file=sys.stderr)
+                continue
+            u, pb = turn.utterance, turn.playback
+            rows.append(
+                {
+                    "said": text,
+                    "heard": turn.result.text,
+                    "ended_by": u.ended_by,
+                    "latency": turn.latency_s,
+                    "after_endpoint": pb.first_sample_at - u.detected_at,
+                    "wait": u.detected_at - u.speech_end_at,
+                    **stage_seconds(turn.result.events),
+                }
+            )
+            print(f"  {rows[-1]['latency']:.3f}s  {u.ended_by:8s} {text!r} -> {turn.result.text!r}")
+    return rows
+
+
+def summary(title: str, rows: list[dict]) -> None:
+    lat = np.array([r["latency"] for r in rows])
+    after = np.array([r["after_endpoint"] for r in rows])
+    semantic = sum(r["ended_by"] == "semantic" for r in rows)
+    print(f"\n{title}: {len(rows)} turns, {semantic} ended by semantic endpointing")
+    print(
+        f"end of speech -> first reply sample: p50 {np.percentile(lat, 50):.3f} s, p95 {np.percentile(lat, 95):.3f} s"
+    )
+    print(f"  after the endpoint: p50 {np.percentile(after, 50):.3f} s, p95 {np.percentile(after, 95):.3f} s")
+    total = float(np.sum(lat))
+    keys = ["wait", "stt", "nlu", "dialogue+skill+nlg", "tts"]
+    for key in keys:
+        share = float(np.sum([r[key] for r in rows]))
+        print(f"  {key:20s} mean {share / len(rows):.3f} s  share {share / total:5.1%}")
+    rest = total - sum(float(np.sum([r[k] for r in rows])) for k in keys)
+    print(f"  {'playback start etc':20s} mean {rest / len(rows):.3f} s  share {rest / total:5.1%}")
+
+
+def early_cuts(loop, sound, mic) -> tuple[int, int]:
+    """Requests with a 0.4-0.6 s hesitation: how many ended at the hesitation."""
+    from assistant.speech.synth import espeak
+    from assistant.speech.wavfile import write_wav
+
+    rng = np.random.default_rng(16)
+    cuts = 0
+    for i, (first, second) in enumerate(PAUSED):
+        head = espeak(first, "en-us", 160, pad_s=0.0)
+        pause = float(rng.uniform(0.4, 0.6))
+        audio = np.concatenate([head, np.zeros(int(16000 * pause), np.float32), espeak(second, "en-us", 160)])
+        wav = write_wav(sound.root / f"paused-{i}.wav", audio)
+        mic.drain()
+        sound.say_into_mic(wav, lead_silence_s=0.3)
+        utterance = loop.listen()
+        # Cut: the utterance holds no more than the words before the hesitation.
+        cut = utterance is None or len(utterance.audio) / 16000 < len(head) / 16000 + pause + 0.3
+        cuts += cut
+        if loop.stt is not None:
+            loop.stt.claim(-1)  # drop the prefetch: this utterance is not answered
+        print(f"  {'CUT ' if cut else 'kept'} {first!r} ({pause:.2f} s) {second!r}")
+        time.sleep(0.5)
+    return cuts, len(PAUSED)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
+    parser.add_argument("--engine", default="openai-whisper", choices=["openai-whisper", "faster-whisper"])
     parser.add_argument("--rounds", type=int, default=1, help="passes over the request list")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the run without semantic endpointing"
+    )
     args = parser.parse_args(argv)
 
     from assistant import audio
@@ -75,39 +180,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs: {', '.join(missing_tools())}", file=sys.stderr)
         return 1
     home = Path(tempfile.mkdtemp(prefix="voice-bench-"))
-    settings = Settings(stt_model=args.model, followup_window_s=0.3)
+    settings = Settings(stt_model=args.model, stt_engine=args.engine, followup_window_s=0.3)
     with VirtualAudio() as sound:
         audio.refresh_devices()
         wavs = [espeak_wav(text, sound.root / f"req-{i}.wav", 160) for i, text in enumerate(REQUESTS)]
         pipeline = build_pipeline(home, settings, stt_model=args.model, speak=True)
         warm_up(pipeline)  # as --mic does before it starts listening
         session = pipeline.start_session("bench", mode="voice", seed=7)
-        rows = []
         with audio.Microphone() as mic:
             loop = VoiceLoop(pipeline, session, mic, audio.Speaker(), home, out=lambda *_: None)
-            for _ in range(args.rounds):
-                for text, wav in zip(REQUESTS, wavs, strict=True):
-                    mic.drain()
-                    sound.say_into_mic(wav, lead_silence_s=0.3)
-                    turn = None
-                    deadline = time.monotonic() + 30
-                    while turn is None and time.monotonic() < deadline:
-                        turn = loop.step()
-                    if turn is None or turn.latency_s is None:
-                        print(f"  no spoken reply for {text!r}", file=sys.stderr)
-                        continue
-                    u, pb = turn.utterance, turn.playback
-                    rows.append(
-                        {
-                            "said": text,
-                            "heard": turn.result.text,
-                            "latency": turn.latency_s,
-                            "after_endpoint": pb.first_sample_at - u.detected_at,
-                            "wait": u.detected_at - u.speech_end_at,
-                            **stage_seconds(turn.result.events),
-                        }
-                    )
-                    print(f"  {rows[-1]['latency']:.3f}s  {text!r} -> {turn.result.text!r}")
+            rows = run_requests(loop, sound, mic, wavs, args.rounds)
+            baseline = []
+            if not args.no_baseline:
+                loop.semantic_endpointing = False
+                print("baseline: semantic endpointing off")
+                baseline = run_requests(loop, sound, mic, wavs, args.rounds)
+                loop.semantic_endpointing = True
+            print("requests with a hesitation (semantic endpointing on):")
+            cuts, paused = early_cuts(loop, sound, mic)
         prefetched = loop.stt.hits if loop.stt is not None else 0
         worker = getattr(pipeline.tts, "_process", None)
         memory = rss_mb() + (rss_mb(worker.pid) if worker is not None else 0.0)
@@ -116,27 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print("no turns completed", file=sys.stderr)
         return 1
-    lat = np.array([r["latency"] for r in rows])
-    after = np.array([r["after_endpoint"] for r in rows])
     print(
-        f"\nmodel {args.model}, {len(rows)} turns, load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+        f"\nmodel {args.model} on {args.engine}, load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
-    print(
-        f"end of speech -> first reply sample: p50 {np.percentile(lat, 50):.3f} s, p95 {np.percentile(lat, 95):.3f} s"
-    )
-    print(
-        f"  after the endpoint (no trailing-silence wait): p50 {np.percentile(after, 50):.3f} s, "
-        f"p95 {np.percentile(after, 95):.3f} s"
-    )
-    total = float(np.sum(lat))
-    for key in ["wait", "stt", "nlu", "dialogue+skill+nlg", "tts"]:
-        share = float(np.sum([r[key] for r in rows]))
-        print(f"  {key:20s} mean {share / len(rows):.3f} s  share {share / total:5.1%}")
-    rest = total - sum(
-        float(np.sum([r[k] for r in rows])) for k in ["wait", "stt", "nlu", "dialogue+skill+nlg", "tts"]
-    )
-    print(f"  {'playback start etc':20s} mean {rest / len(rows):.3f} s  share {rest / total:5.1%}")
-    print(f"  transcribed during the trailing silence: {prefetched} of {len(rows)} turns")
+    summary("semantic endpointing on", rows)
+    if baseline:
+        summary("baseline, same run: acoustic endpointing only (0.7 s of silence)", baseline)
+    print(f"\nearly cuts at a 0.4-0.6 s hesitation: {cuts}/{paused} = {cuts / paused:.1%}")
+    print(f"transcribed during the trailing silence: {prefetched} turns")
     print(f"resident memory (assistant + TTS worker): {memory:.0f} MB")
     return 0
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from skills.music.library import library_db, library_tracks, read_tags, scan
@@ -155,3 +157,82 @@ def test_skill_finds_library_tracks_first_and_plays_only_real_audio(music, assis
     assert mine.items[0].meta["path"] and "rock" in mine.items[0].meta["genres"]
     catalog = ask("play some jazz", genre="jazz")
     assert "Playing" not in catalog.text
+
+
+@pytest.mark.artifacts
+def test_no_sound_device_is_said_and_nothing_claims_to_play(music, assistant_home):
+    import random
+
+    from assistant.player import AudioPlayer
+    from assistant.skill_api import SkillRequest, UserProfile
+    from skills.music import SPEC, load_skill
+    from skills.music.playback import MusicPlayback
+
+    skill = load_skill({"library": [str(music)], "playback": False})
+    playback = MusicPlayback(
+        skill.recommender, SPEC.describe, player=lambda: AudioPlayer(device="no such device")
+    )
+    request = SkillRequest(
+        "play_music", {"song": "blue hour reverie"}, UserProfile("ana", "music"), rng=random.Random(0),
+        text="play blue hour reverie",
+    )  # fmt: skip
+    result = playback.recommend(request)
+    assert result.items[0].title == "Blue Hour Reverie"
+    assert result.text == "I can't play it (there is no sound output device I can use), but here's"
+    assert playback.control(SkillRequest("play_music", {}, request.profile, text="pause")).text == (
+        "Nothing is playing right now."
+    )
+
+
+@pytest.mark.artifacts
+@pytest.mark.audio
+@pytest.mark.timeout(180)
+def test_through_the_pipeline_play_pause_skip_radio_and_listens_stored(nlu, tmp_path, assistant_home):
+    """The real NLU, dialogue, music skill, player and store, into the PulseAudio null sink."""
+    from assistant.app import open_store
+    from assistant.audio import refresh_devices
+    from assistant.config import Settings
+    from assistant.pipeline import Pipeline
+    from assistant.player import current_player
+    from assistant.plugins import SkillRegistry
+    from tests.audio_stack import VirtualAudio, missing_tools
+
+    if missing_tools():
+        pytest.skip(f"missing {missing_tools()}")
+    folder = tmp_path / "Radio"
+    for n, title in enumerate(("Cobalt Lanterns", "Marigold Static", "Velvet Causeway")):
+        make_track(folder / f"{n}.flac", 1.5, 400 + 100 * n, title=title, artist="Radio Band", genre="Jazz")
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    settings = Settings(skills={"music": {"library": [str(folder)]}})
+    with VirtualAudio() as sound:
+        refresh_devices()
+        registry = SkillRegistry.discover(settings.skills)
+        pipeline = Pipeline(nlu, open_store(assistant_home), assistant_home, registry, settings)
+        session = pipeline.start_session("ana", seed=3)
+        try:
+            played = pipeline.run_turn(session, text="play cobalt lanterns")
+            assert played.response.startswith("Playing Cobalt Lanterns by Radio Band.")
+            recording = sound.record_speaker()
+            paused = pipeline.run_turn(session, text="pause")
+            assert paused.response == "Paused." and current_player().now_playing().paused
+            assert pipeline.run_turn(session, text="resume").response == "Resuming."
+            # The radio: each track ends and the next comes from the recommender, none twice.
+            deadline, quiet_since = time.monotonic() + 20, None
+            while time.monotonic() < deadline:  # until nothing has played for a second
+                if current_player().now_playing() is not None:
+                    quiet_since = None
+                elif quiet_since is None:
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since > 1.0:
+                    break
+                time.sleep(0.05)
+            assert np.abs(recording.stop()).max() > 0.05
+            assert (
+                pipeline.run_turn(session, text="what's playing").response == "Nothing is playing right now."
+            )
+        finally:
+            pipeline.end_session(session)
+            refresh_devices()
+    plays = [(r["item_id"], r["kind"]) for r in pipeline.store.feedback("ana") if r["kind"] == "play"]
+    assert len(plays) == 3 and len({i for i, _ in plays}) == 3  # every track once, each a full listen
+    pipeline.store.close()

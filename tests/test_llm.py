@@ -220,3 +220,25 @@ def test_only_a_loopback_listener_is_accepted():
     for address in ("http://0.0.0.0:40123", "http://192.168.1.5:80", ""):
         with pytest.raises(ListenerNotLoopbackError):
             check_loopback(address)
+
+
+def test_children_never_get_a_film_filed_under_an_adult_genre():
+    import numpy as np
+
+    from skills.video.constraints import NOT_FOR_CHILDREN, ConstraintFilter, year_span
+
+    films = [("Family",), ("Animation", "Horror"), ("Animation", "Comedy"), ("Family", "Crime"), ("Horror",)]
+    names = sorted({g for genres in films for g in genres})
+    masks = {g: np.array([g in genres for genres in films]) for g in names}
+    years = np.array([1950.0, 1960, 1994, 2001, 1978])
+    constraints = ConstraintFilter(masks, years)
+    kinds: list[str] = []
+    allowed = constraints.mask({"audience": "children"}, kinds)
+    assert allowed.tolist() == [True, False, True, False, False] and kinds == ["films for children"]
+    assert not any(set(films[i]) & set(NOT_FOR_CHILDREN) for i in np.flatnonzero(allowed))
+    both = constraints.mask({"movie_genre": "Animation|Comedy", "era": "before 1999"}, [])
+    assert both.tolist() == [False, False, True, False, False]
+    assert constraints.mask({"exclude": "Horror|Crime"}, []).tolist() == [True, False, True, False, False]
+    assert year_span("before 1965") == (1880, 1964) and year_span("1950-1969") == (1950, 1969)
+    assert year_span("after 2000") == (2001, 2100) and year_span("1980s") == (1980, 1989)
+    assert constraints.mask({"mood": "none of these"}, []) is None

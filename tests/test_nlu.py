@@ -10,6 +10,7 @@ import pytest
 from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.nlu import load_nlu
 from assistant.nlu.labels import INTENT_LABELS, OUT_OF_SCOPE
+from assistant.nlu.moods import MOODS
 from assistant.stages import Parse
 
 
@@ -150,3 +151,47 @@ def test_corrupt_artifact_is_reported_as_missing(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with pytest.raises(ArtifactMissingError, match="nlu"):
         load_nlu(vocabulary={})
+
+
+# --- issue 14: moods as understood values, bookings and ratings out of scope
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "mood"),
+    [
+        ("put on something i can dance to", "play_music", "party"),
+        ("i can't sleep, play something", "play_music", "sleep"),
+        ("play something to help me focus", "play_music", "focus"),
+        ("suggest a romantic movie for date night", "recommend_video", "romantic"),
+        ("play some jazz", "play_music", None),
+        ("what's the weather in paris", "weather_query", None),
+    ],
+)
+def test_a_mood_is_an_understood_value(nlu, text: str, intent: str, mood: str | None) -> None:
+    parse = nlu.parse(text)
+    assert (parse.intent, parse.slots.get("mood")) == (intent, mood), parse
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rate this book five stars",
+        "book a table for four at eight",
+        "set an alarm for six",
+        "what is nine times seven",
+    ],
+)
+def test_bookings_ratings_alarms_and_maths_are_out_of_scope(nlu, text: str) -> None:
+    parse = nlu.parse(text)
+    assert parse.intent == OUT_OF_SCOPE and "mood" not in parse.slots, parse
+
+
+def test_an_unknown_mood_word_or_noise_gets_no_mood(nlu) -> None:
+    for text in [
+        "play something flibbertigibbet",
+        "🎵🎶",
+        "x" * 100_000,
+        "spiel etwas musik s'il vous plait",
+    ]:
+        assert nlu.parse(text).slots.get("mood") in (None, *MOODS), text
+    assert "mood" not in nlu.parse("🎵🎶").slots

@@ -82,3 +82,66 @@ def test_a_tagged_name_cut_short_is_widened_to_the_catalog_name(spotter) -> None
     assert named(text, spotter.add_names(text, "play_music", [(29, 35, "artist")])) == [
         ("the weeknd", "artist")
     ]
+
+
+# --- issue 14: names said the ways people say them, films and people too
+
+FILMS = {
+    "song": ["Blinding Lights", "Pink Pony Club"],
+    "artist": ["The Weeknd", "3 Doors Down"],
+    "title": ["The Princess Bride", "Twelve Monkeys", "Ocean's Eleven"],
+    "person": ["Bill Murray", "Pedro Almodóvar"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i wanna hear blinding lights", [("blinding lights", "song")]),
+        (
+            "can you play blinding lights by the weeknd",
+            [("blinding lights", "song"), ("the weeknd", "artist")],
+        ),
+        ("i'd love to hear pink pony club please", [("pink pony club", "song")]),
+        ("play three doors down", [("three doors down", "artist")]),
+        ("play chess", []),  # one word: not rescued
+        ("i wanna hear something nice", []),  # not a catalog name
+        ("book a table for two", []),
+    ],
+)
+def test_a_request_to_hear_a_catalog_name_is_rescued(text: str, expected) -> None:
+    from assistant.nlu.names import named_request
+
+    intent, spans = named_request(CatalogNameSpotter(FILMS), text)
+    assert named(text, spans) == expected
+    assert intent == ("play_music" if expected else "")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i loved the princess bride what else would i like", [("the princess bride", "title")]),
+        ("something like twelve monkeys", [("twelve monkeys", "title")]),
+        ("a film with bill murray", [("bill murray", "person")]),
+        ("a film directed by pedro almodovar", [("pedro almodovar", "person")]),
+    ],
+)
+def test_film_titles_and_people_are_found_in_film_requests(text: str, expected) -> None:
+    spotter = CatalogNameSpotter(FILMS)
+    assert named(text, spotter.add_names(text, "recommend_video", [])) == expected
+    assert spotter.add_names(text, "news_query", []) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i loved the princess bride what else would i like",
+        "something like twelve monkeys",
+        "films like ocean's eleven",
+    ],
+)
+def test_a_film_request_built_on_a_catalog_title_is_rescued(text: str) -> None:
+    from assistant.nlu.names import named_request
+
+    intent, spans = named_request(CatalogNameSpotter(FILMS), text)
+    assert intent == "recommend_video" and [slot for *_, slot in spans] == ["title"]

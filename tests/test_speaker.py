@@ -15,8 +15,8 @@ from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 ALICE, BOB = "en+f2", "en-us+m3"  # distinct voices on the bench's scale (similarity < 0.8)
 ENROL = (
     "the quick brown fox jumps over the lazy dog",
-    "please play my favourite songs in the morning",
-    "what will the weather be like this weekend",
+    "please wake me up a little earlier tomorrow morning",
+    "my favourite colour is the blue of a summer sky",
 )
 
 
@@ -138,3 +138,36 @@ def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(t
     # The default espeak-ng voice is someone else; Alice was enrolled with it here, so it matches.
     assert sid.identify(utterance.audio)[0] == "alice"
     store.close()
+
+
+@pytest.mark.artifacts
+def test_voice_loop_switches_to_the_speaker_and_never_to_someone_else(fake_pipeline):
+    from assistant.audio import Utterance
+    from assistant.pipeline import GUEST_USER
+    from assistant.speaker import load_speaker_id
+    from assistant.speech.evaluate import load_testset
+    from assistant.speech.wavfile import read_wav
+    from assistant.voice import VoiceLoop
+
+    sid = load_speaker_id(fake_pipeline.store)
+    sid.enroll("alice", [espeak(t, ALICE, 160) for t in ENROL])
+    sid.enroll("bob", [espeak(t, BOB, 160) for t in ENROL])
+    session = fake_pipeline.start_session("default", mode="voice", seed=1)
+    loop = VoiceLoop(
+        fake_pipeline, session, None, None, fake_pipeline.data_dir, out=lambda *_: None, speaker_id=sid
+    )
+
+    def said(audio):
+        loop.identify(Utterance(audio, "silence", 0.0, 0.0, len(audio)))
+        return session.user
+
+    assert said(espeak("play some jazz for me please", ALICE, 170)) == "alice"
+    assert said(espeak("stop", BOB, 160)) == "alice"  # too short to tell: nobody is switched
+    assert said(espeak("tell me the latest news please", BOB, 150)) == "bob"
+    human = read_wav(next(u.wav for u in load_testset() if "librivox" in str(u.wav)))
+    assert said(human) == GUEST_USER  # an unknown voice never keeps Bob's profile
+    fake_pipeline.forget("alice")  # "forget me" deletes the stored voiceprint ...
+    loop.session.user = "alice"
+    loop._after_turn("alice")
+    assert sid.names == ["bob"]  # ... and the loop stops recognising her
+    fake_pipeline.end_session(session)

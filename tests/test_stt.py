@@ -205,3 +205,23 @@ def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
     assert (row.label, row.text, row.voice, row.rate) == ("play_music", "play some jazz", "en-us+f2", 160)
     figures = _figures(["play_music", "out_of_scope", "skip"], ["play_music", "out_of_scope", "like"])
     assert figures["in_scope_accuracy"] == 0.5 and figures["oos_recall"] == 1.0
+
+
+def test_semantic_endpointing_waits_for_an_unfinished_request():
+    from assistant.speech.endpointing import is_complete
+    from assistant.speech.vad import Endpointer, State
+    from assistant.stages import Parse
+
+    def parse(intent="play_music", confidence=0.95):
+        return Parse(intent=intent, confidence=confidence, slots={}, text="")
+
+    assert is_complete("Play some jazz.", parse())
+    assert not is_complete("Play some songs by", parse())  # the name is still to come
+    assert not is_complete("what's the weather in", parse("weather_query"))
+    assert not is_complete("play some jazz", parse(confidence=0.5))  # unsure: keep waiting
+    assert not is_complete("hmm okay", parse("out_of_scope", 0.99))
+    assert not is_complete("", parse())
+    assert is_complete("Stop.", parse("stop", 0.97)) and not is_complete("Stop.", parse("stop", 0.85))
+    endpointer = Endpointer()
+    endpointer.finish("semantic")  # nothing said yet: nothing to end
+    assert endpointer.state is State.WAITING

@@ -36,6 +36,7 @@ from assistant.nlu.metrics import (  # noqa: E402
     slot_f1,
 )
 from assistant.nlu.model import base_model_path, encode, load_tokenizer, predict  # noqa: E402
+from assistant.nlu.moods import MOOD_LABELS  # noqa: E402
 from assistant.nlu.names import CatalogNameSpotter  # noqa: E402
 from assistant.nlu.parser import load_nlu, load_vocabulary  # noqa: E402
 
@@ -48,7 +49,7 @@ def _figures(gold: list[str], pred: list[str], spans_gold: list, spans_pred: lis
 
 def evaluate_model(held_out: list[Example]) -> dict:
     nlu = load_nlu(vocabulary={})  # raw spans: slot F1 compares against the annotated text
-    logits, tagged, _moods = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
+    logits, tagged, mood_logits = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
     probs = calibration.softmax(logits.numpy(), nlu.temperature)
     gold = [ex.label for ex in held_out]
     pred = apply_threshold(probs, INTENT_LABELS, nlu.threshold)
@@ -76,6 +77,22 @@ def evaluate_model(held_out: list[Example]) -> dict:
         "argmax": intent_metrics(gold, argmax_labels(probs, INTENT_LABELS)),
         "per_slot": per_slot_f1(gold_spans, spans),
         "curve": calibration.tradeoff_curve(probs, INTENT_LABELS, gold),
+        "moods": _mood_figures(held_out, mood_logits.numpy(), nlu.mood_threshold),
+    }
+
+
+def _mood_figures(held_out: list[Example], mood_logits: np.ndarray, threshold: float) -> dict[str, float]:
+    """Mood accuracy on the held-out requests whose mood is labelled: all, and those with a mood."""
+    probs = calibration.softmax(mood_logits)
+    best = probs[:, 1:].argmax(1) + 1
+    said = np.where(probs[:, 1:].max(1) >= threshold, best, 0)
+    rows = [i for i, ex in enumerate(held_out) if ex.mood is not None]
+    moody = [i for i in rows if held_out[i].mood != MOOD_LABELS[0]]
+    right = {i: MOOD_LABELS[said[i]] == held_out[i].mood for i in rows}
+    return {
+        "all": sum(right.values()) / max(1, len(rows)),
+        "with_mood": sum(right[i] for i in moody) / max(1, len(moody)),
+        "n_with_mood": len(moody),
     }
 
 
@@ -252,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     names = "with catalog names" if result["catalog_names"] else "no catalog vocabulary built"
     print(
         f"slot F1 (exact span)   {_pct(a['slot_f1'])} ({names}; tagger alone {_pct(result['tagger_only']['slot_f1'])})"
+    )
+    m = result["moods"]
+    print(
+        f"mood (labelled held-out requests) {_pct(m['all'])}; of the {m['n_with_mood']} with a mood "
+        f"{_pct(m['with_mood'])}"
     )
     h = result["hwu64_only"]
     print(

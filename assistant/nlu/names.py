@@ -27,6 +27,7 @@ SPOT_SLOTS_BY_INTENT: dict[str, tuple[str, ...]] = {
     "play_music": ("song", "artist"),
     "music_query": ("song", "artist"),
     "recommend_video": ("title", "person"),
+    "like": ("song", "title"),  # "i loved the princess bride": the item liked is named
 }
 SPOT_INTENTS = frozenset(SPOT_SLOTS_BY_INTENT)
 SPOT_SLOTS = tuple(dict.fromkeys(s for slots in SPOT_SLOTS_BY_INTENT.values() for s in slots))
@@ -39,11 +40,12 @@ MAX_NAME_WORDS = 8
 # "... by <artist>", "who sings <song>", and runs to the end or to a word like these.
 BEFORE_NAME = frozenset(
     {"play", "hear", "on", "to", "song", "track", "called", "named", "by", "sings", "sang"}
-    | {"like", "loved", "liked", "enjoyed", "watch", "see", "with", "starring", "than"}
+    | {"like", "loved", "liked", "enjoyed", "watch", "see", "with", "starring", "than", "some"}
 )
 AFTER_NAME = frozenset(
     {"by", "please", "now", "next", "again", "for", "on", "from", "then", "and"}
     | {"what", "suggest", "recommend", "something", "anything", "any", "so", "it", "in"}
+    | {"songs", "music", "tracks", "stuff"}
 )
 COMMON_WORDS = frozenset(
     """a about after all am an and another any are as at be by can could do for from get give
@@ -152,25 +154,34 @@ HEAR_FRAME = re.compile(
 )
 
 
-def named_request(spotter: CatalogNameSpotter, text: str) -> list[tuple[int, int, str]]:
-    """Song / artist spans when ``text`` is only a request to hear a catalog name, else []."""
+# Ways of building a film request on a film, around its title and nothing else.
+FILM_FRAME = re.compile(
+    r"^(?:i (?:really )?(?:loved|liked|enjoyed)|(?:something|anything|films?|movies?|a (?:film|movie)) "
+    r"(?:like|similar to))\s+(?P<name>.+?)"
+    r"(?:\s+(?:what else.*|suggest.*|recommend.*|what should i watch.*|anything like it.*|please))?$"
+)
+
+
+def named_request(spotter: CatalogNameSpotter, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """(intent, song / artist / title spans) when ``text`` only asks for a catalog name (to hear,
+    or a film like it), else ("", [])."""
     m = HEAR_FRAME.match(text)
-    if m is None:
-        return []
-    start, end = m.span("name")
-    name = text[start:end]
-    if len(name.split()) < 2:
-        return []
-    song_part, by, artist_part = name.rpartition(" by ")
-    if by and alias_key(song_part) in spotter.keys("song"):
-        spans = [(start, start + len(song_part), "song")]
-        if alias_key(artist_part) in spotter.keys("artist"):
-            spans.append((end - len(artist_part), end, "artist"))
-        return spans
-    for slot in ("song", "artist"):
-        if alias_key(name) in spotter.keys(slot):
-            return [(start, end, slot)]
-    return []
+    if m is not None and len(m.group("name").split()) >= 2:
+        start, end = m.span("name")
+        name = text[start:end]
+        song_part, by, artist_part = name.rpartition(" by ")
+        if by and alias_key(song_part) in spotter.keys("song"):
+            spans = [(start, start + len(song_part), "song")]
+            if alias_key(artist_part) in spotter.keys("artist"):
+                spans.append((end - len(artist_part), end, "artist"))
+            return "play_music", spans
+        for slot in ("song", "artist"):
+            if alias_key(name) in spotter.keys(slot):
+                return "play_music", [(start, end, slot)]
+    m = FILM_FRAME.match(text)
+    if m is not None and alias_key(m.group("name")) in spotter.keys("title"):
+        return "recommend_video", [(*m.span("name"), "title")]
+    return "", []
 
 
 def _word_offsets(text: str) -> list[tuple[int, int]]:

@@ -90,9 +90,9 @@ class NluParser:
         offsets = enc["offset_mapping"][0].tolist()
         spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
         if self.spotter is not None and (label == OUT_OF_SCOPE or confidence < UNSURE_BELOW):
-            named = named_request(self.spotter, clean)
+            wanted, named = named_request(self.spotter, clean)
             if named:  # "i wanna hear <a catalog song>": the catalog is surer than the classifier
-                label, confidence, spans = "play_music", max(confidence, CATALOG_NAME_CONFIDENCE), named
+                label, confidence, spans = wanted, max(confidence, CATALOG_NAME_CONFIDENCE), named
         if self.spotter is not None:
             spans = self.spotter.add_names(clean, label, spans)
         slots: dict[str, str] = {}

@@ -41,6 +41,15 @@ class SpeculativeSpeechToText:
             return
         self._pending = _Prefetch(voiced_samples, self._worker.submit(self.stt.transcribe, audio.copy()))
 
+    def peek(self, voiced_samples: int) -> Transcript | None:
+        """The finished prefetch of exactly this speech, or None (still running, other speech)."""
+        pending = self._pending
+        if pending is None or pending.voiced_samples != voiced_samples or not pending.future.done():
+            return None
+        if pending.future.exception() is not None:
+            return None
+        return pending.future.result()
+
     def claim(self, voiced_samples: int) -> bool:
         """The utterance is final: keep the prefetch if it holds all of its speech."""
         pending, self._pending = self._pending, None

@@ -120,6 +120,11 @@ class Endpointer:
         elif len(self._utterance) * FRAME_S >= cfg.max_utterance_s:
             self.state, self.ended_by = State.DONE, "max_length"
 
+    def finish(self, reason: str) -> None:
+        """End the utterance now (semantic endpointing: the words already make a request)."""
+        if self.state is State.SPEECH:
+            self.state, self.ended_by = State.DONE, reason
+
     @property
     def silence_s(self) -> float:
         """How long the user has been quiet inside the current utterance."""

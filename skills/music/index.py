@@ -121,7 +121,9 @@ class MusicIndex:
         folder = folder or artifact_dir(ARTIFACT)
         try:
             json.loads((folder / "stamp.json").read_text())
-            table = pd.read_csv(folder / "tracks.csv", keep_default_na=False, na_values=[""])
+            table = pd.read_csv(
+                folder / "tracks.csv", keep_default_na=False, na_values=[""], low_memory=False
+            )
             embeddings = np.load(folder / "tag_embeddings.npy")
             text_row = np.load(folder / "track_text_row.npy")
         except (OSError, ValueError) as exc:

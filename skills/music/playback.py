@@ -47,8 +47,20 @@ NOW_PLAYING = re.compile(
     + r"(?:what'?s|what\s+is)\s+(?:playing|this(?:\s+song|\s+track)?|on)(?:\s+(?:now|right now))?"
     + _END
 )
+# "play <anything>" that names no other skill's things: the user's own titles and artists are
+# names the classifier never saw (it calls them out of scope); the skill looks them up.
+PLAY_ANYTHING = re.compile(
+    r"^(?:please\s+)?(?:play|put on)\s+(?!.*\b(?:movies?|films?|videos?|news|headlines?|games?|podcasts?"
+    r"|audiobooks?|trailers?|shows?|episodes?)\b)\S"
+)
 # The skill's routes: these words go to it whatever the classifier said.
-CONTROL_ROUTES = tuple(p.pattern for p in (PAUSE, RESUME, PREVIOUS, AGAIN, NOW_PLAYING))
+CONTROL_ROUTES = tuple(p.pattern for p in (PAUSE, RESUME, PREVIOUS, AGAIN, NOW_PLAYING, PLAY_ANYTHING))
+# Words after "play" that name no track ("play some music", "play another one").
+GENERIC = re.compile(
+    r"^(?:(?:me|us|some|any|a|an|the|my|more|another|other|different|good|nice|new|random)\s+)*"
+    r"(?:music|songs?|tracks?|tunes?|something|anything|stuff|one|it|that|this|again|radio|playlist)"
+    r"(?:\s+(?:else|again|now|please|for me))*$"
+)
 MY = re.compile(r"\bmy\b|\bmine\b|\bown\b")
 # "play <name>" / "play something by <name>": the user's own titles and artists, which the
 # classifier never saw, are looked up in the library from the words themselves.
@@ -150,20 +162,20 @@ class MusicPlayback:
         """The request with a library title or artist named in its words put in its slots."""
         index = self.recommender.index
         said = PLAY_NAME.match((request.text or "").strip().lower())
-        if (
-            said is None
-            or not len(index.library_indices)
-            or {"song", "artist"} & set(request.new_slots or ())
-        ):
+        if said is None or {"song", "artist"} & set(request.new_slots or ()):
             return request
         name = said.group("name")
         slot = ""
         match = index.resolve_artist(name)
         mine = set(index.library_indices.tolist())
-        if match.key is not None and mine & set(index.tracks_by_artist[match.key].tolist()):
+        if mine and match.key is not None and mine & set(index.tracks_by_artist[match.key].tolist()):
             slot = "artist"
         elif said.group("by") is None and index.find_library_song(name) is not None:
             slot = "song"
+        elif not (request.slots if request.new_slots is None else request.new_slots) and not GENERIC.match(
+            name
+        ):
+            slot = "artist" if said.group("by") else "song"  # not known: said so, never swapped silently
         if not slot:
             return request
         slots = {k: v for k, v in request.slots.items() if k not in ("song", "artist", "genre")}

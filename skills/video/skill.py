@@ -210,7 +210,10 @@ class VideoSkill:
             mask &= np.nan_to_num(self.runtime, nan=999) <= SHORT_FILM_MINUTES
             kinds.append(f"films under {SHORT_FILM_MINUTES} minutes")
             used = True
-        constrained = self.constraints.mask(request.slots, kinds)
+        # The classifier's moods are FILM_MOODS' (fitting genres, contradictions out); the
+        # constraint filter takes the others the language model may give ("scary").
+        slots = {k: v for k, v in request.slots.items() if not (k == "mood" and v in FILM_MOODS)}
+        constrained = self.constraints.mask(slots, kinds)
         if constrained is not None:
             mask &= constrained
             used = True
