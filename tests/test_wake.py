@@ -89,3 +89,47 @@ def test_wake_word_then_request_through_the_virtual_microphone(ww):
         audio.refresh_devices()
     assert utterance is not None  # the request said in the same breath was kept
     assert 0.5 < len(utterance.audio) / 16000 < 4.0
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+@pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
+def test_mic_wake_mode_answers_only_after_the_wake_word(assistant_home):
+    import threading
+    import time
+
+    from assistant import audio
+    from assistant.cli import parse_args
+    from assistant.config import Settings
+    from assistant.events import SttEnd
+    from assistant.session import read_log
+    from assistant.voice import run_voice
+
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    try:
+        with VirtualAudio() as sound:
+            audio.refresh_devices()
+            ignored = espeak_wav("recommend a comedy movie", sound.root / "ignored.wav", 160)
+            woken = espeak_wav("okay nabu, recommend a comedy movie", sound.root / "woken.wav", 150)
+
+            def talk() -> None:
+                time.sleep(8.0)  # the models load first
+                sound.say_into_mic(ignored, wait=True)  # no wake word: not a turn
+                time.sleep(1.0)
+                sound.say_into_mic(woken, wait=True)
+
+            talker = threading.Thread(target=talk)
+            talker.start()
+            recording = sound.record_speaker()
+            args = parse_args(["--mic", "--wake", "--user", "tester", "--seed", "3"])
+            assert run_voice(args, assistant_home, Settings(followup_window_s=0.5), max_turns=1) == 0
+            heard = recording.stop()
+            talker.join()
+    finally:
+        audio.refresh_devices()
+    logs = list((assistant_home / "sessions").rglob("*.jsonl"))
+    texts = [line.event.text for line in read_log(logs[0]) if isinstance(line.event, SttEnd)]
+    assert len(texts) == 1 and "comedy" in texts[0].lower()  # one turn: the one after the wake word
+    assert "nabu" not in texts[0].lower()
+    assert np.abs(heard).max() > 0.1  # the chime and the answer were played

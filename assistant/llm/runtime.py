@@ -13,6 +13,7 @@ never talks to it: requests go through the in-process ``handle_chat_completions`
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import json
 import logging
@@ -93,8 +94,18 @@ class LlamaModel:
         check_loopback(self.listening)
         # One call at a time reaches the model; a timed-out call still finishes in its thread
         # (llama.cpp cannot be interrupted) and the next waits behind it up to its own limit.
-        # Daemon threads: a call still running must not hold up the process at exit.
+        # Daemon threads, so a caller never waits past its limit; but a native call still running
+        # while Python shuts down crashes it (measured: a segfault at exit while the start-up
+        # warm-up ran), so at exit the running call, if any, is let finish first.
         self._lock = threading.Lock()
+        self.closing = False
+        atexit.register(self.drain)
+
+    def drain(self, timeout_s: float = 300.0) -> None:
+        """Refuse new calls and wait for the running one to finish (called at exit)."""
+        self.closing = True
+        if self._lock.acquire(timeout=timeout_s):
+            self._lock.release()
 
     def complete(
         self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
@@ -110,6 +121,8 @@ class LlamaModel:
             "t_max_predict_ms": int(timeout_s * 1000),
             "grammar": self._xllamacpp.json_schema_to_grammar(compact_schema(schema)),
         }
+        if self.closing:
+            return Completion("", 0.0, "error", error="shutting down")
         future: Future[dict[str, Any]] = Future()
         threading.Thread(target=self._call, args=(request, future), name="llm-call", daemon=True).start()
         try:
@@ -124,6 +137,8 @@ class LlamaModel:
     def _call(self, request: dict[str, Any], future: Future[dict[str, Any]]) -> None:
         try:
             with self._lock:
+                if self.closing:
+                    raise RuntimeError("shutting down")
                 future.set_result(self._server.handle_chat_completions(request))
         except BaseException as exc:
             future.set_exception(exc)

@@ -134,6 +134,9 @@ def _with_library(index, settings: Mapping[str, Any]):
         report = scan(folders_from(settings), db)
         if report.read or report.removed:
             print(f"music library: {report.summary()}", file=sys.stderr)
+        else:  # a folder that went missing is said at every start; bad files only when first found
+            for problem in (p for p in report.problems if p.startswith("folder")):
+                print(f"music library: {problem}", file=sys.stderr)
         tracks = library_tracks(db)
         texts = sorted({t.tag_text() for t in tracks})
         stored = stored_vectors(db, texts)
