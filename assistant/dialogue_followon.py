@@ -69,6 +69,9 @@ class FollowOnReader:
         refined = self._refinement(parse, state, lowered)
         if refined is not None:
             return refined
+        named = self._named_domain(parse, lowered)
+        if named is not None:
+            return named
         active = self.skills.spec(state.active_domain) if state.active_domain else None
         if active is None or not FOLLOW_ON.search(lowered) or not (active.slots & set(parse.slots)):
             return parse.intent
@@ -101,6 +104,20 @@ class FollowOnReader:
         if own - active.slots:  # a slot only the other skill reads ("a comedy" after a song)
             return None
         return active.offer_intent
+
+    def _named_domain(self, parse: Parse, lowered: str) -> str | None:
+        """ "something cosy to watch tonight" came back as music: it names only what the video
+        skill offers and carries nothing only music reads, so it goes to the video skill."""
+        asked = self.skills.offer_owner(parse.intent)
+        if asked is None or self.says_domain(asked, lowered):
+            return None
+        named = [s for s in self.skills.specs if s is not asked and self.says_domain(s, lowered)]
+        if len(named) != 1:
+            return None
+        other = named[0]
+        if (set(parse.slots) - REFINING_SLOTS) - other.slots:
+            return None
+        return other.offer_intent
 
     def _offering(self, state: DialogueState) -> SkillSpec | None:
         if not state.last_items or state.active_domain is None:

@@ -138,7 +138,8 @@ class LlamaModel:
         try:
             with self._lock:
                 if self.closing:
-                    raise RuntimeError("shutting down")
+                    future.set_result({"error": "shutting down"})
+                    return
                 future.set_result(self._server.handle_chat_completions(request))
         except BaseException as exc:
             future.set_exception(exc)

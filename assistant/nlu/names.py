@@ -106,6 +106,13 @@ class CatalogNameSpotter:
                 wanted.remove(slot)
         return sorted(out)
 
+    def widen_to(
+        self, text: str, words: list[tuple[int, int]], span: tuple[int, int, str], spans: list
+    ) -> tuple[int, int, str] | None:
+        """The span widened to a longer catalog name of its slot type, or None when there is none."""
+        widened = self._widen(text, words, span, [s for s in spans if s[:2] != span[:2]])
+        return None if widened == span else widened
+
     def _widen(
         self,
         text: str,
@@ -182,6 +189,49 @@ def named_request(spotter: CatalogNameSpotter, text: str) -> tuple[str, list[tup
     if m is not None and alias_key(m.group("name")) in spotter.keys("title"):
         return "recommend_video", [(*m.span("name"), "title")]
     return "", []
+
+
+# The other name type a mistyped span may be ("teddy swims" tagged as a song is an artist).
+OTHER_NAME_TYPE = {"song": "artist", "artist": "song"}
+
+
+def retype_names(
+    spotter: CatalogNameSpotter, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """A song or artist span whose words are not a catalog name of its type but are one of the
+    other type takes that type; a span inside a longer catalog name of the other type ("jagger"
+    in "moves like jagger") becomes that name."""
+    out = []
+    words = _word_offsets(text)
+    for start, end, slot in spans:
+        other = OTHER_NAME_TYPE.get(slot)
+        key = alias_key(text[start:end])
+        if other is not None and key not in spotter.keys(slot):
+            if key in spotter.keys(other):
+                slot = other
+            else:
+                start, end, slot = spotter.widen_to(text, words, (start, end, other), spans) or (
+                    start,
+                    end,
+                    slot,
+                )
+        out.append((start, end, slot))
+    return out
+
+
+def single_name(spotter: CatalogNameSpotter, text: str) -> list[tuple[int, int, str]]:
+    """ "put on hozier": a one-word catalog song or artist asked for with nothing else."""
+    m = HEAR_FRAME.match(text)
+    if m is None or len(m.group("name").split()) != 1 or len(m.group("name")) < MIN_SINGLE_NAME:
+        return []
+    key = alias_key(m.group("name"))
+    for slot in ("artist", "song"):
+        if key in spotter.keys(slot):
+            return [(*m.span("name"), slot)]
+    return []
+
+
+MIN_SINGLE_NAME = 5  # "play pop" and "play it" are not names
 
 
 def _word_offsets(text: str) -> list[tuple[int, int]]:

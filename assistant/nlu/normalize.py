@@ -61,7 +61,10 @@ ALIASES: dict[str, str] = {
 }
 _WORD_ALIASES = {"&": "and", "n": "and", "st": "saint", "mt": "mount"}
 # Speech-to-text writes numbers as words, catalogs as digits or roman numerals ("Part II").
-_NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+).split()
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _WORD_ALIASES.update({w: str(i) for i, w in enumerate(_NUMBER_WORDS)})
 _WORD_ALIASES.update(_ROMAN)

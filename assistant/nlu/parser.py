@@ -26,7 +26,7 @@ from assistant.nlu.model import (
     whitespace_word_ids,
 )
 from assistant.nlu.moods import DEFAULT_MOOD_THRESHOLD, MOOD_INTENTS, MOOD_LABELS
-from assistant.nlu.names import CatalogNameSpotter, named_request
+from assistant.nlu.names import CatalogNameSpotter, named_request, retype_names, single_name
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.stages import Parse
 
@@ -35,6 +35,24 @@ ARTIFACT = "nlu"
 # the rescued request then counts as this sure, so it is answered rather than confirmed.
 UNSURE_BELOW = 0.5
 CATALOG_NAME_CONFIDENCE = 0.9
+# Name slots and the request they belong to: an unsure music request naming only a film ("something
+# like notting hill", 0.53) is a film request.
+NAME_OWNER = {
+    "song": "play_music",
+    "artist": "play_music",
+    "title": "recommend_video",
+    "person": "recommend_video",
+}
+NAME_OWNER_SURE = 0.9
+
+
+def _name_owner(label: str, confidence: float, spans: list[tuple[int, int, str]]) -> str:
+    owners = {NAME_OWNER[slot] for *_, slot in spans if slot in NAME_OWNER}
+    if label in NAME_OWNER.values() and confidence < NAME_OWNER_SURE and len(owners) == 1:
+        return owners.pop()
+    return label
+
+
 VOCABULARY_ARTIFACT = "vocabulary"
 
 
@@ -94,7 +112,11 @@ class NluParser:
             if named:  # "i wanna hear <a catalog song>": the catalog is surer than the classifier
                 label, confidence, spans = wanted, max(confidence, CATALOG_NAME_CONFIDENCE), named
         if self.spotter is not None:
+            spans = retype_names(self.spotter, clean, spans)
             spans = self.spotter.add_names(clean, label, spans)
+            if label == "play_music" and not {slot for *_, slot in spans} & {"song", "artist"}:
+                spans += single_name(self.spotter, clean)
+            label = _name_owner(label, confidence, spans)
         slots: dict[str, str] = {}
         for start, end, slot in spans:
             slots.setdefault(slot, clean[start:end])

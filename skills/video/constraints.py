@@ -106,12 +106,12 @@ class ConstraintFilter:
             both = np.logical_and.reduce([self.genre_masks[g] for g in genres])
             # All of them when some film is all of them ("a cartoon comedy"), else any of them.
             mask &= both if both.any() else self._any(genres)
-            kinds.append(f"{' '.join(g.lower() for g in genres)} films")
+            kinds.append(f"films that are {' and '.join(g.lower() for g in genres)}")
             used = True
         kind = MEDIA_GENRES.get(slots.get("media_type", "").lower())
         if kind and kind not in genres and kind in self.genre_masks:
             mask &= self.genre_masks[kind]
-            kinds.append(f"{kind} films")
+            kinds.append(f"films that are {kind.lower()}")  # "... among Comedy films that are animation"
             used = True
         mood = slots.get("mood", "").lower()
         if mood in MOOD_GENRES:
