@@ -63,7 +63,7 @@ def more_like_this_pattern(specs: list[SkillSpec]) -> re.Pattern[str]:
 
 def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
     """The words that name what ``spec`` offers ("song", "film", "news", "sports"), or None."""
-    words = sorted({w.lower() for w in (*spec.domain_words, *spec.item_nouns) if w})
+    words = sorted({w.lower() for w in spec.domain_words if w})
     if not words:
         return None
     return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")

@@ -221,7 +221,7 @@ class SkillSpec:
     # Words that name what this skill offers ("music", "album"; "news", "sports"): an unsure
     # request that says one is answered rather than confirmed, and a refinement said after
     # another skill's offer ("something from the eighties") stays with that skill unless it
-    # says one of these. ``item_nouns`` count too.
+    # says one of these.
     domain_words: tuple[str, ...] = ()
     not_names: frozenset[str] = frozenset()  # "this is jazz" names no person
     history: HistoryPhrasing = field(default_factory=HistoryPhrasing)

@@ -59,7 +59,7 @@ SPEC = SkillSpec(
     topic="a movie",
     what="a movie suggestion",
     item_nouns=("film", "films", "movie", "movies"),
-    domain_words=("watch", "cinema", "show", "series", "video"),
+    domain_words=("film", "films", "movie", "movies", "watch", "cinema", "show", "series", "video"),
     history=HistoryPhrasing(words=("watch", "movie", "film", "video"), kind="films", noun="films"),
     templates={
         "offer": ("How about {item}?", "You might enjoy {item}.", "Try {item}."),

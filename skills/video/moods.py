@@ -25,9 +25,13 @@ FILM_MOODS: dict[str, FilmMood] = {
         ("Horror", "War", "Crime", "Thriller", "Film Noir"),
     ),
     "calm": FilmMood(
-        "something gentle", ("Drama", "Romance", "Family", "Documentary"), ("Horror", "Action", "War", "Thriller")
+        "something gentle",
+        ("Drama", "Romance", "Family", "Documentary"),
+        ("Horror", "Action", "War", "Thriller"),
     ),
-    "sad": FilmMood("a film for a good cry", ("Drama", "Romance"), ("Comedy", "Animation", "Family", "Action")),
+    "sad": FilmMood(
+        "a film for a good cry", ("Drama", "Romance"), ("Comedy", "Animation", "Family", "Action")
+    ),
     "romantic": FilmMood("a romantic film", ("Romance",), ("Horror", "War", "Documentary")),
     "energetic": FilmMood(
         "something exciting", ("Action", "Adventure", "Thriller", "Sport"), ("Documentary", "Musical")
