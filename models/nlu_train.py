@@ -44,7 +44,10 @@ from models.artifacts import artifact_dir, content_hash, is_current, write_stamp
 
 NAME = "nlu"
 SEED = 13
-EPOCHS = 4  # the best epoch of 6 was the 4th (metrics.json, 2 cores); 4 saves a third of the time
+# 6 epochs: with the mood head, the spoken transcripts and the out-of-scope examples added, a
+# 4-epoch build from scratch reached 0.953 in-scope / 0.966 out-of-scope recall on the held-out
+# split against 0.979 / 0.986 for the same data after 6 epochs in all (4 + 2 warm-start).
+EPOCHS = 6
 BATCH_SIZE = 32
 ENCODER_LR = 8e-5
 HEAD_LR = 2e-3
