@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -51,8 +52,11 @@ def check_audio(audio: object) -> np.ndarray:
     return np.clip(audio, -1.0, 1.0)
 
 
-class WhisperSpeech:
-    """A ``SpeechToText`` stage. ``max_audio_s`` caps how much audio one call transcribes."""
+class _WhisperStage:
+    """What both engines share: input checks, the length bound, one decode at a time, and the
+    ``Transcript`` built from the decoded segments. An engine says only how it decodes."""
+
+    engine = ""
 
     def __init__(
         self,
@@ -68,45 +72,98 @@ class WhisperSpeech:
         # temperature: on short synthetic or noisy commands that costs up to 6 decodes for no
         # better text. The repetition check (compression ratio) still triggers the fallback.
         self.logprob_threshold = logprob_threshold
-        self.model = _load_model(model_name)
+        self.model = self._load(model_name)
         self._lock = threading.Lock()  # one decode at a time: the model keeps per-call caches
 
-    def transcribe(self, audio: np.ndarray) -> Transcript:
-        import torch
-        import whisper
+    def _load(self, model_name: str) -> Any:
+        raise NotImplementedError
 
+    def _decode(self, samples: np.ndarray, max_tokens: int) -> list[tuple[str, float, float]]:
+        """(text, average log-probability, no-speech probability) for each decoded segment."""
+        raise NotImplementedError
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
         samples = check_audio(audio)
         duration = len(samples) / SAMPLE_RATE
         if duration < MIN_AUDIO_S or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
             return Transcript(text="", duration_s=duration, no_speech_prob=1.0)
         samples = samples[: int(self.max_audio_s * SAMPLE_RATE)]
-        with self._lock, torch.inference_mode():
+        # Bounds a runaway decode: fast speech is under 6 tokens a second.
+        max_tokens = min(224, 16 + int(6 * len(samples) / SAMPLE_RATE))
+        with self._lock:
             try:
-                result = whisper.transcribe(
-                    self.model,
-                    samples,
-                    language="en",
-                    task="transcribe",
-                    fp16=False,
-                    temperature=TEMPERATURES,
-                    condition_on_previous_text=False,
-                    initial_prompt=self.initial_prompt,
-                    logprob_threshold=self.logprob_threshold,
-                    # Bounds a runaway decode: fast speech is under 6 tokens a second.
-                    sample_len=min(224, 16 + int(6 * len(samples) / SAMPLE_RATE)),
-                    verbose=None,
-                )
+                segments = self._decode(samples, max_tokens)
             except (RuntimeError, ValueError) as exc:
-                raise SpeechToTextError(f"whisper failed: {exc}") from exc
-        segments = result.get("segments") or []
-        text = " ".join(str(s["text"]).strip() for s in segments).strip()
+                raise SpeechToTextError(f"{self.engine} failed: {exc}") from exc
         return Transcript(
-            text=text,
+            text=" ".join(text.strip() for text, _, _ in segments).strip(),
             language="en",
-            avg_logprob=float(np.mean([s["avg_logprob"] for s in segments])) if segments else 0.0,
-            no_speech_prob=float(max((s["no_speech_prob"] for s in segments), default=1.0)),
+            avg_logprob=float(np.mean([lp for _, lp, _ in segments])) if segments else 0.0,
+            no_speech_prob=float(max((ns for _, _, ns in segments), default=1.0)),
             duration_s=duration,
         )
+
+
+class WhisperSpeech(_WhisperStage):
+    """A ``SpeechToText`` stage on openai-whisper. ``max_audio_s`` caps how much audio one call
+    transcribes."""
+
+    engine = "whisper"
+
+    def _load(self, model_name: str) -> Any:
+        return _load_model(model_name)
+
+    def _decode(self, samples: np.ndarray, max_tokens: int) -> list[tuple[str, float, float]]:
+        import torch
+        import whisper
+
+        with torch.inference_mode():
+            result = whisper.transcribe(
+                self.model,
+                samples,
+                language="en",
+                task="transcribe",
+                fp16=False,
+                temperature=TEMPERATURES,
+                condition_on_previous_text=False,
+                initial_prompt=self.initial_prompt,
+                logprob_threshold=self.logprob_threshold,
+                sample_len=max_tokens,
+                verbose=None,
+            )
+        return [
+            (str(s["text"]), float(s["avg_logprob"]), float(s["no_speech_prob"]))
+            for s in result.get("segments") or []
+        ]
+
+
+class FasterWhisperSpeech(_WhisperStage):
+    """The same ``SpeechToText`` stage on faster-whisper: CTranslate2, int8 weights on the CPU.
+
+    Decoding matches ``WhisperSpeech``: greedy, Whisper's temperature fallback, no conditioning
+    on earlier text, English, the same prompt and length bound.
+    """
+
+    engine = "faster-whisper"
+
+    def _load(self, model_name: str) -> Any:
+        return _load_ct2(model_name)
+
+    def _decode(self, samples: np.ndarray, max_tokens: int) -> list[tuple[str, float, float]]:
+        segments, _ = self.model.transcribe(
+            samples,
+            language="en",
+            task="transcribe",
+            beam_size=1,
+            temperature=list(TEMPERATURES),
+            condition_on_previous_text=False,
+            initial_prompt=self.initial_prompt,
+            log_prob_threshold=self.logprob_threshold,
+            without_timestamps=True,
+            max_new_tokens=max_tokens,
+        )
+        # The generator decodes lazily: list it inside the lock.
+        return [(s.text, float(s.avg_logprob), float(s.no_speech_prob)) for s in segments]
 
 
 @lru_cache(maxsize=2)
@@ -128,60 +185,6 @@ def _load_model(model_name: str):  # -> whisper.model.Whisper
     if heads:  # word timestamps use them; load_model only knows them for downloaded models
         model.set_alignment_heads(heads.encode("ascii"))
     return model.eval()
-
-
-class FasterWhisperSpeech:
-    """The same ``SpeechToText`` stage on faster-whisper: CTranslate2, int8 weights on the CPU.
-
-    Decoding matches ``WhisperSpeech``: greedy, Whisper's temperature fallback, no conditioning
-    on earlier text, English, the same prompt and length bound.
-    """
-
-    def __init__(
-        self,
-        model_name: str = "tiny.en",
-        max_audio_s: float = DEFAULT_MAX_AUDIO_S,
-        initial_prompt: str | None = None,
-        logprob_threshold: float | None = None,
-    ) -> None:
-        self.model_name = model_name
-        self.max_audio_s = max_audio_s
-        self.initial_prompt = initial_prompt
-        self.logprob_threshold = logprob_threshold
-        self.model = _load_ct2(model_name)
-        self._lock = threading.Lock()
-
-    def transcribe(self, audio: np.ndarray) -> Transcript:
-        samples = check_audio(audio)
-        duration = len(samples) / SAMPLE_RATE
-        if duration < MIN_AUDIO_S or float(np.sqrt(np.mean(samples**2))) < SILENCE_RMS:
-            return Transcript(text="", duration_s=duration, no_speech_prob=1.0)
-        samples = samples[: int(self.max_audio_s * SAMPLE_RATE)]
-        with self._lock:
-            try:
-                segments, _ = self.model.transcribe(
-                    samples,
-                    language="en",
-                    task="transcribe",
-                    beam_size=1,
-                    temperature=list(TEMPERATURES),
-                    condition_on_previous_text=False,
-                    initial_prompt=self.initial_prompt,
-                    log_prob_threshold=self.logprob_threshold,
-                    without_timestamps=True,
-                    max_new_tokens=min(224, 16 + int(6 * len(samples) / SAMPLE_RATE)),
-                )
-                segments = list(segments)  # the generator decodes lazily
-            except (RuntimeError, ValueError) as exc:
-                raise SpeechToTextError(f"faster-whisper failed: {exc}") from exc
-        text = " ".join(s.text.strip() for s in segments).strip()
-        return Transcript(
-            text=text,
-            language="en",
-            avg_logprob=float(np.mean([s.avg_logprob for s in segments])) if segments else 0.0,
-            no_speech_prob=float(max((s.no_speech_prob for s in segments), default=1.0)),
-            duration_s=duration,
-        )
 
 
 @lru_cache(maxsize=2)

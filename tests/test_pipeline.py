@@ -172,7 +172,11 @@ def test_scripted_cli_json_and_replay(assistant_home: Path):
         "items",
         "reasons",
         "elapsed_ms",
+        "understood_by",
+        "llm_ms",
     }
+    # conftest turns the language model off: the classifier understood every turn.
+    assert {(t["understood_by"], t["llm_ms"]) for t in turns} == {("classifier", 0.0)}
     assert [t["nlu_intent"] for t in turns] == ["play_music", "skip", "explain"]
     assert all(t["elapsed_ms"] > 0 for t in turns)
     assert first["items"][0]["domain"] == "music" and first["reasons"][0]
