@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.dialogue_followon import CONFIRM_BELOW, FollowOnReader
-from assistant.dialogue_phrases import NOT_NAMES, USER_SWITCH
+from assistant.dialogue_phrases import CLEAR_YES, NOT_NAMES, USER_SWITCH
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
@@ -312,7 +312,10 @@ class DialogueManager:
         state.pending, state.pending_parse = None, None
         yes = intent in ("affirm", "dontcare")
         if pending == "forget_me":
-            if intent == "affirm":
+            # Deleting a person's history is not undone: it takes a yes in so many words, not
+            # just a turn the classifier read as "affirm" (a fuzzed string of control characters
+            # and accented letters once was, and wiped the history it was testing).
+            if intent == "affirm" and CLEAR_YES.search(ctx.text.lower()):
                 return Outcome("forget_me", "forget_done", forget_user=True)
             return Outcome("forget_cancelled", "forget_cancelled")
         if pending == "confirm_domain" and parse is not None:

@@ -40,6 +40,9 @@ NOT_NAMES = frozenset(
     }
 )
 YES = re.compile(r"^(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|yes please|of course)\b[ .!]*$")
+# A yes somewhere in the answer ("yes please delete it", "sure, go ahead"): what an irreversible
+# action asks for on top of the classifier's "affirm".
+CLEAR_YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok|okay|go ahead|do it|delete|forget)\b")
 NO = re.compile(r"^(no|nope|nah|no thanks|no thank you|don't|do not|cancel|never mind)\b[ .!]*$")
 FOLLOW_ON = re.compile(r"^\s*(and|what|how)\s+about\b|^\s*(and|also)\b")
 # "more about that", "tell me more", "more on this story": more of what was just offered.

@@ -190,6 +190,21 @@ def test_forget_me_deletes_the_history(fake_pipeline):
     assert fake_pipeline.store.offers("dana") == []
 
 
+def test_forgetting_takes_a_clear_yes_not_just_an_affirm_reading(tmp_path):
+    from assistant.app import open_store
+    from tests.fakes import RULES
+
+    # A classifier that reads a string of control characters as "affirm", as the real one once
+    # did under the fuzzer: the history must survive it.
+    nlu = KeywordNLU([(r"^\x15", "affirm", 0.9), *RULES])
+    p = Pipeline(nlu, open_store(tmp_path), tmp_path, fake_skills(), Settings())
+    session, results = chat(p, "suggest a tea", "forget me", "\x15\x06\u00d0\u00dd!")
+    assert results[2].response and not results[2].response.startswith("Done.")
+    assert [o["item_id"] for o in p.store.offers("dana")] == ["tea:sencha"]
+    assert p.store.turn(session.id, session.turns) is not None
+    p.store.close()
+
+
 def test_same_seed_same_conversation(tmp_path):
     from assistant.app import open_store
 
