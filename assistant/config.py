@@ -51,11 +51,14 @@ class Settings:
     max_utterance_s: float = 15.0
     default_user: str = "default"
     # The local language model (assistant/llm): on when its weights are built; ASSISTANT_LLM=off
-    # turns it off for one run. One thread was steadier than two on the shared 2-core machine.
+    # turns it off for one run. Threads: bench/llm_turns.py on an idle 2-core machine, 50 open
+    # requests, 1.5B model: model turns p50/p95 2729/3464 ms with two threads, 3466/4042 ms with
+    # one (11 of 36 calls past the 4 s limit); under heavy load from other processes both were
+    # the same, so two it is.
     llm_enabled: bool = True
     llm_model: str = "qwen2.5-1.5b"  # or "qwen2.5-0.5b", "smollm2-135m"
     llm_timeout_s: float = 4.0  # a call past this leaves the turn to the classifier's path
-    llm_threads: int = 1
+    llm_threads: int = 2
     # Each skill's own section, by skill name: ``[skills.NAME]`` in config.toml, over the older
     # top-level ``[NAME]`` tables that earlier versions read. A skill gets only its own section.
     skills: dict[str, dict[str, Any]] = field(default_factory=dict)
