@@ -319,6 +319,8 @@ def library_command(argv: list[str], settings: dict[str, Any]) -> int:
         rows = db.execute(
             f"SELECT artist, COUNT(*) FROM {TRACKS_TABLE} WHERE error IS NULL GROUP BY artist ORDER BY 2 DESC"
         ).fetchall()
+        if not rows:  # say so: a silent command reads as a broken one
+            print("No tracks stored yet: run `assistant library scan` after setting [music] library.")
         for artist, count in rows:
             print(f"{count:6d}  {artist}")
         return 0
