@@ -40,14 +40,15 @@ def test_requests_nobody_labelled_for_mood_teach_the_mood_head_nothing() -> None
 def test_held_out_everyday_requests_are_never_training_data() -> None:
     train, held_out = data.load_split()
     seen = {ex.text for ex in train} | {ex.text for ex in held_out}
-    held = [row[-1] for name in ("moods.csv", "names.csv", "out_of_scope.csv") for row in read_rows(name)]
+    own_files = ("moods.csv", "names.csv", "names_fresh.csv", "out_of_scope.csv")
+    held = [row[-1] for name in own_files for row in read_rows(name)]
     held += [t for first, second, *_ in read_rows("followups.csv") for t in (first, second)]
     assert len(held) > 200
     # A plain command ("play some jazz") may be both; a held-out wording of a mood or name not.
     overlap = {data.clean_text(t) for t in held} & seen
     assert len(overlap) <= 12, sorted(overlap)
     fillers = (data.OWN_DATA_DIR / "fillers.json").read_text(encoding="utf-8").lower()
-    for kind, name, _ in read_rows("names.csv"):
+    for kind, name, _ in read_rows("names.csv") + read_rows("names_fresh.csv"):
         if kind in ("song", "film"):
             assert f'"{fold(name)}"' not in fillers, name
 
@@ -139,7 +140,8 @@ def test_heldout_files_have_the_documented_shape() -> None:
     assert (HELDOUT_DIR / "README.md").exists()
     assert all(len(row) == 3 and row[0] in MOOD_INTENTS for row in read_rows("moods.csv"))
     assert {row[1] for row in read_rows("moods.csv")} == set(MOOD_LABELS)
-    assert all(
-        len(row) == 3 and row[0] in {"song", "artist", "film", "person"} for row in read_rows("names.csv")
-    )
+    for name in ("names.csv", "names_fresh.csv"):
+        assert all(
+            len(row) == 3 and row[0] in {"song", "artist", "film", "person"} for row in read_rows(name)
+        )
     assert all(len(row) == 4 for row in read_rows("followups.csv"))

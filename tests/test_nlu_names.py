@@ -146,3 +146,105 @@ def test_a_film_request_built_on_a_catalog_title_is_rescued(text: str) -> None:
 
     intent, spans = named_request(CatalogNameSpotter(FILMS), text)
     assert intent == "recommend_video" and [slot for *_, slot in spans] == ["title"]
+
+
+NAMES = {
+    "song": ["Hanging By A Moment", "Levitating", "Old Town Road", "Something", "House"],
+    "artist": ["Lifehouse", "Dua Lipa", "U2"],
+    "title": ["The Usual Suspects", "Lost in Translation", "Notting Hill"],
+    "person": ["Sofia Coppola"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "expected"),
+    [
+        # The tagger split a title at words that usually end a name.
+        (
+            "play hanging by a moment by lifehouse",
+            [("hanging", "song"), ("a moment", "song"), ("lifehouse", "song")],
+            [("hanging by a moment", "song"), ("lifehouse", "song")],
+        ),
+        (
+            "something similar to the usual suspects",
+            [("the", "title"), ("suspects", "title")],
+            [("the usual suspects", "title")],
+        ),
+        # A genre inside a title is part of the title.
+        (
+            "something like lost in translation",
+            [("lost", "title"), ("translation", "movie_genre")],
+            [("lost in translation", "title")],
+        ),
+        # Two real names stay two.
+        ("play levitating by dua lipa", [("levitating", "song"), ("dua lipa", "artist")], None),
+    ],
+)
+def test_fragments_of_one_catalog_name_are_joined(text: str, tagged, expected) -> None:
+    from assistant.nlu.names import join_fragments
+
+    spans = [(text.index(part), text.index(part) + len(part), slot) for part, slot in tagged]
+    assert named(text, join_fragments(CatalogNameSpotter(NAMES), text, spans)) == (expected or tagged)
+
+
+@pytest.mark.parametrize(
+    ("text", "tagged", "other_catalog", "expected"),
+    [
+        ("something like notting hill", ("notting hill", "song"), True, "title"),
+        ("something by sofia coppola", ("sofia coppola", "artist"), True, "person"),
+        # A request tied to its catalog ("play ...") keeps its slot type.
+        ("play notting hill", ("notting hill", "song"), False, "song"),
+        ("play lifehouse", ("lifehouse", "song"), False, "artist"),
+        # A slot a music request has no use for, exactly a song's name, is that song.
+        ("play old town road", ("old town road", "place"), False, "song"),
+    ],
+)
+def test_names_take_the_type_the_catalog_knows(text: str, tagged, other_catalog: bool, expected: str) -> None:
+    from assistant.nlu.names import retype_names
+
+    part, slot = tagged
+    spans = [(text.index(part), text.index(part) + len(part), slot)]
+    out = retype_names(
+        CatalogNameSpotter(NAMES), text, spans, other_catalog=other_catalog, intent="play_music"
+    )
+    assert [s for *_, s in out] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("play levitating by dua lipa", [("levitating", "song")]),
+        ("put on levitating", [("levitating", "song")]),  # a one-word name alone is one too
+        ("play something by dua lipa", []),  # "something" is a word, not the song "Something"
+        ("play some jazz by u2", []),
+    ],
+)
+def test_a_one_word_song_before_by_is_a_song(text: str, expected) -> None:
+    from assistant.nlu.names import single_name
+
+    artist = text.rpartition(" by ")[2]
+    spans = [(text.rindex(artist), len(text), "artist")] if " by " in text else []
+    assert named(text, single_name(CatalogNameSpotter(NAMES), text, spans)) == expected
+
+
+def test_numbers_said_as_words_match_a_name_written_with_digits() -> None:
+    from assistant.nlu.normalize import alias_key
+
+    assert alias_key("u two") == alias_key("U2") == "u2"
+    assert alias_key("a one") == "a 1"  # "a" and "i" are words of their own
+
+
+@pytest.mark.artifacts
+@pytest.mark.parametrize(
+    ("text", "intent", "slot", "value"),
+    [
+        ("something by sofia coppola", "recommend_video", "person", "Sofia Coppola"),
+        ("i really enjoyed the exorcist, anything like it", "recommend_video", "title", "The Exorcist"),
+        ("i loved the princess bride", "like", "title", "The Princess Bride"),
+    ],
+)
+def test_the_catalog_that_knows_a_name_gets_the_request(
+    text: str, intent: str, slot: str, value: str
+) -> None:
+    parse = load_nlu().parse(text)
+    assert (parse.intent, parse.slots.get(slot)) == (intent, value)

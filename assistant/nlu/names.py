@@ -193,19 +193,82 @@ def named_request(spotter: CatalogNameSpotter, text: str) -> tuple[str, list[tup
 
 # The other name type a mistyped span may be ("teddy swims" tagged as a song is an artist).
 OTHER_NAME_TYPE = {"song": "artist", "artist": "song"}
+# The name types of the other catalog, in the order a span is tried against them: a span the
+# tagger typed as a song whose words are only a film's title ("something like notting hill")
+# or an artist who is only a director ("something by sofia coppola") names that film or person.
+OTHER_CATALOG_TYPES = {
+    "song": ("title", "person"),
+    "artist": ("person", "title"),
+    "title": ("song", "artist"),
+    "person": ("artist", "song"),
+}
+# Name types of one catalog; fragments of one name are joined only within one catalog.
+SAME_CATALOG = {"song": ("song", "artist"), "artist": ("artist", "song"), "title": ("title", "person")}
+SAME_CATALOG["person"] = ("person", "title")
+
+
+def join_fragments(
+    spotter: CatalogNameSpotter, text: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Neighbouring spans, the first a name, whose whole stretch, words between included, is one
+    catalog name become that name: the tagger splits titles at words that usually end a name
+    ("hanging" and "a moment" in "play hanging by a moment by lifehouse"; "the" and "suspects";
+    "lost" and a genre "translation")."""
+    spans = sorted(spans)
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(spans):
+        joined = None
+        slot = spans[i][2]
+        for j in range(len(spans) - 1, i, -1):
+            # Any slot may lie inside the stretch ("translation" read as a genre in "lost in
+            # translation"); the stretch must start at a name.
+            if slot not in SAME_CATALOG:
+                continue
+            lo, hi = spans[i][0], spans[j][1]
+            if len(text[lo:hi].split()) > MAX_NAME_WORDS:
+                continue
+            key = alias_key(text[lo:hi])
+            found = next((s for s in SAME_CATALOG[slot] if key in spotter.keys(s)), None)
+            if found is not None:
+                joined = j, (lo, hi, found)
+                break
+        if joined is None:
+            out.append(spans[i])
+            i += 1
+        else:
+            out.append(joined[1])
+            i = joined[0] + 1
+    return out
 
 
 def retype_names(
-    spotter: CatalogNameSpotter, text: str, spans: list[tuple[int, int, str]]
+    spotter: CatalogNameSpotter,
+    text: str,
+    spans: list[tuple[int, int, str]],
+    other_catalog: bool = False,
+    intent: str = "",
 ) -> list[tuple[int, int, str]]:
     """A song or artist span whose words are not a catalog name of its type but are one of the
     other type takes that type; a span inside a longer catalog name of the other type ("jagger"
-    in "moves like jagger") becomes that name."""
+    in "moves like jagger") becomes that name. With ``other_catalog`` (the request has no word
+    that ties it to its catalog), a name only the other catalog knows takes that catalog's type."""
     out = []
     words = _word_offsets(text)
     for start, end, slot in spans:
+        if intent in SPOT_SLOTS_BY_INTENT and slot not in OTHER_CATALOG_TYPES and slot not in KIND_SLOTS:
+            # A slot the request has no use for ("old town road" read as a place in a music
+            # request) that is exactly one of the request's catalog names is that name.
+            key = alias_key(text[start:end])
+            slot = next((s for s in SPOT_SLOTS_BY_INTENT[intent] if key in spotter.keys(s)), slot)
         other = OTHER_NAME_TYPE.get(slot)
         key = alias_key(text[start:end])
+        known = key in spotter.keys(slot) or (other is not None and key in spotter.keys(other))
+        if other_catalog and slot in OTHER_CATALOG_TYPES and not known:
+            elsewhere = next((s for s in OTHER_CATALOG_TYPES[slot] if key in spotter.keys(s)), None)
+            if elsewhere is not None:
+                out.append((start, end, elsewhere))
+                continue
         if other is not None and key not in spotter.keys(slot):
             if key in spotter.keys(other):
                 slot = other
@@ -219,15 +282,38 @@ def retype_names(
     return out
 
 
-def single_name(spotter: CatalogNameSpotter, text: str) -> list[tuple[int, int, str]]:
-    """ "put on hozier": a one-word catalog song or artist asked for with nothing else."""
+def single_name(
+    spotter: CatalogNameSpotter, text: str, spans: Sequence[tuple[int, int, str]] = ()
+) -> list[tuple[int, int, str]]:
+    """ "put on hozier": a one-word catalog song or artist asked for with nothing else; "play
+    levitating by dua lipa", "put on africa by toto": a one-word catalog song before "by"."""
     m = HEAR_FRAME.match(text)
-    if m is None or len(m.group("name").split()) != 1 or len(m.group("name")) < MIN_SINGLE_NAME:
+    if m is None:
+        return []
+    start, end = m.span("name")
+    song_part, by, _ = text[start:end].partition(" by ")
+    if (
+        by
+        and len(song_part.split()) == 1
+        and len(song_part) >= MIN_SINGLE_NAME
+        and song_part not in COMMON_WORDS
+    ):
+        end = start + len(song_part)
+        if alias_key(song_part) in spotter.keys("song") and not any(
+            s < end and start < e for s, e, _ in spans
+        ):
+            return [(start, end, "song")]
+        return []
+    if (
+        any(slot in PEOPLE_SLOTS or slot == "song" for *_, slot in spans)
+        or len(m.group("name").split()) != 1
+        or len(m.group("name")) < MIN_SINGLE_NAME
+    ):
         return []
     key = alias_key(m.group("name"))
     for slot in ("artist", "song"):
         if key in spotter.keys(slot):
-            return [(*m.span("name"), slot)]
+            return [(start, end, slot)]
     return []
 
 

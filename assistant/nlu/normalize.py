@@ -68,6 +68,8 @@ _NUMBER_WORDS = (
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _WORD_ALIASES.update({w: str(i) for i, w in enumerate(_NUMBER_WORDS)})
 _WORD_ALIASES.update(_ROMAN)
+# A lone letter before a number is one name ("u 2", "b 52s"); "a" and "i" are words of their own.
+_LETTER_NUMBER = re.compile(r"(?<!\S)([b-hj-z]) (\d+)(?!\S)")
 _DROP_PREFIXES = ("the ",)
 _DROP_SUFFIXES = (" city", " music", " movies", " movie", " films", " film", " news")
 MIN_FUZZY_LENGTH = 4  # shorter values must match exactly: "pop" must not become "pop punk"
@@ -81,6 +83,7 @@ def alias_key(value: str) -> str:
     text = text.lower().replace("&", " and ").replace("'", "")
     text = " ".join(re.sub(r"[^\w]+", " ", text).split())
     text = " ".join(_WORD_ALIASES.get(w, w) for w in text.split()) if len(text.split()) > 1 else text
+    text = _LETTER_NUMBER.sub(r"\1\2", text)  # "u two" -> "u 2" -> "u2", as the catalog writes it
     text = ALIASES.get(text, text)
     for prefix in _DROP_PREFIXES:
         if text.startswith(prefix) and len(text) > len(prefix):

@@ -10,6 +10,7 @@ are added (``names.py``) and every value is mapped to its catalog spelling.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import torch
@@ -26,7 +27,13 @@ from assistant.nlu.model import (
     whitespace_word_ids,
 )
 from assistant.nlu.moods import DEFAULT_MOOD_THRESHOLD, MOOD_INTENTS, MOOD_LABELS
-from assistant.nlu.names import CatalogNameSpotter, named_request, retype_names, single_name
+from assistant.nlu.names import (
+    CatalogNameSpotter,
+    join_fragments,
+    named_request,
+    retype_names,
+    single_name,
+)
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.stages import Parse
 
@@ -44,14 +51,34 @@ NAME_OWNER = {
     "person": "recommend_video",
 }
 NAME_OWNER_SURE = 0.9
+# Words that tie a request to its catalog whatever the names in it: "play titanic" asks for a
+# song even though only a film has that name.
+CATALOG_WORDS = {
+    "play_music": re.compile(
+        r"\b(?:play|hear|listen|song|songs|music|track|tracks|tune|album|band|sing|sings)\b"
+    ),
+    "recommend_video": re.compile(r"\b(?:watch|film|films|movie|movies|cinema|directed|starring)\b"),
+}
 
 
-def _name_owner(label: str, confidence: float, spans: list[tuple[int, int, str]]) -> str:
+def _tied_to_catalog(label: str, text: str) -> bool:
+    words = CATALOG_WORDS.get(label)
+    return words is None or words.search(text) is not None
+
+
+def _name_owner(label: str, confidence: float, spans: list[tuple[int, int, str]], tied: bool) -> str:
+    """The request the names belong to: an unsure one, or one with no word of its own catalog
+    ("something by sofia coppola"), goes with the only catalog its names are in."""
     owners = {NAME_OWNER[slot] for *_, slot in spans if slot in NAME_OWNER}
-    if label in NAME_OWNER.values() and confidence < NAME_OWNER_SURE and len(owners) == 1:
+    if label in NAME_OWNER.values() and (confidence < NAME_OWNER_SURE or not tied) and len(owners) == 1:
         return owners.pop()
     return label
 
+
+# "i really enjoyed <a film>, anything like it": praise that goes on to ask for more is a request.
+ASKS_FOR_MORE = re.compile(
+    r"\b(?:what else|anything (?:else )?like it|something like it|suggest|recommend|more like)\b"
+)
 
 VOCABULARY_ARTIFACT = "vocabulary"
 
@@ -107,16 +134,19 @@ class NluParser:
             label, confidence = OUT_OF_SCOPE, 1.0 - confidence
         offsets = enc["offset_mapping"][0].tolist()
         spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
-        if self.spotter is not None and (label == OUT_OF_SCOPE or confidence < UNSURE_BELOW):
+        unsure = label == OUT_OF_SCOPE or confidence < UNSURE_BELOW
+        if self.spotter is not None and (unsure or (label == "like" and ASKS_FOR_MORE.search(clean))):
             wanted, named = named_request(self.spotter, clean)
             if named:  # "i wanna hear <a catalog song>": the catalog is surer than the classifier
                 label, confidence, spans = wanted, max(confidence, CATALOG_NAME_CONFIDENCE), named
         if self.spotter is not None:
-            spans = retype_names(self.spotter, clean, spans)
+            tied = _tied_to_catalog(label, clean)
+            spans = join_fragments(self.spotter, clean, spans)
+            spans = retype_names(self.spotter, clean, spans, other_catalog=not tied, intent=label)
             spans = self.spotter.add_names(clean, label, spans)
-            if label == "play_music" and not {slot for *_, slot in spans} & {"song", "artist"}:
-                spans += single_name(self.spotter, clean)
-            label = _name_owner(label, confidence, spans)
+            if label == "play_music" and "song" not in {slot for *_, slot in spans}:
+                spans += single_name(self.spotter, clean, spans)
+            label = _name_owner(label, confidence, spans, tied)
         slots: dict[str, str] = {}
         for start, end, slot in spans:
             slots.setdefault(slot, clean[start:end])
