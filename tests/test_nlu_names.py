@@ -149,7 +149,7 @@ def test_a_film_request_built_on_a_catalog_title_is_rescued(text: str) -> None:
 
 
 NAMES = {
-    "song": ["Hanging By A Moment", "Levitating", "Old Town Road", "Something", "House"],
+    "song": ["Hanging By A Moment", "Levitating", "Old Town Road", "Something", "House", "Music"],
     "artist": ["Lifehouse", "Dua Lipa", "U2"],
     "title": ["The Usual Suspects", "Lost in Translation", "Notting Hill"],
     "person": ["Sofia Coppola"],
@@ -217,6 +217,7 @@ def test_names_take_the_type_the_catalog_knows(text: str, tagged, other_catalog:
         ("put on levitating", [("levitating", "song")]),  # a one-word name alone is one too
         ("play something by dua lipa", []),  # "something" is a word, not the song "Something"
         ("play some jazz by u2", []),
+        ("play some music", []),  # a word, not Madonna's "Music"
     ],
 )
 def test_a_one_word_song_before_by_is_a_song(text: str, expected) -> None:

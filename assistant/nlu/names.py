@@ -310,6 +310,8 @@ def single_name(
         or len(m.group("name")) < MIN_SINGLE_NAME
     ):
         return []
+    if m.group("name") in COMMON_WORDS:  # "play some music" is not Madonna's "Music"
+        return []
     key = alias_key(m.group("name"))
     for slot in ("artist", "song"):
         if key in spotter.keys(slot):
