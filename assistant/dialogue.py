@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from assistant.dialogue_followon import CONFIRM_BELOW, FollowOnReader
 from assistant.dialogue_phrases import CLEAR_YES, NOT_NAMES, USER_SWITCH
+from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
@@ -46,6 +47,7 @@ class DialogueManager:
         self.history = history
         specs = self.skills.specs
         self.follow_on = FollowOnReader(self.skills)
+        self.situation = SituationReader(self.skills, history)
         self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
 
@@ -110,6 +112,7 @@ class DialogueManager:
             text=ctx.text,
             now=ctx.now,
             previous_text=state.asked.get(spec.name, ""),
+            situation=self.situation.read(ctx) if intent == spec.offer_intent else None,
         )
 
     def _call(self, spec: SkillSpec, handler: str, request: SkillRequest) -> SkillResult | None:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from assistant.situation import Situation
+
 # Feedback kinds the history store records; a skip weighs less than a dislike.
 FEEDBACK_WEIGHTS: dict[str, float] = {"like": 1.0, "play": 0.3, "skip": -0.3, "dislike": -1.0}
 
@@ -106,6 +108,9 @@ class SkillRequest:
     # The words of the last request this skill answered in this session ("" if none): what
     # "again" refers to when the skill gets the first look at a follow-up.
     previous_text: str = ""
+    # When and in what the request is made (assistant/situation.py), for offers that leave
+    # room ("play some music" on a rainy Sunday afternoon). None outside offers.
+    situation: Situation | None = None
 
     def said(self, slot: str) -> bool:
         """Whether ``slot`` came from this turn's words (a note about it is due now, not again)."""
@@ -147,6 +152,15 @@ class Converses(Protocol):
     """
 
     def converse(self, request: SkillRequest) -> SkillResult | None: ...
+
+
+@runtime_checkable
+class SensesOutside(Protocol):
+    """A skill that can tell what it is like outside for a user right now (a live service for
+    their home city): "rain", "snow", "storm", "cloud", "cold", "sun", or "" when it cannot
+    tell without waiting. With where it got it ("the live service for Paris")."""
+
+    def outside_now(self, profile: UserProfile, now: float | None) -> tuple[str, str]: ...
 
 
 @runtime_checkable
@@ -241,6 +255,9 @@ class SkillSpec:
     # and worked requests with the slots they should give. Slots without a doc are free text.
     slot_docs: Mapping[str, SlotDoc] = field(default_factory=dict)
     llm_examples: tuple[tuple[str, Mapping[str, str]], ...] = ()
+    # The skill implements ``SensesOutside``: offers of other skills ask it what it is like
+    # outside (only these skills are loaded for that).
+    senses_outside: bool = False
 
     @property
     def all_intents(self) -> frozenset[str]:

@@ -538,3 +538,37 @@ def test_a_broken_forecast_service_gives_a_clear_no_for_london(records, forecast
 def test_load_skill_reads_the_service_urls(assistant_home, forecast_server):
     skill = load_skill({"live": True, "forecast_url": f"{forecast_server}/v1/forecast"})
     assert skill.live.forecast_url == f"{forecast_server}/v1/forecast"
+
+
+# --- what it is like outside, for other skills' offers ----------------------------------------
+def test_outside_now_is_todays_live_sky_at_home_kept_for_half_an_hour(records):
+    import time
+
+    transport = RecordedTransport()
+    skill = live_skill(records, transport)
+    home = UserProfile(user="sam", domain="weather", preferences={"home_city": "Chicago"})
+    noon = time.mktime((2025, 11, 22, 12, 0, 0, 0, 0, -1))  # the recorded forecast: rain in Chicago
+    assert skill.outside_now(home, noon) == ("rain", "today's forecast for Chicago")
+    asked = len(transport.urls)
+    assert skill.outside_now(home, noon + 60) == ("rain", "today's forecast for Chicago")
+    assert len(transport.urls) == asked  # kept, not asked again
+    # Without a home city, or with the live service off, it says nothing rather than guess.
+    assert skill.outside_now(UserProfile(user="new", domain="weather"), noon) == ("", "")
+    assert offline_skill(records).outside_now(home, noon) == ("", "")
+
+
+def test_outside_now_failure_is_kept_and_says_nothing(records):
+    import time
+
+    calls = []
+
+    def down(url: str, timeout: float) -> bytes:
+        calls.append(url)
+        raise TimeoutError("timed out")
+
+    skill = WeatherSkill(records=records, live=OpenMeteoProvider(down, timeout=0.1))
+    home = UserProfile(user="sam", domain="weather", preferences={"home_city": "Chicago"})
+    noon = time.mktime((2025, 11, 22, 12, 0, 0, 0, 0, -1))
+    assert skill.outside_now(home, noon) == ("", "")
+    failed = len(calls)
+    assert skill.outside_now(home, noon + 60) == ("", "") and len(calls) == failed

@@ -9,13 +9,16 @@ tags contradict it (metal for sleep, ambient for a party) taken out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.skill_api import SkillRequest
+from skills.decades import decade_span
 from skills.music.index import MusicIndex
 from skills.music.taste import rescale
+from skills.situations import leaves_room
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,18 @@ def _tag_mask(index: MusicIndex, tags: tuple[str, ...]) -> np.ndarray:
             if tag in table:
                 mask[table[tag]] = True
     return mask
+
+
+# Slots that say what music is wanted: with none of them the situation may choose a mood.
+NAMING_SLOTS = ("song", "artist", "genre", "descriptor", "playlist", "radio", "mood")
+
+
+def room(slots: Mapping[str, str], request: SkillRequest) -> bool:
+    """Whether a request leaves room for the situation ("play some music", not "play jazz")."""
+    return request.anchor is None and leaves_room(slots, NAMING_SLOTS) and decade_span(request.text) is None
+
+
+def situation_said(request: SkillRequest, slots: Mapping[str, str]) -> bool:
+    """Whether the reason names the situation: it chose the mood, or the words described it."""
+    situation = request.situation
+    return situation is not None and (not slots.get("mood") or bool(situation.said))

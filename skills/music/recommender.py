@@ -21,8 +21,9 @@ from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.music.catalog import CHART_SOURCE, MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
-from skills.music.moods import MUSIC_MOODS, decade_mask, fitting_tags, mood_scores
+from skills.music.moods import MUSIC_MOODS, decade_mask, fitting_tags, mood_scores, room, situation_said
 from skills.music.taste import MAX_FEEDBACK_EVENTS, Taste, build_taste, rescale
+from skills.situations import for_situation, situation_mood
 
 # Recently offered tracks are not offered again (the session's own offers come in request.exclude).
 RECENT_OFFERS = 1000
@@ -106,6 +107,7 @@ class Intent:
     has_history: bool = False
     asked_mood: str = ""  # the NLU's understood mood ("calm"), a key of MUSIC_MOODS
     decade: int | None = None  # the decade asked for ("from the eighties": 1980) when it has tracks
+    situation: str = ""  # " for a rainy Sunday afternoon" when the situation shaped the offer
 
 
 def _note(intent: Intent, say: bool, message: str) -> None:
@@ -213,8 +215,12 @@ class MusicRecommender:
                     )
         if "descriptor" in slots:
             self._free_text(intent, slots["descriptor"])
-        if slots.get("mood") in MUSIC_MOODS:
-            self._mood(intent, slots["mood"])
+        mood = slots.get("mood") or (
+            situation_mood(request.situation, "music") if room(slots, request) else ""
+        )
+        if mood in MUSIC_MOODS:
+            self._mood(intent, mood)
+            intent.situation = for_situation(request.situation) if situation_said(request, slots) else ""
         span = decade_span(slots.get("date", "")) or decade_span(request.text)
         if span is not None:
             self._decade(intent, span, request.said("date") or not slots.get("date"))
@@ -379,7 +385,7 @@ class MusicRecommender:
             mood = MUSIC_MOODS[intent.asked_mood]
             where = f" from the {intent.decade}s" if intent.decade else ""
             kind = f" in {intent.genre}" if intent.genre else ""
-            return f"{mood.said}{kind}{where}: " + ", ".join(
+            return f"{mood.said}{kind}{where}{intent.situation}: " + ", ".join(
                 fitting_tags(index, i, mood) or [kind or "music"]
             )
         if intent.decade and not intent.artist:

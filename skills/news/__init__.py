@@ -13,10 +13,26 @@ from typing import Any
 import numpy as np
 
 from assistant.skill_api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
+from skills.situations import leaves_room
 
 NAME = "news"
 FEED_PREFIX = "feed:"  # ids of stories from the configured feeds (skills/news/feeds.py)
 INTENTS = frozenset({"news_query"})
+
+
+BRIEFING_INTRO = "Here's your morning briefing, one story from each of {sections} sections."
+# Slots that say what news is wanted: with none of them, a morning request is a briefing.
+NAMING_SLOTS = ("topic", "mood", "descriptor")
+
+
+def is_briefing(request: SkillRequest) -> bool:
+    situation = request.situation
+    return (
+        situation is not None
+        and situation.part_of_day == "morning"
+        and request.anchor is None
+        and leaves_room(request.slots, NAMING_SLOTS)
+    )
 
 
 class NewsSkill:
@@ -33,6 +49,13 @@ class NewsSkill:
 
     def handle(self, request: SkillRequest) -> SkillResult:
         result = self.recommender.recommend(request)
+        if result.items and is_briefing(request):
+            # A morning "what's the news" is a short briefing: one story from each section
+            # (the recommender's spread without a topic), said as such.
+            sections = len({it.meta.get("category") for it in result.items})
+            result.text = f"{BRIEFING_INTRO.format(sections=sections)} {result.text}".strip()
+            for item in result.items:
+                item.reason = f"your morning briefing: {item.reason}"
         if result.items and all(not it.id.startswith(FEED_PREFIX) for it in result.items):
             result.text = f"{self.archive_note()} {result.text}".strip()
         return result

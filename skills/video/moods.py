@@ -8,7 +8,11 @@ Focus has no film meaning and leaves the request as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from assistant.skill_api import SkillRequest
+from skills.decades import decade_span
+from skills.situations import for_situation, leaves_room, situation_mood
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,26 @@ FILM_MOODS: dict[str, FilmMood] = {
     "cosy": FilmMood(
         "something cosy",
         ("Family", "Animation", "Comedy", "Romance", "Fantasy"),
-        ("Horror", "War", "Thriller", "Crime"),
+        ("Horror", "War", "Thriller", "Crime", "Action"),
     ),
 }
+
+
+# Slots that say what film is wanted: with none of them the situation may choose a mood.
+FILM_NAMING_SLOTS = ("movie_genre", "title", "person", "mood", "descriptor", "date")
+
+
+def with_situation(request: SkillRequest) -> tuple[SkillRequest, str]:
+    """The request with the mood its situation suggests when it leaves room ("what should I
+    watch" on a rainy Sunday: something cosy), and the reason's " for a rainy Sunday afternoon"."""
+    situation = request.situation
+    if situation is None:
+        return request, ""
+    if request.slots.get("mood"):  # "something cosy for a rainy day": the words chose the mood
+        return request, for_situation(situation) if situation.said else ""
+    if request.anchor is not None or not leaves_room(request.slots, FILM_NAMING_SLOTS):
+        return request, ""
+    mood = situation_mood(situation, "film")
+    if not mood or decade_span(request.text) is not None:
+        return request, ""
+    return replace(request, slots={**request.slots, "mood": mood}), for_situation(situation)

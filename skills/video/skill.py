@@ -19,7 +19,7 @@ from assistant.skill_api import Item, SkillRequest, SkillResult, UserProfile
 from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
 from skills.video.constraints import ConstraintFilter
-from skills.video.moods import FILM_MOODS
+from skills.video.moods import FILM_MOODS, with_situation
 from skills.video.recommender import VideoRecommender
 
 FEEDBACK_STARS = {"like": 5.0, "play": 3.5, "skip": 2.0, "dislike": 1.0}
@@ -91,6 +91,7 @@ class VideoSkill:
 
     # --- the request ----------------------------------------------------------------------
     def handle(self, request: SkillRequest) -> SkillResult:
+        request, for_situation = with_situation(request)
         history = self.history(request.profile)
         offered = request.profile.offered_ids | request.exclude
         exclude = {int(i) for i in offered if str(i).isdigit()} | self.untitled
@@ -118,7 +119,7 @@ class VideoSkill:
         # The mood is said back only when the films were chosen under it.
         mood = None if fell_back else FILM_MOODS.get(request.slots.get("mood", ""))
         for rec in recs:
-            reason = f"{mood.said}: {rec.reason}" if mood is not None else rec.reason
+            reason = f"{mood.said}{for_situation}: {rec.reason}" if mood is not None else rec.reason
             if kinds and rec.evidence.get("signal") in ("now", "popular"):
                 # Popularity picked it among the films the slots allowed: say both.
                 reason = (

@@ -89,4 +89,5 @@ SPEC = SkillSpec(
     preference_phrases={"home_city": "Your home city is {value}."},
     vocabulary=vocabulary,
     rank=30,
+    senses_outside=True,
 )

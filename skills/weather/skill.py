@@ -12,10 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.skill_api import Item, SkillError, SkillRequest, SkillResult
+from assistant.skill_api import Item, SkillError, SkillRequest, SkillResult, UserProfile
 from skills.weather.dates import DateSpan, resolve_dates
 from skills.weather.live import LiveWeatherError, OpenMeteoProvider, Place
 from skills.weather.observations import CityRecords, DayWeather, load_records
+from skills.weather.outside import OutsideNow
 from skills.weather.places import match_city
 from skills.weather.report import (
     Units,
@@ -77,6 +78,11 @@ class WeatherSkill:
         self.clock = clock
         self.default_city = default_city
         self._geocoder = geocoder
+        self._outside = OutsideNow()
+
+    def outside_now(self, profile: UserProfile, now: float | None) -> tuple[str, str]:
+        """Today's sky in the user's home city, when the live service is on (``SensesOutside``)."""
+        return self._outside.sky(self, profile.preferences.get("home_city", ""), now)
 
     def geocode(self, name: str) -> Place | None:
         """Any city by name, offline (GeoNames); the live service's search when that fails."""
