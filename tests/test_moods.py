@@ -145,3 +145,4 @@ def test_heldout_files_have_the_documented_shape() -> None:
             len(row) == 3 and row[0] in {"song", "artist", "film", "person"} for row in read_rows(name)
         )
     assert all(len(row) == 4 for row in read_rows("followups.csv"))
+    assert all(len(row) == 3 and len(row[0]) == 16 for row in read_rows("situations.csv"))

@@ -10,6 +10,7 @@ the held-out split's.
 from __future__ import annotations
 
 import tempfile
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
@@ -174,6 +175,7 @@ def evaluate_everyday(nlu: Any, folder: Path = HELDOUT_DIR) -> dict[str, dict[st
             result = turns.run(text)
             oos.add(result.intent == OUT_OF_SCOPE and not result.items, f"{text!r}: {result.intent}")
         out["out_of_scope"] = {"all": oos}
+        out["situations"] = {"all": _situations(turns, folder)}
         follow: dict[str, Tally] = defaultdict(Tally)
         for first, second, domain, check in read_rows("followups.csv", folder):
             earlier, result = turns.run_all(first, second)
@@ -186,6 +188,19 @@ def evaluate_everyday(nlu: Any, folder: Path = HELDOUT_DIR) -> dict[str, dict[st
     finally:
         turns.close()
     return out
+
+
+def _situations(turns: _Turns, folder: Path) -> Tally:
+    """situations.csv: each request at its local time; the reason holds (or, "!...", lacks) the check."""
+    tally = Tally()
+    for when, text, check in read_rows("situations.csv", folder):
+        local = time.strptime(when, "%Y-%m-%d %H:%M")
+        session = turns.pipeline.start_session(f"situation{len(tally.misses)}{tally.total}", seed=1)
+        result = turns.pipeline.run_turn(session, text=text, wall_time=time.mktime(local))
+        reason = (_first(result).reason if result.items else result.response).lower()
+        ok = check[1:] not in reason if check.startswith("!") else check in reason
+        tally.add(ok, f"{when} {text!r}: {reason[:80]}")
+    return tally
 
 
 def summarise(results: dict[str, dict[str, Tally]]) -> list[str]:
