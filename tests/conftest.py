@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,10 @@ os.environ.setdefault("ASSISTANT_OFFLINE", "1")
 # The language model stays out of every test (and every assistant a test starts) unless the
 # test asks for it: the rest of the suite checks the classifier's path and its timings.
 os.environ.setdefault("ASSISTANT_LLM", "off")
+# Offers read the local clock (assistant/situation.py: a Friday evening, a weekday morning), so
+# every run, and every assistant a test starts, uses one time zone whatever the machine's.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Fixtures that load the built models: a test using one needs the artifacts, marked or not.
