@@ -17,7 +17,12 @@ enrol with three phrases at 160 words per minute; five other requests each at th
 are identified. Unknown voices: six other variants plus the real human LibriVox/cards speakers.
 The threshold was set on separate tuning voices (espeak-ng's named variants), printed here too.
 
-``nice python bench/wake_speaker.py [--word okay_nabu] [--hours 1.0] [--skip-wake] [--skip-speaker]``
+Wake-word cutoffs and views (``assistant.wake.CUTOFFS`` / ``STRETCHES``) were chosen with
+``--tune``: the same measures on a dev split only (other voice variants and rates, the other half
+of the headlines, no LibriVox), printed as a recall / false-wake curve per cutoff.
+
+``nice python bench/wake_speaker.py [--word default|all|okay_nabu|...] [--hours 1.0] [--skip-wake]
+[--skip-speaker]``; ``--tune [--dev-hours 3] [--stretches 1,1.2] [--window 3]`` for the dev curves.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
+import os
 import random
 import sys
 import time
@@ -61,6 +67,14 @@ NEAR_MISSES = (
     "oak and a bull",
 )
 NEG_VARIANTS = ("", "+m1", "+m2", "+m4", "+m6", "+f1", "+f3", "+f5", "+Andy", "+Annie")
+# The dev split (cutoffs are chosen on it, never on the test split above): other variants
+# saying the wake phrase, other rates, and the other half of the headlines in named voices.
+DEV_VARIANTS = ("+m1", "+m2", "+m4", "+f1", "+f3", "+f5")
+DEV_RATES = (150, 175)
+DEV_NEG_VARIANTS = ("+m3", "+m7", "+f2", "+f4", "+Alicia", "+Denis", "+Hugo", "+linda")
+KINDS = ("alone", "with a request", "television 20 dB below", "television 10 dB below")
+CURVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assistant-bench"
 
 ENROL_PHRASES = (
     "my name is on the list and I would like to be remembered",
@@ -100,69 +114,142 @@ def stream(detector, audio: np.ndarray, block: int = 480) -> list[float]:
     return hits
 
 
-def headlines(rng: random.Random) -> list[str]:
+def stream_probabilities(detector, audio: np.ndarray) -> np.ndarray:
+    """Every smoothed probability the gated stream computes, as rows of (stream time s, p).
+
+    The detector never fires meanwhile (cutoff above 1), so one pass gives the whole
+    recall / false-wake curve; ``events_above`` then applies the refractory time."""
+    rows: list[tuple[float, float]] = []
+    original, cutoff = detector._probabilities, detector.cutoff
+
+    def logged(chunk):
+        for prob in original(chunk):
+            rows.append((detector.heard_s, prob))
+            yield prob
+
+    detector._probabilities, detector.cutoff = logged, 1.1
+    try:
+        detector.reset()
+        detector.heard_s = 0.0
+        stream(detector, audio)
+    finally:
+        detector._probabilities, detector.cutoff = original, cutoff
+    return np.array(rows, dtype=np.float64).reshape(-1, 2)
+
+
+def events_above(probs: np.ndarray, cutoff: float, refractory_s: float = 1.0) -> int:
+    count, last = 0, -1e9
+    for t, p in probs:
+        if p > cutoff and t - last > refractory_s:
+            count, last = count + 1, t
+    return count
+
+
+def headlines(rng: random.Random, split: str = "test") -> list[str]:
+    """News headlines with summaries and chart titles; "test" and "dev" take disjoint halves."""
     texts = []
     with (REPO / "data/news/huffpost/huffpost_headlines_merged_dedup.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
             texts.append(f"{row['headline']}. {row['short_description']}")
     with (REPO / "data/music/billboard/hot100_songs_aggregated.csv").open(encoding="utf-8") as f:
         titles = [f"{row['title']} by {row['artist']}" for row in csv.DictReader(f)]
-    rng.shuffle(texts)
-    rng.shuffle(titles)
     # Titles in runs of five, like a radio presenter's list.
     texts += [". ".join(titles[i : i + 5]) for i in range(0, len(titles), 5)]
+    texts = texts[(split == "dev") :: 2]
     rng.shuffle(texts)
     return texts
 
 
-def other_speech(hours: float, rng: random.Random) -> tuple[np.ndarray, float]:
-    """One long recording of speech that is not the wake word; (audio, seconds of it)."""
-    parts = [read_wav(p) for p in sorted(TESTDATA.glob("*/*.wav"))]
+def other_speech(hours: float, rng: random.Random, split: str = "test") -> tuple[np.ndarray, float]:
+    """One long recording of speech that is not the wake word; (audio, seconds of it).
+
+    The test half starts with the real human LibriVox recordings; the dev half (used only to
+    choose cutoffs) is espeak-ng reading the other half of the headlines, in other voices."""
+    cache = CACHE / f"other-{split}-{hours:g}h.npy"
+    if cache.exists():
+        audio = np.load(cache)
+        return audio, len(audio) / SR
+    parts = [read_wav(p) for p in sorted(TESTDATA.glob("*/*.wav"))] if split == "test" else []
     total = sum(len(p) for p in parts) / SR
-    for text in headlines(rng):
+    variants = NEG_VARIANTS if split == "test" else DEV_NEG_VARIANTS
+    for text in headlines(rng, split):
         if total >= hours * 3600:
             break
-        voice = rng.choice(ACCENTS) + rng.choice(NEG_VARIANTS)
+        voice = rng.choice(ACCENTS) + rng.choice(variants)
         clip = espeak(text[:400], voice, rng.choice((140, 160, 180)), pad_s=rng.uniform(0.1, 0.8))
         parts.append(clip)
         total += len(clip) / SR
-    return np.concatenate(parts), total
+    audio = np.concatenate(parts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cache, audio)
+    return audio, total
 
 
-def wake_bench(hours: float, word: str) -> None:
-    from assistant.wake import load_wake_word
-
-    rng = random.Random(16)
-    ww = load_wake_word(word)
+def wake_clips(word: str, split: str, rng: random.Random) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """The spoken wake phrase of ``split``: (label, clip) lists per condition."""
     said = PHRASES[word]
-    print(f"wake word {ww.name!r} ({ww.phrase}), cutoff {ww.cutoff:.2f}")
-    kinds = ("alone", "with a request", "television 20 dB below", "television 10 dB below")
-    rows: dict[str, list[bool]] = {kind: [] for kind in kinds}
-    by_variant: dict[str, list[bool]] = {}
-    misses = []
+    variants, rates = (WAKE_VARIANTS, WAKE_RATES) if split == "test" else (DEV_VARIANTS, DEV_RATES)
     tv = espeak(
         "Stocks fell sharply today as investors worried about interest rates and the price of oil",
         "en-gb-x-rp+m2",
         170,
     )
-    for accent, variant, rate in itertools.product(ACCENTS, WAKE_VARIANTS, WAKE_RATES):
-        voice = accent + variant
-        request = rng.choice(REQUESTS)
+    kinds: dict[str, list[tuple[str, np.ndarray]]] = {k: [] for k in KINDS}
+    for accent, variant, rate in itertools.product(ACCENTS, variants, rates):
+        voice, label = accent + variant, f"{accent + variant}@{rate}"
         alone = espeak(said, voice, rate, pad_s=1.0)
-        clips = {
-            "alone": alone,
-            "with a request": espeak(f"{said}, {request}", voice, rate, pad_s=1.0),
-            "television 20 dB below": alone + 10 ** (-20 / 20) * np.resize(tv, len(alone)),
-            "television 10 dB below": alone + 10 ** (-10 / 20) * np.resize(tv, len(alone)),
-        }
-        for kind, clip in clips.items():
+        kinds["alone"].append((label, alone))
+        request = rng.choice(REQUESTS)
+        kinds["with a request"].append((label, espeak(f"{said}, {request}", voice, rate, pad_s=1.0)))
+        if split == "test":
+            for db in (20, 10):
+                noisy = alone + 10 ** (-db / 20) * np.resize(tv, len(alone))
+                kinds[f"television {db} dB below"].append((label, np.clip(noisy, -1, 1)))
+    return {k: v for k, v in kinds.items() if v}
+
+
+def tune_wake(words: list[str], hours: float, window: int | None = None, stretches=None) -> None:
+    """Recall and false wakes per cutoff on the dev split only (how ``wake.CUTOFFS`` was chosen)."""
+    from assistant.wake import load_wake_word
+
+    negatives, seconds = other_speech(hours, random.Random(17), "dev")
+    print(f"dev split: {seconds / 3600:.2f} h of other speech; voices {', '.join(DEV_VARIANTS)}")
+    for word in words:
+        ww = load_wake_word(word, window=window, stretches=stretches)
+        clips = wake_clips(word, "dev", random.Random(17))
+        peaks = [stream_probabilities(ww, c)[:, 1].max(initial=0.0) for v in clips.values() for _, c in v]
+        probs = stream_probabilities(ww, negatives)
+        print(
+            f"  {word} (model cutoff {ww._model.probability_cutoff:.2f}, window {ww._model.sliding_window_size}, views {ww.stretches}):"
+        )
+        for cutoff in CURVE:
+            wakes = events_above(probs, cutoff) / (seconds / 3600)
+            print(
+                f"    cutoff {cutoff:.2f}: recall {np.mean(np.array(peaks) > cutoff):6.1%}, {wakes:.2f} false/h"
+            )
+
+
+def wake_bench(hours: float, word: str) -> dict[str, float]:
+    from assistant.wake import load_wake_word
+
+    rng = random.Random(16)
+    ww = load_wake_word(word)
+    print(
+        f"wake word {ww.name!r} ({ww.phrase}), cutoff {ww.cutoff:.2f} (model's own {ww._model.probability_cutoff:.2f})"
+    )
+    rows: dict[str, list[bool]] = {}
+    by_variant: dict[str, list[bool]] = {}
+    misses = []
+    for kind, clips in wake_clips(word, "test", rng).items():
+        for label, clip in clips:
             ww.reset()
-            found = bool(stream(ww, np.clip(clip, -1, 1)))
-            rows[kind].append(found)
+            found = bool(stream(ww, clip))
+            rows.setdefault(kind, []).append(found)
             if kind in ("alone", "with a request"):
-                by_variant.setdefault(variant or "(plain)", []).append(found)
+                variant = "+" + label.split("@")[0].split("+")[1] if "+" in label else "(plain)"
+                by_variant.setdefault(variant, []).append(found)
                 if not found:
-                    misses.append(f"{voice}@{rate} {kind}")
+                    misses.append(f"{label} {kind}")
     for kind, found in rows.items():
         print(f"  recall {kind:24s} {np.mean(found):6.1%}  ({sum(found)}/{len(found)})")
     quiet = rows["alone"] + rows["with a request"]
@@ -179,7 +266,7 @@ def wake_bench(hours: float, word: str) -> None:
 
     started = time.perf_counter()
     audio, seconds = other_speech(hours, rng)
-    print(f"other speech: {seconds / 3600:.2f} h built in {time.perf_counter() - started:.0f} s")
+    print(f"other speech: {seconds / 3600:.2f} h ready in {time.perf_counter() - started:.0f} s")
     ww.reset()
     ww.network_s = ww.heard_s = 0.0
     t0 = cpu()
@@ -203,6 +290,7 @@ def wake_bench(hours: float, word: str) -> None:
     t0 = cpu()
     stream(plain, sample)
     print(f"  baseline, network without the gate: {(cpu() - t0) / (len(sample) / SR):.2%} of one core")
+    return {"recall": float(np.mean(quiet)), "false_per_hour": len(hits) / (seconds / 3600)}
 
 
 def _row(label: str, match) -> tuple[str, str | None, float, float]:
@@ -240,6 +328,15 @@ def speaker_bench() -> None:
     accepted = sum(got is not None for _, got, *_ in unknown)
     humans_accepted = sum(got is not None for _, got, *_ in humans)
     print(f"speaker identification, threshold {sid.threshold:.2f}, margin {sid.margin:.2f}:")
+    # How far apart the set's "people" are: espeak-ng variants of one kind (f1/f2, m1/m3) come
+    # out of one synthesiser with nearly the same voice, whatever the accent.
+    names = sid.names
+    prints = np.stack([sid._prints[n] for n in names])
+    sims = prints @ prints.T - 2 * np.eye(len(names))
+    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    print(
+        f"  closest enrolled pair: {names[i]} ({PEOPLE[names[i]]}) and {names[j]} ({PEOPLE[names[j]]}), {sims[i, j]:.2f}"
+    )
     print(
         f"  enrolled voices: {correct}/{len(known)} = {correct / len(known):.1%} identified correctly, "
         f"{wrong} given another person's name, {len(known) - correct - wrong} left unknown"
@@ -257,14 +354,40 @@ def speaker_bench() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=1.0, help="hours of other speech for false wakes")
-    parser.add_argument("--word", default="okay_nabu", choices=sorted(PHRASES), help="wake word to measure")
+    parser.add_argument(
+        "--word", default="default", choices=["default", "all", *sorted(PHRASES)], help="wake word to measure"
+    )
+    parser.add_argument(
+        "--tune", action="store_true", help="print the dev-split curves that chose the cutoffs"
+    )
+    parser.add_argument("--dev-hours", type=float, default=0.35, help="hours of dev other speech for --tune")
+    parser.add_argument("--window", type=int, default=None, help="--tune: probabilities averaged (model: 5)")
+    parser.add_argument("--stretches", default="", help="--tune: views of the audio, e.g. 1,1.2")
     parser.add_argument("--skip-wake", action="store_true")
     parser.add_argument("--skip-speaker", action="store_true")
     args = parser.parse_args(argv)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    from assistant.config import Settings
+
+    default = Settings().wake_word
+    words = sorted(PHRASES) if args.word == "all" else [default if args.word == "default" else args.word]
+    if args.tune:
+        stretches = tuple(float(x) for x in args.stretches.split(",")) if args.stretches else None
+        tune_wake(words, args.dev_hours, args.window, stretches)
+        return 0
     if not args.skip_wake:
-        wake_bench(args.hours, args.word)
+        figures = {word: wake_bench(args.hours, word) for word in words}
+        if len(words) > 1:
+            print(
+                "per model (test split, no background): "
+                + "; ".join(
+                    f"{w} {f['recall']:.1%} recall, {f['false_per_hour']:.2f} false/h"
+                    for w, f in figures.items()
+                )
+            )
     if not args.skip_speaker:
         speaker_bench()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     return 0
 
 

@@ -23,6 +23,17 @@ def ww():
 def test_wake_phrase_is_detected_in_a_clip(ww):
     assert ww.detect(espeak("okay nabu", "en-us", 160))
     assert ww.detect(espeak("okay nabu, play some jazz", "en-gb-scotland", 150))
+    assert ww.detect(espeak("okay nabu", "en+f2", 160))  # a high voice: heard through the slowed view
+
+
+def test_slowed_view_streams_exactly_like_one_clip():
+    from assistant.wake import _Stretch
+
+    audio = np.random.default_rng(2).normal(0, 0.1, 16000).astype(np.float32)
+    whole = _Stretch(1.2)(audio)
+    stretch = _Stretch(1.2)
+    blocks = np.concatenate([stretch(audio[i : i + 480]) for i in range(0, len(audio), 480)])
+    assert abs(len(whole) - 1.2 * len(audio)) <= 1 and np.allclose(whole, blocks)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +53,25 @@ def test_silence_quiet_and_clipped_audio(ww):
     clipped = np.clip(phrase * 8.0, -1.0, 1.0)  # a microphone driven far into clipping
     assert isinstance(ww.detect(clipped), bool)
     assert not ww.detect(phrase * 1e-4)  # barely above the noise floor: too quiet to be addressed
+
+
+def test_background_sound_and_other_voices_do_not_wake(ww):
+    t = np.arange(16000 * 6) / 16000
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)) * (0.4 / 3)
+    assert not ww.detect(chord.astype(np.float32))  # a track playing in the room
+    tv = espeak("Stocks fell sharply today as investors worried about the price of oil", "en-gb-x-rp+m2", 170)
+    assert not ww.detect(tv)  # a television reading the news
+    talk = espeak("okay, now put the kettle on", "en-us", 160)
+    other = espeak("and then we went down to the beach", "en+f2", 170)
+    assert not ww.detect(np.clip(talk + np.resize(other, len(talk)), -1, 1))  # two people at once
+
+
+def test_cutoffs_chosen_on_our_dev_voices_apply_unless_overridden():
+    from assistant.wake import CUTOFFS, load_wake_word
+
+    assert load_wake_word("okay_nabu").cutoff == CUTOFFS["okay_nabu"]
+    assert load_wake_word("hey_mycroft").cutoff == 0.95  # no dev cutoff: the model's own
+    assert load_wake_word("okay_nabu", cutoff=0.5).cutoff == 0.5
 
 
 def test_bad_input_is_named(ww):
