@@ -4,13 +4,19 @@ Runs the real voice loop (microphone, endpointing, Whisper, NLU, skills, espeak,
 private PulseAudio virtual microphone and speaker, over espeak-generated requests, and prints
 p50 / p95 latency, each stage's share (from the pipeline's events) and resident memory.
 
-``python bench/voice_latency.py [--model tiny.en|base] [--rounds N] [--engine E] [--no-baseline]``
+``python bench/voice_latency.py [--model tiny.en|base] [--rounds N] [--engine E] [--no-baseline]
+[--hesitations N] [--only-hesitations]``
 
 "Latency" counts from the last voiced frame; the endpointer must first wait out the trailing
 silence (0.7 s by default), so it is also reported without that wait ("after endpoint").
 Semantic endpointing (``assistant.speech.endpointing``) ends a complete request after a 0.25 s
 pause; the same run repeats the requests with it off (the baseline), then plays requests with a
 0.4-0.6 s hesitation inside them and counts how many were cut at the hesitation.
+
+Early cuts are also counted offline, without the sound stack, on ``--hesitations`` (100)
+requests from the NLU's held-out split that name something, spoken by random espeak-ng voices
+with the hesitation placed before the first name ("play the album ... Abbey Road"), through the
+same ``Endpointer`` and ``SemanticEndpointing`` code (``--only-hesitations`` runs just that).
 """
 
 from __future__ import annotations
@@ -167,9 +173,92 @@ def early_cuts(loop, sound, mic) -> tuple[int, int]:
         if loop.stt is not None:
             loop.stt.claim(-1)  # drop the prefetch: this utterance is not answered
         ended = utterance.ended_by if utterance is not None else "nothing heard"
-        print(f"  {'CUT ' if cut else 'kept'} {first!r} ({pause:.2f} s) {second!r}  [{ended}]")
+        heard = loop.endpointing.last_transcript if cut and loop.endpointing is not None else ""
+        print(f"  {'CUT ' if cut else 'kept'} {first!r} ({pause:.2f} s) {second!r}  [{ended}] {heard}")
         time.sleep(0.5)
     return cuts, len(PAUSED)
+
+
+class _DecodeNow:
+    """A speculative STT whose prefetch decodes at once: every pause finds its transcript ready,
+    which is the worst case for early cuts (a slower decode can only miss a pause)."""
+
+    def __init__(self, stt) -> None:
+        self.stt, self._done = stt, None
+
+    def prefetch(self, audio: np.ndarray, voiced_samples: int) -> None:
+        self._done = (voiced_samples, self.stt.transcribe(audio))
+
+    def peek(self, voiced_samples: int):
+        return self._done[1] if self._done and self._done[0] == voiced_samples else None
+
+
+def hesitation_set(n: int) -> list[tuple[str, str, str, int]]:
+    """(before, after, voice, rate): held-out requests (never trained on) that name something,
+    with the hesitation placed before the first name, where people search for the word."""
+    import random
+
+    from assistant.nlu.data import load_split
+    from assistant.speech.synth import pick_voice
+
+    rng = random.Random(1616)
+    named = [ex for ex in load_split()[1] if ex.spans and ex.text[: ex.spans[0][0]].strip()]
+    rng.shuffle(named)
+    rows = []
+    # The first 100 of this order were looked at while writing the endpointing word lists.
+    for ex in named[100 : 100 + n]:
+        voice, rate = pick_voice(rng)
+        cut = ex.spans[0][0]
+        rows.append((ex.text[:cut].strip(), ex.text[cut:].strip(), voice, rate))
+    return rows
+
+
+def item_nouns() -> frozenset[str]:
+    """What the skills call their items, as the voice loop gives them to semantic endpointing."""
+    from assistant.plugins import discover_specs
+
+    return frozenset(noun for spec in discover_specs() for noun in spec.item_nouns)
+
+
+def offline_early_cuts(stt, parse, n: int, nouns: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """The hesitation set through the voice loop's endpointing code without a sound card: the
+    ``Endpointer`` fed 30 ms blocks on a simulated clock, ``SemanticEndpointing`` deciding with
+    ``Microphone.listen``'s rule. Cut: the utterance ended before the words after the pause."""
+    from assistant.speech.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
+    from assistant.speech.synth import espeak
+    from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer
+
+    rng = np.random.default_rng(16)
+    cuts = rows = 0
+    for first, second, voice, rate in hesitation_set(n):
+        head = trimmed(espeak(first, voice, rate, pad_s=0.0))
+        pause = float(rng.uniform(0.4, 0.6))
+        tail = trimmed(espeak(second, voice, rate, pad_s=0.0))
+        silence = np.zeros(int(16000 * 0.3), np.float32)
+        audio = np.concatenate(
+            [silence, head, np.zeros(int(16000 * pause), np.float32), tail, silence, silence]
+        )
+        endpointer = Endpointer(EndpointConfig(start_timeout_s=None))
+        semantic = SemanticEndpointing(
+            _DecodeNow(stt), parse, clock=lambda e=endpointer: e.frames_seen * FRAME_S, item_nouns=nouns
+        )
+        for start in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+            endpointer.feed(audio[start : start + FRAME_SAMPLES])
+            if endpointer.new_pause(SPECULATE_AFTER_S):
+                semantic.on_pause(endpointer.utterance(), endpointer.voiced_samples)
+            if endpointer.silence_s >= SPECULATE_AFTER_S and semantic.end_early(endpointer.voiced_samples):
+                endpointer.finish("semantic")
+            if endpointer.finished:
+                break
+        rows += 1
+        # Stream time of the last voiced frame kept: before the tail's first 0.1 s means cut.
+        cut = (endpointer.speech_end_s or 0.0) < (len(silence) + len(head)) / 16000 + pause + 0.1
+        cuts += cut
+        if cut:
+            print(
+                f"  CUT  {first!r} ({pause:.2f} s) {second!r} [{voice} {rate}] heard {semantic.last_transcript!r}"
+            )
+    return cuts, rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-baseline", action="store_true", help="skip the run without semantic endpointing"
     )
     parser.add_argument("--llm", action="store_true", help="load the language model too (default: off)")
+    parser.add_argument(
+        "--hesitations", type=int, default=100, help="held-out requests with a hesitation, checked offline"
+    )
+    parser.add_argument(
+        "--only-hesitations", action="store_true", help="run the offline hesitation check only (no sound)"
+    )
     args = parser.parse_args(argv)
     if not args.llm:  # the targets (latency, memory) are for the assistant without it
         os.environ["ASSISTANT_LLM"] = "off"
@@ -191,6 +286,17 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.voice import VoiceLoop
     from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
+    if args.only_hesitations:
+        from assistant.nlu import load_nlu
+        from assistant.stt import load_stt
+
+        stt = load_stt(args.model, engine=args.engine)
+        cuts, rows = offline_early_cuts(stt, load_nlu().parse, args.hesitations, item_nouns())
+        print(
+            f"early cuts, held-out requests with a hesitation before a name: {cuts}/{rows} = {cuts / rows:.1%}"
+            f" (load average {os.getloadavg()[0]:.2f})"
+        )
+        return 0
     if missing_tools():
         print(f"needs: {', '.join(missing_tools())}", file=sys.stderr)
         return 1
@@ -201,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         wavs = [espeak_wav(text, sound.root / f"req-{i}.wav", 160) for i, text in enumerate(REQUESTS)]
         pipeline = build_pipeline(home, settings, stt_model=args.model, speak=True)
         warm_up(pipeline)  # as --mic does before it starts listening
+        print(f"{args.hesitations} held-out requests with a 0.4-0.6 s hesitation before a name (offline):")
+        offline = offline_early_cuts(pipeline.stt, pipeline.nlu.parse, args.hesitations, item_nouns())
         session = pipeline.start_session("bench", mode="voice", seed=7)
         with audio.Microphone() as mic:
             loop = VoiceLoop(pipeline, session, mic, audio.Speaker(), home, out=lambda *_: None)
@@ -228,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     if baseline:
         summary("baseline, same run: acoustic endpointing only (0.7 s of silence)", baseline)
     print(f"\nearly cuts at a 0.4-0.6 s hesitation: {cuts}/{paused} = {cuts / paused:.1%}")
+    print(
+        f"early cuts, held-out requests with a hesitation before a name (offline, decode assumed"
+        f" instant): {offline[0]}/{offline[1]} = {offline[0] / max(1, offline[1]):.1%}"
+    )
     print(f"transcribed during the trailing silence: {prefetched} turns")
     print(f"resident memory (assistant + TTS worker): {memory:.0f} MB")
     return 0

@@ -17,7 +17,8 @@ espeak-ng voices at several rates, transcribes them with the product's own speec
   ``label;text;voice;rate;transcript`` (the audio recipe: espeak-ng voice and words per minute).
   ``python -m assistant.speech.evaluate`` re-synthesises and scores it.
 
-``nice python -m models.spoken_data [--train N] [--held-out N] [--seed S]``
+``nice python -m models.spoken_data [--train N] [--held-out N] [--seed S] [--add]`` (``--add``
+keeps the rows already written and adds this run's: a second seed speaks other requests).
 (about 15 minutes of CPU for the defaults on two shared cores). The default engine is
 faster-whisper: the same tiny.en weights as openai-whisper, a quarter of the CPU.
 """
@@ -36,6 +37,7 @@ from tqdm import tqdm
 
 from assistant.nlu.data import REPO_ROOT, Example, clean_text, load_split
 from assistant.speech.synth import espeak, pick_voice
+from assistant.stt import BEAM_SIZE
 
 SPOKEN_CSV = REPO_ROOT / "data" / "nlu" / "spoken.csv"
 UNALIGNED_CSV = REPO_ROOT / "data" / "nlu" / "spoken_unaligned.csv"
@@ -113,6 +115,14 @@ def write_held_out(held_out: list[Example], n: int, rng: random.Random, engine: 
     print(f"{len(held_rows)} held-out rows -> {HELDOUT_CSV}")
 
 
+def _kept(path) -> tuple[list[str], list[str]]:
+    """(comment lines, rows) of a file written earlier; empty when there is none."""
+    if not path.exists():
+        return [], []
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [x for x in lines if x.startswith("#")], [x for x in lines if not x.startswith("#")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=int, default=1000, help="training requests to speak")
@@ -122,15 +132,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine", default="faster-whisper", choices=["faster-whisper", "openai-whisper"], help="STT engine"
     )
+    parser.add_argument("--seed", type=int, default=SEED, help="picks requests, voices and rates")
+    parser.add_argument(
+        "--add", action="store_true", help="keep the rows already in the files and add this run's"
+    )
     args = parser.parse_args(argv)
-    rng = random.Random(SEED + 1)  # the held-out set draws from its own generator (SEED)
+    rng = random.Random(args.seed + 1)  # the held-out set draws from its own generator (SEED)
     train, held_out = load_split()
+    train = [ex for ex in train if ex.source != "own/spoken"]  # typed requests only, not old transcripts
     started = time.process_time()
     if args.held_out:
         write_held_out(held_out, args.held_out, random.Random(SEED), args.engine)
     train_rows = transcribe_all(stratified(train, args.train, rng), rng, "training", args.engine)
     seconds = time.process_time() - started
-    aligned, unaligned, seen = [], [], set()
+    kept = {path: _kept(path) if args.add else ([], []) for path in (SPOKEN_CSV, UNALIGNED_CSV)}
+    aligned, unaligned = list(kept[SPOKEN_CSV][1]), list(kept[UNALIGNED_CSV][1])
+    seen = {
+        (row.split(";", 1)[0], clean_text(re.sub(r"\[\w+ : ([^\]]*)\]", r"\1", row.split(";", 1)[1])))
+        for row in aligned + unaligned
+    }
     for ex, _, _, transcript in train_rows:
         plain = clean_text(transcript)
         if not plain or plain == ex.text or (ex.label, plain) in seen:
@@ -143,24 +163,17 @@ def main(argv: list[str] | None = None) -> int:
             aligned.append(f"{ex.label};{marked}")
         else:
             unaligned.append(f"{ex.label};{plain}")
-    SPOKEN_CSV.write_text(
-        "\n".join(
-            _header("label;utterance, NLU training split as heard", len(train_rows), seconds, args.engine)
-            + aligned
-        )
-        + "\n",
-        encoding="utf-8",
+    titles = {
+        SPOKEN_CSV: "label;utterance, NLU training split as heard",
+        UNALIGNED_CSV: "label;utterance, slot values misheard (intent only)",
+    }
+    run = (
+        f"# {'Added' if args.add else 'This run'}: {len(train_rows)} utterances, seed {args.seed}, "
+        f"{args.engine} beam {BEAM_SIZE}, {seconds / 60:.0f} min of CPU."
     )
-    UNALIGNED_CSV.write_text(
-        "\n".join(
-            _header(
-                "label;utterance, slot values misheard (intent only)", len(train_rows), seconds, args.engine
-            )
-            + unaligned
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    for path, rows in ((SPOKEN_CSV, aligned), (UNALIGNED_CSV, unaligned)):
+        header = kept[path][0] or _header(titles[path], len(train_rows), seconds, args.engine)
+        path.write_text("\n".join([*header, run, *rows]) + "\n", encoding="utf-8")
     print(f"{len(aligned)} rows -> {SPOKEN_CSV}, {len(unaligned)} -> {UNALIGNED_CSV}")
     return 0
 

@@ -217,6 +217,10 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
 
     assert is_complete("Play some jazz.", parse())
     assert not is_complete("Play some songs by", parse())  # the name is still to come
+    assert not is_complete("who sings", parse("music_query")) and not is_complete("play the album", parse())
+    nouns = frozenset({"song", "movie"})
+    assert not is_complete("I need to hear the song.", parse(), item_nouns=nouns)  # "... Yesterday"
+    assert is_complete("Suggest a movie.", parse("recommend_video"), item_nouns=nouns)
     assert not is_complete("what's the weather in", parse("weather_query"))
     assert not is_complete("play some jazz", parse(confidence=0.5))  # unsure: keep waiting
     assert not is_complete("hmm okay", parse("out_of_scope", 0.99))
@@ -225,3 +229,54 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
     endpointer = Endpointer()
     endpointer.finish("semantic")  # nothing said yet: nothing to end
     assert endpointer.state is State.WAITING
+
+
+class _ReadyTranscripts:
+    """A speculative STT stand-in whose transcripts are set by the test (no weights needed)."""
+
+    def __init__(self, texts: dict[int, str]) -> None:
+        self.texts, self.prefetched, self.logprob = texts, [], -0.2
+
+    def prefetch(self, audio, voiced_samples: int) -> None:
+        self.prefetched.append(voiced_samples)
+
+    def peek(self, voiced_samples: int):
+        from assistant.stages import Transcript
+
+        text = self.texts.get(voiced_samples)
+        return None if text is None else Transcript(text=text, avg_logprob=self.logprob)
+
+
+@pytest.mark.timeout(10)
+def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only():
+    from assistant.speech.endpointing import SemanticEndpointing
+    from assistant.stages import Parse
+
+    now = [0.0]
+    stt = _ReadyTranscripts({100: "Play some jazz.", 200: "Play the album", 300: None})
+    semantic = SemanticEndpointing(
+        stt, lambda text: Parse("play_music", 0.97, {}, text), speculate_after_s=0.12, clock=lambda: now[0]
+    )
+    assert not semantic.end_early(100)  # no pause reported yet
+    now[0] = 1.12
+    semantic.on_pause(np.zeros(10, np.float32), 100)  # the pause began at 1.0
+    assert stt.prefetched == [100]
+    now[0] = 1.2
+    assert not semantic.end_early(100)  # 0.2 s of silence: too soon
+    now[0] = 1.26
+    assert not semantic.end_early(99)  # other speech than the one transcribed
+    assert semantic.end_early(100) and semantic.last_transcript == "Play some jazz."
+    semantic.on_pause(np.zeros(10, np.float32), 200)
+    now[0] = 2.0
+    assert not semantic.end_early(200)  # "the album ..." names something still to come
+    semantic.on_pause(np.zeros(10, np.float32), 300)
+    now[0] = 3.0
+    assert not semantic.end_early(300)  # transcript not ready: ask again after the next block
+    stt.texts[400] = "Play some chairs."
+    stt.logprob = -0.9  # Whisper doubts what it heard: wait for the acoustic end
+    semantic.on_pause(np.zeros(10, np.float32), 400)
+    now[0] = 4.0
+    assert not semantic.end_early(400)
+    semantic.enabled = False
+    stt.texts[300] = "Stop."
+    assert not semantic.end_early(300)

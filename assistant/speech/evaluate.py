@@ -11,8 +11,9 @@ describe. The report shows both and how many of the two runs' transcripts are id
 ``--engine both`` (the default for tiny.en) also runs the faster-whisper engine on the same
 audio and compares WER and real-time factor.
 
-Then spoken understanding (``assistant.speech.spoken_eval``): our own spoken held-out requests,
-typed and spoken, in-scope intent accuracy and out-of-scope recall side by side.
+Then spoken understanding (``assistant.speech.spoken_eval``), for each engine run: our own
+spoken held-out requests, typed and spoken, in-scope intent accuracy and out-of-scope recall
+side by side, and the word error rate of those transcripts (the larger same-audio comparison).
 
 ``python -m assistant.speech.evaluate [--model tiny.en|base] [--engine E|both] [--prompt TEXT]
 [--no-baseline] [--no-spoken] [--json]``
@@ -28,13 +29,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import jiwer
 import numpy as np
 
 from assistant.speech.wavfile import read_wav
+from assistant.speech.wer import normalizer, word_error_rate
 
 TESTDATA = Path(os.environ.get("POCKETSPHINX_TESTDATA", "/usr/share/pocketsphinx/test/data"))
 # Sphinx transcription line: "<s> words </s> (utterance id)"
@@ -77,23 +77,6 @@ def load_testset(root: Path = TESTDATA) -> list[Utterance]:
             f"no utterances under {root}; install them with: apt-get install pocketsphinx-testdata"
         )
     return found
-
-
-@lru_cache(maxsize=1)
-def normalizer():  # -> whisper.normalizers.EnglishTextNormalizer
-    # One instance: building it reads Whisper's spelling table from disk.
-    from whisper.normalizers import EnglishTextNormalizer
-
-    return EnglishTextNormalizer()
-
-
-def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
-    norm = normalizer()
-    refs = [norm(r) for r in references]
-    hyps = [norm(h) for h in hypotheses]
-    # jiwer rejects empty references; an utterance whose reference normalises to nothing is skipped.
-    pairs = [(r, h) for r, h in zip(refs, hyps, strict=True) if r.strip()]
-    return jiwer.wer([r for r, _ in pairs], [h for _, h in pairs])
 
 
 def _score(testset: list[Utterance], transcribe: Callable[[np.ndarray], str]) -> list[Scored]:
@@ -179,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    spoken = None if args.no_spoken else _spoken(args.model, engines[0])
+    spoken = None if args.no_spoken else [_spoken(args.model, engine) for engine in engines]
     if args.json:
         print(json.dumps({"stt": results, "spoken_understanding": spoken}, indent=2))
         return 0
@@ -192,8 +175,15 @@ def main(argv: list[str] | None = None) -> int:
             f"({b['wer'] - a['wer']:+.2%}), real-time factor {b['rtf']:.3f} vs {a['rtf']:.3f} "
             f"(ratio {b['rtf'] / a['rtf']:.2f})"
         )
-    if spoken is not None:
-        _print_spoken(spoken, engines[0])
+    for engine, figures in zip(engines, spoken or [], strict=False):
+        if figures is not None:
+            _print_spoken(figures, engine)
+    if spoken and len(spoken) == 2 and all(spoken):
+        a, b = spoken
+        print(
+            f"faster-whisper vs openai-whisper, same spoken requests: WER {b['wer']:.2%} vs {a['wer']:.2%}, "
+            f"spoken in-scope {b['spoken']['in_scope_accuracy']:.1%} vs {a['spoken']['in_scope_accuracy']:.1%}"
+        )
     return 0
 
 
@@ -213,7 +203,7 @@ def _print_spoken(spoken: dict, engine: str) -> None:
     print(
         f"\nspoken understanding, our held-out set ({spoken['requests']} requests: {t['n_in_scope']} in scope, "
         f"{t['n_oos']} out of scope; {spoken['voices']} espeak-ng voices, {spoken['rates']} words/min; "
-        f"STT {engine}, {spoken['seconds']:.0f} s)"
+        f"STT {engine}, {spoken['seconds']:.0f} s; WER {spoken['wer']:.2%})"
     )
     print(f"  {'':22s} {'typed':>8s} {'spoken':>8s}")
     print(f"  {'in-scope accuracy':22s} {t['in_scope_accuracy']:8.1%} {s['in_scope_accuracy']:8.1%}")

@@ -3,10 +3,12 @@
 The endpointer needs 0.7 s of silence to be sure the user has finished; Whisper needs about
 0.35 s for a short command on two cores. Waiting for both one after the other puts the reply
 over a second behind the user's last word. So once the user has been quiet for a short pause
-(``assistant.audio.PAUSE_S``) the voice loop hands the audio so far to ``prefetch``, which
-transcribes it in a worker thread. When the endpointer then closes the utterance, ``claim`` keeps
+(``assistant.speech.endpointing.SPECULATE_AFTER_S``) the voice loop hands the audio so far to
+``prefetch``, which transcribes it in a worker thread; semantic endpointing reads the result
+with ``peek``. When the endpointer then closes the utterance, ``claim`` keeps
 that transcript if no speech came after the pause (the final audio only adds silence); otherwise
-the prefetch is dropped and the full utterance is transcribed as usual. The pipeline sees an ordinary ``SpeechToText``.
+the prefetch is dropped and the full utterance is transcribed as usual. The pipeline sees an
+ordinary ``SpeechToText``.
 """
 
 from __future__ import annotations
@@ -37,8 +39,12 @@ class SpeculativeSpeechToText:
 
     def prefetch(self, audio: np.ndarray, voiced_samples: int) -> None:
         """Start transcribing ``audio`` unless the same speech is already being transcribed."""
-        if self._pending is not None and self._pending.voiced_samples == voiced_samples:
-            return
+        if self._pending is not None:
+            if self._pending.voiced_samples == voiced_samples:
+                return
+            # Speech resumed after the last pause: that decode is stale. Dropped unless it has
+            # started already (CTranslate2 cannot be interrupted; the worker then finishes it).
+            self._pending.future.cancel()
         self._pending = _Prefetch(voiced_samples, self._worker.submit(self.stt.transcribe, audio.copy()))
 
     def peek(self, voiced_samples: int) -> Transcript | None:
