@@ -195,3 +195,13 @@ def test_an_unknown_mood_word_or_noise_gets_no_mood(nlu) -> None:
     ]:
         assert nlu.parse(text).slots.get("mood") in (None, *MOODS), text
     assert "mood" not in nlu.parse("🎵🎶").slots
+
+
+def test_a_repeated_parse_is_the_same_and_each_caller_owns_its_slots(nlu) -> None:
+    # Voice mode parses a transcript to decide the turn is complete, then the pipeline parses
+    # it again: the second comes from the recent parses, and must not share mutable slots.
+    first = nlu.parse("play some jazz")
+    first.slots["genre"] = "changed by a caller"
+    again = nlu.parse("play some jazz")
+    assert again.intent == "play_music" and again.slots == {"genre": "jazz"}
+    assert nlu.parse("play some rock").slots == {"genre": "rock"}
