@@ -42,6 +42,7 @@ class Settings:
     stt_engine: str = "openai-whisper"  # or "faster-whisper" (CTranslate2, int8 on CPU)
     wake_word: str = "okay_nabu"  # --mic --wake: okay_nabu, hey_jarvis, hey_mycroft or alexa
     speaker_id: bool = True  # voice mode: switch to the enrolled person whose voice is heard
+    barge_in: bool = True  # voice mode: "stop" said while a track plays stops it (assistant.bargein)
     tts_enabled: bool = True
     retention_days: int = 30  # recordings older than this are deleted at start-up
     followup_window_s: float = 5.0  # voice mode listens again this long after a question
@@ -81,6 +82,7 @@ _KEYS = {
     ("stt", "engine"): "stt_engine",
     ("wake", "word"): "wake_word",
     ("speaker", "identify"): "speaker_id",
+    ("audio", "barge_in"): "barge_in",
     ("tts", "enabled"): "tts_enabled",
     ("privacy", "retention_days"): "retention_days",
     ("dialogue", "followup_window_s"): "followup_window_s",

@@ -44,6 +44,8 @@ TEMPLATES: dict[str, list[str]] = {
     "no_items": ["{text}"],
     "nothing_found": ["Sorry, I couldn't find anything for that."],
     "long_input": ["That was a lot of text, so I only read the beginning."],
+    # Said first in voice mode when the language model will take more than about a second.
+    "thinking": ["Let me think."],
     "help": [
         'Ask for {topics}, e.g. {examples}. Then "another one", "I like that", "why?", '
         '"stop". Commands: /help, /user NAME (switch profile; /user guest records nothing), /quit.'

@@ -20,38 +20,34 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from assistant.dialogue import DialogueManager, DialogueState, Outcome, TurnContext
+from assistant.dialogue import DialogueManager, DialogueState, Outcome
 from assistant.errors import AssistantError, Stage, TextToSpeechError
 from assistant.events import (
-    DialogueEnd,
     ErrorEvent,
     Event,
     EventClock,
-    LlmCall,
-    NluEnd,
     Response,
     SessionEnd,
     SessionStart,
-    SkillEnd,
     SttEnd,
     TtsEnd,
     TurnEnd,
     TurnStart,
 )
 from assistant.history import FeedbackRecord, HistoryStore, TurnRecord
-from assistant.llm import LanguageModel, LlmTrace, SecondOpinion
+from assistant.llm import LanguageModel, SecondOpinion
+from assistant.llm.consult import MAX_INPUT_CHARS, StageFailed, Understanding
 from assistant.nlg import ResponseGenerator, join_words
 from assistant.player import current_player
 from assistant.plugins import SkillRegistry
 from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
 from assistant.skill_api import Item, Skill
-from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
+from assistant.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
 
 log = logging.getLogger(__name__)
 
 GUEST_USER = "guest"  # records nothing
-# Text beyond this is not read: the NLU window is far shorter, and a reply stays bounded.
-MAX_INPUT_CHARS = 2000
+__all__ = ["MAX_INPUT_CHARS", "Pipeline", "Session", "TurnResult"]  # MAX_INPUT_CHARS: wyoming uses it
 
 
 @dataclass
@@ -100,14 +96,6 @@ class Session:
     @property
     def records(self) -> bool:
         return self.user != GUEST_USER
-
-
-class _StageFailed(Exception):
-    """Carries which stage an exception came from up to the turn's one error handler."""
-
-    def __init__(self, stage: Stage, error: BaseException) -> None:
-        super().__init__(str(error))
-        self.stage, self.error = stage, error
 
 
 def clean_text(text: str) -> str:
@@ -170,6 +158,8 @@ class Pipeline:
         self.nlg = ResponseGenerator(self.skills.specs)
         timeout_s = self.settings.llm_timeout_s
         self.advisor = SecondOpinion(llm, self.skills, store, timeout_s) if llm is not None else None
+        # nlu (-> llm) -> dialogue, and the model's picks and explanations: assistant/llm/consult.py
+        self.understanding = Understanding(lambda: self.nlu, self.dialogue, self.advisor)
         repair_session_logs(store)
 
     def skills_summary(self) -> str:
@@ -283,11 +273,11 @@ class Pipeline:
                 )
             result.text = clean_text(text or "")
             stage = Stage.DIALOGUE
-            outcome = self._understand_and_decide(session, result, rng, wall_time)
+            outcome = self.understanding.decide(result, session.state, session.user, n, clock, rng, wall_time)
             steer_player(outcome)
             stage = Stage.NLG
             result.response = self._render(outcome, session.state, rng)
-        except _StageFailed as failed:
+        except StageFailed as failed:
             self._fail(result, failed.stage, failed.error, n, clock)
         except Exception as exc:
             self._fail(result, exc.stage if isinstance(exc, AssistantError) else stage, exc, n, clock)
@@ -309,83 +299,6 @@ class Pipeline:
             # The "this is Alice" turn belongs to the profile that was active when it was said.
             self.switch_user(session, outcome.switch_user)
         return result
-
-    def _understand_and_decide(
-        self, session: Session, result: TurnResult, rng: random.Random, wall_time: float
-    ) -> Outcome:
-        n, clock, events = session.turns, session.clock, result.events
-        text = result.text
-        if not text:
-            result.parse = Parse(OUT_OF_SCOPE, 0.0, {}, "")
-            events.append(NluEnd(turn=n, t=clock(), intent=OUT_OF_SCOPE, confidence=0.0, slots={}))
-            return Outcome("empty_input", "empty_input")
-        try:
-            parse = self.nlu.parse(text[:MAX_INPUT_CHARS])
-        except Exception as exc:
-            raise _StageFailed(Stage.NLU, exc) from exc
-        result.parse = parse
-        events.append(
-            NluEnd(
-                turn=n,
-                t=clock(),
-                intent=parse.intent,
-                confidence=round(parse.confidence, 6),
-                slots=dict(parse.slots),
-            )
-        )
-        ctx = TurnContext(user=session.user, text=text[:MAX_INPUT_CHARS], rng=rng, now=wall_time)
-        trace = LlmTrace()
-        acted_on = self._second_reading(parse, ctx.text, session, trace)
-        try:
-            outcome = self.dialogue.respond(acted_on, session.state, ctx)
-            if self.advisor is not None:
-                self.advisor.pick(outcome, session.state, ctx, trace)
-                self.advisor.explain(outcome, ctx, trace)
-        except Exception as exc:
-            stage = exc.stage if isinstance(exc, AssistantError) else Stage.DIALOGUE
-            raise _StageFailed(stage, exc) from exc
-        finally:
-            result.understood_by, result.llm_ms = trace.understood_by, trace.ms
-            events.extend(LlmCall(turn=n, t=clock(), **call) for call in trace.calls)
-        result.intent = outcome.intent or parse.intent
-        events.append(
-            DialogueEnd(
-                turn=n,
-                t=clock(),
-                act=outcome.act,
-                domain=outcome.domain,
-                slots=dict(outcome.slots),
-                intent=result.intent,
-            )
-        )
-        if outcome.skill_ran:
-            events.append(
-                SkillEnd(
-                    turn=n,
-                    t=clock(),
-                    domain=outcome.domain or "",
-                    items=[i.to_dict() for i in outcome.items],
-                    text=outcome.skill_text,
-                )
-            )
-        result.items = outcome.items
-        result.expects_reply = outcome.expects_reply
-        if len(text) > MAX_INPUT_CHARS:
-            outcome.values["long_input"] = True
-        return outcome
-
-    def _second_reading(self, parse: Parse, text: str, session: Session, trace: LlmTrace) -> Parse:
-        """The language model's reading when the classifier is unsure, else the classifier's."""
-        if self.advisor is None:
-            return parse
-        try:
-            if not self.advisor.should_understand(parse, text, session.state):
-                return parse
-            reading = self.advisor.understand(parse, text, session.state, session.user, trace)
-        except Exception:  # a bug in the second opinion costs the second opinion, not the turn
-            log.exception("the language model's reading failed; keeping the classifier's")
-            return parse
-        return reading if reading is not None else parse
 
     def _render(self, outcome: Outcome, state: DialogueState, rng: random.Random) -> str:
         if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain:

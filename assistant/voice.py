@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import threading
 from dataclasses import dataclass
@@ -28,11 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.audio import Microphone, Playback, Speaker, Utterance
+from assistant.bargein import BargeInMicrophone
 from assistant.config import Settings, ensure_private_dir
 from assistant.errors import AudioError, TextToSpeechError
 from assistant.pipeline import GUEST_USER, Pipeline, Session, TurnResult
 from assistant.session import recordings_dir
-from assistant.speech.endpointing import is_complete
+from assistant.speech.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
 from assistant.speech.speculative import SpeculativeSpeechToText
 from assistant.speech.vad import EndpointConfig
 from assistant.speech.wavfile import write_wav
@@ -101,13 +103,18 @@ class VoiceLoop:
         self.speaker_id = speaker_id  # assistant.speaker.SpeakerIdentifier, or None
         self.wakes = 0
         self.semantic_endpointing = settings.semantic_endpointing
-        self._early: tuple[int, bool] | None = None  # (voiced samples, complete?) last judged
         # Transcribe during the trailing-silence wait; the pipeline sees a plain SpeechToText.
         self.stt: SpeculativeSpeechToText | None = None
         if pipeline.stt is not None:
             if not isinstance(pipeline.stt, SpeculativeSpeechToText):
                 pipeline.stt = SpeculativeSpeechToText(pipeline.stt)
             self.stt = pipeline.stt
+        nouns = frozenset(noun for spec in pipeline.skills.specs for noun in spec.item_nouns)
+        self.endpointing = (
+            None
+            if self.stt is None
+            else SemanticEndpointing(self.stt, self.pipeline.nlu.parse, item_nouns=nouns)
+        )
 
     def _config(self, start_timeout_s: float | None) -> EndpointConfig:
         return EndpointConfig(**{**vars(self.endpoint), "start_timeout_s": start_timeout_s})
@@ -116,7 +123,7 @@ class VoiceLoop:
         if self.awaiting_reply:  # the assistant asked something: no key press needed
             self.awaiting_reply = False
             return self.mic.listen(
-                self._config(self.followup_window_s), self._on_pause, end_early=self._end_early
+                self._config(self.followup_window_s), self._on_pause, SPECULATE_AFTER_S, self._end_early
             )
         if self.wake is not None:
             if not self.mic.wait_for_wake(self.wake, IDLE_TIMEOUT_S):
@@ -124,27 +131,24 @@ class VoiceLoop:
             self.wakes += 1
             self.out("(wake word heard)")
             self._acknowledge()
-            return self.mic.listen(self._config(WAKE_LISTEN_S), self._on_pause, end_early=self._end_early)
+            return self.mic.listen(
+                self._config(WAKE_LISTEN_S), self._on_pause, SPECULATE_AFTER_S, self._end_early
+            )
         if self.push_to_talk:
             self.out("(press Enter, then speak)")
             utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key, self._on_pause)
             if utterance is None:
                 self.out("I didn't hear anything.")
             return utterance
-        return self.mic.listen(self._config(IDLE_TIMEOUT_S), self._on_pause, end_early=self._end_early)
+        return self.mic.listen(
+            self._config(IDLE_TIMEOUT_S), self._on_pause, SPECULATE_AFTER_S, self._end_early
+        )
 
     def _end_early(self, voiced_samples: int) -> bool:
         """Semantic endpointing (``assistant.speech.endpointing``) on the speculative transcript."""
-        if self.stt is None or not self.semantic_endpointing:
+        if self.endpointing is None or not self.semantic_endpointing:
             return False
-        if self._early is not None and self._early[0] == voiced_samples:
-            return self._early[1]
-        transcript = self.stt.peek(voiced_samples)
-        if transcript is None:  # not transcribed yet: asked again after the next block
-            return False
-        complete = is_complete(transcript.text, self.pipeline.nlu.parse(transcript.text))
-        self._early = (voiced_samples, complete)
-        return complete
+        return self.endpointing.end_early(voiced_samples)
 
     def _acknowledge(self) -> None:
         """The chime after the wake word; captured audio stays queued (the request may have begun)."""
@@ -199,8 +203,8 @@ class VoiceLoop:
             self.stt.close()
 
     def _on_pause(self, audio: np.ndarray, voiced_samples: int) -> None:
-        if self.stt is not None:
-            self.stt.prefetch(audio, voiced_samples)
+        if self.endpointing is not None:
+            self.endpointing.on_pause(audio, voiced_samples)
 
     def save(self, utterance: Utterance) -> str | None:
         """Write the utterance beside the session; the name is relative to the session log."""
@@ -249,7 +253,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
 
     speak = not getattr(args, "no_tts", False) and settings.tts_enabled
     try:
-        microphone = Microphone()
+        microphone = BargeInMicrophone()  # a plain Microphone until a listener is set
         microphone.open()
         speaker = Speaker() if speak else None
     except AudioError as exc:
@@ -259,6 +263,8 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         warm_up(pipeline)
         session = pipeline.start_session(args.user or settings.default_user, mode="voice", seed=args.seed)
         wake = _wake_word(settings) if getattr(args, "wake", False) else None
+        if settings.barge_in and pipeline.stt is not None:
+            microphone.listener = _stop_listener(pipeline.stt)
         loop = VoiceLoop(
             pipeline,
             session,
@@ -271,7 +277,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         )
         if pipeline.advisor is not None and speaker is not None and pipeline.tts is not None:
             # Said while the language model works (its calls take 1-3 s): first audio stays < 1 s.
-            filler = pipeline.tts.synthesize("Let me think.")
+            filler = pipeline.tts.synthesize(pipeline.nlg.render("thinking", random.Random(0)))
             pipeline.advisor.on_thinking = lambda: threading.Thread(
                 target=speaker.play, args=(filler, microphone), daemon=True
             ).start()
@@ -310,6 +316,18 @@ def _wake_word(settings: Settings):  # -> assistant.wake.MicroWakeWordDetector
         return load_wake_word(settings.wake_word)
     except AudioError as exc:
         raise VoiceUnavailableError(f"wake word unavailable: {exc}") from exc
+
+
+def _stop_listener(stt):  # -> assistant.bargein.StopListener
+    """Listens for "stop" while a track plays (``assistant.bargein``), over the raw speech-to-text."""
+    from assistant.bargein import PlayerOutput, StopListener
+    from assistant.player import current_player
+
+    def said(decision) -> None:
+        if decision.action != "resume":
+            print(f"(heard {decision.text.strip()!r} while playing: {decision.action})", flush=True)
+
+    return StopListener(stt, PlayerOutput(current_player), on_barge_in=said)
 
 
 def _speaker_id(pipeline: Pipeline):  # -> assistant.speaker.SpeakerIdentifier | None

@@ -1,16 +1,31 @@
 """Open requests with and without the local language model, in one run.
 
-    .venv/bin/python bench/llm_turns.py [--model qwen2.5-1.5b] [--threads 1] [--timeout 4]
+    .venv/bin/python bench/llm_turns.py [--model qwen2.5-1.5b] [--threads 2] [--timeout 4]
+        [--skip open,grammar,picks,voice,startup]
 
-Every request of ``data/llm/open_requests.jsonl`` (written for this bench; see its README) is
-said once, in a fresh session of a new user, to two pipelines that share the real classifier
-and skills: one with the classifier alone (the baseline), one with the model as second opinion.
-A turn is handled right when the skill that answered, and the first film offered, meet the
-line's ``expect``. Then a set of confident simple requests runs through the model's pipeline:
-those are classifier turns and must not get slower. Printed side by side: task success,
-end-to-end latency p50/p95 of model turns and of classifier turns, the model's load time and
-the process's resident memory. The machine is shared: the load average is printed beside the
-figures, since another process's work slows every token.
+Sections, each printed beside a same-run baseline:
+
+- **open requests**: every request of ``data/llm/open_requests.jsonl`` (written for this bench;
+  see its README) is said once, in a fresh session of a new user, to two pipelines sharing the
+  real classifier and skills: the classifier alone (the baseline) and with the model as second
+  opinion. A turn is handled right when the skill that answered, and the first film offered,
+  meet the line's ``expect``. Then confident simple requests, which must not get slower.
+- **where a model call's time goes**: llama.cpp's own timings of every call: prompt tokens read
+  after the cached system prompt, their time, tokens generated and the time per token, the rest
+  (template, grammar set-up, queue); and (``grammar``) a few calls without the grammar, to show
+  what constraining each token costs.
+- **picks** (``data/llm/picks.jsonl``): a person with likes asks an open request, so the model
+  picks among the skill's candidates; then "why?". Picks right (vs the recommender's own first
+  film), picked items not in the catalog, and explanation claims not in the evidence.
+- **voice** first audio: with espeak synthesis and the "Let me think" filler of voice mode, the
+  time from the transcript to the first audio (the filler, or the answer when no filler is due),
+  for model turns. Speech recognition and endpointing come before it (bench/voice_latency.py).
+- **startup**: ``run_assistant.py --text`` started afresh, with the model and with
+  ``ASSISTANT_LLM=off``: time to the first prompt ("/help" answered), to the first answer (a
+  simple request typed at once), and to the answer of an open request typed with it (the
+  model's weights load and its prompts are read in the background).
+
+The machine is shared: the load average is printed beside the figures.
 """
 
 from __future__ import annotations
@@ -18,25 +33,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from assistant.app import open_store  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.llm.runtime import LlamaModel  # noqa: E402
+from assistant.history import FeedbackRecord, TurnRecord  # noqa: E402
+from assistant.llm import prompts  # noqa: E402
+from assistant.llm.grounding import ungrounded_claims  # noqa: E402
+from assistant.llm.runtime import Completion, LlamaModel  # noqa: E402
 from assistant.llm.weights import DEFAULT_MODEL, MODELS, model_path  # noqa: E402
 from assistant.nlu import load_nlu  # noqa: E402
 from assistant.pipeline import Pipeline, TurnResult  # noqa: E402
 from assistant.plugins import SkillRegistry  # noqa: E402
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "llm" / "open_requests.jsonl"
+DATA = REPO / "data" / "llm"
+NOW = 1_700_000_000.0
 SIMPLE = [
     "play some jazz",
     "suggest a comedy",
@@ -51,22 +74,35 @@ SIMPLE = [
 ]
 
 
+class TimedModel:
+    """The real model, keeping every call's ``Completion`` (with llama.cpp's timings)."""
+
+    def __init__(self, model: LlamaModel) -> None:
+        self.model, self.name = model, model.name
+        self.calls: list[tuple[str, Completion, dict[str, Any]]] = []
+
+    def complete(
+        self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
+    ) -> Completion:
+        completion = self.model.complete(system, user, schema, max_tokens, timeout_s)
+        task = "pick" if system == prompts.PICK_SYSTEM_PROMPT else "understand"
+        task = "explain" if system == prompts.EXPLAIN_SYSTEM_PROMPT else task
+        self.calls.append((task, completion, schema))
+        return completion
+
+
 def rss_mb() -> tuple[float, float]:
     status = Path(f"/proc/{os.getpid()}/status").read_text()
-    fields = {
-        k: v.split()[0] for k, _, v in (line.partition(":") for line in status.splitlines()) if v.split()
-    }
+    fields = {k: v.split()[0] for k, _, v in (ln.partition(":") for ln in status.splitlines()) if v.split()}
     return int(fields["VmRSS"]) / 1024, int(fields["VmHWM"]) / 1024
 
 
 def handled_right(result: TurnResult, expect: dict, skills: SkillRegistry) -> bool:
-    intent = result.intent or ""
-    owner = skills.owner(intent)
+    owner = skills.owner(result.intent or "")
     domain = owner.name if owner is not None else None
     if expect.get("out_of_scope"):
         return domain is None and not result.items
-    wanted = expect.get("domain_any") or [expect["domain"]]
-    if domain not in wanted:
+    if domain not in (expect.get("domain_any") or [expect["domain"]]):
         return False
     if domain != "video" or not any(k.startswith(("genres", "year")) for k in expect):
         return True
@@ -85,21 +121,252 @@ def handled_right(result: TurnResult, expect: dict, skills: SkillRegistry) -> bo
     return not ("year_max" in expect and (year is None or year > expect["year_max"]))
 
 
-def percentile(values: list[float], q: float) -> float:
+def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
+
+
+def p50_95(values: list[float]) -> str:
+    return f"{pct(values, 50):6.0f} / {pct(values, 95):<6.0f}"
+
+
+def load_line(label: str) -> None:
+    load = os.getloadavg()
+    print(f"\n== {label} (load average {load[0]:.2f} {load[1]:.2f}, {os.cpu_count()} cores)")
+
+
+def say(pipeline: Pipeline, user: str, text: str, seed: int) -> TurnResult:
+    session = pipeline.start_session(user, seed=seed)
+    result = pipeline.run_turn(session, text=text, wall_time=NOW)
+    pipeline.end_session(session)
+    return result
+
+
+def open_requests(args, plain: Pipeline, helped: Pipeline, timed: TimedModel, skills) -> None:
+    cases = [json.loads(line) for line in (DATA / "open_requests.jsonl").read_text().splitlines() if line]
+    cases = cases[: args.limit] if args.limit else cases
+    right = {"plain": 0, "helped": 0}
+    model_ms: list[float] = []
+    other_ms: list[float] = []
+    baseline_ms: list[float] = []
+    statuses: dict[str, int] = {}
+    for i, case in enumerate(cases):
+        for label, pipeline in (("plain", plain), ("helped", helped)):
+            result = say(pipeline, f"user{i}", case["text"], i)
+            ok = handled_right(result, case["expect"], skills)
+            right[label] += ok
+            if label == "plain":
+                baseline_ms.append(result.elapsed_ms)
+                continue
+            calls = [e for e in result.events if e.type == "llm-call"]
+            for event in calls:
+                statuses[event.status] = statuses.get(event.status, 0) + 1
+            (model_ms if result.llm_ms > 0 else other_ms).append(result.elapsed_ms)
+            if args.show:
+                item = result.items[0] if result.items else None
+                got = (
+                    f"{item.title} {item.meta.get('year', '')} {item.meta.get('genres', '')}" if item else ""
+                )
+                print(
+                    f"{'ok ' if ok else 'BAD'} {result.elapsed_ms:6.0f} ms {case['text'][:44]:44s} -> {got[:50]}"
+                )
+                for event in calls:
+                    print(f"      {event.task} {event.status} {event.ms:.0f} ms: {event.output[:100]}")
+    simple = {"plain": [], "helped": []}
+    for i, text in enumerate(SIMPLE * 2):
+        for label, pipeline in (("helped", helped), ("plain", plain)):
+            result = say(pipeline, f"simple{i}", text, i)
+            if i >= len(SIMPLE):  # the second round: every catalog and cache is warm
+                simple[label].append(result.elapsed_ms)
+            if label == "helped" and result.llm_ms > 0:
+                print(f"note: {text!r} waited for the model ({result.llm_ms:.0f} ms)")
+    n = len(cases)
+    load_line(f"open requests: {n} (data/llm/open_requests.jsonl), new users")
+    print(f"{'':34s}{'classifier only':>16s}{'with model':>18s}")
+    print(f"{'handled right':34s}{right['plain'] / n:>15.0%} {right['helped'] / n:>17.0%}")
+    print(f"{'all open-request turns p50 / p95 ms':34s} {p50_95(baseline_ms)}  {p50_95(model_ms + other_ms)}")
+    print(f"{'  model turns p50 / p95 ms':34s} {'':15s}  {p50_95(model_ms)} ({len(model_ms)} turns)")
+    print(f"{'simple requests p50 / p95 ms':34s} {p50_95(simple['plain'])}  {p50_95(simple['helped'])}")
+    print(f"model calls by outcome: {json.dumps(statuses, sort_keys=True)}")
+
+
+def where_time_goes(calls: list[tuple[str, Completion, dict[str, Any]]]) -> None:
+    load_line("where a model call's time goes: llama.cpp's timings of every call above")
+    for task in ("understand", "pick", "explain"):
+        done = [c for t, c, _ in calls if t == task and c.status == "ok"]
+        if not done:
+            continue
+        med = {
+            "new prompt tokens": np.median([c.new_prompt_tokens for c in done]),
+            "cached tokens": np.median([c.cached_tokens for c in done]),
+            "prompt ms": np.median([c.prompt_ms for c in done]),
+            "output tokens": np.median([c.output_tokens for c in done]),
+            "ms / output token": np.median([c.generate_ms / max(c.output_tokens, 1) for c in done]),
+            "generate ms": np.median([c.generate_ms for c in done]),
+            "rest ms": np.median([c.ms - c.prompt_ms - c.generate_ms for c in done]),
+            "call ms": np.median([c.ms for c in done]),
+        }
+        print(f"  {task} calls ({len(done)}), medians: " + ", ".join(f"{k} {v:.0f}" for k, v in med.items()))
+
+
+def grammar_cost(model: LlamaModel, skills: SkillRegistry) -> None:
+    """The same requests with and without the grammar: time per generated token."""
+    system, schema = (
+        prompts.understanding_system_prompt(skills.specs),
+        prompts.understanding_schema(skills.specs),
+    )
+    texts = ["a movie about sharks", "a cowboy film from the fifties", "something sad to cry to", "hello"]
+    per_token: dict[bool, list[float]] = {True: [], False: []}
+    for text in texts:
+        for constrained in (True, False):
+            user = prompts.understanding_user_prompt(text, [], "")
+            c = model.complete(system, user, schema, 12, 60, constrained=constrained)
+            per_token[constrained].append(c.generate_ms / max(c.output_tokens, 1))
+    load_line("grammar cost: 4 understanding calls, 12 tokens at most")
+    print(
+        f"ms per generated token: with grammar {np.median(per_token[True]):.0f}, "
+        f"without {np.median(per_token[False]):.0f} (medians)"
+    )
+
+
+def record_likes(pipeline: Pipeline, user: str, titles: list[str]) -> list[str]:
+    """Each title as offered and liked in an earlier session (what the history store keeps)."""
+    video = pipeline.skills.skill("video")
+    session = pipeline.start_session(user, seed=0)
+    liked = []
+    for title in titles:
+        item = video.lookup({"title": title})
+        if item is None:
+            print(f"warning: {title!r} is not in the catalog")
+            continue
+        session.turns += 1
+        pipeline.store.record_turn(
+            TurnRecord(
+                session_id=session.id, user=user, seq=session.turns, ts=NOW - 3600, source="text",
+                text=f"something like {title}", response=item.title, events=[], intent="recommend_video",
+                act="recommend", domain="video", items=[item],
+                feedback=[FeedbackRecord("video", item.id, "like")],
+            )
+        )  # fmt: skip
+        liked.append(item.title)
+    pipeline.end_session(session)
+    return liked
+
+
+def picks(plain: Pipeline, helped: Pipeline, timed: TimedModel, skills: SkillRegistry, show: bool) -> None:
+    cases = [json.loads(line) for line in (DATA / "picks.jsonl").read_text().splitlines() if line]
+    catalog = {str(i) for i in skills.skill("video").catalog.index}
+    right = {"plain": 0, "helped": 0}
+    picked = outside = ungrounded = explained = 0
+    for i, case in enumerate(cases):
+        for label, pipeline in (("plain", plain), ("helped", helped)):
+            user = f"fan{i}"
+            likes = record_likes(pipeline, user, case["likes"])
+            before = len(timed.calls)
+            session = pipeline.start_session(user, seed=i)
+            result = pipeline.run_turn(session, text=case["text"], wall_time=NOW)
+            right[label] += handled_right(result, case["expect"], skills)
+            outside += sum(item.id not in catalog for item in result.items if item.domain == "video")
+            why = pipeline.run_turn(session, text="why?", wall_time=NOW)
+            pipeline.end_session(session)
+            if label == "plain":
+                continue
+            calls = timed.calls[before:]
+            picked += any(t == "pick" and c.status == "ok" for t, c, _ in calls)
+            explained += any(t == "explain" and c.status == "ok" for t, c, _ in calls)
+            if result.items:
+                evidence = prompts.explain_evidence(result.items[0], likes)
+                # The spoken answer opens with the core's own words around the title and reason.
+                missing = ungrounded_claims(why.response, evidence + "\ni picked: i chose it")
+                ungrounded += len(missing)
+            if show:
+                print(f"  {case['text']} -> {[i.title for i in result.items]} | why: {why.response}")
+    n = len(cases)
+    load_line(f"picks: {n} open requests by people with likes (data/llm/picks.jsonl)")
+    print(f"{'picks handled right':34s}{right['plain'] / n:>15.0%} {right['helped'] / n:>17.0%}")
+    print(f"model picks made {picked} of {n}; model explanations used or checked {explained}")
+    print(f"items not in the catalog: {outside}; explanation claims not in the evidence: {ungrounded}")
+
+
+def voice_first_audio(helped: Pipeline, skills: SkillRegistry, timed: TimedModel, n: int) -> None:
+    from assistant.tts import EspeakSpeech
+
+    tts = EspeakSpeech()
+    voiced = Pipeline(helped.nlu, helped.store, helped.data_dir, skills, helped.settings, tts=tts, llm=timed)
+    assert voiced.advisor is not None
+    filler = tts.synthesize(voiced.nlg.render("thinking", random.Random(0)))  # as voice mode does
+    heard: list[float] = []
+    voiced.advisor.on_thinking = lambda: heard.append(time.perf_counter())
+    cases = [json.loads(line) for line in (DATA / "open_requests.jsonl").read_text().splitlines() if line]
+    first_audio: list[float] = []
+    answer: list[float] = []
+    for i, case in enumerate(cases):
+        if len(first_audio) >= n:
+            break
+        heard.clear()
+        session = voiced.start_session(f"voice{i}", mode="voice", seed=i)
+        started = time.perf_counter()
+        result = voiced.run_turn(session, text=case["text"], speak=True, wall_time=NOW)
+        done = time.perf_counter()
+        voiced.end_session(session)
+        if result.llm_ms <= 0:
+            continue
+        first = heard[0] if heard else done
+        first_audio.append((first - started) * 1000)
+        answer.append((done - started) * 1000)
+    load_line(f"voice: {len(first_audio)} model turns, espeak synthesis, from the transcript")
+    print(f"filler {len(filler.samples) / filler.sample_rate:.2f} s of audio, synthesised at start-up")
+    print(f"first audio (filler or answer) p50 / p95 ms {p50_95(first_audio)}")
+    print(f"answer synthesised           p50 / p95 ms {p50_95(answer)}")
+    tts.close()
+
+
+def startup(model: str, threads: int) -> None:
+    """Start the text assistant afresh and time its first answers, with and without the model.
+
+    Typed at once: "/help" (answered as soon as the assistant reads input: start-up to the first
+    prompt), a simple request (first answer) and an open request (it waits for the model's
+    background warm-up, at most ``advisor.WARM_WAIT_S``, then its own call)."""
+    rows = []
+    for llm in ("off", "on"):
+        home = Path(tempfile.mkdtemp(prefix="llm-startup-"))
+        (home / "config.toml").write_text(f'[llm]\nmodel = "{model}"\nthreads = {threads}\n')
+        env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_LLM": llm}
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(REPO / "run_assistant.py"), "--text"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=REPO,
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"/help\nplay some jazz\na movie about sharks\n")
+        proc.stdin.flush()
+        times, lines = [], []
+        for _ in range(3):
+            lines.append(proc.stdout.readline().decode("utf-8", "replace").strip())
+            times.append(time.perf_counter() - started)
+        proc.kill()  # the model's warm-up may still run: nothing more is needed from it
+        proc.wait()
+        shutil.rmtree(home, ignore_errors=True)
+        rows.append((llm, times, lines[2]))
+    load_line("startup: run_assistant.py --text, '/help', a simple and an open request typed at once")
+    for llm, times, answer in rows:
+        print(
+            f"ASSISTANT_LLM={llm:3s}: first prompt (/help answered) {times[0]:5.1f} s; first answer "
+            f"{times[1]:5.1f} s; 'a movie about sharks' {times[2]:5.1f} s: {answer[:60]!r}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(MODELS))
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=Settings().llm_threads)
     parser.add_argument("--batch-threads", type=int, default=0, help="prompt threads (default: --threads)")
     parser.add_argument("--timeout", type=float, default=Settings().llm_timeout_s)
-    parser.add_argument("--limit", type=int, default=0, help="only the first N requests")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N open requests")
+    parser.add_argument("--voice-turns", type=int, default=8)
+    parser.add_argument("--skip", default="", help="sections to leave out: open,grammar,picks,voice,startup")
     parser.add_argument("--show", action="store_true", help="print every turn")
     args = parser.parse_args()
-    cases = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
-    cases = cases[: args.limit] if args.limit else cases
+    skip = set(filter(None, args.skip.split(",")))
 
     nlu = load_nlu()
     skills = SkillRegistry.discover()
@@ -108,88 +375,36 @@ def main() -> int:
     started = time.perf_counter()
     model = LlamaModel(model_path(args.model), args.model, args.threads, args.batch_threads)
     load_s = time.perf_counter() - started
+    timed = TimedModel(model)
     settings = Settings(llm_timeout_s=args.timeout)
     tmp = Path(tempfile.mkdtemp(prefix="llm-bench-"))
     plain = Pipeline(nlu, open_store(tmp / "plain"), tmp / "plain", skills, settings)
-    helped = Pipeline(nlu, open_store(tmp / "llm"), tmp / "llm", skills, settings, llm=model)
+    helped = Pipeline(nlu, open_store(tmp / "llm"), tmp / "llm", skills, settings, llm=timed)
     assert helped.advisor is not None
     started = time.perf_counter()
     helped.advisor.warm()
     warm_s = time.perf_counter() - started
-
-    right = {"classifier only": 0, "with model": 0}
-    model_ms: list[float] = []
-    classifier_ms: list[float] = []
-    baseline_ms: list[float] = []
-    statuses: dict[str, int] = {}
-    for i, case in enumerate(cases):
-        for label, pipeline in (("classifier only", plain), ("with model", helped)):
-            session = pipeline.start_session(f"user{i}", seed=i)
-            result = pipeline.run_turn(session, text=case["text"], wall_time=1_700_000_000.0)
-            pipeline.end_session(session)
-            ok = handled_right(result, case["expect"], skills)
-            right[label] += ok
-            if label == "with model":
-                for event in result.events:
-                    if event.type == "llm-call":
-                        statuses[event.status] = statuses.get(event.status, 0) + 1
-                (model_ms if result.llm_ms > 0 else classifier_ms).append(result.elapsed_ms)
-            else:
-                baseline_ms.append(result.elapsed_ms)
-            if args.show:
-                item = result.items[0] if result.items else None
-                got = (
-                    f"{item.title} {item.meta.get('year', '')} {item.meta.get('genres', '')}" if item else ""
-                )
-                print(
-                    f"{'ok ' if ok else 'BAD'} {label:15s} {result.elapsed_ms:7.0f} ms "
-                    f"{result.understood_by:10s} {case['text'][:45]:45s} -> {result.intent} {got[:60]}",
-                    flush=True,
-                )
-                for event in result.events:
-                    if event.type == "llm-call":
-                        print(
-                            f"      {event.task} {event.status} {event.ms:.0f} ms, prompt {event.prompt_tokens}"
-                            f" tokens ({event.cached_tokens} cached): {event.output[:110]}"
-                        )
-    simple_with: list[float] = []
-    simple_without: list[float] = []
-    for i, text in enumerate(SIMPLE * 2):
-        for pipeline, times in ((helped, simple_with), (plain, simple_without)):
-            session = pipeline.start_session(f"simple{i}", seed=i)
-            result = pipeline.run_turn(session, text=text, wall_time=1_700_000_000.0)
-            pipeline.end_session(session)
-            if i >= len(SIMPLE):  # the second round: every catalog and cache is warm
-                times.append(result.elapsed_ms)
-            if pipeline is helped and result.llm_ms > 0:
-                print(f"note: {text!r} waited for the model ({result.llm_ms:.0f} ms)")
+    timed.calls.clear()  # the warm-up's calls are not turns
+    print(
+        f"model {args.model}, {args.threads} thread(s) (prompt {args.batch_threads or args.threads}), "
+        f"timeout {args.timeout:.1f} s; load {load_s:.1f} s; system prompts read into the cache {warm_s:.1f} s"
+    )
+    if "open" not in skip:
+        open_requests(args, plain, helped, timed, skills)
+    if "grammar" not in skip:
+        grammar_cost(model, skills)
+    if "picks" not in skip:
+        picks(plain, helped, timed, skills, args.show)
+    if "voice" not in skip:
+        voice_first_audio(helped, skills, timed, args.voice_turns)
+    where_time_goes(timed.calls)
     rss, peak = rss_mb()
+    print(f"\nresident memory {rss:.0f} MB (peak {peak:.0f} MB), classifier + skills + model in one process")
     for pipeline in (plain, helped):
         pipeline.store.close()
     shutil.rmtree(tmp, ignore_errors=True)
-    n = len(cases)
-    print(
-        f"\nmodel {args.model}, {args.threads} thread(s) (prompt {args.batch_threads or args.threads}), "
-        f"timeout {args.timeout:.1f} s, {n} open requests; load average now {os.getloadavg()[0]:.2f} "
-        f"on {os.cpu_count()} cores"
-    )
-    print(f"model load {load_s:.1f} s; system prompts read into the cache {warm_s:.1f} s")
-    print(f"{'':34s}{'classifier only':>18s}{'with model':>14s}")
-    print(f"{'handled right':34s}{right['classifier only'] / n:>17.0%} {right['with model'] / n:>13.0%}")
-    print(
-        f"{'open-request turns p50 / p95 ms':34s}{percentile(baseline_ms, 50):>8.0f} / {percentile(baseline_ms, 95):<7.0f}"
-        f"{percentile(model_ms + classifier_ms, 50):>6.0f} / {percentile(model_ms + classifier_ms, 95):.0f}"
-    )
-    print(
-        f"{'  of them model turns p50 / p95':34s}{'':>18s}{percentile(model_ms, 50):>6.0f} / {percentile(model_ms, 95):.0f}"
-        f"  ({len(model_ms)} turns)"
-    )
-    print(
-        f"{'simple requests p50 / p95 ms':34s}{percentile(simple_without, 50):>8.1f} / {percentile(simple_without, 95):<7.1f}"
-        f"{percentile(simple_with, 50):>6.1f} / {percentile(simple_with, 95):.1f}"
-    )
-    print(f"model calls by outcome: {json.dumps(statuses, sort_keys=True)}")
-    print(f"resident memory {rss:.0f} MB (peak {peak:.0f} MB)")
+    if "startup" not in skip:
+        startup(args.model, args.threads)
     return 0
 
 

@@ -53,7 +53,7 @@ def specs():
 
 def test_constrained_output_always_parses_within_the_schema(small_model: LlamaModel, specs):
     system, schema = prompts.understanding_system_prompt(specs), prompts.understanding_schema(specs)
-    slot_schemas = schema["properties"]["slots"]["properties"]
+    slot_schemas = schema["properties"]
     for text in [*HOSTILE, "a cowboy movie from the fifties", "is it a good day to go running in chicago"]:
         completion = small_model.complete(
             system, prompts.understanding_user_prompt(text, [], ""), schema, 48, 30
@@ -61,7 +61,7 @@ def test_constrained_output_always_parses_within_the_schema(small_model: LlamaMo
         assert completion.status == "ok", completion.error
         answer = json.loads(completion.text)
         assert answer["skill"] in schema["properties"]["skill"]["enum"]
-        for slot, value in answer["slots"].items():
+        for slot, value in prompts.answer_slots(answer).items():
             allowed = slot_schemas[slot]
             if "enum" in allowed:
                 assert value in allowed["enum"]
@@ -170,3 +170,25 @@ def test_the_default_model_reads_an_open_request(nlu, assistant_home: Path):
     item = result.items[0]
     assert "Western" in item.meta["genres"] and 1950 <= item.meta["year"] <= 1969
     pipeline.store.close()
+
+
+def test_hostile_requests_end_within_the_limit_on_the_real_pipeline(
+    small_model: LlamaModel, nlu, assistant_home: Path
+):
+    """Injection, 100,000 characters, other languages, nothing: each turn ends within the model's
+    limit (plus the classifier's own time) with a reply, and is recorded."""
+    assistant_home.mkdir(parents=True, exist_ok=True)
+    limit_s = 3.0
+    store = open_store(assistant_home)
+    pipeline = Pipeline(
+        nlu, store, assistant_home, skill_for, Settings(llm_timeout_s=limit_s), llm=small_model
+    )
+    session = pipeline.start_session("ann", seed=5)
+    for text in HOSTILE:
+        result = pipeline.run_turn(session, text=text)
+        assert result.response.strip()
+        assert result.llm_ms <= limit_s * 1000 * 2 + 500  # at most understanding and a pick
+        assert result.elapsed_ms < result.llm_ms + 5000
+        assert "pwned" not in result.response.lower()
+        assert store.turns(user="ann")[-1]["response"] == result.response
+    store.close()

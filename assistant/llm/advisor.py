@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +42,11 @@ UNSURE = 0.5
 # The classifier at or above this keeps its offer even when the model says no skill fits.
 SURE = 0.85
 CANDIDATES = 6
+# A request that needs the model while start-up still reads its prompts waits this long for
+# them (the first prompt is not delayed: only requests that need the model wait), then takes the
+# classifier's path. Reading the ~700-token understanding prompt took 16 s on an idle 2-core
+# machine (bench/llm_turns.py), far longer under load.
+WARM_WAIT_S = 30.0
 # Words that carry no request of their own: what is left after them, the slot values and the
 # skills' own example words is what the parse did not explain.
 STOPWORDS = frozenset(
@@ -99,6 +106,9 @@ class SecondOpinion:
         self.understand_schema = prompts.understanding_schema(skills.specs)
         self.covered = self._covered_words(skills.specs)
         self.expected_ms = 1500.0  # running estimate of one call's time, for the filler
+        # System prompts ``warm`` is still reading into the cache: set when each is read.
+        self.cold: dict[str, threading.Event] = {}
+        self.warm_wait_s = WARM_WAIT_S
 
     @staticmethod
     def _covered_words(specs: Sequence[SkillSpec]) -> frozenset[str]:
@@ -112,13 +122,25 @@ class SecondOpinion:
 
     def warm(self, timeout_s: float = 300.0) -> None:
         """Read each task's system prompt into the model's cache (start-up, on its own thread):
-        uncached, the understanding prompt alone is ~700 tokens, 5-60 s on one shared core."""
-        self.model.complete(
-            prompts.PICK_SYSTEM_PROMPT, "Candidates:", prompts.pick_schema(["1"]), 4, timeout_s
-        )
-        self.model.complete(prompts.EXPLAIN_SYSTEM_PROMPT, "Evidence:", prompts.EXPLAIN_SCHEMA, 4, timeout_s)
-        # Last: its slot is then the most recently used one when the first request comes.
-        self.model.complete(self.understand_prompt, "Request: hello", self.understand_schema, 4, timeout_s)
+        uncached, the understanding prompt alone is ~700 tokens, 5-60 s on one shared core.
+
+        Until a task's prompt is read, a call for that task waits for it (``_ask``), at most
+        ``warm_wait_s``; requests that do not need the model never wait. Understanding comes
+        first: it is the call most turns that need the model make.
+        """
+        tasks = [
+            (self.understand_prompt, "Request: hello", self.understand_schema),
+            (prompts.PICK_SYSTEM_PROMPT, "Candidates:", prompts.pick_schema(["1"])),
+            (prompts.EXPLAIN_SYSTEM_PROMPT, "Evidence:", prompts.EXPLAIN_SCHEMA),
+        ]
+        self.cold = {system: threading.Event() for system, _, _ in tasks}
+        try:
+            for system, user, schema in tasks:
+                self.model.complete(system, user, schema, 4, timeout_s)
+                self.cold[system].set()
+        finally:
+            for read in self.cold.values():
+                read.set()
 
     # --- when ------------------------------------------------------------------------------
     def unexplained_words(self, parse: Parse, text: str) -> list[str]:
@@ -188,7 +210,7 @@ class SecondOpinion:
         classifier_spec = self.skills.offer_owner(parse.intent)
         if classifier_spec is not None and parse.confidence >= SURE:
             spec = classifier_spec  # asked for the words, not the skill: it refines, not reroutes
-        raw = answer.get("slots") if isinstance(answer.get("slots"), dict) else {}
+        raw = prompts.answer_slots(answer)
         slots = self._slots(spec, raw)
         if raw and not slots:
             return None  # every slot it gave belongs to another skill: an incoherent reading
@@ -264,7 +286,9 @@ class SecondOpinion:
         if chosen is None:
             return
         reason = str(answer.get("reason", "")).strip() if answer else ""
-        evidence = user_prompt.split("\n", 1)[1]
+        # The reason may cite the request, the likes and the chosen film, not the other candidates
+        # (a reason naming another candidate was then told as a fact about this one on "why?").
+        evidence = prompts.pick_user_prompt(ctx.text, [chosen], likes)
         if reason and not ungrounded_claims(reason, evidence):
             chosen.reason = reason.rstrip(".")
         outcome.items = [chosen]
@@ -303,6 +327,15 @@ class SecondOpinion:
                 self.on_thinking()
             except Exception:
                 log.exception("the thinking hook failed")
+        read = self.cold.get(system)
+        if read is not None and not read.is_set():
+            started = time.perf_counter()
+            if not read.wait(self.warm_wait_s):  # start-up: the model is still reading its prompts
+                waited = round((time.perf_counter() - started) * 1000, 1)
+                warming = Completion("", waited, "warming", error="the model is still reading its prompts")
+                trace.record(task, self.model.name, system + user, warming, "warming")
+                log.warning("language model %s call: still warming up after %.0f s", task, waited / 1000)
+                return None
         completion = self.model.complete(system, user, schema, max_tokens, self.timeout_s)
         status, answer = completion.status, None
         if status == "ok":

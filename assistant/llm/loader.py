@@ -38,9 +38,10 @@ def load_language_model(settings: Settings) -> tuple[LanguageModel | None, str]:
             "./setup.sh fetches it. Running without it."
         )
     try:
-        from assistant.llm.runtime import LlamaModel
-
-        return LlamaModel(model_path(name), name, threads=settings.llm_threads), ""
-    except Exception as exc:
-        log.exception("the %s language model could not be loaded", name)
-        return None, f"the {name} language model could not be loaded ({exc}); running without it"
+        from assistant.llm.runtime import BackgroundLoad, LlamaModel
+    except ImportError as exc:  # xllamacpp missing: ./setup.sh installs it
+        log.exception("the language model runtime could not be imported")
+        return None, f"the language model runtime is missing ({exc}); running without it"
+    path, threads = model_path(name), settings.llm_threads
+    # Loaded on its own thread: the first prompt does not wait for the weights (see BackgroundLoad).
+    return BackgroundLoad(lambda: LlamaModel(path, name, threads=threads), name), ""

@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -44,6 +45,11 @@ class Completion:
     cached_tokens: int = 0
     output_tokens: int = 0
     error: str = ""
+    # llama.cpp's own timings: where a call's time went (bench/llm_turns.py prints them).
+    new_prompt_tokens: int = 0  # read after the cached prefix
+    prompt_ms: float = 0.0
+    generate_ms: float = 0.0
+    slot: int = -1
 
 
 class LanguageModel(Protocol):
@@ -85,8 +91,14 @@ class LlamaModel:
         params.hostnames = [LOOPBACK]
         params.port = 0  # any free port: nothing connects to it
         params.endpoint_slots = False
+        # Keep each idle slot's prompt in its KV cache. By default llama.cpp saves an idle slot to
+        # a host-memory prompt cache (up to 8 GiB) and clears it when another slot starts: the
+        # pick and explanation prompts were then read again in full (bench: 0 cached tokens).
+        params.cache_idle_slots = False
+        params.cache_ram_mib = 0
         params.ui = False
         params.verbosity = -1  # llama.cpp's own log would flood the terminal chat
+        params.warmup = False  # an empty decode at load; the start-up warm-up's first call does it
         started = time.perf_counter()
         self._server = xllamacpp.Server(params)
         self.load_s = time.perf_counter() - started
@@ -99,6 +111,10 @@ class LlamaModel:
         # warm-up ran), so at exit the running call, if any, is let finish first.
         self._lock = threading.Lock()
         self.closing = False
+        # Each system prompt keeps its own slot (its own KV cache), so an explanation does not
+        # evict the understanding prompt (~700 tokens: 5-60 s to read again on a shared core).
+        self._slots: dict[str, int] = {}
+        self._grammars: dict[str, str] = {}
         atexit.register(self.drain)
 
     def drain(self, timeout_s: float = 300.0) -> None:
@@ -108,23 +124,38 @@ class LlamaModel:
             self._lock.release()
 
     def complete(
-        self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
+        self,
+        system: str,
+        user: str,
+        schema: dict[str, Any],
+        max_tokens: int,
+        timeout_s: float,
+        constrained: bool = True,
     ) -> Completion:
+        """``constrained=False`` (bench/llm_turns.py only): no grammar, to measure its cost."""
         started = time.perf_counter()
+        slot = self._slot(system)
         request = {
             "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
             "max_tokens": max_tokens,
             "temperature": 0.0,
             "seed": 0,
             "cache_prompt": True,
-            # llama.cpp stops generating at this budget even if the caller has given up waiting.
+            "id_slot": slot,
+            # llama.cpp applies this budget only once a newline has been generated, which compact
+            # JSON never has: a call runs to the grammar's end. Hence the deadline in ``_call``.
             "t_max_predict_ms": int(timeout_s * 1000),
-            "grammar": self._xllamacpp.json_schema_to_grammar(compact_schema(schema)),
         }
+        if constrained:
+            request["grammar"] = self._grammar(schema)
         if self.closing:
             return Completion("", 0.0, "error", error="shutting down")
         future: Future[dict[str, Any]] = Future()
-        threading.Thread(target=self._call, args=(request, future), name="llm-call", daemon=True).start()
+        deadline = started + timeout_s
+        call = threading.Thread(
+            target=self._call, args=(request, future, deadline), name="llm-call", daemon=True
+        )
+        call.start()
         try:
             reply = future.result(timeout=timeout_s)
         except FutureTimeout:
@@ -132,17 +163,93 @@ class LlamaModel:
         except Exception as exc:
             log.exception("the language model failed")
             return Completion("", _ms(started), "error", error=f"{type(exc).__name__}: {exc}")
-        return _completion(reply, _ms(started))
+        completion = _completion(reply, _ms(started))
+        completion.slot = slot
+        return completion
 
-    def _call(self, request: dict[str, Any], future: Future[dict[str, Any]]) -> None:
+    def _slot(self, system: str) -> int:
+        """The slot that keeps this system prompt cached; past ``SLOTS`` prompts, any free one."""
+        if system not in self._slots and len(self._slots) < SLOTS:
+            self._slots[system] = len(self._slots)
+        return self._slots.get(system, -1)
+
+    def _grammar(self, schema: dict[str, Any]) -> str:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            if len(self._grammars) > 64:  # pick schemas differ by candidate ids: keep it bounded
+                self._grammars.clear()
+            self._grammars[key] = self._xllamacpp.json_schema_to_grammar(compact_schema(schema))
+        return self._grammars[key]
+
+    def _call(self, request: dict[str, Any], future: Future[dict[str, Any]], deadline: float) -> None:
         try:
             with self._lock:
                 if self.closing:
                     future.set_result({"error": "shutting down"})
                     return
+                if time.perf_counter() >= deadline:
+                    # Its caller has given up (it waited behind a timed-out call that ran on): a
+                    # call nobody reads would only delay the next turn's by its whole length.
+                    future.set_result({"error": "no time left"})
+                    return
                 future.set_result(self._server.handle_chat_completions(request))
         except BaseException as exc:
             future.set_exception(exc)
+
+
+class BackgroundLoad:
+    """A ``LanguageModel`` whose weights load on their own thread, so start-up does not wait.
+
+    Loading the 1.5B model took ~3 s idle and over 10 s on the shared machine, on the path to
+    the first prompt (bench/llm_turns.py, startup section). The load starts at the first call
+    (the start-up warm-up's, made once the pipeline is built), so it does not compete with the
+    classifier's own loading for the two cores either. A call made before the load ends waits
+    for it within its own time limit; a load that fails makes every call an error (the
+    classifier's path), logged once.
+    """
+
+    def __init__(self, load: Callable[[], LanguageModel], name: str) -> None:
+        self.name = name
+        self.model: LanguageModel | None = None
+        self.error = ""
+        self._load_fn = load
+        self._loaded = threading.Event()
+        self._started = False
+        self._start_lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._load, args=(self._load_fn,), name="llm-load", daemon=True).start()
+        # A native load still running while Python shuts down could crash it: let it finish.
+        atexit.register(self._loaded.wait, 120.0)
+
+    def _load(self, load: Callable[[], LanguageModel]) -> None:
+        try:
+            self.model = load()
+        except Exception as exc:
+            log.exception("the %s language model could not be loaded", self.name)
+            self.error = f"the {self.name} language model could not be loaded ({exc})"
+        finally:
+            self._loaded.set()
+
+    def wait_loaded(self, timeout_s: float | None = None) -> bool:
+        self.start()
+        return self._loaded.wait(timeout_s)
+
+    def complete(
+        self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
+    ) -> Completion:
+        started = time.perf_counter()
+        self.start()
+        if not self._loaded.wait(timeout_s):
+            return Completion("", _ms(started), "timeout", error="the model is still loading")
+        if self.model is None:
+            return Completion("", _ms(started), "error", error=self.error)
+        left = max(0.1, timeout_s - (time.perf_counter() - started))
+        return self.model.complete(system, user, schema, max_tokens, left)
 
 
 def _ms(started: float) -> float:
@@ -164,6 +271,9 @@ def _completion(reply: Any, ms: float) -> Completion:
         cached_tokens=int(timings.get("cache_n", 0)),
         output_tokens=int(usage.get("completion_tokens", 0)),
         error="" if text else "empty answer",
+        new_prompt_tokens=int(timings.get("prompt_n", 0)),
+        prompt_ms=round(float(timings.get("prompt_ms", 0.0)), 1),
+        generate_ms=round(float(timings.get("predicted_ms", 0.0)), 1),
     )
 
 
