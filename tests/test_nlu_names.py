@@ -149,8 +149,8 @@ def test_a_film_request_built_on_a_catalog_title_is_rescued(text: str) -> None:
 
 
 NAMES = {
-    "song": ["Hanging By A Moment", "Levitating", "Old Town Road", "Something", "House", "Music"],
-    "artist": ["Lifehouse", "Dua Lipa", "U2"],
+    "song": ["Hanging By A Moment", "Levitating", "Old Town Road", "Something", "House", "Music", "Halo"],
+    "artist": ["Lifehouse", "Dua Lipa", "U2", "Halo"],
     "title": ["The Usual Suspects", "Lost in Translation", "Notting Hill"],
     "person": ["Sofia Coppola"],
 }
@@ -197,6 +197,10 @@ def test_fragments_of_one_catalog_name_are_joined(text: str, tagged, expected) -
         ("play lifehouse", ("lifehouse", "song"), False, "artist"),
         # A slot a music request has no use for, exactly a song's name, is that song.
         ("play old town road", ("old town road", "place"), False, "song"),
+        # A name typed for films that only the music catalog knows, in a music request.
+        ("play lifehouse", ("lifehouse", "person"), False, "artist"),
+        # After "some", a name that is a song and an artist is the artist.
+        ("play some halo", ("halo", "song"), False, "artist"),
     ],
 )
 def test_names_take_the_type_the_catalog_knows(text: str, tagged, other_catalog: bool, expected: str) -> None:

@@ -147,6 +147,12 @@ class _Turns:
             for i, text in enumerate(texts)
         ]
 
+    def run_at(self, text: str, wall_time: float) -> Any:
+        """One request in a fresh session at ``wall_time`` (unix seconds)."""
+        self._n += 1
+        session = self.pipeline.start_session(f"eval{self._n}", seed=self._n)
+        return self.pipeline.run_turn(session, text=text, wall_time=wall_time)
+
     def close(self) -> None:
         self.pipeline.store.close()
         self._tmp.cleanup()
@@ -194,9 +200,7 @@ def _situations(turns: _Turns, folder: Path) -> Tally:
     """situations.csv: each request at its local time; the reason holds (or, "!...", lacks) the check."""
     tally = Tally()
     for when, text, check in read_rows("situations.csv", folder):
-        local = time.strptime(when, "%Y-%m-%d %H:%M")
-        session = turns.pipeline.start_session(f"situation{len(tally.misses)}{tally.total}", seed=1)
-        result = turns.pipeline.run_turn(session, text=text, wall_time=time.mktime(local))
+        result = turns.run_at(text, time.mktime(time.strptime(when, "%Y-%m-%d %H:%M")))
         reason = (_first(result).reason if result.items else result.response).lower()
         ok = check[1:] not in reason if check.startswith("!") else check in reason
         tally.add(ok, f"{when} {text!r}: {reason[:80]}")

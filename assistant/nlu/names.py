@@ -248,11 +248,15 @@ def retype_names(
     spans: list[tuple[int, int, str]],
     other_catalog: bool = False,
     intent: str = "",
+    prefer_other: bool = False,
 ) -> list[tuple[int, int, str]]:
     """A song or artist span whose words are not a catalog name of its type but are one of the
     other type takes that type; a span inside a longer catalog name of the other type ("jagger"
     in "moves like jagger") becomes that name. With ``other_catalog`` (the request has no word
-    that ties it to its catalog), a name only the other catalog knows takes that catalog's type."""
+    that ties it to its catalog), a name only the other catalog knows takes that catalog's type;
+    with ``prefer_other`` (the words tie it to the other catalog: "play ellie goulding" read as a
+    film request), a name the other catalog knows takes its type even if both know it. After
+    "some", a name that is both a song and an artist is the artist ("play some dua lipa")."""
     out = []
     words = _word_offsets(text)
     for start, end, slot in spans:
@@ -264,9 +268,16 @@ def retype_names(
         other = OTHER_NAME_TYPE.get(slot)
         key = alias_key(text[start:end])
         known = key in spotter.keys(slot) or (other is not None and key in spotter.keys(other))
-        if other_catalog and slot in OTHER_CATALOG_TYPES and not known:
+        if slot == "song" and key in spotter.keys("artist") and text[:start].endswith("some "):
+            out.append((start, end, "artist"))
+            continue
+        if slot in OTHER_CATALOG_TYPES:
             elsewhere = next((s for s in OTHER_CATALOG_TYPES[slot] if key in spotter.keys(s)), None)
-            if elsewhere is not None:
+            # A name typed for the other catalog that only the request's own catalog knows is
+            # the request's ("play ellie goulding" with the singer tagged as a film person).
+            own = not known and elsewhere is not None and intent in SPOT_SLOTS_BY_INTENT
+            own = own and elsewhere in SPOT_SLOTS_BY_INTENT[intent]
+            if elsewhere is not None and (own or (other_catalog and (prefer_other or not known))):
                 out.append((start, end, elsewhere))
                 continue
         if other is not None and key not in spotter.keys(slot):

@@ -162,7 +162,10 @@ class NluParser:
         if self.spotter is not None:
             tied = _tied_to_catalog(label, clean)
             spans = join_fragments(self.spotter, clean, spans)
-            spans = retype_names(self.spotter, clean, spans, other_catalog=not tied, intent=label)
+            other_tied = any(_tied_to_catalog(o, clean) for o in CATALOG_WORDS if o != label)
+            spans = retype_names(
+                self.spotter, clean, spans, other_catalog=not tied, intent=label, prefer_other=other_tied
+            )
             spans = self.spotter.add_names(clean, label, spans)
             if label == "play_music" and "song" not in {slot for *_, slot in spans}:
                 spans += single_name(self.spotter, clean, spans)
