@@ -60,6 +60,9 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ASSISTANT_HOME"] = tmp
+        # Classifier turns: with the language model on, a few of these lines are model turns
+        # (4 s limit) and its background warm-up shares the CPU; bench/llm_turns.py times those.
+        os.environ.setdefault("ASSISTANT_LLM", "off")
         from assistant.app import build_pipeline
 
         pipeline = build_pipeline(Path(tmp))
