@@ -96,7 +96,7 @@ class Trial:
     def run(self, action) -> tuple[np.ndarray, np.ndarray]:
         import subprocess
 
-        mic_rec = _record(self.sound, "micsink.monitor")
+        mic_rec = self.sound.record_speaker("micsink.monitor")
         out_rec = self.sound.record_speaker()
         time.sleep(0.4)
         subprocess.run(["paplay", "--device=both", str(self.click)], env=self.sound._env(), timeout=10)
@@ -111,29 +111,6 @@ class Trial:
         mic[: int(0.1 * SR)] = 0.0
         out[: int(0.1 * SR)] = 0.0
         return mic, out
-
-
-def _record(sound: VirtualAudio, device: str):
-    import subprocess
-
-    from tests.audio_stack import SpeakerRecording
-
-    path = sound.root / f"rec-{device}-{time.monotonic_ns()}.raw"
-    proc = subprocess.Popen(
-        [
-            "parec",
-            f"--device={device}",
-            "--rate=16000",
-            "--channels=1",
-            "--format=s16le",
-            "--latency-msec=20",
-            "--raw",
-            str(path),
-        ],
-        env=sound._env(),
-    )
-    sound._recorders.append(proc)
-    return SpeakerRecording(proc, path)
 
 
 def main(argv: list[str] | None = None) -> int:

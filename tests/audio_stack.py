@@ -144,13 +144,14 @@ class VirtualAudio:
             proc.wait(timeout=60)
         return proc
 
-    def record_speaker(self) -> SpeakerRecording:
-        """Start capturing what the assistant plays (the speaker sink's monitor)."""
-        path = self.root / f"speaker-{len(self._recorders)}.raw"
+    def record_speaker(self, device: str = "speaker.monitor") -> SpeakerRecording:
+        """Start capturing what the assistant plays (the speaker sink's monitor), or another
+        PulseAudio source (``micsink.monitor``: what is said into the microphone)."""
+        path = self.root / f"{device}-{len(self._recorders)}.raw"
         proc = subprocess.Popen(
             [
                 "parec",
-                "--device=speaker.monitor",
+                f"--device={device}",
                 "--rate=16000",
                 "--channels=1",
                 "--format=s16le",
