@@ -170,21 +170,23 @@ def main(argv: list[str] | None = None) -> int:
         loop = threading.Thread(target=wake_loop, daemon=True)
         loop.start()
         trial = Trial(sound)
+
+        def said_over_track(wav: Path, listen_after_s: float) -> None:
+            """A track plays, ``wav`` is said over it, then the track runs ``listen_after_s`` more."""
+            the_player.play(player.PlayableTrack("chord", "chord", str(track_path)))
+            mic.drain()  # the alignment click was not said to the assistant
+            waiting.set()
+            time.sleep(1.5)
+            sound.say_into_mic(wav, wait=True)
+            time.sleep(listen_after_s)
+            waiting.clear()
+            the_player.stop()
+
         try:
             for n in range(args.trials):
                 wav = words[n % len(words)]
 
-                def on_track(wav: Path = wav) -> None:
-                    the_player.play(player.PlayableTrack("chord", "chord", str(track_path)))
-                    mic.drain()  # the alignment click was not said to the assistant
-                    waiting.set()
-                    time.sleep(1.5)
-                    sound.say_into_mic(wav, wait=True)
-                    time.sleep(1.5)
-                    waiting.clear()
-                    the_player.stop()
-
-                mic_audio, out = trial.run(on_track)
+                mic_audio, out = trial.run(lambda wav=wav: said_over_track(wav, 1.5))
                 results["track"].append(_latency(mic_audio, out))
                 print(f"    track trial {n}: {results['track'][-1]:+.3f} s", flush=True)
 
@@ -199,18 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 mic_audio, out = trial.run(on_answer)
                 results["answer"].append(_latency(mic_audio, out))
             for _ in range(max(2, args.trials // 4)):
-
-                def on_other() -> None:
-                    the_player.play(player.PlayableTrack("chord", "chord", str(track_path)))
-                    mic.drain()  # the alignment click was not said to the assistant
-                    waiting.set()
-                    time.sleep(1.5)
-                    sound.say_into_mic(other, wait=True)
-                    time.sleep(3.0)
-                    waiting.clear()
-                    the_player.stop()
-
-                mic_audio, out = trial.run(on_other)
+                mic_audio, out = trial.run(lambda: said_over_track(other, 3.0))
                 start = first_above(mic_audio) or 0
                 results["not a command (gap s)"].append(longest_gap_s(out, start))
         finally:
