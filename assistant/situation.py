@@ -92,10 +92,10 @@ def read_situation(text: str, now: float | None, sky: str = "", sky_from: str = 
     lowered = text.lower()
     said: set[str] = set()
     part = part_of_day(local.tm_hour)
-    for pattern, name in _PART_WORDS:
-        if pattern.search(lowered):
-            part, _ = name, said.add("part_of_day")
-            break
+    spoken_part = next((name for pattern, name in _PART_WORDS if pattern.search(lowered)), "")
+    if spoken_part:
+        part = spoken_part
+        said.add("part_of_day")
     weekday = WEEKDAYS[local.tm_wday]
     named_day = _WEEKDAY_WORDS.search(lowered)
     if named_day:
