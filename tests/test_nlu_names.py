@@ -148,6 +148,21 @@ def test_a_film_request_built_on_a_catalog_title_is_rescued(text: str) -> None:
     assert intent == "recommend_video" and [slot for *_, slot in spans] == ["title"]
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("i loved the princess bride", "like"),
+        ("i really enjoyed twelve monkeys", "like"),
+        ("i really enjoyed twelve monkeys anything like it", "recommend_video"),
+    ],
+)
+def test_praise_of_a_catalog_film_is_a_like_unless_it_asks_for_more(text: str, intent: str) -> None:
+    from assistant.nlu.names import named_request
+
+    found, spans = named_request(CatalogNameSpotter(FILMS), text)
+    assert found == intent and [slot for *_, slot in spans] == ["title"]
+
+
 NAMES = {
     "song": ["Hanging By A Moment", "Levitating", "Old Town Road", "Something", "House", "Music", "Halo"],
     "artist": ["Lifehouse", "Dua Lipa", "U2", "Halo"],

@@ -161,17 +161,18 @@ HEAR_FRAME = re.compile(
 )
 
 
-# Ways of building a film request on a film, around its title and nothing else.
+# Ways of building a film request on a film, around its title and nothing else. Praise alone
+# ("i loved the princess bride") is a like of that film; praise that asks on is a request.
 FILM_FRAME = re.compile(
-    r"^(?:i (?:really )?(?:loved|liked|enjoyed)|(?:something|anything|films?|movies?|a (?:film|movie)) "
+    r"^(?:(?P<praise>i (?:really )?(?:loved|liked|enjoyed))|(?:something|anything|films?|movies?|a (?:film|movie)) "
     r"(?:like|similar to))\s+(?P<name>.+?)"
-    r"(?:\s+(?:what else.*|suggest.*|recommend.*|what should i watch.*|anything like it.*|please))?$"
+    r"(?P<ask>\s+(?:what else.*|suggest.*|recommend.*|what should i watch.*|anything like it.*|please))?$"
 )
 
 
 def named_request(spotter: CatalogNameSpotter, text: str) -> tuple[str, list[tuple[int, int, str]]]:
     """(intent, song / artist / title spans) when ``text`` only asks for a catalog name (to hear,
-    or a film like it), else ("", [])."""
+    or a film like it) or only praises a catalog film, else ("", [])."""
     m = HEAR_FRAME.match(text)
     if m is not None and len(m.group("name").split()) >= 2:
         start, end = m.span("name")
@@ -187,7 +188,8 @@ def named_request(spotter: CatalogNameSpotter, text: str) -> tuple[str, list[tup
                 return "play_music", [(start, end, slot)]
     m = FILM_FRAME.match(text)
     if m is not None and alias_key(m.group("name")) in spotter.keys("title"):
-        return "recommend_video", [(*m.span("name"), "title")]
+        praise_only = m.group("praise") and not m.group("ask")
+        return ("like" if praise_only else "recommend_video"), [(*m.span("name"), "title")]
     return "", []
 
 

@@ -83,6 +83,9 @@ ASKS_FOR_MORE = re.compile(
     r"\b(?:what else|anything (?:else )?like it|something like it|suggest|recommend|more like)\b"
 )
 
+# The two readings of a sentence about a catalog film: praise of it, or a request built on it.
+FILM_OPINIONS = frozenset({"like", "recommend_video"})
+
 RECENT_PARSES = 8
 VOCABULARY_ARTIFACT = "vocabulary"
 
@@ -155,9 +158,13 @@ class NluParser:
         offsets = enc["offset_mapping"][0].tolist()
         spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
         unsure = label == OUT_OF_SCOPE or confidence < UNSURE_BELOW
-        if self.spotter is not None and (unsure or (label == "like" and ASKS_FOR_MORE.search(clean))):
+        if self.spotter is not None and (unsure or label in FILM_OPINIONS):
             wanted, named = named_request(self.spotter, clean)
-            if named:  # "i wanna hear <a catalog song>": the catalog is surer than the classifier
+            # "i wanna hear <a catalog song>": the catalog is surer than an unsure classifier. On
+            # a film the words decide between praise and a request: classifiers trained on other
+            # machines split "i loved <film>" between the two.
+            asks_more = label == "like" and ASKS_FOR_MORE.search(clean)
+            if named and (unsure or asks_more or wanted in FILM_OPINIONS):
                 label, confidence, spans = wanted, max(confidence, CATALOG_NAME_CONFIDENCE), named
         if self.spotter is not None:
             tied = _tied_to_catalog(label, clean)
