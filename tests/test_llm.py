@@ -8,6 +8,7 @@ in test_llm_model.py on SmolLM2-135M.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -137,33 +138,54 @@ def liked_session(pipeline: Pipeline):
     return session
 
 
+def pick_titled(title: str, reason: str):
+    """A scripted pick of the candidate called ``title``, by its number in the prompt."""
+
+    def answer(prompt: str) -> dict[str, str]:
+        numbers = dict(re.findall(r"^(\d+)\. (.+?)(?: \(|$)", prompt, re.M))
+        return {"id": next((n for n, t in numbers.items() if t == title), "0"), "reason": reason}
+
+    return answer
+
+
 def test_a_pick_is_one_of_the_skills_candidates_with_its_reason(assistant_home: Path):
-    reason = "it is a black tea from India, a change from the Sencha you liked"
+    reason = "a black tea from India, unlike the Sencha"
     model = ScriptedModel(
-        {"understand": {"skill": "tea"}, "pick": {"id": "tea:darjeeling", "reason": reason}}
+        {"understand": {"skill": "tea"}, "pick": pick_titled("Darjeeling", reason)}
     )
     pipeline = make_pipeline(assistant_home, model)
     session = liked_session(pipeline)
     result = pipeline.run_turn(session, text="something to go with a rainy afternoon")
     pick_calls = [c for c in model.calls if c[0] == "pick"]
-    assert pick_calls and set(pick_calls[0][2]["properties"]["id"]["enum"]) <= {
-        f"tea:{name}" for name in ("gyokuro", "assam", "darjeeling", "rooibos", "chamomile")
-    }
+    numbers = pick_calls[0][2]["properties"]["id"]["enum"]
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)]
     assert "Sencha" in pick_calls[0][1]  # the person's like went to the model
     assert [i.title for i in result.items] == ["Darjeeling"] and result.items[0].reason == reason
     assert session.state.last_items[0].id == "tea:darjeeling"
     assert "tea:darjeeling" in session.state.offered["tea"]
 
 
+def test_a_reason_cut_off_by_the_limit_gives_way_to_the_recommenders(assistant_home: Path):
+    cut = ("it is a black tea from India that goes well with a rainy afternoon and wi")[
+        : prompts.MAX_REASON_CHARS
+    ]
+    model = ScriptedModel({"understand": {"skill": "tea"}, "pick": pick_titled("Darjeeling", cut)})
+    pipeline = make_pipeline(assistant_home, model)
+    session = liked_session(pipeline)
+    result = pipeline.run_turn(session, text="something to go with a rainy afternoon")
+    assert [i.title for i in result.items] == ["Darjeeling"]
+    assert result.items[0].reason and result.items[0].reason != cut.rstrip(".")
+
+
 def test_an_invented_item_or_an_ungrounded_reason_is_not_used(assistant_home: Path):
     model = ScriptedModel(
-        {"understand": {"skill": "tea"}, "pick": {"id": "tea:earl-grey", "reason": "Earl Grey!"}}
+        {"understand": {"skill": "tea"}, "pick": {"id": "9", "reason": "Earl Grey!"}}
     )
     pipeline = make_pipeline(assistant_home, model)
     session = liked_session(pipeline)
     before = pipeline.run_turn(session, text="something to go with a rainy afternoon")
     assert before.items and before.items[0].id.startswith("tea:") and before.items[0].title != "Earl Grey"
-    model.answers["pick"] = {"id": "tea:rooibos", "reason": "it won a prize in Kyoto in 1998"}
+    model.answers["pick"] = pick_titled("Rooibos", "it won a prize in Kyoto in 1998")
     after = pipeline.run_turn(session, text="something else for a rainy afternoon")
     assert after.items[0].title == "Rooibos" and "Kyoto" not in after.items[0].reason
 
@@ -257,7 +279,7 @@ def test_a_hostile_catalog_title_is_data_and_an_invented_id_is_refused(
     session = liked_session(pipeline)
     result = pipeline.run_turn(session, text="something to go with a rainy afternoon")
     pick_calls = [c for c in model.calls if c[0] == "pick"]
-    assert pick_calls and "admin" not in pick_calls[0][2]["properties"]["id"]["enum"]
+    assert pick_calls and "admin" not in pick_calls[0][2]["properties"]["id"]["enum"]  # numbers only
     prompt = pick_calls[0][1]
     if hostile in prompt:  # a candidate's title is listed under the candidates, never above them
         assert prompt.index("Candidates:") < prompt.index(hostile)

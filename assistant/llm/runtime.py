@@ -62,6 +62,11 @@ class LanguageModel(Protocol):
         ...
 
 
+# A schema may carry the llguidance (Lark) grammar its answers are decoded under, for what JSON
+# schema cannot say: llguidance ignores ``maxProperties`` (the constraint was silently dropped).
+GRAMMAR_KEY = "x-lark-grammar"
+
+
 def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema with llguidance's options for one-line JSON (no optional whitespace)."""
     return {
@@ -178,7 +183,10 @@ class LlamaModel:
         if key not in self._grammars:
             if len(self._grammars) > 64:  # pick schemas differ by candidate ids: keep it bounded
                 self._grammars.clear()
-            self._grammars[key] = self._xllamacpp.json_schema_to_grammar(compact_schema(schema))
+            written = schema.get(GRAMMAR_KEY)
+            self._grammars[key] = (
+                written if written else self._xllamacpp.json_schema_to_grammar(compact_schema(schema))
+            )
         return self._grammars[key]
 
     def _call(self, request: dict[str, Any], future: Future[dict[str, Any]], deadline: float) -> None:
