@@ -58,9 +58,9 @@ def build_pipeline(
     purge_old_recordings(home, settings.retention_days)
     stt = tts = None
     if stt_model:
-        from assistant.stt import load_stt
+        from assistant.stt import engine_serving, load_stt
 
-        stt = load_stt(stt_model, engine=settings.stt_engine)
+        stt = load_stt(stt_model, engine=engine_serving(stt_model, settings.stt_engine))
     if speak:
         from assistant.errors import TextToSpeechError
         from assistant.tts import EspeakSpeech

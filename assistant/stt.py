@@ -13,6 +13,7 @@ The model is loaded once per process and kept in memory. No ffmpeg: audio never 
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import lru_cache
 from typing import Any
@@ -21,6 +22,8 @@ import numpy as np
 
 from assistant.errors import SpeechToTextError
 from assistant.stages import SAMPLE_RATE, Transcript
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AUDIO_S = 30.0  # one Whisper window: a voice command never needs more
 MIN_AUDIO_S = 0.1  # shorter than this holds no word
@@ -34,6 +37,17 @@ TORCH_THREADS = 2
 # beam 5, at about the same decode time for a short command (the 30 s encoder pass dominates).
 BEAM_SIZE = 5
 ENGINES = ("openai-whisper", "faster-whisper")
+# faster-whisper's encoder window, in seconds: the audio plus WINDOW_MARGIN_S, at least
+# MIN_WINDOW_S, at most Whisper's 30 s. Whisper pads every clip to 30 s, and the encoder pass over
+# that padding was 0.35 s of a 2.5 s command's 0.5 s decode on two cores (0.04 s over 10 s).
+# Word error rate on the 197 spoken held-out requests: 30 s 31.7 %, 10 s 26.6 %; with the voice
+# bench's 10 requests added (bench/voice_latency.py): 20 s 27.6 %, 15 s 26.5 %, 10 s 26.4 %, but
+# at 10 s two transcripts said their request twice ("turn the volume down turn the volume
+# down"), none at 15 s. Under about 5 s words go wrong ("the latest news" as "the redest hues").
+MIN_WINDOW_S = 15.0
+WINDOW_MARGIN_S = 1.0
+FULL_WINDOW_S = 30.0
+FRAMES_PER_SECOND = 100  # Whisper's log-mel frames
 
 
 def check_audio(audio: object) -> np.ndarray:
@@ -156,10 +170,22 @@ class FasterWhisperSpeech(_WhisperStage):
 
     engine = "faster-whisper"
 
+    def __init__(
+        self, model_name: str = "tiny.en", min_window_s: float = MIN_WINDOW_S, **options: Any
+    ) -> None:
+        self.min_window_s = min(FULL_WINDOW_S, min_window_s)
+        super().__init__(model_name, **options)
+
     def _load(self, model_name: str) -> Any:
         return _load_ct2(model_name)
 
+    def window_frames(self, samples: int) -> int:
+        """The encoder window for a clip of ``samples``: see ``MIN_WINDOW_S``."""
+        seconds = min(FULL_WINDOW_S, max(self.min_window_s, samples / SAMPLE_RATE + WINDOW_MARGIN_S))
+        return int(seconds * FRAMES_PER_SECOND)
+
     def _decode(self, samples: np.ndarray, max_tokens: int) -> list[tuple[str, float, float]]:
+        self.model.window_frames = self.window_frames(len(samples))  # under the stage's lock
         segments, _ = self.model.transcribe(
             samples,
             language="en",
@@ -207,15 +233,39 @@ def _load_ct2(model_name: str):  # -> faster_whisper.WhisperModel
 
     from assistant.speech.whisper_checkpoints import ct2_folder
 
-    return WhisperModel(
+    class ShortWindowWhisperModel(WhisperModel):
+        """faster-whisper with the encoder window cut to ``window_frames`` (the stage sets it per
+        clip): faster-whisper pads every segment's features to 30 s before encoding them."""
+
+        window_frames = int(FULL_WINDOW_S * FRAMES_PER_SECOND)
+
+        def encode(self, features: np.ndarray):  # -> ctranslate2.StorageView
+            if features.shape[-1] > self.window_frames:
+                features = np.ascontiguousarray(features[..., : self.window_frames])
+            return super().encode(features)
+
+    return ShortWindowWhisperModel(
         str(ct2_folder(model_name)), device="cpu", compute_type="int8", cpu_threads=TORCH_THREADS
     )
 
 
+def engine_serving(model_name: str, engine: str) -> str:
+    """``engine``, or openai-whisper for a model faster-whisper has no files for ("base")."""
+    from assistant.speech.whisper_checkpoints import CT2_PACKAGES
+
+    if engine == "faster-whisper" and model_name not in CT2_PACKAGES:
+        log.warning("faster-whisper has no %s model: using openai-whisper for it", model_name)
+        return "openai-whisper"
+    return engine
+
+
 def load_stt(
-    model_name: str = "tiny.en", engine: str = "openai-whisper", **options: object
+    model_name: str = "tiny.en", engine: str | None = None, **options: object
 ) -> WhisperSpeech | FasterWhisperSpeech:
-    """The speech-to-text stage for ``"tiny.en"`` (default) or ``"base"`` on ``engine``."""
+    """The speech-to-text stage for ``"tiny.en"`` (default) or ``"base"`` on ``engine``; without
+    one, faster-whisper where it has the model, else openai-whisper."""
+    if engine is None:
+        engine = engine_serving(model_name, "faster-whisper")
     if engine not in ENGINES:
         raise SpeechToTextError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "faster-whisper":

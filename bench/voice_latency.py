@@ -264,7 +264,7 @@ def offline_early_cuts(stt, parse, n: int, nouns: frozenset[str] = frozenset()) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
-    parser.add_argument("--engine", default="openai-whisper", choices=["openai-whisper", "faster-whisper"])
+    parser.add_argument("--engine", default="faster-whisper", choices=["openai-whisper", "faster-whisper"])
     parser.add_argument("--rounds", type=int, default=1, help="passes over the request list")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the run without semantic endpointing"

@@ -14,6 +14,7 @@ import whisper
 from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.errors import SpeechToTextError
 from assistant.speech.evaluate import load_testset, word_error_rate
+from assistant.speech.synth import espeak
 from assistant.speech.wavfile import read_wav
 from assistant.speech.whisper_checkpoints import checkpoint_path
 from assistant.stt import check_audio, load_stt
@@ -25,7 +26,7 @@ needs_testdata = pytest.mark.skipif(not LIBRIVOX.is_dir(), reason="apt-get insta
 
 @pytest.fixture(scope="module")
 def stt():
-    return load_stt("tiny.en")
+    return load_stt("tiny.en", engine="openai-whisper")
 
 
 def test_ct2_reader_gives_whisper_dims_and_strict_state_dict():
@@ -172,6 +173,29 @@ def test_faster_whisper_transcribes_real_speech_like_openai_whisper(fast_stt, st
     assert fast_stt.transcribe(np.zeros(16000, np.float32)).text == ""  # silence: no decode at all
     with pytest.raises(SpeechToTextError, match="NaN"):
         fast_stt.transcribe(np.full(16000, np.nan, np.float32))
+
+
+@pytest.mark.artifacts
+@needs_testdata
+def test_a_short_encoder_window_hears_what_the_full_one_hears(fast_stt):
+    from assistant.stt import FasterWhisperSpeech
+
+    assert fast_stt.window_frames(16000 * 2) == 1500  # 15 s at least
+    assert fast_stt.window_frames(16000 * 20) == 2100  # the clip and a second after it
+    assert fast_stt.window_frames(16000 * 60) == 3000  # never past Whisper's 30 s
+    full = FasterWhisperSpeech("tiny.en", min_window_s=30.0)
+    audio = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
+    command = espeak("tell me the latest news")
+    for clip in (audio, command):
+        assert fast_stt.transcribe(clip).text == full.transcribe(clip).text
+
+
+def test_a_model_faster_whisper_lacks_runs_on_openai_whisper():
+    from assistant.stt import engine_serving
+
+    assert engine_serving("base", "faster-whisper") == "openai-whisper"
+    assert engine_serving("tiny.en", "faster-whisper") == "faster-whisper"
+    assert engine_serving("tiny.en", "openai-whisper") == "openai-whisper"
 
 
 def test_unknown_engine_and_unserved_model_are_named():
