@@ -15,7 +15,8 @@ Wake word (``assistant.wake``, streaming with its VAD gate, exactly as the micro
 Speaker identification (``assistant.speaker``): six espeak-ng "people" (accent + voice variant)
 enrol with three phrases at 160 words per minute; five other requests each at three other rates
 are identified. Unknown voices: six other variants plus the real human LibriVox/cards speakers.
-The threshold was set on separate tuning voices (espeak-ng's named variants), printed here too.
+The threshold was set on separate tuning voices (espeak-ng's named variants), printed here too;
+the same-run baseline is the first version's embedding (Resemblyzer's ``embed_utterance``).
 
 Wake-word cutoffs and views (``assistant.wake.CUTOFFS`` / ``STRETCHES``) were chosen with
 ``--tune``: the same measures on a dev split only (other voice variants and rates, the other half
@@ -298,6 +299,7 @@ def _row(label: str, match) -> tuple[str, str | None, float, float]:
 
 
 def speaker_bench() -> None:
+    from assistant import speaker
     from assistant.speaker import load_speaker_id
 
     def enrol_and_test(people: dict[str, str], strangers, sid) -> tuple[list, list, list]:
@@ -313,42 +315,63 @@ def speaker_bench() -> None:
         humans = [_row(p.name, sid.match(read_wav(p))) for p in sorted(TESTDATA.glob("*/*.wav"))]
         return known, unknown, humans
 
+    def closest_pair(sid, people: dict[str, str]) -> str:
+        names = sid.names
+        prints = np.stack([sid._prints[n] for n in names])
+        sims = prints @ prints.T - 2 * np.eye(len(names))
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        return f"{names[i]} ({people[names[i]]}) and {names[j]} ({people[names[j]]}), {sims[i, j]:.2f}"
+
     sid = load_speaker_id(threshold=0.0, margin=0.0)
     known, unknown, _ = enrol_and_test(TUNING_PEOPLE, TUNING_STRANGERS, sid)
     print("tuning voices (enrolled accepted as themselves / unknown accepted as someone):")
-    for threshold, margin in itertools.product((0.75, 0.8, 0.85, 0.9), (0.0, 0.03)):
+    print(f"  closest enrolled pair: {closest_pair(sid, TUNING_PEOPLE)}")
+    for threshold, margin in itertools.product(np.arange(0.82, 0.905, 0.01), (0.0, 0.03)):
         own = np.mean([g == n and s >= threshold and s - r >= margin for n, g, s, r in known])
         other = np.mean([s >= threshold and s - r >= margin for _, _, s, r in unknown])
         print(f"  threshold {threshold:.2f} margin {margin:.2f}: {own:6.1%} / {other:6.1%}")
-    started = time.perf_counter()
-    sid = load_speaker_id()
-    known, unknown, humans = enrol_and_test(PEOPLE, STRANGERS, sid)
-    correct = sum(name == got for name, got, *_ in known)
-    wrong = sum(got is not None and got != name for name, got, *_ in known)
-    accepted = sum(got is not None for _, got, *_ in unknown)
-    humans_accepted = sum(got is not None for _, got, *_ in humans)
-    print(f"speaker identification, threshold {sid.threshold:.2f}, margin {sid.margin:.2f}:")
-    # How far apart the set's "people" are: espeak-ng variants of one kind (f1/f2, m1/m3) come
-    # out of one synthesiser with nearly the same voice, whatever the accent.
-    names = sid.names
-    prints = np.stack([sid._prints[n] for n in names])
-    sims = prints @ prints.T - 2 * np.eye(len(names))
-    i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-    print(
-        f"  closest enrolled pair: {names[i]} ({PEOPLE[names[i]]}) and {names[j]} ({PEOPLE[names[j]]}), {sims[i, j]:.2f}"
-    )
-    print(
-        f"  enrolled voices: {correct}/{len(known)} = {correct / len(known):.1%} identified correctly, "
-        f"{wrong} given another person's name, {len(known) - correct - wrong} left unknown"
-    )
-    print(
-        f"  unknown espeak-ng voices accepted as someone: {accepted}/{len(unknown)} = {accepted / len(unknown):.1%}"
-    )
-    print(
-        f"  real human speakers (pocketsphinx-testdata) accepted as someone: {humans_accepted}/{len(humans)}"
-    )
-    n = len(known) + len(unknown) + len(humans)
-    print(f"  {n} identifications in {time.perf_counter() - started:.0f} s (with synthesis)")
+
+    def test(label: str) -> None:
+        started = time.perf_counter()
+        sid = load_speaker_id()
+        known, unknown, humans = enrol_and_test(PEOPLE, STRANGERS, sid)
+        correct = sum(name == got for name, got, *_ in known)
+        wrong = sum(got is not None and got != name for name, got, *_ in known)
+        accepted = [(voice, got) for voice, got, *_ in unknown if got is not None]
+        humans_accepted = sum(got is not None for _, got, *_ in humans)
+        print(f"speaker identification, {label}, threshold {sid.threshold:.2f}, margin {sid.margin:.2f}:")
+        # How far apart the set's "people" are: espeak-ng variants of one kind (f1/f2, m1/m3) come
+        # out of one synthesiser with nearly the same voice, whatever the accent.
+        print(f"  closest enrolled pair: {closest_pair(sid, PEOPLE)}")
+        print(
+            f"  enrolled voices: {correct}/{len(known)} = {correct / len(known):.1%} identified correctly, "
+            f"{wrong} given another person's name, {len(known) - correct - wrong} left unknown"
+        )
+        print(
+            f"  unknown espeak-ng voices accepted as someone: {len(accepted)}/{len(unknown)} = "
+            f"{len(accepted) / len(unknown):.1%}"
+        )
+        if accepted:
+            counts: dict[tuple[str, str], int] = {}
+            for voice, got in accepted:
+                counts[voice, got] = counts.get((voice, got), 0) + 1
+            print("    as: " + ", ".join(f"{v} -> {g} ({PEOPLE[g]}) x{c}" for (v, g), c in counts.items()))
+        print(
+            f"  real human speakers (pocketsphinx-testdata) accepted as someone: {humans_accepted}/{len(humans)}"
+            f" (best similarity {max(s for *_, s, _ in humans):.2f})"
+        )
+        n = len(known) + len(unknown) + len(humans)
+        print(f"  {n} identifications in {time.perf_counter() - started:.0f} s (with synthesis)")
+
+    test("this version")
+    # The same-run baseline: the first version's embedding (Resemblyzer's own embed_utterance,
+    # one zero-padded 1.6 s window every 0.77 s) at its threshold 0.85 / margin 0.03.
+    unpadded = speaker._embed
+    speaker._embed = lambda wav: speaker._encoder().embed_utterance(wav)
+    try:
+        test("baseline (embed_utterance)")
+    finally:
+        speaker._embed = unpadded
 
 
 def main(argv: list[str] | None = None) -> int:

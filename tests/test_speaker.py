@@ -50,6 +50,22 @@ def test_schema_1_file_gains_the_voiceprint_table(tmp_path):
     store.close()
 
 
+def test_voiceprints_of_another_embedding_are_left_out_and_replaced_on_enrolment(tmp_path):
+    from assistant.speaker import MODEL, load_speaker_id
+
+    store = HistoryStore(tmp_path / "history.db")
+    old = np.full(256, 1 / 16, np.float32)
+    store.save_voiceprint("alice", old.tobytes(), 3, "resemblyzer-0.1.4")  # the padded embedding
+    store.save_voiceprint("bob", old.tobytes(), 3, MODEL)
+    sid = load_speaker_id(store)
+    assert sid.names == ["bob"]  # Alice's old print is not matched against (the loop re-enrols her)
+    assert store.has_voiceprint("alice")  # ... still listed and removed by "forget me"
+    store.save_voiceprint("alice", old.tobytes(), 3, MODEL)  # what a new enrolment does
+    sid.reload()
+    assert sid.names == ["alice", "bob"] and len(store.voiceprints("resemblyzer-0.1.4")) == 0
+    store.close()
+
+
 # --- the encoder -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def enrolled():
@@ -67,6 +83,17 @@ def test_enrolled_voices_are_told_apart(enrolled):
         for rate in (140, 180):
             got, score = enrolled.identify(espeak("play some jazz for me please", voice, rate))
             assert got == name, (voice, rate, score)
+
+
+@pytest.mark.artifacts
+def test_a_command_shorter_than_one_encoder_window_is_identified(enrolled):
+    from assistant.stages import SAMPLE_RATE
+
+    short = espeak("turn it up a bit", ALICE, 175, pad_s=0.1)
+    assert len(short) < 1.6 * SAMPLE_RATE  # one window of its real length, no zero padding
+    embedding = enrolled.embed(short)
+    assert np.all(np.isfinite(embedding)) and abs(float(np.linalg.norm(embedding)) - 1) < 1e-5
+    assert enrolled.identify(short)[0] == "alice"
 
 
 @pytest.mark.artifacts
