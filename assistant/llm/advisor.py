@@ -284,18 +284,10 @@ class SecondOpinion:
         by_number = {str(n): c for n, c in enumerate(candidates, start=1)}
         user_prompt = prompts.pick_user_prompt(ctx.text, candidates, likes)
         schema = prompts.pick_schema(len(candidates))
-        answer = self._ask("pick", prompts.PICK_SYSTEM_PROMPT, user_prompt, schema, 32, trace)
+        answer = self._ask("pick", prompts.PICK_SYSTEM_PROMPT, user_prompt, schema, 8, trace)
         chosen = by_number.get(str(answer.get("id"))) if answer else None
         if chosen is None:
             return
-        reason = str(answer.get("reason", "")).strip() if answer else ""
-        if len(reason) >= prompts.MAX_REASON_CHARS:
-            reason = ""  # cut off mid-sentence by the limit: the recommender's reason is said
-        # The reason may cite the request, the likes and the chosen film, not the other candidates
-        # (a reason naming another candidate was then told as a fact about this one on "why?").
-        evidence = prompts.pick_user_prompt(ctx.text, [chosen], likes)
-        if reason and not ungrounded_claims(reason, evidence):
-            chosen.reason = reason.rstrip(".")
         outcome.items = [chosen]
         state.last_items = [chosen]
         offered = state.offered.setdefault(spec.name, set())
@@ -313,8 +305,8 @@ class SecondOpinion:
             "explain", prompts.EXPLAIN_SYSTEM_PROMPT, evidence, prompts.EXPLAIN_SCHEMA, 64, trace
         )
         sentence = str(answer.get("sentence", "")).strip() if answer else ""
-        if len(sentence.split()) < 4:
-            return  # nothing, or a fragment: the stored reason is said instead
+        if len(sentence.split()) < 4 or len(sentence) >= prompts.MAX_SENTENCE_CHARS:
+            return  # nothing, a fragment, or cut off by the limit: the stored reason is said instead
         missing = ungrounded_claims(sentence, evidence)
         if missing:
             trace.calls[-1]["status"] = "ungrounded"

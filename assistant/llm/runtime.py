@@ -34,6 +34,7 @@ LOOPBACK = "127.0.0.1"
 # kind of call does not evict another's system prompt; each slot gets n_ctx / slots tokens.
 SLOTS = 3
 CONTEXT_TOKENS = 3 * 2048
+MIN_OUTPUT_TOKENS = 4  # the shortest answer ({"skill":"none"} is six): below it nothing parses
 
 
 @dataclass
@@ -120,6 +121,7 @@ class LlamaModel:
         # evict the understanding prompt (~700 tokens: 5-60 s to read again on a shared core).
         self._slots: dict[str, int] = {}
         self._grammars: dict[str, str] = {}
+        self.ms_per_token = 0.0  # measured on every answer, timed out or not (0: not yet)
         atexit.register(self.drain)
 
     def drain(self, timeout_s: float = 300.0) -> None:
@@ -151,6 +153,13 @@ class LlamaModel:
             # JSON never has: a call runs to the grammar's end. Hence the deadline in ``_call``.
             "t_max_predict_ms": int(timeout_s * 1000),
         }
+        if self.ms_per_token:
+            # A call that times out runs on to its token budget (llama.cpp's time limit waits for
+            # a newline that compact JSON never writes) and holds the model: the next turn's call
+            # waited behind a timed-out "why?" and timed out too (bench/llm_turns.py, picks).
+            # So no call may write more than its limit allows at the speed measured so far.
+            affordable = int(timeout_s * 1000 / self.ms_per_token)
+            request["max_tokens"] = max(MIN_OUTPUT_TOKENS, min(max_tokens, affordable))
         if constrained:
             request["grammar"] = self._grammar(schema)
         if self.closing:
@@ -200,9 +209,17 @@ class LlamaModel:
                     # call nobody reads would only delay the next turn's by its whole length.
                     future.set_result({"error": "no time left"})
                     return
-                future.set_result(self._server.handle_chat_completions(request))
+                reply = self._server.handle_chat_completions(request)
+                self._note_speed(reply)
+                future.set_result(reply)
         except BaseException as exc:
             future.set_exception(exc)
+
+    def _note_speed(self, reply: Any) -> None:
+        timings = reply.get("timings") if isinstance(reply, dict) else None
+        if isinstance(timings, dict) and timings.get("predicted_n", 0) >= MIN_OUTPUT_TOKENS:
+            latest = float(timings.get("predicted_ms", 0.0)) / float(timings["predicted_n"])
+            self.ms_per_token = latest if not self.ms_per_token else 0.7 * self.ms_per_token + 0.3 * latest
 
 
 class BackgroundLoad:
