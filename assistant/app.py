@@ -95,3 +95,7 @@ def warm_up(pipeline: Pipeline) -> None:
     if pipeline.stt is not None:
         noise = np.random.default_rng(0).normal(0.0, 0.01, 16000).astype(np.float32)
         pipeline.stt.transcribe(noise)
+    if pipeline.tts is not None:
+        # The worker's first synthesis loads espeak-ng's voice data: the voice bench's first
+        # turn took 1.9 s where the others took 0.4-0.9 s, 1 s of it in speech synthesis.
+        pipeline.tts.synthesize("Ready.")
