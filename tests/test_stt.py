@@ -244,6 +244,8 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
     assert not is_complete("who sings", parse("music_query")) and not is_complete("play the album", parse())
     nouns = frozenset({"song", "movie"})
     assert not is_complete("I need to hear the song.", parse(), item_nouns=nouns)  # "... Yesterday"
+    assert not is_complete("Play some music for it.", parse())  # Whisper's filler for a pause
+    assert is_complete("I like it.", parse())
     assert is_complete("Suggest a movie.", parse("recommend_video"), item_nouns=nouns)
     assert not is_complete("what's the weather in", parse("weather_query"))
     assert not is_complete("play some jazz", parse(confidence=0.5))  # unsure: keep waiting
