@@ -37,6 +37,9 @@ DANGLING = frozenset(
     what what's whats who whose which where when how why play put set find show tell give
     recommend suggest turn switch more less very really just also um uh er erm hmm""".split()
 )
+# Of those, the prepositions: "for it" ends a request Whisper completed for the speaker (below),
+# "I like it" does not.
+PREPOSITIONS = frozenset("by to for of with about from in on at into onto".split())
 # Words that introduce a name, so a request ending on them is most likely waiting for it ("play
 # the album ... Abbey Road", "who sings ... Shape of You", "turn the volume ... down"): on the
 # latency bench's hesitation set these three were the only cuts of the rule above.
@@ -79,7 +82,7 @@ def is_complete(
         return False
     if len(words) >= 2 and words[-2] == "the" and words[-1] in item_nouns:
         return False
-    if len(words) >= 2 and words[-1] == "it" and words[-2] in DANGLING:
+    if len(words) >= 2 and words[-1] == "it" and words[-2] in PREPOSITIONS:
         # Whisper fills a pause after a preposition with "it": "play some music for ... studying"
         # was heard as "play some music for it" and ended early, twice in 20 live hesitations
         # once the decode was fast enough to be ready within the short pause.
