@@ -121,6 +121,7 @@ def test_a_timeout_ends_the_call_within_the_limit(small_model: LlamaModel, specs
     assert completion.status == "timeout" and time.perf_counter() - started < 1.0
     after = small_model.complete(system, "Request: play some jazz", schema, 48, 30)
     assert after.status == "ok" and json.loads(after.text)["skill"]
+    assert small_model.ms_per_token > 0  # measured, so no later call writes past its limit
 
 
 def test_the_models_listener_is_on_loopback_only(small_model: LlamaModel):
