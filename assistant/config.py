@@ -39,9 +39,9 @@ def ensure_private_dir(path: Path) -> Path:
 @dataclass
 class Settings:
     stt_model: str = "tiny.en"
-    # CTranslate2, int8 on CPU, with a short encoder window (assistant/stt.py: about 3 times
-    # faster than its own 30 s window on the spoken held-out set, WER 26.5 % vs 31.7 %); "openai-whisper"
-    # is the PyTorch engine, and serves "base", which faster-whisper does not.
+    # CTranslate2, int8 on CPU: 0.44 of openai-whisper's real-time factor at a lower word error
+    # rate (python -m assistant.speech.evaluate); "openai-whisper" is the PyTorch engine, and
+    # serves "base", which faster-whisper does not.
     stt_engine: str = "faster-whisper"
     wake_word: str = "okay_nabu"  # --mic --wake: okay_nabu, hey_jarvis, hey_mycroft or alexa
     speaker_id: bool = True  # voice mode: switch to the enrolled person whose voice is heard

@@ -180,14 +180,15 @@ def test_faster_whisper_transcribes_real_speech_like_openai_whisper(fast_stt, st
 def test_a_short_encoder_window_hears_what_the_full_one_hears(fast_stt):
     from assistant.stt import FasterWhisperSpeech
 
-    assert fast_stt.window_frames(16000 * 2) == 1500  # 15 s at least
-    assert fast_stt.window_frames(16000 * 20) == 2100  # the clip and a second after it
-    assert fast_stt.window_frames(16000 * 60) == 3000  # never past Whisper's 30 s
-    full = FasterWhisperSpeech("tiny.en", min_window_s=30.0)
+    assert fast_stt.window_frames(16000 * 2) == 3000  # the default keeps Whisper's 30 s
+    short = FasterWhisperSpeech("tiny.en", min_window_s=15.0)
+    assert short.window_frames(16000 * 2) == 1500  # 15 s at least
+    assert short.window_frames(16000 * 20) == 2100  # the clip and a second after it
+    assert short.window_frames(16000 * 60) == 3000  # never past Whisper's 30 s
     audio = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
     command = espeak("tell me the latest news")
     for clip in (audio, command):
-        assert fast_stt.transcribe(clip).text == full.transcribe(clip).text
+        assert short.transcribe(clip).text == fast_stt.transcribe(clip).text
 
 
 def test_a_model_faster_whisper_lacks_runs_on_openai_whisper():
