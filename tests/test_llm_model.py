@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.events import LlmCall
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
-from assistant.llm.runtime import LlamaModel
+from assistant.llm.runtime import END_KEY, LlamaModel
 from assistant.llm.weights import model_path
 from assistant.pipeline import Pipeline
 from assistant.plugins import SkillRegistry
@@ -193,3 +193,13 @@ def test_hostile_requests_end_within_the_limit_on_the_real_pipeline(
         assert "pwned" not in result.response.lower()
         assert store.turns(user="ann")[-1]["response"] == result.response
     store.close()
+
+
+def test_an_answer_stops_at_its_last_character(small_model: LlamaModel, specs):
+    """The end text (``END_KEY``) saves the forward pass that wrote the end-of-text token."""
+    system, schema = prompts.understanding_system_prompt(specs), prompts.understanding_schema(specs)
+    user = prompts.understanding_user_prompt("a cowboy movie from the fifties", [], "")
+    ended = small_model.complete(system, user, schema, 48, 30)
+    unended = small_model.complete(system, user, {k: v for k, v in schema.items() if k != END_KEY}, 48, 30)
+    assert ended.finished and ended.text == unended.text and json.loads(ended.text)["skill"]
+    assert ended.output_tokens == unended.output_tokens - 1

@@ -146,3 +146,10 @@ def test_heldout_files_have_the_documented_shape() -> None:
         )
     assert all(len(row) == 4 for row in read_rows("followups.csv"))
     assert all(len(row) == 3 and len(row[0]) == 16 for row in read_rows("situations.csv"))
+
+
+def test_the_moods_the_model_may_name_for_music_are_the_ones_it_plays():
+    from skills.music import SPEC
+    from skills.music.moods import MUSIC_MOODS
+
+    assert SPEC.slot_docs["mood"].choices == tuple(MUSIC_MOODS)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.llm.runtime import GRAMMAR_KEY, PREFIX_KEY
+from assistant.llm.runtime import END_KEY, GRAMMAR_KEY, PREFIX_KEY
 from assistant.skill_api import Item, SkillSpec, SlotDoc
 
 NO_SKILL = "none"
@@ -63,6 +63,7 @@ def understanding_schema(specs: Sequence[SkillSpec]) -> dict[str, Any]:
         "additionalProperties": False,
         GRAMMAR_KEY: understanding_grammar(specs),
         PREFIX_KEY: UNDERSTANDING_PREFIX,
+        END_KEY: "}",
     }
 
 
@@ -70,8 +71,9 @@ def understanding_schema(specs: Sequence[SkillSpec]) -> dict[str, Any]:
 # asked for, 8-10 tokens at ~110 ms each (bench/llm_turns.py); no open request of
 # data/llm/open_requests.jsonl needs more than two.
 MAX_UNDERSTOOD_SLOTS = 2
-# One JSON string of 1..MAX_FREE_SLOT_CHARS characters, as a terminal (one lexeme: fast).
-_FREE_STRING = r'/"([^"\\\x00-\x1F]|\\["\\\/bfnrt]){1,' + str(MAX_FREE_SLOT_CHARS) + r'}"/'
+# One JSON string of 1..MAX_FREE_SLOT_CHARS characters, as a terminal (one lexeme: fast). No "}":
+# the first one ends the answer (``END_KEY``).
+_FREE_STRING = r'/"([^"}\\\x00-\x1F]|\\["\\\/bfnrt]){1,' + str(MAX_FREE_SLOT_CHARS) + r'}"/'
 
 
 def _lark_literal(value: str) -> str:
@@ -203,6 +205,7 @@ def pick_schema(count: int) -> dict[str, Any]:
         "properties": {"id": {"enum": [str(n) for n in range(1, count + 1)]}},
         "required": ["id"],
         "additionalProperties": False,
+        END_KEY: "}",
     }
 
 

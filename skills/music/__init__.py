@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from assistant.skill_api import HistoryPhrasing, Item, Skill, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_api import HistoryPhrasing, Item, Skill, SkillRequest, SkillResult, SkillSpec, SlotDoc
 from skills.music.playback import CONTROL_ROUTES, NOW_PLAYING
 
 NAME = "music"
@@ -168,6 +168,8 @@ def vocabulary() -> dict[str, list[str]]:
     return read_vocabulary()
 
 
+MOODS = ("happy", "calm", "focus", "sad", "romantic", "energetic", "party", "sleep", "cosy")
+
 SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
@@ -214,4 +216,13 @@ SPEC = SkillSpec(
     routes=tuple((pattern, "") for pattern in CONTROL_ROUTES),
     commands={"library": library_command},
     rank=10,
+    # For the language model's reading of open requests (assistant/llm). The moods are the keys
+    # of skills.music.moods.MUSIC_MOODS (a test keeps them equal; that module loads numpy).
+    slot_docs={
+        "artist": SlotDoc("a singer or band the request names"),
+        "song": SlotDoc("a song the request names"),
+        "genre": SlotDoc("a style of music: jazz, rock, classical, hip hop, ..."),
+        "mood": SlotDoc("the feeling or activity the music is for", MOODS),
+    },
+    llm_examples=(("something to keep me going at the gym", {"mood": "energetic"}),),
 )

@@ -184,4 +184,6 @@ SPEC = SkillSpec(
     templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
     vocabulary=vocabulary,
     rank=20,
+    # For the language model's reading of open requests (assistant/llm).
+    llm_examples=(("what is going on in the world of tech", {"topic": "technology"}),),
 )

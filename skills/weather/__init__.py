@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.skill_api import HistoryPhrasing, SkillSpec
+from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
 from skills.weather.live import FORECAST_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
@@ -90,4 +90,10 @@ SPEC = SkillSpec(
     vocabulary=vocabulary,
     rank=30,
     senses_outside=True,
+    # For the language model's reading of open requests (assistant/llm).
+    slot_docs={
+        "place": SlotDoc("the town or city asked about"),
+        "date": SlotDoc("the day asked about, in the request's words: 'today', 'friday', 'this weekend'"),
+    },
+    llm_examples=(("should i pack sunglasses for madrid on friday", {"date": "friday", "place": "Madrid"}),),
 )
