@@ -98,7 +98,9 @@ class _WhisperStage:
         # better text. The repetition check (compression ratio) still triggers the fallback.
         self.logprob_threshold = logprob_threshold
         self.model = self._load(model_name)
-        self._lock = threading.Lock()  # one decode at a time: the model keeps per-call caches
+        # One decode at a time per model: the model keeps per-call caches, and stages share a
+        # loaded model (it is cached per process), so the lock lives with the model, not here.
+        self._lock = _model_lock(self.model)
 
     def _load(self, model_name: str) -> Any:
         raise NotImplementedError
@@ -207,6 +209,19 @@ class FasterWhisperSpeech(_WhisperStage):
         return [(s.text, float(s.avg_logprob), float(s.no_speech_prob)) for s in segments]
 
 
+_LOCKS_GUARD = threading.Lock()
+
+
+def _model_lock(model: Any) -> threading.Lock:
+    """The one lock of a loaded model, shared by every stage that decodes with it."""
+    with _LOCKS_GUARD:
+        lock = getattr(model, "_decode_lock", None)
+        if lock is None:
+            lock = threading.Lock()
+            model._decode_lock = lock
+        return lock
+
+
 @lru_cache(maxsize=2)
 def _load_model(model_name: str):  # -> whisper.model.Whisper
     """Load once per process; the checkpoint is verified against its recorded checksum."""
@@ -253,12 +268,15 @@ def _load_ct2(model_name: str):  # -> faster_whisper.WhisperModel
     )
 
 
-def engine_serving(model_name: str, engine: str) -> str:
-    """``engine``, or openai-whisper for a model faster-whisper has no files for ("base")."""
+def engine_serving(model_name: str, engine: str, asked: bool = True) -> str:
+    """``engine``, or openai-whisper for a model faster-whisper has no files for ("base").
+    ``asked``: the engine was chosen (config, a flag), so falling back is worth a warning."""
     from assistant.speech.whisper_checkpoints import CT2_PACKAGES
 
     if engine == "faster-whisper" and model_name not in CT2_PACKAGES:
-        log.warning("faster-whisper has no %s model: using openai-whisper for it", model_name)
+        (log.warning if asked else log.info)(
+            "faster-whisper has no %s model: using openai-whisper for it", model_name
+        )
         return "openai-whisper"
     return engine
 
@@ -269,7 +287,7 @@ def load_stt(
     """The speech-to-text stage for ``"tiny.en"`` (default) or ``"base"`` on ``engine``; without
     one, faster-whisper where it has the model, else openai-whisper."""
     if engine is None:
-        engine = engine_serving(model_name, "faster-whisper")
+        engine = engine_serving(model_name, "faster-whisper", asked=False)
     if engine not in ENGINES:
         raise SpeechToTextError(f"unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "faster-whisper":

@@ -193,20 +193,22 @@ class _DecodeNow:
         return self._done[1] if self._done and self._done[0] == voiced_samples else None
 
 
-def hesitation_set(n: int) -> list[tuple[str, str, str, int]]:
+def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]:
     """(before, after, voice, rate): held-out requests (never trained on) that name something,
-    with the hesitation placed before the first name, where people search for the word."""
+    with the hesitation placed before the first name, where people search for the word.
+    ``dev``: training-split requests instead, for working on the endpointing rules (they are
+    not trained, so the training split is unseen by them and the held-out one stays the test)."""
     import random
 
     from assistant.nlu.data import load_split
     from assistant.speech.synth import pick_voice
 
-    rng = random.Random(1616)
-    named = [ex for ex in load_split()[1] if ex.spans and ex.text[: ex.spans[0][0]].strip()]
+    rng = random.Random(77 if dev else 1616)
+    named = [ex for ex in load_split()[0 if dev else 1] if ex.spans and ex.text[: ex.spans[0][0]].strip()]
     rng.shuffle(named)
     rows = []
-    # The first 100 of this order were looked at while writing the endpointing word lists.
-    for ex in named[100 : 100 + n]:
+    # The first 100 of the held-out order were looked at while writing the endpointing word lists.
+    for ex in named[0 if dev else 100 : (0 if dev else 100) + n]:
         voice, rate = pick_voice(rng)
         cut = ex.spans[0][0]
         rows.append((ex.text[:cut].strip(), ex.text[cut:].strip(), voice, rate))
@@ -220,7 +222,9 @@ def item_nouns() -> frozenset[str]:
     return frozenset(noun for spec in discover_specs() for noun in spec.item_nouns)
 
 
-def offline_early_cuts(stt, parse, n: int, nouns: frozenset[str] = frozenset()) -> tuple[int, int]:
+def offline_early_cuts(
+    stt, parse, n: int, nouns: frozenset[str] = frozenset(), dev: bool = False
+) -> tuple[int, int]:
     """The hesitation set through the voice loop's endpointing code without a sound card: the
     ``Endpointer`` fed 30 ms blocks on a simulated clock, ``SemanticEndpointing`` deciding with
     ``Microphone.listen``'s rule. Cut: the utterance ended before the words after the pause."""
@@ -230,7 +234,7 @@ def offline_early_cuts(stt, parse, n: int, nouns: frozenset[str] = frozenset()) 
 
     rng = np.random.default_rng(16)
     cuts = rows = 0
-    for first, second, voice, rate in hesitation_set(n):
+    for first, second, voice, rate in hesitation_set(n, dev):
         head = trimmed(espeak(first, voice, rate, pad_s=0.0))
         pause = float(rng.uniform(0.4, 0.6))
         tail = trimmed(espeak(second, voice, rate, pad_s=0.0))
@@ -276,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only-hesitations", action="store_true", help="run the offline hesitation check only (no sound)"
     )
+    parser.add_argument(
+        "--dev", action="store_true", help="with --only-hesitations: training-split requests (for rule work)"
+    )
     args = parser.parse_args(argv)
     if not args.llm:  # the targets (latency, memory) are for the assistant without it
         os.environ["ASSISTANT_LLM"] = "off"
@@ -291,9 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.stt import load_stt
 
         stt = load_stt(args.model, engine=args.engine)
-        cuts, rows = offline_early_cuts(stt, load_nlu().parse, args.hesitations, item_nouns())
+        cuts, rows = offline_early_cuts(stt, load_nlu().parse, args.hesitations, item_nouns(), args.dev)
+        which = "training-split (dev)" if args.dev else "held-out"
         print(
-            f"early cuts, held-out requests with a hesitation before a name: {cuts}/{rows} = {cuts / rows:.1%}"
+            f"early cuts, {which} requests with a hesitation before a name: {cuts}/{rows} = {cuts / rows:.1%}"
             f" (load average {os.getloadavg()[0]:.2f})"
         )
         return 0

@@ -182,6 +182,7 @@ def test_a_short_encoder_window_hears_what_the_full_one_hears(fast_stt):
 
     assert fast_stt.window_frames(16000 * 2) == 3000  # the default keeps Whisper's 30 s
     short = FasterWhisperSpeech("tiny.en", min_window_s=15.0)
+    assert short.model is fast_stt.model and short._lock is fast_stt._lock  # the window is the model's
     assert short.window_frames(16000 * 2) == 1500  # 15 s at least
     assert short.window_frames(16000 * 20) == 2100  # the clip and a second after it
     assert short.window_frames(16000 * 60) == 3000  # never past Whisper's 30 s

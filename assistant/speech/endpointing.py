@@ -49,8 +49,11 @@ INTRODUCES_A_NAME = frozenset(
     volume genre author director actor actress starring featuring""".split()
 )
 # Verbs that take an object: "I loved ... Fight Club", "I'd prefer ... something calmer".
+# "liked" and "likes": "I really liked ... Taxi Driver" was cut twice in a training-split draw of
+# 300 hesitations (bench/voice_latency.py --only-hesitations --dev).
 NEEDS_AN_OBJECT = frozenset(
-    "love loved loves hate hated hates want wants need needs enjoy enjoyed enjoys prefer prefers".split()
+    """love loved loves like liked likes hate hated hates want wants need needs enjoy enjoyed enjoys
+    prefer prefers""".split()
 )
 MIN_CONFIDENCE = 0.8  # the classifier's calibrated probability of its best in-scope intent
 MIN_CONFIDENCE_ONE_WORD = 0.9  # "stop", "next": short, and often the start of something longer
