@@ -39,6 +39,7 @@ from assistant.speech.speculative import SpeculativeSpeechToText
 from assistant.speech.vad import EndpointConfig
 from assistant.speech.wavfile import write_wav
 from assistant.stages import SpokenAudio
+from assistant.stt import quick_stage
 
 IDLE_TIMEOUT_S = 30.0  # always-listening mode re-arms the endpointer this often
 WAKE_LISTEN_S = 5.0  # after the wake word, the request must start within this time
@@ -107,7 +108,7 @@ class VoiceLoop:
         self.stt: SpeculativeSpeechToText | None = None
         if pipeline.stt is not None:
             if not isinstance(pipeline.stt, SpeculativeSpeechToText):
-                pipeline.stt = SpeculativeSpeechToText(pipeline.stt)
+                pipeline.stt = SpeculativeSpeechToText(pipeline.stt, quick=quick_stage(pipeline.stt))
             self.stt = pipeline.stt
         nouns = frozenset(noun for spec in pipeline.skills.specs for noun in spec.item_nouns)
         self.endpointing = (
@@ -136,7 +137,8 @@ class VoiceLoop:
             )
         if self.push_to_talk:
             self.out("(press Enter, then speak)")
-            utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key, self._on_pause)
+            # No semantic endpointing here (the key ends the turn): the pause's transcript is the stage's.
+            utterance = self.mic.push_to_talk(self._config(8.0), self.wait_key, self._on_pause_full)
             if utterance is None:
                 self.out("I didn't hear anything.")
             return utterance
@@ -204,7 +206,11 @@ class VoiceLoop:
 
     def _on_pause(self, audio: np.ndarray, voiced_samples: int) -> None:
         if self.endpointing is not None:
-            self.endpointing.on_pause(audio, voiced_samples)
+            self.endpointing.on_pause(audio, voiced_samples, quick=self.semantic_endpointing)
+
+    def _on_pause_full(self, audio: np.ndarray, voiced_samples: int) -> None:
+        if self.endpointing is not None:
+            self.endpointing.on_pause(audio, voiced_samples, quick=False)
 
     def save(self, utterance: Utterance) -> str | None:
         """Write the utterance beside the session; the name is relative to the session log."""

@@ -184,13 +184,22 @@ class _DecodeNow:
     which is the worst case for early cuts (a slower decode can only miss a pause)."""
 
     def __init__(self, stt) -> None:
-        self.stt, self._done = stt, None
+        from assistant.stt import quick_stage
 
-    def prefetch(self, audio: np.ndarray, voiced_samples: int) -> None:
-        self._done = (voiced_samples, self.stt.transcribe(audio))
+        self.stt, self._done = stt, None
+        self.quick = quick_stage(stt) or stt  # what the voice loop's semantic endpointing reads
+
+    def prefetch(self, audio: np.ndarray, voiced_samples: int, quick: bool = True) -> None:
+        self._done = (voiced_samples, (self.quick if quick else self.stt).transcribe(audio))
 
     def peek(self, voiced_samples: int):
         return self._done[1] if self._done and self._done[0] == voiced_samples else None
+
+    def accept(self, voiced_samples: int) -> None:
+        pass  # the cut is decided by then; which transcript the turn keeps does not matter here
+
+    def confirm(self, voiced_samples: int) -> None:
+        pass
 
 
 def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]:

@@ -78,3 +78,39 @@ def test_no_claim_transcribes_the_final_audio(words):
     assert not stt.claim(voiced_samples=456)
     assert "news" in stt.transcribe(words["news"]).text.lower() and stt.hits == 0
     stt.close()
+
+
+class Counted:
+    """A real stage that counts its decodes (to tell which stage a transcript came from)."""
+
+    def __init__(self, stage) -> None:
+        self.stage, self.calls = stage, 0
+
+    def transcribe(self, audio: np.ndarray):
+        self.calls += 1
+        return self.stage.transcribe(audio)
+
+
+def test_the_quick_transcript_is_kept_only_when_semantic_endpointing_accepts_it(words):
+    from assistant.stt import quick_stage
+
+    full_stage = load_stt("tiny.en")
+    quick_window = quick_stage(full_stage)
+    assert quick_window is not None and quick_window.model is full_stage.model
+    full, quick = Counted(full_stage), Counted(quick_window)
+    stt = SpeculativeSpeechToText(full, quick=quick)
+
+    stt.prefetch(words["news"], voiced_samples=1, quick=True)
+    stt.accept(1)  # semantic endpointing ended the turn on it
+    assert stt.claim(1) and "latest news" in stt.transcribe(words["news"]).text.lower()
+    assert (quick.calls, full.calls) == (1, 0)
+
+    stt.prefetch(words["weather"], voiced_samples=2, quick=True)
+    stt.confirm(2)  # not a whole request yet: the stage decodes the same audio during the wait
+    assert stt.claim(2) and "boston" in stt.transcribe(words["weather"]).text.lower()
+    assert (quick.calls, full.calls) == (2, 1)
+
+    stt.prefetch(words["news"], voiced_samples=3, quick=True)  # never judged: not kept
+    assert not stt.claim(3) and "latest news" in stt.transcribe(words["news"]).text.lower()
+    assert full.calls == 2 and stt.hits == 2
+    stt.close()

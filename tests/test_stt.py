@@ -264,9 +264,16 @@ class _ReadyTranscripts:
 
     def __init__(self, texts: dict[int, str]) -> None:
         self.texts, self.prefetched, self.logprob = texts, [], -0.2
+        self.verdicts: list[tuple[str, int]] = []  # what semantic endpointing told it
 
-    def prefetch(self, audio, voiced_samples: int) -> None:
+    def prefetch(self, audio, voiced_samples: int, quick: bool = False) -> None:
         self.prefetched.append(voiced_samples)
+
+    def accept(self, voiced_samples: int) -> None:
+        self.verdicts.append(("accept", voiced_samples))
+
+    def confirm(self, voiced_samples: int) -> None:
+        self.verdicts.append(("confirm", voiced_samples))
 
     def peek(self, voiced_samples: int):
         from assistant.stages import Transcript
@@ -297,6 +304,7 @@ def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only
     semantic.on_pause(np.zeros(10, np.float32), 200)
     now[0] = 2.0
     assert not semantic.end_early(200)  # "the album ..." names something still to come
+    assert stt.verdicts == [("accept", 100), ("confirm", 200)]  # the quick transcript: kept, redone
     semantic.on_pause(np.zeros(10, np.float32), 300)
     now[0] = 3.0
     assert not semantic.end_early(300)  # transcript not ready: ask again after the next block
@@ -308,3 +316,26 @@ def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only
     semantic.enabled = False
     stt.texts[300] = "Stop."
     assert not semantic.end_early(300)
+
+
+@pytest.mark.timeout(10)
+def test_a_new_utterance_of_the_same_length_is_judged_on_its_own_words():
+    """The verdict on one utterance is not reused for the next one that happens to have as many
+    voiced samples (they come in 30 ms blocks): "play some songs by ..." was once cut because
+    the turn before, "turn the volume down", had been as long."""
+    from assistant.speech.endpointing import SemanticEndpointing
+    from assistant.stages import Parse
+
+    now = [0.0]
+    stt = _ReadyTranscripts({4800: "Turn the volume down."})
+    semantic = SemanticEndpointing(
+        stt, lambda text: Parse("play_music", 0.97, {}, text), speculate_after_s=0.12, clock=lambda: now[0]
+    )
+    semantic.on_pause(np.zeros(10, np.float32), 4800)
+    now[0] = 0.5
+    assert semantic.end_early(4800)
+    stt.texts[4800] = "Play some songs by"  # the next utterance, as long as the last one
+    now[0] = 5.12
+    semantic.on_pause(np.zeros(10, np.float32), 4800)
+    now[0] = 5.5
+    assert not semantic.end_early(4800) and semantic.last_transcript == "Play some songs by"

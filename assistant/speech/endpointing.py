@@ -97,8 +97,9 @@ def is_complete(
 class SemanticEndpointing:
     """The two microphone callbacks of semantic endpointing over a speculative STT.
 
-    ``stt`` needs ``prefetch(audio, voiced_samples)`` and ``peek(voiced_samples)`` (as
-    ``SpeculativeSpeechToText`` has); ``parse`` is the NLU's ``parse``. ``speculate_after_s`` is
+    ``stt`` needs ``prefetch(audio, voiced_samples, quick)``, ``peek(voiced_samples)``,
+    ``accept(voiced_samples)`` and ``confirm(voiced_samples)`` (as ``SpeculativeSpeechToText``
+    has); ``parse`` is the NLU's ``parse``. ``speculate_after_s`` is
     the pause length at which ``on_pause`` is called (the microphone's ``pause_s``).
     ``item_nouns``: see ``is_complete``.
     """
@@ -121,10 +122,14 @@ class SemanticEndpointing:
         self._judged: tuple[int, bool] | None = None  # (voiced samples, complete?) last decided
         self.last_transcript = ""  # what the last decision was made on (the bench prints it)
 
-    def on_pause(self, audio, voiced_samples: int) -> None:
-        """Silence has lasted ``speculate_after_s``: transcribe the audio so far."""
+    def on_pause(self, audio, voiced_samples: int, quick: bool = True) -> None:
+        """Silence has lasted ``speculate_after_s``: transcribe the audio so far (``quick``: with
+        the speculative STT's quick stage, whose transcript the turn keeps only if it ends it)."""
         self._pause = (voiced_samples, self.clock() - self.speculate_after_s)
-        self.stt.prefetch(audio, voiced_samples)
+        # A new pause is new speech to judge, even with as many voiced samples as the last one
+        # judged (another utterance of the same length: counts come in 30 ms blocks).
+        self._judged = None
+        self.stt.prefetch(audio, voiced_samples, quick=quick)
 
     def end_early(self, voiced_samples: int) -> bool:
         """True when the pause after exactly this speech ends a complete request."""
@@ -142,4 +147,5 @@ class SemanticEndpointing:
             transcript.text, self.parse(transcript.text), item_nouns=self.item_nouns
         )
         self._judged = (voiced_samples, complete)
+        (self.stt.accept if complete else self.stt.confirm)(voiced_samples)
         return complete
