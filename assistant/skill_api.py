@@ -188,6 +188,10 @@ class SlotDoc:
     description: str
     choices: tuple[str, ...] = ()  # the only values allowed; empty: free text
     many: bool = False  # several of ``choices`` at once, joined with "|"
+    # A pattern (regex, any case) the request's words must match for the model to fill this slot;
+    # empty: any request. The model's grammar leaves the slot out otherwise: asked not to guess
+    # years, the 1.5B model still added an era to a quarter of the open requests.
+    cue: str = ""
 
 
 @dataclass(frozen=True)

@@ -335,3 +335,23 @@ def test_a_model_still_loading_is_waited_for_within_the_limit_only():
     assert broken.wait_loaded(5.0)
     failed = broken.complete("system", "Request: tea", {}, 8, 1.0)
     assert failed.status == "error" and "weights unreadable" in failed.error
+
+
+def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
+    from dataclasses import replace
+
+    from assistant.skill_api import SlotDoc
+
+    spec = replace(
+        fakes.SPEC,
+        slot_docs={
+            "kind": SlotDoc("kind of tea"),
+            "tea_name": SlotDoc("a tea the request names", cue=r"\bcalled\b"),
+        },
+    )
+    assert prompts.uncued_slots([spec], "a tea called sencha") == frozenset()
+    left_out = prompts.uncued_slots([spec], "something warming")
+    assert left_out == {("tea", "tea_name")}
+    assert '"\\"tea_name\\""' not in prompts.understanding_grammar([spec], left_out)
+    assert '"\\"tea_name\\""' in prompts.understanding_grammar([spec])
+    assert set(prompts.understanding_schema([spec], left_out)["properties"]) == {"skill", "kind", "tea_name"}

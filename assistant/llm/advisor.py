@@ -107,6 +107,7 @@ class SecondOpinion:
         self.on_thinking = on_thinking  # voice mode says "Let me think..." before a slow call
         self.understand_prompt = prompts.understanding_system_prompt(skills.specs)
         self.understand_schema = prompts.understanding_schema(skills.specs)
+        self._schemas: dict[frozenset[tuple[str, str]], dict[str, Any]] = {}  # by slots left out
         self.covered = self._covered_words(skills.specs)
         self.expected_ms = 1500.0  # running estimate of one call's time, for the filler
         # System prompts ``warm`` is still reading into the cache: set when each is read.
@@ -198,7 +199,7 @@ class SecondOpinion:
         )
         user_prompt = prompts.understanding_user_prompt(text, context, self._profile_line(user))
         answer = self._ask(
-            "understand", self.understand_prompt, user_prompt, self.understand_schema, 48, trace
+            "understand", self.understand_prompt, user_prompt, self._schema_for(text), 48, trace
         )
         if answer is None:
             return None
@@ -221,6 +222,13 @@ class SecondOpinion:
             slots = dict(parse.slots)
         trace.understood_by = "llm"
         return Parse(spec.offer_intent, max(parse.confidence, SURE), slots, text)
+
+    def _schema_for(self, text: str) -> dict[str, Any]:
+        """The understanding schema without the slots this request gives no cue for."""
+        left_out = prompts.uncued_slots(self.skills.specs, text[: prompts.MAX_REQUEST_CHARS])
+        if left_out not in self._schemas:
+            self._schemas[left_out] = prompts.understanding_schema(self.skills.specs, left_out)
+        return self._schemas[left_out]
 
     @staticmethod
     def _slots(spec: SkillSpec, raw: Any) -> dict[str, str]:

@@ -9,6 +9,7 @@ llama.cpp keeps them cached and a call only reads the few tokens of the request.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -44,7 +45,20 @@ def _slot_schema(doc: SlotDoc) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": MAX_FREE_SLOT_CHARS}
 
 
-def understanding_schema(specs: Sequence[SkillSpec]) -> dict[str, Any]:
+def uncued_slots(specs: Sequence[SkillSpec], text: str) -> frozenset[tuple[str, str]]:
+    """(skill, slot) pairs whose ``SlotDoc.cue`` the request does not match: the model may not
+    fill them for this request (``understanding_schema``'s ``left_out``)."""
+    return frozenset(
+        (spec.name, name)
+        for spec in specs
+        for name, doc in spec.slot_docs.items()
+        if doc.cue and not re.search(doc.cue, text, re.IGNORECASE)
+    )
+
+
+def understanding_schema(
+    specs: Sequence[SkillSpec], left_out: frozenset[tuple[str, str]] = frozenset()
+) -> dict[str, Any]:
     """``{"skill": NAME | "none", SLOT: VALUE, ...}``: every skill's slots, all optional.
 
     Flat, not ``{"skill": ..., "slots": {...}}``: every output token is one forward pass of the
@@ -61,7 +75,7 @@ def understanding_schema(specs: Sequence[SkillSpec]) -> dict[str, Any]:
         "properties": {"skill": {"enum": [s.name for s in specs] + [NO_SKILL]}, **slots},
         "required": ["skill"],
         "additionalProperties": False,
-        GRAMMAR_KEY: understanding_grammar(specs),
+        GRAMMAR_KEY: understanding_grammar(specs, left_out),
         PREFIX_KEY: UNDERSTANDING_PREFIX,
         END_KEY: "}",
     }
@@ -95,16 +109,22 @@ def _lark_value(doc: SlotDoc) -> str:
 UNDERSTANDING_PREFIX = '{"skill":'
 
 
-def understanding_grammar(specs: Sequence[SkillSpec]) -> str:
+def understanding_grammar(
+    specs: Sequence[SkillSpec], left_out: frozenset[tuple[str, str]] = frozenset()
+) -> str:
     """The understanding answer as one compact JSON line after ``UNDERSTANDING_PREFIX``: the
     skill, then at most ``MAX_UNDERSTOOD_SLOTS`` of that skill's own slots (another skill's slot
-    cannot be written)."""
+    cannot be written, nor one in ``left_out``)."""
     lines = [
         "%llguidance {}",
         "start: (" + " | ".join([f"skill_{i}" for i in range(len(specs))] + ["no_skill"]) + ') "}"',
     ]
     for i, spec in enumerate(specs):
-        choices = [f'{_lark_literal(name)} ":" {_lark_value(doc)}' for name, doc in _slot_docs(spec).items()]
+        choices = [
+            f'{_lark_literal(name)} ":" {_lark_value(doc)}'
+            for name, doc in _slot_docs(spec).items()
+            if (spec.name, name) not in left_out
+        ]
         if not choices:
             lines.append(f"skill_{i}: {_lark_literal(spec.name)}")
             continue

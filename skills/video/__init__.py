@@ -45,6 +45,15 @@ def vocabulary() -> dict[str, list[str]]:
     return {"title": titles, "movie_genre": genres, "person": sorted(people)}
 
 
+# Words that give a film's time: a year or decade ("1960s", "the fifties"), or a period said
+# another way. Without one the model may not write an era (see SlotDoc.cue): it gave "a zombie
+# movie" the nineties and "a pirate adventure" the fifties (bench/llm_turns.py).
+ERA_CUE = (
+    r"\d|\b(twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|noughties|"
+    r"century|decade|years|(last|this) year|era|period|age|old|older|oldie|classic|vintage|retro|silent|"
+    r"black and white|recent|new|newer|newest|latest|modern|current|before|after|since)\b"
+)
+
 SPEC = SkillSpec(
     name="video",
     load=load_skill,
@@ -74,9 +83,11 @@ SPEC = SkillSpec(
         "person": SlotDoc("an actor or director the request names"),
         "mood": SlotDoc("only when the request names a feeling", MOODS),
         "audience": SlotDoc("who will watch", AUDIENCES),
-        "era": SlotDoc("only when the request gives a time: 'before 1965', 'after 2000', '1950-1969'"),
+        "era": SlotDoc(
+            "only when the request gives a time: 'before 1965', 'after 2000', '1950-1969'", cue=ERA_CUE
+        ),
         "exclude": SlotDoc("only when the request says what to avoid", GENRES, many=True),
-        "descriptor": SlotDoc("'short' when the person wants a short film"),
+        "descriptor": SlotDoc("'short' when the person wants a short film", cue=r"\b(short|quick|brief)\b"),
     },
     llm_examples=(
         (
