@@ -355,3 +355,21 @@ def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
     assert '"\\"tea_name\\""' not in prompts.understanding_grammar([spec], left_out)
     assert '"\\"tea_name\\""' in prompts.understanding_grammar([spec])
     assert set(prompts.understanding_schema([spec], left_out)["properties"]) == {"skill", "kind", "tea_name"}
+
+
+def test_an_unsure_skill_question_about_another_domain_brings_in_the_model(assistant_home: Path):
+    from assistant.dialogue_state import DialogueState
+    from assistant.llm.advisor import SecondOpinion
+    from assistant.plugins import SkillRegistry
+    from assistant.stages import Parse
+
+    advisor = SecondOpinion(ScriptedModel(), SkillRegistry.discover(), open_store(assistant_home))
+    state = DialogueState("ann")
+    unsure = Parse("music_query", 0.57, {}, "an old film where everybody sings")
+    assert advisor.should_understand(unsure, unsure.text, state)  # a film, not "what's playing"
+    sure = Parse("music_query", 0.95, {}, "what film is this song from")
+    assert not advisor.should_understand(sure, sure.text, state)
+    own = Parse("music_query", 0.6, {}, "what song is playing now")
+    assert not advisor.should_understand(own, own.text, state)  # its own skill's words
+    core = Parse("dislike", 0.6, {}, "i did not like that film much")
+    assert not advisor.should_understand(core, core.text, state)  # the core's feedback: never

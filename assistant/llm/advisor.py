@@ -182,12 +182,24 @@ class SecondOpinion:
         if parse.intent == OUT_OF_SCOPE:
             return len(unexplained) >= 1 and len(WORD.findall(text.lower())) >= 2
         if self.skills.offer_owner(parse.intent) is None:
-            return False  # feedback, questions and settings: the classifier's own ground
+            # Feedback, questions and settings: the classifier's own ground, unless it is unsure
+            # of a skill's question and the words name another skill's domain ("an old film
+            # where everybody sings" read as the music skill's "what's playing", at 0.57).
+            return parse.confidence < SURE and self._names_another_domain(parse.intent, text)
         if parse.confidence < UNSURE or len(self._usable_values(parse)) < len(parse.slots):
             return True  # a guess, or a slot value the skill cannot use ("bank robbery" as a genre)
         # One stray word in a request the classifier is sure of ("will it rain tomorrow in
         # Chicago") is no reason to wait seconds; two are ("lots of singing and dancing").
         return len(unexplained) >= 2 or (len(unexplained) == 1 and parse.confidence < SURE)
+
+    def _names_another_domain(self, intent: str, text: str) -> bool:
+        """Whether ``text`` has a domain word of a skill other than the one owning ``intent``
+        (False for the core's own intents: likes, "why?", history)."""
+        owner = self.skills.owner(intent)
+        if owner is None:
+            return False
+        words = set(WORD.findall(text.lower()))
+        return any(words & set(spec.domain_words) for spec in self.skills.specs if spec is not owner)
 
     # --- understanding ---------------------------------------------------------------------
     def understand(
