@@ -217,7 +217,8 @@ def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]
     rng.shuffle(named)
     rows = []
     # The first 100 of the held-out order were looked at while writing the endpointing word lists.
-    for ex in named[0 if dev else 100 : (0 if dev else 100) + n]:
+    start = 0 if dev else 100
+    for ex in named[start : start + n]:
         voice, rate = pick_voice(rng)
         cut = ex.spans[0][0]
         rows.append((ex.text[:cut].strip(), ex.text[cut:].strip(), voice, rate))

@@ -26,6 +26,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from assistant.dialogue_phrases import domain_words_pattern
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
@@ -109,6 +110,7 @@ class SecondOpinion:
         self.understand_schema = prompts.understanding_schema(skills.specs)
         self._schemas: dict[frozenset[tuple[str, str]], dict[str, Any]] = {}  # by slots left out
         self.covered = self._covered_words(skills.specs)
+        self.domain_words = {s.name: domain_words_pattern(s) for s in skills.specs}
         self.expected_ms = 1500.0  # running estimate of one call's time, for the filler
         # System prompts ``warm`` is still reading into the cache: set when each is read.
         self.cold: dict[str, threading.Event] = {}
@@ -198,8 +200,12 @@ class SecondOpinion:
         owner = self.skills.owner(intent)
         if owner is None:
             return False
-        words = set(WORD.findall(text.lower()))
-        return any(words & set(spec.domain_words) for spec in self.skills.specs if spec is not owner)
+        lowered = text.lower()
+        return any(
+            pattern.search(lowered)
+            for name, pattern in self.domain_words.items()
+            if pattern is not None and name != owner.name
+        )
 
     # --- understanding ---------------------------------------------------------------------
     def understand(
