@@ -206,7 +206,9 @@ SPEC = SkillSpec(
         "lead": ("Here's", "Let's try", "Try"),
         "item": ("{title} by {subtitle}",),
         "like_unknown_song": ("I don't know a song called {title}, so I can't note it yet.",),
-        "music_query": ("That was {item}.", "You're listening to {item}."),
+        # Reached only when nothing is playing (a playing track gets the player's own "You're
+        # listening to ..., at 0:03 of 0:20"): the item was suggested, maybe never heard.
+        "music_query": ("That's {item}.",),
         "music_query_named": ("That's {item}. Say 'play {title}' to hear it.",),
         "music_query_unknown": ("I don't know a song called {title}.",),
         "music_query_nothing": ("Nothing is playing right now. Say 'play some jazz' to start.",),
