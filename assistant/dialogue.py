@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from assistant.dialogue_followon import CONFIRM_BELOW, FollowOnReader
@@ -39,6 +39,18 @@ log = logging.getLogger(__name__)
 
 # Slots any skill may carry between turns ("and tomorrow?").
 SHARED_SLOTS = frozenset({"date", "time"})
+# The core's own requests that people finish with a date ("what did I watch ... today"); skills
+# declare theirs in ``SkillSpec.trailing_slots``.
+CORE_TRAILING_SLOTS: dict[str, frozenset[str]] = {"history_query": SHARED_SLOTS}
+
+
+def trailing_slots(specs: Iterable[SkillSpec]) -> dict[str, frozenset[str]]:
+    """Intent -> the slots that may still follow a whole request of it (semantic endpointing)."""
+    found = dict(CORE_TRAILING_SLOTS)
+    for spec in specs:
+        if spec.trailing_slots:
+            found.update(dict.fromkeys(spec.all_intents, spec.trailing_slots))
+    return found
 
 
 class DialogueManager:

@@ -232,6 +232,14 @@ def item_nouns() -> frozenset[str]:
     return frozenset(noun for spec in discover_specs() for noun in spec.item_nouns)
 
 
+def trailing() -> dict[str, frozenset[str]]:
+    """What may follow a whole request, as the voice loop gives it to semantic endpointing."""
+    from assistant.dialogue import trailing_slots
+    from assistant.plugins import discover_specs
+
+    return trailing_slots(discover_specs())
+
+
 def offline_early_cuts(
     stt, parse, n: int, nouns: frozenset[str] = frozenset(), dev: bool = False
 ) -> tuple[int, int]:
@@ -243,6 +251,7 @@ def offline_early_cuts(
     from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer
 
     rng = np.random.default_rng(16)
+    trailing_after = trailing()
     cuts = rows = 0
     for first, second, voice, rate in hesitation_set(n, dev):
         head = trimmed(espeak(first, voice, rate, pad_s=0.0))
@@ -254,7 +263,11 @@ def offline_early_cuts(
         )
         endpointer = Endpointer(EndpointConfig(start_timeout_s=None))
         semantic = SemanticEndpointing(
-            _DecodeNow(stt), parse, clock=lambda e=endpointer: e.frames_seen * FRAME_S, item_nouns=nouns
+            _DecodeNow(stt),
+            parse,
+            clock=lambda e=endpointer: e.frames_seen * FRAME_S,
+            item_nouns=nouns,
+            trailing_slots=trailing_after,
         )
         for start in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
             endpointer.feed(audio[start : start + FRAME_SAMPLES])

@@ -75,6 +75,7 @@ SPEC = SkillSpec(
     offer_intent="weather_query",
     slots=frozenset({"place", "date", "timeofday", "weather_descriptor"}),
     fresh_slots=frozenset(),  # always merge: "what about Chicago" keeps the date
+    trailing_slots=frozenset({"date", "timeofday"}),  # "should I wear a coat ... tomorrow"
     offers_another=False,
     takes_feedback=False,
     says_reason=False,
