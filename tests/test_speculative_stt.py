@@ -114,3 +114,29 @@ def test_the_quick_transcript_is_kept_only_when_semantic_endpointing_accepts_it(
     assert not stt.claim(3) and "latest news" in stt.transcribe(words["news"]).text.lower()
     assert full.calls == 2 and stt.hits == 2
     stt.close()
+
+
+def test_confirm_starts_from_the_quick_transcript_and_adds_only_the_second_look(words):
+    import time
+
+    from assistant.speech.wavfile import resample
+    from assistant.stt import quick_stage
+    from assistant.tts import EspeakSpeech
+
+    stage = load_stt("tiny.en")
+    stt = SpeculativeSpeechToText(stage, quick=quick_stage(stage))
+    speech = EspeakSpeech().synthesize("play some jazz")  # the 15 s window hears "jas": doubtful
+    jazz = resample(np.concatenate([np.zeros(4410, np.float32), speech.samples]), speech.sample_rate, 16000)
+    for n, (audio, looks) in enumerate(((words["news"], 0), (jazz, 1)), start=1):
+        stt.prefetch(audio, voiced_samples=n, quick=True)
+        deadline = time.monotonic() + 30
+        while stt.peek(n) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        before = stage.second_looks
+        stt.confirm(n)
+        assert stt.claim(n)
+        heard = stt.transcribe(audio)
+        assert stage.second_looks == before + looks  # confident: nothing decoded again
+        assert heard.text == stage.transcribe(audio).text  # what the stage alone would have said
+    assert "jazz" in heard.text.lower()
+    stt.close()

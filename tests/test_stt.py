@@ -15,7 +15,7 @@ from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.errors import SpeechToTextError
 from assistant.speech.evaluate import load_testset, word_error_rate
 from assistant.speech.synth import espeak
-from assistant.speech.wavfile import read_wav
+from assistant.speech.wavfile import read_wav, resample
 from assistant.speech.whisper_checkpoints import checkpoint_path
 from assistant.stt import check_audio, load_stt
 from models import whisper_convert
@@ -180,16 +180,36 @@ def test_faster_whisper_transcribes_real_speech_like_openai_whisper(fast_stt, st
 def test_a_short_encoder_window_hears_what_the_full_one_hears(fast_stt):
     from assistant.stt import FasterWhisperSpeech
 
-    assert fast_stt.window_frames(16000 * 2) == 3000  # the default keeps Whisper's 30 s
-    short = FasterWhisperSpeech("tiny.en", min_window_s=15.0)
-    assert short.model is fast_stt.model and short._lock is fast_stt._lock  # the window is the model's
-    assert short.window_frames(16000 * 2) == 1500  # 15 s at least
-    assert short.window_frames(16000 * 20) == 2100  # the clip and a second after it
-    assert short.window_frames(16000 * 60) == 3000  # never past Whisper's 30 s
+    full = FasterWhisperSpeech("tiny.en", min_window_s=30.0)
+    assert full.window_frames(16000 * 2) == 3000  # Whisper's own 30 s
+    assert full.model is fast_stt.model and full._lock is fast_stt._lock  # the window is the model's
+    assert fast_stt.window_frames(16000 * 2) == 1500  # 15 s at least
+    assert fast_stt.window_frames(16000 * 20) == 2100  # the clip and a second after it
+    assert fast_stt.window_frames(16000 * 60) == 3000  # never past Whisper's 30 s
     audio = read_wav(LIBRIVOX / "sense_and_sensibility_01_austen_64kb-0930.wav")
     command = espeak("tell me the latest news")
     for clip in (audio, command):
-        assert short.transcribe(clip).text == fast_stt.transcribe(clip).text
+        assert fast_stt.transcribe(clip).text == full.transcribe(clip).text
+
+
+@pytest.mark.artifacts
+def test_a_doubtful_short_window_transcript_gets_a_second_look_over_the_full_window(fast_stt):
+    from assistant.stt import SECOND_LOOK_BELOW, quick_stage
+    from assistant.tts import EspeakSpeech
+
+    # The assistant's own voice: the 15 s window alone hears "jas" (log-probability -0.75).
+    speech = EspeakSpeech().synthesize("play some jazz")
+    audio = resample(np.concatenate([np.zeros(4410, np.float32), speech.samples]), speech.sample_rate, 16000)
+    quick = quick_stage(fast_stt)
+    assert quick is not None and quick.second_look_below is None
+    first = quick.transcribe(audio)
+    assert first.avg_logprob < SECOND_LOOK_BELOW and "jazz" not in first.text.lower()
+    looks = fast_stt.second_looks
+    heard = fast_stt.transcribe(audio)
+    assert fast_stt.second_looks == looks + 1 and "jazz" in heard.text.lower()
+    assert heard.avg_logprob > first.avg_logprob  # the more confident decode is kept
+    fast_stt.transcribe(espeak("tell me the latest news"))  # a confident one: one decode
+    assert fast_stt.second_looks == looks + 1
 
 
 def test_a_model_faster_whisper_lacks_runs_on_openai_whisper():
@@ -248,6 +268,8 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
     assert not is_complete("I need to hear the song.", parse(), item_nouns=nouns)  # "... Yesterday"
     assert not is_complete("Play some music for it.", parse())  # Whisper's filler for a pause
     assert is_complete("I like it.", parse())
+    assert not is_complete("I like a song sung bye", parse("like"))  # Whisper's "by" before a pause
+    assert is_complete("Okay, bye.", parse("stop", 0.95))
     assert is_complete("Suggest a movie.", parse("recommend_video"), item_nouns=nouns)
     assert not is_complete("what's the weather in", parse("weather_query"))
     assert not is_complete("play some jazz", parse(confidence=0.5))  # unsure: keep waiting
@@ -257,6 +279,26 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
     endpointer = Endpointer()
     endpointer.finish("semantic")  # nothing said yet: nothing to end
     assert endpointer.state is State.WAITING
+
+
+def test_semantic_endpointing_waits_for_a_date_after_a_whole_request_that_takes_one():
+    from assistant.dialogue import trailing_slots
+    from assistant.plugins import discover_specs
+    from assistant.speech.endpointing import is_complete
+    from assistant.stages import Parse
+
+    trailing = trailing_slots(discover_specs())  # what the voice loop gives semantic endpointing
+    assert trailing["weather_query"] >= {"date"} and trailing["history_query"] >= {"date"}
+
+    def complete(text, intent, **slots):
+        return is_complete(text, Parse(intent, 0.95, slots, text), trailing_slots=trailing)
+
+    assert not complete("Will I need sunscreen?", "weather_query")  # "... today"
+    assert complete("Will I need sunscreen today?", "weather_query", date="today")
+    assert complete("Is it cold in the evening?", "weather_query", timeofday="evening")
+    assert not complete("What songs did you play me?", "history_query")  # "... last week"
+    assert complete("What songs did you play me last week?", "history_query", date="last week")
+    assert complete("Play some jazz.", "play_music")  # music declares nothing that trails
 
 
 class _ReadyTranscripts:

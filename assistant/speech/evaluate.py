@@ -121,6 +121,8 @@ def evaluate(
         **_summary(scored),
         "cpu_load_1min": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
+        # faster-whisper's decodes over the full window after a doubtful short-window one
+        "second_looks": getattr(stt, "second_looks", None),
         "details": [asdict(s) for s in scored],
     }
     if baseline and engine == "openai-whisper":
@@ -218,6 +220,11 @@ def _print(result: dict) -> None:
         f"model {result['model']}: WER {result['wer']:.2%} over {result['utterances']} utterances "
         f"({result['reference_words']} reference words, {result['audio_s']:.1f} s of speech), "
         f"real-time factor {result['rtf']:.3f} (load average {result['cpu_load_1min']} on {result['cpus']} CPUs)"
+        + (
+            f"; {result['second_looks']} of {result['utterances'] + 1} decodes (one warm-up) took a second look"
+            if result.get("second_looks") is not None
+            else ""
+        )
     )
     plain = result.get("plain_whisper")
     if plain:
