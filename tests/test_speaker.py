@@ -51,18 +51,23 @@ def test_schema_1_file_gains_the_voiceprint_table(tmp_path):
 
 
 def test_voiceprints_of_another_embedding_are_left_out_and_replaced_on_enrolment(tmp_path):
-    from assistant.speaker import MODEL, load_speaker_id
+    from assistant.speaker import EMBEDDING_DIM, MODEL, TIMBRE_DIM, load_speaker_id
 
     store = HistoryStore(tmp_path / "history.db")
-    old = np.full(256, 1 / 16, np.float32)
+    old = np.full(EMBEDDING_DIM, 1 / 16, np.float32)
     store.save_voiceprint("alice", old.tobytes(), 3, "resemblyzer-0.1.4")  # the padded embedding
-    store.save_voiceprint("bob", old.tobytes(), 3, MODEL)
+    current = np.concatenate([old, np.zeros(TIMBRE_DIM, np.float32)])  # d-vector, then timbre
+    store.save_voiceprint("bob", current.tobytes(), 3, MODEL)
+    store.save_voiceprint("carol", old.tobytes(), 3, MODEL)  # damaged: no timbre
     sid = load_speaker_id(store)
-    assert sid.names == ["bob"]  # Alice's old print is not matched against (the loop re-enrols her)
+    assert sid.names == ["bob"]  # Carol's damaged print is skipped (logged), not a crash
+    store.save_voiceprint("carol", current.tobytes(), 3, MODEL)
+    sid = load_speaker_id(store)
+    assert sid.names == ["bob", "carol"]  # Alice's old print is not matched against (the loop re-enrols her)
     assert store.has_voiceprint("alice")  # ... still listed and removed by "forget me"
-    store.save_voiceprint("alice", old.tobytes(), 3, MODEL)  # what a new enrolment does
+    store.save_voiceprint("alice", current.tobytes(), 3, MODEL)  # what a new enrolment does
     sid.reload()
-    assert sid.names == ["alice", "bob"] and len(store.voiceprints("resemblyzer-0.1.4")) == 0
+    assert sid.names == ["alice", "bob", "carol"] and len(store.voiceprints("resemblyzer-0.1.4")) == 0
     store.close()
 
 
@@ -109,6 +114,45 @@ def test_unknown_and_unusable_voices_get_no_name(enrolled):
     two = espeak("tell me the news", ALICE, 160)
     both = two + np.resize(espeak("play some music now", BOB, 160), len(two))
     assert enrolled.identify(np.clip(both, -1, 1))[0] in (None, "alice", "bob")  # no crash, no third
+
+
+@pytest.mark.artifacts
+def test_a_voice_alike_to_the_d_vector_is_told_apart_by_its_timbre(enrolled):
+    from assistant.speaker import MARGIN, MAX_TIMBRE_DISTANCE, THRESHOLD
+
+    # espeak-ng's f5 is f2 (Alice) with a breathier voice: the d-vector alone takes it for her.
+    phrases = (
+        "play some jazz for me please",
+        "what is the weather going to be like tomorrow",
+        "tell me the latest news about science",
+        "recommend a funny movie for tonight",
+        "I really like this song, play another one",
+    )
+    matches = [enrolled.match(espeak(p, "en-gb-scotland+f5", rate)) for p in phrases for rate in (140, 175)]
+    by_d_vector = [m for m in matches if m.score >= THRESHOLD and m.score - m.runner_up >= MARGIN]
+    assert by_d_vector and all(m.name in (None, "alice") for m in matches)
+    assert sum(m.name == "alice" for m in matches) < len(by_d_vector)  # the timbre turns some away
+    assert all(m.timbre_distance > MAX_TIMBRE_DISTANCE for m in by_d_vector if m.name is None)
+    own = enrolled.match(espeak("play some jazz for me please", ALICE, 175))
+    assert own.name == "alice" and own.timbre_distance <= MAX_TIMBRE_DISTANCE
+
+
+@pytest.mark.artifacts
+def test_two_alike_voices_in_one_household_are_told_apart_by_timbre_or_left_unknown():
+    from assistant.speaker import MARGIN, load_speaker_id
+
+    pair = ("en-us+grandpa", "en-us+max")  # 0.94 apart to the d-vector, as alike as bob and frank
+    sid = load_speaker_id()
+    for voice in pair:
+        sid.enroll(voice, [espeak(t, voice, 160) for t in ENROL])
+    matches = [
+        (voice, sid.match(espeak(phrase, voice, rate)))
+        for voice in pair
+        for phrase in ("play some jazz for me please", "recommend a funny movie for tonight")
+        for rate in (140, 190)
+    ]
+    assert all(m.name in (None, voice) for voice, m in matches)  # never the other person
+    assert any(m.name == voice and m.score - m.runner_up < MARGIN for voice, m in matches)  # the timbre told
 
 
 @pytest.mark.artifacts
