@@ -208,6 +208,9 @@ class Microphone:
                 continue
             stalled = 0.0
             if detector.feed(block):
+                # A detector that listened on before deciding (assistant.wake_check) hands back what
+                # it heard since the word: "okay nabu, play some jazz" in one breath.
+                self._carry = list(getattr(detector, "after_word", ()))
                 return True
         return False
 

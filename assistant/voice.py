@@ -31,6 +31,7 @@ import numpy as np
 from assistant.audio import Microphone, Playback, Speaker, Utterance
 from assistant.bargein import BargeInMicrophone
 from assistant.config import Settings, ensure_private_dir
+from assistant.dialogue import trailing_slots
 from assistant.errors import AudioError, TextToSpeechError
 from assistant.pipeline import GUEST_USER, Pipeline, Session, TurnResult
 from assistant.session import recordings_dir
@@ -114,7 +115,12 @@ class VoiceLoop:
         self.endpointing = (
             None
             if self.stt is None
-            else SemanticEndpointing(self.stt, self.pipeline.nlu.parse, item_nouns=nouns)
+            else SemanticEndpointing(
+                self.stt,
+                self.pipeline.nlu.parse,
+                item_nouns=nouns,
+                trailing_slots=trailing_slots(pipeline.skills.specs),
+            )
         )
 
     def _config(self, start_timeout_s: float | None) -> EndpointConfig:
@@ -130,7 +136,8 @@ class VoiceLoop:
             if not self.mic.wait_for_wake(self.wake, IDLE_TIMEOUT_S):
                 return None
             self.wakes += 1
-            self.out("(wake word heard)")
+            checks = getattr(self.wake, "checks", None)  # assistant.wake_check: what Whisper heard
+            self.out(f"(wake word heard: {checks[-1].transcript!r})" if checks else "(wake word heard)")
             self._acknowledge()
             return self.mic.listen(
                 self._config(WAKE_LISTEN_S), self._on_pause, SPECULATE_AFTER_S, self._end_early
@@ -268,7 +275,7 @@ def run_voice(args: argparse.Namespace, home: Path, settings: Settings, max_turn
         pipeline = _build(build_pipeline, home, settings, speak)
         warm_up(pipeline)
         session = pipeline.start_session(args.user or settings.default_user, mode="voice", seed=args.seed)
-        wake = _wake_word(settings) if getattr(args, "wake", False) else None
+        wake = _wake_word(settings, pipeline.stt) if getattr(args, "wake", False) else None
         if settings.barge_in and pipeline.stt is not None:
             microphone.listener = _stop_listener(pipeline.stt)
         loop = VoiceLoop(
@@ -315,11 +322,12 @@ def _build(build_pipeline, home: Path, settings: Settings, speak: bool) -> Pipel
         return build_pipeline(home, settings, stt_model=settings.stt_model, speak=False)
 
 
-def _wake_word(settings: Settings):  # -> assistant.wake.MicroWakeWordDetector
+def _wake_word(settings: Settings, stt=None):  # -> assistant.wake.WakeWordDetector
+    """The wake word, each detection confirmed by the pipeline's own speech-to-text."""
     from assistant.wake import load_wake_word
 
     try:
-        return load_wake_word(settings.wake_word)
+        return load_wake_word(settings.wake_word, stt=stt)
     except AudioError as exc:
         raise VoiceUnavailableError(f"wake word unavailable: {exc}") from exc
 

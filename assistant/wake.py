@@ -16,10 +16,14 @@ Always listening must cost little: a VAD gate (webrtcvad, 30 ms frames) keeps th
 while nobody speaks. When speech starts the network is reset and fed the last second of audio
 first, so the start of the wake word is not lost; it stays on until ``GATE_HOLD_S`` after the
 last voiced frame.
+
+``load_wake_word`` (by default) has every detection confirmed by the speech-to-text stage: the
+network alone woke on other speech about twice in three hours (``assistant.wake_check``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from typing import Protocol
 
@@ -27,7 +31,10 @@ import numpy as np
 
 from assistant.errors import AudioError
 from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
-from assistant.stages import SAMPLE_RATE
+from assistant.stages import SAMPLE_RATE, SpeechToText
+from assistant.wake_check import CheckedWakeWord, check_clip
+
+log = logging.getLogger(__name__)
 
 WAKE_WORDS = ("okay_nabu", "hey_jarvis", "hey_mycroft", "alexa")
 # Views and cutoffs chosen on the dev split of ``bench/wake_speaker.py --tune`` (espeak-ng
@@ -50,24 +57,11 @@ TAIL_S = 0.5  # silence after a whole clip in ``detect``: the decision lags the 
 
 class WakeWordDetector(Protocol):
     name: str
+    phrase: str  # as people say it: "Okay Nabu"
 
     def detect(self, audio: np.ndarray) -> bool: ...
     def feed(self, block: np.ndarray) -> bool: ...
     def reset(self) -> None: ...
-
-
-def _check_clip(audio: object) -> np.ndarray:
-    """A 1-D float32 clip in [-1, 1], or ``AudioError`` naming what is wrong."""
-    if not isinstance(audio, np.ndarray):
-        raise AudioError(f"audio must be a numpy array, got {type(audio).__name__}")
-    if audio.ndim == 2 and 1 in audio.shape:
-        audio = audio.reshape(-1)
-    if audio.ndim != 1 or not np.issubdtype(audio.dtype, np.floating):
-        raise AudioError(f"audio must be mono float32, got {audio.dtype} of shape {audio.shape}")
-    audio = audio.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(audio)):
-        raise AudioError("audio contains NaN or infinite samples")
-    return np.clip(audio, -1.0, 1.0)  # clipped input stays clipped, never wraps around
 
 
 class MicroWakeWordDetector:
@@ -116,7 +110,7 @@ class MicroWakeWordDetector:
     # --- whole clips ------------------------------------------------------------------
     def score(self, audio: np.ndarray) -> float:
         """The highest smoothed wake-word probability anywhere in the clip (fresh state)."""
-        samples = _check_clip(audio)
+        samples = check_clip(audio)
         self._restart()
         best = 0.0
         padded = np.concatenate([samples, np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
@@ -132,7 +126,7 @@ class MicroWakeWordDetector:
     # --- streaming --------------------------------------------------------------------
     def feed(self, block: np.ndarray) -> bool:
         """Feed microphone audio (any length); True once when the wake word has just ended."""
-        audio = np.concatenate([self._pending, _check_clip(block)])
+        audio = np.concatenate([self._pending, check_clip(block)])
         n = len(audio) // FRAME_SAMPLES
         self._pending = audio[n * FRAME_SAMPLES :].copy()
         heard = False
@@ -230,6 +224,26 @@ class _Stretch:
         return out
 
 
-def load_wake_word(name: str = "okay_nabu", **options: object) -> MicroWakeWordDetector:
-    """The wake-word stage for one of ``WAKE_WORDS``; ``AudioError`` for an unknown name."""
-    return MicroWakeWordDetector(name, **options)  # type: ignore[arg-type]
+def load_wake_word(
+    name: str = "okay_nabu", check: bool = True, stt: SpeechToText | None = None, **options: object
+) -> WakeWordDetector:
+    """The wake-word stage for one of ``WAKE_WORDS``; ``AudioError`` for an unknown name.
+
+    ``check`` (the default): every detection is confirmed by what the speech-to-text stage hears
+    (``assistant.wake_check``) over Whisper's full window, with ``stt``'s model (else tiny.en's,
+    loaded here). Without a usable speech-to-text stage the network decides alone, and the log
+    says so.
+    """
+    if not check:
+        return MicroWakeWordDetector(name, **options)  # type: ignore[arg-type]
+    try:
+        from assistant.stt import full_window_stage, load_stt
+
+        stage = full_window_stage(stt if stt is not None else load_stt())
+    except Exception:  # noqa: BLE001 - any failure to load leaves the network alone, logged
+        log.warning(
+            "wake word %s: no speech-to-text to confirm it; the network decides alone", name, exc_info=True
+        )
+        return MicroWakeWordDetector(name, **options)  # type: ignore[arg-type]
+    detector = MicroWakeWordDetector(name, **options)  # type: ignore[arg-type]
+    return CheckedWakeWord(detector, lambda audio: stage.transcribe(audio).text)

@@ -1,6 +1,7 @@
 """Wake word and speaker identification, measured on our own spoken sets.
 
-Wake word (``assistant.wake``, streaming with its VAD gate, exactly as the microphone loop runs it):
+Wake word (``assistant.wake``, streaming with its VAD gate and each detection checked by Whisper
+(``assistant.wake_check``), exactly as the microphone loop runs it; the network alone beside it):
 
 - recall: "okay nabu" spoken by espeak-ng, 6 accents x 5 voice variants x 3 rates, alone and
   followed by a request ("okay nabu, play some jazz"), and alone with another voice reading a
@@ -15,12 +16,13 @@ Wake word (``assistant.wake``, streaming with its VAD gate, exactly as the micro
 Speaker identification (``assistant.speaker``): six espeak-ng "people" (accent + voice variant)
 enrol with three phrases at 160 words per minute; five other requests each at three other rates
 are identified. Unknown voices: six other variants plus the real human LibriVox/cards speakers.
-The threshold was set on separate tuning voices (espeak-ng's named variants), printed here too;
-the same-run baseline is the first version's embedding (Resemblyzer's ``embed_utterance``).
+The threshold and the timbre distance were set on separate tuning voices (espeak-ng's named
+variants), printed here too; the same-run baseline is the d-vector without the timbre check.
 
-Wake-word cutoffs and views (``assistant.wake.CUTOFFS`` / ``STRETCHES``) were chosen with
-``--tune``: the same measures on a dev split only (other voice variants and rates, the other half
-of the headlines, no LibriVox), printed as a recall / false-wake curve per cutoff.
+Wake-word cutoffs and views (``assistant.wake.CUTOFFS`` / ``STRETCHES``) and the check's
+``MIN_SIMILARITY`` were chosen with ``--tune``: the same measures on a dev split only (other voice
+variants and rates, the other half of the headlines, no LibriVox), printed as a recall /
+false-wake curve per cutoff and the check's similarity for every detection at a low cutoff.
 
 ``nice python bench/wake_speaker.py [--word default|all|okay_nabu|...] [--hours 1.0] [--skip-wake]
 [--skip-speaker]``; ``--tune [--dev-hours 3] [--stretches 1,1.2] [--window 3]`` for the dev curves.
@@ -100,6 +102,16 @@ PEOPLE = {  # enrolled test speakers
 STRANGERS = ("en-us+f3", "en+m2", "en-029+m4", "en-gb-scotland+f5", "en-us-nyc+m6", "en-gb-x-rp+m8")
 TUNING_PEOPLE = {"t1": "en-us+Alicia", "t2": "en+Denis", "t3": "en-029+Hugo", "t4": "en-us-nyc+linda"}
 TUNING_STRANGERS = ("en+Andy", "en-us+Annie", "en-gb-scotland+Gene", "en-029+belinda", "en-us+edward")
+# Households of two voices as alike to the d-vector as bob and frank (0.93-0.95), from espeak-ng
+# named variants neither split uses: how ``speaker.TIMBRE_MARGIN`` was chosen (--pairs).
+ALIKE_PAIRS = (
+    ("benjamin", "edward2"),
+    ("grandpa", "max"),
+    ("mario", "michael"),
+    ("grandpa", "mike"),
+    ("gustave", "michael"),
+    ("john", "pedro"),
+)
 
 
 def cpu() -> float:
@@ -216,7 +228,7 @@ def tune_wake(words: list[str], hours: float, window: int | None = None, stretch
     negatives, seconds = other_speech(hours, random.Random(17), "dev")
     print(f"dev split: {seconds / 3600:.2f} h of other speech; voices {', '.join(DEV_VARIANTS)}")
     for word in words:
-        ww = load_wake_word(word, window=window, stretches=stretches)
+        ww = load_wake_word(word, check=False, window=window, stretches=stretches)
         clips = wake_clips(word, "dev", random.Random(17))
         peaks = [stream_probabilities(ww, c)[:, 1].max(initial=0.0) for v in clips.values() for _, c in v]
         probs = stream_probabilities(ww, negatives)
@@ -228,24 +240,57 @@ def tune_wake(words: list[str], hours: float, window: int | None = None, stretch
             print(
                 f"    cutoff {cutoff:.2f}: recall {np.mean(np.array(peaks) > cutoff):6.1%}, {wakes:.2f} false/h"
             )
+        tune_check(word, clips, negatives, seconds)
+
+
+def tune_check(word: str, clips, negatives: np.ndarray, seconds: float, cutoff: float = 0.3) -> None:
+    """How ``wake_check.MIN_SIMILARITY`` was chosen: the check's phoneme similarity for every
+    network detection at a low cutoff, on the dev wake phrases and the dev other speech."""
+    from assistant.stt import load_stt
+    from assistant.wake import load_wake_word
+
+    ww = load_wake_word(word, stt=load_stt(), cutoff=cutoff)
+    ww.min_similarity = 0.0  # record every check
+    best = []
+    for _, clip in (item for items in clips.values() for item in items):
+        ww.reset()
+        ww.checks.clear()
+        stream(ww, clip)
+        best.append(max((c.similarity for c in ww.checks), default=0.0))
+    ww.reset()
+    ww.checks.clear()
+    stream(ww, negatives)
+    other = [c.similarity for c in ww.checks]
+    print(f"  the check at network cutoff {cutoff}: phoneme similarity to {ww.phrase!r}")
+    print(
+        f"    dev wake phrases ({len(best)}): lowest {min(best):.0f}, 5th percentile {np.percentile(best, 5):.0f}"
+    )
+    print(
+        f"    other speech ({len(other)} detections in {seconds / 3600:.1f} h): highest {max(other, default=0):.0f}"
+    )
 
 
 def wake_bench(hours: float, word: str) -> dict[str, float]:
+    from assistant.stt import load_stt
     from assistant.wake import load_wake_word
 
     rng = random.Random(16)
-    ww = load_wake_word(word)
+    ww = load_wake_word(word, stt=load_stt())  # as the voice loop runs it: each detection checked
     print(
-        f"wake word {ww.name!r} ({ww.phrase}), cutoff {ww.cutoff:.2f} (model's own {ww._model.probability_cutoff:.2f})"
+        f"wake word {ww.name!r} ({ww.phrase}), cutoff {ww.cutoff:.2f} (model's own "
+        f"{ww.detector._model.probability_cutoff:.2f}), each detection checked by Whisper"
     )
+    network_found: dict[str, list[bool]] = {}
     rows: dict[str, list[bool]] = {}
     by_variant: dict[str, list[bool]] = {}
     misses = []
     for kind, clips in wake_clips(word, "test", rng).items():
         for label, clip in clips:
             ww.reset()
+            ww.checks.clear()
             found = bool(stream(ww, clip))
             rows.setdefault(kind, []).append(found)
+            network_found.setdefault(kind, []).append(bool(ww.checks))
             if kind in ("alone", "with a request"):
                 variant = "+" + label.split("@")[0].split("+")[1] if "+" in label else "(plain)"
                 by_variant.setdefault(variant, []).append(found)
@@ -255,6 +300,8 @@ def wake_bench(hours: float, word: str) -> dict[str, float]:
         print(f"  recall {kind:24s} {np.mean(found):6.1%}  ({sum(found)}/{len(found)})")
     quiet = rows["alone"] + rows["with a request"]
     print(f"  recall without background      {np.mean(quiet):6.1%}  ({sum(quiet)}/{len(quiet)})")
+    network_quiet = network_found["alone"] + network_found["with a request"]
+    print(f"  baseline, the network alone:   {np.mean(network_quiet):6.1%}  (same clips, no background)")
     print(
         "  by voice variant (no background): "
         + ", ".join(f"{v} {np.mean(f):.0%}" for v, f in by_variant.items())
@@ -269,24 +316,31 @@ def wake_bench(hours: float, word: str) -> dict[str, float]:
     audio, seconds = other_speech(hours, rng)
     print(f"other speech: {seconds / 3600:.2f} h ready in {time.perf_counter() - started:.0f} s")
     ww.reset()
-    ww.network_s = ww.heard_s = 0.0
+    ww.checks.clear()
+    network = ww.detector
+    network.network_s = network.heard_s = 0.0
     t0 = cpu()
     hits = stream(ww, audio)
     gated_cpu = cpu() - t0
+    hours = seconds / 3600
     print(
-        f"  false wakes: {len(hits)} in {seconds / 3600:.2f} h = {len(hits) / (seconds / 3600):.2f} per hour"
+        f"  false wakes: {len(hits)} in {hours:.2f} h = {len(hits) / hours:.2f} per hour"
         + (f" (at {', '.join(f'{h:.0f} s' for h in hits[:10])})" if hits else "")
     )
     print(
-        f"  CPU with the VAD gate: {gated_cpu / seconds:.2%} of one core "
-        f"(the network ran on {min(1.0, ww.network_s / ww.heard_s):.0%} of this all-speech audio)"
+        f"  baseline, the network alone: {len(ww.checks)} in {hours:.2f} h = {len(ww.checks) / hours:.2f} per hour;"
+        " Whisper heard: " + "; ".join(f"{c.transcript!r} {c.similarity:.0f}" for c in ww.checks)
+    )
+    print(
+        f"  CPU with the VAD gate and the check: {gated_cpu / seconds:.2%} of one core "
+        f"(the network ran on {min(1.0, network.network_s / network.heard_s):.0%} of this all-speech audio)"
     )
     silence = np.random.default_rng(0).normal(0, 0.002, SR * 300).astype(np.float32)  # 5 min room noise
     ww.reset()
     t0 = cpu()
     stream(ww, silence)
     print(f"  CPU idle (5 min of quiet room noise) with the gate: {(cpu() - t0) / 300:.2%} of one core")
-    plain = load_wake_word(word, vad_gate=False)
+    plain = load_wake_word(word, check=False, vad_gate=False)
     sample = audio[: SR * 600]
     t0 = cpu()
     stream(plain, sample)
@@ -294,8 +348,8 @@ def wake_bench(hours: float, word: str) -> dict[str, float]:
     return {"recall": float(np.mean(quiet)), "false_per_hour": len(hits) / (seconds / 3600)}
 
 
-def _row(label: str, match) -> tuple[str, str | None, float, float]:
-    return label, match.name, match.score, match.runner_up
+def _row(label: str, match) -> tuple[str, str | None, float, float, float]:
+    return label, match.name, match.score, match.runner_up, match.timbre_distance
 
 
 def speaker_bench() -> None:
@@ -322,18 +376,25 @@ def speaker_bench() -> None:
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
         return f"{names[i]} ({people[names[i]]}) and {names[j]} ({people[names[j]]}), {sims[i, j]:.2f}"
 
-    sid = load_speaker_id(threshold=0.0, margin=0.0)
+    sid = load_speaker_id(threshold=0.0, margin=0.0, max_timbre_distance=np.inf)
     known, unknown, _ = enrol_and_test(TUNING_PEOPLE, TUNING_STRANGERS, sid)
     print("tuning voices (enrolled accepted as themselves / unknown accepted as someone):")
     print(f"  closest enrolled pair: {closest_pair(sid, TUNING_PEOPLE)}")
     for threshold, margin in itertools.product(np.arange(0.82, 0.905, 0.01), (0.0, 0.03)):
-        own = np.mean([g == n and s >= threshold and s - r >= margin for n, g, s, r in known])
-        other = np.mean([s >= threshold and s - r >= margin for _, _, s, r in unknown])
+        own = np.mean([g == n and s >= threshold and s - r >= margin for n, g, s, r, _ in known])
+        other = np.mean([s >= threshold and s - r >= margin for _, _, s, r, _ in unknown])
         print(f"  threshold {threshold:.2f} margin {margin:.2f}: {own:6.1%} / {other:6.1%}")
+    threshold = speaker.THRESHOLD
+    for distance in (20.0, 25.0, 28.0, 30.0, speaker.MAX_TIMBRE_DISTANCE, 35.0, np.inf):
+        own = np.mean([g == n and s >= threshold and d <= distance for n, g, s, _, d in known])
+        other = np.mean([s >= threshold and d <= distance for _, _, s, _, d in unknown])
+        print(
+            f"  threshold {threshold:.2f} margin 0.00 timbre within {distance:5.1f}: {own:6.1%} / {other:6.1%}"
+        )
 
-    def test(label: str) -> None:
+    def test(label: str, **options: float) -> None:
         started = time.perf_counter()
-        sid = load_speaker_id()
+        sid = load_speaker_id(**options)
         known, unknown, humans = enrol_and_test(PEOPLE, STRANGERS, sid)
         correct = sum(name == got for name, got, *_ in known)
         wrong = sum(got is not None and got != name for name, got, *_ in known)
@@ -358,20 +419,43 @@ def speaker_bench() -> None:
             print("    as: " + ", ".join(f"{v} -> {g} ({PEOPLE[g]}) x{c}" for (v, g), c in counts.items()))
         print(
             f"  real human speakers (pocketsphinx-testdata) accepted as someone: {humans_accepted}/{len(humans)}"
-            f" (best similarity {max(s for *_, s, _ in humans):.2f})"
+            f" (best similarity {max(row[2] for row in humans):.2f})"
         )
         n = len(known) + len(unknown) + len(humans)
         print(f"  {n} identifications in {time.perf_counter() - started:.0f} s (with synthesis)")
 
     test("this version")
-    # The same-run baseline: the first version's embedding (Resemblyzer's own embed_utterance,
-    # one zero-padded 1.6 s window every 0.77 s) at its threshold 0.85 / margin 0.03.
-    unpadded = speaker._embed
-    speaker._embed = lambda wav: speaker._encoder().embed_utterance(wav)
-    try:
-        test("baseline (embed_utterance)")
-    finally:
-        speaker._embed = unpadded
+    # The same-run baseline: the d-vector alone, without the timbre check (the version before it).
+    test("baseline (d-vector alone)", max_timbre_distance=np.inf)
+
+
+def speaker_pairs() -> None:
+    """Right names and other people's names for households of two alike voices, per timbre margin."""
+    from assistant import speaker
+    from assistant.speaker import load_speaker_id
+
+    rows = []  # (right?, similarity, runner-up, timbre distance to best, to the runner-up)
+    for pair in ALIKE_PAIRS:
+        sid = load_speaker_id(threshold=0.0, margin=0.0, max_timbre_distance=np.inf, timbre_margin=np.inf)
+        for voice in pair:
+            sid.enroll(voice, [espeak(p, "en-us+" + voice, 160) for p in ENROL_PHRASES])
+        for voice, (phrase, rate) in itertools.product(
+            pair, itertools.product(TEST_PHRASES, (140, 175, 190))
+        ):
+            audio = espeak(phrase, "en-us+" + voice, rate)
+            match = sid.match(audio)
+            other = pair[0] if match.name == pair[1] else pair[1]
+            to_other = float(np.linalg.norm(speaker.timbre(audio) - sid._timbres[other]))
+            rows.append((match.name == voice, match.score, match.runner_up, match.timbre_distance, to_other))
+    right, score, runner_up, distance, to_other = np.array(rows, dtype=float).T
+    known = (score >= speaker.THRESHOLD) & (distance <= speaker.MAX_TIMBRE_DISTANCE)
+    print(f"households of two alike voices ({len(ALIKE_PAIRS)} pairs, {len(rows)} utterances):")
+    for margin in (np.inf, 0.0, 2.0, speaker.TIMBRE_MARGIN, 8.0):
+        ok = known & ((score - runner_up >= speaker.MARGIN) | (to_other - distance >= margin))
+        print(
+            f"  timbre margin {margin:4.1f}: {np.mean(ok & (right == 1)):6.1%} given the right name, "
+            f"{int(np.sum(ok & (right == 0)))} the other's"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -386,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev-hours", type=float, default=0.35, help="hours of dev other speech for --tune")
     parser.add_argument("--window", type=int, default=None, help="--tune: probabilities averaged (model: 5)")
     parser.add_argument("--stretches", default="", help="--tune: views of the audio, e.g. 1,1.2")
+    parser.add_argument("--pairs", action="store_true", help="the alike-voice pairs that chose TIMBRE_MARGIN")
     parser.add_argument("--skip-wake", action="store_true")
     parser.add_argument("--skip-speaker", action="store_true")
     args = parser.parse_args(argv)
@@ -394,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
 
     default = Settings().wake_word
     words = sorted(PHRASES) if args.word == "all" else [default if args.word == "default" else args.word]
+    if args.pairs:
+        speaker_pairs()
+        return 0
     if args.tune:
         stretches = tuple(float(x) for x in args.stretches.split(",")) if args.stretches else None
         tune_wake(words, args.dev_hours, args.window, stretches)

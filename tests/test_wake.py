@@ -17,7 +17,13 @@ pytestmark = pytest.mark.artifacts  # the TFLite model ships in the pymicro-wake
 def ww():
     from assistant.wake import load_wake_word
 
-    return load_wake_word("okay_nabu")
+    return load_wake_word("okay_nabu", stt=_stt())  # checked by Whisper, as the voice loop runs it
+
+
+def _stt():
+    from assistant.stt import load_stt
+
+    return load_stt()
 
 
 def test_wake_phrase_is_detected_in_a_clip(ww):
@@ -66,12 +72,43 @@ def test_background_sound_and_other_voices_do_not_wake(ww):
     assert not ww.detect(np.clip(talk + np.resize(other, len(talk)), -1, 1))  # two people at once
 
 
-def test_cutoffs_chosen_on_our_dev_voices_apply_unless_overridden():
+def test_cutoffs_chosen_on_our_dev_voices_apply_unless_overridden(ww):
     from assistant.wake import CUTOFFS, load_wake_word
 
-    assert load_wake_word("okay_nabu").cutoff == CUTOFFS["okay_nabu"]
-    assert load_wake_word("hey_mycroft").cutoff == 0.95  # no dev cutoff: the model's own
-    assert load_wake_word("okay_nabu", cutoff=0.5).cutoff == 0.5
+    assert ww.cutoff == CUTOFFS["okay_nabu"]  # checked or not: a lower one woke on near misses
+    assert load_wake_word("okay_nabu", check=False).cutoff == CUTOFFS["okay_nabu"]
+    assert load_wake_word("hey_mycroft", check=False).cutoff == 0.95  # no dev cutoff: the model's own
+    assert load_wake_word("okay_nabu", check=False, cutoff=0.5).cutoff == 0.5
+
+
+def test_the_check_lets_only_the_phrase_through_a_network_that_fires_on_any_speech(ww, caplog):
+    from assistant.wake import load_wake_word
+    from assistant.wake_check import CheckedWakeWord
+
+    eager = load_wake_word("okay_nabu", stt=_stt(), cutoff=0.0)  # the network fires on anything
+    tv = espeak("Stocks fell sharply today as investors worried about the price of oil", "en-gb-x-rp+m2", 170)
+    assert not eager.detect(tv) and eager.checks and not eager.checks[-1].accepted
+    assert eager.detect(espeak("okay nabu", "en-us", 150))
+    assert eager.checks[-1].accepted and "okay" in eager.checks[-1].transcript.lower()
+
+    def broken(audio):
+        raise RuntimeError("decoder crashed")
+
+    deaf = CheckedWakeWord(load_wake_word("okay_nabu", check=False, cutoff=0.0), broken)
+    with caplog.at_level("ERROR"):
+        assert deaf.detect(tv)  # a failing check leaves the network's word standing, logged
+    assert "transcription failed" in caplog.text and "decoder crashed" in caplog.text
+
+
+def test_audio_heard_while_checking_starts_the_request(ww):
+    from assistant.wake_check import LOOKAHEAD_S
+
+    stream = espeak("okay nabu, play some jazz", "en-us", 150, pad_s=0.5)
+    ww.reset()
+    hits = [i for i in range(0, len(stream), 480) if ww.feed(stream[i : i + 480])]
+    assert len(hits) == 1
+    kept = sum(len(b) for b in ww.after_word) / 16000
+    assert LOOKAHEAD_S <= kept < LOOKAHEAD_S + 0.05
 
 
 def test_bad_input_is_named(ww):
@@ -91,10 +128,11 @@ def test_stream_fires_once_per_wake_word_and_gate_idles(ww):
     phrase = espeak("okay nabu", "en-us", 160, pad_s=1.0)
     stream = np.concatenate([np.zeros(16000 * 5, np.float32), phrase, phrase])
     ww.reset()
-    ww.network_s = ww.heard_s = 0.0
+    ww.detector.network_s = ww.detector.heard_s = 0.0
     hits = [i for i in range(0, len(stream), 480) if ww.feed(stream[i : i + 480])]
     assert len(hits) == 2  # two wake words, two detections
-    assert ww.network_s < 0.7 * ww.heard_s  # the network slept through the leading silence
+    network = ww.detector
+    assert network.network_s < 0.7 * network.heard_s  # the network slept through the leading silence
 
 
 @pytest.mark.audio
