@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 # "resemblyzer-0.1.4-unpadded" prints hold the d-vector alone; these add the timbre (below).
 MODEL = "resemblyzer-0.1.4-unpadded+mfcc38"
 EMBEDDING_DIM = 256  # Resemblyzer's d-vector; a stored print is it followed by the timbre
-# Chosen on the tuning voices of bench/wake_speaker.py (never on its test voices) as the highest
+# Chosen on the tuning voices of bench/speaker_id.py (never on its test voices) as the highest
 # threshold that still accepts >= 95 % of enrolled speakers' utterances as themselves: at 0.85,
 # 96.7 % of them are, and 8 % of unknown espeak-ng voices are accepted as someone (0.86: 93.3 % /
 # 8 %; 0.87: 90 % / 4 %). Voices of one synthesiser are far closer to each other than people
@@ -77,7 +77,7 @@ WINDOW_STEP_FRAMES = 40
 # frames (``timbre``), compared by Euclidean distance. The d-vector cannot tell espeak-ng's f5
 # from f2 (alike in all but breathiness); the spectrum's shape can, in part. A voice is accepted
 # only within ``MAX_TIMBRE_DISTANCE`` of the person's enrolment timbre, chosen on the tuning
-# voices of bench/wake_speaker.py: at threshold 0.85 it keeps every tuning utterance the d-vector
+# voices of bench/speaker_id.py: at threshold 0.85 it keeps every tuning utterance the d-vector
 # accepted (96.7 %; 30: 95.0 %, 25: 85.0 %). On the test voices the unknown voices accepted as
 # someone fell from 28.3 % to 13.3 % with the same 94.4 % identified. Of 24 variants tried on
 # the tuning voices (fewer coefficients, means only, scaled per coefficient, distance relative
@@ -86,8 +86,9 @@ MAX_TIMBRE_DISTANCE = 30.8
 # Two enrolled voices too alike for ``MARGIN`` (bob and frank, 0.93) are still told apart when the
 # voice's timbre is this much closer to the best match's than to the runner-up's. Chosen on six
 # pairs of espeak-ng named variants that neither the tuning nor the test voices use, as alike as
-# bob and frank (0.93-0.95; bench/wake_speaker.py --pairs): utterances given the right name rose
-# from 63.3 % to 78.3 %, none given the other's; at 0 apart, 15 of 180 were (at 2: none).
+# bob and frank (0.93-0.95; ALIKE_PAIRS in bench/speaker_id.py, bench/wake_speaker.py --pairs):
+# utterances given the right name rose from 63.3 % to 78.3 %, none given the other's; at 0 apart,
+# 15 of 180 were (at 2: none).
 TIMBRE_MARGIN = 4.0
 TIMBRE_COEFFICIENTS = (1, 20)  # MFCC 0 is loudness
 TIMBRE_DIM = 2 * (TIMBRE_COEFFICIENTS[1] - TIMBRE_COEFFICIENTS[0])

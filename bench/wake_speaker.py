@@ -13,11 +13,8 @@ Wake word (``assistant.wake``, streaming with its VAD gate and each detection ch
 - CPU: process time per second of audio for the whole stream (one core = 100 %), beside the
   network alone without the gate (the same-run baseline).
 
-Speaker identification (``assistant.speaker``): six espeak-ng "people" (accent + voice variant)
-enrol with three phrases at 160 words per minute; five other requests each at three other rates
-are identified. Unknown voices: six other variants plus the real human LibriVox/cards speakers.
-The threshold and the timbre distance were set on separate tuning voices (espeak-ng's named
-variants), printed here too; the same-run baseline is the d-vector without the timbre check.
+Speaker identification: ``bench/speaker_id.py`` (six enrolled espeak-ng "people", six unknown
+voices and the real LibriVox speakers; the d-vector alone as the same-run baseline), run from here.
 
 Wake-word cutoffs and views (``assistant.wake.CUTOFFS`` / ``STRETCHES``) and the check's
 ``MIN_SIMILARITY`` were chosen with ``--tune``: the same measures on a dev split only (other voice
@@ -45,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.speech.synth import ACCENTS, espeak  # noqa: E402
 from assistant.speech.wavfile import read_wav  # noqa: E402
+from bench.speaker_id import TESTDATA, speaker_bench, speaker_pairs  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-TESTDATA = Path("/usr/share/pocketsphinx/test/data")
 SR = 16000
 WAKE_VARIANTS = ("", "+m3", "+f2", "+f4", "+m7")
 WAKE_RATES = (140, 165, 185)
@@ -78,40 +75,6 @@ DEV_NEG_VARIANTS = ("+m3", "+m7", "+f2", "+f4", "+Alicia", "+Denis", "+Hugo", "+
 KINDS = ("alone", "with a request", "television 20 dB below", "television 10 dB below")
 CURVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97)
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assistant-bench"
-
-ENROL_PHRASES = (
-    "my name is on the list and I would like to be remembered",
-    "the quick brown fox jumps over the lazy dog",
-    "please learn my voice so you know who is talking",
-)
-TEST_PHRASES = (
-    "play some jazz for me please",
-    "what is the weather going to be like tomorrow",
-    "tell me the latest news about science",
-    "recommend a funny movie for tonight",
-    "I really like this song, play another one",
-)
-PEOPLE = {  # enrolled test speakers
-    "alice": "en+f2",
-    "bob": "en-us+m3",
-    "carol": "en-029+f4",
-    "dave": "en-gb-scotland+m7",
-    "erin": "en-us-nyc+f1",
-    "frank": "en-gb-x-rp+m1",
-}
-STRANGERS = ("en-us+f3", "en+m2", "en-029+m4", "en-gb-scotland+f5", "en-us-nyc+m6", "en-gb-x-rp+m8")
-TUNING_PEOPLE = {"t1": "en-us+Alicia", "t2": "en+Denis", "t3": "en-029+Hugo", "t4": "en-us-nyc+linda"}
-TUNING_STRANGERS = ("en+Andy", "en-us+Annie", "en-gb-scotland+Gene", "en-029+belinda", "en-us+edward")
-# Households of two voices as alike to the d-vector as bob and frank (0.93-0.95), from espeak-ng
-# named variants neither split uses: how ``speaker.TIMBRE_MARGIN`` was chosen (--pairs).
-ALIKE_PAIRS = (
-    ("benjamin", "edward2"),
-    ("grandpa", "max"),
-    ("mario", "michael"),
-    ("grandpa", "mike"),
-    ("gustave", "michael"),
-    ("john", "pedro"),
-)
 
 
 def cpu() -> float:
@@ -346,116 +309,6 @@ def wake_bench(hours: float, word: str) -> dict[str, float]:
     stream(plain, sample)
     print(f"  baseline, network without the gate: {(cpu() - t0) / (len(sample) / SR):.2%} of one core")
     return {"recall": float(np.mean(quiet)), "false_per_hour": len(hits) / (seconds / 3600)}
-
-
-def _row(label: str, match) -> tuple[str, str | None, float, float, float]:
-    return label, match.name, match.score, match.runner_up, match.timbre_distance
-
-
-def speaker_bench() -> None:
-    from assistant import speaker
-    from assistant.speaker import load_speaker_id
-
-    def enrol_and_test(people: dict[str, str], strangers, sid) -> tuple[list, list, list]:
-        for name, voice in people.items():
-            sid.enroll(name, [espeak(p, voice, 160) for p in ENROL_PHRASES])
-        known, unknown = [], []
-        for name, voice in people.items():
-            for phrase, rate in itertools.product(TEST_PHRASES, (140, 175, 190)):
-                known.append(_row(name, sid.match(espeak(phrase, voice, rate))))
-        for voice in strangers:
-            for phrase, rate in itertools.product(TEST_PHRASES, (140, 175)):
-                unknown.append(_row(voice, sid.match(espeak(phrase, voice, rate))))
-        humans = [_row(p.name, sid.match(read_wav(p))) for p in sorted(TESTDATA.glob("*/*.wav"))]
-        return known, unknown, humans
-
-    def closest_pair(sid, people: dict[str, str]) -> str:
-        names = sid.names
-        prints = np.stack([sid._prints[n] for n in names])
-        sims = prints @ prints.T - 2 * np.eye(len(names))
-        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-        return f"{names[i]} ({people[names[i]]}) and {names[j]} ({people[names[j]]}), {sims[i, j]:.2f}"
-
-    sid = load_speaker_id(threshold=0.0, margin=0.0, max_timbre_distance=np.inf)
-    known, unknown, _ = enrol_and_test(TUNING_PEOPLE, TUNING_STRANGERS, sid)
-    print("tuning voices (enrolled accepted as themselves / unknown accepted as someone):")
-    print(f"  closest enrolled pair: {closest_pair(sid, TUNING_PEOPLE)}")
-    for threshold, margin in itertools.product(np.arange(0.82, 0.905, 0.01), (0.0, 0.03)):
-        own = np.mean([g == n and s >= threshold and s - r >= margin for n, g, s, r, _ in known])
-        other = np.mean([s >= threshold and s - r >= margin for _, _, s, r, _ in unknown])
-        print(f"  threshold {threshold:.2f} margin {margin:.2f}: {own:6.1%} / {other:6.1%}")
-    threshold = speaker.THRESHOLD
-    for distance in (20.0, 25.0, 28.0, 30.0, speaker.MAX_TIMBRE_DISTANCE, 35.0, np.inf):
-        own = np.mean([g == n and s >= threshold and d <= distance for n, g, s, _, d in known])
-        other = np.mean([s >= threshold and d <= distance for _, _, s, _, d in unknown])
-        print(
-            f"  threshold {threshold:.2f} margin 0.00 timbre within {distance:5.1f}: {own:6.1%} / {other:6.1%}"
-        )
-
-    def test(label: str, **options: float) -> None:
-        started = time.perf_counter()
-        sid = load_speaker_id(**options)
-        known, unknown, humans = enrol_and_test(PEOPLE, STRANGERS, sid)
-        correct = sum(name == got for name, got, *_ in known)
-        wrong = sum(got is not None and got != name for name, got, *_ in known)
-        accepted = [(voice, got) for voice, got, *_ in unknown if got is not None]
-        humans_accepted = sum(got is not None for _, got, *_ in humans)
-        print(f"speaker identification, {label}, threshold {sid.threshold:.2f}, margin {sid.margin:.2f}:")
-        # How far apart the set's "people" are: espeak-ng variants of one kind (f1/f2, m1/m3) come
-        # out of one synthesiser with nearly the same voice, whatever the accent.
-        print(f"  closest enrolled pair: {closest_pair(sid, PEOPLE)}")
-        print(
-            f"  enrolled voices: {correct}/{len(known)} = {correct / len(known):.1%} identified correctly, "
-            f"{wrong} given another person's name, {len(known) - correct - wrong} left unknown"
-        )
-        print(
-            f"  unknown espeak-ng voices accepted as someone: {len(accepted)}/{len(unknown)} = "
-            f"{len(accepted) / len(unknown):.1%}"
-        )
-        if accepted:
-            counts: dict[tuple[str, str], int] = {}
-            for voice, got in accepted:
-                counts[voice, got] = counts.get((voice, got), 0) + 1
-            print("    as: " + ", ".join(f"{v} -> {g} ({PEOPLE[g]}) x{c}" for (v, g), c in counts.items()))
-        print(
-            f"  real human speakers (pocketsphinx-testdata) accepted as someone: {humans_accepted}/{len(humans)}"
-            f" (best similarity {max(row[2] for row in humans):.2f})"
-        )
-        n = len(known) + len(unknown) + len(humans)
-        print(f"  {n} identifications in {time.perf_counter() - started:.0f} s (with synthesis)")
-
-    test("this version")
-    # The same-run baseline: the d-vector alone, without the timbre check (the version before it).
-    test("baseline (d-vector alone)", max_timbre_distance=np.inf)
-
-
-def speaker_pairs() -> None:
-    """Right names and other people's names for households of two alike voices, per timbre margin."""
-    from assistant import speaker
-    from assistant.speaker import load_speaker_id
-
-    rows = []  # (right?, similarity, runner-up, timbre distance to best, to the runner-up)
-    for pair in ALIKE_PAIRS:
-        sid = load_speaker_id(threshold=0.0, margin=0.0, max_timbre_distance=np.inf, timbre_margin=np.inf)
-        for voice in pair:
-            sid.enroll(voice, [espeak(p, "en-us+" + voice, 160) for p in ENROL_PHRASES])
-        for voice, (phrase, rate) in itertools.product(
-            pair, itertools.product(TEST_PHRASES, (140, 175, 190))
-        ):
-            audio = espeak(phrase, "en-us+" + voice, rate)
-            match = sid.match(audio)
-            other = pair[0] if match.name == pair[1] else pair[1]
-            to_other = float(np.linalg.norm(speaker.timbre(audio) - sid._timbres[other]))
-            rows.append((match.name == voice, match.score, match.runner_up, match.timbre_distance, to_other))
-    right, score, runner_up, distance, to_other = np.array(rows, dtype=float).T
-    known = (score >= speaker.THRESHOLD) & (distance <= speaker.MAX_TIMBRE_DISTANCE)
-    print(f"households of two alike voices ({len(ALIKE_PAIRS)} pairs, {len(rows)} utterances):")
-    for margin in (np.inf, 0.0, 2.0, speaker.TIMBRE_MARGIN, 8.0):
-        ok = known & ((score - runner_up >= speaker.MARGIN) | (to_other - distance >= margin))
-        print(
-            f"  timbre margin {margin:4.1f}: {np.mean(ok & (right == 1)):6.1%} given the right name, "
-            f"{int(np.sum(ok & (right == 0)))} the other's"
-        )
 
 
 def main(argv: list[str] | None = None) -> int:
