@@ -31,11 +31,14 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from operator import attrgetter
 
 import jiwer
 from tqdm import tqdm
 
 from assistant.nlu.data import REPO_ROOT, Example, clean_text, load_split
+from assistant.nlu.labels import OUT_OF_SCOPE
 from assistant.speech.synth import espeak, pick_voice
 from assistant.stt import BEAM_SIZE
 
@@ -49,11 +52,13 @@ SEED = 16
 MAX_WER = 0.6
 
 
-def stratified(examples: list[Example], n: int, rng: random.Random) -> list[Example]:
-    """About ``n`` examples, every label represented, larger labels capped."""
+def stratified(
+    examples: list[Example], n: int, rng: random.Random, key: Callable[[Example], str] = attrgetter("label")
+) -> list[Example]:
+    """About ``n`` examples, every group (label, or ``key``) represented, larger groups capped."""
     by_label: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
-        by_label[ex.label].append(ex)
+        by_label[key(ex)].append(ex)
     per_label = max(1, n // len(by_label))
     chosen = []
     for label in sorted(by_label):
@@ -115,6 +120,27 @@ def write_held_out(held_out: list[Example], n: int, rng: random.Random, engine: 
     print(f"{len(held_rows)} held-out rows -> {HELDOUT_CSV}")
 
 
+def add_held_out_oos(held_out: list[Example], n: int, seed: int, engine: str) -> None:
+    """Add ``n`` out-of-scope held-out requests, spread over where they come from (HWU64's
+    intents the assistant does not serve, our own), to the spoken held-out file. The set
+    ``write_held_out`` draws is stratified by label, so out-of-scope, one label, gets about 9
+    requests: too few to measure its recall (one request is 11 points)."""
+    rng = random.Random(seed)
+    in_file = {line.split(";")[1] for line in _kept(HELDOUT_CSV)[1]}
+    pool = [ex for ex in held_out if ex.label == OUT_OF_SCOPE and ex.text not in in_file]
+    started = time.process_time()
+    rows = transcribe_all(stratified(pool, n, rng, key=attrgetter("source")), rng, "held-out oos", engine)
+    comments, kept = _kept(HELDOUT_CSV)
+    added = (
+        f"# Added: {len(rows)} out-of-scope requests (one per source of the held-out split's, seed {seed}), "
+        f"{engine} beam {BEAM_SIZE}, {(time.process_time() - started) / 60:.0f} min of CPU."
+    )
+    lines = [*comments, added, *kept]
+    lines += [f"{ex.label};{ex.text};{v};{r};{t.replace(';', ',')}" for ex, v, r, t in rows]
+    HELDOUT_CSV.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{len(rows)} out-of-scope held-out rows added -> {HELDOUT_CSV}")
+
+
 def _kept(path) -> tuple[list[str], list[str]]:
     """(comment lines, rows) of a file written earlier; empty when there is none."""
     if not path.exists():
@@ -132,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine", default="faster-whisper", choices=["faster-whisper", "openai-whisper"], help="STT engine"
     )
+    parser.add_argument(
+        "--held-out-oos",
+        type=int,
+        default=0,
+        help="add this many out-of-scope held-out requests to the held-out file, then stop",
+    )
     parser.add_argument("--seed", type=int, default=SEED, help="picks requests, voices and rates")
     parser.add_argument(
         "--add", action="store_true", help="keep the rows already in the files and add this run's"
@@ -140,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed + 1)  # the held-out set draws from its own generator (SEED)
     train, held_out = load_split()
     train = [ex for ex in train if ex.source != "own/spoken"]  # typed requests only, not old transcripts
+    if args.held_out_oos:
+        add_held_out_oos(held_out, args.held_out_oos, args.seed, args.engine)
+        return 0
     started = time.process_time()
     if args.held_out:
         write_held_out(held_out, args.held_out, random.Random(SEED), args.engine)
