@@ -243,6 +243,8 @@ def _copy_variables(
 def build(
     force: bool = False, requests: int = REQUESTS, epochs: int = EPOCHS, lr: float = LEARNING_RATE
 ) -> str:
+    """Speak, fine-tune and write tiny.en-requests unless its stamp records the same sources and
+    recipe; the stamp is written last, so an interrupted build is redone."""
     import whisper
 
     stock = ct2_folder("tiny.en")
