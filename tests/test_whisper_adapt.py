@@ -65,9 +65,12 @@ def test_fine_tuning_on_spoken_requests_lowers_the_decoders_loss():
 
     torch.manual_seed(0)
     model = whisper.load_model(str(checkpoint_path("tiny.en")), device="cpu")
-    embedding = model.decoder.token_embedding.weight.detach().clone()
+    before = {n: p.detach().clone() for n, p in model.decoder.named_parameters()}
     features, targets = whisper_adapt.speak(model, 8, seed=5)
     assert features.shape[1:] == (1500, 384) and len(targets) == len(features)
-    losses = whisper_adapt.fine_tune(model, features, targets, epochs=3, lr=1e-4, batch_size=4)
+    losses = whisper_adapt.fine_tune(model, features, targets, epochs=3, lr=1e-3, batch_size=4)
     assert losses[-1] < losses[0]
-    assert torch.equal(model.decoder.token_embedding.weight, embedding)  # the output layer stays
+    changed = {n for n, p in model.decoder.named_parameters() if not torch.equal(p, before[n])}
+    assert "blocks.0.cross_attn.query.weight" in changed
+    # Only how the decoder reads the audio is trained: its language model and vocabulary stay.
+    assert all(".cross_attn" in n for n in changed)
