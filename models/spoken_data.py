@@ -115,7 +115,7 @@ def write_held_out(held_out: list[Example], n: int, rng: random.Random, engine: 
         time.process_time() - started,
         engine,
     )
-    lines += [f"{ex.label};{ex.text};{v};{r};{t.replace(';', ',')}" for ex, v, r, t in held_rows]
+    lines += _rows(held_rows)
     HELDOUT_CSV.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(held_rows)} held-out rows -> {HELDOUT_CSV}")
 
@@ -126,19 +126,23 @@ def add_held_out_oos(held_out: list[Example], n: int, seed: int, engine: str) ->
     ``write_held_out`` draws is stratified by label, so out-of-scope, one label, gets about 9
     requests: too few to measure its recall (one request is 11 points)."""
     rng = random.Random(seed)
-    in_file = {line.split(";")[1] for line in _kept(HELDOUT_CSV)[1]}
+    comments, kept = _kept(HELDOUT_CSV)
+    in_file = {line.split(";")[1] for line in kept}
     pool = [ex for ex in held_out if ex.label == OUT_OF_SCOPE and ex.text not in in_file]
     started = time.process_time()
     rows = transcribe_all(stratified(pool, n, rng, key=attrgetter("source")), rng, "held-out oos", engine)
-    comments, kept = _kept(HELDOUT_CSV)
     added = (
         f"# Added: {len(rows)} out-of-scope requests (one per source of the held-out split's, seed {seed}), "
         f"{engine} beam {BEAM_SIZE}, {(time.process_time() - started) / 60:.0f} min of CPU."
     )
-    lines = [*comments, added, *kept]
-    lines += [f"{ex.label};{ex.text};{v};{r};{t.replace(';', ',')}" for ex, v, r, t in rows]
+    lines = [*comments, added, *kept, *_rows(rows)]
     HELDOUT_CSV.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(rows)} out-of-scope held-out rows added -> {HELDOUT_CSV}")
+
+
+def _rows(rows: list[tuple[Example, str, int, str]]) -> list[str]:
+    """The held-out file's lines for transcribed requests: label;text;voice;rate;transcript."""
+    return [f"{ex.label};{ex.text};{v};{r};{t.replace(';', ',')}" for ex, v, r, t in rows]
 
 
 def _kept(path) -> tuple[list[str], list[str]]:
