@@ -256,6 +256,10 @@ class SkillSpec:
     # Canonical slot values from the skill's catalog (names, genres, places): the build step
     # collects them so the NLU can normalise what people say to what the catalog calls it.
     vocabulary: Callable[[], dict[str, list[str]]] | None = None
+    # Words that fill a slot of this skill's requests on their own when the slot tagger leaves
+    # it empty ("will it be sunny": weather_descriptor "sunny"); collected with the vocabulary
+    # (assistant/nlu/slot_words.py).
+    slot_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Command-line verbs the skill adds: ``assistant NAME ARGS...`` calls
     # ``commands[NAME](ARGS, the skill's settings section)`` and exits with what it returns.
     commands: Mapping[str, Callable[[list[str], Mapping[str, Any]], int]] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from assistant.nlu.slot_words import SLOT_WORDS_FILE
 from assistant.plugins import discover_specs
 from models.artifacts import REPO_ROOT, artifact_dir, artifacts_root, content_hash, is_current, write_stamp
 
@@ -25,6 +26,17 @@ def collect() -> dict[str, list[str]]:
     return {slot: sorted(values) for slot, values in sorted(merged.items())}
 
 
+def collect_slot_words() -> dict[str, dict[str, list[str]]]:
+    """Per intent, the words each skill declares for its slots (``SkillSpec.slot_words``)."""
+    collected: dict[str, dict[str, list[str]]] = {}
+    for spec in discover_specs():
+        for slot, words in spec.slot_words.items():
+            for intent in sorted(spec.all_intents):
+                known = collected.setdefault(intent, {}).setdefault(slot, [])
+                known.extend(w for w in words if w not in known)
+    return collected
+
+
 def build(force: bool = False) -> str:
     inputs = [REPO_ROOT / "skills", REPO_ROOT / "data" / "music", REPO_ROOT / "data" / "news", __file__]
     stamps = [artifacts_root() / d / "stamp.json" for d in ("video", "music", "news")]
@@ -35,5 +47,6 @@ def build(force: bool = False) -> str:
     folder = artifact_dir(NAME)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=1))
+    (folder / SLOT_WORDS_FILE).write_text(json.dumps(collect_slot_words(), ensure_ascii=False, indent=1))
     write_stamp(NAME, want, sizes={k: len(v) for k, v in vocab.items()})
     return "collected " + ", ".join(f"{len(v)} {k}" for k, v in vocab.items())

@@ -38,6 +38,7 @@ from assistant.nlu.names import (
     single_name,
 )
 from assistant.nlu.normalize import SlotNormalizer
+from assistant.nlu.slot_words import SlotWords, add_slot_words, compile_slot_words, read_slot_words
 from assistant.stages import Parse
 
 ARTIFACT = "nlu"
@@ -98,6 +99,7 @@ class NluParser:
         folder: Path,
         normalizer: SlotNormalizer | None = None,
         spotter: CatalogNameSpotter | None = None,
+        slot_words: SlotWords | None = None,
     ) -> None:
         info = json.loads((folder / "nlu.json").read_text())
         if tuple(info["intents"]) != INTENT_LABELS or tuple(info["tags"]) != BIO_TAGS:
@@ -115,6 +117,7 @@ class NluParser:
         self.mood_threshold = float(info.get("mood_threshold", DEFAULT_MOOD_THRESHOLD))
         self.normalizer = normalizer
         self.spotter = spotter
+        self.slot_words = compile_slot_words(slot_words or {})
         # The last few parses by text: in voice mode the endpointing parses the transcript to
         # decide whether the request is complete, then the pipeline parses the same words again
         # (0.3-0.4 s a parse on a loaded 2-core machine, bench/voice_latency.py).
@@ -177,6 +180,7 @@ class NluParser:
             if label == "play_music" and "song" not in {slot for *_, slot in spans}:
                 spans += single_name(self.spotter, clean, spans)
             label = _name_owner(label, confidence, spans, tied)
+        spans = add_slot_words(self.slot_words, clean, label, spans)
         slots: dict[str, str] = {}
         for start, end, slot in spans:
             slots.setdefault(slot, clean[start:end])
@@ -210,8 +214,11 @@ def load_vocabulary() -> dict[str, list[str]] | None:
     return {str(k): [str(v) for v in vs] for k, vs in data.items() if isinstance(vs, list)}
 
 
-def load_nlu(vocabulary: dict[str, list[str]] | None = None, threads: int = 2) -> NluParser:
-    """Load the setup-built NLU; ``vocabulary`` None reads the catalog vocabulary artifact if any.
+def load_nlu(
+    vocabulary: dict[str, list[str]] | None = None, threads: int = 2, slot_words: SlotWords | None = None
+) -> NluParser:
+    """Load the setup-built NLU; ``vocabulary`` (and ``slot_words``) None reads the catalog
+    vocabulary artifact (and the skills' slot words collected beside it) if any.
 
     Raises ``ArtifactMissingError`` naming the build command when the artifact is missing or
     damaged.
@@ -228,7 +235,8 @@ def load_nlu(vocabulary: dict[str, list[str]] | None = None, threads: int = 2) -
     normalizer = SlotNormalizer(vocab) if vocab else None
     spotter = CatalogNameSpotter(vocab) if vocab else None
     try:
-        return NluParser(folder, normalizer, spotter or None)  # no song or artist names: no spotter
+        words = slot_words if slot_words is not None else read_slot_words(artifact_dir(VOCABULARY_ARTIFACT))
+        return NluParser(folder, normalizer, spotter or None, words)  # no song or artist names: no spotter
     except Exception as exc:  # any failure to read the files means a damaged artifact
         raise ArtifactMissingError(
             ARTIFACT,

@@ -20,6 +20,14 @@ from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
 
 __all__ = ["SPEC", "WeatherSkill", "load_skill", "vocabulary"]
+DESCRIPTOR_WORDS = (
+    *("sunny", "sunshine", "sun", "cloudy", "clouds", "overcast", "foggy", "fog", "windy", "wind"),
+    *("rain", "rains", "raining", "rainy", "snow", "snows", "snowing", "snowy", "storm", "stormy"),
+    *("thunderstorm", "thunderstorms", "hail", "sleet", "frost", "frosty", "icy", "humid", "hot"),
+    *("cold", "warm", "warmer", "colder", "chilly", "freezing", "temperature", "umbrella"),
+    *("raincoat", "rain coat", "coat", "jacket", "sweater", "scarf", "hat", "gloves", "boots"),
+    *("sunscreen", "sunblock", "sunglasses", "shorts"),
+)
 PROBE_TIMEOUT_S = 1.0  # a connection to Open-Meteo takes ~100 ms when online
 
 
@@ -89,6 +97,9 @@ SPEC = SkillSpec(
     domain_words=("weather", "forecast", "rain", "umbrella", "temperature", "snow", "sunny", "degrees"),
     preference_phrases={"home_city": "Your home city is {value}."},
     vocabulary=vocabulary,
+    # The conditions and the things to wear or take that people ask about, as the tagger's
+    # training requests mark them (data/hwu64/train/weather_query.csv).
+    slot_words={"weather_descriptor": DESCRIPTOR_WORDS},
     rank=30,
     senses_outside=True,
     # For the language model's reading of open requests (assistant/llm).
