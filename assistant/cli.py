@@ -293,7 +293,11 @@ def serve_main(argv: list[str]) -> int:
     p.add_argument(
         "--uri", default=DEFAULT_URI, help=f"where to listen (default {DEFAULT_URI}; or unix://PATH)"
     )
-    p.add_argument("--stt-model", default=None, help="speech model: tiny.en or base (default from config)")
+    p.add_argument(
+        "--stt-model",
+        default=None,
+        help="speech model: tiny.en-requests, tiny.en or base (default from config)",
+    )
     p.add_argument("--no-asr", action="store_true", help="do not offer speech to text")
     p.add_argument("--no-tts", action="store_true", help="do not offer text to speech")
     p.add_argument("--intent", action="store_true", help="also advertise intent recognition (recognize)")

@@ -380,16 +380,21 @@ def full_window_stage(stt: object) -> object:
 
 
 def engine_serving(model_name: str, engine: str, asked: bool = True) -> str:
-    """``engine``, or openai-whisper for a model faster-whisper has no files for ("base").
-    ``asked``: the engine was chosen (config, a flag), so falling back is worth a warning."""
-    from assistant.speech.whisper_checkpoints import CT2_MODELS
+    """``engine``, or the other engine where only it has the model's files: openai-whisper for
+    "base", faster-whisper for "tiny.en-requests". ``asked``: the engine was chosen (config, a
+    flag), so falling back is worth a warning."""
+    from assistant.speech.whisper_checkpoints import CT2_MODELS, MODEL_NAMES
 
+    served = engine
     if engine == "faster-whisper" and model_name not in CT2_MODELS:
+        served = "openai-whisper"
+    elif engine == "openai-whisper" and model_name in CT2_MODELS and model_name not in MODEL_NAMES:
+        served = "faster-whisper"
+    if served != engine:
         (log.warning if asked else log.info)(
-            "faster-whisper has no %s model: using openai-whisper for it", model_name
+            "%s has no %s model: using %s for it", engine, model_name, served
         )
-        return "openai-whisper"
-    return engine
+    return served
 
 
 def load_stt(

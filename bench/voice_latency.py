@@ -4,7 +4,7 @@ Runs the real voice loop (microphone, endpointing, Whisper, NLU, skills, espeak,
 private PulseAudio virtual microphone and speaker, over espeak-generated requests, and prints
 p50 / p95 latency, each stage's share (from the pipeline's events) and resident memory.
 
-``python bench/voice_latency.py [--model tiny.en|base] [--rounds N] [--engine E] [--no-baseline]
+``python bench/voice_latency.py [--model tiny.en-requests|tiny.en|base] [--rounds N] [--engine E] [--no-baseline]
 [--hesitations N] [--only-hesitations]``
 
 "Latency" counts from the last voiced frame; the endpointer must first wait out the trailing
@@ -289,8 +289,12 @@ def offline_early_cuts(
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assistant.config import Settings
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
+    parser.add_argument(
+        "--model", default=Settings().stt_model, choices=["tiny.en-requests", "tiny.en", "base"]
+    )
     parser.add_argument("--engine", default="faster-whisper", choices=["openai-whisper", "faster-whisper"])
     parser.add_argument("--rounds", type=int, default=1, help="passes over the request list")
     parser.add_argument(

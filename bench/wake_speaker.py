@@ -22,7 +22,7 @@ variants and rates, the other half of the headlines, no LibriVox), printed as a 
 false-wake curve per cutoff and the check's similarity for every detection at a low cutoff.
 
 ``nice python bench/wake_speaker.py [--word default|all|okay_nabu|...] [--hours 1.0] [--skip-wake]
-[--skip-speaker]``; ``--tune [--dev-hours 3] [--stretches 1,1.2] [--window 3]`` for the dev curves.
+[--skip-speaker] [--stt-model M]``; ``--tune [--dev-hours 3] [--stretches 1,1.2] [--window 3]`` for the dev curves.
 """
 
 from __future__ import annotations
@@ -184,7 +184,9 @@ def wake_clips(word: str, split: str, rng: random.Random) -> dict[str, list[tupl
     return {k: v for k, v in kinds.items() if v}
 
 
-def tune_wake(words: list[str], hours: float, window: int | None = None, stretches=None) -> None:
+def tune_wake(
+    words: list[str], hours: float, window: int | None = None, stretches=None, stt_model: str = "tiny.en"
+) -> None:
     """Recall and false wakes per cutoff on the dev split only (how ``wake.CUTOFFS`` was chosen)."""
     from assistant.wake import load_wake_word
 
@@ -203,16 +205,18 @@ def tune_wake(words: list[str], hours: float, window: int | None = None, stretch
             print(
                 f"    cutoff {cutoff:.2f}: recall {np.mean(np.array(peaks) > cutoff):6.1%}, {wakes:.2f} false/h"
             )
-        tune_check(word, clips, negatives, seconds)
+        tune_check(word, clips, negatives, seconds, stt_model=stt_model)
 
 
-def tune_check(word: str, clips, negatives: np.ndarray, seconds: float, cutoff: float = 0.3) -> None:
+def tune_check(
+    word: str, clips, negatives: np.ndarray, seconds: float, cutoff: float = 0.3, stt_model: str = "tiny.en"
+) -> None:
     """How ``wake_check.MIN_SIMILARITY`` was chosen: the check's phoneme similarity for every
     network detection at a low cutoff, on the dev wake phrases and the dev other speech."""
     from assistant.stt import load_stt
     from assistant.wake import load_wake_word
 
-    ww = load_wake_word(word, stt=load_stt(), cutoff=cutoff)
+    ww = load_wake_word(word, stt=load_stt(stt_model), cutoff=cutoff)
     ww.min_similarity = 0.0  # record every check
     best = []
     for _, clip in (item for items in clips.values() for item in items):
@@ -233,15 +237,16 @@ def tune_check(word: str, clips, negatives: np.ndarray, seconds: float, cutoff: 
     )
 
 
-def wake_bench(hours: float, word: str) -> dict[str, float]:
+def wake_bench(hours: float, word: str, stt_model: str = "tiny.en") -> dict[str, float]:
     from assistant.stt import load_stt
     from assistant.wake import load_wake_word
 
     rng = random.Random(16)
-    ww = load_wake_word(word, stt=load_stt())  # as the voice loop runs it: each detection checked
+    # as the voice loop runs it: each detection checked by the speech model's full-window decode
+    ww = load_wake_word(word, stt=load_stt(stt_model))
     print(
         f"wake word {ww.name!r} ({ww.phrase}), cutoff {ww.cutoff:.2f} (model's own "
-        f"{ww.detector._model.probability_cutoff:.2f}), each detection checked by Whisper"
+        f"{ww.detector._model.probability_cutoff:.2f}), each detection checked by Whisper {stt_model}"
     )
     network_found: dict[str, list[bool]] = {}
     rows: dict[str, list[bool]] = {}
@@ -312,6 +317,8 @@ def wake_bench(hours: float, word: str) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from assistant.config import Settings
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=1.0, help="hours of other speech for false wakes")
     parser.add_argument(
@@ -326,9 +333,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", action="store_true", help="the alike-voice pairs that chose TIMBRE_MARGIN")
     parser.add_argument("--skip-wake", action="store_true")
     parser.add_argument("--skip-speaker", action="store_true")
+    parser.add_argument(
+        "--stt-model", default=Settings().stt_model, help="the speech model that checks each detection"
+    )
     args = parser.parse_args(argv)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    from assistant.config import Settings
 
     default = Settings().wake_word
     words = sorted(PHRASES) if args.word == "all" else [default if args.word == "default" else args.word]
@@ -337,10 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.tune:
         stretches = tuple(float(x) for x in args.stretches.split(",")) if args.stretches else None
-        tune_wake(words, args.dev_hours, args.window, stretches)
+        tune_wake(words, args.dev_hours, args.window, stretches, args.stt_model)
         return 0
     if not args.skip_wake:
-        figures = {word: wake_bench(args.hours, word) for word in words}
+        figures = {word: wake_bench(args.hours, word, args.stt_model) for word in words}
         if len(words) > 1:
             print(
                 "per model (test split, no background): "

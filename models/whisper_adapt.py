@@ -19,7 +19,10 @@ Measured 2026-12-01 (2,533 requests, seed 31, 2 epochs at 5e-5; 17 min to speak 
 9 min to train on two cores), faster-whisper, our spoken held-out set: WER 30.6 % -> 19.1 %,
 spoken in-scope 77.1 % -> 85.1 %, out-of-scope recall 80.6 % -> 82.5 %; LibriVox + cards WER
 7.69 % either way. Training the whole decoder (2e-5) reached 87.2 % in-scope but wrote three more
-words of read human speech wrong. Not the default yet, not built by setup: docs/speech.md.
+words of read human speech wrong. Built again by setup on another machine (2026-12-02): spoken
+in-scope 75.5 % -> 86.2 % in one run, but that build wrote one LibriVox sentence of ten worse
+(WER 7.69 % -> 10.99 %). It is the product's default speech model (``Settings.stt_model``)
+and ``./setup.sh`` builds it (``models.build`` step ``whisper-requests``): docs/speech.md.
 
 ``nice python -m models.whisper_adapt [--requests 3000] [--epochs 2] [--lr 5e-5] [--force]``
 """

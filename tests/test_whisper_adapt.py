@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
 from assistant.artifacts import ArtifactMissingError
-from assistant.speech.whisper_checkpoints import ADAPTED, ct2_folder
+from assistant.config import Settings
+from assistant.speech.evaluate import runs
+from assistant.speech.whisper_checkpoints import ADAPTED, ct2_folder, serving_model
 from assistant.stt import engine_serving, load_stt
 from models import whisper_adapt, whisper_convert
 
@@ -53,6 +57,43 @@ def test_the_adapted_model_runs_on_faster_whisper_and_names_its_build_when_missi
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with pytest.raises(ArtifactMissingError, match="models.whisper_adapt"):
         load_stt(ADAPTED)
+
+
+def test_a_speaker_whose_adapted_model_is_not_built_hears_with_stock_tiny_en(tmp_path, monkeypatch, caplog):
+    assert Settings().stt_model == ADAPTED  # the product's default
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="assistant.speech.whisper_checkpoints"):
+        assert serving_model(ADAPTED) == "tiny.en"
+    assert "python -m models.whisper_adapt" in caplog.text  # the log says how to build it
+    assert serving_model("base") == "base"
+    # openai-whisper has no files for the fine-tuned decoder: faster-whisper serves it
+    assert engine_serving(ADAPTED, "openai-whisper") == "faster-whisper"
+
+
+def test_the_evaluation_compares_engines_on_shared_weights_then_scores_the_products_model():
+    assert runs(ADAPTED, "both") == [
+        ("tiny.en", "openai-whisper"),
+        ("tiny.en", "faster-whisper"),
+        (ADAPTED, "faster-whisper"),
+    ]
+    assert runs("tiny.en", "both") == [("tiny.en", "openai-whisper"), ("tiny.en", "faster-whisper")]
+    assert runs("base", "both") == [("base", "openai-whisper")]
+    assert runs(ADAPTED, "openai-whisper") == [(ADAPTED, "faster-whisper")]
+
+
+@pytest.mark.artifacts
+@pytest.mark.timeout(300)
+def test_the_default_pipeline_hears_a_spoken_request_with_the_adapted_decoder(tmp_path, monkeypatch):
+    from assistant.app import build_pipeline
+    from assistant.speech.synth import espeak
+
+    monkeypatch.setenv("ASSISTANT_LLM", "off")
+    settings = Settings()
+    pipeline = build_pipeline(tmp_path, settings, stt_model=settings.stt_model)
+    assert (pipeline.stt.model_name, pipeline.stt.engine) == (ADAPTED, "faster-whisper")
+    heard = pipeline.stt.transcribe(espeak("what's the weather like tomorrow", "en-us+m3", 160)).text
+    assert "weather" in heard.lower()
+    assert pipeline.nlu.parse(heard).intent == "weather_query"
 
 
 @pytest.mark.artifacts

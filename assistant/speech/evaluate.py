@@ -8,14 +8,15 @@ scores the whole corpus at once.
 The baseline, run in the same process on the same weights, is plain Whisper: ``whisper.transcribe``
 with its defaults (beam search off, temperature fallback on), i.e. what the target figures
 describe. The report shows both and how many of the two runs' transcripts are identical.
-``--engine both`` (the default for tiny.en) also runs the faster-whisper engine on the same
-audio and compares WER and real-time factor.
+``--engine both`` (the default) runs both engines on the same audio and the same weights,
+tiny.en, and compares WER and real-time factor; then the product's model, tiny.en-requests (whose
+fine-tuned decoder only faster-whisper reads), on faster-whisper.
 
 Then spoken understanding (``assistant.speech.spoken_eval``), for each engine run: our own
 spoken held-out requests, typed and spoken, in-scope intent accuracy and out-of-scope recall
 side by side, and the word error rate of those transcripts (the larger same-audio comparison).
 
-``python -m assistant.speech.evaluate [--model tiny.en|base] [--engine E|both] [--prompt TEXT]
+``python -m assistant.speech.evaluate [--model tiny.en-requests|tiny.en|base] [--engine E|both] [--prompt TEXT]
 [--no-baseline] [--no-spoken] [--json]``
 """
 
@@ -143,9 +144,31 @@ def evaluate(
     return result
 
 
+def runs(model: str, engine: str) -> list[tuple[str, str]]:
+    """The (model, engine) pairs one run scores. ``both``: the two engines compared on the weights
+    both serve (tiny.en), then tiny.en-requests, which only faster-whisper reads, on faster-whisper."""
+    from assistant.speech.whisper_checkpoints import ADAPTED
+    from assistant.stt import engine_serving
+
+    if engine != "both":
+        return [(model, engine_serving(model, engine))]
+    if model == "base":  # faster-whisper has no base files
+        return [(model, "openai-whisper")]
+    compared = [("tiny.en", "openai-whisper"), ("tiny.en", "faster-whisper")]
+    return compared + ([(ADAPTED, "faster-whisper")] if model == ADAPTED else [])
+
+
 def main(argv: list[str] | None = None) -> int:
+    from assistant.config import Settings
+    from assistant.speech.whisper_checkpoints import ADAPTED
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="tiny.en", choices=["tiny.en", "base"])
+    parser.add_argument(
+        "--model",
+        default=Settings().stt_model,
+        choices=["tiny.en", "base", ADAPTED],
+        help="default: the product's",
+    )
     parser.add_argument("--prompt", default=None, help="initial prompt to bias decoding")
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Whisper's run")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
@@ -154,34 +177,31 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-spoken", action="store_true", help="skip the spoken-understanding set")
     args = parser.parse_args(argv)
-    engines = [args.engine] if args.engine != "both" else ["openai-whisper", "faster-whisper"]
-    if args.model != "tiny.en" and args.engine == "both":  # faster-whisper serves tiny.en only
-        engines = ["openai-whisper"]
+    pairs = runs(args.model, args.engine)
     try:
-        results = [
-            evaluate(args.model, args.prompt, baseline=not args.no_baseline, engine=e) for e in engines
-        ]
+        results = [evaluate(m, args.prompt, baseline=not args.no_baseline, engine=e) for m, e in pairs]
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    spoken = None if args.no_spoken else [_spoken(args.model, engine) for engine in engines]
+    spoken = None if args.no_spoken else [_spoken(m, e) for m, e in pairs]
     if args.json:
         print(json.dumps({"stt": results, "spoken_understanding": spoken}, indent=2))
         return 0
     for result in results:
         _print(result)
-    if len(results) == 2:
-        a, b = results
+    same_weights = [i for i, (m, _) in enumerate(pairs) if m == "tiny.en"]
+    if len(same_weights) == 2:
+        a, b = (results[i] for i in same_weights)
         print(
-            f"faster-whisper vs openai-whisper, same audio: WER {b['wer']:.2%} vs {a['wer']:.2%} "
-            f"({b['wer'] - a['wer']:+.2%}), real-time factor {b['rtf']:.3f} vs {a['rtf']:.3f} "
+            f"faster-whisper vs openai-whisper, same audio and weights (tiny.en): WER {b['wer']:.2%} vs "
+            f"{a['wer']:.2%} ({b['wer'] - a['wer']:+.2%}), real-time factor {b['rtf']:.3f} vs {a['rtf']:.3f} "
             f"(ratio {b['rtf'] / a['rtf']:.2f})"
         )
-    for engine, figures in zip(engines, spoken or [], strict=False):
+    for (m, e), figures in zip(pairs, spoken or [], strict=False):
         if figures is not None:
-            _print_spoken(figures, engine)
-    if spoken and len(spoken) == 2 and all(spoken):
-        a, b = spoken
+            _print_spoken(figures, f"{m} on {e}")
+    if spoken and len(same_weights) == 2 and all(spoken[i] for i in same_weights):
+        a, b = (spoken[i] for i in same_weights)
         print(
             f"faster-whisper vs openai-whisper, same spoken requests: WER {b['wer']:.2%} vs {a['wer']:.2%}, "
             f"spoken in-scope {b['spoken']['in_scope_accuracy']:.1%} vs {a['spoken']['in_scope_accuracy']:.1%}"
@@ -200,12 +220,12 @@ def _spoken(model: str, engine: str) -> dict | None:
     return evaluate_spoken(load_stt(model, engine=engine), load_nlu())
 
 
-def _print_spoken(spoken: dict, engine: str) -> None:
+def _print_spoken(spoken: dict, stt: str) -> None:
     t, s = spoken["typed"], spoken["spoken"]
     print(
         f"\nspoken understanding, our held-out set ({spoken['requests']} requests: {t['n_in_scope']} in scope, "
         f"{t['n_oos']} out of scope; {spoken['voices']} espeak-ng voices, {spoken['rates']} words/min; "
-        f"STT {engine}, {spoken['seconds']:.0f} s; WER {spoken['wer']:.2%})"
+        f"STT {stt}, {spoken['seconds']:.0f} s; WER {spoken['wer']:.2%})"
     )
     print(f"  {'':22s} {'typed':>8s} {'spoken':>8s}")
     print(f"  {'in-scope accuracy':22s} {t['in_scope_accuracy']:8.1%} {s['in_scope_accuracy']:8.1%}")
@@ -213,7 +233,7 @@ def _print_spoken(spoken: dict, engine: str) -> None:
 
 
 def _print(result: dict) -> None:
-    print(f"\n--- engine {result['engine']} ---")
+    print(f"\n--- {result['model']} on {result['engine']} ---")
     for d in result["details"]:
         print(f"{d['id']:45s} {d['seconds'] / d['audio_s']:5.2f}x  {d['hypothesis']}")
     print(

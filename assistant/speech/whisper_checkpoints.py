@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 from pathlib import Path
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir, read_stamp
 
 ARTIFACT = "whisper"
 MODEL_NAMES = ("tiny.en", "base")
+log = logging.getLogger(__name__)
 
 
 def file_sha256(path: Path) -> str:
@@ -59,14 +61,26 @@ ADAPTED_ARTIFACT = "whisper-requests"
 CT2_MODELS = (*CT2_PACKAGES, ADAPTED)
 
 
+def serving_model(name: str) -> str:
+    """``name``, or stock tiny.en when ``name`` is tiny.en-requests and it has not been built
+    (``./setup.sh`` builds it): a speaker whose build was cut short still hears, and says why in
+    the log."""
+    if name != ADAPTED:
+        return name
+    try:
+        ct2_folder(ADAPTED)
+    except ArtifactMissingError as exc:
+        log.warning("%s; using tiny.en", exc)
+        return "tiny.en"
+    return name
+
+
 def ct2_folder(name: str) -> Path:
     """The CTranslate2 model folder (model.bin, config.json, tokenizer.json) of ``name``."""
     if name == ADAPTED:
-        path = artifact_dir(ADAPTED_ARTIFACT) / ADAPTED
-        if (
-            not (artifact_dir(ADAPTED_ARTIFACT) / "stamp.json").is_file()
-            or not (path / "model.bin").is_file()
-        ):
+        built = artifact_dir(ADAPTED_ARTIFACT)
+        path = built / ADAPTED
+        if not (built / "stamp.json").is_file() or not (path / "model.bin").is_file():
             raise ArtifactMissingError(
                 ADAPTED_ARTIFACT,
                 f"no {ADAPTED} model at {path}; build it with python -m models.whisper_adapt",
