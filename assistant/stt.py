@@ -327,14 +327,20 @@ def _load_model(model_name: str):  # -> whisper.model.Whisper
     return model.eval()
 
 
-@lru_cache(maxsize=2)
 def _load_ct2(model_name: str):  # -> faster_whisper.WhisperModel
+    """Load once per process and folder: the folder is looked up on every call, so a model
+    whose files are missing (another artifacts root, a build removed) says so each time."""
+    from assistant.speech.whisper_checkpoints import ct2_folder
+
+    return _load_ct2_folder(str(ct2_folder(model_name)))
+
+
+@lru_cache(maxsize=2)
+def _load_ct2_folder(folder: str):  # -> faster_whisper.WhisperModel
     try:
         from faster_whisper import WhisperModel
     except ImportError as exc:
         raise SpeechToTextError(f"faster-whisper is not installed ({exc}); run ./setup.sh") from None
-
-    from assistant.speech.whisper_checkpoints import ct2_folder
 
     class ShortWindowWhisperModel(WhisperModel):
         """faster-whisper with the encoder window cut to ``window_frames`` (the stage sets it per
@@ -347,9 +353,7 @@ def _load_ct2(model_name: str):  # -> faster_whisper.WhisperModel
                 features = np.ascontiguousarray(features[..., : self.window_frames])
             return super().encode(features)
 
-    return ShortWindowWhisperModel(
-        str(ct2_folder(model_name)), device="cpu", compute_type="int8", cpu_threads=TORCH_THREADS
-    )
+    return ShortWindowWhisperModel(folder, device="cpu", compute_type="int8", cpu_threads=TORCH_THREADS)
 
 
 # The encoder window of the speculative transcript (assistant.speech.speculative): 105 ms against
