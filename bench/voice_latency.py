@@ -290,11 +290,10 @@ def offline_early_cuts(
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
+    from assistant.speech.whisper_checkpoints import SPEECH_MODELS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--model", default=Settings().stt_model, choices=["tiny.en-requests", "tiny.en", "base"]
-    )
+    parser.add_argument("--model", default=Settings().stt_model, choices=SPEECH_MODELS)
     parser.add_argument("--engine", default="faster-whisper", choices=["openai-whisper", "faster-whisper"])
     parser.add_argument("--rounds", type=int, default=1, help="passes over the request list")
     parser.add_argument(

