@@ -232,7 +232,8 @@ def _train_pass(
         for epoch in range(done, done + epochs):
             model.train()
             for batch in _length_bucketed_batches(_epoch_examples(train_set, epoch, rng, oos_share), rng):
-                enc = encode(tokenizer, [ex.text for ex in batch], [ex.spans for ex in batch])
+                spans = [ex.spans if ex.slots_marked else None for ex in batch]
+                enc = encode(tokenizer, [ex.text for ex in batch], spans)
                 intent_logits, tag_logits, mood_logits = model(enc["input_ids"], enc["attention_mask"])
                 gold = torch.tensor([label_index[ex.label] for ex in batch])
                 loss = torch.nn.functional.cross_entropy(intent_logits, gold)

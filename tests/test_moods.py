@@ -60,13 +60,16 @@ def test_spoken_transcripts_join_training_only(tmp_path: Path, monkeypatch: pyte
         f"play_music;play sum jazz\nnews_query;watts the news today\nskip;{held_out[0].text}\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(data, "SPOKEN_FILE", spoken)
-    monkeypatch.setattr(data.load_spoken, "__defaults__", (spoken,))
+    intent_only = tmp_path / "spoken_unaligned.csv"
+    intent_only.write_text("# slot values misheard\nplay_music;play sum jasmine\n", encoding="utf-8")
+    monkeypatch.setattr(data.load_spoken, "__defaults__", (spoken, intent_only))
     train2, held_out2 = data.load_split()
     assert [ex.text for ex in held_out2] == [ex.text for ex in held_out]
-    added = [ex for ex in train2 if ex.source == "own/spoken"]
-    assert {ex.text for ex in added} == {"play sum jazz", "watts the news today"}
-    assert all(ex.mood is None for ex in added)
+    added = {ex.text: ex for ex in train2 if ex.source == "own/spoken"}
+    assert set(added) == {"play sum jazz", "watts the news today", "play sum jasmine"}
+    assert all(ex.mood is None for ex in added.values())
+    # A transcript whose slot words were misheard teaches the intent, not the slots.
+    assert [ex.slots_marked for ex in added.values()] == [True, True, False]
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,16 @@ def test_own_examples_use_only_known_slots() -> None:
             assert slot in SLOT_TYPES
 
 
+def test_a_text_without_marked_slots_is_left_out_of_the_slot_loss() -> None:
+    from assistant.nlu.model import IGNORE_INDEX, base_model_path, encode, load_tokenizer
+
+    tokenizer = load_tokenizer(base_model_path())
+    marked = parse_annotation("play some [genre : jazz]", "play_music")
+    enc = encode(tokenizer, ["play some jazz", "play sum jasmine"], [marked.spans, None])
+    assert (enc["tags"][0] != IGNORE_INDEX).sum() == 3  # one tag per word
+    assert (enc["tags"][1] == IGNORE_INDEX).all()
+
+
 def test_bio_tags_round_trip_through_the_tokenizer() -> None:
     from assistant.nlu.model import base_model_path, decode_spans, encode, load_tokenizer
 

@@ -32,6 +32,9 @@ HELD_OUT_FRACTION = 0.15
 # What speech-to-text made of training-split requests (``label;utterance``): training data only,
 # never held out, and only when the speech helper has written it.
 SPOKEN_FILE = OWN_DATA_DIR / "spoken.csv"
+# Transcripts whose slot values were misheard ("play sum jasmine" for "play some jazz"): their
+# intent is known, their slot words are not, so they train the intent head only.
+SPOKEN_INTENT_ONLY_FILE = OWN_DATA_DIR / "spoken_unaligned.csv"
 # Requests whose mood was not labelled: a mood may be in them, so they teach the mood head nothing.
 UNLABELLED_MOOD_INTENTS = frozenset({"play_music", "recommend_video", "news_query"})
 # Parse-time bound on input size: the model window is 48 tokens, a few hundred characters.
@@ -49,6 +52,7 @@ class Example:
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # char start, end, slot
     source: str = ""
     mood: str | None = NO_MOOD  # one of MOOD_LABELS; None: not labelled (no mood loss)
+    slots_marked: bool = True  # False: slot words unknown (no slot loss), as in misheard transcripts
 
     def slots(self) -> dict[str, str]:
         """First span per slot type, as the parser reports them."""
@@ -201,13 +205,20 @@ def load_own(folder: Path = OWN_DATA_DIR) -> list[Example]:
     return [ex for ex in examples if ex.text]
 
 
-def load_spoken(path: Path = SPOKEN_FILE) -> list[Example]:
-    """Speech-to-text versions of training requests (empty when the file is not there)."""
-    if not path.exists():
-        return []
-    examples = [parse_annotation(t, label, source="own/spoken") for label, t in _read_rows(path)]
-    for ex in examples:
-        ex.mood = None  # what was said may carry a mood; it was not labelled
+def load_spoken(
+    path: Path = SPOKEN_FILE, intent_only_path: Path | None = SPOKEN_INTENT_ONLY_FILE
+) -> list[Example]:
+    """Speech-to-text versions of training requests, those with their slots marked first (empty
+    when the files are not there)."""
+    examples = []
+    for file, marked in ((path, True), (intent_only_path, False)):
+        if file is None or not file.exists():
+            continue
+        for label, text in _read_rows(file):
+            ex = parse_annotation(text, label, source="own/spoken")
+            ex.mood = None  # what was said may carry a mood; it was not labelled
+            ex.slots_marked = marked
+            examples.append(ex)
     return [ex for ex in examples if ex.text]
 
 

@@ -76,9 +76,10 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
 def encode(
     tokenizer: PreTrainedTokenizerBase,
     texts: Sequence[str],
-    spans: Sequence[Sequence[tuple[int, int, str]]] | None = None,
+    spans: Sequence[Sequence[tuple[int, int, str]] | None] | None = None,
 ) -> dict:
-    """Pad to the longest text of the batch; with ``spans``, also BIO tag ids per token.
+    """Pad to the longest text of the batch; with ``spans``, also BIO tag ids per token (a text
+    whose spans are None gets none: its slot words are unknown, the loss ignores it).
 
     Tags sit on the first token of each space-separated word; the other tokens are ignored by
     the loss and by decoding, so a word is never split between two spans.
@@ -103,6 +104,8 @@ def encode(
         tag_index = {t: i for i, t in enumerate(BIO_TAGS)}
         tags = torch.full(batch["input_ids"].shape, IGNORE_INDEX, dtype=torch.long)
         for row, row_spans in enumerate(spans):
+            if row_spans is None:
+                continue
             previous = None
             for col, word in enumerate(word_ids[row]):
                 if word is None or word == previous:
