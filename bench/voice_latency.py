@@ -13,8 +13,8 @@ Semantic endpointing (``assistant.speech.endpointing``) ends a complete request 
 pause; the same run repeats the requests with it off (the baseline), then plays requests with a
 0.4-0.6 s hesitation inside them and counts how many were cut at the hesitation.
 
-Early cuts are also counted offline, without the sound stack, on ``--hesitations`` (100)
-requests from the NLU's held-out split that name something, spoken by random espeak-ng voices
+Early cuts are also counted offline, without the sound stack, on ``--hesitations`` (400; the
+held-out split has 396 after the first 100) requests from the NLU's held-out split that name something, spoken by random espeak-ng voices
 with the hesitation placed before the first name ("play the album ... Abbey Road"), through the
 same ``Endpointer`` and ``SemanticEndpointing`` code (``--only-hesitations`` runs just that).
 """
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--llm", action="store_true", help="load the language model too (default: off)")
     parser.add_argument(
-        "--hesitations", type=int, default=100, help="held-out requests with a hesitation, checked offline"
+        "--hesitations", type=int, default=400, help="held-out requests with a hesitation, checked offline"
     )
     parser.add_argument(
         "--only-hesitations", action="store_true", help="run the offline hesitation check only (no sound)"

@@ -276,6 +276,11 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
     assert not is_complete("hmm okay", parse("out_of_scope", 0.99))
     assert not is_complete("", parse())
     assert is_complete("Stop.", parse("stop", 0.97)) and not is_complete("Stop.", parse("stop", 0.85))
+    assert not is_complete("I want to hear.", parse())  # "... Surfin' USA"
+    assert not is_complete("Play me.", parse())  # "... the news radio channel"
+    assert is_complete("Show me the news.", parse("news_query"))
+    assert not is_complete("Why did?", parse("music_query"))  # "... Bob Dylan win a Nobel prize"
+    assert not is_complete("I want to know the latest.", parse("news_query"))  # "... local news"
     endpointer = Endpointer()
     endpointer.finish("semantic")  # nothing said yet: nothing to end
     assert endpointer.state is State.WAITING
