@@ -14,9 +14,10 @@ pause; the same run repeats the requests with it off (the baseline), then plays 
 0.4-0.6 s hesitation inside them and counts how many were cut at the hesitation.
 
 Early cuts are also counted offline, without the sound stack, on ``--hesitations`` (400; the
-held-out split has 396 after the first 100) requests from the NLU's held-out split that name something, spoken by random espeak-ng voices
-with the hesitation placed before the first name ("play the album ... Abbey Road"), through the
-same ``Endpointer`` and ``SemanticEndpointing`` code (``--only-hesitations`` runs just that).
+held-out split has 396 after the first 100) requests from the NLU's held-out split that name
+something, spoken by random espeak-ng voices with the hesitation placed before the first name
+("play the album ... Abbey Road"), through the same ``Endpointer`` and ``SemanticEndpointing``
+code (``--only-hesitations`` runs just that).
 """
 
 from __future__ import annotations

@@ -40,14 +40,19 @@ from operator import attrgetter
 import jiwer
 from tqdm import tqdm
 
-from assistant.nlu.data import REPO_ROOT, Example, clean_text, load_split
+from assistant.nlu.data import (
+    REPO_ROOT,
+    SPOKEN_FILE,
+    SPOKEN_INTENT_ONLY_FILE,
+    Example,
+    clean_text,
+    load_split,
+)
 from assistant.nlu.labels import OUT_OF_SCOPE
 from assistant.speech.synth import espeak, pick_voice
 from assistant.speech.whisper_checkpoints import SPEECH_MODELS
 from assistant.stt import BEAM_SIZE
 
-SPOKEN_CSV = REPO_ROOT / "data" / "nlu" / "spoken.csv"
-UNALIGNED_CSV = REPO_ROOT / "data" / "nlu" / "spoken_unaligned.csv"
 HELDOUT_CSV = REPO_ROOT / "data" / "speech" / "spoken_heldout.csv"
 SEED = 16
 # A transcript that got more than this share of the words wrong is dropped from training: on
@@ -207,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         chosen += stratified(pool, args.oos_train, rng, key=attrgetter("source"))
     train_rows = transcribe_all(chosen, rng, "training", args.engine, args.model)
     seconds = time.process_time() - started
-    kept = {path: _kept(path) if args.add else ([], []) for path in (SPOKEN_CSV, UNALIGNED_CSV)}
-    aligned, unaligned = list(kept[SPOKEN_CSV][1]), list(kept[UNALIGNED_CSV][1])
+    kept = {path: _kept(path) if args.add else ([], []) for path in (SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE)}
+    aligned, unaligned = list(kept[SPOKEN_FILE][1]), list(kept[SPOKEN_INTENT_ONLY_FILE][1])
     seen = {
         (row.split(";", 1)[0], clean_text(re.sub(r"\[\w+ : ([^\]]*)\]", r"\1", row.split(";", 1)[1])))
         for row in aligned + unaligned
@@ -226,17 +231,17 @@ def main(argv: list[str] | None = None) -> int:
         else:
             unaligned.append(f"{ex.label};{plain}")
     titles = {
-        SPOKEN_CSV: "label;utterance, NLU training split as heard",
-        UNALIGNED_CSV: "label;utterance, slot values misheard (intent only)",
+        SPOKEN_FILE: "label;utterance, NLU training split as heard",
+        SPOKEN_INTENT_ONLY_FILE: "label;utterance, slot values misheard (intent only)",
     }
     run = (
         f"# {'Added' if args.add else 'This run'}: {len(train_rows)} utterances, seed {args.seed}, "
         f"{args.model} on {args.engine} beam {BEAM_SIZE}, {seconds / 60:.0f} min of CPU."
     )
-    for path, rows in ((SPOKEN_CSV, aligned), (UNALIGNED_CSV, unaligned)):
+    for path, rows in ((SPOKEN_FILE, aligned), (SPOKEN_INTENT_ONLY_FILE, unaligned)):
         header = kept[path][0] or _header(titles[path], len(train_rows), seconds, args.engine)
         path.write_text("\n".join([*header, run, *rows]) + "\n", encoding="utf-8")
-    print(f"{len(aligned)} rows -> {SPOKEN_CSV}, {len(unaligned)} -> {UNALIGNED_CSV}")
+    print(f"{len(aligned)} rows -> {SPOKEN_FILE}, {len(unaligned)} -> {SPOKEN_INTENT_ONLY_FILE}")
     return 0
 
 

@@ -43,7 +43,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from assistant.nlu.data import OWN_DATA_DIR, REPO_ROOT, load_split
+from assistant.nlu.data import OWN_DATA_DIR, REPO_ROOT, SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE, load_split
 from assistant.speech import synth, whisper_checkpoints
 from assistant.speech.synth import espeak, pick_voice
 from assistant.speech.whisper_checkpoints import ADAPTED, ADAPTED_ARTIFACT, checkpoint_path, ct2_folder
@@ -257,9 +257,9 @@ def build(
         Path(__file__),
         Path(whisper_checkpoints.__file__),
         REPO_ROOT / "data" / "hwu64" / "train",  # the requests spoken (load_split's training part)
-        # ... and ours, without the transcripts (spoken*.csv) that ``speak`` leaves out: new
-        # transcripts for the NLU must not cost a 22-minute rebuild of the same decoder.
-        *(path for path in OWN_DATA_DIR.iterdir() if not path.name.startswith("spoken")),
+        # ... and ours, without the transcripts that ``speak`` leaves out: new transcripts for
+        # the NLU must not cost a 22-minute rebuild of the same decoder.
+        *(path for path in OWN_DATA_DIR.iterdir() if path not in (SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE)),
         Path(synth.__file__),
     ]
     want = content_hash(sources, extra=f"{requests}/{epochs}/{lr}/{SEED}")
