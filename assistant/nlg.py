@@ -40,6 +40,10 @@ TEMPLATES: dict[str, list[str]] = {
     "profile": ["{text}"],
     "out_of_scope": ["I can't help with that. I can {abilities}. For example, say '{example}'."],
     "empty_input": ["I didn't catch anything. Try saying '{example}'."],
+    "misheard": [
+        "Sorry, I'm not sure I heard that right. I got '{heard}'. Could you say it again?",
+        "I didn't quite catch that: was it '{heard}'? Please say it again.",
+    ],
     "error": ["{message}"],
     "no_items": ["{text}"],
     "nothing_found": ["Sorry, I couldn't find anything for that."],

@@ -63,15 +63,18 @@ class KeywordNLU:
 
 
 class ScriptedSpeech:
-    """A ``SpeechToText`` that returns the next scripted transcript; silence raises."""
+    """A ``SpeechToText`` that returns the next scripted transcript (text, or (text, mean token
+    log-probability) for a transcript the decoder doubts); silence raises."""
 
-    def __init__(self, transcripts: list[str]) -> None:
+    def __init__(self, transcripts: list[str | tuple[str, float]]) -> None:
         self.transcripts = list(transcripts)
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
         if audio.size == 0 or float(np.abs(audio).max()) < 1e-4:
             raise SpeechToTextError("no speech in the recording")
-        return Transcript(self.transcripts.pop(0), duration_s=audio.size / 16000)
+        scripted = self.transcripts.pop(0)
+        text, avg_logprob = (scripted, -0.1) if isinstance(scripted, str) else scripted
+        return Transcript(text, avg_logprob=avg_logprob, duration_s=audio.size / 16000)
 
 
 class ToneSpeech:

@@ -169,6 +169,32 @@ def test_speech_in_and_out_through_the_stage_protocols(fake_pipeline):
     assert silent.response == "Sorry, I did not catch that."
 
 
+def test_a_doubtful_transcript_is_asked_again_and_nothing_is_acted_on(fake_pipeline):
+    # "maybe tea" parses at 0.3; heard at -0.9 per token it is asked again, not confirmed or acted
+    # on. The same words heard clearly go to the dialogue (which confirms an unsure request), and
+    # a doubtful transcript the classifier is sure of is acted on.
+    fake_pipeline.stt = ScriptedSpeech([("maybe tea.", -0.9), "maybe tea", ("suggest a tea", -0.9)])
+    session = fake_pipeline.start_session("dana", seed=1)
+    tone = np.sin(np.linspace(0, 400, 16000)).astype(np.float32)
+    doubtful = fake_pipeline.run_turn(session, audio=tone, wall_time=WALL)
+    assert doubtful.response in (
+        "Sorry, I'm not sure I heard that right. I got 'maybe tea'. Could you say it again?",
+        "I didn't quite catch that: was it 'maybe tea'? Please say it again.",
+    )
+    assert doubtful.expects_reply and not doubtful.items
+    assert [e["act"] for e in events_of(doubtful, "dialogue-end")] == ["misheard"]
+    assert not events_of(doubtful, "skill-end")
+    clear = fake_pipeline.run_turn(session, audio=tone, wall_time=WALL + 1)
+    assert events_of(clear, "dialogue-end")[0]["act"] == "confirm"
+    sure = fake_pipeline.run_turn(session, audio=tone, wall_time=WALL + 2)
+    assert sure.items and events_of(sure, "dialogue-end")[0]["act"] == "recommend"
+    rows = fake_pipeline.store.turns(session_id=session.id)
+    assert [row["act"] for row in rows] == ["misheard", "confirm", "recommend"]
+    # Typed text is never asked again: there is no transcript to doubt.
+    typed = fake_pipeline.run_turn(session, text="maybe tea", wall_time=WALL + 3)
+    assert events_of(typed, "dialogue-end")[0]["act"] != "misheard"
+
+
 def test_profile_and_history_answers_use_the_skills_words(fake_pipeline):
     _, results = chat(fake_pipeline, "what do you know about me", "suggest a tea", "what did i drink today")
     assert results[0].response == "I don't know anything about you yet, dana. Ask me for tea or broken."

@@ -19,9 +19,10 @@ from typing import Protocol
 from assistant.dialogue import DialogueManager
 from assistant.dialogue_state import DialogueState, Outcome, TurnContext
 from assistant.errors import AssistantError, Stage
-from assistant.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd
+from assistant.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd, SttEnd
 from assistant.llm.advisor import LlmTrace, SecondOpinion
 from assistant.skill_api import Item
+from assistant.speech.misheard import misheard
 from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,14 @@ class Understanding:
                 slots=dict(parse.slots),
             )
         )
+        heard = next((e for e in events if isinstance(e, SttEnd)), None)
+        if heard is not None and misheard(heard.avg_logprob, parse):
+            # Asked again, nothing acted on: the dialogue's state (a pending question, the
+            # active skill) stays as it was for the repeat.
+            result.expects_reply = True
+            events.append(DialogueEnd(turn=turn, t=clock(), act="misheard"))
+            heard_text = text[:MAX_INPUT_CHARS].rstrip(" .!?")
+            return Outcome("misheard", "misheard", {"heard": heard_text}, expects_reply=True)
         ctx = TurnContext(user=user, text=text[:MAX_INPUT_CHARS], rng=rng, now=wall_time)
         trace = LlmTrace()
         acted_on = self.second_reading(parse, ctx.text, state, user, trace)

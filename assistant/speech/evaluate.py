@@ -221,15 +221,27 @@ def _spoken(model: str, engine: str) -> dict | None:
 
 
 def _print_spoken(spoken: dict, stt: str) -> None:
-    t, s = spoken["typed"], spoken["spoken"]
+    t, c, s = spoken["typed"], spoken["spoken_classifier"], spoken["spoken"]
     print(
         f"\nspoken understanding, our held-out set ({spoken['requests']} requests: {t['n_in_scope']} in scope, "
         f"{t['n_oos']} out of scope; {spoken['voices']} espeak-ng voices, {spoken['rates']} words/min; "
         f"STT {stt}, {spoken['seconds']:.0f} s; WER {spoken['wer']:.2%})"
     )
-    print(f"  {'':22s} {'typed':>8s} {'spoken':>8s}")
-    print(f"  {'in-scope accuracy':22s} {t['in_scope_accuracy']:8.1%} {s['in_scope_accuracy']:8.1%}")
-    print(f"  {'out-of-scope recall':22s} {t['oos_recall']:8.1%} {s['oos_recall']:8.1%}")
+    # "spoken": the classifier's intent of the transcript; "as acted": what the assistant does
+    # with it, a doubtful transcript asked again (assistant.speech.misheard).
+    print(f"  {'':22s} {'typed':>8s} {'spoken':>8s} {'as acted':>9s}")
+    print(
+        f"  {'in-scope accuracy':22s} {t['in_scope_accuracy']:8.1%} {c['in_scope_accuracy']:8.1%}"
+        f" {s['in_scope_accuracy']:9.1%}"
+    )
+    print(
+        f"  {'out-of-scope recall':22s} {t['oos_recall']:8.1%} {c['oos_recall']:8.1%} {s['oos_recall']:9.1%}"
+    )
+    print(
+        f"  as acted: asked again {s['in_scope_asked_again']:.1%} of in-scope requests (acted on wrongly "
+        f"{s['in_scope_wrong_action']:.1%}, against {c['in_scope_wrong_action']:.1%} never asking); out of "
+        f"scope not acted on (declined or asked again) {s['oos_not_acted_on']:.1%}"
+    )
 
 
 def _print(result: dict) -> None:
