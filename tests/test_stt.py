@@ -246,7 +246,7 @@ def test_evaluation_compares_both_engines_on_the_same_audio(tmp_path):
 
 
 def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
-    from assistant.speech.spoken_eval import _figures, load_spoken_heldout
+    from assistant.speech.spoken_eval import ASKED_AGAIN, _figures, load_spoken_heldout
 
     path = tmp_path / "spoken.csv"
     path.write_text("# comment\nplay_music;play some jazz;en-us+f2;160;Play some jazz.\n", encoding="utf-8")
@@ -254,6 +254,29 @@ def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
     assert (row.label, row.text, row.voice, row.rate) == ("play_music", "play some jazz", "en-us+f2", 160)
     figures = _figures(["play_music", "out_of_scope", "skip"], ["play_music", "out_of_scope", "like"])
     assert figures["in_scope_accuracy"] == 0.5 and figures["oos_recall"] == 1.0
+    asked = _figures(
+        ["play_music", "skip", "like", "out_of_scope", "out_of_scope"],
+        ["play_music", ASKED_AGAIN, "skip", ASKED_AGAIN, "play_music"],
+    )
+    assert (asked["in_scope_accuracy"], asked["in_scope_asked_again"], asked["in_scope_wrong_action"]) == (
+        1 / 3,
+        1 / 3,
+        1 / 3,
+    )
+    assert asked["oos_recall"] == 0.0 and asked["oos_not_acted_on"] == 0.5
+
+
+def test_a_turn_is_asked_again_only_when_transcript_and_parse_are_both_doubtful():
+    from assistant.speech.misheard import MISHEARD_BELOW_CONFIDENCE as C
+    from assistant.speech.misheard import MISHEARD_BELOW_LOGPROB as A
+    from assistant.speech.misheard import misheard
+    from assistant.stages import Parse
+
+    unsure, sure = Parse("play_music", C - 0.1), Parse("play_music", C + 0.05)
+    assert misheard(A - 0.1, unsure)
+    assert not misheard(A + 0.05, unsure) and not misheard(A - 0.1, sure)
+    assert not misheard(None, unsure)  # typed
+    assert not misheard(A - 0.1, Parse("out_of_scope", 0.1))  # declined already
 
 
 def test_semantic_endpointing_waits_for_an_unfinished_request():

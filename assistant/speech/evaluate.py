@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         a, b = (spoken[i] for i in same_weights)
         print(
             f"faster-whisper vs openai-whisper, same spoken requests: WER {b['wer']:.2%} vs {a['wer']:.2%}, "
-            f"spoken in-scope {b['spoken']['in_scope_accuracy']:.1%} vs {a['spoken']['in_scope_accuracy']:.1%}"
+            f"spoken in-scope {b['spoken_classifier']['in_scope_accuracy']:.1%} vs "
+            f"{a['spoken_classifier']['in_scope_accuracy']:.1%}"
         )
     return 0
 
