@@ -29,9 +29,14 @@ MISHEARD_BELOW_LOGPROB = -0.5
 MISHEARD_BELOW_CONFIDENCE = 0.8
 
 
-def misheard(avg_logprob: float | None, parse: Parse) -> bool:
+def misheard(
+    avg_logprob: float | None,
+    parse: Parse,
+    below_logprob: float = MISHEARD_BELOW_LOGPROB,
+    below_confidence: float = MISHEARD_BELOW_CONFIDENCE,
+) -> bool:
     """Whether a spoken turn's transcript (``avg_logprob``; None for typed text) and its parse
     are too doubtful to act on. Out of scope is already declined: nothing to ask again."""
     if avg_logprob is None or parse.intent == OUT_OF_SCOPE:
         return False
-    return avg_logprob < MISHEARD_BELOW_LOGPROB and parse.confidence < MISHEARD_BELOW_CONFIDENCE
+    return avg_logprob < below_logprob and parse.confidence < below_confidence
