@@ -1,12 +1,14 @@
 """Misheard requests: when the assistant asks again instead of acting on what it heard.
 
 Whisper writes something for almost any audio, and a decoder that knows requests pulls what it
-hears towards them: "lights on" comes back as "Light song." and plays music. Two numbers say
-such a turn is doubtful: the decoder's mean token log-probability (``Transcript.avg_logprob``,
+hears towards them: "add bruno mars to my favorites" came back as "Hand me your mask at my
+favorite." (a like, at 0.33) and "lights on" as "Light song." (music). Two numbers say such a
+turn is doubtful: the decoder's mean token log-probability (``Transcript.avg_logprob``,
 how sure it was of the words) and the classifier's calibrated confidence (how well the words fit
 the intent). When both are low, the turn asks the speaker to say it again rather than act: a
 repeated request costs a few seconds, a wrong action (music instead of the lights) costs more
-and teaches the profile something false.
+and teaches the profile something false. What the decoder writes with confidence ("Light
+song." at -0.13 per token) passes: the gate needs both numbers low.
 
 The thresholds come from ``bench/misheard_dev.py``: training-split requests the product's
 decoder never heard while it was fine-tuned, spoken by espeak-ng voices (see the numbers below);
