@@ -174,6 +174,10 @@ def train(
     passes: (model, tokenizer, best epoch, per-epoch history)."""
     path = str(warm_from) if warm_from is not None else base_model_path()
     tokenizer = load_tokenizer(path)
+    # The new heads are initialised from torch's global generator: without a seed here two builds
+    # of the same data differed (a fresh-clone CI read "rate this book five stars" as `like` at
+    # 0.35 where the build before declined it). Seeded, two builds give identical weights.
+    torch.manual_seed(SEED)
     if warm_from is not None:
         model, passes = _warm_model(warm_from), [True]
     else:
