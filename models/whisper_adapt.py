@@ -43,7 +43,14 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from assistant.nlu.data import OWN_DATA_DIR, REPO_ROOT, SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE, load_split
+from assistant.nlu.data import (
+    OWN_DATA_DIR,
+    REPO_ROOT,
+    SPOKEN_FILE,
+    SPOKEN_INTENT_ONLY_FILE,
+    TRAINING_ONLY_FILE,
+    load_split,
+)
 from assistant.speech import synth, whisper_checkpoints
 from assistant.speech.synth import espeak, pick_voice
 from assistant.speech.whisper_checkpoints import ADAPTED, ADAPTED_ARTIFACT, checkpoint_path, ct2_folder
@@ -258,8 +265,13 @@ def build(
         Path(whisper_checkpoints.__file__),
         REPO_ROOT / "data" / "hwu64" / "train",  # the requests spoken (load_split's training part)
         # ... and ours, without the transcripts that ``speak`` leaves out: new transcripts for
-        # the NLU must not cost a 22-minute rebuild of the same decoder.
-        *(path for path in OWN_DATA_DIR.iterdir() if path not in (SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE)),
+        # the NLU must not cost a 22-minute rebuild of the same decoder; nor do the NLU's
+        # training-only examples, which are not spoken.
+        *(
+            path
+            for path in OWN_DATA_DIR.iterdir()
+            if path not in (SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE, TRAINING_ONLY_FILE)
+        ),
         Path(synth.__file__),
     ]
     want = content_hash(sources, extra=f"{requests}/{epochs}/{lr}/{SEED}")

@@ -228,6 +228,11 @@ def _print_spoken(spoken: dict, stt: str) -> None:
         f"{t['n_oos']} out of scope; {spoken['voices']} espeak-ng voices, {spoken['rates']} words/min; "
         f"STT {stt}, {spoken['seconds']:.0f} s; WER {spoken['wer']:.2%})"
     )
+    if spoken.get("left_out_trained_on"):
+        print(
+            f"  ({spoken['left_out_trained_on']} more requests of the set are left out: the NLU's "
+            "split has since put them in its training part)"
+        )
     # "spoken": the classifier's intent of the transcript; "as acted": what the assistant does
     # with it, a doubtful transcript asked again (assistant.speech.misheard).
     print(f"  {'':22s} {'typed':>8s} {'spoken':>8s} {'as acted':>9s}")
