@@ -39,7 +39,8 @@ def ensure_private_dir(path: Path) -> Path:
 @dataclass
 class Settings:
     # tiny.en with its decoder fine-tuned on spoken requests (models/whisper_adapt.py; faster-whisper
-    # only): spoken in-scope intents 75.5 % -> 86.2 %, read human speech 1 sentence of 10 worse
+    # only): spoken in-scope intents 77.6 % -> 82.8 % (requests still held out, 2026-12-02), read
+    # human speech 1 sentence of 10 worse
     # (python -m assistant.speech.evaluate, docs/speech.md). "tiny.en" and "base" are the stock models.
     stt_model: str = "tiny.en-requests"
     # CTranslate2, int8 on CPU: 0.44 of openai-whisper's real-time factor at a lower word error
