@@ -27,14 +27,7 @@ from tqdm import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from assistant.nlu import calibration
-from assistant.nlu.data import (
-    OWN_DATA_DIR,
-    REPO_ROOT,
-    Example,
-    label_counts,
-    load_split,
-    load_training_only,
-)
+from assistant.nlu.data import OWN_DATA_DIR, REPO_ROOT, Example, label_counts, load_split
 from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE
 from assistant.nlu.metrics import apply_threshold, intent_metrics, slot_f1
 from assistant.nlu.model import (
@@ -326,8 +319,7 @@ def build(force: bool = False, warm_start: bool = False) -> str:
         return f"up to date ({artifact_dir(NAME)})"
     torch.set_num_threads(int(os.environ.get("NLU_TRAIN_THREADS", THREADS)))
     started = time.perf_counter()
-    train_set, held_out = load_split()
-    train_set += load_training_only(held_out)
+    train_set, held_out = load_split(training_only=True)
     warm_from = artifact_dir(NAME) if warm_start else None
     if warm_from is not None and not (warm_from / "model.safetensors").exists():
         warm_from = None  # nothing built yet: train from the base model

@@ -255,26 +255,26 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
     return train, held_out
 
 
-def load_split() -> tuple[list[Example], list[Example]]:
-    """(train, held_out); the spoken versions of training requests join the training part only."""
+def load_split(training_only: bool = False) -> tuple[list[Example], list[Example]]:
+    """(train, held_out); the spoken versions of training requests join the training part only,
+    and so do ``TRAINING_ONLY_FILE``'s examples when ``training_only`` (the NLU build asks for
+    them; the spoken-request draws of the speech builds do not)."""
     train, held_out = split(load_all())
     held_texts = {ex.text for ex in held_out}
     seen = {ex.text for ex in train}
-    for ex in load_spoken():
+    for ex in load_spoken() + (load_training_only() if training_only else []):
         if ex.text not in held_texts and ex.text not in seen:
             seen.add(ex.text)
             train.append(ex)
     return train, held_out
 
 
-def load_training_only(held_out: list[Example], path: Path = TRAINING_ONLY_FILE) -> list[Example]:
-    """``TRAINING_ONLY_FILE``'s examples, less any whose text is held out (the NLU build adds
-    them to ``load_split``'s training part)."""
+def load_training_only(path: Path = TRAINING_ONLY_FILE) -> list[Example]:
+    """``TRAINING_ONLY_FILE``'s examples (empty when it is not there)."""
     if not path.exists():
         return []
-    held_texts = {ex.text for ex in held_out}
     examples = [parse_annotation(t, label, source="own/training_only") for label, t in _read_rows(path)]
-    return [ex for ex in examples if ex.text and ex.text not in held_texts]
+    return [ex for ex in examples if ex.text]
 
 
 def label_counts(examples: list[Example]) -> Counter[str]:

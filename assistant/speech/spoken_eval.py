@@ -3,9 +3,10 @@
 The set is ``data/speech/spoken_heldout.csv`` (made by ``models.spoken_data`` from the NLU's
 held-out split; only the rows still in it count, ``held_out_only``): each row gives the label,
 the text and the audio recipe (espeak-ng voice and words per minute). The audio is synthesised
-again here, transcribed by the speech-to-text stage under test and parsed; the typed text is parsed too, so the two
-figures come from one run on the same requests. The transcripts' word error rate is reported
-too: about 1000 words of command-like speech, where the LibriVox test set has 91.
+again here, transcribed by the speech-to-text stage under test and parsed; the typed text is
+parsed too, so the two figures come from one run on the same requests. The transcripts' word
+error rate is reported too: about 1000 words of command-like speech, where the LibriVox test
+set has 91.
 """
 
 from __future__ import annotations
