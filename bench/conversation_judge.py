@@ -287,10 +287,49 @@ def frame_misses(want: Mapping[str, Any], frame: Frame) -> list[str]:
     if want.get("city") and not _contains(want["city"], frame.city):
         misses.append(f"city {frame.city!r} not {want['city']}")
     ref = want.get("reference")
-    # A spoken reference may be part of the title ("matrix") or the title part of it.
-    if ref and not (_contains(ref, frame.reference) or _contains(frame.reference, ref)):
+    # A spoken reference may be part of the title ("matrix") or the title part of it; a music
+    # anchor is often an artist ("something like radiohead"), which the older dialogue kept as
+    # the artist slot.
+    held = [frame.reference, frame.artist] if frame.domain == "music" else [frame.reference]
+    if ref and not any(_contains(ref, h) or _contains(h, ref) for h in held):
         misses.append(f"reference {frame.reference!r} not {ref}")
     return misses
+
+
+def frame_extras(want: Mapping[str, Any], frame: Frame) -> list[str]:
+    """Constraints ``frame`` holds that the expected frame does not: what a correction or a fresh
+    start should have dropped. Only the keys the conversation files record (no moods, no
+    artists asked for by name)."""
+    extras: list[str] = []
+    children = bool(want.get("children"))
+    # "for the kids" may be held as Family/Animation, or as their opposites left out.
+    genres = frame.genres - set(want.get("genres") or []) - (set(FOR_CHILDREN) if children else set())
+    if genres:
+        extras.append(f"genres {sorted(genres)}")
+    not_genres = frame.not_genres - set(want.get("not_genres") or [])
+    if children:
+        not_genres -= set(NOT_FOR_CHILDREN)
+    if not_genres:
+        extras.append(f"exclusions {sorted(not_genres)}")
+    if frame.years is not None and not want.get("years"):
+        extras.append(f"years {frame.years}")
+    if frame.audience == "children" and not children:
+        extras.append("children")
+    if frame.music_genre and not want.get("genre"):
+        extras.append(f"genre {frame.music_genre!r}")
+    wanted = [str(g) for g in want.get("not_genre") or []]
+    extra_not = [
+        g for g in frame.not_music_genres if not any(_contains(w, g) or _contains(g, w) for w in wanted)
+    ]
+    if extra_not:
+        extras.append(f"exclusions {extra_not}")
+    if frame.topic and not want.get("topic"):
+        extras.append(f"topic {frame.topic!r}")
+    if frame.city and not want.get("city"):
+        extras.append(f"city {frame.city!r}")
+    if frame.reference and not want.get("reference"):
+        extras.append(f"reference {frame.reference!r}")
+    return extras
 
 
 def reference_resolved(title: str, turn: Mapping[str, Any]) -> bool:
@@ -313,6 +352,9 @@ class Verdict:
     misses: list[str]
     frame_right: bool | None = None  # None: the turn expects no frame
     frame_misses: list[str] = field(default_factory=list)
+    # Right and holding nothing more than expected (None: no frame expected).
+    frame_exact: bool | None = None
+    frame_extras: list[str] = field(default_factory=list)
     frame: Frame | None = None
 
 
@@ -337,12 +379,15 @@ def judge_turn(expect: Mapping[str, Any], turns: Sequence[Mapping[str, Any]], in
     if expect.get("reference") and not reference_resolved(expect["reference"], turn):
         misses.append(f"reference {expect['reference']} not resolved")
     verdict = Verdict(right=not misses, misses=misses)
-    if expect.get("frame"):
+    # "frame": {} is an expectation too: nothing in force (after a fresh start, say).
+    if expect.get("frame") is not None:
         domain = expect.get("domain") or turn.get("domain")
         frame = held_frame(turns, index, domain)
         verdict.frame = frame
         verdict.frame_misses = frame_misses(expect["frame"], frame)
         verdict.frame_right = not verdict.frame_misses
+        verdict.frame_extras = frame_extras(expect["frame"], frame)
+        verdict.frame_exact = verdict.frame_right and not verdict.frame_extras
     return verdict
 
 
@@ -354,9 +399,10 @@ def judge_conversation(
     for index, spec in enumerate(conversation["turns"]):
         expect = spec.get("expect") or {}
         if index >= len(records):
-            frame_right = False if expect.get("frame") else None
-            frame_why = ["turn not run"] if expect.get("frame") else []
-            verdicts.append(Verdict(False, ["turn not run"], frame_right, frame_why))
+            framed = expect.get("frame") is not None
+            frame_right = False if framed else None
+            frame_why = ["turn not run"] if framed else []
+            verdicts.append(Verdict(False, ["turn not run"], frame_right, frame_why, frame_right))
             continue
         verdicts.append(judge_turn(expect, records, index))
     return verdicts

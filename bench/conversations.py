@@ -5,7 +5,9 @@ through the real pipeline in a fresh data directory, with the clock pinned as th
 conversation tests pin it. A turn is right when its domain and act are the expected ones, the
 first item offered meets every expected ``item`` constraint, and an expected ``reference`` is
 resolved; frame accuracy asks whether the dialogue still holds the expected constraints after
-the turn (``bench/conversation_judge.py`` has the rules).
+the turn, and "frame exact" whether it holds nothing more (what a correction or a fresh start
+should have dropped; ``{}`` expects nothing in force). ``bench/conversation_judge.py`` has the
+rules.
 
 The baseline is the dialogue as it was at commit 117ead4, run in the same invocation from a
 git worktree (``build/baseline-117ead4``, made once) that shares this tree's built models, so
@@ -91,7 +93,7 @@ def run_worker(tree: Path, conversations: Path, label: str, llm: bool) -> tuple[
 
 class Tally:
     def __init__(self) -> None:
-        self.right = self.turns = self.frame_right = self.frames = 0
+        self.right = self.turns = self.frame_right = self.frames = self.frame_exact = 0
 
     def add(self, verdict: Verdict) -> None:
         self.turns += 1
@@ -99,6 +101,7 @@ class Tally:
         if verdict.frame_right is not None:
             self.frames += 1
             self.frame_right += verdict.frame_right
+            self.frame_exact += bool(verdict.frame_exact)
 
     def turns_text(self) -> str:
         return f"{100 * self.right / self.turns:5.1f} % ({self.right}/{self.turns})" if self.turns else "-"
@@ -107,6 +110,11 @@ class Tally:
         if not self.frames:
             return "-"
         return f"{100 * self.frame_right / self.frames:5.1f} % ({self.frame_right}/{self.frames})"
+
+    def exact_text(self) -> str:
+        if not self.frames:
+            return "-"
+        return f"{100 * self.frame_exact / self.frames:5.1f} % ({self.frame_exact}/{self.frames})"
 
 
 def percentile(values: Sequence[float], q: int) -> float:
@@ -141,7 +149,7 @@ class Run:
                     self.kinds[kind].add(verdict)
                 domain = expect.get("domain", "(any)")
                 self.domains["(none)" if domain is None else str(domain)].add(verdict)
-                if not verdict.right or verdict.frame_right is False:
+                if not verdict.right or verdict.frame_exact is False:
                     self.failed.append((conv, index, verdict, turns[index] if index < len(turns) else None))
 
 
@@ -156,6 +164,7 @@ def print_table(runs: list[Run], n_conversations: int, seconds: dict[str, float]
 
     row("turns right", [r.total.turns_text() for r in runs])
     row("frame accuracy", [r.total.frames_text() for r in runs])
+    row("frame exact", [r.total.exact_text() for r in runs])
     row("turns / conversations", [f"{r.total.turns} / {n_conversations}" for r in runs])
     row("conversations broken", [str(r.broken) for r in runs])
     row(
@@ -164,13 +173,14 @@ def print_table(runs: list[Run], n_conversations: int, seconds: dict[str, float]
     )
     row("run wall time", [f"{seconds[r.label]:.0f} s" for r in runs])
     for title, attr in (("by kind", "kinds"), ("by domain (expected)", "domains")):
-        print(f"\n{title}: turns right | frame accuracy")
+        print(f"\n{title}: turns right | frame accuracy | frame exact")
         keys = sorted({k for r in runs for k in getattr(r, attr)})
         for key in keys:
             tallies = [getattr(r, attr).get(key, Tally()) for r in runs]
             row(f"  {key}", [t.turns_text() for t in tallies])
             if any(t.frames for t in tallies):
                 row("    frame", [t.frames_text() for t in tallies])
+                row("    frame exact", [t.exact_text() for t in tallies])
 
 
 def describe_item(item: dict[str, Any]) -> str:
@@ -206,9 +216,10 @@ def print_failures(run: Run, limit: int) -> None:
             print(f"  state: {json.dumps(turn['state'], ensure_ascii=False)}")
         if verdict.misses:
             print(f"  wrong: {'; '.join(verdict.misses)}")
-        if verdict.frame_right is False:
+        if verdict.frame_exact is False:
             held = verdict.frame.to_dict() if verdict.frame else {}
-            print(f"  frame: {'; '.join(verdict.frame_misses)}  (held {json.dumps(held)})")
+            why = verdict.frame_misses + [f"extra {e}" for e in verdict.frame_extras]
+            print(f"  frame: {'; '.join(why)}  (held {json.dumps(held)})")
 
 
 def main() -> int:

@@ -112,3 +112,12 @@ def test_a_reference_is_resolved_by_the_state_a_reason_or_the_response():
     }
     assert judge_turn(expect, [turn("recommend", [film("Heat", ["Crime"], 1995)], state=state)], 0).right
     assert not judge_turn(expect, [turn("recommend", [film("Heat", ["Crime"], 1995)])], 0).right
+
+
+def test_an_empty_frame_expects_nothing_in_force():
+    fresh = {"domain": "video", "act": "offer", "frame": {}}
+    kept = turn("recommend", [film("Airplane!", ["Comedy"], 1980)], slots={"movie_genre": "Comedy"})
+    verdict = judge_turn(fresh, [kept], 0)
+    # Nothing expected is missing, but the comedy should have been dropped.
+    assert verdict.frame_right is True and verdict.frame_exact is False
+    assert judge_turn(fresh, [turn("recommend", [film("Heat", ["Crime"], 1995)])], 0).frame_exact is True
