@@ -12,10 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 
-from assistant.dialogue_followon import CONFIRM_BELOW, FollowOnReader
-from assistant.dialogue_phrases import CLEAR_YES, NOT_NAMES, USER_SWITCH
+from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, FollowOnReader
+from assistant.dialogue_frame import POINTS_BACK, RETURNS, Frame, FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue_likes import ToldLikes
+from assistant.dialogue_phrases import CLEAR_YES, FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
@@ -25,7 +29,6 @@ from assistant.profile import describe_history, describe_profile
 from assistant.skill_api import (
     Converses,
     Item,
-    NamesItems,
     Skill,
     SkillError,
     SkillRequest,
@@ -53,6 +56,26 @@ def trailing_slots(specs: Iterable[SkillSpec]) -> dict[str, frozenset[str]]:
     return found
 
 
+Matcher = Callable[[Parse, DialogueState, TurnContext], "Outcome | None"]
+# The active skill's ``converse`` gets this long before the turn goes on without it: a skill that
+# hangs must not hang the speaker (ovos-core gives converse a time limit the same way).
+CONVERSE_TIMEOUT_S = 2.0
+# Core intents whose meaning a refinement's constraint words do not change ("stop", "why?").
+KEEPS_ITS_MEANING = frozenset(
+    {
+        "stop",
+        "repeat",
+        "explain",
+        "thanks",
+        "volume_up",
+        "volume_down",
+        "volume_mute",
+        "history_query",
+        "forget_me",
+    }
+)
+
+
 class DialogueManager:
     def __init__(self, skills: SkillRegistry | Callable[[str], Skill], history: HistoryReader) -> None:
         self.skills = SkillRegistry.wrap(skills)
@@ -60,60 +83,226 @@ class DialogueManager:
         specs = self.skills.specs
         self.follow_on = FollowOnReader(self.skills)
         self.situation = SituationReader(self.skills, history)
+        self.frames = FrameTracker(specs, SHARED_SLOTS)
+        self.told_likes = ToldLikes(self.skills)
         self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
+        # Who gets the turn, in order: the first matcher that answers takes it (ovos-core's
+        # pipeline, declared rather than buried in branches). Each is (parse, state, ctx) -> Outcome.
+        self.matchers: tuple[tuple[str, Matcher], ...] = (
+            ("user_switch", self._match_user_switch),
+            ("converse", self._match_converse),
+            ("frame_update", self._match_frame_update),
+            ("pending_answer", self._match_pending_answer),
+            ("told_like", self._match_told_like),
+            ("return", self._match_return),
+            ("offer", self._match_offer),
+            ("skill_question", self._match_skill_question),
+            ("core_intent", self._match_core_intent),
+            ("out_of_scope", self._on_out_of_scope),
+        )
+        self.core_intents: dict[str, Matcher] = {
+            "skip": self._on_skip,
+            "dislike": self._on_dislike,
+            "like": self._on_like,
+            "explain": self._on_explain,
+            "repeat": self._on_repeat,
+            "stop": self._on_stop,
+            "thanks": self._on_thanks,
+            "affirm": self._on_affirm,
+            "negate": self._on_negate,
+            "dontcare": self._on_dontcare,
+            "volume_up": self._on_volume_up,
+            "volume_down": self._on_volume_down,
+            "volume_mute": self._on_volume_mute,
+            "history_query": self._on_history_query,
+            "forget_me": self._on_forget_me,
+        }
+        self._converse_pool: ThreadPoolExecutor | None = None
 
     def respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        outcome, intent = self._respond(parse, state, ctx)
-        outcome.intent = outcome.intent or intent
+        ctx = replace(ctx, intent=parse.intent, pending_before=state.pending)
+        for name, matcher in self.matchers:
+            if name == "pending_answer":
+                # Past the matchers that may keep the conversation where it is, the intent is
+                # read in the light of it ("what about tomorrow" after a forecast).
+                ctx.intent = self.follow_on.resolve(parse, state, ctx.text)
+            if name == "told_like":
+                state.pending = None  # not answered: the question is dropped
+            outcome = matcher(parse, state, ctx)
+            if outcome is not None:
+                outcome.matcher = name
+                break
+        assert outcome is not None  # the last matcher always answers
+        outcome.intent = outcome.intent or ctx.intent
+        frame = state.frames.get(outcome.domain or "")
+        outcome.frame = frame.to_dict() if frame is not None else None
         return outcome
 
-    def _respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> tuple[Outcome, str]:
+    def refines_active(self, parse: Parse, state: DialogueState, text: str) -> bool:
+        """Whether ``text`` updates the active skill's frame from its own words ("something
+        funnier", "too scary", "for the kids"): no second opinion is needed to read it."""
+        return self._frame_update_for(parse, state, text) is not None
+
+    # --- the matchers, in order --------------------------------------------------------
+    def _match_user_switch(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         switch = USER_SWITCH.match(ctx.text)
-        if switch and switch.group(1).lower() not in self.not_names:
-            name = switch.group(1).lower()
-            outcome = Outcome("switch_user", "switch_user", {"name": name.capitalize()}, switch_user=name)
-            return outcome, parse.intent
-        conversed = self._converse(parse, state, ctx)
-        if conversed is not None:
-            return conversed, conversed.intent
-        intent = self.follow_on.resolve(parse, state, ctx.text)
-        if state.pending and intent in ("affirm", "negate", "dontcare"):
-            return self._answer_pending(intent, state, ctx), intent
-        pending_before, state.pending = state.pending, None
-        spec = self.skills.offer_owner(intent)
-        if spec is not None:
-            # Already placed by the conversation (a follow-on, or more of what is being offered
-            # now): asking "did you want a movie?" right after a movie would only annoy.
-            follow_on = intent != parse.intent or state.active_domain == spec.name
-            asked_already = (
-                pending_before == "confirm_domain"
-                and state.pending_parse is not None
-                and self.skills.offer_owner(state.pending_parse.intent) is spec
+        if not switch or switch.group(1).lower() in self.not_names:
+            return None
+        name = switch.group(1).lower()
+        return Outcome("switch_user", "switch_user", {"name": name.capitalize()}, switch_user=name)
+
+    def _match_frame_update(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """A refinement or correction of what is on offer ("no, something for kids", "not jazz,
+        rock", "a comedy one", "something like it"): it stays with the skill being discussed,
+        whatever weaker guess the classifier made of another skill."""
+        found = self._frame_update_for(parse, state, ctx.text)
+        if found is None:
+            return None
+        spec, update = found
+        state.pending = None
+        return self._recommend(spec, update, state, ctx, intent=spec.offer_intent)
+
+    def _frame_update_for(
+        self, parse: Parse, state: DialogueState, text: str
+    ) -> tuple[SkillSpec, FrameUpdate] | None:
+        spec = self._offering(state)
+        if (
+            spec is None
+            or state.pending in ("forget_me", "confirm_domain")
+            or parse.intent in KEEPS_ITS_MEANING
+        ):
+            return None
+        lowered = text.lower()
+        if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
+            return None
+        if self.frames.words.says_any(spec, lowered):
+            own = self.skills.offer_owner(parse.intent)
+            slots = parse.slots if own is spec or own is None else {}
+            update = self.frames.read(spec, slots, text)
+            # "A classic black and white film" right after a film is a new request, not a tweak.
+            update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
+            return spec, update
+        if POINTS_BACK.search(lowered) and parse.intent not in ("like", "dislike"):
+            update = FrameUpdate(reference=self._reference(state, spec.name))
+            return (spec, update) if update.reference is not None else None
+        return None
+
+    def _match_pending_answer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        if state.pending and ctx.intent in ("affirm", "negate", "dontcare"):
+            return self._answer_pending(ctx.intent, state, ctx)
+        return None
+
+    def _match_told_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "I watched Alien last night and loved it", "my favourite film is Heat", "I'm a big
+        Radiohead fan": a like of that item, told in passing, that shapes the next offers."""
+        told = self.told_likes.read(parse, ctx.text, state)
+        if told is None:
+            return None
+        item, name = told
+        state.mentioned.insert(0, item)
+        frame = state.frames.get(item.domain)
+        if frame is not None:
+            frame.reference = None  # the like is the newer thing said; "like it" now points at it
+        asks_more = ASKS_FOR_MORE.search(ctx.text.lower())
+        feedback = [FeedbackRecord(item.domain, item.id, "like")]
+        spec = self.skills.spec(item.domain)
+        if asks_more and spec is not None and spec.offers_another:
+            # "I loved Alien, what else would I like": the like, and an offer built on it.
+            outcome = self._recommend(
+                spec, FrameUpdate(reference=item, fresh=True), state, ctx, feedback=feedback
             )
-            # "sports?" or "a song, maybe" says what it wants even when the classifier is unsure.
-            named = self.follow_on.says_domain(spec, ctx.text)
-            if 0 < parse.confidence < CONFIRM_BELOW and not (asked_already or follow_on or named):
-                state.pending, state.pending_parse = "confirm_domain", parse
-                outcome = Outcome(
-                    "confirm", "confirm_domain", {"domain": spec.name}, domain=spec.name, expects_reply=True
+            return outcome
+        return Outcome("like", "like", {"title": name}, domain=item.domain, feedback=feedback, intent="like")
+
+    def _match_return(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "Ok, back to music now": the skill left earlier, with its frame as it was."""
+        lowered = ctx.text.lower()
+        if not RETURNS.search(lowered):
+            return None
+        for spec in self.skills.specs:
+            if (
+                spec.name in state.frames
+                and spec.name != state.active_domain
+                and self.follow_on.says_domain(spec, lowered)
+            ):
+                return self._recommend(
+                    spec, self.frames.read(spec, {}, ctx.text), state, ctx, intent=spec.offer_intent
                 )
-                return outcome, intent
-            wants_similar = self.more_like_this.search(ctx.text.lower())
-            anchor = state.last_items[0] if wants_similar and state.last_items else None
-            return self._recommend(spec, parse.slots, state, ctx, anchor=anchor), intent
-        owner = self.skills.owner(intent)
-        if owner is not None:
-            return self._ask_skill(owner, intent, parse, state, ctx), intent
-        handler = getattr(self, f"_on_{intent}", None)
-        if handler is None:
-            return self._on_out_of_scope(parse, state, ctx), intent
-        return handler(parse, state, ctx), intent
+        return None
+
+    def _match_offer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        intent = ctx.intent
+        spec = self.skills.offer_owner(intent)
+        if spec is None:
+            return None
+        # Already placed by the conversation (a follow-on, or more of what is being offered
+        # now): asking "did you want a movie?" right after a movie would only annoy.
+        follow_on = intent != parse.intent or state.active_domain == spec.name
+        asked_already = (
+            ctx.pending_before == "confirm_domain"
+            and state.pending_parse is not None
+            and self.skills.offer_owner(state.pending_parse.intent) is spec
+        )
+        # "sports?" or "a song, maybe" says what it wants even when the classifier is unsure.
+        named = self.follow_on.says_domain(spec, ctx.text)
+        if 0 < parse.confidence < CONFIRM_BELOW and not (asked_already or follow_on or named):
+            state.pending, state.pending_parse = "confirm_domain", parse
+            return Outcome(
+                "confirm", "confirm_domain", {"domain": spec.name}, domain=spec.name, expects_reply=True
+            )
+        update = self.frames.read(spec, parse.slots, ctx.text)
+        lowered = ctx.text.lower()
+        if self.more_like_this.search(lowered) or POINTS_BACK.search(lowered):
+            update.reference = self._reference(state, spec.name) or update.reference
+        update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
+        return self._recommend(spec, update, state, ctx)
+
+    def _match_skill_question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        owner = self.skills.owner(ctx.intent)
+        return None if owner is None else self._ask_skill(owner, ctx.intent, parse, state, ctx)
+
+    def _match_core_intent(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        handler = self.core_intents.get(ctx.intent)
+        return None if handler is None else handler(parse, state, ctx)
+
+    # --- frames and references ----------------------------------------------------------
+    def _starts_afresh(
+        self, spec: SkillSpec, state: DialogueState, lowered: str, update: FrameUpdate
+    ) -> bool:
+        """Whether an offer request starts its skill's frame over rather than refining it.
+
+        Another skill was being discussed: a new request (a return is ``_match_return``'s). The
+        same skill: only when the words name what it offers as a request of their own
+        ("suggest a movie", "what's the news") rather than a refinement ("a comedy one",
+        "what about sports", "something like it").
+        """
+        if spec.name != state.active_domain:
+            return True
+        refining = (
+            REFINEMENT.match(lowered)
+            or FOLLOW_ON.search(lowered)
+            or POINTS_BACK.search(lowered)
+            or self.more_like_this.search(lowered)
+        )
+        return bool(self.follow_on.says_domain(spec, lowered) and not refining)
+
+    def _reference(self, state: DialogueState, domain: str | None = None) -> Item | None:
+        """What "it" points at: the item offered, playing or named last (of ``domain``)."""
+        return next((i for i in state.mentioned if domain is None or i.domain == domain), None)
+
+    def _offering(self, state: DialogueState) -> SkillSpec | None:
+        """The skill whose offer is being discussed now, if it offers more."""
+        if not state.last_items or state.active_domain is None:
+            return None
+        spec = self.skills.spec(state.active_domain)
+        return spec if spec is not None and spec.offers_another else None
 
     # --- skills --------------------------------------------------------------------------
     def _request(
         self, spec: SkillSpec, intent: str, slots: dict[str, str], state: DialogueState, ctx: TurnContext
     ) -> SkillRequest:
+        frame = state.frames.get(spec.name)
         return SkillRequest(
             intent=intent,
             slots=dict(slots),
@@ -125,6 +314,7 @@ class DialogueManager:
             now=ctx.now,
             previous_text=state.asked.get(spec.name, ""),
             situation=self.situation.read(ctx) if intent == spec.offer_intent else None,
+            excluded=frame.exclusions() if frame is not None else {},
         )
 
     def _call(self, spec: SkillSpec, handler: str, request: SkillRequest) -> SkillResult | None:
@@ -142,8 +332,9 @@ class DialogueManager:
             log.exception("%s skill failed on %r", spec.name, request.text)
             raise SkillFailedError(f"{spec.name} skill: {type(exc).__name__}: {exc}") from exc
 
-    def _converse(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
-        """The active skill gets the first look at a follow-up, if it wants one."""
+    def _match_converse(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """The active skill gets the first look at a follow-up, if it wants one, for at most
+        ``CONVERSE_TIMEOUT_S``."""
         spec = self.skills.spec(state.active_domain) if state.active_domain else None
         if spec is None:
             return None
@@ -153,45 +344,67 @@ class DialogueManager:
             return None
         if not isinstance(skill, Converses):
             return None
-        slots = {**state.slots.get(spec.name, {}), **parse.slots}
+        frame = state.frames.get(spec.name) or Frame(spec.name)
+        slots = {**frame.constraints, **parse.slots}
         request = self._request(spec, parse.intent, slots, state, ctx)
         request.anchor = state.last_items[0] if state.last_items else None
         request.new_slots = frozenset(parse.slots)
-        result = self._call(spec, "converse", request)
+        if self._converse_pool is None:
+            self._converse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="converse")
+        future = self._converse_pool.submit(self._call, spec, "converse", request)
+        try:
+            result = future.result(timeout=CONVERSE_TIMEOUT_S)
+        except FutureTimeout:
+            log.warning(
+                "%s skill's converse took over %.1f s; the turn goes on without it",
+                spec.name,
+                CONVERSE_TIMEOUT_S,
+            )
+            self._converse_pool = None  # the stuck call keeps its thread; later turns get a new one
+            return None
         if result is None:
             return None
         state.pending = None
-        outcome = self._offered(spec, slots, state, result)
+        state.frames[spec.name] = Frame(spec.name, slots, frame.excluded, frame.reference)
+        outcome = self._offered(spec, state, result)
         outcome.act, outcome.intent = "converse", spec.offer_intent
         return outcome
 
     def _recommend(
         self,
         spec: SkillSpec,
-        new_slots: dict[str, str],
+        update: FrameUpdate,
         state: DialogueState,
         ctx: TurnContext,
-        anchor: Item | None = None,
         feedback: list[FeedbackRecord] | None = None,
+        intent: str = "",
     ) -> Outcome:
-        slots = self._carry_slots(spec, new_slots, state)
-        request = self._request(spec, spec.offer_intent, slots, state, ctx)
-        request.anchor = anchor
-        request.new_slots = frozenset(new_slots)
+        """An offer from ``spec`` for its frame after ``update`` (a fresh update starts it over,
+        keeping what was ruled out)."""
+        previous = state.frames.get(spec.name) or Frame(spec.name)
+        frame = self.frames.apply(previous, update, spec.fresh_slots)
+        state.frames[spec.name] = frame
+        request = self._request(spec, spec.offer_intent, frame.constraints, state, ctx)
+        reference = frame.reference
+        request.anchor = reference if reference is not None and reference.domain == spec.name else None
+        request.new_slots = frozenset(update.constraints)
         result = self._call(spec, "handle", request)
         assert result is not None  # every skill has handle()
         state.asked[spec.name] = ctx.text
-        outcome = self._offered(spec, slots, state, result)
+        outcome = self._offered(spec, state, result)
         outcome.feedback = feedback or []
+        outcome.intent = intent
         return outcome
 
-    def _offered(
-        self, spec: SkillSpec, slots: dict[str, str], state: DialogueState, result: SkillResult
-    ) -> Outcome:
+    def _offered(self, spec: SkillSpec, state: DialogueState, result: SkillResult) -> Outcome:
         state.active_domain = spec.name
-        state.slots[spec.name] = slots
+        frame = state.frames.get(spec.name) or Frame(spec.name)
         if result.items:
             state.last_items = list(result.items)
+            state.mentioned = [
+                *result.items[:1],
+                *(i for i in state.mentioned if i.id != result.items[0].id),
+            ][:10]
             state.offered.setdefault(spec.name, set()).update(i.id for i in result.items)
         followup = bool(result.items) and spec.offers_another
         if followup:
@@ -199,7 +412,7 @@ class DialogueManager:
         return Outcome(
             "recommend",
             domain=spec.name,
-            slots=slots,
+            slots=dict(frame.constraints),
             items=list(result.items),
             skill_text=result.text,
             preferences=dict(result.preferences),
@@ -211,9 +424,9 @@ class DialogueManager:
         self, spec: SkillSpec, intent: str, parse: Parse, state: DialogueState, ctx: TurnContext
     ) -> Outcome:
         """A question or setting about what the skill offers ("who sings this?")."""
-        request = self._request(spec, intent, parse.slots, state, ctx)
-        own = [i for i in state.last_items if i.domain == spec.name]
-        request.anchor = own[0] if own else None
+        slots = {k: v for k, v in parse.slots.items() if not is_pointer(v)}  # "who sings it": no song "it"
+        request = self._request(spec, intent, slots, state, ctx)
+        request.anchor = self._reference(state, spec.name)
         result = self._call(spec, "handle", request)
         assert result is not None
         return Outcome(
@@ -221,18 +434,11 @@ class DialogueManager:
             result.key,
             dict(result.values),
             domain=spec.name,
-            slots=dict(parse.slots),
+            slots=slots,
             skill_text=result.text,
             preferences=dict(result.preferences),
             skill_ran=True,
         )
-
-    def _carry_slots(self, spec: SkillSpec, new: dict[str, str], state: DialogueState) -> dict[str, str]:
-        new = {k: v for k, v in new.items() if k in spec.slots or k in SHARED_SLOTS}
-        previous = state.slots.get(spec.name, {}) if state.active_domain == spec.name else {}
-        if spec.fresh_slots & set(new):
-            return new
-        return {**previous, **new}
 
     # --- feedback on the last offer -----------------------------------------------------
     def _active_spec(self, state: DialogueState) -> SkillSpec | None:
@@ -249,7 +455,7 @@ class DialogueManager:
             for it in state.last_items
             if (owner := self.skills.spec(it.domain)) is not None and owner.takes_feedback
         ]
-        out = self._recommend(spec, {}, state, ctx, feedback=fb)
+        out = self._recommend(spec, FrameUpdate(), state, ctx, feedback=fb)
         out.act = "skip"
         return out
 
@@ -259,47 +465,31 @@ class DialogueManager:
             return Outcome("dislike", "nothing_to_skip")
         last = state.last_items[0]
         fb = [FeedbackRecord(last.domain, last.id, "dislike")]
-        out = self._recommend(spec, {}, state, ctx, feedback=fb)
+        out = self._recommend(spec, FrameUpdate(), state, ctx, feedback=fb)
         out.act, out.response_key, out.values = "dislike", "dislike", {"title": last.title}
         return out
 
     def _on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        named, unknown = self._named_item(parse, state)
-        if unknown is not None and named is None:
-            spec, name = unknown
-            return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
-        if named is None and not state.last_items:
-            return Outcome("like", "like_nothing", {"domain": self.skills.default.name})
-        liked = named or state.last_items[0]
-        return Outcome(
-            "like",
-            "like",
-            {"title": liked.title},
-            domain=liked.domain,
-            feedback=[FeedbackRecord(liked.domain, liked.id, "like")],
-        )
-
-    def _named_item(
-        self, parse: Parse, state: DialogueState
-    ) -> tuple[Item | None, tuple[SkillSpec, str] | None]:
-        """ "I love Alien", "I like Candle in the Wind": the item named, when it is not the one
-        just offered.
-
-        Returns the catalog's item (or None) and, when something was named, the skill asked
-        and the name (None: nothing named).
-        """
+        """ "I like this one" (a named item was ``_match_told_like``'s); a name no catalog
+        knows is said so rather than pinned on what is playing."""
         last = state.last_items[0] if state.last_items else None
         for spec in self.skills.specs:
             name = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
-            if not name or (last is not None and name.casefold() in last.title.casefold()):
-                continue
-            try:
-                skill = self.skills.skill(spec.name)
-            except SkillFailedError:
-                continue
-            if isinstance(skill, NamesItems):
-                return skill.lookup(dict(parse.slots)), (spec, name)
-        return None, None
+            if (
+                name
+                and not is_pointer(name)
+                and not (last is not None and name.casefold() in last.title.casefold())
+            ):
+                return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
+        if last is None:
+            return Outcome("like", "like_nothing", {"domain": self.skills.default.name})
+        return Outcome(
+            "like",
+            "like",
+            {"title": last.title},
+            domain=last.domain,
+            feedback=[FeedbackRecord(last.domain, last.id, "like")],
+        )
 
     def _on_explain(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         if not state.last_items:
@@ -337,14 +527,16 @@ class DialogueManager:
             spec = self.skills.offer_owner(parse.intent)
             if yes and spec is not None:  # the skill reads the request that was confirmed, not the "yes"
                 asked = replace(ctx, text=parse.text or ctx.text)
-                outcome = self._recommend(spec, parse.slots, state, asked)
+                update = self.frames.read(spec, parse.slots, asked.text)
+                update.fresh = True
+                outcome = self._recommend(spec, update, state, asked)
                 outcome.intent = parse.intent  # what was acted on is the confirmed request
                 return outcome
             return Outcome("negate", "negate_nothing")
         active = self.skills.spec(state.active_domain) if state.active_domain else None
         if pending == "more" and active is not None:
             if yes:
-                out = self._recommend(active, {}, state, ctx)
+                out = self._recommend(active, FrameUpdate(), state, ctx)
                 out.act = "more"
                 return out
             return Outcome("negate", "negate_nothing")
@@ -358,7 +550,7 @@ class DialogueManager:
 
     def _on_dontcare(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         spec = self.skills.spec(state.active_domain or "") or self._favourite(ctx.user)
-        return self._recommend(spec, {}, state, ctx)
+        return self._recommend(spec, FrameUpdate(), state, ctx)
 
     # --- device-ish requests -------------------------------------------------------------
     def _on_volume_up(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant.dialogue_frame import Frame
 from assistant.history import FeedbackRecord
 from assistant.skill_api import Item, UserProfile
 from assistant.stages import Parse
@@ -26,7 +27,10 @@ class DialogueState:
     user: str
     active_domain: str | None = None
     last_items: list[Item] = field(default_factory=list)
-    slots: dict[str, dict[str, str]] = field(default_factory=dict)  # per domain
+    # What the person wants from each skill, held across turns (assistant/dialogue_frame.py).
+    frames: dict[str, Frame] = field(default_factory=dict)
+    # Items offered or named, most recent first: what "it" and "that one" point at.
+    mentioned: list[Item] = field(default_factory=list)
     last_response: str = ""
     pending: str | None = None  # "more" | "forget_me" | "confirm_domain"
     pending_parse: Parse | None = None
@@ -51,6 +55,8 @@ class Outcome:
     switch_user: str | None = None
     skill_ran: bool = False
     intent: str = ""  # what the assistant acted on (a follow-on reads as its skill's intent)
+    frame: dict[str, Any] | None = None  # the acted-on skill's frame after the turn (``Frame.to_dict``)
+    matcher: str = ""  # which of the dialogue's declared matchers took the turn
 
 
 @dataclass
@@ -59,3 +65,5 @@ class TurnContext:
     text: str
     rng: random.Random
     now: float
+    intent: str = ""  # the intent to act on, read in the light of the conversation (set by the manager)
+    pending_before: str | None = None  # the question pending when the turn started

@@ -64,6 +64,9 @@ class TurnResult:
     elapsed_ms: float = 0.0  # the turn's wall time
     understood_by: str = "classifier"  # or "llm": the language model's reading was acted on
     llm_ms: float = 0.0  # time spent waiting for the language model this turn
+    # What the assistant thinks is wanted after the turn: the acted-on skill's frame
+    # (domain, constraints, exclude, reference), or None.
+    state: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         """The ``--json`` line for scripts and integrations."""
@@ -79,6 +82,7 @@ class TurnResult:
             "elapsed_ms": round(self.elapsed_ms, 1),
             "understood_by": self.understood_by,
             "llm_ms": round(self.llm_ms, 1),
+            "state": self.state,
         }
 
 

@@ -111,6 +111,9 @@ class SkillRequest:
     # When and in what the request is made (assistant/situation.py), for offers that leave
     # room ("play some music" on a rainy Sunday afternoon). None outside offers.
     situation: Situation | None = None
+    # Values the person ruled out in this conversation, per slot ("not jazz": genre {"jazz"};
+    # "nothing gory": movie_genre {"Horror"}). They hold for the rest of the session.
+    excluded: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def said(self, slot: str) -> bool:
         """Whether ``slot`` came from this turn's words (a note about it is due now, not again)."""
@@ -227,6 +230,8 @@ class SkillSpec:
     says_reason: bool = True  # the item's reason is spoken after the offer
     # The slot that names one catalog item ("I love Alien"); the skill implements ``NamesItems``.
     named_item_slot: str = ""
+    # Other slots a liked name may fill ("I'm a big Radiohead fan": the music skill's artist).
+    also_names: tuple[str, ...] = ()
     unknown_name_key: str = "like_unknown"  # its template for a liked name it does not know
     # Regular expressions (with a slot the parse must carry, or "") that send an utterance to
     # this skill's offer intent whatever the classifier said: phrasings it was not trained on.
@@ -267,6 +272,14 @@ class SkillSpec:
     # and worked requests with the slots they should give. Slots without a doc are free text.
     slot_docs: Mapping[str, SlotDoc] = field(default_factory=dict)
     llm_examples: tuple[tuple[str, Mapping[str, str]], ...] = ()
+    # Words that fill a constraint of this skill's frame without the slot tagger or the language
+    # model: slot -> canonical value -> regular expressions matched as whole words on the lowered
+    # request ("funny", "funnier", "comedies" -> movie_genre "Comedy"; "for the kids" -> audience
+    # "children"). Said after "not", "no", "nothing", "too", "without" they rule the value out.
+    constraint_words: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Slots whose values are ones to leave out, and the slot those values belong to
+    # (the language model's video "exclude": genres of "movie_genre").
+    exclusion_slots: Mapping[str, str] = field(default_factory=dict)
     # The skill implements ``SensesOutside``: offers of other skills ask it what it is like
     # outside (only these skills are loaded for that).
     senses_outside: bool = False

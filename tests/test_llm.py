@@ -249,7 +249,7 @@ def test_children_never_get_a_film_filed_under_an_adult_genre():
     constraints = ConstraintFilter(masks, years)
     kinds: list[str] = []
     allowed = constraints.mask({"audience": "children"}, kinds)
-    assert allowed.tolist() == [True, False, True, False, False] and kinds == ["films for children"]
+    assert allowed.tolist() == [True, False, True, False, False] and kinds == ["for children"]
     assert not any(set(films[i]) & set(NOT_FOR_CHILDREN) for i in np.flatnonzero(allowed))
     both = constraints.mask({"movie_genre": "Animation|Comedy", "era": "before 1999"}, [])
     assert both.tolist() == [False, False, True, False, False]

@@ -215,6 +215,14 @@ class SecondOpinion:
         context = [state.asked[name] for name in state.asked][-1:] + (
             [state.last_response] if state.last_response else []
         )
+        frame = state.frames.get(state.active_domain or "")
+        if frame is not None and (frame.constraints or frame.excluded):
+            # The model updates what is wanted, so it sees what is wanted so far.
+            wanted = ", ".join(f"{k}={v}" for k, v in frame.constraints.items())
+            ruled_out = ", ".join(f"{k} not {'|'.join(v)}" for k, v in frame.excluded.items())
+            context.append(
+                f"wanted so far from {frame.domain}: " + "; ".join(p for p in (wanted, ruled_out) if p)
+            )
         user_prompt = prompts.understanding_user_prompt(text, context, self._profile_line(user))
         answer = self._ask(
             "understand", self.understand_prompt, user_prompt, self._schema_for(text), 48, trace

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.dialogue import DialogueManager
 from assistant.dialogue_state import DialogueState, Outcome, TurnContext
@@ -50,6 +50,7 @@ class TurnSink(Protocol):
     intent: str | None
     understood_by: str
     llm_ms: float
+    state: dict[str, Any] | None
 
 
 class Understanding:
@@ -122,6 +123,8 @@ class Understanding:
                 domain=outcome.domain,
                 slots=dict(outcome.slots),
                 intent=result.intent,
+                frame=outcome.frame,
+                matcher=outcome.matcher,
             )
         )
         if outcome.skill_ran:
@@ -135,6 +138,7 @@ class Understanding:
                 )
             )
         result.items = outcome.items
+        result.state = outcome.frame
         result.expects_reply = outcome.expects_reply
         if len(text) > MAX_INPUT_CHARS:
             outcome.values["long_input"] = True
@@ -147,6 +151,8 @@ class Understanding:
         if self.advisor is None:
             return parse
         try:
+            if self.dialogue.refines_active(parse, state, text):
+                return parse  # the frame's own words read it: a refinement never waits for the model
             if not self.advisor.should_understand(parse, text, state):
                 return parse
             reading = self.advisor.understand(parse, text, state, user, trace)

@@ -186,7 +186,7 @@ def understanding_user_prompt(text: str, context: Sequence[str], profile: str) -
     if profile:
         parts.append(f"About the person: {profile[:200]}")
     if context:
-        parts.append("Earlier: " + " / ".join(c[:120] for c in context[-2:]))
+        parts.append("Earlier: " + " / ".join(c[:160] for c in context[-3:]))
     parts.append(f"Request: {text[:MAX_REQUEST_CHARS]}")
     return "\n".join(parts)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.skill_api import HistoryPhrasing, Item, Skill, SkillRequest, SkillResult, SkillSpec, SlotDoc
 from skills.music.playback import CONTROL_ROUTES, NOW_PLAYING
+from skills.music.words import CONSTRAINT_WORDS
 
 NAME = "music"
 INTENTS = frozenset({"play_music", "music_query"})  # recommendations and questions about them
@@ -179,6 +180,8 @@ SPEC = SkillSpec(
     fresh_slots=frozenset({"artist", "song", "genre", "playlist", "radio"}),
     items_per_offer=1,
     named_item_slot="song",
+    also_names=("artist",),
+    constraint_words=CONSTRAINT_WORDS,
     unknown_name_key="like_unknown_song",
     examples=("play some jazz", "something upbeat", "play Shape of You", "who sings Thinking Out Loud"),
     description="play music",

@@ -213,6 +213,7 @@ class MusicRecommender:
                         request.said(slot),
                         f"I don't have any {slots[slot]}; here is the closest I have.",
                     )
+        self._rule_out(intent, request.excluded.get("genre", frozenset()))
         if "descriptor" in slots:
             self._free_text(intent, slots["descriptor"])
         mood = slots.get("mood") or (
@@ -225,6 +226,16 @@ class MusicRecommender:
         if span is not None:
             self._decade(intent, span, request.said("date") or not slots.get("date"))
         return intent
+
+    def _rule_out(self, intent: Intent, genres: frozenset[str]) -> None:
+        """Genres the person ruled out this session ("not jazz"): none of their tracks."""
+        for name in genres:
+            found = self.index.resolve_genre(name)
+            if found is None:
+                continue
+            keep = np.ones(len(self.index), bool)
+            keep[found[1]] = False
+            intent.mask = keep if intent.mask is None else intent.mask & keep
 
     def _mood(self, intent: Intent, name: str) -> None:
         """An understood mood: tracks that fit it score higher, tracks that contradict it go."""
@@ -331,8 +342,18 @@ class MusicRecommender:
 
     # -- reasons --------------------------------------------------------------------------
     def lookup(self, slots: dict[str, str]) -> Item | None:
-        """The track a ``song`` slot names (by the ``artist`` named with it, if any), or None."""
+        """The track a ``song`` slot names (by the ``artist`` named with it, if any), or None.
+
+        An ``artist`` alone ("I'm a big Radiohead fan") names that artist's most popular track,
+        so a like of the artist counts for everything the taste model derives from it."""
         song = slots.get("song", "").strip()
+        if not song and slots.get("artist", "").strip():
+            match = self.index.resolve_artist(slots["artist"])
+            if match.key is None:
+                return None
+            tracks = np.asarray(self.index.tracks_by_artist[match.key])
+            best = int(tracks[np.argmax(self.index.popularity[tracks])])
+            return self._item(best, 0.0, "you named the artist")
         if not song:
             return None
         within = None

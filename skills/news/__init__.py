@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from assistant.skill_api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
+from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
 
 NAME = "news"
@@ -160,6 +161,7 @@ SPEC = SkillSpec(
     load=load_skill,
     offer_intent="news_query",
     slots=frozenset({"topic", "mood"}),
+    constraint_words=CONSTRAINT_WORDS,
     fresh_slots=frozenset({"topic"}),
     items_per_offer=3,
     says_reason=False,

@@ -8,6 +8,7 @@ from typing import Any
 from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
 from skills.video.constraints import AUDIENCES, GENRES, MOODS
 from skills.video.skill import VideoSkill
+from skills.video.words import CONSTRAINT_WORDS
 
 __all__ = ["SPEC", "VideoSkill", "load_skill", "vocabulary"]
 
@@ -61,7 +62,11 @@ SPEC = SkillSpec(
     slots=frozenset(
         {"title", "movie_genre", "person", "media_type", "descriptor", "mood", "audience", "era", "exclude"}
     ),
-    fresh_slots=frozenset({"title", "movie_genre", "person"}),
+    # A genre refines ("a comedy one" after "a film from the eighties" keeps the eighties); a
+    # title or a person asks for something else.
+    fresh_slots=frozenset({"title", "person"}),
+    constraint_words=CONSTRAINT_WORDS,
+    exclusion_slots={"exclude": "movie_genre"},
     named_item_slot="title",
     examples=("suggest a movie", "suggest a comedy", "something like Alien"),
     description="suggest a movie",

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from skills.video.phrasing import Narrowing, span_words
+
 GENRES = (
     "Action",
     "Adventure",
@@ -97,48 +99,44 @@ class ConstraintFilter:
                 mask |= self.genre_masks[genre]
         return mask
 
-    def mask(self, slots: Mapping[str, str], kinds: list[str]) -> np.ndarray | None:
-        """The films every constraint in ``slots`` allows (None: none given); words into ``kinds``."""
-        mask = np.ones(self.size, dtype=bool)
-        used = False
+    def narrowings(self, slots: Mapping[str, str], excluded: frozenset[str] = frozenset()) -> list[Narrowing]:
+        """One ``Narrowing`` per constraint in ``slots`` (and per genre ruled out in ``excluded``)."""
+        found: list[Narrowing] = []
         genres = [g for g in slots.get("movie_genre", "").split("|") if g in self.genre_masks]
         if len(genres) > 1:
             both = np.logical_and.reduce([self.genre_masks[g] for g in genres])
             # All of them when some film is all of them ("a cartoon comedy"), else any of them.
-            mask &= both if both.any() else self._any(genres)
-            kinds.append(f"films that are {' and '.join(g.lower() for g in genres)}")
-            used = True
+            found.append(Narrowing("genre", "", both if both.any() else self._any(genres)))
         kind = MEDIA_GENRES.get(slots.get("media_type", "").lower())
         if kind and kind not in genres and kind in self.genre_masks:
-            mask &= self.genre_masks[kind]
-            kinds.append(f"films that are {kind.lower()}")  # "... among Comedy films that are animation"
-            used = True
+            found.append(Narrowing("genre", f"that is {kind.lower()}", self.genre_masks[kind]))
         mood = slots.get("mood", "").lower()
         if mood in MOOD_GENRES:
-            mask &= self._any(MOOD_GENRES[mood])
-            kinds.append(f"films for a {mood} mood")
-            used = True
+            found.append(Narrowing("mood", f"for a {mood} mood", self._any(MOOD_GENRES[mood])))
         if slots.get("audience", "").lower() == "children":
-            mask &= self._any(FOR_CHILDREN) & ~self._any(NOT_FOR_CHILDREN)
-            kinds.append("films for children")
-            used = True
-        span = year_span(slots.get("era", ""))
-        if span:
-            mask &= (self.years >= span[0]) & (self.years <= span[1])
-            kinds.append(_span_words(span))
-            used = True
-        excluded = [g for g in slots.get("exclude", "").split("|") if g in self.genre_masks]
-        if excluded:
-            mask &= ~self._any(excluded)
-            kinds.append("films without " + " or ".join(g.lower() for g in excluded))
-            used = True
-        return mask if used else None
+            children = self._any(FOR_CHILDREN) & ~self._any(NOT_FOR_CHILDREN)
+            found.append(Narrowing("audience", "for children", children, relaxable=False))
+        # Several eras said ("a classic black and white film"): the years all of them allow.
+        spans = [s for s in (year_span(part) for part in slots.get("era", "").split("|")) if s]
+        span = (max(s[0] for s in spans), min(s[1] for s in spans)) if spans else None
+        if span and span[0] <= span[1]:
+            found.append(
+                Narrowing("era", span_words(*span), (self.years >= span[0]) & (self.years <= span[1]))
+            )
+        ruled_out = [
+            g
+            for g in dict.fromkeys([*slots.get("exclude", "").split("|"), *sorted(excluded)])
+            if g in self.genre_masks
+        ]
+        if ruled_out:
+            words = "with no " + " or ".join(g.lower() for g in ruled_out)
+            found.append(Narrowing("exclude", words, ~self._any(ruled_out), relaxable=False))
+        return found
 
-
-def _span_words(span: tuple[int, int]) -> str:
-    low, high = span
-    if low <= 1880:
-        return f"films from before {high + 1}"
-    if high >= 2100:
-        return f"films from {low} on"
-    return f"films from {low} to {high}"
+    def mask(self, slots: Mapping[str, str], kinds: list[str]) -> np.ndarray | None:
+        """The films every constraint in ``slots`` allows (None: none given); words into ``kinds``."""
+        found = self.narrowings(slots)
+        if not found:
+            return None
+        kinds.extend(n.words for n in found if n.words)
+        return np.logical_and.reduce([n.mask for n in found])

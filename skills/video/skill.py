@@ -20,7 +20,9 @@ from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
 from skills.video.constraints import ConstraintFilter
 from skills.video.moods import FILM_MOODS, with_situation
+from skills.video.phrasing import Narrowing, frame_phrase, genre_phrase, span_words
 from skills.video.recommender import VideoRecommender
+from skills.video.told_likes import told_likes
 
 FEEDBACK_STARS = {"like": 5.0, "play": 3.5, "skip": 2.0, "dislike": 1.0}
 # How hard a film is pushed down for looking like one the user turned down (content cosine).
@@ -47,6 +49,8 @@ GENRE_ALIASES = {
     "doc": "Documentary",
     "documentaries": "Documentary",
 }
+# What gives way first when nothing fits the whole frame (an audience and a "not" never do).
+RELAX_ORDER = ("era", "short", "mood", "person", "similar", "genre")
 SHORT_WORDS = re.compile(r"\b(not too long|short|quick|under two hours|not long)\b")
 
 
@@ -73,7 +77,11 @@ class VideoSkill:
             for m, t in zip(recommender.item_ids, self.catalog["title"], strict=True)
             if not isinstance(t, str) or not t
         }
-        self.title_index = {key: i for i, key in enumerate(self.title_keys) if key}
+        # Two films with one key ("Heat", "The Heat"): the name means the more watched one.
+        self.title_index: dict[str, int] = {}
+        for i in np.argsort(-recommender.popularity, kind="stable"):
+            if self.title_keys[i]:
+                self.title_index.setdefault(self.title_keys[i], int(i))
         self.people: dict[str, list[int]] = {}
         self.person_names: dict[str, str] = {}
         for i, (director, cast) in enumerate(
@@ -96,37 +104,69 @@ class VideoSkill:
         offered = request.profile.offered_ids | request.exclude
         exclude = {int(i) for i in offered if str(i).isdigit()} | self.untitled
         notes: list[str] = []
-        kinds: list[str] = []
-        allowed = self._filters(request, notes, kinds)
-        genre_asked = kinds[0].removesuffix(" films") if kinds and kinds[0].endswith(" films") else None
+        narrowings, genres = self._narrowings(request, notes)
         extra = self._similarity(request, notes)
         if extra is not None:
             # "Something like Alien" is about Alien: the user's taste orders the films close to
             # it, it does not bring in others (a fresh like of Deadpool outweighed Alien).
             near = np.zeros(len(self.rec.item_ids), dtype=bool)
             near[np.argsort(-extra[0])[:NEAR_ANCHOR]] = True
-            allowed = near if allowed is None else allowed & near
+            narrowings.append(Narrowing("similar", extra[2], near))
+        if extra is None:  # a few films the person told us they loved: item-kNN on them
+            extra = told_likes(self.rec, request.profile)
         adjust = self._rejections(request.profile)
-        recs = self.rec.recommend(
-            history, request.k, exclude=exclude, allowed=allowed, extra=extra, adjust=adjust
-        )
-        fell_back = not recs and allowed is not None
-        if fell_back:
-            notes.append("I found nothing that fits all of that, so here is my best other pick.")
-            recs = self.rec.recommend(history, request.k, exclude=exclude, extra=extra, adjust=adjust)
-            kinds = []
+
+        def recommend(kept: list[Narrowing]) -> list:
+            allowed = np.logical_and.reduce([n.mask for n in kept]) if kept else None
+            return self.rec.recommend(
+                history, request.k, exclude=exclude, allowed=allowed, extra=extra, adjust=adjust
+            )
+
+        kept = narrowings
+        recs = recommend(kept)
+        if not recs and narrowings:
+            kept, recs = self._relaxed(narrowings, recommend)
+            notes.append(self._relaxed_note(narrowings, kept, genres))
+        kept_genres = genres if any(n.kind == "genre" for n in kept) else []
+        mood = FILM_MOODS.get(request.slots.get("mood", "")) if any(n.kind == "mood" for n in kept) else None
+        head = genre_phrase(kept_genres) or (f"{mood.said}{for_situation}" if mood is not None else "")
+        phrase = frame_phrase(head or "a film", kept) if (head or kept) else ""
         items = []
-        # The mood is said back only when the films were chosen under it.
-        mood = None if fell_back else FILM_MOODS.get(request.slots.get("mood", ""))
         for rec in recs:
-            reason = f"{mood.said}{for_situation}: {rec.reason}" if mood is not None else rec.reason
-            if kinds and rec.evidence.get("signal") in ("now", "popular"):
-                # Popularity picked it among the films the slots allowed: say both.
-                reason = (
-                    f"{reason} among {' '.join(kinds[:1] + [k.removeprefix('films ') for k in kinds[1:]])}"
-                )
-            items.append(self._item(rec.item_id, rec.score, reason, genre_asked))
+            reason = rec.reason
+            if phrase:
+                # The frame says why it fits; the recommender adds a reason of the person's own.
+                personal = rec.evidence.get("signal") in ("sequence", "taste", "genre")
+                reason = phrase + (f"; {rec.reason}" if personal else "")
+            items.append(self._item(rec.item_id, rec.score, reason, kept_genres[0] if kept_genres else None))
         return SkillResult(items=items, text=" ".join(notes))
+
+    @staticmethod
+    def _relaxed(narrowings: list[Narrowing], recommend) -> tuple[list[Narrowing], list]:
+        """Nothing fits all of it: let go of one constraint at a time, the least essential
+        first; what was ruled out and who is watching always hold."""
+        for kind in RELAX_ORDER:
+            kept = [n for n in narrowings if not (n.relaxable and n.kind == kind)]
+            if len(kept) < len(narrowings):
+                recs = recommend(kept)
+                if recs:
+                    return kept, recs
+        kept = [n for n in narrowings if not n.relaxable]
+        return kept, recommend(kept)
+
+    @staticmethod
+    def _relaxed_note(narrowings: list[Narrowing], kept: list[Narrowing], genres: list[str]) -> str:
+        """ "I have no comedy from the eighties left that I haven't offered you; here is one
+        that isn't from the eighties." """
+        head = genre_phrase(genres) if any(n.kind == "genre" for n in narrowings) else "film"
+        wanted = frame_phrase(head.removeprefix("a ").removeprefix("an "), narrowings)
+        dropped = [n for n in narrowings if n not in kept]
+        said = [n.words for n in dropped if n.words]
+        if not said:
+            return f"I have no {wanted} left that I haven't offered you, so here is my best other pick."
+        return (
+            f"I have no {wanted} left that I haven't offered you; here is one that isn't {' or '.join(said)}."
+        )
 
     def candidates(self, request: SkillRequest, n: int) -> list[Item]:
         """The best ``n`` films for the request, every slot's filter applied (``Candidates``)."""
@@ -161,46 +201,39 @@ class VideoSkill:
                 rows.append((int(event.item_id), float(stars), float(event.ts)))
         return rows
 
-    def _filters(self, request: SkillRequest, notes: list[str], kinds: list[str]) -> np.ndarray | None:
-        """The films the slots allow (None: no slot narrows); ``kinds`` gets words for each filter."""
-        mask = np.ones(len(self.rec.item_ids), dtype=bool)
-        used = False
+    def _narrowings(self, request: SkillRequest, notes: list[str]) -> tuple[list[Narrowing], list[str]]:
+        """One ``Narrowing`` per constraint of the request's frame, and the genres asked for."""
+        found: list[Narrowing] = []
         genre = request.slots.get("movie_genre", "")
-        several = "|" in genre  # "Animation|Comedy": the constraint filter below takes them
-        if SHORT_WORDS.search(genre) or several:
-            genre = ""  # "a short comedy": the length is handled below
-        name = self.match_genre(genre) if genre else None
-        if name is None and not several:  # the slot missed it, or caught only part: look for a genre word
+        values = [g.strip() for g in genre.split("|") if g.strip() and not SHORT_WORDS.search(g)]
+        names = [n for n in dict.fromkeys(self.match_genre(g) for g in values) if n]
+        if not values:  # the slot missed it: look for a genre word in the words
             text = request.text.lower()
-            name = next(
-                (g for g in self.genre_names if re.search(rf"\b{re.escape(g.lower())}\b", text)), None
-            )
-        if name:
-            mask &= self.genre_masks[name]
-            kinds.append(f"{name} films")
-            used = True
-        elif genre and request.said("movie_genre"):  # said once, not again on every skip
-            notes.append(f"I don't know the genre '{genre}'.")
+            names = [g for g in self.genre_names if re.search(rf"\b{re.escape(g.lower())}\b", text)][:1]
+        if len(names) == 1:
+            found.append(Narrowing("genre", "", self.genre_masks[names[0]]))
+        elif len(values) > len(names) and request.said("movie_genre"):  # said once, not on every skip
+            unknown = [g for g in values if self.match_genre(g) is None]
+            notes.append(f"I don't know the genre '{unknown[0]}'.")
         mood = FILM_MOODS.get(request.slots.get("mood", ""))
         if mood is not None:
-            fits = self._any_genre(mood.fits) if not name else np.ones_like(mask)
-            mask &= fits & ~self._any_genre(mood.contradicts)
-            used = True
+            fits = self._any_genre(mood.fits) if not names else np.ones(len(self.rec.item_ids), dtype=bool)
+            found.append(Narrowing("mood", "", fits & ~self._any_genre(mood.contradicts)))
         # The tagger misses "the 90s" now and then; the words themselves still say it.
-        span = decade_span(request.slots.get("date", "")) or decade_span(request.text)
+        span = (
+            None
+            if request.slots.get("era")
+            else decade_span(request.slots.get("date", "")) or decade_span(request.text)
+        )
         if span:
-            mask &= (self.years >= span[0]) & (self.years <= span[1])
-            kinds.append(
-                f"films from {span[0]}" + ("" if span[0] == span[1] else f" to {min(span[1], 2016)}")
+            found.append(
+                Narrowing("era", span_words(*span), (self.years >= span[0]) & (self.years <= span[1]))
             )
-            used = True
         person = request.slots.get("person")
         if person:
-            found = self.find_person(person)
-            if found is not None:
-                mask &= found[0]
-                kinds.append(f"films with {found[1]}")
-                used = True
+            match = self.find_person(person)
+            if match is not None:
+                found.append(Narrowing("person", f"with {match[1]}", match[0]))
             elif request.said("person"):
                 notes.append(f"I don't know films with {person}.")
         wants_short = SHORT_WORDS.search(request.text.lower()) or SHORT_WORDS.search(
@@ -208,17 +241,18 @@ class VideoSkill:
         )
         if wants_short:
             # Runtime comes from Wikidata; a film without one is not promised to be short.
-            mask &= np.nan_to_num(self.runtime, nan=999) <= SHORT_FILM_MINUTES
-            kinds.append(f"films under {SHORT_FILM_MINUTES} minutes")
-            used = True
+            short = np.nan_to_num(self.runtime, nan=999) <= SHORT_FILM_MINUTES
+            found.append(Narrowing("short", f"under {SHORT_FILM_MINUTES} minutes", short))
         # The classifier's moods are FILM_MOODS' (fitting genres, contradictions out); the
-        # constraint filter takes the others the language model may give ("scary").
+        # constraint filter takes the others the language model may give ("scary"), several
+        # genres at once, an audience, a span of years and the genres ruled out.
         slots = {k: v for k, v in request.slots.items() if not (k == "mood" and v in FILM_MOODS)}
-        constrained = self.constraints.mask(slots, kinds)
-        if constrained is not None:
-            mask &= constrained
-            used = True
-        return mask if used else None
+        slots["movie_genre"] = "|".join(names)
+        excluded = frozenset(
+            filter(None, (self.match_genre(g) for g in request.excluded.get("movie_genre", ())))
+        )
+        found.extend(self.constraints.narrowings(slots, excluded))
+        return found, names
 
     def _any_genre(self, genres: tuple[str, ...]) -> np.ndarray:
         mask = np.zeros(len(self.rec.item_ids), dtype=bool)
@@ -249,10 +283,10 @@ class VideoSkill:
             return (
                 self.rec.similar_to(close),
                 SIMILAR_WEIGHT,
-                f"close to {name}, the nearest title I know to {title}",
+                f"similar to {name}",
             )
         name = str(self.catalog.loc[movie_id, "title"])
-        return self.rec.similar_to(movie_id), SIMILAR_WEIGHT, f"similar to {name}, as you asked"
+        return self.rec.similar_to(movie_id), SIMILAR_WEIGHT, f"similar to {name}"
 
     def lookup(self, slots: dict[str, str]) -> Item | None:
         """The film a ``title`` slot names, or None when the catalog has no such film."""

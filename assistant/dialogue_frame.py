@@ -1,0 +1,209 @@
+"""What the person wants, held across turns: one frame per skill, updated by each turn's words.
+
+A frame holds the constraints said so far (a genre, an era, an audience, a topic, a place), the
+values the person ruled out ("not jazz", "nothing gory", "too scary") and the item it is anchored
+on ("something like The Princess Bride"). A turn *updates* the frame: it adds or replaces a
+constraint, rules one out, or starts the frame afresh; it never replaces the frame with whatever
+this turn's parse happened to carry. The words that fill a constraint come from the skills'
+``SkillSpec.constraint_words`` declarations, so the frame is filled the same way with the
+language model off, still loading or too slow ("a funny animated movie": Comedy and Animation).
+
+References are resolved here and nowhere else: "it", "that one", "this" point at the item offered,
+playing or named last, and a slot whose value is only such a word (the tagger's title "It") or a
+time ("last night") names nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.skill_api import Item, SkillSpec
+
+# A slot value that only points back ("it", "that one") or says when ("last night") is not a name.
+POINTER = re.compile(
+    r"^(?:it|that|this|one|the one|the same|them|him|her|the (?:first|last|second|other) one|"
+    r"(?:this|that|the same) \w+)$"
+)
+TIME_ONLY = re.compile(
+    r"^(?:last night|yesterday|today|tonight|this morning|this evening|this afternoon|the other day|"
+    r"last week|last weekend|the weekend|at the weekend|recently|earlier|again|now)$"
+)
+# Words that point back at something already on the table.
+POINTS_BACK = re.compile(
+    r"\b(?:like|similar to|as good as|in the style of)\s+(?:it|that|this|that one|this one|the last one|"
+    r"the first one)\b|\bsimilar\b|\bmore like (?:it|that|this)\b"
+)
+# Something said to rule a value out: "not jazz", "nothing gory", "too scary", "no more horror".
+NEGATION = re.compile(
+    r"\b(?:not|no|nothing|without|too|less|never|don'?t want|do not want|isn'?t|aren'?t|enough|"
+    r"no more|fewer|skip the|none of)\b(?:\W+\w+){0,2}\W*$"
+)
+# A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
+CLAUSE = re.compile(r"[,;.!?]|\b(?:but|instead|rather|and then|then)\b")
+# The person goes back to a skill left earlier: its frame comes back as it was.
+RETURNS = re.compile(r"\b(?:back to|go back|return to|again|as before|where we were|like before)\b")
+# Starting over: the frame's constraints go (what was ruled out stays for the session).
+STARTS_OVER = re.compile(
+    r"\b(?:something (?:completely|totally|entirely) different|start over|forget that|anything at all)\b"
+)
+
+
+@dataclass
+class Frame:
+    """One skill's frame: constraints in force, values ruled out, the item it is anchored on."""
+
+    domain: str
+    constraints: dict[str, str] = field(default_factory=dict)
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+    reference: Item | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The frame for ``--json`` and the session log (``state``)."""
+        ref = self.reference
+        return {
+            "domain": self.domain,
+            "constraints": dict(self.constraints),
+            "exclude": {k: list(v) for k, v in self.excluded.items() if v},
+            "reference": None if ref is None else {"id": ref.id, "title": ref.title, "domain": ref.domain},
+        }
+
+    def exclusions(self) -> dict[str, frozenset[str]]:
+        return {k: frozenset(v) for k, v in self.excluded.items() if v}
+
+
+@dataclass
+class FrameUpdate:
+    """What one turn's words do to a frame."""
+
+    constraints: dict[str, str] = field(default_factory=dict)  # added or replacing
+    excluded: dict[str, list[str]] = field(default_factory=dict)  # ruled out from now on
+    reference: Item | None = None  # the item the request is anchored on now
+    fresh: bool = False  # the request starts the frame over
+
+    @property
+    def empty(self) -> bool:
+        return not (self.constraints or self.excluded or self.reference is not None)
+
+
+def _join(values: Iterable[str]) -> str:
+    return "|".join(dict.fromkeys(v for v in values if v))
+
+
+class ConstraintWords:
+    """The skills' declared words for constraint values, compiled once."""
+
+    def __init__(self, specs: Iterable[SkillSpec]) -> None:
+        self.patterns: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
+        for spec in specs:
+            found = []
+            for slot, values in spec.constraint_words.items():
+                for value, phrases in values.items():
+                    alternatives = "|".join(phrases)
+                    found.append((slot, value, re.compile(rf"\b(?:{alternatives})\b")))
+            self.patterns[spec.name] = found
+
+    def mentions(self, spec: SkillSpec, text: str) -> list[tuple[str, str, bool]]:
+        """Every (slot, value, ruled_out) the words say for ``spec``, in the order said."""
+        lowered = text.lower()
+        found: list[tuple[int, str, str, bool]] = []
+        taken: list[tuple[int, int]] = []
+        matches = [
+            (m.start(), m.end(), slot, value)
+            for slot, value, pattern in self.patterns.get(spec.name, [])
+            for m in pattern.finditer(lowered)
+        ]
+        # Longer phrases first, so "not too long" is one phrase, not a negated "long".
+        for start, end, slot, value in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):
+            if any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            before = lowered[:start]
+            clause = CLAUSE.split(before)[-1] if before else ""
+            found.append((start, slot, value, bool(NEGATION.search(clause))))
+        return [(slot, value, ruled_out) for _, slot, value, ruled_out in sorted(found)]
+
+    def says_any(self, spec: SkillSpec, text: str) -> bool:
+        return bool(self.mentions(spec, text))
+
+    def canonical(self, spec: SkillSpec, slot: str, value: str) -> list[str]:
+        """The declared values a slot value says ("funny animated" -> Comedy, Animation)."""
+        lowered = value.lower()
+        return [
+            v for s, v, pattern in self.patterns.get(spec.name, []) if s == slot and pattern.search(lowered)
+        ]
+
+
+def is_pointer(value: str) -> bool:
+    """Whether a slot value only points back ("it", "that one") or says when ("last night")."""
+    cleaned = value.strip().lower().strip(".,!?")
+    return bool(POINTER.match(cleaned) or TIME_ONLY.match(cleaned))
+
+
+class FrameTracker:
+    """Turns a parse and the words said into a ``FrameUpdate``, and applies it to a frame."""
+
+    def __init__(self, specs: Iterable[SkillSpec], shared_slots: frozenset[str]) -> None:
+        self.words = ConstraintWords(specs)
+        self.shared_slots = shared_slots
+
+    def read(self, spec: SkillSpec, slots: Mapping[str, str], text: str) -> FrameUpdate:
+        """What ``text`` (and the parse's ``slots``) say about ``spec``'s frame."""
+        update = FrameUpdate(fresh=bool(STARTS_OVER.search(text.lower())))
+        mentioned: dict[str, list[str]] = {}
+        for slot, value, ruled_out in self.words.mentions(spec, text):
+            if ruled_out:
+                update.excluded.setdefault(slot, []).append(value)
+            else:
+                mentioned.setdefault(slot, []).append(value)
+        for slot, raw in slots.items():
+            if not (slot in spec.slots or slot in self.shared_slots) or not raw.strip() or is_pointer(raw):
+                continue
+            if slot in spec.exclusion_slots:  # the language model's values to leave out
+                target = spec.exclusion_slots[slot]
+                update.excluded.setdefault(target, []).extend(v.strip() for v in raw.split("|") if v.strip())
+                continue
+            said = self.words.canonical(spec, slot, raw)
+            ruled_out = set(update.excluded.get(slot, []))
+            if said:
+                kept = [v for v in said if v not in ruled_out]
+                mentioned[slot] = [*kept, *mentioned.get(slot, [])]
+            elif self.words.says_any(spec, raw):
+                continue  # words another constraint claims ("classic" is an era, not a genre)
+            elif slot not in mentioned and raw.lower() not in {v.lower() for v in ruled_out}:
+                mentioned[slot] = [raw.strip()]
+        for slot, values in mentioned.items():
+            ruled_out = {v.lower() for v in update.excluded.get(slot, [])}
+            kept = [v for v in values if v.lower() not in ruled_out]
+            if kept:
+                update.constraints[slot] = _join(kept)
+        for slot in list(update.excluded):
+            update.excluded[slot] = list(dict.fromkeys(update.excluded[slot]))
+        return update
+
+    @staticmethod
+    def apply(frame: Frame, update: FrameUpdate, fresh_slots: frozenset[str]) -> Frame:
+        """The frame after ``update``: a fresh request keeps only what was ruled out."""
+        fresh = update.fresh or bool(fresh_slots & set(update.constraints))
+        constraints = {} if fresh else dict(frame.constraints)
+        reference = None if fresh else frame.reference
+        excluded = {k: list(v) for k, v in frame.excluded.items()}
+        for slot, values in update.excluded.items():
+            held = excluded.setdefault(slot, [])
+            held.extend(v for v in values if v not in held)
+            if slot in constraints:  # "too scary" takes Horror out of what is asked for
+                kept = [v for v in constraints[slot].split("|") if v not in values]
+                if kept:
+                    constraints[slot] = _join(kept)
+                else:
+                    del constraints[slot]
+        for slot, value in update.constraints.items():
+            constraints[slot] = value
+            # Asking for a value again lifts an earlier "not" on it ("no jazz" ... "ok, jazz then").
+            if slot in excluded:
+                excluded[slot] = [v for v in excluded[slot] if v.lower() not in value.lower().split("|")]
+        if update.reference is not None:
+            reference = update.reference
+        return Frame(frame.domain, constraints, {k: v for k, v in excluded.items() if v}, reference)

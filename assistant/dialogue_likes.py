@@ -1,0 +1,141 @@
+"""Likes told in passing: "I watched Alien last night and loved it", "my favourite film is
+Heat", "I'm a big Radiohead fan", "and Toy Story was great".
+
+The classifier's ``like`` covers "I like this one"; these name the item, often with words the
+slot tagger takes for a title ("last night"). The name is found in the words, then in the
+catalog of each skill that can look names up (``NamesItems``), the skill the words point at
+first ("watched" -> the one whose history words include "watch").
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from assistant.dialogue_frame import is_pointer
+from assistant.dialogue_state import DialogueState
+from assistant.errors import SkillFailedError
+from assistant.plugins import SkillRegistry
+from assistant.skill_api import Item, NamesItems, SkillSpec
+from assistant.stages import Parse
+
+_WHEN = (
+    r"(?:last night|yesterday|the other day|last week|last weekend|at the weekend|this weekend|"
+    r"again|recently|earlier|today|tonight|this morning|on tv|with my \w+)"
+)
+_LOVED = r"(?:loved|liked|enjoyed|adored|really loved|really liked|really enjoyed|absolutely loved)"
+
+
+def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
+    """The told-like patterns, ``nouns`` being the skills' item nouns as an alternation; each
+    pattern's ``name`` group is the item's name as said."""
+    return (
+        re.compile(
+            r"\bmy (?:all[- ]time |absolute )?fav(?:ou?rite)? (?:\w+ ){1,2}(?:ever |of all time )?"
+            r"(?:is|are|was|has to be|would be|must be) (?P<name>.+)$"
+        ),
+        re.compile(r"\bi(?:'m| am) (?:a |such a |quite a )?(?:\w+ )?fan of (?P<name>.+)$"),
+        re.compile(
+            r"\bi(?:'m| am) (?:a |such a |quite a )?(?:big |huge |massive |real |great |total |long time )?"
+            r"(?P<name>.+?) fan\b"
+        ),
+        re.compile(
+            rf"\b(?:watched|saw|seen|heard|listened to|rewatched|re-watched)\s+(?P<name>.+?)\s+(?:{_WHEN}\s+)?"
+            rf"(?:and|,)\s*(?:i\s+)?(?:just\s+)?{_LOVED}\s+it\b"
+        ),
+        re.compile(
+            r"^(?:and |also |oh and |plus )?(?P<name>[a-z0-9].+?) (?:was|is) (?:just |really |so |absolutely )?"
+            r"(?:great|amazing|brilliant|fantastic|wonderful|excellent|awesome|good|superb|a masterpiece|"
+            r"my favou?rite)\b"
+        ),
+        re.compile(
+            rf"\bi (?:also |really |absolutely |just |totally )*(?:{_LOVED}|love|adore)\s+(?:watching |"
+            rf"listening to |the (?:{nouns}) )?(?P<name>.+?)(?:\s+{_WHEN})?(?:\s+(?:a lot|so much|very much|"
+            r"too|as well))?$"
+        ),
+    )
+
+
+_POINTER_ONLY = re.compile(r"^(?:it|that|this|that one|this one|them|one)$")
+
+
+def said_name(text: str, patterns: tuple[re.Pattern[str], ...], trim: re.Pattern[str]) -> str | None:
+    """The name a told like gives, or None when the words tell no named like."""
+    lowered = " ".join(re.sub(r"[^\w' &-]", " ", text.lower()).split())
+    for pattern in patterns:
+        m = pattern.search(lowered)
+        if m is None:
+            continue
+        name = trim.sub("", m.group("name").strip()).strip()
+        name = re.sub(r"^(?:watching|listening to) ", "", name)
+        if name and not _POINTER_ONLY.match(name) and not is_pointer(name):
+            return name
+    return None
+
+
+class ToldLikes:
+    def __init__(self, skills: SkillRegistry) -> None:
+        self.skills = skills
+        nouns = sorted({n for s in skills.specs for n in (*s.item_nouns, s.history.noun) if n}, key=len)
+        alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
+        self.patterns = told_patterns(alternation)
+        self.trim = re.compile(
+            rf"(?:\s+(?:{_WHEN}|a lot|so much|very much|too|as well|the (?:{alternation})))+$"
+        )
+
+    def read(self, parse: Parse, text: str, state: DialogueState) -> tuple[Item, str] | None:
+        """The item a told like names and the name to say back, or None."""
+        names: list[str] = []
+        said = said_name(text, self.patterns, self.trim)
+        if said:
+            names.append(said)
+        if parse.intent == "like":
+            last = state.last_items[0] if state.last_items else None
+            for spec in self.skills.specs:
+                value = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
+                if (
+                    value
+                    and not is_pointer(value)
+                    and not (last and value.casefold() in last.title.casefold())
+                ):
+                    names.append(value)
+        for name in dict.fromkeys(names):
+            # Every catalog is asked; the closest name wins, the skill the words point at on a tie
+            # ("alien": the film Alien, not a song called Aliens).
+            found = [hit for spec in self._order(text) if (hit := self._lookup(spec, name)) is not None]
+            if found:
+                best = max(found, key=lambda hit: hit[0])  # max keeps the first of equals
+                return best[1], best[2]
+        return None
+
+    def _order(self, text: str) -> list[SkillSpec]:
+        """Skills that can look names up, the ones the words point at first."""
+        words = re.findall(r"[a-z]+", text.lower())
+
+        def points_at(spec: SkillSpec) -> int:
+            hints = {*spec.history.words, *spec.domain_words, *spec.item_nouns}
+            return -sum(any(w.startswith(h) for w in words) for h in hints if h)
+
+        return sorted((s for s in self.skills.specs if s.named_item_slot), key=points_at)
+
+    def _lookup(self, spec: SkillSpec, name: str) -> tuple[float, Item, str] | None:
+        """How close the skill's best match is to ``name``, the item, and the name to say back."""
+        try:
+            skill = self.skills.skill(spec.name)
+        except SkillFailedError:
+            return None
+        if not isinstance(skill, NamesItems):
+            return None
+        best: tuple[float, Item, str] | None = None
+        for slot in (spec.named_item_slot, *spec.also_names):
+            item = skill.lookup({slot: name})
+            if item is None:
+                continue
+            # "Radiohead" names the band better than a song called "Radio Head": the closest wins,
+            # and an artist's name is said back as the artist.
+            said = item.title if slot == spec.named_item_slot else item.subtitle or item.title
+            score = fuzz.ratio(name.lower(), said.lower())
+            if best is None or score > best[0]:
+                best = (score, item, said)
+        return best

@@ -1,0 +1,69 @@
+"""Words people use for what they want to hear, as constraint values of the music frame.
+
+``SkillSpec.constraint_words``: slot -> value -> phrases. A genre said after "not", "no more",
+"too much" rules it out for the session ("not jazz, some rock instead"); a mood word refines what
+is on ("too busy, something more chilled"). Genre values are what ``MusicIndex.resolve_genre``
+reads; mood values are ``skills.music.moods.MUSIC_MOODS`` keys.
+"""
+
+from __future__ import annotations
+
+GENRE_WORDS: dict[str, tuple[str, ...]] = {
+    "rock": (r"rock", r"rock and roll", r"rock ?n ?roll"),
+    "jazz": (r"jazz", r"jazzy"),
+    "pop": (r"pop",),
+    "classical": (r"classical", r"orchestral", r"symphon(?:y|ies)", r"piano concertos?"),
+    "hip hop": (r"hip ?-?hop", r"rap"),
+    "electronic": (r"electronic", r"electronica", r"edm", r"techno", r"house music"),
+    "folk": (r"folk", r"folky"),
+    "country": (r"country", r"country and western"),
+    "blues": (r"blues", r"bluesy"),
+    "metal": (r"metal", r"heavy metal"),
+    "reggae": (r"reggae",),
+    "soul": (r"soul", r"motown"),
+    "punk": (r"punk",),
+    "funk": (r"funk", r"funky"),
+    "r&b": (r"r ?& ?b", r"r and b", r"rnb"),
+    "indie": (r"indie",),
+    "ambient": (r"ambient",),
+    "disco": (r"disco",),
+    "latin": (r"latin", r"salsa"),
+}
+
+MOOD_WORDS: dict[str, tuple[str, ...]] = {
+    "happy": (r"happy", r"happier", r"upbeat", r"cheerful", r"cheer (?:me|us) up", r"feel ?-?good", r"sunny"),
+    "calm": (
+        r"calm",
+        r"calmer",
+        r"chill",
+        r"chilled",
+        r"chill ?-?out",
+        r"mellow",
+        r"mellower",
+        r"relaxing",
+        r"quieter",
+        r"softer",
+        r"gentle",
+        r"gentler",
+        r"laid ?-?back",
+        r"slower",
+    ),
+    "focus": (r"focus", r"concentrate", r"studying", r"to study to", r"to work to"),
+    "sad": (r"sad", r"melancholy", r"melancholic", r"heartbreak"),
+    "romantic": (r"romantic", r"love songs?"),
+    "energetic": (
+        r"energetic",
+        r"workout",
+        r"gym",
+        r"running",
+        r"faster",
+        r"livelier",
+        r"more energy",
+        r"pump",
+    ),
+    "party": (r"party", r"dance", r"dancing", r"danceable", r"to dance to"),
+    "sleep": (r"sleep", r"sleepy", r"bedtime", r"lullab(?:y|ies)", r"fall asleep"),
+    "cosy": (r"cos(?:y|ier)", r"coz(?:y|ier)"),
+}
+
+CONSTRAINT_WORDS = {"genre": GENRE_WORDS, "mood": MOOD_WORDS}

@@ -1,0 +1,153 @@
+"""Words people use for what they want in a film, as constraint values of the video frame.
+
+``SkillSpec.constraint_words``: slot -> value -> phrases (regular expressions matched as whole
+words). They fill the frame with the language model off or still loading: tried without them,
+"a funny animated movie" got "I don't know the genre 'funny animated'", "a clever heist movie"
+and "something with dinosaurs in it" got whatever was popular, "an old western" a 2015 film.
+Genre values are the catalog's genre names (``skills/video/constraints.GENRES``).
+"""
+
+from __future__ import annotations
+
+from skills.decades import DECADE_WORDS
+
+GENRE_WORDS: dict[str, tuple[str, ...]] = {
+    "Comedy": (
+        r"funny",
+        r"funnier",
+        r"funniest",
+        r"comed(?:y|ies)",
+        r"comedic",
+        r"hilarious",
+        r"humou?rous",
+        r"laughs?",
+        r"make (?:me|us) laugh",
+        r"rom ?-?coms?",
+        r"silly",
+        r"goofy",
+    ),
+    "Animation": (r"animated", r"animation", r"cartoons?", r"anime", r"pixar", r"disney"),
+    "Horror": (
+        r"horror",
+        r"scary",
+        r"scarier",
+        r"scariest",
+        r"frightening",
+        r"spooky",
+        r"creepy",
+        r"gory",
+        r"gore",
+        r"slasher",
+        r"zombies?",
+        r"terrifying",
+        r"haunted",
+    ),
+    "Crime": (r"crime", r"heists?", r"gangsters?", r"mafia", r"mob", r"bank robbery", r"robbery", r"cops"),
+    "Drama": (r"dramas?", r"tear ?-?jerkers?", r"weepies?", r"serious"),
+    "Romance": (r"romance", r"love stor(?:y|ies)", r"rom ?-?coms?", r"romantic comed(?:y|ies)"),
+    "Science Fiction": (
+        r"sci ?-?fi",
+        r"scifi",
+        r"science fiction",
+        r"space",
+        r"aliens",
+        r"robots?",
+        r"futuristic",
+        r"time travel",
+    ),
+    "Western": (r"westerns?", r"cowboys?", r"wild west"),
+    "Musical": (r"musicals?", r"sing ?-?along", r"singing and dancing", r"everybody sings"),
+    "Documentary": (r"documentar(?:y|ies)", r"docs?", r"true story", r"real events"),
+    "Fantasy": (r"fantasy", r"magic", r"magical", r"wizards?", r"dragons?", r"fairy ?tales?", r"elves"),
+    "Action": (r"action", r"explosions?", r"martial arts", r"kung fu", r"car chases?", r"fight scenes?"),
+    "Adventure": (r"adventures?", r"pirates?", r"treasure", r"dinosaurs?", r"jungle", r"quest"),
+    "Thriller": (
+        r"thrillers?",
+        r"suspense",
+        r"suspenseful",
+        r"edge of (?:my|our) seats?",
+        r"tense",
+        r"twisty",
+    ),
+    "War": (r"war (?:film|movie)s?", r"wartime", r"world war", r"soldiers"),
+    "Mystery": (r"myster(?:y|ies)", r"whodunn?its?", r"detectives?", r"murder mystery"),
+    "Biography": (r"biopics?", r"biograph(?:y|ies|ical)", r"life story"),
+    "History": (r"historical", r"period (?:drama|piece)s?"),
+    "Film Noir": (r"noir", r"film noir"),
+}
+
+MOOD_WORDS: dict[str, tuple[str, ...]] = {
+    "happy": (
+        r"feel ?-?good",
+        r"cheer (?:me|us) up",
+        r"uplifting",
+        r"lighter",
+        r"light ?-?hearted",
+        r"something light",
+        r"happy",
+        r"happier",
+        r"cheerful",
+        r"fun",
+    ),
+    "calm": (r"gentle", r"gentler", r"relaxing", r"calm", r"calmer", r"chilled", r"easy watching"),
+    "sad": (r"sad", r"a good cry", r"make (?:me|us) cry"),
+    "romantic": (r"romantic", r"date night"),
+    "exciting": (r"exciting", r"thrilling", r"gripping", r"action ?-?packed", r"intense"),
+    "cosy": (r"cos(?:y|ier)", r"coz(?:y|ier)", r"snuggle", r"rainy (?:day|night|evening|sunday)"),
+    "thoughtful": (r"thought ?-?provoking", r"clever", r"smart", r"makes? (?:me|you|us) think", r"deep"),
+    "sleep": (r"bedtime",),
+}
+
+AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
+    "children": (
+        r"for (?:the |my |our )?(?:kids|children|little ones|toddlers?|grandchildren|grandkids|nephews?|nieces?)",
+        r"kid ?-?friendly",
+        r"child ?-?friendly",
+        r"family ?-?friendly",
+        r"family (?:film|movie|night)s?",
+        r"suitable for (?:kids|children)",
+        r"children'?s",
+        r"kids'? (?:film|movie)s?",
+        r"my (?:little |young )?(?:daughter|son|kids|children|grandchildren|grandkids|niece|nephew|toddler)"
+        r"(?:'s| is| are| turns?)? ?(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+        r"twelve|little|young|small)",
+        r"with (?:the |my |our )?(?:kids|children|little ones|grandkids)",
+        r"(?:the |my |our )?(?:kids|children) (?:are|will be) watching",
+    ),
+}
+
+_SHORT_YEAR = {start: f"{start % 100:02d}" for start in DECADE_WORDS.values()}
+ERA_WORDS: dict[str, tuple[str, ...]] = {
+    f"{start}-{start + 9}": (word.replace(" ", r"\s"), rf"{start}s", rf"'?{_SHORT_YEAR[start]}s")
+    for word, start in DECADE_WORDS.items()
+}
+ERA_WORDS.update(
+    {
+        "before 1960": (
+            r"black and white",
+            r"black-and-white",
+            r"silent (?:film|movie|era)s?",
+            r"golden age",
+        ),
+        # "old" alone is left out: "my daughter is six years old" asks for no old film.
+        "before 1975": (
+            r"old(?:er)? (?:films?|movies?|westerns?|ones?|comed(?:y|ies)|musicals?|horrors?|thrillers?)",
+            r"oldies?",
+            r"classics?",
+            r"vintage",
+        ),
+        "after 2009": (r"recent", r"new", r"newer", r"newest", r"latest", r"modern"),
+    }
+)
+
+DESCRIPTOR_WORDS: dict[str, tuple[str, ...]] = {
+    "short": (r"short", r"shorter", r"not too long", r"quick", r"under two hours", r"not long"),
+}
+
+CONSTRAINT_WORDS = {
+    "movie_genre": GENRE_WORDS,
+    "mood": MOOD_WORDS,
+    "audience": AUDIENCE_WORDS,
+    "era": ERA_WORDS,
+    "descriptor": DESCRIPTOR_WORDS,
+}
