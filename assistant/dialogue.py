@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 
-from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, FollowOnReader
+from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
 from assistant.dialogue_frame import POINTS_BACK, RETURNS, Frame, FrameTracker, FrameUpdate, is_pointer
 from assistant.dialogue_likes import ToldLikes
 from assistant.dialogue_phrases import CLEAR_YES, FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
@@ -96,6 +96,7 @@ class DialogueManager:
             ("pending_answer", self._match_pending_answer),
             ("told_like", self._match_told_like),
             ("return", self._match_return),
+            ("words_name_skill", self._match_words_name_skill),
             ("offer", self._match_offer),
             ("skill_question", self._match_skill_question),
             ("core_intent", self._match_core_intent),
@@ -230,6 +231,31 @@ class DialogueManager:
                     spec, self.frames.read(spec, {}, ctx.text), state, ctx, intent=spec.offer_intent
                 )
         return None
+
+    def _match_words_name_skill(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "A musical I can sing along to", read as music at 0.98: none of its words are the
+        music skill's and they are another skill's own ("musical", "sing along"): the words win
+        over the classifier's guess of a skill they say nothing of."""
+        asked = self.skills.offer_owner(ctx.intent)
+        if asked is None or ctx.intent != parse.intent:
+            return None  # not an offer, or already placed by the conversation
+        lowered = ctx.text.lower()
+        own_slots = set(parse.slots) - REFINING_SLOTS
+        if (
+            own_slots
+            or self.follow_on.says_domain(asked, lowered)
+            or self.frames.words.says_any(asked, lowered)
+        ):
+            return None
+        named = [s for s in self.skills.specs if s is not asked and self.frames.words.says_any(s, lowered)]
+        if len(named) != 1:
+            return None
+        spec = named[0]
+        if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
+            return None
+        update = self.frames.read(spec, {}, ctx.text)
+        update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
+        return self._recommend(spec, update, state, ctx, intent=spec.offer_intent)
 
     def _match_offer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         intent = ctx.intent
@@ -504,7 +530,7 @@ class DialogueManager:
 
     def _on_stop(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         state.pending = None
-        return Outcome("stop", "stop")
+        return Outcome("stop", "stop", domain=state.active_domain)  # what is stopped
 
     def _on_thanks(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         state.pending = None

@@ -69,7 +69,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
         r"tense",
         r"twisty",
     ),
-    "War": (r"war (?:film|movie)s?", r"wartime", r"world war", r"soldiers"),
+    "War": (r"war", r"war (?:film|movie)s?", r"wartime", r"world war", r"soldiers"),
     "Mystery": (r"myster(?:y|ies)", r"whodunn?its?", r"detectives?", r"murder mystery"),
     "Biography": (r"biopics?", r"biograph(?:y|ies|ical)", r"life story"),
     "History": (r"historical", r"period (?:drama|piece)s?"),
