@@ -35,7 +35,7 @@ from assistant.skill_api import (
     SkillResult,
     SkillSpec,
 )
-from assistant.stages import Parse
+from assistant.stages import OUT_OF_SCOPE, Parse
 
 __all__ = ["DialogueManager", "DialogueState", "HistoryReader", "Outcome", "TurnContext"]
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ Matcher = Callable[[Parse, DialogueState, TurnContext], "Outcome | None"]
 # The active skill's ``converse`` gets this long before the turn goes on without it: a skill that
 # hangs must not hang the speaker (ovos-core gives converse a time limit the same way).
 CONVERSE_TIMEOUT_S = 2.0
+# A question about an offer ("what's playing?") read below this may be a request in other words.
+SURE_QUESTION = 0.85
 # Core intents whose meaning a refinement's constraint words do not change ("stop", "why?").
 KEEPS_ITS_MEANING = frozenset(
     {
@@ -235,22 +237,32 @@ class DialogueManager:
     def _match_words_name_skill(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "A musical I can sing along to", read as music at 0.98: none of its words are the
         music skill's and they are another skill's own ("musical", "sing along"): the words win
-        over the classifier's guess of a skill they say nothing of."""
-        asked = self.skills.offer_owner(ctx.intent)
-        if asked is None or ctx.intent != parse.intent:
-            return None  # not an offer, or already placed by the conversation
+        over the classifier's guess of a skill they say nothing of. The same for an unsure
+        question ("an old black and white classic" as "what's playing?", 0.51) and for a request
+        the classifier put out of scope that says two or more of one skill's words ("an epic
+        fantasy adventure with dragons")."""
+        if ctx.intent != parse.intent:
+            return None  # already placed by the conversation
+        asked = self.skills.owner(ctx.intent)
+        if asked is None and ctx.intent != OUT_OF_SCOPE:
+            return None  # the core's own requests: likes, skips, "why?"
+        if asked is not None and ctx.intent != asked.offer_intent and parse.confidence >= SURE_QUESTION:
+            return None
         lowered = ctx.text.lower()
-        own_slots = set(parse.slots) - REFINING_SLOTS
-        if (
-            own_slots
+        offers = asked is not None and ctx.intent == asked.offer_intent
+        if asked is not None and (
+            (offers and set(parse.slots) - REFINING_SLOTS)
             or self.follow_on.says_domain(asked, lowered)
             or self.frames.words.says_any(asked, lowered)
         ):
             return None
-        named = [s for s in self.skills.specs if s is not asked and self.frames.words.says_any(s, lowered)]
-        if len(named) != 1:
+        said = {s.name: self.frames.words.mentions(s, lowered) for s in self.skills.specs if s is not asked}
+        named = [self.skills.spec(name) for name, found in said.items() if found]
+        if len(named) != 1 or named[0] is None:
             return None
         spec = named[0]
+        if asked is None and len(said[spec.name]) < 2:
+            return None  # one word out of scope ("tell me something funny") is no request
         if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
             return None
         update = self.frames.read(spec, {}, ctx.text)
@@ -270,8 +282,9 @@ class DialogueManager:
             and state.pending_parse is not None
             and self.skills.offer_owner(state.pending_parse.intent) is spec
         )
-        # "sports?" or "a song, maybe" says what it wants even when the classifier is unsure.
-        named = self.follow_on.says_domain(spec, ctx.text)
+        # "sports?", "a song, maybe" or "a documentary about nature" says what it wants even when
+        # the classifier is unsure.
+        named = self.follow_on.says_domain(spec, ctx.text) or self.frames.words.says_any(spec, ctx.text)
         if 0 < parse.confidence < CONFIRM_BELOW and not (asked_already or follow_on or named):
             state.pending, state.pending_parse = "confirm_domain", parse
             return Outcome(

@@ -84,6 +84,17 @@ def year_span(text: str) -> tuple[int, int] | None:
     return None
 
 
+def combined_span(era: str) -> tuple[int, int] | None:
+    """Several eras said at once: "from the fifties or sixties" is either decade (1950-1969);
+    "a classic black and white film" (before 1975, before 1960) is what both allow."""
+    spans = [s for s in (year_span(part) for part in era.split("|")) if s]
+    closed = [s for s in spans if s[0] > 1880 and s[1] < 2100]
+    span = (min(s[0] for s in closed), max(s[1] for s in closed)) if closed else (1880, 2100)
+    for low, high in (s for s in spans if s not in closed):
+        span = (max(span[0], low), min(span[1], high))
+    return span if spans and span[0] <= span[1] else None
+
+
 class ConstraintFilter:
     """Boolean masks over the recommender's films for each kind of constraint."""
 
@@ -116,10 +127,8 @@ class ConstraintFilter:
         if slots.get("audience", "").lower() == "children":
             children = self._any(FOR_CHILDREN) & ~self._any(NOT_FOR_CHILDREN)
             found.append(Narrowing("audience", "for children", children, relaxable=False))
-        # Several eras said ("a classic black and white film"): the years all of them allow.
-        spans = [s for s in (year_span(part) for part in slots.get("era", "").split("|")) if s]
-        span = (max(s[0] for s in spans), min(s[1] for s in spans)) if spans else None
-        if span and span[0] <= span[1]:
+        span = combined_span(slots.get("era", ""))
+        if span:
             found.append(
                 Narrowing("era", span_words(*span), (self.years >= span[0]) & (self.years <= span[1]))
             )

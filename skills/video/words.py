@@ -74,6 +74,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "Biography": (r"biopics?", r"biograph(?:y|ies|ical)", r"life story"),
     "History": (r"historical", r"period (?:drama|piece)s?"),
     "Film Noir": (r"noir", r"film noir"),
+    "Sport": (r"sports? (?:film|movie|drama)s?", r"boxing", r"boxers?"),
 }
 
 MOOD_WORDS: dict[str, tuple[str, ...]] = {
@@ -112,6 +113,7 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:'s| is| are| turns?)? ?(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
         r"twelve|little|young|small)",
         r"with (?:the |my |our )?(?:kids|children|little ones|grandkids)",
+        r"(?:my |our |a )?(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ -]years?[ -]olds?",
         r"(?:the |my |our )?(?:kids|children) (?:are|will be) watching",
     ),
 }
