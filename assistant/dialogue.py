@@ -284,7 +284,7 @@ class DialogueManager:
         )
         # "sports?", "a song, maybe" or "a documentary about nature" says what it wants even when
         # the classifier is unsure.
-        named = self.follow_on.says_domain(spec, ctx.text) or self.frames.words.says_any(spec, ctx.text)
+        named = self.follow_on.says_domain(spec, ctx.text) or self._only_words_of(spec, ctx.text)
         if 0 < parse.confidence < CONFIRM_BELOW and not (asked_already or follow_on or named):
             state.pending, state.pending_parse = "confirm_domain", parse
             return Outcome(
@@ -325,6 +325,13 @@ class DialogueManager:
             or self.more_like_this.search(lowered)
         )
         return bool(self.follow_on.says_domain(spec, lowered) and not refining)
+
+    def _only_words_of(self, spec: SkillSpec, text: str) -> bool:
+        """Whether ``text`` says constraint words of ``spec`` and of no other skill ("a
+        documentary", not "one from the 80s", which music and films both read)."""
+        lowered = text.lower()
+        said = [s for s in self.skills.specs if self.frames.words.says_any(s, lowered)]
+        return said == [spec]
 
     def _reference(self, state: DialogueState, domain: str | None = None) -> Item | None:
         """What "it" points at: the item offered, playing or named last (of ``domain``)."""

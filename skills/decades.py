@@ -19,6 +19,15 @@ DECADE_WORDS = {
 }
 
 
+def decade_phrases() -> dict[int, tuple[str, ...]]:
+    """Decade start -> the ways it is said, as regular expressions ("eighties", "1980s", "80s"),
+    for the skills' ``constraint_words``."""
+    return {
+        start: (word.replace(" ", r"\s"), rf"{start}s", rf"'?{start % 100:02d}s")
+        for word, start in DECADE_WORDS.items()
+    }
+
+
 def decade_span(text: str) -> tuple[int, int] | None:
     """ "nineties" / "the 1990s" / "90s" / "from 1985" as a range of release years."""
     text = text.lower()

@@ -174,7 +174,11 @@ def test_scripted_cli_json_and_replay(assistant_home: Path):
         "elapsed_ms",
         "understood_by",
         "llm_ms",
+        "state",
     }
+    # What the assistant thinks is wanted: the music frame, carried into "another one".
+    assert first["state"]["domain"] == "music" and first["state"]["constraints"] == {"genre": "jazz"}
+    assert turns[1]["state"]["constraints"] == {"genre": "jazz"}
     # conftest turns the language model off: the classifier understood every turn.
     assert {(t["understood_by"], t["llm_ms"]) for t in turns} == {("classifier", 0.0)}
     assert [t["nlu_intent"] for t in turns] == ["play_music", "skip", "explain"]

@@ -8,6 +8,8 @@ reads; mood values are ``skills.music.moods.MUSIC_MOODS`` keys.
 
 from __future__ import annotations
 
+from skills.decades import decade_phrases
+
 GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "rock": (r"rock", r"rock and roll", r"rock ?n ?roll"),
     "jazz": (r"jazz", r"jazzy"),
@@ -66,4 +68,7 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "cosy": (r"cos(?:y|ier)", r"coz(?:y|ier)"),
 }
 
-CONSTRAINT_WORDS = {"genre": GENRE_WORDS, "mood": MOOD_WORDS}
+# "from the eighties": the value is what ``decade_span`` reads ("1980s").
+DATE_WORDS: dict[str, tuple[str, ...]] = {f"{start}s": phrases for start, phrases in decade_phrases().items()}
+
+CONSTRAINT_WORDS = {"genre": GENRE_WORDS, "mood": MOOD_WORDS, "date": DATE_WORDS}

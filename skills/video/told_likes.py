@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.skill_api import UserProfile
+from assistant.skill_api import FeedbackEvent, UserProfile
 from skills.video import signals
 from skills.video.recommender import VideoRecommender
 
@@ -34,18 +34,26 @@ AGGREGATE = "mean"
 # content: cast, director, genres).
 BLEND: dict[str, float] = {"watched": 0.0, "taste": 0.0, "similar_to": 1.0}
 # The signal's weight against the blend (whose weights sum to 2.85; "something like X" uses 3).
-TOLD_WEIGHT = 3.0
+TOLD_WEIGHT = 1.0
+LIKED_STARS = 4.0  # an imported rating this high is a liked film too
 NAMED_IN_REASON = 2  # "because you loved Alien and Heat"; more told films: "... and 2 others"
 
 
 def told_films(profile: UserProfile, rec: VideoRecommender) -> list[int]:
-    """The films whose latest feedback is a "like", oldest first, that the model knows."""
-    latest: dict[str, str] = {}
+    """The films the person liked, oldest first, that the model knows: latest feedback a "like",
+    or an imported rating of LIKED_STARS or more (a long imported history turns the signal off)."""
+    latest: dict[str, FeedbackEvent] = {}
     for event in profile.feedback:
-        latest.pop(event.item_id, None)  # re-insert: the dict keeps the latest order
-        latest[event.item_id] = event.kind
+        latest.pop(event.item_id, None)  # re-inserted: the dict keeps the order of the latest
+        latest[event.item_id] = event
     known = rec.index.index
-    return [int(i) for i, kind in latest.items() if kind == "like" and i.isdigit() and int(i) in known]
+    return [
+        int(i)
+        for i, e in latest.items()
+        if (e.kind == "like" or (e.kind == "rating" and (e.value or 0) >= LIKED_STARS))
+        and i.isdigit()
+        and int(i) in known
+    ]
 
 
 def similarity(rec: VideoRecommender, movie_ids: list[int]) -> np.ndarray:

@@ -9,7 +9,7 @@ Genre values are the catalog's genre names (``skills/video/constraints.GENRES``)
 
 from __future__ import annotations
 
-from skills.decades import DECADE_WORDS
+from skills.decades import decade_phrases
 
 GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "Comedy": (
@@ -118,10 +118,8 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_SHORT_YEAR = {start: f"{start % 100:02d}" for start in DECADE_WORDS.values()}
 ERA_WORDS: dict[str, tuple[str, ...]] = {
-    f"{start}-{start + 9}": (word.replace(" ", r"\s"), rf"{start}s", rf"'?{_SHORT_YEAR[start]}s")
-    for word, start in DECADE_WORDS.items()
+    f"{start}-{start + 9}": phrases for start, phrases in decade_phrases().items()
 }
 ERA_WORDS.update(
     {
