@@ -119,10 +119,14 @@ class TeaSkill:
         kind = request.slots.get("kind", "")
         liked = set(request.profile.ids_with("like"))
         disliked = set(request.profile.ids_with("dislike"))
+        ruled_out = request.excluded.get("kind", frozenset())
         candidates = [
             it
             for it in self.items()
-            if it.id not in request.exclude and it.id not in disliked and (not kind or kind in it.reason)
+            if it.id not in request.exclude
+            and it.id not in disliked
+            and (not kind or kind in it.reason)
+            and not any(k in it.reason for k in ruled_out)
         ]
         liked_kinds = {it.reason for it in self.items() if it.id in liked}
         candidates.sort(key=lambda it: it.reason not in liked_kinds)
@@ -163,6 +167,15 @@ SPEC = SkillSpec(
     topic="tea",
     what="a tea",
     item_nouns=("tea", "teas"),
+    domain_words=("tea", "teas", "cuppa"),
+    # The frame's words ("something caffeine free" refines a tea offer to herbal; "not black").
+    constraint_words={
+        "kind": {
+            "green": (r"green", r"matcha"),
+            "black": (r"black", r"strong", r"breakfast"),
+            "herbal": (r"herbal", r"caffeine[- ]free", r"calming"),
+        }
+    },
     history=HistoryPhrasing(words=("tea", "drink"), kind="tea", noun="teas"),
     templates={
         "offer": ("How about {item}?", "Try {item}."),
