@@ -89,7 +89,8 @@ class FrameUpdate:
 
 
 def _join(values: Iterable[str]) -> str:
-    return "|".join(dict.fromkeys(v for v in values if v))
+    """Several values of one slot, each once ("Romance|Comedy" and "Comedy": "Romance|Comedy")."""
+    return "|".join(dict.fromkeys(part for v in values for part in v.split("|") if part))
 
 
 class ConstraintWords:

@@ -167,7 +167,6 @@ SPEC = SkillSpec(
     topic="tea",
     what="a tea",
     item_nouns=("tea", "teas"),
-    domain_words=("tea", "teas", "cuppa"),
     # The frame's words ("something caffeine free" refines a tea offer to herbal; "not black").
     constraint_words={
         "kind": {

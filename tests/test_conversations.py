@@ -36,8 +36,32 @@ def matches(expected: dict, actual: dict) -> bool:
         elif key == "slots":
             if any(got.get(k) is None or got[k].lower() != v.lower() for k, v in want.items()):
                 return False
+        elif key == "frame":
+            if not frame_matches(want, got):
+                return False
         elif got != want:
             return False
+    return True
+
+
+def frame_matches(want: dict, got: dict | None) -> bool:
+    """The frame holds at least the expected constraints and exclusions (exactly, for each
+    constraint named), and the expected reference title; ``"constraints": {}`` asks for none."""
+    if got is None:
+        return False
+    held = got.get("constraints") or {}
+    wanted = want.get("constraints")
+    if wanted == {} and held:
+        return False
+    if any(held.get(k, "").lower() != v.lower() for k, v in (wanted or {}).items()):
+        return False
+    excluded = got.get("exclude") or {}
+    if any(not set(v) <= set(excluded.get(k, [])) for k, v in (want.get("exclude") or {}).items()):
+        return False
+    if "reference" in want:
+        ref = got.get("reference")
+        title = ref.get("title") if isinstance(ref, dict) else None
+        return title == want["reference"]
     return True
 
 

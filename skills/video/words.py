@@ -44,7 +44,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "Crime": (r"crime", r"heists?", r"gangsters?", r"mafia", r"mob", r"bank robbery", r"robbery", r"cops"),
     "Drama": (r"dramas?", r"tear ?-?jerkers?", r"weepies?", r"serious"),
-    "Romance": (r"romance", r"love stor(?:y|ies)", r"rom ?-?coms?", r"romantic comed(?:y|ies)"),
+    "Romance": (r"romance", r"love stor(?:y|ies)"),
     "Science Fiction": (
         r"sci ?-?fi",
         r"scifi",
