@@ -109,7 +109,7 @@ def main() -> int:
     warm.end_session(session)
     warm.store.close()
 
-    lines = [json.loads(line) for line in args.conversations.read_text().splitlines() if line.strip()]
+    lines = [json.loads(line) for line in args.conversations.read_text().split("\n") if line.strip()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with args.out.open("w") as out:
@@ -150,7 +150,9 @@ def main() -> int:
                 pipeline.store.close()
                 shutil.rmtree(home, ignore_errors=True)
             row = {"id": conversation.get("id"), "turns": records, "failure": failure}
-            out.write(json.dumps(row, default=_plain, ensure_ascii=False) + "\n")
+            # ASCII escapes: a response with U+2028 in it would split the line for readers
+            # that split on every Unicode line break (str.splitlines).
+            out.write(json.dumps(row, default=_plain) + "\n")
             out.flush()
     print(
         json.dumps(

@@ -84,7 +84,7 @@ def run_worker(tree: Path, conversations: Path, label: str, llm: bool) -> tuple[
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{label} worker failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    records = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in out.read_text().split("\n") if line.strip()]
     return records, seconds
 
 
@@ -231,7 +231,7 @@ def main() -> int:
     ap.add_argument("--baseline-commit", default=BASELINE_COMMIT)
     args = ap.parse_args()
     path = SETS.get(args.set, Path(args.set))
-    conversations = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    conversations = [json.loads(line) for line in path.read_text().split("\n") if line.strip()]
     print(
         f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(conversations)} conversations"
     )
