@@ -1,43 +1,40 @@
 """Dialogue: what to do with an understood utterance, given the conversation so far.
 
-The manager keeps per-session state (active skill, last items offered, pending question,
-slots carried between turns), calls the right skill, and returns an ``Outcome`` that the NLG
-turns into words and the history store records. It never touches audio; it knows no skill by
-name and reads what each one answers from its ``SkillSpec``. The active skill gets the first
-look at a follow-up (``Converses``), then the general dialogue decides.
+The manager routes each turn through one declared, ordered list of matchers (``matchers``):
+the first that answers takes the turn. What the person wants from each skill is a frame that
+every turn updates (``assistant/dialogue_frame.py``); the calls into skills are
+``assistant/dialogue_offers.py``, the core's own intents ``assistant/dialogue_core.py``. It
+never touches audio; it knows no skill by name and reads what each one answers from its
+``SkillSpec``. The active skill gets the first look at a follow-up (``Converses``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 
+from assistant.dialogue_core import CoreIntents
 from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
-from assistant.dialogue_frame import POINTS_BACK, RETURNS, Frame, FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue_frame import POINTS_BACK, RETURNS, FrameTracker, FrameUpdate
 from assistant.dialogue_likes import ToldLikes
-from assistant.dialogue_phrases import CLEAR_YES, FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
+from assistant.dialogue_offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
+from assistant.dialogue_phrases import FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry
-from assistant.profile import describe_history, describe_profile
-from assistant.skill_api import (
-    Converses,
-    Item,
-    Skill,
-    SkillError,
-    SkillRequest,
-    SkillResult,
-    SkillSpec,
-)
+from assistant.skill_api import Skill, SkillSpec
 from assistant.stages import OUT_OF_SCOPE, Parse
 
-__all__ = ["DialogueManager", "DialogueState", "HistoryReader", "Outcome", "TurnContext"]
+__all__ = [
+    "CONVERSE_TIMEOUT_S",
+    "DialogueManager",
+    "DialogueState",
+    "HistoryReader",
+    "Outcome",
+    "TurnContext",
+]
 log = logging.getLogger(__name__)
 
 # Slots any skill may carry between turns ("and tomorrow?").
@@ -57,9 +54,6 @@ def trailing_slots(specs: Iterable[SkillSpec]) -> dict[str, frozenset[str]]:
 
 
 Matcher = Callable[[Parse, DialogueState, TurnContext], "Outcome | None"]
-# The active skill's ``converse`` gets this long before the turn goes on without it: a skill that
-# hangs must not hang the speaker (ovos-core gives converse a time limit the same way).
-CONVERSE_TIMEOUT_S = 2.0
 # A question about an offer ("what's playing?") read below this may be a request in other words.
 SURE_QUESTION = 0.85
 # Core intents whose meaning a refinement's constraint words do not change ("stop", "why?").
@@ -89,11 +83,14 @@ class DialogueManager:
         self.told_likes = ToldLikes(self.skills)
         self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
+        self.calls = SkillCalls(self.skills, history, self.frames, self.situation)
+        self.core = CoreIntents(self.skills, history, self.calls, self.frames)
+        self.core_intents = self.core.table
         # Who gets the turn, in order: the first matcher that answers takes it (ovos-core's
         # pipeline, declared rather than buried in branches). Each is (parse, state, ctx) -> Outcome.
         self.matchers: tuple[tuple[str, Matcher], ...] = (
             ("user_switch", self._match_user_switch),
-            ("converse", self._match_converse),
+            ("converse", self.calls.converse),
             ("frame_update", self._match_frame_update),
             ("pending_answer", self._match_pending_answer),
             ("told_like", self._match_told_like),
@@ -102,26 +99,8 @@ class DialogueManager:
             ("offer", self._match_offer),
             ("skill_question", self._match_skill_question),
             ("core_intent", self._match_core_intent),
-            ("out_of_scope", self._on_out_of_scope),
+            ("out_of_scope", self.core.on_out_of_scope),
         )
-        self.core_intents: dict[str, Matcher] = {
-            "skip": self._on_skip,
-            "dislike": self._on_dislike,
-            "like": self._on_like,
-            "explain": self._on_explain,
-            "repeat": self._on_repeat,
-            "stop": self._on_stop,
-            "thanks": self._on_thanks,
-            "affirm": self._on_affirm,
-            "negate": self._on_negate,
-            "dontcare": self._on_dontcare,
-            "volume_up": self._on_volume_up,
-            "volume_down": self._on_volume_down,
-            "volume_mute": self._on_volume_mute,
-            "history_query": self._on_history_query,
-            "forget_me": self._on_forget_me,
-        }
-        self._converse_pool: ThreadPoolExecutor | None = None
 
     def respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         ctx = replace(ctx, intent=parse.intent, pending_before=state.pending)
@@ -164,7 +143,7 @@ class DialogueManager:
             return None
         spec, update = found
         state.pending = None
-        return self._recommend(spec, update, state, ctx, intent=spec.offer_intent)
+        return self.calls.recommend(spec, update, state, ctx, intent=spec.offer_intent)
 
     def _frame_update_for(
         self, parse: Parse, state: DialogueState, text: str
@@ -187,13 +166,13 @@ class DialogueManager:
             update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
             return spec, update
         if POINTS_BACK.search(lowered) and parse.intent not in ("like", "dislike"):
-            update = FrameUpdate(reference=self._reference(state, spec.name))
+            update = FrameUpdate(reference=reference(state, spec.name))
             return (spec, update) if update.reference is not None else None
         return None
 
     def _match_pending_answer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         if state.pending and ctx.intent in ("affirm", "negate", "dontcare"):
-            return self._answer_pending(ctx.intent, state, ctx)
+            return self.core.answer_pending(ctx.intent, state, ctx)
         return None
 
     def _match_told_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
@@ -212,7 +191,7 @@ class DialogueManager:
         spec = self.skills.spec(item.domain)
         if asks_more and spec is not None and spec.offers_another:
             # "I loved Alien, what else would I like": the like, and an offer built on it.
-            outcome = self._recommend(
+            outcome = self.calls.recommend(
                 spec, FrameUpdate(reference=item, fresh=True), state, ctx, feedback=feedback
             )
             return outcome
@@ -229,7 +208,7 @@ class DialogueManager:
                 and spec.name != state.active_domain
                 and self.follow_on.says_domain(spec, lowered)
             ):
-                return self._recommend(
+                return self.calls.recommend(
                     spec, self.frames.read(spec, {}, ctx.text), state, ctx, intent=spec.offer_intent
                 )
         return None
@@ -267,7 +246,7 @@ class DialogueManager:
             return None
         update = self.frames.read(spec, {}, ctx.text)
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
-        return self._recommend(spec, update, state, ctx, intent=spec.offer_intent)
+        return self.calls.recommend(spec, update, state, ctx, intent=spec.offer_intent)
 
     def _match_offer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         intent = ctx.intent
@@ -293,13 +272,13 @@ class DialogueManager:
         update = self.frames.read(spec, parse.slots, ctx.text)
         lowered = ctx.text.lower()
         if self.more_like_this.search(lowered) or POINTS_BACK.search(lowered):
-            update.reference = self._reference(state, spec.name) or update.reference
+            update.reference = reference(state, spec.name) or update.reference
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
-        return self._recommend(spec, update, state, ctx)
+        return self.calls.recommend(spec, update, state, ctx)
 
     def _match_skill_question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         owner = self.skills.owner(ctx.intent)
-        return None if owner is None else self._ask_skill(owner, ctx.intent, parse, state, ctx)
+        return None if owner is None else self.calls.ask(owner, ctx.intent, parse, state, ctx)
 
     def _match_core_intent(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         handler = self.core_intents.get(ctx.intent)
@@ -333,307 +312,9 @@ class DialogueManager:
         said = [s for s in self.skills.specs if self.frames.words.says_any(s, lowered)]
         return said == [spec]
 
-    def _reference(self, state: DialogueState, domain: str | None = None) -> Item | None:
-        """What "it" points at: the item offered, playing or named last (of ``domain``)."""
-        return next((i for i in state.mentioned if domain is None or i.domain == domain), None)
-
     def _offering(self, state: DialogueState) -> SkillSpec | None:
         """The skill whose offer is being discussed now, if it offers more."""
         if not state.last_items or state.active_domain is None:
             return None
         spec = self.skills.spec(state.active_domain)
         return spec if spec is not None and spec.offers_another else None
-
-    # --- skills --------------------------------------------------------------------------
-    def _request(
-        self, spec: SkillSpec, intent: str, slots: dict[str, str], state: DialogueState, ctx: TurnContext
-    ) -> SkillRequest:
-        frame = state.frames.get(spec.name)
-        return SkillRequest(
-            intent=intent,
-            slots=dict(slots),
-            profile=self.history.profile(ctx.user, spec.name),
-            exclude=set(state.offered.get(spec.name, set())),
-            k=spec.items_per_offer,
-            rng=ctx.rng,
-            text=ctx.text,
-            now=ctx.now,
-            previous_text=state.asked.get(spec.name, ""),
-            situation=self.situation.read(ctx) if intent == spec.offer_intent else None,
-            excluded=frame.exclusions() if frame is not None else {},
-        )
-
-    def _call(self, spec: SkillSpec, handler: str, request: SkillRequest) -> SkillResult | None:
-        """Run one skill method; whatever goes wrong inside is a skill error, logged in full."""
-        skill = self.skills.skill(spec.name)
-        method = getattr(skill, handler, None)
-        if method is None:
-            return None
-        try:
-            return method(request)
-        except SkillError as exc:
-            log.warning("%s skill could not answer: %s", spec.name, exc)
-            raise SkillFailedError(f"{spec.name} skill: {exc}") from exc
-        except Exception as exc:
-            log.exception("%s skill failed on %r", spec.name, request.text)
-            raise SkillFailedError(f"{spec.name} skill: {type(exc).__name__}: {exc}") from exc
-
-    def _match_converse(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
-        """The active skill gets the first look at a follow-up, if it wants one, for at most
-        ``CONVERSE_TIMEOUT_S``."""
-        spec = self.skills.spec(state.active_domain) if state.active_domain else None
-        if spec is None:
-            return None
-        try:
-            skill = self.skills.skill(spec.name)
-        except SkillFailedError:
-            return None
-        if not isinstance(skill, Converses):
-            return None
-        frame = state.frames.get(spec.name) or Frame(spec.name)
-        slots = {**frame.constraints, **parse.slots}
-        request = self._request(spec, parse.intent, slots, state, ctx)
-        request.anchor = state.last_items[0] if state.last_items else None
-        request.new_slots = frozenset(parse.slots)
-        if self._converse_pool is None:
-            self._converse_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="converse")
-        future = self._converse_pool.submit(self._call, spec, "converse", request)
-        try:
-            result = future.result(timeout=CONVERSE_TIMEOUT_S)
-        except FutureTimeout:
-            log.warning(
-                "%s skill's converse took over %.1f s; the turn goes on without it",
-                spec.name,
-                CONVERSE_TIMEOUT_S,
-            )
-            self._converse_pool = None  # the stuck call keeps its thread; later turns get a new one
-            return None
-        if result is None:
-            return None
-        state.pending = None
-        state.frames[spec.name] = Frame(spec.name, slots, frame.excluded, frame.reference)
-        outcome = self._offered(spec, state, result)
-        outcome.act, outcome.intent = "converse", spec.offer_intent
-        return outcome
-
-    def _recommend(
-        self,
-        spec: SkillSpec,
-        update: FrameUpdate,
-        state: DialogueState,
-        ctx: TurnContext,
-        feedback: list[FeedbackRecord] | None = None,
-        intent: str = "",
-    ) -> Outcome:
-        """An offer from ``spec`` for its frame after ``update`` (a fresh update starts it over,
-        keeping what was ruled out)."""
-        previous = state.frames.get(spec.name) or Frame(spec.name)
-        frame = self.frames.apply(previous, update, spec.fresh_slots)
-        state.frames[spec.name] = frame
-        request = self._request(spec, spec.offer_intent, frame.constraints, state, ctx)
-        reference = frame.reference
-        request.anchor = reference if reference is not None and reference.domain == spec.name else None
-        request.new_slots = frozenset(update.constraints)
-        result = self._call(spec, "handle", request)
-        assert result is not None  # every skill has handle()
-        state.asked[spec.name] = ctx.text
-        outcome = self._offered(spec, state, result)
-        outcome.feedback = feedback or []
-        outcome.intent = intent
-        return outcome
-
-    def _offered(self, spec: SkillSpec, state: DialogueState, result: SkillResult) -> Outcome:
-        state.active_domain = spec.name
-        frame = state.frames.get(spec.name) or Frame(spec.name)
-        if result.items:
-            state.last_items = list(result.items)
-            state.mentioned = [
-                *result.items[:1],
-                *(i for i in state.mentioned if i.id != result.items[0].id),
-            ][:10]
-            state.offered.setdefault(spec.name, set()).update(i.id for i in result.items)
-        followup = bool(result.items) and spec.offers_another
-        if followup:
-            state.pending = "more"
-        return Outcome(
-            "recommend",
-            domain=spec.name,
-            slots=dict(frame.constraints),
-            items=list(result.items),
-            skill_text=result.text,
-            preferences=dict(result.preferences),
-            expects_reply=followup,
-            skill_ran=True,
-        )
-
-    def _ask_skill(
-        self, spec: SkillSpec, intent: str, parse: Parse, state: DialogueState, ctx: TurnContext
-    ) -> Outcome:
-        """A question or setting about what the skill offers ("who sings this?")."""
-        slots = {k: v for k, v in parse.slots.items() if not is_pointer(v)}  # "who sings it": no song "it"
-        request = self._request(spec, intent, slots, state, ctx)
-        request.anchor = self._reference(state, spec.name)
-        result = self._call(spec, "handle", request)
-        assert result is not None
-        return Outcome(
-            intent,
-            result.key,
-            dict(result.values),
-            domain=spec.name,
-            slots=slots,
-            skill_text=result.text,
-            preferences=dict(result.preferences),
-            skill_ran=True,
-        )
-
-    # --- feedback on the last offer -----------------------------------------------------
-    def _active_spec(self, state: DialogueState) -> SkillSpec | None:
-        if not state.last_items or state.active_domain is None:
-            return None
-        return self.skills.spec(state.active_domain)
-
-    def _on_skip(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        spec = self._active_spec(state)
-        if spec is None:
-            return Outcome("skip", "nothing_to_skip")
-        fb = [
-            FeedbackRecord(it.domain, it.id, "skip")
-            for it in state.last_items
-            if (owner := self.skills.spec(it.domain)) is not None and owner.takes_feedback
-        ]
-        out = self._recommend(spec, FrameUpdate(), state, ctx, feedback=fb)
-        out.act = "skip"
-        return out
-
-    def _on_dislike(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        spec = self._active_spec(state)
-        if spec is None:
-            return Outcome("dislike", "nothing_to_skip")
-        last = state.last_items[0]
-        fb = [FeedbackRecord(last.domain, last.id, "dislike")]
-        out = self._recommend(spec, FrameUpdate(), state, ctx, feedback=fb)
-        out.act, out.response_key, out.values = "dislike", "dislike", {"title": last.title}
-        return out
-
-    def _on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        """ "I like this one" (a named item was ``_match_told_like``'s); a name no catalog
-        knows is said so rather than pinned on what is playing."""
-        last = state.last_items[0] if state.last_items else None
-        for spec in self.skills.specs:
-            name = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
-            if (
-                name
-                and not is_pointer(name)
-                and not (last is not None and name.casefold() in last.title.casefold())
-            ):
-                return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
-        if last is None:
-            return Outcome("like", "like_nothing", {"domain": self.skills.default.name})
-        return Outcome(
-            "like",
-            "like",
-            {"title": last.title},
-            domain=last.domain,
-            feedback=[FeedbackRecord(last.domain, last.id, "like")],
-        )
-
-    def _on_explain(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        if not state.last_items:
-            return Outcome("explain", "explain_nothing")
-        last = state.last_items[0]
-        return Outcome("explain", "explain", {"item": last}, domain=last.domain)
-
-    def _on_repeat(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        if not state.last_response:
-            return Outcome("repeat", "repeat_nothing")
-        return Outcome("repeat", values={"text": state.last_response}, domain=state.active_domain)
-
-    def _on_stop(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        state.pending = None
-        return Outcome("stop", "stop", domain=state.active_domain)  # what is stopped
-
-    def _on_thanks(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        state.pending = None
-        state.active_domain = None
-        return Outcome("thanks", "thanks")
-
-    # --- answers to a pending question ---------------------------------------------------
-    def _answer_pending(self, intent: str, state: DialogueState, ctx: TurnContext) -> Outcome:
-        pending, parse = state.pending, state.pending_parse
-        state.pending, state.pending_parse = None, None
-        yes = intent in ("affirm", "dontcare")
-        if pending == "forget_me":
-            # Deleting a person's history is not undone: it takes a yes in so many words, not
-            # just a turn the classifier read as "affirm" (a fuzzed string of control characters
-            # and accented letters once was, and wiped the history it was testing).
-            if intent == "affirm" and CLEAR_YES.search(ctx.text.lower()):
-                return Outcome("forget_me", "forget_done", forget_user=True)
-            return Outcome("forget_cancelled", "forget_cancelled")
-        if pending == "confirm_domain" and parse is not None:
-            spec = self.skills.offer_owner(parse.intent)
-            if yes and spec is not None:  # the skill reads the request that was confirmed, not the "yes"
-                asked = replace(ctx, text=parse.text or ctx.text)
-                update = self.frames.read(spec, parse.slots, asked.text)
-                update.fresh = True
-                outcome = self._recommend(spec, update, state, asked)
-                outcome.intent = parse.intent  # what was acted on is the confirmed request
-                return outcome
-            return Outcome("negate", "negate_nothing")
-        active = self.skills.spec(state.active_domain) if state.active_domain else None
-        if pending == "more" and active is not None:
-            if yes:
-                out = self._recommend(active, FrameUpdate(), state, ctx)
-                out.act = "more"
-                return out
-            return Outcome("negate", "negate_nothing")
-        return Outcome(intent, "affirm_nothing" if yes else "negate_nothing")
-
-    def _on_affirm(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        return Outcome("affirm", "affirm_nothing")
-
-    def _on_negate(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        return Outcome("negate", "negate_nothing")
-
-    def _on_dontcare(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        spec = self.skills.spec(state.active_domain or "") or self._favourite(ctx.user)
-        return self._recommend(spec, FrameUpdate(), state, ctx)
-
-    # --- device-ish requests -------------------------------------------------------------
-    def _on_volume_up(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        state.volume = min(10, state.volume + 1)
-        return Outcome("volume", "volume", {"level": state.volume})
-
-    def _on_volume_down(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        state.volume = max(0, state.volume - 1)
-        return Outcome("volume", "volume", {"level": state.volume})
-
-    def _on_volume_mute(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        state.volume = 0
-        return Outcome("volume", "mute")
-
-    # --- the user's own data -------------------------------------------------------------
-    def _on_history_query(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        text = ctx.text.lower()
-        specs = self.skills.specs
-        if re.search(r"\bknow about me\b|\bmy profile\b|\babout me\b", text):
-            return Outcome("profile", "profile", {"text": describe_profile(self.history, ctx.user, specs)})
-        return Outcome(
-            "history", "history", {"text": describe_history(self.history, ctx.user, text, ctx.now, specs)}
-        )
-
-    def _on_forget_me(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        state.pending = "forget_me"
-        return Outcome("forget_confirm", "forget_confirm", {"user": ctx.user}, expects_reply=True)
-
-    def _on_out_of_scope(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        return Outcome("out_of_scope", "out_of_scope", {"domain": self._favourite(ctx.user).name})
-
-    def _favourite(self, user: str) -> SkillSpec:
-        """The skill this user has been offered most by; the default skill for a new user."""
-        counts: dict[str, int] = {}
-        for row in self.history.offers(user):
-            if self.skills.spec(row["domain"]) is not None:
-                counts[row["domain"]] = counts.get(row["domain"], 0) + 1
-        if not counts:
-            return self.skills.default
-        return self.skills.spec(max(counts, key=lambda d: counts[d])) or self.skills.default

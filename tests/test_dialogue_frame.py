@@ -149,7 +149,7 @@ class SlowConverser:
 
 
 def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch):
-    import assistant.dialogue as dialogue
+    import assistant.dialogue_offers as offers
     from tests.fakes import KeywordNLU
 
     slow = SkillSpec(
@@ -158,7 +158,7 @@ def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch)
     fake_pipeline.dialogue = DialogueManager(SkillRegistry([slow, TEA]), fake_pipeline.store)
     fake_pipeline.understanding.dialogue = fake_pipeline.dialogue
     fake_pipeline.nlu = KeywordNLU([(r"slow", "recommend_slow", 0.9), (r"\bwhy\b", "explain", 0.9)])
-    monkeypatch.setattr(dialogue, "CONVERSE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(offers, "CONVERSE_TIMEOUT_S", 0.2)
     session = fake_pipeline.start_session("cy", seed=3)
     assert say(fake_pipeline, session, "something slow", 1).items[0].id == "slow:1"
     started = time.perf_counter()
