@@ -16,10 +16,10 @@ from dataclasses import replace
 
 from assistant.dialogue_core import CoreIntents
 from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
-from assistant.dialogue_frame import POINTS_BACK, RETURNS, FrameTracker, FrameUpdate
+from assistant.dialogue_frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate
 from assistant.dialogue_likes import ToldLikes
 from assistant.dialogue_offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
-from assistant.dialogue_phrases import FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
+from assistant.dialogue_phrases import ABOUT_THEIR_HISTORY, FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.history import FeedbackRecord
@@ -66,7 +66,6 @@ KEEPS_ITS_MEANING = frozenset(
         "volume_up",
         "volume_down",
         "volume_mute",
-        "history_query",
         "forget_me",
     }
 )
@@ -148,24 +147,32 @@ class DialogueManager:
     def _frame_update_for(
         self, parse: Parse, state: DialogueState, text: str
     ) -> tuple[SkillSpec, FrameUpdate] | None:
+        lowered = text.lower()
+        points_back = bool(POINTS_BACK.search(lowered) or self.more_like_this.search(lowered))
         spec = self._offering(state)
+        if spec is None and points_back and state.mentioned:
+            # "Something like that" right after "we loved Finding Nemo": the like's skill.
+            spec = self.skills.spec(state.mentioned[0].domain)
         if (
             spec is None
             or state.pending in ("forget_me", "confirm_domain")
             or parse.intent in KEEPS_ITS_MEANING
         ):
             return None
-        lowered = text.lower()
+        if ABOUT_THEIR_HISTORY.search(lowered):
+            return None  # "what did I watch in the seventies" asks about the person's history
         if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
             return None
-        if self.frames.words.says_any(spec, lowered):
+        if STARTS_OVER.search(lowered) or self.frames.words.says_any(spec, lowered):
             own = self.skills.offer_owner(parse.intent)
             slots = parse.slots if own is spec or own is None else {}
             update = self.frames.read(spec, slots, text)
             # "A classic black and white film" right after a film is a new request, not a tweak.
             update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
+            if points_back:
+                update.reference = reference(state, spec.name) or update.reference
             return spec, update
-        if POINTS_BACK.search(lowered) and parse.intent not in ("like", "dislike"):
+        if points_back and parse.intent not in ("like", "dislike"):
             update = FrameUpdate(reference=reference(state, spec.name))
             return (spec, update) if update.reference is not None else None
         return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from assistant.dialogue_phrases import (
+    ALREADY_HAD,
     FOLLOW_ON,
     NO,
     REFINEMENT,
@@ -54,6 +55,8 @@ class FollowOnReader:
                 return "affirm"
             if NO.match(lowered):
                 return "negate"
+        if state.last_items and ALREADY_HAD.search(lowered):
+            return "skip"  # "we've seen that": another, the same kind
         if parse.intent in MORE_INTENTS and state.last_items and self.more_like_this.search(lowered):
             last = self.skills.spec(state.last_items[0].domain)
             if last is not None:

@@ -39,12 +39,15 @@ POINTS_BACK = re.compile(
 # Something said to rule a value out: "not jazz", "nothing gory", "too scary", "no more horror".
 NEGATION = re.compile(
     r"\b(?:not|no|nothing|without|too|less|never|don'?t want|do not want|isn'?t|aren'?t|enough|"
-    r"no more|fewer|skip the|none of)\b(?:\W+\w+){0,2}\W*$"
+    r"no more|fewer|skip the|none of|anything but|except|other than|apart from|rather than|"
+    r"not in the mood for|don'?t feel like|sick of|tired of|had enough of)\b(?:\W+\w+){0,2}\W*$"
 )
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
-CLAUSE = re.compile(r"[,;.!?]|\b(?:but|instead|rather|and then|then)\b")
+CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead|and then|then)\b")
 # The person goes back to a skill left earlier: its frame comes back as it was.
-RETURNS = re.compile(r"\b(?:back to|go back|return to|again|as before|where we were|like before)\b")
+RETURNS = re.compile(
+    r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue)\b"
+)
 # Starting over: the frame's constraints go (what was ruled out stays for the session).
 STARTS_OVER = re.compile(
     r"\b(?:something (?:completely|totally|entirely) different|start over|forget that|anything at all)\b"

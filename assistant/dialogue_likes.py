@@ -35,7 +35,10 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"\bmy (?:all[- ]time |absolute )?fav(?:ou?rite)? (?:\w+ ){1,2}(?:ever |of all time )?"
             r"(?:is|are|was|has to be|would be|must be) (?P<name>.+)$"
         ),
-        re.compile(r"\bi(?:'m| am) (?:a |such a |quite a )?(?:\w+ )?fan of (?P<name>.+)$"),
+        re.compile(r"\b(?:i(?:'m| am) )?(?:a |such a |quite a )?(?:\w+ )?fan of (?P<name>.+?)(?: here)?$"),
+        re.compile(
+            r"\bi(?:'m| am) (?:really |so |totally |very )?(?:into|obsessed with|crazy about) (?P<name>.+)$"
+        ),
         re.compile(
             r"\bi(?:'m| am) (?:a |such a |quite a )?(?:big |huge |massive |real |great |total |long time )?"
             r"(?P<name>.+?) fan\b"
@@ -47,7 +50,7 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
         re.compile(
             r"^(?:and |also |oh and |plus )?(?P<name>[a-z0-9].+?) (?:was|is) (?:just |really |so |absolutely )?"
             r"(?:great|amazing|brilliant|fantastic|wonderful|excellent|awesome|good|superb|a masterpiece|"
-            r"my favou?rite)\b"
+            r"my favou?rite|the best|one of the best|my all[- ]time favou?rite)\b"
         ),
         re.compile(
             rf"\bi (?:also |really |absolutely |just |totally )*(?:{_LOVED}|love|adore)\s+(?:watching |"
@@ -81,7 +84,7 @@ class ToldLikes:
         alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
         self.patterns = told_patterns(alternation)
         self.trim = re.compile(
-            rf"(?:\s+(?:{_WHEN}|a lot|so much|very much|too|as well|the (?:{alternation})))+$"
+            rf"(?:\s+(?:{_WHEN}|a lot|so much|very much|too|as well|here|the (?:{alternation})))+$"
         )
 
     def read(self, parse: Parse, text: str, state: DialogueState) -> tuple[Item, str] | None:
@@ -105,7 +108,9 @@ class ToldLikes:
             # ("alien": the film Alien, not a song called Aliens).
             found = [hit for spec in self._order(text) if (hit := self._lookup(spec, name)) is not None]
             if found:
-                best = max(found, key=lambda hit: hit[0])  # max keeps the first of equals
+                # Equally close names: the better-known item (``Item.score`` from ``lookup``),
+                # then the skill the words point at.
+                best = max(found, key=lambda hit: (hit[0], hit[1].score))  # max keeps the first of equals
                 return best[1], best[2]
         return None
 

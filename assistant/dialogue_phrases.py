@@ -70,3 +70,12 @@ def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
     if not words:
         return None
     return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
+# "We've seen that", "already heard it", "had that one": not this item, another of the same.
+ALREADY_HAD = re.compile(
+    r"\b(?:already (?:seen|watched|heard|read|had)|(?:we|i)(?:'ve| have) (?:already )?(?:seen|watched|heard|read|had)"
+    r"|(?:seen|watched|heard) (?:it|that|this) (?:already|before))\b"
+)
+# "What did I listen to yesterday", "what do you know about me": the person's own history.
+ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\b|\bmy history\b")

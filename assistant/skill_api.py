@@ -170,7 +170,10 @@ class SensesOutside(Protocol):
 class NamesItems(Protocol):
     """A skill whose catalog can be searched by the name a user says ("I love Alien")."""
 
-    def lookup(self, slots: dict[str, str]) -> Item | None: ...
+    def lookup(self, slots: dict[str, str]) -> Item | None:
+        """The item the name in ``slots`` refers to, or None. Its ``score`` (0..1) says how well
+        known the item is, so a name two catalogs know goes to the better-known item."""
+        ...
 
 
 @runtime_checkable

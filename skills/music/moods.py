@@ -158,7 +158,8 @@ def decade_mask(
     narrowed = in_span if mask is None else mask & in_span
     if narrowed.any():
         return narrowed, ""
-    return in_span, f"I have nothing {kind} from {label}; here is something else from {label}."
+    # The kind asked for is the heart of the request; the decade is what gives way.
+    return mask, f"I have no {kind} from {label}; here is {kind} from another time."
 
 
 def _tag_mask(index: MusicIndex, tags: tuple[str, ...]) -> np.ndarray:

@@ -353,7 +353,7 @@ class MusicRecommender:
                 return None
             tracks = np.asarray(self.index.tracks_by_artist[match.key])
             best = int(tracks[np.argmax(self.index.popularity[tracks])])
-            return self._item(best, 0.0, "you named the artist")
+            return self._item(best, float(self.index.popularity[best]), "you named the artist")
         if not song:
             return None
         within = None
@@ -362,7 +362,8 @@ class MusicRecommender:
             if match.key is not None:
                 within = np.asarray(self.index.tracks_by_artist[match.key])
         i = self.index.find_song(song, within)
-        return None if i is None else self._item(i, 0.0, "you named it")
+        # The score says how well known the track is (``lookup``'s callers compare catalogs by it).
+        return None if i is None else self._item(i, float(self.index.popularity[i]), "you named it")
 
     def _item(self, i: int, score: float, reason: str) -> Item:
         t = self.index.tracks[i]

@@ -78,6 +78,9 @@ class VideoSkill:
             if not isinstance(t, str) or not t
         }
         # Two films with one key ("Heat", "The Heat"): the name means the more watched one.
+        order = np.argsort(recommender.popularity, kind="stable")
+        self.known = np.empty(len(order), dtype=np.float32)
+        self.known[order] = np.linspace(0.0, 1.0, len(order), dtype=np.float32)
         self.title_index: dict[str, int] = {}
         for i in np.argsort(-recommender.popularity, kind="stable"):
             if self.title_keys[i]:
@@ -106,6 +109,7 @@ class VideoSkill:
         notes: list[str] = []
         narrowings, genres = self._narrowings(request, notes)
         extra = self._similarity(request, notes)
+        told = False
         if extra is not None:
             # "Something like Alien" is about Alien: the user's taste orders the films close to
             # it, it does not bring in others (a fresh like of Deadpool outweighed Alien).
@@ -114,6 +118,7 @@ class VideoSkill:
             narrowings.append(Narrowing("similar", extra[2], near))
         if extra is None:  # a few films the person told us they loved: item-kNN on them
             extra = told_likes(self.rec, request.profile)
+            told = extra is not None
         adjust = self._rejections(request.profile)
 
         def recommend(kept: list[Narrowing]) -> list:
@@ -136,7 +141,9 @@ class VideoSkill:
             reason = rec.reason
             if phrase:
                 # The frame says why it fits; the recommender adds a reason of the person's own.
-                personal = rec.evidence.get("signal") in ("sequence", "taste", "genre")
+                personal = rec.evidence.get("signal") in ("sequence", "taste", "genre") or (
+                    told and rec.evidence.get("signal") == "extra"  # "because you liked Alien"
+                )
                 reason = phrase + (f"; {rec.reason}" if personal else "")
             items.append(self._item(rec.item_id, rec.score, reason, kept_genres[0] if kept_genres else None))
         return SkillResult(items=items, text=" ".join(notes))
@@ -248,6 +255,11 @@ class VideoSkill:
         # genres at once, an audience, a span of years and the genres ruled out.
         slots = {k: v for k, v in request.slots.items() if not (k == "mood" and v in FILM_MOODS)}
         slots["movie_genre"] = "|".join(names)
+        for name in request.excluded.get("mood", ()):
+            ruled_out = FILM_MOODS.get(name)
+            if ruled_out is not None:  # "not in the mood for anything sad": none of what suits it
+                words = f"with nothing {name}"
+                found.append(Narrowing("exclude", words, ~self._any_genre(ruled_out.fits), relaxable=False))
         excluded = frozenset(
             filter(None, (self.match_genre(g) for g in request.excluded.get("movie_genre", ())))
         )
@@ -291,7 +303,11 @@ class VideoSkill:
     def lookup(self, slots: dict[str, str]) -> Item | None:
         """The film a ``title`` slot names, or None when the catalog has no such film."""
         movie_id = self.find_title(slots.get("title", "")) if slots.get("title") else None
-        return None if movie_id is None else self._item(movie_id, 0.0, "you named it")
+        if movie_id is None:
+            return None
+        # The score says how widely watched the film is (its popularity percentile): a name two
+        # catalogs know ("Inception") is the better-known item's.
+        return self._item(movie_id, float(self.known[self.rec.index[movie_id]]), "you named it")
 
     def find_title(self, title: str, close: bool = False) -> int | None:
         """The film a spoken title names; with ``close``, the nearest title containing its words."""

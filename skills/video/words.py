@@ -115,6 +115,14 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
         r"with (?:the |my |our )?(?:kids|children|little ones|grandkids)",
         r"(?:my |our |a )?(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[ -]years?[ -]olds?",
         r"(?:the |my |our )?(?:kids|children) (?:are|will be) watching",
+        # Said in a film request at all, children are who will watch ("something the kids can
+        # watch", "we've got the grandchildren"); "not for kids" rules it out instead.
+        r"kids",
+        r"children",
+        r"little ones",
+        r"grand(?:children|kids)",
+        r"toddlers?",
+        r"family (?:movie |film )?night",
     ),
 }
 
