@@ -19,12 +19,21 @@ from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_S
 from assistant.dialogue_frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate
 from assistant.dialogue_likes import ToldLikes
 from assistant.dialogue_offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
-from assistant.dialogue_phrases import ABOUT_THEIR_HISTORY, FOLLOW_ON, NOT_NAMES, REFINEMENT, USER_SWITCH
+from assistant.dialogue_phrases import (
+    ABOUT_THEIR_HISTORY,
+    ASKS_ABOUT,
+    FOLLOW_ON,
+    NOT_NAMES,
+    POINTS_AT,
+    REFINEMENT,
+    USER_SWITCH,
+)
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
+from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry
-from assistant.skill_api import Skill, SkillSpec
+from assistant.skill_api import AnswersAbout, Skill, SkillSpec
 from assistant.stages import OUT_OF_SCOPE, Parse
 
 __all__ = [
@@ -79,7 +88,7 @@ class DialogueManager:
         self.follow_on = FollowOnReader(self.skills)
         self.situation = SituationReader(self.skills, history)
         self.frames = FrameTracker(specs, SHARED_SLOTS)
-        self.told_likes = ToldLikes(self.skills)
+        self.told_likes = ToldLikes(self.skills, self.frames.words)
         self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
         self.calls = SkillCalls(self.skills, history, self.frames, self.situation)
@@ -93,6 +102,7 @@ class DialogueManager:
             ("frame_update", self._match_frame_update),
             ("pending_answer", self._match_pending_answer),
             ("told_like", self._match_told_like),
+            ("item_question", self._match_item_question),
             ("return", self._match_return),
             ("words_name_skill", self._match_words_name_skill),
             ("offer", self._match_offer),
@@ -170,10 +180,10 @@ class DialogueManager:
             # "A classic black and white film" right after a film is a new request, not a tweak.
             update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
             if points_back:
-                update.reference = reference(state, spec.name) or update.reference
+                update.reference = reference(state, spec.name, lowered) or update.reference
             return spec, update
         if points_back and parse.intent not in ("like", "dislike"):
-            update = FrameUpdate(reference=reference(state, spec.name))
+            update = FrameUpdate(reference=reference(state, spec.name, lowered))
             return (spec, update) if update.reference is not None else None
         return None
 
@@ -203,6 +213,30 @@ class DialogueManager:
             )
             return outcome
         return Outcome("like", "like", {"title": name}, domain=item.domain, feedback=feedback, intent="like")
+
+    def _match_item_question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "Who directed it?", "what year is that from?": a question about the item "it" points
+        at, answered by that item's skill from the item (``AnswersAbout``), whatever skill the
+        classifier guessed ("who directed it" reads like "who sings it")."""
+        lowered = ctx.text.lower()
+        if parse.intent in KEEPS_ITS_MEANING or not (
+            ASKS_ABOUT.search(lowered) and POINTS_AT.search(lowered)
+        ):
+            return None
+        item = reference(state, None, lowered)
+        spec = self.skills.spec(item.domain) if item is not None else None
+        if item is None or spec is None:
+            return None
+        try:
+            skill = self.skills.skill(spec.name)
+        except SkillFailedError:
+            return None
+        if not isinstance(skill, AnswersAbout):
+            return None
+        result = skill.about(item, ctx.text)
+        if result is None:
+            return None
+        return Outcome("item_question", domain=spec.name, skill_text=result.text, intent=ctx.intent)
 
     def _match_return(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, back to music now": the skill left earlier, with its frame as it was."""
@@ -279,7 +313,7 @@ class DialogueManager:
         update = self.frames.read(spec, parse.slots, ctx.text)
         lowered = ctx.text.lower()
         if self.more_like_this.search(lowered) or POINTS_BACK.search(lowered):
-            update.reference = reference(state, spec.name) or update.reference
+            update.reference = reference(state, spec.name, lowered) or update.reference
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
         return self.calls.recommend(spec, update, state, ctx)
 
@@ -304,6 +338,8 @@ class DialogueManager:
         """
         if spec.name != state.active_domain:
             return True
+        if not spec.fresh_slots:
+            return False  # a skill that always merges ("will it rain there tomorrow" keeps the place)
         refining = (
             REFINEMENT.match(lowered)
             or FOLLOW_ON.search(lowered)

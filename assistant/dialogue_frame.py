@@ -24,7 +24,7 @@ from assistant.skill_api import Item, SkillSpec
 
 # A slot value that only points back ("it", "that one") or says when ("last night") is not a name.
 POINTER = re.compile(
-    r"^(?:it|that|this|one|the one|the same|them|him|her|the (?:first|last|second|other) one|"
+    r"^(?:it|that|this|one|the one|the same|them|him|her|there|the (?:first|last|second|third|other) one|"
     r"(?:this|that|the same) \w+)$"
 )
 TIME_ONLY = re.compile(
@@ -52,6 +52,20 @@ RETURNS = re.compile(
 STARTS_OVER = re.compile(
     r"\b(?:something (?:completely|totally|entirely) different|start over|forget that|anything at all)\b"
 )
+
+
+MATCHED = "{match}"
+ORDINALS = {"first": 0, "second": 1, "third": 2, "last": -1}
+ORDINAL_REF = re.compile(r"\bthe (first|second|third|last) (?:one|\w+)\b")
+
+
+def ordinal_item(text: str, offered: list[Item]) -> Item | None:
+    """ "the second one", "the last story": that item of the last offer, when it had that many."""
+    m = ORDINAL_REF.search(text.lower())
+    if m is None or not offered:
+        return None
+    index = ORDINALS[m.group(1)]
+    return offered[index] if -len(offered) <= index < len(offered) else None
 
 
 @dataclass
@@ -104,6 +118,7 @@ class ConstraintWords:
         for spec in specs:
             found = []
             for slot, values in spec.constraint_words.items():
+                # A value of "{match}" is the words themselves ("after 2000" is the era).
                 for value, phrases in values.items():
                     alternatives = "|".join(phrases)
                     found.append((slot, value, re.compile(rf"\b(?:{alternatives})\b")))
@@ -115,7 +130,7 @@ class ConstraintWords:
         found: list[tuple[int, str, str, bool]] = []
         taken: list[tuple[int, int]] = []
         matches = [
-            (m.start(), m.end(), slot, value)
+            (m.start(), m.end(), slot, m.group(0) if value == MATCHED else value)
             for slot, value, pattern in self.patterns.get(spec.name, [])
             for m in pattern.finditer(lowered)
         ]
@@ -135,9 +150,12 @@ class ConstraintWords:
     def canonical(self, spec: SkillSpec, slot: str, value: str) -> list[str]:
         """The declared values a slot value says ("funny animated" -> Comedy, Animation)."""
         lowered = value.lower()
-        return [
-            v for s, v, pattern in self.patterns.get(spec.name, []) if s == slot and pattern.search(lowered)
-        ]
+        found = []
+        for s, v, pattern in self.patterns.get(spec.name, []):
+            m = pattern.search(lowered) if s == slot else None
+            if m is not None:
+                found.append(m.group(0) if v == MATCHED else v)
+        return found
 
 
 def is_pointer(value: str) -> bool:

@@ -13,7 +13,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from assistant.dialogue_frame import is_pointer
+from assistant.dialogue_frame import ConstraintWords, is_pointer
 from assistant.dialogue_state import DialogueState
 from assistant.errors import SkillFailedError
 from assistant.plugins import SkillRegistry
@@ -53,7 +53,16 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"my favou?rite|the best|one of the best|my all[- ]time favou?rite)\b"
         ),
         re.compile(
-            rf"\bi (?:also |really |absolutely |just |totally )*(?:{_LOVED}|love|adore)\s+(?:watching |"
+            r"^(?:and |also |oh and |plus )?(?P<name>[a-z0-9].+?) (?:is|was|has always been) "
+            r"(?:one of my|one of our|among my) (?:all[- ]time )?fav(?:ou?rite)?s?\b"
+        ),
+        re.compile(
+            r"\bi could watch (?P<name>.+?) (?:over and over|again and again|forever|every day|on repeat)\b"
+        ),
+        re.compile(r"\bi could listen to (?P<name>.+?) (?:all day|forever|on repeat|every day)\b"),
+        re.compile(
+            rf"\b(?:i|we|my \w+|the kids|the whole family) (?:also |really |absolutely |just |totally |all |both )*"
+            rf"(?:{_LOVED}|love|loves|adore|adores|enjoy)\s+(?:watching |"
             rf"listening to |the (?:{nouns}) )?(?P<name>.+?)(?:\s+{_WHEN})?(?:\s+(?:a lot|so much|very much|"
             r"too|as well))?$"
         ),
@@ -78,8 +87,9 @@ def said_name(text: str, patterns: tuple[re.Pattern[str], ...], trim: re.Pattern
 
 
 class ToldLikes:
-    def __init__(self, skills: SkillRegistry) -> None:
+    def __init__(self, skills: SkillRegistry, words: ConstraintWords | None = None) -> None:
         self.skills = skills
+        self.words = words
         nouns = sorted({n for s in skills.specs for n in (*s.item_nouns, s.history.noun) if n}, key=len)
         alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
         self.patterns = told_patterns(alternation)
@@ -106,23 +116,25 @@ class ToldLikes:
         for name in dict.fromkeys(names):
             # Every catalog is asked; the closest name wins, the skill the words point at on a tie
             # ("alien": the film Alien, not a song called Aliens).
-            found = [hit for spec in self._order(text) if (hit := self._lookup(spec, name)) is not None]
+            found = [
+                (hit, self._points_at(spec, text))
+                for spec in self.skills.specs
+                if spec.named_item_slot and (hit := self._lookup(spec, name)) is not None
+            ]
             if found:
-                # Equally close names: the better-known item (``Item.score`` from ``lookup``),
-                # then the skill the words point at.
-                best = max(found, key=lambda hit: (hit[0], hit[1].score))  # max keeps the first of equals
-                return best[1], best[2]
+                # Equally close names: the skill the words point at ("my kids love frozen": the
+                # film), then the better-known item (``Item.score`` from ``lookup``).
+                (_, item, said), _ = max(found, key=lambda f: (f[0][0], f[1], f[0][1].score))
+                return item, said
         return None
 
-    def _order(self, text: str) -> list[SkillSpec]:
-        """Skills that can look names up, the ones the words point at first."""
+    def _points_at(self, spec: SkillSpec, text: str) -> int:
+        """How many of the words point at ``spec``: its nouns and history words ("watched"),
+        and its own constraint words ("my kids": an audience only films have)."""
         words = re.findall(r"[a-z]+", text.lower())
-
-        def points_at(spec: SkillSpec) -> int:
-            hints = {*spec.history.words, *spec.domain_words, *spec.item_nouns}
-            return -sum(any(w.startswith(h) for w in words) for h in hints if h)
-
-        return sorted((s for s in self.skills.specs if s.named_item_slot), key=points_at)
+        hints = {*spec.history.words, *spec.domain_words, *spec.item_nouns}
+        said = sum(any(w.startswith(h) for w in words) for h in hints if h)
+        return said + (1 if self.words is not None and self.words.says_any(spec, text.lower()) else 0)
 
     def _lookup(self, spec: SkillSpec, name: str) -> tuple[float, Item, str] | None:
         """How close the skill's best match is to ``name``, the item, and the name to say back."""

@@ -9,7 +9,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from assistant.dialogue_frame import Frame, FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue_frame import Frame, FrameTracker, FrameUpdate, is_pointer, ordinal_item
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
@@ -25,8 +25,12 @@ log = logging.getLogger(__name__)
 CONVERSE_TIMEOUT_S = 2.0
 
 
-def reference(state: DialogueState, domain: str | None = None) -> Item | None:
-    """What "it" points at: the item offered, playing or named last (of ``domain``)."""
+def reference(state: DialogueState, domain: str | None = None, text: str = "") -> Item | None:
+    """What "it" points at: the item offered, playing or named last (of ``domain``); "the
+    second one" is that item of the last offer."""
+    counted = ordinal_item(text, [i for i in state.last_items if domain is None or i.domain == domain])
+    if counted is not None:
+        return counted
     return next((i for i in state.mentioned if domain is None or i.domain == domain), None)
 
 
@@ -167,7 +171,7 @@ class SkillCalls:
         """A question or setting about what the skill offers ("who sings this?")."""
         slots = {k: v for k, v in parse.slots.items() if not is_pointer(v)}  # "who sings it": no song "it"
         request = self.request(spec, intent, slots, state, ctx)
-        request.anchor = reference(state, spec.name)
+        request.anchor = reference(state, spec.name, request.text)
         result = self.call(spec, "handle", request)
         assert result is not None
         return Outcome(

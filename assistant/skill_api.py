@@ -167,6 +167,14 @@ class SensesOutside(Protocol):
 
 
 @runtime_checkable
+class AnswersAbout(Protocol):
+    """A skill that answers a question about one of its items ("who directed it", "what year
+    is that from"); None when the question is not one it can answer from the item."""
+
+    def about(self, item: Item, question: str) -> SkillResult | None: ...
+
+
+@runtime_checkable
 class NamesItems(Protocol):
     """A skill whose catalog can be searched by the name a user says ("I love Alien")."""
 

@@ -139,6 +139,12 @@ class TeaSkill:
 
         return self.handle(replace(request, k=n)).items
 
+    def about(self, item: Item, question: str) -> SkillResult | None:
+        """ "Where is it from?" (``AnswersAbout``); None for anything else."""
+        if "where" in question.lower() and item.domain == "tea":
+            return SkillResult([], f"{item.title} comes from {item.subtitle}.")
+        return None
+
     def lookup(self, slots: dict[str, str]) -> Item | None:
         name = slots.get("tea_name", "").casefold()
         return next((it for it in self.items() if it.title.casefold() == name), None)

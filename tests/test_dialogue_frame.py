@@ -124,6 +124,7 @@ def test_matchers_are_one_declared_list():
         "frame_update",
         "pending_answer",
         "told_like",
+        "item_question",
         "return",
         "words_name_skill",
         "offer",
@@ -165,3 +166,23 @@ def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch)
     why = say(fake_pipeline, session, "why", 2)
     assert time.perf_counter() - started < 1.5
     assert why.intent == "explain" and "One" in why.response
+
+
+def test_a_question_about_it_is_answered_by_the_items_skill(fake_pipeline):
+    session = fake_pipeline.start_session("di", seed=4)
+    offered = say(fake_pipeline, session, "some black tea", 1).items[0]
+    asked = say(fake_pipeline, session, "hmm, where is that one from", 2)
+    assert asked.response == f"{offered.title} comes from {offered.subtitle}."
+    ends = [e.to_dict() for e in asked.events if e.type == "dialogue-end"]
+    assert ends[0]["matcher"] == "item_question" and ends[0]["domain"] == "tea"
+    # A question the skill cannot answer from the item goes on as before.
+    assert say(fake_pipeline, session, "why that one", 3).intent == "explain"
+
+
+def test_the_second_one_is_the_second_item_offered():
+    from assistant.dialogue_frame import ordinal_item
+
+    items = [Item(str(i), f"Story {i}", "news", "") for i in range(3)]
+    assert ordinal_item("tell me more about the second one", items).title == "Story 1"
+    assert ordinal_item("the last story", items).title == "Story 2"
+    assert ordinal_item("the third one", items[:2]) is None

@@ -300,6 +300,41 @@ class VideoSkill:
         name = str(self.catalog.loc[movie_id, "title"])
         return self.rec.similar_to(movie_id), SIMILAR_WEIGHT, f"similar to {name}"
 
+    def about(self, item: Item, question: str) -> SkillResult | None:
+        """ "Who directed it", "who's in it", "what year is it from", "how long is it", "what
+        is it about": answered from the film's catalog row (``AnswersAbout``)."""
+        if item.domain != "video" or not item.id.isdigit() or int(item.id) not in self.catalog.index:
+            return None
+        row = self.catalog.loc[int(item.id)]
+        q = question.lower()
+        title = str(row["title"])
+        if re.search(r"\bdirect|\bwho made\b|\bdirector\b", q):
+            director = row["director"] if isinstance(row["director"], str) and row["director"] else ""
+            text = (
+                f"{title} was directed by {director}." if director else f"I don't know who directed {title}."
+            )
+        elif re.search(r"\bwho(?:'s| is| are)? (?:in|starring|stars)\b|\bcast\b|\bactors?\b|\bstarring\b", q):
+            cast = split_names(row["cast"])[:3]
+            text = f"{title} stars {' and '.join(cast)}." if cast else f"I don't know who is in {title}."
+        elif re.search(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b", q):
+            year = item.meta.get("year")
+            text = f"{title} came out in {year}." if year else f"I don't know when {title} came out."
+        elif re.search(r"\bhow long\b|\bruntime\b|\blength\b|\bminutes\b", q):
+            minutes = item.meta.get("runtime")
+            text = (
+                f"{title} runs {int(minutes)} minutes." if minutes else f"I don't know how long {title} is."
+            )
+        elif re.search(
+            r"\bwhat(?:'s| is) it about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b", q
+        ):
+            genres = [g for g in item.meta.get("genres") or [] if g]
+            text = f"{title} is {genre_phrase(genres[:2]) or 'a film'}" + (
+                f" from {item.meta['year']}." if item.meta.get("year") else "."
+            )
+        else:
+            return None
+        return SkillResult([], text)
+
     def lookup(self, slots: dict[str, str]) -> Item | None:
         """The film a ``title`` slot names, or None when the catalog has no such film."""
         movie_id = self.find_title(slots.get("title", "")) if slots.get("title") else None

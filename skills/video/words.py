@@ -123,12 +123,27 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
         r"grand(?:children|kids)",
         r"toddlers?",
         r"family (?:movie |film )?night",
+        r"(?:for|with) the (?:whole )?family",
+        r"nothing too (?:grown[- ]up|adult|mature)",
+        r"not too (?:grown[- ]up|adult|scary for (?:kids|children))",
+        r"pg",
+        r"rated u",
+        r"my (?:little |young |small )?(?:son|daughter|niece|nephew|grandson|granddaughter)s?",
+        r"(?:a|my|our) kid'?s?",
+        r"sleepover",
+        r"birthday party",
     ),
 }
 
 ERA_WORDS: dict[str, tuple[str, ...]] = {
     f"{start}-{start + 9}": phrases for start, phrases in decade_phrases().items()
 }
+# "after 2000", "before 1970", "1990 to 1995": the words are the value (``year_span`` reads them).
+ERA_WORDS["{match}"] = (
+    r"(?:before|after|since|from|pre|post|older than|newer than|earlier than|made after|made before)"
+    r"[- ]?(?:the )?(?:1[89]\d\d|20\d\d)",
+    r"(?:1[89]\d\d|20\d\d)\s*(?:-|to|and)\s*(?:1[89]\d\d|20\d\d)",
+)
 ERA_WORDS.update(
     {
         "before 1960": (
@@ -144,6 +159,7 @@ ERA_WORDS.update(
             r"classics?",
             r"vintage",
         ),
+        "after 1999": (r"this century", r"the twenty first century"),
         "after 2009": (r"recent", r"new", r"newer", r"newest", r"latest", r"modern"),
     }
 )
