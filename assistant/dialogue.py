@@ -23,10 +23,13 @@ from assistant.dialogue_phrases import (
     ABOUT_THEIR_HISTORY,
     ASKS_ABOUT,
     FOLLOW_ON,
+    GOES_ON,
     NOT_NAMES,
     POINTS_AT,
     REFINEMENT,
+    THERE,
     USER_SWITCH,
+    VOLUME_WORDS,
 )
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
@@ -72,9 +75,6 @@ KEEPS_ITS_MEANING = frozenset(
         "repeat",
         "explain",
         "thanks",
-        "volume_up",
-        "volume_down",
-        "volume_mute",
         "forget_me",
     }
 )
@@ -169,7 +169,7 @@ class DialogueManager:
             or parse.intent in KEEPS_ITS_MEANING
         ):
             return None
-        if ABOUT_THEIR_HISTORY.search(lowered):
+        if ABOUT_THEIR_HISTORY.search(lowered) or VOLUME_WORDS.search(lowered):
             return None  # "what did I watch in the seventies" asks about the person's history
         if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
             return None
@@ -247,7 +247,7 @@ class DialogueManager:
             if (
                 spec.name in state.frames
                 and spec.name != state.active_domain
-                and self.follow_on.says_domain(spec, lowered)
+                and (self.follow_on.says_domain(spec, lowered) or self._only_words_of(spec, lowered))
             ):
                 return self.calls.recommend(
                     spec, self.frames.read(spec, {}, ctx.text), state, ctx, intent=spec.offer_intent
@@ -336,12 +336,15 @@ class DialogueManager:
         ("suggest a movie", "what's the news") rather than a refinement ("a comedy one",
         "what about sports", "something like it").
         """
+        if spec.name in state.frames and THERE.search(lowered):
+            return False  # "what about the weather there on sunday": the place said before
         if spec.name != state.active_domain:
             return True
         if not spec.fresh_slots:
             return False  # a skill that always merges ("will it rain there tomorrow" keeps the place)
         refining = (
             REFINEMENT.match(lowered)
+            or GOES_ON.search(lowered)
             or FOLLOW_ON.search(lowered)
             or POINTS_BACK.search(lowered)
             or self.more_like_this.search(lowered)

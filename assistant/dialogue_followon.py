@@ -15,6 +15,7 @@ from assistant.dialogue_phrases import (
     FOLLOW_ON,
     NO,
     REFINEMENT,
+    STOPS,
     YES,
     domain_words_pattern,
     more_like_this_pattern,
@@ -55,6 +56,8 @@ class FollowOnReader:
                 return "affirm"
             if NO.match(lowered):
                 return "negate"
+        if STOPS.search(lowered):
+            return "stop"
         if state.last_items and ALREADY_HAD.search(lowered):
             return "skip"  # "we've seen that": another, the same kind
         if parse.intent in MORE_INTENTS and state.last_items and self.more_like_this.search(lowered):

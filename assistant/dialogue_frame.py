@@ -34,24 +34,32 @@ TIME_ONLY = re.compile(
 # Words that point back at something already on the table.
 POINTS_BACK = re.compile(
     r"\b(?:like|similar to|as good as|in the style of)\s+(?:it|that|this|that one|this one|the last one|"
-    r"the first one)\b|\bsimilar\b|\bmore like (?:it|that|this)\b"
+    r"the first one|them|him|her|those)\b|\bsimilar\b|\bmore like (?:it|that|this)\b|"
+    r"\b(?:in|along) (?:that|the same|those|a similar) (?:vein|lines?|style|kind of thing)\b|"
+    r"\bin that style\b|\bsomeone who likes? (?:it|that|them)\b"
 )
 # Something said to rule a value out: "not jazz", "nothing gory", "too scary", "no more horror".
 NEGATION = re.compile(
     r"\b(?:not|no|nothing|without|too|less|never|don'?t want|do not want|isn'?t|aren'?t|enough|"
     r"no more|fewer|skip the|none of|anything but|except|other than|apart from|rather than|"
-    r"not in the mood for|don'?t feel like|sick of|tired of|had enough of)\b(?:\W+\w+){0,2}\W*$"
+    r"not in the mood for|don'?t feel like|sick of|tired of|had enough of|won'?t|wouldn'?t|doesn'?t|"
+    r"forget|drop the|never mind)\b(?:\W+\w+){0,2}\W*$"
 )
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
 CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead|and then|then)\b")
 # The person goes back to a skill left earlier: its frame comes back as it was.
 RETURNS = re.compile(
-    r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue)\b"
+    r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue|"
+    r"carry on|keep going|resume|another)\b"
 )
 # Starting over: the frame's constraints go (what was ruled out stays for the session).
 STARTS_OVER = re.compile(
-    r"\b(?:something (?:completely|totally|entirely) different|start over|forget that|anything at all)\b"
+    r"\b(?:something (?:completely|totally|entirely) different|start (?:over|again)|forget (?:that|all that)|"
+    r"anything at all|scrap that|scratch that|(?:completely |totally )?new idea|let'?s try something else)\b"
 )
+# Said with a new value, these add to what is asked for rather than replace it ("and maybe
+# with a bit of romance in it too" after a comedy: both).
+ADDS_TO = re.compile(r"\b(?:too|also|as well|with a bit of|plus|and also|and a bit of)\b")
 
 
 MATCHED = "{match}"
@@ -99,6 +107,7 @@ class FrameUpdate:
     excluded: dict[str, list[str]] = field(default_factory=dict)  # ruled out from now on
     reference: Item | None = None  # the item the request is anchored on now
     fresh: bool = False  # the request starts the frame over
+    adds: bool = False  # the words add to what is asked for ("... too"): values join, not replace
 
     @property
     def empty(self) -> bool:
@@ -200,7 +209,10 @@ class FrameTracker:
             ruled_out = {v.lower() for v in update.excluded.get(slot, [])}
             kept = [v for v in values if v.lower() not in ruled_out]
             if kept:
-                update.constraints[slot] = _join(kept)
+                joined = _join(kept)
+                combine = spec.combine_values.get(slot)
+                update.constraints[slot] = combine(joined) if combine is not None else joined
+        update.adds = bool(ADDS_TO.search(text.lower()))
         for slot in list(update.excluded):
             update.excluded[slot] = list(dict.fromkeys(update.excluded[slot]))
         return update
@@ -222,7 +234,8 @@ class FrameTracker:
                 else:
                     del constraints[slot]
         for slot, value in update.constraints.items():
-            constraints[slot] = value
+            joins = update.adds and slot in constraints and not (fresh_slots and slot in fresh_slots)
+            constraints[slot] = _join([constraints[slot], value]) if joins else value
             # Asking for a value again lifts an earlier "not" on it ("no jazz" ... "ok, jazz then").
             if slot in excluded:
                 excluded[slot] = [v for v in excluded[slot] if v.lower() not in value.lower().split("|")]

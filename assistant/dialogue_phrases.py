@@ -80,7 +80,18 @@ ALREADY_HAD = re.compile(
 # "What did I listen to yesterday", "what do you know about me": the person's own history.
 ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\b|\bmy history\b")
 # A question about something already on the table: "who directed it", "what year is that from".
-ASKS_ABOUT = re.compile(r"^(?:\w+,? ){0,2}(?:who|what|when|how|which|where|is it|was it|tell me)\b")
-POINTS_AT = re.compile(
-    r"\b(?:it|that|this|that one|this one|them|him|her|the (?:first|second|third|last) \w+)\b"
+ASKS_ABOUT = re.compile(
+    r"^(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|tell me)\b"
 )
+POINTS_AT = re.compile(
+    r"\b(?:it|that|this|that one|this one|them|him|her|the (?:first|second|third|last) \w+|"
+    r"the (?:director|cast|actors?|year|runtime|length|plot|story))\b"
+)
+# Words about loudness: a volume request, never a refinement of what is on.
+VOLUME_WORDS = re.compile(r"\b(?:volume|louder|quieter|turn (?:it|this|the \w+) (?:up|down)|mute|unmute)\b")
+# "That's enough", "be quiet": stop whatever is going on, whatever else the words carry.
+STOPS = re.compile(r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|quiet please|shush|shh+)\b")
+# Words that go on with what is being discussed rather than start anew ("what else could they
+# watch", "another film"), and the place said before ("there").
+GOES_ON = re.compile(r"\b(?:what else|anything else|something else|another|any more|more of)\b")
+THERE = re.compile(r"\bthere\b")

@@ -288,6 +288,8 @@ class SkillSpec:
     # request ("funny", "funnier", "comedies" -> movie_genre "Comedy"; "for the kids" -> audience
     # "children"). Said after "not", "no", "nothing", "too", "without" they rule the value out.
     constraint_words: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Several values said for one slot, made one ("from the forties or fifties": 1940-1959).
+    combine_values: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
     # Slots whose values are ones to leave out, and the slot those values belong to
     # (the language model's video "exclude": genres of "movie_genre").
     exclusion_slots: Mapping[str, str] = field(default_factory=dict)

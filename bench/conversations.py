@@ -14,7 +14,7 @@ git worktree (``build/baseline-117ead4``, made once) that shares this tree's bui
 the two figures differ only by the code. The runs go one after the other: on two cores, side
 by side they would slow each other's latencies.
 
-    .venv/bin/python bench/conversations.py [--set heldout|dev|PATH] [--skip-baseline]
+    .venv/bin/python bench/conversations.py [--set heldout|dev|dev2|PATH] [--skip-baseline]
         [--failures N] [--llm]
 """
 
@@ -41,6 +41,7 @@ BASELINE_COMMIT = "117ead4"
 SETS = {
     "heldout": ROOT / "data" / "dialogue" / "heldout_conversations.jsonl",
     "dev": ROOT / "data" / "dialogue" / "dev_conversations.jsonl",
+    "dev2": ROOT / "data" / "dialogue" / "dev2_conversations.jsonl",
 }
 WORKER = ROOT / "bench" / "_conversations_worker.py"
 OUT_DIR = ROOT / "build" / "conversations"
@@ -230,7 +231,7 @@ def main() -> int:
     ap.add_argument("--llm", action="store_true", help="with the local language model (default off)")
     ap.add_argument("--baseline-commit", default=BASELINE_COMMIT)
     args = ap.parse_args()
-    path = SETS.get(args.set, Path(args.set))
+    path = SETS.get(args.set, Path(args.set)).resolve()  # the workers run in their own trees
     conversations = [json.loads(line) for line in path.read_text().split("\n") if line.strip()]
     print(
         f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(conversations)} conversations"

@@ -13,7 +13,7 @@ from skills.decades import decade_phrases
 GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "rock": (r"rock", r"rock and roll", r"rock ?n ?roll"),
     "jazz": (r"jazz", r"jazzy"),
-    "pop": (r"pop",),
+    "pop": (r"pop", r"poppy"),
     "classical": (r"classical", r"orchestral", r"symphon(?:y|ies)", r"piano concertos?"),
     "hip hop": (r"hip ?-?hop", r"rap"),
     "electronic": (r"electronic", r"electronica", r"edm", r"techno", r"house music"),

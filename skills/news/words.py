@@ -23,12 +23,12 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "business": (r"business", r"markets?", r"stocks?", r"finance"),
     "economy": (r"economy", r"economic", r"inflation", r"jobs report"),
     "entertainment": (r"entertainment", r"celebrit(?:y|ies)", r"hollywood", r"showbiz"),
-    "health": (r"health", r"wellness", r"medical", r"medicine"),
+    "wellness": (r"health", r"wellness", r"fitness", r"medical", r"medicine"),
     "travel": (r"travel", r"holidays?", r"tourism"),
     "food": (r"food", r"cooking", r"recipes?", r"restaurants?"),
     "environment": (r"environment", r"green"),
     "climate": (r"climate", r"global warming"),
-    "world news": (r"world", r"international", r"abroad"),
+    "world news": (r"world news", r"international", r"abroad"),
 }
 
 CONSTRAINT_WORDS = {"topic": TOPIC_WORDS}

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
-from skills.video.constraints import AUDIENCES, GENRES, MOODS
+from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS
 
@@ -55,6 +55,18 @@ ERA_CUE = (
     r"black and white|recent|new|newer|newest|latest|modern|current|before|after|since)\b"
 )
 
+
+def combine_era(era: str) -> str:
+    """Several eras said at once as one span ("1940-1949|1950-1959": "1940-1959")."""
+    if "|" not in era:
+        return era
+    span = combined_span(era)
+    if span is None:
+        return era
+    low, high = span
+    return f"before {high + 1}" if low <= 1880 else f"after {low - 1}" if high >= 2100 else f"{low}-{high}"
+
+
 SPEC = SkillSpec(
     name="video",
     load=load_skill,
@@ -67,6 +79,7 @@ SPEC = SkillSpec(
     fresh_slots=frozenset({"title", "person"}),
     constraint_words=CONSTRAINT_WORDS,
     exclusion_slots={"exclude": "movie_genre"},
+    combine_values={"era": combine_era},
     named_item_slot="title",
     examples=("suggest a movie", "suggest a comedy", "something like Alien"),
     description="suggest a movie",

@@ -29,6 +29,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "Animation": (r"animated", r"animation", r"cartoons?", r"anime", r"pixar", r"disney"),
     "Horror": (
         r"horror",
+        r"nightmares?",
         r"scary",
         r"scarier",
         r"scariest",
@@ -44,7 +45,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "Crime": (r"crime", r"heists?", r"gangsters?", r"mafia", r"mob", r"bank robbery", r"robbery", r"cops"),
     "Drama": (r"dramas?", r"tear ?-?jerkers?", r"weepies?", r"serious"),
-    "Romance": (r"romance", r"love stor(?:y|ies)"),
+    "Romance": (r"romance", r"love stor(?:y|ies)", r"romantic (?:film|movie)s?"),
     "Science Fiction": (
         r"sci ?-?fi",
         r"scifi",
@@ -132,6 +133,11 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:a|my|our) kid'?s?",
         r"sleepover",
         r"birthday party",
+        r"(?:my |our )?little (?:boy|girl|one)s?",
+        r"twins",
+        r"the whole family",
+        r"(?:are|is|aged?) (?:[1-9]|1[0-2]|five|six|seven|eight|nine|ten|eleven|twelve)"
+        r"(?: and (?:[1-9]|1[0-2]|five|six|seven|eight|nine|ten|eleven|twelve))?(?! (?:am|pm|o'?clock))",
     ),
 }
 
@@ -160,7 +166,7 @@ ERA_WORDS.update(
             r"vintage",
         ),
         "after 1999": (r"this century", r"the twenty first century"),
-        "after 2009": (r"recent", r"new", r"newer", r"newest", r"latest", r"modern"),
+        "after 2009": (r"recent", r"brand new", r"new releases?", r"newer", r"newest", r"latest", r"modern"),
     }
 )
 
