@@ -11,13 +11,14 @@ never touches audio; it knows no skill by name and reads what each one answers f
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from assistant.dialogue_core import CoreIntents
 from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
 from assistant.dialogue_frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate
-from assistant.dialogue_likes import ToldLikes
+from assistant.dialogue_likes import NAMED, ToldLikes
 from assistant.dialogue_offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
 from assistant.dialogue_phrases import (
     ABOUT_THEIR_HISTORY,
@@ -27,6 +28,7 @@ from assistant.dialogue_phrases import (
     NOT_NAMES,
     POINTS_AT,
     REFINEMENT,
+    TELLS_A_LIKE,
     THERE,
     USER_SWITCH,
     VOLUME_WORDS,
@@ -182,7 +184,7 @@ class DialogueManager:
             if points_back:
                 update.reference = reference(state, spec.name, lowered) or update.reference
             return spec, update
-        if points_back and parse.intent not in ("like", "dislike"):
+        if points_back and parse.intent != "dislike" and not TELLS_A_LIKE.match(lowered):
             update = FrameUpdate(reference=reference(state, spec.name, lowered))
             return (spec, update) if update.reference is not None else None
         return None
@@ -194,18 +196,21 @@ class DialogueManager:
 
     def _match_told_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "I watched Alien last night and loved it", "my favourite film is Heat", "I'm a big
-        Radiohead fan": a like of that item, told in passing, that shapes the next offers."""
+        Radiohead fan": a like of that item, told in passing, that shapes the next offers; "I
+        can't stand Titanic" likewise a dislike."""
         told = self.told_likes.read(parse, ctx.text, state)
         if told is None:
             return None
-        item, name = told
+        item, name, kind = told
         state.mentioned.insert(0, item)
         frame = state.frames.get(item.domain)
         if frame is not None:
             frame.reference = None  # the like is the newer thing said; "like it" now points at it
         asks_more = ASKS_FOR_MORE.search(ctx.text.lower())
-        feedback = [FeedbackRecord(item.domain, item.id, "like")]
+        feedback = [FeedbackRecord(item.domain, item.id, kind)]
         spec = self.skills.spec(item.domain)
+        if kind == "dislike":
+            return Outcome("dislike", "dislike", {"title": name}, domain=item.domain, feedback=feedback)
         if asks_more and spec is not None and spec.offers_another:
             # "I loved Alien, what else would I like": the like, and an offer built on it.
             outcome = self.calls.recommend(
@@ -315,7 +320,23 @@ class DialogueManager:
         if self.more_like_this.search(lowered) or POINTS_BACK.search(lowered):
             update.reference = reference(state, spec.name, lowered) or update.reference
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
+        self._anchor_named(spec, update, lowered)
         return self.calls.recommend(spec, update, state, ctx)
+
+    def _anchor_named(self, spec: SkillSpec, update: FrameUpdate, lowered: str) -> None:
+        """ "Something like Inception", "play something like coldplay": the named item is the
+        frame's reference (what the offer is similar to), not a constraint to match."""
+        for slot in (spec.named_item_slot, *spec.also_names):
+            value = update.constraints.get(slot, "") if slot else ""
+            if not value or not re.search(
+                rf"\b(?:like|similar to|in the style of)\s+{re.escape(value.lower())}", lowered
+            ):
+                continue
+            found = self.told_likes.find(value, lowered, at_least=NAMED)
+            if found is not None and found[0].domain == spec.name:
+                update.reference = found[0]
+                del update.constraints[slot]
+                update.fresh = True  # a new anchor is a new request
 
     def _match_skill_question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         owner = self.skills.owner(ctx.intent)

@@ -27,6 +27,42 @@ _WHEN = (
 _LOVED = r"(?:loved|liked|enjoyed|adored|really loved|really liked|really enjoyed|absolutely loved)"
 
 
+# Words that tell a like or a dislike without a pattern that gives the name.
+LIKES = re.compile(
+    r"\b(?:lov(?:e|ed|es|ing)|ador(?:e|ed|es)|enjoy(?:ed|s)?|obsessed|fav(?:ou?rite)?s?|the best|brilliant|"
+    r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
+    r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting)\b|"
+    r"\b(?:i|we) (?:really |also |do |quite )*like\b"
+)
+DISLIKES = re.compile(
+    r"\b(?:can'?t stand|couldn'?t stand|hate[ds]?|boring|awful|terrible|rubbish|overrated|dreadful|"
+    r"didn'?t (?:like|enjoy)|did not (?:like|enjoy)|not a fan|worst|annoying)\b"
+)
+# A request, not a like told in passing ("play some great music").
+REQUEST = re.compile(
+    r"^(?:\w+,? )?(?:play|put on|suggest|recommend|find|show|give|tell|what|how|can you|could you|"
+    r"i want|i'd like|i would like|let'?s|read|any)\b"
+)
+MAX_NAME_WORDS = 6
+EXACT_NAME = 92  # rapidfuzz ratio: "the killers" for "The Killers", not "Killer" for "killers"
+NAMED = 80  # a name a pattern gave ("i love jazz") must be close to the item's to count
+NOT_A_NAME_EDGE = frozenset(
+    """i i've im we my our me you it its is was are were be been the a an and or but so to of in on
+    at for with by about this that these those really just very also too totally honestly
+    love loved loves adore adored enjoy enjoyed like liked best great good fan fans into times
+    never gets old can't stop stand hate hated boring awful terrible ever made watched seen saw
+    heard listening listened been all week lately new stuff has have had voice film films movie
+    movies song songs band music one thought found everyone raves if ask me ever honestly like
+    twenty ten hundred million few couple lot lots bit such week weekend last night yesterday
+    today since kid kids daughter son wife husband partner we've haven't stopped quoting it's
+    how much not no oh hey well yeah yes always still again all-time all time absolute absolutely
+    obsessed best worst ever side hand other on the by way btw lately recently can't get enough
+    amazing brilliant hilarious fantastic awesome masterpiece wonderful favourite favorite
+    favourites favorites rubbish overrated dreadful annoying think thinks dad mum mom our their
+    them they he she his her""".split()
+)
+
+
 def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
     """The told-like patterns, ``nouns`` being the skills' item nouns as an alternation; each
     pattern's ``name`` group is the item's name as said."""
@@ -62,7 +98,7 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
         re.compile(r"\bi could listen to (?P<name>.+?) (?:all day|forever|on repeat|every day)\b"),
         re.compile(
             rf"\b(?:i|we|my \w+|the kids|the whole family) (?:also |really |absolutely |just |totally |all |both )*"
-            rf"(?:{_LOVED}|love|loves|adore|adores|enjoy)\s+(?:watching |"
+            rf"(?:{_LOVED}|love|loves|adore|adores|enjoy|like|likes)\s+(?:watching |"
             rf"listening to |the (?:{nouns}) )?(?P<name>.+?)(?:\s+{_WHEN})?(?:\s+(?:a lot|so much|very much|"
             r"too|as well))?$"
         ),
@@ -97,13 +133,21 @@ class ToldLikes:
             rf"(?:\s+(?:{_WHEN}|a lot|so much|very much|too|as well|here|the (?:{alternation})))+$"
         )
 
-    def read(self, parse: Parse, text: str, state: DialogueState) -> tuple[Item, str] | None:
-        """The item a told like names and the name to say back, or None."""
+    def read(self, parse: Parse, text: str, state: DialogueState) -> tuple[Item, str, str] | None:
+        """The item a told like or dislike names, the name to say back, and "like" or
+        "dislike"; None when the words tell neither about a named item."""
+        lowered = text.lower()
+        if DISLIKES.search(lowered):
+            kind = "dislike"
+        elif LIKES.search(lowered):
+            kind = "like"
+        else:
+            kind = "dislike" if parse.intent == "dislike" else "like"
         names: list[str] = []
         said = said_name(text, self.patterns, self.trim)
         if said:
             names.append(said)
-        if parse.intent == "like":
+        if parse.intent in ("like", "dislike"):
             last = state.last_items[0] if state.last_items else None
             for spec in self.skills.specs:
                 value = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
@@ -114,19 +158,47 @@ class ToldLikes:
                 ):
                     names.append(value)
         for name in dict.fromkeys(names):
-            # Every catalog is asked; the closest name wins, the skill the words point at on a tie
-            # ("alien": the film Alien, not a song called Aliens).
-            found = [
-                (hit, self._points_at(spec, text))
-                for spec in self.skills.specs
-                if spec.named_item_slot and (hit := self._lookup(spec, name)) is not None
-            ]
-            if found:
-                # Equally close names: the skill the words point at ("my kids love frozen": the
-                # film), then the better-known item (``Item.score`` from ``lookup``).
-                (_, item, said), _ = max(found, key=lambda f: (f[0][0], f[1], f[0][1].score))
-                return item, said
+            found = self.find(name, text, at_least=NAMED)
+            if found is not None:
+                return (*found, kind)
+        if REQUEST.match(lowered) or not (LIKES.search(lowered) or DISLIKES.search(lowered)):
+            return None
+        # "Casablanca never gets old for me", "adele has the best voice ever": no pattern gives
+        # the name, so every run of words is tried as one, the longest first; only a name the
+        # catalog knows to the letter counts.
+        words = re.findall(r"[a-z0-9&'-]+", re.sub(r"'s\b", "", lowered))
+        for n in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
+            hits = []
+            for i in range(len(words) - n + 1):
+                gram = words[i : i + n]
+                if gram[0] in NOT_A_NAME_EDGE or gram[-1] in NOT_A_NAME_EDGE or len(" ".join(gram)) < 3:
+                    continue
+                if any(w not in NOT_A_NAME_EDGE for w in words[:i] + words[i + n :]):
+                    continue  # other words still unexplained: this run is not the whole name
+                found = self.find(" ".join(gram), text, at_least=EXACT_NAME)
+                if found is not None:
+                    hits.append(found)
+            if hits:
+                return (*hits[0], kind)
         return None
+
+    def find(self, name: str, text: str, at_least: float = 0) -> tuple[Item, str] | None:
+        """The item ``name`` names in any catalog, and the name to say back. Every catalog is
+        asked; the closest name wins, then the skill the words point at ("my kids love frozen":
+        the film), then the better-known item (``Item.score`` from ``lookup``)."""
+        if self.words is not None and len(name.split()) <= 2:
+            if any(self.words.says_any(spec, name.lower()) for spec in self.skills.specs):
+                return None  # "i like jazz": a kind of thing, not a song called "Jazz"
+        found = [
+            (hit, self._points_at(spec, text))
+            for spec in self.skills.specs
+            if spec.named_item_slot and (hit := self._lookup(spec, name)) is not None
+        ]
+        found = [f for f in found if f[0][0] >= at_least]
+        if not found:
+            return None
+        (_, item, said), _ = max(found, key=lambda f: (f[0][0], f[1], f[0][1].score))
+        return item, said
 
     def _points_at(self, spec: SkillSpec, text: str) -> int:
         """How many of the words point at ``spec``: its nouns and history words ("watched"),
@@ -153,6 +225,8 @@ class ToldLikes:
             # and an artist's name is said back as the artist.
             said = item.title if slot == spec.named_item_slot else item.subtitle or item.title
             score = fuzz.ratio(name.lower(), said.lower())
+            if len(name) >= 4 and said.lower().startswith(name.lower()):
+                score = max(score, 90.0)  # "candle in the wind": "Candle In The Wind 1997/..."
             if best is None or score > best[0]:
                 best = (score, item, said)
         return best

@@ -95,3 +95,8 @@ STOPS = re.compile(r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|qui
 # watch", "another film"), and the place said before ("there").
 GOES_ON = re.compile(r"\b(?:what else|anything else|something else|another|any more|more of)\b")
 THERE = re.compile(r"\bthere\b")
+# "I like that", "we really loved it": a like, even where "like that" also points back.
+TELLS_A_LIKE = re.compile(
+    r"^(?:\w+,? )?(?:i|we)(?:'d| would)? (?:really |also |just |so |do |don'?t |do not |didn'?t |did not |never )*"
+    r"(?:like|love|loved|liked|enjoyed|hate|hated)\b"
+)

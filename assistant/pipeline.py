@@ -305,7 +305,8 @@ class Pipeline:
         return result
 
     def _render(self, outcome: Outcome, state: DialogueState, rng: random.Random) -> str:
-        if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain:
+        offered = outcome.items or outcome.act != "dislike"  # "I can't stand Titanic" offers nothing
+        if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain and offered:
             response = self.nlg.offer(
                 outcome.domain, outcome.items, outcome.skill_text, rng, followup=outcome.expects_reply
             )

@@ -162,8 +162,8 @@ class MusicPlayback:
         """The request with a library title or artist named in its words put in its slots."""
         index = self.recommender.index
         said = PLAY_NAME.match((request.text or "").strip().lower())
-        if said is None or {"song", "artist"} & set(request.new_slots or ()):
-            return request
+        if said is None or {"song", "artist"} & set(request.new_slots or ()) or request.anchor is not None:
+            return request  # named in the slots, or "something like <the anchor>"
         name = said.group("name")
         slot = ""
         match = index.resolve_artist(name)

@@ -86,12 +86,16 @@ def year_span(text: str) -> tuple[int, int] | None:
 
 def combined_span(era: str) -> tuple[int, int] | None:
     """Several eras said at once: "from the fifties or sixties" is either decade (1950-1969);
-    "a classic black and white film" (before 1975, before 1960) is what both allow."""
+    "a classic black and white film" (before 1975, before 1960) is what both allow; "an older
+    one, from the seventies" is the seventies."""
     spans = [s for s in (year_span(part) for part in era.split("|")) if s]
     closed = [s for s in spans if s[0] > 1880 and s[1] < 2100]
-    span = (min(s[0] for s in closed), max(s[1] for s in closed)) if closed else (1880, 2100)
-    for low, high in (s for s in spans if s not in closed):
-        span = (max(span[0], low), min(span[1], high))
+    if closed:  # a decade said beside "older" or "classic" is the more exact of the two
+        span = (min(s[0] for s in closed), max(s[1] for s in closed))
+    else:
+        span = (1880, 2100)
+        for low, high in spans:
+            span = (max(span[0], low), min(span[1], high))
     return span if spans and span[0] <= span[1] else None
 
 
