@@ -17,14 +17,17 @@ from dataclasses import replace
 
 from assistant.dialogue_core import CoreIntents
 from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
-from assistant.dialogue_frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate
+from assistant.dialogue_frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate, is_pointer
 from assistant.dialogue_likes import NAMED, ToldLikes
 from assistant.dialogue_offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
 from assistant.dialogue_phrases import (
+    ABOUT_IT,
     ABOUT_THEIR_HISTORY,
     ASKS_ABOUT,
     FOLLOW_ON,
     GOES_ON,
+    INSTEAD,
+    LIKE_NAME,
     NOT_NAMES,
     POINTS_AT,
     REFINEMENT,
@@ -101,9 +104,9 @@ class DialogueManager:
         self.matchers: tuple[tuple[str, Matcher], ...] = (
             ("user_switch", self._match_user_switch),
             ("converse", self.calls.converse),
+            ("told_like", self._match_told_like),
             ("frame_update", self._match_frame_update),
             ("pending_answer", self._match_pending_answer),
-            ("told_like", self._match_told_like),
             ("item_question", self._match_item_question),
             ("return", self._match_return),
             ("words_name_skill", self._match_words_name_skill),
@@ -120,9 +123,9 @@ class DialogueManager:
                 # Past the matchers that may keep the conversation where it is, the intent is
                 # read in the light of it ("what about tomorrow" after a forecast).
                 ctx.intent = self.follow_on.resolve(parse, state, ctx.text)
-            if name == "told_like":
-                state.pending = None  # not answered: the question is dropped
             outcome = matcher(parse, state, ctx)
+            if outcome is None and name == "pending_answer":
+                state.pending = None  # not answered: the question is dropped
             if outcome is not None:
                 outcome.matcher = name
                 break
@@ -179,13 +182,17 @@ class DialogueManager:
             own = self.skills.offer_owner(parse.intent)
             slots = parse.slots if own is spec or own is None else {}
             update = self.frames.read(spec, slots, text)
-            # "A classic black and white film" right after a film is a new request, not a tweak.
-            update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
+            # "A classic black and white film" right after a film is a new request, not a tweak;
+            # "something for the kids instead" replaces what was asked for.
+            instead = bool(INSTEAD.search(lowered) and update.constraints)
+            update.fresh = update.fresh or instead or self._starts_afresh(spec, state, lowered, update)
             if points_back:
                 update.reference = reference(state, spec.name, lowered) or update.reference
             return spec, update
         if points_back and parse.intent != "dislike" and not TELLS_A_LIKE.match(lowered):
-            update = FrameUpdate(reference=reference(state, spec.name, lowered))
+            update = FrameUpdate(
+                reference=reference(state, spec.name, lowered), once=ABOUT_IT.search(lowered) is not None
+            )
             return (spec, update) if update.reference is not None else None
         return None
 
@@ -202,6 +209,7 @@ class DialogueManager:
         if told is None:
             return None
         item, name, kind = told
+        state.pending = None  # a like told is no answer to the question asked
         state.mentioned.insert(0, item)
         frame = state.frames.get(item.domain)
         if frame is not None:
@@ -319,6 +327,7 @@ class DialogueManager:
         lowered = ctx.text.lower()
         if self.more_like_this.search(lowered) or POINTS_BACK.search(lowered):
             update.reference = reference(state, spec.name, lowered) or update.reference
+            update.once = ABOUT_IT.search(lowered) is not None and not POINTS_BACK.search(lowered)
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
         self._anchor_named(spec, update, lowered)
         return self.calls.recommend(spec, update, state, ctx)
@@ -326,6 +335,14 @@ class DialogueManager:
     def _anchor_named(self, spec: SkillSpec, update: FrameUpdate, lowered: str) -> None:
         """ "Something like Inception", "play something like coldplay": the named item is the
         frame's reference (what the offer is similar to), not a constraint to match."""
+        said = LIKE_NAME.search(lowered)
+        if said is not None and not any(
+            update.constraints.get(s) for s in (spec.named_item_slot, *spec.also_names) if s
+        ):
+            found = self.told_likes.find(said.group("name"), lowered, at_least=NAMED)
+            if found is not None and found[0].domain == spec.name and not is_pointer(said.group("name")):
+                update.reference, update.fresh = found[0], True
+                return
         for slot in (spec.named_item_slot, *spec.also_names):
             value = update.constraints.get(slot, "") if slot else ""
             if not value or not re.search(
@@ -380,8 +397,7 @@ class DialogueManager:
         return said == [spec]
 
     def _offering(self, state: DialogueState) -> SkillSpec | None:
-        """The skill whose offer is being discussed now, if it offers more."""
+        """The skill whose offer (a film, a track, a forecast) is being discussed now."""
         if not state.last_items or state.active_domain is None:
             return None
-        spec = self.skills.spec(state.active_domain)
-        return spec if spec is not None and spec.offers_another else None
+        return self.skills.spec(state.active_domain)

@@ -69,7 +69,11 @@ class FollowOnReader:
             named = next((s for s in self.skills.specs if s.named_item_slot in parse.slots), None)
             if named is not None:
                 return named.offer_intent
+        asked = self.skills.offer_owner(parse.intent)
+        own = set(parse.slots) - REFINING_SLOTS
         for pattern, slot, spec in self.routes:
+            if asked not in (None, spec) and own and own <= asked.slots and parse.confidence >= CONFIRM_BELOW:
+                continue  # "put on a documentary": a film request with a film's slot, not music
             if pattern.search(lowered) and (not slot or slot in parse.slots):
                 return spec.offer_intent
         refined = self._refinement(parse, state, lowered)

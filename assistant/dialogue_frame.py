@@ -92,7 +92,9 @@ class Frame:
             "domain": self.domain,
             "constraints": dict(self.constraints),
             "exclude": {k: list(v) for k, v in self.excluded.items() if v},
-            "reference": None if ref is None else {"id": ref.id, "title": ref.title, "domain": ref.domain},
+            "reference": None
+            if ref is None
+            else {"id": ref.id, "title": ref.title, "subtitle": ref.subtitle, "domain": ref.domain},
         }
 
     def exclusions(self) -> dict[str, frozenset[str]]:
@@ -107,6 +109,9 @@ class FrameUpdate:
     excluded: dict[str, list[str]] = field(default_factory=dict)  # ruled out from now on
     reference: Item | None = None  # the item the request is anchored on now
     fresh: bool = False  # the request starts the frame over
+    # The reference is for this offer only ("tell me more about that": more on that story,
+    # not a standing "like X" anchor).
+    once: bool = False
     adds: bool = False  # the words add to what is asked for ("... too"): values join, not replace
 
     @property
@@ -239,6 +244,6 @@ class FrameTracker:
             # Asking for a value again lifts an earlier "not" on it ("no jazz" ... "ok, jazz then").
             if slot in excluded:
                 excluded[slot] = [v for v in excluded[slot] if v.lower() not in value.lower().split("|")]
-        if update.reference is not None:
+        if update.reference is not None and not update.once:
             reference = update.reference
         return Frame(frame.domain, constraints, {k: v for k, v in excluded.items() if v}, reference)

@@ -73,7 +73,8 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(r"\b(?:i(?:'m| am) )?(?:a |such a |quite a )?(?:\w+ )?fan of (?P<name>.+?)(?: here)?$"),
         re.compile(
-            r"\bi(?:'m| am) (?:really |so |totally |very )?(?:into|obsessed with|crazy about) (?P<name>.+)$"
+            r"\bi(?:'m| am|'ve been| have been) (?:really |so |totally |very |a bit |kind of |sort of |a little )*"
+            r"(?:into|obsessed with|crazy about|hooked on|addicted to) (?P<name>.+?)(?: lately| recently| at the moment)?$"
         ),
         re.compile(
             r"\bi(?:'m| am) (?:a |such a |quite a )?(?:big |huge |massive |real |great |total |long time )?"

@@ -130,7 +130,7 @@ class SkillCalls:
         frame = self.frames.apply(previous, update, spec.fresh_slots)
         state.frames[spec.name] = frame
         request = self.request(spec, spec.offer_intent, frame.constraints, state, ctx)
-        reference = frame.reference
+        reference = update.reference if update.once else frame.reference
         request.anchor = reference if reference is not None and reference.domain == spec.name else None
         request.new_slots = frozenset(update.constraints)
         result = self.call(spec, "handle", request)

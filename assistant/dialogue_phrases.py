@@ -100,3 +100,12 @@ TELLS_A_LIKE = re.compile(
     r"^(?:\w+,? )?(?:i|we)(?:'d| would)? (?:really |also |just |so |do |don'?t |do not |didn'?t |did not |never )*"
     r"(?:like|love|loved|liked|enjoyed|hate|hated)\b"
 )
+# "Tell me more about that", "more on the second one": more on that item, not more like it.
+ABOUT_IT = re.compile(r"\btell me more\b|\bmore (?:about|on) (?:it|that|this|the \w+ (?:one|story))\b")
+# "Something like Inception then": the name after "like" (the catalog decides if it is one).
+LIKE_NAME = re.compile(
+    r"\b(?:like|similar to|in the style of)\s+(?P<name>[a-z0-9][a-z0-9' &.-]*?)"
+    r"(?:\s+(?:then|please|maybe|but|from|for|with|or|and|again|instead)\b.*)?[ .!?]*$"
+)
+# "Something for the kids instead": what is said replaces what was asked for.
+INSTEAD = re.compile(r"\b(?:instead|rather)\b")

@@ -20,12 +20,12 @@ DECADE_WORDS = {
 
 
 def decade_phrases() -> dict[int, tuple[str, ...]]:
-    """Decade start -> the ways it is said, as regular expressions ("eighties", "1980s", "80s"),
-    for the skills' ``constraint_words``."""
-    return {
-        start: (word.replace(" ", r"\s"), rf"{start}s", rf"'?{start % 100:02d}s")
-        for word, start in DECADE_WORDS.items()
-    }
+    """Decade start -> the ways it is said, as regular expressions ("eighties", "1980s", "80s",
+    "two thousands", "noughties"), for the skills' ``constraint_words``."""
+    phrases: dict[int, list[str]] = {}
+    for word, start in DECADE_WORDS.items():
+        phrases.setdefault(start, [rf"{start}s", rf"'?{start % 100:02d}s"]).append(word.replace(" ", r"\s"))
+    return {start: tuple(found) for start, found in phrases.items()}
 
 
 def decade_span(text: str) -> tuple[int, int] | None:

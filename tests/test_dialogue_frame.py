@@ -121,9 +121,9 @@ def test_matchers_are_one_declared_list():
     assert [name for name, _ in manager.matchers] == [
         "user_switch",
         "converse",
+        "told_like",
         "frame_update",
         "pending_answer",
-        "told_like",
         "item_question",
         "return",
         "words_name_skill",

@@ -88,7 +88,28 @@ SPEC = SkillSpec(
     takes_feedback=False,
     says_reason=False,
     # "I live in Seattle": the skill stores the home city.
-    routes=((r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b", "place"),),
+    routes=(
+        (r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b", "place"),
+        # What to wear is a question about the weather, whatever the classifier made of it.
+        (
+            r"\bwhat (?:should|shall|do) i wear\b|\bdo i need (?:a |an )?(?:coat|jacket|umbrella|sunscreen|scarf)\b",
+            "",
+        ),
+    ),
+    # "and thursday", "what about the weekend": a day refines the forecast being discussed.
+    constraint_words={
+        "date": {
+            "{match}": (
+                r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+                r"tomorrow",
+                r"tonight",
+                r"today",
+                r"(?:this |the |next )?weekend",
+                r"next week",
+                r"the day after tomorrow",
+            )
+        }
+    },
     examples=("what's the weather tomorrow", "will I need an umbrella tomorrow in Chicago"),
     description="tell you the weather",
     topic="weather",
