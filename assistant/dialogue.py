@@ -164,15 +164,16 @@ class DialogueManager:
     ) -> tuple[SkillSpec, FrameUpdate] | None:
         lowered = text.lower()
         points_back = bool(POINTS_BACK.search(lowered) or self.more_like_this.search(lowered))
+        told = state.mentioned[0] if state.mentioned else None
+        told_last = told is not None and told not in state.last_items  # named, not offered
+        if told_last and GOES_ON.search(lowered):
+            points_back = True  # "i loved notting hill" -> "what else would we enjoy": about it
         spec = self._offering(state)
-        if spec is None and points_back and state.mentioned:
+        if points_back and told is not None and (spec is None or told_last):
             # "Something like that" right after "we loved Finding Nemo": the like's skill.
-            spec = self.skills.spec(state.mentioned[0].domain)
-        if (
-            spec is None
-            or state.pending in ("forget_me", "confirm_domain")
-            or parse.intent in KEEPS_ITS_MEANING
-        ):
+            spec = self.skills.spec(told.domain)
+        keeps = parse.intent in KEEPS_ITS_MEANING and not STARTS_OVER.search(lowered)  # "let's start again"
+        if spec is None or state.pending in ("forget_me", "confirm_domain") or keeps:
             return None
         if ABOUT_THEIR_HISTORY.search(lowered) or VOLUME_WORDS.search(lowered):
             return None  # "what did I watch in the seventies" asks about the person's history

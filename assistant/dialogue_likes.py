@@ -159,7 +159,7 @@ class ToldLikes:
                 ):
                     names.append(value)
         for name in dict.fromkeys(names):
-            found = self.find(name, text, at_least=NAMED)
+            found = self.find(name, text, at_least=NAMED, context=state.active_domain)
             if found is not None:
                 return (*found, kind)
         if REQUEST.match(lowered) or not (LIKES.search(lowered) or DISLIKES.search(lowered)):
@@ -176,14 +176,16 @@ class ToldLikes:
                     continue
                 if any(w not in NOT_A_NAME_EDGE for w in words[:i] + words[i + n :]):
                     continue  # other words still unexplained: this run is not the whole name
-                found = self.find(" ".join(gram), text, at_least=EXACT_NAME)
+                found = self.find(" ".join(gram), text, at_least=EXACT_NAME, context=state.active_domain)
                 if found is not None:
                     hits.append(found)
             if hits:
                 return (*hits[0], kind)
         return None
 
-    def find(self, name: str, text: str, at_least: float = 0) -> tuple[Item, str] | None:
+    def find(
+        self, name: str, text: str, at_least: float = 0, context: str | None = None
+    ) -> tuple[Item, str] | None:
         """The item ``name`` names in any catalog, and the name to say back. Every catalog is
         asked; the closest name wins, then the skill the words point at ("my kids love frozen":
         the film), then the better-known item (``Item.score`` from ``lookup``)."""
@@ -191,7 +193,9 @@ class ToldLikes:
             if any(self.words.says_any(spec, name.lower()) for spec in self.skills.specs):
                 return None  # "i like jazz": a kind of thing, not a song called "Jazz"
         found = [
-            (hit, self._points_at(spec, text))
+            # The skill being talked about counts as a pointer ("psycho on the other hand is
+            # brilliant" right after a film).
+            (hit, self._points_at(spec, text) + (spec.name == context))
             for spec in self.skills.specs
             if spec.named_item_slot and (hit := self._lookup(spec, name)) is not None
         ]

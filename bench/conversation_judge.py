@@ -131,6 +131,7 @@ class Frame:
     topic: str = ""
     city: str = ""
     reference: str = ""
+    reference_artist: str = ""  # the artist of a music anchor held as a track
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"domain": self.domain}
@@ -182,9 +183,13 @@ def state_frame(state: Mapping[str, Any]) -> Frame:
     """The frame of the new dialogue's ``state`` JSON."""
     ref = state.get("reference") or {}
     title = str(ref.get("title", "")) if isinstance(ref, Mapping) else ""
-    return normalise_slots(
+    frame = normalise_slots(
         state.get("domain"), state.get("constraints") or {}, state.get("exclude") or {}, reference=title
     )
+    if frame.domain == "music" and isinstance(ref, Mapping) and not frame.artist:
+        # A track held as the anchor stands for its artist too ("something like her").
+        frame.reference_artist = str(ref.get("subtitle", ""))
+    return frame
 
 
 def held_frame(turns: Sequence[Mapping[str, Any]], index: int, domain: str | None) -> Frame:
@@ -290,7 +295,12 @@ def frame_misses(want: Mapping[str, Any], frame: Frame) -> list[str]:
     # A spoken reference may be part of the title ("matrix") or the title part of it; a music
     # anchor is often an artist ("something like radiohead"), which the older dialogue kept as
     # the artist slot.
-    held = [frame.reference, frame.artist] if frame.domain == "music" else [frame.reference]
+    held = (
+        [frame.reference, frame.artist, frame.reference_artist]
+        if frame.domain == "music"
+        else [frame.reference]
+    )
+    held = [h for h in held if h]
     if ref and not any(_contains(ref, h) or _contains(h, ref) for h in held):
         misses.append(f"reference {frame.reference!r} not {ref}")
     return misses
@@ -337,7 +347,7 @@ def reference_resolved(title: str, turn: Mapping[str, Any]) -> bool:
     offered item's reason ("similar to Alien") or the response names it."""
     state = turn.get("state") or {}
     ref = state.get("reference") if isinstance(state, Mapping) else None
-    if isinstance(ref, Mapping) and _contains(title, str(ref.get("title", ""))):
+    if isinstance(ref, Mapping) and any(_contains(title, str(ref.get(k, ""))) for k in ("title", "subtitle")):
         return True
     if any(_contains(title, str(i.get("reason", ""))) for i in turn.get("items") or []):
         return True
