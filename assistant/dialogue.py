@@ -38,7 +38,6 @@ from assistant.dialogue_phrases import (
 )
 from assistant.dialogue_situation import SituationReader
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import AnswersAbout, Skill, SkillSpec
@@ -241,11 +240,8 @@ class DialogueManager:
         spec = self.skills.spec(item.domain) if item is not None else None
         if item is None or spec is None:
             return None
-        try:
-            skill = self.skills.skill(spec.name)
-        except SkillFailedError:
-            return None
-        if not isinstance(skill, AnswersAbout):
+        skill = self.skills.skill_with(spec.name, AnswersAbout)
+        if skill is None:
             return None
         result = skill.about(item, ctx.text)
         if result is None:

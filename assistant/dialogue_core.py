@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from assistant.dialogue_frame import FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue_frame import FrameTracker, FrameUpdate
+from assistant.dialogue_likes import named_in
 from assistant.dialogue_offers import SkillCalls
 from assistant.dialogue_phrases import CLEAR_YES
 from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
@@ -79,15 +80,11 @@ class CoreIntents:
     def on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         """ "I like this one" (a named item was ``_match_told_like``'s); a name no catalog
         knows is said so rather than pinned on what is playing."""
+        named = named_in(parse, state, self.skills)
+        if named:
+            spec, name = named[0]
+            return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
         last = state.last_items[0] if state.last_items else None
-        for spec in self.skills.specs:
-            name = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
-            if (
-                name
-                and not is_pointer(name)
-                and not (last is not None and name.casefold() in last.title.casefold())
-            ):
-                return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
         if last is None:
             return Outcome("like", "like_nothing", {"domain": self.skills.default.name})
         return Outcome(

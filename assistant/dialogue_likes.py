@@ -15,7 +15,6 @@ from rapidfuzz import fuzz
 
 from assistant.dialogue_frame import ConstraintWords, is_pointer
 from assistant.dialogue_state import DialogueState
-from assistant.errors import SkillFailedError
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import Item, NamesItems, SkillSpec
 from assistant.stages import Parse
@@ -51,8 +50,7 @@ NOT_A_NAME_EDGE = frozenset(
     at for with by about this that these those really just very also too totally honestly
     love loved loves adore adored enjoy enjoyed like liked best great good fan fans into times
     never gets old can't stop stand hate hated boring awful terrible ever made watched seen saw
-    heard listening listened been all week lately new stuff has have had voice film films movie
-    movies song songs band music one thought found everyone raves if ask me ever honestly like
+    heard listening listened been all week lately new stuff has have had voice one thought found everyone raves if ask me ever honestly like
     twenty ten hundred million few couple lot lots bit such week weekend last night yesterday
     today since kid kids daughter son wife husband partner we've haven't stopped quoting it's
     how much not no oh hey well yeah yes always still again all-time all time absolute absolutely
@@ -123,10 +121,34 @@ def said_name(text: str, patterns: tuple[re.Pattern[str], ...], trim: re.Pattern
     return None
 
 
+def named_in(parse: Parse, state: DialogueState, skills: SkillRegistry) -> list[tuple[SkillSpec, str]]:
+    """The item names the parse's slots give ("I love Alien": video, "Alien"), leaving out
+    pointers ("it") and the item just offered, for each skill that names items."""
+    last = state.last_items[0] if state.last_items else None
+    found = []
+    for spec in skills.specs:
+        value = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
+        if (
+            value
+            and not is_pointer(value)
+            and not (last is not None and value.casefold() in last.title.casefold())
+        ):
+            found.append((spec, value))
+    return found
+
+
 class ToldLikes:
     def __init__(self, skills: SkillRegistry, words: ConstraintWords | None = None) -> None:
         self.skills = skills
         self.words = words
+        # Words at the edge of a name or around it: the core's fillers and every skill's nouns
+        # ("the film", "that band", "a song"), which never start or end a name.
+        nouns = {
+            w
+            for s in skills.specs
+            for w in (*s.item_nouns, *s.domain_words, *s.history.words, s.history.noun)
+        }
+        self.edge = NOT_A_NAME_EDGE | {w.lower() for w in nouns if w}
         nouns = sorted({n for s in skills.specs for n in (*s.item_nouns, s.history.noun) if n}, key=len)
         alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
         self.patterns = told_patterns(alternation)
@@ -149,15 +171,7 @@ class ToldLikes:
         if said:
             names.append(said)
         if parse.intent in ("like", "dislike"):
-            last = state.last_items[0] if state.last_items else None
-            for spec in self.skills.specs:
-                value = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
-                if (
-                    value
-                    and not is_pointer(value)
-                    and not (last and value.casefold() in last.title.casefold())
-                ):
-                    names.append(value)
+            names.extend(value for _, value in named_in(parse, state, self.skills))
         for name in dict.fromkeys(names):
             found = self.find(name, text, at_least=NAMED, context=state.active_domain)
             if found is not None:
@@ -172,9 +186,9 @@ class ToldLikes:
             hits = []
             for i in range(len(words) - n + 1):
                 gram = words[i : i + n]
-                if gram[0] in NOT_A_NAME_EDGE or gram[-1] in NOT_A_NAME_EDGE or len(" ".join(gram)) < 3:
+                if gram[0] in self.edge or gram[-1] in self.edge or len(" ".join(gram)) < 3:
                     continue
-                if any(w not in NOT_A_NAME_EDGE for w in words[:i] + words[i + n :]):
+                if any(w not in self.edge for w in words[:i] + words[i + n :]):
                     continue  # other words still unexplained: this run is not the whole name
                 found = self.find(" ".join(gram), text, at_least=EXACT_NAME, context=state.active_domain)
                 if found is not None:
@@ -215,11 +229,8 @@ class ToldLikes:
 
     def _lookup(self, spec: SkillSpec, name: str) -> tuple[float, Item, str] | None:
         """How close the skill's best match is to ``name``, the item, and the name to say back."""
-        try:
-            skill = self.skills.skill(spec.name)
-        except SkillFailedError:
-            return None
-        if not isinstance(skill, NamesItems):
+        skill = self.skills.skill_with(spec.name, NamesItems)
+        if skill is None:
             return None
         best: tuple[float, Item, str] | None = None
         for slot in (spec.named_item_slot, *spec.also_names):

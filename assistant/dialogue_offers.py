@@ -83,11 +83,7 @@ class SkillCalls:
         spec = self.skills.spec(state.active_domain) if state.active_domain else None
         if spec is None:
             return None
-        try:
-            skill = self.skills.skill(spec.name)
-        except SkillFailedError:
-            return None
-        if not isinstance(skill, Converses):
+        if self.skills.skill_with(spec.name, Converses) is None:
             return None
         frame = state.frames.get(spec.name) or Frame(spec.name)
         slots = {**frame.constraints, **parse.slots}

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.errors import SkillFailedError
 from assistant.skill_api import Skill, SkillSpec
@@ -45,6 +45,9 @@ def discover_specs() -> list[SkillSpec]:
             continue
         specs.setdefault(spec.name, spec)
     return sorted(specs.values(), key=lambda s: (s.rank, s.name))
+
+
+T = TypeVar("T")
 
 
 class SkillRegistry:
@@ -97,6 +100,15 @@ class SkillRegistry:
     def offer_owner(self, intent: str) -> SkillSpec | None:
         spec = self._by_intent.get(intent)
         return spec if spec is not None and spec.offer_intent == intent else None
+
+    def skill_with(self, name: str, protocol: type[T]) -> T | None:
+        """The loaded skill if it implements ``protocol`` (``Converses``, ``NamesItems``, ...);
+        None when it does not or cannot be loaded (that failure is logged where it happens)."""
+        try:
+            skill = self.skill(name)
+        except SkillFailedError:
+            return None
+        return skill if isinstance(skill, protocol) else None
 
     def skill(self, name: str) -> Skill:
         """The loaded skill; a catalog that is not built becomes a clear reply."""
