@@ -380,6 +380,7 @@ class DialogueManager:
         refining = (
             REFINEMENT.match(lowered)
             or GOES_ON.search(lowered)
+            or RETURNS.search(lowered)
             or FOLLOW_ON.search(lowered)
             or POINTS_BACK.search(lowered)
             or self.more_like_this.search(lowered)

@@ -24,7 +24,7 @@ from assistant.skill_api import Item, SkillSpec
 
 # A slot value that only points back ("it", "that one") or says when ("last night") is not a name.
 POINTER = re.compile(
-    r"^(?:it|that|this|one|the one|the same|them|him|her|there|the (?:first|last|second|third|other) one|"
+    r"^(?:it|that|this|one|the one|the same|them|him|her|there|the|a|an|some|any|the (?:first|last|second|third|other) one|"
     r"(?:this|that|the same) \w+)$"
 )
 TIME_ONLY = re.compile(

@@ -30,7 +30,8 @@ _LOVED = r"(?:loved|liked|enjoyed|adored|really loved|really liked|really enjoye
 LIKES = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|ador(?:e|ed|es)|enjoy(?:ed|s)?|obsessed|fav(?:ou?rite)?s?|the best|brilliant|"
     r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
-    r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting)\b|"
+    r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
+    r"perfect|holds up|gets me|every time|rewatched|re-watched)\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
 DISLIKES = re.compile(
@@ -83,12 +84,13 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             rf"(?:and|,)\s*(?:i\s+)?(?:just\s+)?{_LOVED}\s+it\b"
         ),
         re.compile(
-            r"^(?:and |also |oh and |plus )?(?P<name>[a-z0-9].+?) (?:was|is) (?:just |really |so |absolutely )?"
-            r"(?:great|amazing|brilliant|fantastic|wonderful|excellent|awesome|good|superb|a masterpiece|"
+            r"^(?:and |also |oh and |plus |honestly |ok |so |well |oh )?(?P<name>[a-z0-9].+?) (?:was|is) "
+            r"(?:just |really |so |absolutely |honestly |still )*"
+            r"(?:great|amazing|brilliant|fantastic|wonderful|excellent|awesome|good|superb|a masterpiece|perfect|"
             r"my favou?rite|the best|one of the best|my all[- ]time favou?rite)\b"
         ),
         re.compile(
-            r"^(?:and |also |oh and |plus )?(?P<name>[a-z0-9].+?) (?:is|was|has always been) "
+            r"^(?:and |also |oh and |plus |honestly |ok |so |well |oh )?(?P<name>[a-z0-9].+?) (?:is|was|has always been) "
             r"(?:one of my|one of our|among my) (?:all[- ]time )?fav(?:ou?rite)?s?\b"
         ),
         re.compile(
@@ -141,14 +143,15 @@ class ToldLikes:
     def __init__(self, skills: SkillRegistry, words: ConstraintWords | None = None) -> None:
         self.skills = skills
         self.words = words
-        # Words at the edge of a name or around it: the core's fillers and every skill's nouns
-        # ("the film", "that band", "a song"), which never start or end a name.
+        # Words around a name: the core's fillers and every skill's nouns ("the film", "that
+        # band"); the nouns may end a name ("Toy Story") but not stand for one.
         nouns = {
             w
             for s in skills.specs
             for w in (*s.item_nouns, *s.domain_words, *s.history.words, s.history.noun)
         }
-        self.edge = NOT_A_NAME_EDGE | {w.lower() for w in nouns if w}
+        self.edge = NOT_A_NAME_EDGE  # never starts or ends a name
+        self.explained = NOT_A_NAME_EDGE | {w.lower() for w in nouns if w}  # may stand around one
         nouns = sorted({n for s in skills.specs for n in (*s.item_nouns, s.history.noun) if n}, key=len)
         alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
         self.patterns = told_patterns(alternation)
@@ -186,10 +189,13 @@ class ToldLikes:
             hits = []
             for i in range(len(words) - n + 1):
                 gram = words[i : i + n]
-                if gram[0] in self.edge or gram[-1] in self.edge or len(" ".join(gram)) < 3:
+                starts = gram[0] in self.edge and not (gram[0] == "the" and n > 1)
+                if starts or gram[-1] in self.edge or len(" ".join(gram)) < 3:
                     continue
-                if any(w not in self.edge for w in words[:i] + words[i + n :]):
-                    continue  # other words still unexplained: this run is not the whole name
+                if n == 1 and any(w not in self.explained for w in words[:i] + words[i + n :]):
+                    # One word is a name only when nothing else is left unexplained; a run of
+                    # several that a catalog knows to the letter is one on its own.
+                    continue
                 found = self.find(" ".join(gram), text, at_least=EXACT_NAME, context=state.active_domain)
                 if found is not None:
                     hits.append(found)

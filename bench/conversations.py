@@ -42,6 +42,7 @@ SETS = {
     "heldout": ROOT / "data" / "dialogue" / "heldout_conversations.jsonl",
     "dev": ROOT / "data" / "dialogue" / "dev_conversations.jsonl",
     "dev2": ROOT / "data" / "dialogue" / "dev2_conversations.jsonl",
+    "dev3": ROOT / "data" / "dialogue" / "dev3_conversations.jsonl",
 }
 WORKER = ROOT / "bench" / "_conversations_worker.py"
 OUT_DIR = ROOT / "build" / "conversations"

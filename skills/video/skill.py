@@ -325,7 +325,7 @@ class VideoSkill:
                 f"{title} runs {int(minutes)} minutes." if minutes else f"I don't know how long {title} is."
             )
         elif re.search(
-            r"\btell me (?:more )?about\b|\bwhat(?:'s| is) it about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b",
+            r"\btell me (?:more )?about\b|\bwhat(?:'s| is) (?:it|that|this)(?: one| film| movie)? about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b",
             q,
         ):
             genres = [g for g in item.meta.get("genres") or [] if g]

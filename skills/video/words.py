@@ -45,7 +45,8 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "Crime": (r"crime", r"heists?", r"gangsters?", r"mafia", r"mob", r"bank robbery", r"robbery", r"cops"),
     "Drama": (r"dramas?", r"tear ?-?jerkers?", r"weepies?", r"serious"),
-    "Romance": (r"romance", r"love stor(?:y|ies)", r"romantic (?:film|movie)s?"),
+    # "Romantic" is the genre people mean ("make it a romantic one", then "but funny too").
+    "Romance": (r"romance", r"love stor(?:y|ies)", r"romantic"),
     "Science Fiction": (
         r"sci ?-?fi",
         r"scifi",
@@ -57,7 +58,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
         r"time travel",
     ),
     "Western": (r"westerns?", r"cowboys?", r"wild west"),
-    "Musical": (r"musicals?", r"sing ?-?along", r"singing and dancing", r"everybody sings"),
+    "Musical": (r"musicals?", r"sing ?-?along", r"singing and dancing", r"everybody sings", r"singing"),
     "Documentary": (r"documentar(?:y|ies)", r"docs?", r"true story", r"real events"),
     "Fantasy": (r"fantasy", r"magic", r"magical", r"wizards?", r"dragons?", r"fairy ?tales?", r"elves"),
     "Action": (r"action", r"explosions?", r"martial arts", r"kung fu", r"car chases?", r"fight scenes?"),
@@ -74,7 +75,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "Mystery": (r"myster(?:y|ies)", r"whodunn?its?", r"detectives?", r"murder mystery"),
     "Biography": (r"biopics?", r"biograph(?:y|ies|ical)", r"life story"),
     "History": (r"historical", r"period (?:drama|piece)s?"),
-    "Film Noir": (r"noir", r"film noir"),
+    "Film Noir": (r"noir", r"film noir", r"black and white detective", r"hard ?-?boiled", r"private eyes?"),
     "Sport": (r"sports? (?:film|movie|drama)s?", r"boxing", r"boxers?"),
 }
 
@@ -93,7 +94,7 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "calm": (r"gentle", r"gentler", r"relaxing", r"calm", r"calmer", r"chilled", r"easy watching"),
     "sad": (r"sad", r"a good cry", r"make (?:me|us) cry"),
-    "romantic": (r"romantic", r"date night"),
+    "romantic": (r"date night",),
     "exciting": (r"exciting", r"thrilling", r"gripping", r"action ?-?packed", r"intense"),
     "cosy": (r"cos(?:y|ier)", r"coz(?:y|ier)", r"snuggle", r"rainy (?:day|night|evening|sunday)"),
     "thoughtful": (r"thought ?-?provoking", r"clever", r"smart", r"makes? (?:me|you|us) think", r"deep"),
@@ -101,6 +102,12 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
+    # "No cartoons, the kids are in bed": a film for the grown-ups (it narrows nothing itself).
+    "adults": (
+        r"(?:the )?(?:kids|children) (?:are |have gone )?(?:in bed|asleep|to bed|out)",
+        r"grown[- ]ups? only",
+        r"just (?:for )?(?:us )?adults",
+    ),
     "children": (
         r"for (?:the |my |our )?(?:kids|children|little ones|toddlers?|grandchildren|grandkids|nephews?|nieces?)",
         r"kid ?-?friendly",
@@ -136,8 +143,9 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:my |our )?little (?:boy|girl|one)s?",
         r"twins",
         r"the whole family",
-        r"(?:are|is|aged?) (?:[1-9]|1[0-2]|five|six|seven|eight|nine|ten|eleven|twelve)"
-        r"(?: and (?:[1-9]|1[0-2]|five|six|seven|eight|nine|ten|eleven|twelve))?(?! (?:am|pm|o'?clock))",
+        r"(?:they|she|he|the twins|the kids|my \w+|both)(?:'re|'s| are| is)(?: aged?)? "
+        r"(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
+        r"(?! (?:am|pm|o'?clock|minutes|times))",
     ),
 }
 
