@@ -24,7 +24,7 @@ from assistant.skill_api import Item, SkillSpec
 
 # A slot value that only points back ("it", "that one") or says when ("last night") is not a name.
 POINTER = re.compile(
-    r"^(?:it|that|this|one|the one|the same|them|him|her|there|the|a|an|some|any|the (?:first|last|second|third|other) one|"
+    r"^(?:it|that|this|one|the one|the same|them|him|her|there|the|a|an|some|any|then|please|the (?:first|last|second|third|other) one|"
     r"(?:this|that|the same) \w+)$"
 )
 TIME_ONLY = re.compile(
@@ -50,7 +50,7 @@ CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead
 # The person goes back to a skill left earlier: its frame comes back as it was.
 RETURNS = re.compile(
     r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue|"
-    r"carry on|keep going|resume|another)\b"
+    r"carry on|keep going|resume|another|go on|anyway)\b"
 )
 # Starting over: the frame's constraints go (what was ruled out stays for the session).
 STARTS_OVER = re.compile(

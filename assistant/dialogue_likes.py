@@ -31,18 +31,22 @@ LIKES = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|ador(?:e|ed|es)|enjoy(?:ed|s)?|obsessed|fav(?:ou?rite)?s?|the best|brilliant|"
     r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
     r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
-    r"perfect|holds up|gets me|every time|rewatched|re-watched)\b|"
+    r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
+    r"nothing but|person)\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
 DISLIKES = re.compile(
     r"\b(?:can'?t stand|couldn'?t stand|hate[ds]?|boring|awful|terrible|rubbish|overrated|dreadful|"
-    r"didn'?t (?:like|enjoy)|did not (?:like|enjoy)|not a fan|worst|annoying)\b"
+    r"didn'?t (?:like|enjoy)|did not (?:like|enjoy)|don'?t (?:really )?like|do not like|not a fan|worst|"
+    r"annoying)\b"
 )
 # A request, not a like told in passing ("play some great music").
 REQUEST = re.compile(
     r"^(?:\w+,? )?(?:play|put on|suggest|recommend|find|show|give|tell|what|how|can you|could you|"
     r"i want|i'd like|i would like|let'?s|read|any)\b"
 )
+# A like or dislike of what is on offer, not of a name ("i don't like that one", "love it").
+ABOUT_THE_OFFER = re.compile(r"\b(?:it|that|this|that one|this one|these|those)\b")
 MAX_NAME_WORDS = 6
 EXACT_NAME = 92  # rapidfuzz ratio: "the killers" for "The Killers", not "Killer" for "killers"
 NAMED = 80  # a name a pattern gave ("i love jazz") must be close to the item's to count
@@ -58,7 +62,8 @@ NOT_A_NAME_EDGE = frozenset(
     obsessed best worst ever side hand other on the by way btw lately recently can't get enough
     amazing brilliant hilarious fantastic awesome masterpiece wonderful favourite favorite
     favourites favorites rubbish overrated dreadful annoying think thinks dad mum mom our their
-    them they he she his her""".split()
+    them they he she his her repeat soundtrack twenties teens teenager road trip played playing
+    person more won't stop nothing had whole don't do not didn't doesn't isn't wasn't""".split()
 )
 
 
@@ -181,6 +186,8 @@ class ToldLikes:
                 return (*found, kind)
         if REQUEST.match(lowered) or not (LIKES.search(lowered) or DISLIKES.search(lowered)):
             return None
+        if state.last_items and ABOUT_THE_OFFER.search(lowered):
+            return None  # "i don't like that one": the item on offer, the core's like/dislike
         # "Casablanca never gets old for me", "adele has the best voice ever": no pattern gives
         # the name, so every run of words is tried as one, the longest first; only a name the
         # catalog knows to the letter counts.

@@ -18,6 +18,7 @@ from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
 from skills.weather.live import FORECAST_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
+from skills.weather.words import constraint_words
 
 __all__ = ["SPEC", "WeatherSkill", "load_skill", "vocabulary"]
 DESCRIPTOR_WORDS = (
@@ -96,20 +97,8 @@ SPEC = SkillSpec(
             "",
         ),
     ),
-    # "and thursday", "what about the weekend": a day refines the forecast being discussed.
-    constraint_words={
-        "date": {
-            "{match}": (
-                r"(?:on )?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
-                r"tomorrow",
-                r"tonight",
-                r"today",
-                r"(?:this |the |next )?weekend",
-                r"next week",
-                r"the day after tomorrow",
-            )
-        }
-    },
+    # "and thursday", "what about paris": a day or a city refines the forecast being discussed.
+    constraint_words=constraint_words(),
     examples=("what's the weather tomorrow", "will I need an umbrella tomorrow in Chicago"),
     description="tell you the weather",
     topic="weather",
