@@ -14,7 +14,7 @@ git worktree (``build/baseline-117ead4``, made once) that shares this tree's bui
 the two figures differ only by the code. The runs go one after the other: on two cores, side
 by side they would slow each other's latencies.
 
-    .venv/bin/python bench/conversations.py [--set heldout|dev|dev2|PATH] [--skip-baseline]
+    .venv/bin/python bench/conversations.py [--set heldout|dev|dev2|dev3|PATH] [--skip-baseline]
         [--failures N] [--llm]
 """
 
