@@ -54,7 +54,7 @@ RETURNS = re.compile(
 )
 # Starting over: the frame's constraints go (what was ruled out stays for the session).
 STARTS_OVER = re.compile(
-    r"\b(?:something (?:completely|totally|entirely) different|start (?:over|again)|forget (?:that|all that)|"
+    r"\b(?:something (?:completely|totally|entirely) different|start (?:over|again)|forget (?:it|that|all that)|"
     r"anything at all|scrap that|scratch that|(?:completely |totally )?new idea|let'?s try something else)\b"
 )
 # Said with a new value, these add to what is asked for rather than replace it ("and maybe

@@ -32,7 +32,7 @@ LIKES = re.compile(
     r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
     r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
     r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
-    r"nothing but|person)\b|"
+    r"nothing but|person|blew my mind|blown away|made me cry|cried)\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
 DISLIKES = re.compile(
@@ -63,7 +63,8 @@ NOT_A_NAME_EDGE = frozenset(
     amazing brilliant hilarious fantastic awesome masterpiece wonderful favourite favorite
     favourites favorites rubbish overrated dreadful annoying think thinks dad mum mom our their
     them they he she his her repeat soundtrack twenties teens teenager road trip played playing
-    person more won't stop nothing had whole don't do not didn't doesn't isn't wasn't""".split()
+    person more won't stop nothing had whole don't do not didn't doesn't isn't wasn't blew mind
+    blown away made cry cried when kid child young was""".split()
 )
 
 

@@ -31,4 +31,13 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "world news": (r"world news", r"international", r"abroad"),
 }
 
+TOPIC_WORDS.update(
+    {
+        "parenting": (r"parents?", r"parenting", r"families", r"raising kids"),
+        "crime": (r"crimes?", r"police", r"courts?", r"trials?"),
+        "education": (r"education", r"schools?", r"universit(?:y|ies)", r"teachers?"),
+        "religion": (r"religion", r"religious", r"church", r"faith"),
+    }
+)
+
 CONSTRAINT_WORDS = {"topic": TOPIC_WORDS}
