@@ -210,7 +210,7 @@ class DialogueManager:
             return None
         item, name, kind = told
         state.pending = None  # a like told is no answer to the question asked
-        state.mentioned.insert(0, item)
+        state.mention(item)
         frame = state.frames.get(item.domain)
         if frame is not None:
             frame.reference = None  # the like is the newer thing said; "like it" now points at it

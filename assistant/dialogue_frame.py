@@ -114,10 +114,6 @@ class FrameUpdate:
     once: bool = False
     adds: bool = False  # the words add to what is asked for ("... too"): values join, not replace
 
-    @property
-    def empty(self) -> bool:
-        return not (self.constraints or self.excluded or self.reference is not None)
-
 
 def _join(values: Iterable[str]) -> str:
     """Several values of one slot, each once ("Romance|Comedy" and "Comedy": "Romance|Comedy")."""

@@ -142,10 +142,7 @@ class SkillCalls:
         frame = state.frames.get(spec.name) or Frame(spec.name)
         if result.items:
             state.last_items = list(result.items)
-            state.mentioned = [
-                *result.items[:1],
-                *(i for i in state.mentioned if i.id != result.items[0].id),
-            ][:10]
+            state.mention(result.items[0])
             state.offered.setdefault(spec.name, set()).update(i.id for i in result.items)
         followup = bool(result.items) and spec.offers_another
         if followup:

@@ -22,6 +22,10 @@ class HistoryReader(Protocol):
     def preferences(self, user: str) -> dict[str, str]: ...
 
 
+# Items "it", "the film before" may point back to: a handful is all a conversation refers to.
+MENTIONS_KEPT = 10
+
+
 @dataclass
 class DialogueState:
     user: str
@@ -37,6 +41,10 @@ class DialogueState:
     offered: dict[str, set[str]] = field(default_factory=dict)  # per domain, this session
     asked: dict[str, str] = field(default_factory=dict)  # per skill: the words of its last request
     volume: int = 5
+
+    def mention(self, item: Item) -> None:
+        """``item`` is now what "it" points at; the list stays bounded over a long session."""
+        self.mentioned = [item, *(i for i in self.mentioned if i.id != item.id)][:MENTIONS_KEPT]
 
 
 @dataclass
