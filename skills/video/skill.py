@@ -309,7 +309,7 @@ class VideoSkill:
         q = question.lower()
         title = str(row["title"])
         if re.search(r"\bdirect|\bwho made\b|\bdirector\b", q):
-            director = row["director"] if isinstance(row["director"], str) and row["director"] else ""
+            director = " and ".join(split_names(row["director"]))  # "Andrew Adamson and Vicky Jenson"
             text = (
                 f"{title} was directed by {director}." if director else f"I don't know who directed {title}."
             )
