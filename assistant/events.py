@@ -105,7 +105,7 @@ class DialogueEnd(Event):
     slots: dict[str, str] = field(default_factory=dict)  # after carry-over from earlier turns
     intent: str = ""  # what was acted on: a follow-on reads as its skill's intent
     # The acted-on skill's frame after the turn: constraints, what was ruled out, the reference
-    # (assistant/dialogue_frame.py); None when no skill's frame is involved.
+    # (assistant/dialogue/frame.py); None when no skill's frame is involved.
     frame: dict[str, Any] | None = None
     matcher: str = ""  # the dialogue's matcher that took the turn ("frame_update", "offer", ...)
 

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from assistant.dialogue import DialogueManager
-from assistant.dialogue_frame import Frame, FrameTracker, FrameUpdate, is_pointer
-from assistant.dialogue_likes import ToldLikes
+from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue.likes import ToldLikes
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import Item, SkillRequest, SkillResult, SkillSpec
 from tests.fakes import SPEC as TEA
@@ -79,7 +79,7 @@ def test_a_title_is_a_title(value):
     ],
 )
 def test_likes_told_in_passing_give_the_name(text, name):
-    from assistant.dialogue_likes import said_name
+    from assistant.dialogue.likes import said_name
 
     likes = ToldLikes(SkillRegistry([TEA]))
     assert said_name(text, likes.patterns, likes.trim) == name
@@ -150,7 +150,7 @@ class SlowConverser:
 
 
 def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch):
-    import assistant.dialogue_offers as offers
+    import assistant.dialogue.offers as offers
     from tests.fakes import KeywordNLU
 
     slow = SkillSpec(
@@ -180,7 +180,7 @@ def test_a_question_about_it_is_answered_by_the_items_skill(fake_pipeline):
 
 
 def test_the_second_one_is_the_second_item_offered():
-    from assistant.dialogue_frame import ordinal_item
+    from assistant.dialogue.frame import ordinal_item
 
     items = [Item(str(i), f"Story {i}", "news", "") for i in range(3)]
     assert ordinal_item("tell me more about the second one", items).title == "Story 1"

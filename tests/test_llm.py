@@ -358,7 +358,7 @@ def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
 
 
 def test_an_unsure_skill_question_about_another_domain_brings_in_the_model(assistant_home: Path):
-    from assistant.dialogue_state import DialogueState
+    from assistant.dialogue.state import DialogueState
     from assistant.llm.advisor import SecondOpinion
     from assistant.plugins import SkillRegistry
     from assistant.stages import Parse

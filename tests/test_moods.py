@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.dialogue_followon import FollowOnReader
-from assistant.dialogue_phrases import REFINEMENT, domain_words_pattern
-from assistant.dialogue_state import DialogueState
+from assistant.dialogue.followon import FollowOnReader
+from assistant.dialogue.phrases import REFINEMENT, domain_words_pattern
+from assistant.dialogue.state import DialogueState
 from assistant.nlu import data
 from assistant.nlu.everyday import HELDOUT_DIR, fold, read_rows
 from assistant.nlu.moods import MOOD_INTENTS, MOOD_LABELS, MOODS, NO_MOOD

@@ -26,8 +26,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from assistant.dialogue_phrases import domain_words_pattern
-from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
+from assistant.dialogue.phrases import domain_words_pattern
+from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
 from assistant.llm.runtime import Completion, LanguageModel

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from assistant.dialogue import DialogueManager
-from assistant.dialogue_state import DialogueState, Outcome, TurnContext
+from assistant.dialogue.state import DialogueState, Outcome, TurnContext
 from assistant.errors import AssistantError, Stage
 from assistant.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd, SttEnd
 from assistant.llm.advisor import LlmTrace, SecondOpinion

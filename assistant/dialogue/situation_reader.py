@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from assistant.dialogue_state import HistoryReader, TurnContext
+from assistant.dialogue.state import HistoryReader, TurnContext
 from assistant.errors import SkillFailedError
 from assistant.plugins import SkillRegistry
 from assistant.situation import Situation, read_situation, sky_in_words

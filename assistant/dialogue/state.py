@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from assistant.dialogue_frame import Frame
+from assistant.dialogue.frame import Frame
 from assistant.history import FeedbackRecord
 from assistant.skill_api import Item, UserProfile
 from assistant.stages import Parse
@@ -31,7 +31,7 @@ class DialogueState:
     user: str
     active_domain: str | None = None
     last_items: list[Item] = field(default_factory=list)
-    # What the person wants from each skill, held across turns (assistant/dialogue_frame.py).
+    # What the person wants from each skill, held across turns (assistant/dialogue/frame.py).
     frames: dict[str, Frame] = field(default_factory=dict)
     # Items offered or named, most recent first: what "it" and "that one" point at.
     mentioned: list[Item] = field(default_factory=list)

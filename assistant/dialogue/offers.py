@@ -9,9 +9,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from assistant.dialogue_frame import Frame, FrameTracker, FrameUpdate, is_pointer, ordinal_item
-from assistant.dialogue_situation import SituationReader
-from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
+from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer, ordinal_item
+from assistant.dialogue.situation_reader import SituationReader
+from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.errors import SkillFailedError
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry

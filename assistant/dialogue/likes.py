@@ -13,8 +13,8 @@ import re
 
 from rapidfuzz import fuzz
 
-from assistant.dialogue_frame import ConstraintWords, is_pointer
-from assistant.dialogue_state import DialogueState
+from assistant.dialogue.frame import ConstraintWords, is_pointer
+from assistant.dialogue.state import DialogueState
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import Item, NamesItems, SkillSpec
 from assistant.stages import Parse

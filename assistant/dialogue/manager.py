@@ -2,8 +2,8 @@
 
 The manager routes each turn through one declared, ordered list of matchers (``matchers``):
 the first that answers takes the turn. What the person wants from each skill is a frame that
-every turn updates (``assistant/dialogue_frame.py``); the calls into skills are
-``assistant/dialogue_offers.py``, the core's own intents ``assistant/dialogue_core.py``. It
+every turn updates (``assistant/dialogue/frame.py``); the calls into skills are
+``assistant/dialogue/offers.py``, the core's own intents ``assistant/dialogue/core_intents.py``. It
 never touches audio; it knows no skill by name and reads what each one answers from its
 ``SkillSpec``. The active skill gets the first look at a follow-up (``Converses``).
 """
@@ -15,12 +15,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from assistant.dialogue_core import CoreIntents
-from assistant.dialogue_followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
-from assistant.dialogue_frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate, is_pointer
-from assistant.dialogue_likes import NAMED, ToldLikes
-from assistant.dialogue_offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
-from assistant.dialogue_phrases import (
+from assistant.dialogue.core_intents import CoreIntents
+from assistant.dialogue.followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
+from assistant.dialogue.frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue.likes import NAMED, ToldLikes
+from assistant.dialogue.offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
+from assistant.dialogue.phrases import (
     ABOUT_IT,
     ABOUT_THEIR_HISTORY,
     ASKS_ABOUT,
@@ -36,8 +36,8 @@ from assistant.dialogue_phrases import (
     USER_SWITCH,
     VOLUME_WORDS,
 )
-from assistant.dialogue_situation import SituationReader
-from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
+from assistant.dialogue.situation_reader import SituationReader
+from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import AnswersAbout, Skill, SkillSpec

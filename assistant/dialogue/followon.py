@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.dialogue_phrases import (
+from assistant.dialogue.phrases import (
     ALREADY_HAD,
     FOLLOW_ON,
     NO,
@@ -20,7 +20,7 @@ from assistant.dialogue_phrases import (
     domain_words_pattern,
     more_like_this_pattern,
 )
-from assistant.dialogue_state import DialogueState
+from assistant.dialogue.state import DialogueState
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import SkillSpec
 from assistant.stages import Parse

@@ -9,11 +9,11 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from assistant.dialogue_frame import FrameTracker, FrameUpdate
-from assistant.dialogue_likes import named_in
-from assistant.dialogue_offers import SkillCalls
-from assistant.dialogue_phrases import CLEAR_YES
-from assistant.dialogue_state import DialogueState, HistoryReader, Outcome, TurnContext
+from assistant.dialogue.frame import FrameTracker, FrameUpdate
+from assistant.dialogue.likes import named_in
+from assistant.dialogue.offers import SkillCalls
+from assistant.dialogue.phrases import CLEAR_YES
+from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.history import FeedbackRecord
 from assistant.plugins import SkillRegistry
 from assistant.profile import describe_history, describe_profile
