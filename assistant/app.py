@@ -58,14 +58,14 @@ def build_pipeline(
     purge_old_recordings(home, settings.retention_days)
     stt = tts = None
     if stt_model:
-        from assistant.speech.whisper_checkpoints import serving_model
-        from assistant.stt import engine_serving, load_stt
+        from assistant.voice.stt import engine_serving, load_stt
+        from assistant.voice.whisper_checkpoints import serving_model
 
         stt_model = serving_model(stt_model)
         stt = load_stt(stt_model, engine=engine_serving(stt_model, settings.stt_engine))
     if speak:
         from assistant.errors import TextToSpeechError
-        from assistant.tts import EspeakSpeech
+        from assistant.voice.tts import EspeakSpeech
 
         try:
             tts = EspeakSpeech()

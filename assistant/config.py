@@ -41,15 +41,15 @@ class Settings:
     # tiny.en with its decoder fine-tuned on spoken requests (models/whisper_adapt.py; faster-whisper
     # only): spoken in-scope intents 77.6 % -> 82.8 % (requests still held out, 2026-12-02), read
     # human speech 1 sentence of 10 worse
-    # (python -m assistant.speech.evaluate, docs/speech.md). "tiny.en" and "base" are the stock models.
+    # (python -m evaluation.speech, docs/speech.md). "tiny.en" and "base" are the stock models.
     stt_model: str = "tiny.en-requests"
     # CTranslate2, int8 on CPU: 0.44 of openai-whisper's real-time factor at a lower word error
-    # rate (python -m assistant.speech.evaluate); "openai-whisper" is the PyTorch engine, and
+    # rate (python -m evaluation.speech); "openai-whisper" is the PyTorch engine, and
     # serves "base", which faster-whisper does not.
     stt_engine: str = "faster-whisper"
     wake_word: str = "okay_nabu"  # --mic --wake: okay_nabu, hey_jarvis, hey_mycroft or alexa
     speaker_id: bool = True  # voice mode: switch to the enrolled person whose voice is heard
-    barge_in: bool = True  # voice mode: "stop" said while a track plays stops it (assistant.bargein)
+    barge_in: bool = True  # voice mode: "stop" said while a track plays stops it (assistant.voice.bargein)
     tts_enabled: bool = True
     retention_days: int = 30  # recordings older than this are deleted at start-up
     followup_window_s: float = 5.0  # voice mode listens again this long after a question

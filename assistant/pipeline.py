@@ -38,7 +38,7 @@ from assistant.history import FeedbackRecord, HistoryStore, TurnRecord
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.llm.consult import MAX_INPUT_CHARS, StageFailed, Understanding
 from assistant.nlg import ResponseGenerator, join_words
-from assistant.player import current_player
+from assistant.playback.player import current_player
 from assistant.plugins import SkillRegistry
 from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
 from assistant.skill_api import Item, Skill

@@ -70,7 +70,7 @@ def load_recording(path: Path) -> tuple[SessionStart, list[RecordedTurn]]:
 def read_recording(path: Path) -> np.ndarray:
     """16 kHz mono float32 from a recorded WAV; a damaged file names itself."""
     from assistant.errors import AudioError
-    from assistant.speech.wavfile import read_wav
+    from assistant.voice.wavfile import read_wav
 
     try:
         return read_wav(path)

@@ -254,7 +254,7 @@ class SkillSpec:
     item_nouns: tuple[str, ...] = ()  # "more songs like this"
     # Slots people add after a request that already reads as whole ("will I need sunscreen ...
     # today"): while the parse has none of them, the voice loop's semantic endpointing waits out
-    # the full pause instead of ending the turn early (assistant/speech/endpointing.py).
+    # the full pause instead of ending the turn early (assistant/voice/endpointing.py).
     trailing_slots: frozenset[str] = frozenset()
     # Words that name what this skill offers ("music", "album"; "news", "sports"): an unsure
     # request that says one is answered rather than confirmed, and a refinement said after

@@ -9,9 +9,9 @@ speaker played) are aligned by a click played through a combine sink into both a
 - output silent: the end of the last output sound above -40 dBFS (the output would have gone
   on for many seconds); latency = silent - end of word (negative: quiet before the word ended).
 
-Cases: a track playing through ``assistant.player`` while the voice loop waits for the wake word
+Cases: a track playing through ``assistant.playback.player`` while the voice loop waits for the wake word
 (``BargeInMicrophone`` + ``StopListener``); the assistant's own spoken answer
-(``assistant.audio.Speaker`` with the microphone); and a sentence that is not a command said
+(``assistant.voice.audio.Speaker`` with the microphone); and a sentence that is not a command said
 during the track (the gap before it plays on). Commands are espeak-ng voices at several rates.
 
 ``nice python bench/barge_in.py [--trials 6] [--engine openai-whisper|faster-whisper]``
@@ -30,9 +30,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.speech.synth import espeak  # noqa: E402
-from assistant.speech.wavfile import write_wav  # noqa: E402
 from assistant.stages import SpokenAudio  # noqa: E402
+from assistant.voice.synth import espeak  # noqa: E402
+from assistant.voice.wavfile import write_wav  # noqa: E402
 from tests.audio_stack import VirtualAudio, missing_tools  # noqa: E402
 
 SR = 16000
@@ -122,11 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs {', '.join(missing_tools())}")
         return 1
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    from assistant import audio, player
-    from assistant.bargein import BargeInMicrophone, PlayerOutput, StopListener
     from assistant.config import Settings
-    from assistant.stt import load_stt
-    from assistant.wake import load_wake_word
+    from assistant.playback import player
+    from assistant.voice import audio
+    from assistant.voice.bargein import BargeInMicrophone, PlayerOutput, StopListener
+    from assistant.voice.stt import load_stt
+    from assistant.voice.wake import load_wake_word
 
     settings = Settings()
     stt = load_stt(settings.stt_model, engine=args.engine or settings.stt_engine)

@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.config import Settings
     from assistant.nlu import load_nlu
-    from assistant.speech import endpointing
-    from assistant.speech.synth import espeak
-    from assistant.stt import load_stt, quick_stage
+    from assistant.voice import endpointing
+    from assistant.voice.stt import load_stt, quick_stage
+    from assistant.voice.synth import espeak
 
     stt = load_stt(Settings().stt_model)
     stage = quick_stage(stt) or stt

@@ -288,7 +288,7 @@ def picks(plain: Pipeline, helped: Pipeline, timed: TimedModel, skills: SkillReg
 
 
 def voice_first_audio(helped: Pipeline, skills: SkillRegistry, timed: TimedModel, n: int) -> None:
-    from assistant.tts import EspeakSpeech
+    from assistant.voice.tts import EspeakSpeech
 
     tts = EspeakSpeech()
     voiced = Pipeline(helped.nlu, helped.store, helped.data_dir, skills, helped.settings, tts=tts, llm=timed)

@@ -32,8 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.nlu.labels import OUT_OF_SCOPE  # noqa: E402
-from assistant.speech.misheard import misheard  # noqa: E402
 from assistant.stages import Parse  # noqa: E402
+from assistant.voice.misheard import misheard  # noqa: E402
 
 LOG_PROBS = (-0.9, -0.7, -0.6, -0.5, -0.45, -0.4, -0.35, -0.3, -0.25, -0.2)
 CONFIDENCES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
@@ -42,7 +42,7 @@ CONFIDENCES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
 def dev_requests(n: int, seed: int) -> list[tuple[str, str, str, int]]:
     """(label, text, voice, rate) for ``n`` training-split requests the decoder never heard."""
     from assistant.nlu.data import load_split
-    from assistant.speech.synth import pick_voice
+    from assistant.voice.synth import pick_voice
     from models.spoken_data import stratified
     from models.whisper_adapt import REQUESTS, SEED
 
@@ -72,8 +72,8 @@ def collect(n: int, seed: int, cache: Path) -> list[dict]:
 
     from assistant.config import Settings
     from assistant.nlu import load_nlu
-    from assistant.speech.synth import espeak
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
+    from assistant.voice.synth import espeak
 
     stt, nlu = load_stt(Settings().stt_model), load_nlu()
     out = []

@@ -26,7 +26,7 @@ import torch  # noqa: E402
 
 from assistant.nlu import load_nlu  # noqa: E402
 from assistant.nlu.data import clean_text, load_split  # noqa: E402
-from assistant.nlu.everyday import read_rows  # noqa: E402
+from evaluation.nlu_everyday import read_rows  # noqa: E402
 
 
 def _timed(fn, texts: list[str]) -> list[float]:

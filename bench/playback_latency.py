@@ -101,9 +101,9 @@ def main() -> int:
     os.environ["ASSISTANT_OFFLINE"] = "1"
     with VirtualAudio():
         from assistant.app import build_pipeline, warm_up
-        from assistant.audio import refresh_devices
         from assistant.config import load_settings
-        from assistant.player import default_player
+        from assistant.playback.player import default_player
+        from assistant.voice.audio import refresh_devices
 
         refresh_devices()
         pipeline = build_pipeline(home, load_settings(home / "config.toml"))

@@ -1,4 +1,4 @@
-"""Speaker identification (``assistant.speaker``), measured on our own spoken set.
+"""Speaker identification (``assistant.voice.speaker_id``), measured on our own spoken set.
 
 Six espeak-ng "people" (accent + voice variant) enrol with three phrases at 160 words per minute;
 five other requests each at three other rates are identified. Unknown voices: six other variants
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.speech.synth import espeak
-from assistant.speech.wavfile import read_wav
+from assistant.voice.synth import espeak
+from assistant.voice.wavfile import read_wav
 
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")  # Debian's pocketsphinx-testdata
 
@@ -63,8 +63,8 @@ def _row(label: str, match) -> tuple[str, str | None, float, float, float]:
 
 
 def speaker_bench() -> None:
-    from assistant import speaker
-    from assistant.speaker import load_speaker_id
+    from assistant.voice import speaker_id as speaker
+    from assistant.voice.speaker_id import load_speaker_id
 
     def enrol_and_test(people: dict[str, str], strangers, sid) -> tuple[list, list, list]:
         for name, voice in people.items():
@@ -141,8 +141,8 @@ def speaker_bench() -> None:
 
 def speaker_pairs() -> None:
     """Right names and other people's names for households of two alike voices, per timbre margin."""
-    from assistant import speaker
-    from assistant.speaker import load_speaker_id
+    from assistant.voice import speaker_id as speaker
+    from assistant.voice.speaker_id import load_speaker_id
 
     rows = []  # (right?, similarity, runner-up, timbre distance to best, to the runner-up)
     for pair in ALIKE_PAIRS:

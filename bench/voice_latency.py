@@ -9,7 +9,7 @@ p50 / p95 latency, each stage's share (from the pipeline's events) and resident 
 
 "Latency" counts from the last voiced frame; the endpointer must first wait out the trailing
 silence (0.7 s by default), so it is also reported without that wait ("after endpoint").
-Semantic endpointing (``assistant.speech.endpointing``) ends a complete request after a 0.25 s
+Semantic endpointing (``assistant.voice.endpointing``) ends a complete request after a 0.25 s
 pause; the same run repeats the requests with it off (the baseline), then plays requests with a
 0.4-0.6 s hesitation inside them and counts how many were cut at the hesitation.
 
@@ -150,8 +150,8 @@ def trimmed(audio: np.ndarray, floor: float = 0.01) -> np.ndarray:
 
 def early_cuts(loop, sound, mic) -> tuple[int, int]:
     """Requests with a 0.4-0.6 s hesitation: how many ended at the hesitation."""
-    from assistant.speech.synth import espeak
-    from assistant.speech.wavfile import write_wav
+    from assistant.voice.synth import espeak
+    from assistant.voice.wavfile import write_wav
 
     rng = np.random.default_rng(16)
     cuts = 0
@@ -185,7 +185,7 @@ class _DecodeNow:
     which is the worst case for early cuts (a slower decode can only miss a pause)."""
 
     def __init__(self, stt) -> None:
-        from assistant.stt import quick_stage
+        from assistant.voice.stt import quick_stage
 
         self.stt, self._done = stt, None
         self.quick = quick_stage(stt) or stt  # what the voice loop's semantic endpointing reads
@@ -211,7 +211,7 @@ def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]
     import random
 
     from assistant.nlu.data import load_split
-    from assistant.speech.synth import pick_voice
+    from assistant.voice.synth import pick_voice
 
     rng = random.Random(77 if dev else 1616)
     named = [ex for ex in load_split()[0 if dev else 1] if ex.spans and ex.text[: ex.spans[0][0]].strip()]
@@ -247,9 +247,9 @@ def offline_early_cuts(
     """The hesitation set through the voice loop's endpointing code without a sound card: the
     ``Endpointer`` fed 30 ms blocks on a simulated clock, ``SemanticEndpointing`` deciding with
     ``Microphone.listen``'s rule. Cut: the utterance ended before the words after the pause."""
-    from assistant.speech.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
-    from assistant.speech.synth import espeak
-    from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer
+    from assistant.voice.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
+    from assistant.voice.synth import espeak
+    from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer
 
     rng = np.random.default_rng(16)
     trailing_after = trailing()
@@ -291,7 +291,7 @@ def offline_early_cuts(
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
-    from assistant.speech.whisper_checkpoints import SPEECH_MODELS
+    from assistant.voice.whisper_checkpoints import SPEECH_MODELS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=Settings().stt_model, choices=SPEECH_MODELS)
@@ -314,15 +314,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.llm:  # the targets (latency, memory) are for the assistant without it
         os.environ["ASSISTANT_LLM"] = "off"
 
-    from assistant import audio
     from assistant.app import build_pipeline, warm_up
     from assistant.config import Settings
-    from assistant.voice import VoiceLoop
+    from assistant.voice import audio
+    from assistant.voice.loop import VoiceLoop
     from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
     if args.only_hesitations:
         from assistant.nlu import load_nlu
-        from assistant.stt import load_stt
+        from assistant.voice.stt import load_stt
 
         stt = load_stt(args.model, engine=args.engine)
         cuts, rows = offline_early_cuts(stt, load_nlu().parse, args.hesitations, item_nouns(), args.dev)

@@ -1,7 +1,7 @@
 """Wake word and speaker identification, measured on our own spoken sets.
 
-Wake word (``assistant.wake``, streaming with its VAD gate and each detection checked by Whisper
-(``assistant.wake_check``), exactly as the microphone loop runs it; the network alone beside it):
+Wake word (``assistant.voice.wake``, streaming with its VAD gate and each detection checked by Whisper
+(``assistant.voice.wake_check``), exactly as the microphone loop runs it; the network alone beside it):
 
 - recall: "okay nabu" spoken by espeak-ng, 6 accents x 5 voice variants x 3 rates, alone and
   followed by a request ("okay nabu, play some jazz"), and alone with another voice reading a
@@ -16,7 +16,7 @@ Wake word (``assistant.wake``, streaming with its VAD gate and each detection ch
 Speaker identification: ``bench/speaker_id.py`` (six enrolled espeak-ng "people", six unknown
 voices and the real LibriVox speakers; the d-vector alone as the same-run baseline), run from here.
 
-Wake-word cutoffs and views (``assistant.wake.CUTOFFS`` / ``STRETCHES``) and the check's
+Wake-word cutoffs and views (``assistant.voice.wake.CUTOFFS`` / ``STRETCHES``) and the check's
 ``MIN_SIMILARITY`` were chosen with ``--tune``: the same measures on a dev split only (other voice
 variants and rates, the other half of the headlines, no LibriVox), printed as a recall /
 false-wake curve per cutoff and the check's similarity for every detection at a low cutoff.
@@ -40,8 +40,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.speech.synth import ACCENTS, espeak  # noqa: E402
-from assistant.speech.wavfile import read_wav  # noqa: E402
+from assistant.voice.synth import ACCENTS, espeak  # noqa: E402
+from assistant.voice.wavfile import read_wav  # noqa: E402
 from bench.speaker_id import TESTDATA, speaker_bench, speaker_pairs  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -188,7 +188,7 @@ def tune_wake(
     words: list[str], hours: float, window: int | None = None, stretches=None, stt_model: str = "tiny.en"
 ) -> None:
     """Recall and false wakes per cutoff on the dev split only (how ``wake.CUTOFFS`` was chosen)."""
-    from assistant.wake import load_wake_word
+    from assistant.voice.wake import load_wake_word
 
     negatives, seconds = other_speech(hours, random.Random(17), "dev")
     print(f"dev split: {seconds / 3600:.2f} h of other speech; voices {', '.join(DEV_VARIANTS)}")
@@ -213,8 +213,8 @@ def tune_check(
 ) -> None:
     """How ``wake_check.MIN_SIMILARITY`` was chosen: the check's phoneme similarity for every
     network detection at a low cutoff, on the dev wake phrases and the dev other speech."""
-    from assistant.stt import load_stt
-    from assistant.wake import load_wake_word
+    from assistant.voice.stt import load_stt
+    from assistant.voice.wake import load_wake_word
 
     ww = load_wake_word(word, stt=load_stt(stt_model), cutoff=cutoff)
     ww.min_similarity = 0.0  # record every check
@@ -238,8 +238,8 @@ def tune_check(
 
 
 def wake_bench(hours: float, word: str, stt_model: str = "tiny.en") -> dict[str, float]:
-    from assistant.stt import load_stt
-    from assistant.wake import load_wake_word
+    from assistant.voice.stt import load_stt
+    from assistant.voice.wake import load_wake_word
 
     rng = random.Random(16)
     # as the voice loop runs it: each detection checked by the speech model's full-window decode

@@ -111,8 +111,8 @@ async def hang_up_mid_turn(port: int, n: int) -> None:
 
 def spoken_requests(count: int) -> list[np.ndarray]:
     """``count`` requests of exactly 3 s (speech, then the trailing silence a VAD waits out)."""
-    from assistant.speech.wavfile import resample
-    from assistant.tts import EspeakSpeech
+    from assistant.voice.tts import EspeakSpeech
+    from assistant.voice.wavfile import resample
 
     with EspeakSpeech() as tts:
         clips = []
@@ -132,7 +132,7 @@ async def transcribe_rounds(
     from wyoming.audio import AudioChunk, AudioStart, AudioStop
     from wyoming.client import AsyncTcpClient
 
-    from assistant.speech.wavfile import to_int16
+    from assistant.voice.wavfile import to_int16
 
     latencies, texts = [], []
     for clip in clips:
@@ -164,7 +164,7 @@ def whisper_alone(clips: list[np.ndarray]) -> list[float]:
     the other load), which would flatter the server."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
 
     def run() -> list[float]:
         stt = load_stt("tiny.en")

@@ -4,7 +4,7 @@ Typed training text is clean; what Whisper writes for a spoken request is not ("
 comes back as "Play some jazz." or "play sum jazz"). This script speaks requests from the NLU
 *training* split (``assistant.nlu.data.load_split``, so no held-out utterance leaks) with
 espeak-ng voices at several rates, transcribes them with the product's own speech-to-text
-(``assistant.stt.load_stt``), and writes
+(``assistant.voice.stt.load_stt``), and writes
 
 - ``data/nlu/spoken.csv``: ``label;utterance`` like ``data/nlu/examples.csv``. A transcript is
   written with its slots marked again (``[artist : queen]``) when every slot value of the
@@ -15,7 +15,7 @@ espeak-ng voices at several rates, transcribes them with the product's own speec
   trains its intent head on them, not its slot tagger (``assistant.nlu.data.load_spoken``).
 - ``data/speech/spoken_heldout.csv``: our own spoken held-out set, from the held-out split:
   ``label;text;voice;rate;transcript`` (the audio recipe: espeak-ng voice and words per minute).
-  ``python -m assistant.speech.evaluate`` re-synthesises and scores it.
+  ``python -m evaluation.speech`` re-synthesises and scores it.
 
 ``nice python -m models.spoken_data [--train N] [--held-out N] [--seed S] [--add] [--model M]
 [--oos-train N]``
@@ -49,9 +49,9 @@ from assistant.nlu.data import (
     load_split,
 )
 from assistant.nlu.labels import OUT_OF_SCOPE
-from assistant.speech.synth import espeak, pick_voice
-from assistant.speech.whisper_checkpoints import SPEECH_MODELS
-from assistant.stt import BEAM_SIZE
+from assistant.voice.stt import BEAM_SIZE
+from assistant.voice.synth import espeak, pick_voice
+from assistant.voice.whisper_checkpoints import SPEECH_MODELS
 
 HELDOUT_CSV = REPO_ROOT / "data" / "speech" / "spoken_heldout.csv"
 SEED = 16
@@ -93,7 +93,7 @@ def annotate(transcript: str, example: Example) -> str | None:
 def transcribe_all(
     examples: list[Example], rng: random.Random, desc: str, engine: str, model: str = "tiny.en"
 ) -> list[tuple[Example, str, int, str]]:
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
 
     stt = load_stt(model, engine=engine)
     rows = []

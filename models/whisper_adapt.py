@@ -51,9 +51,9 @@ from assistant.nlu.data import (
     TRAINING_ONLY_FILE,
     load_split,
 )
-from assistant.speech import synth, whisper_checkpoints
-from assistant.speech.synth import espeak, pick_voice
-from assistant.speech.whisper_checkpoints import ADAPTED, ADAPTED_ARTIFACT, checkpoint_path, ct2_folder
+from assistant.voice import synth, whisper_checkpoints
+from assistant.voice.synth import espeak, pick_voice
+from assistant.voice.whisper_checkpoints import ADAPTED, ADAPTED_ARTIFACT, checkpoint_path, ct2_folder
 from models.artifacts import artifact_dir, content_hash, is_current, write_stamp
 from models.spoken_data import stratified
 from models.whisper_convert import _read

@@ -10,7 +10,7 @@ Output: ``models/artifacts/whisper/<name>.pt`` holding ``{"dims": ..., "model_st
 exactly as ``whisper.load_model(path)`` expects (strict key match), tensors kept in float16 like
 the official checkpoints. The stamp records each file's sha256; reading a converted checkpoint
 (``MODEL_NAMES``, ``checkpoint_path``, ``model_info``, which verify that checksum) is runtime
-code in ``assistant.speech.whisper_checkpoints``, imported here; this module only converts.
+code in ``assistant.voice.whisper_checkpoints``, imported here; this module only converts.
 
 ``python -m models.whisper_convert [--force]``
 """
@@ -34,10 +34,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from assistant.speech import whisper_checkpoints
+from assistant.voice import whisper_checkpoints
 
 # checkpoint_path and model_info are runtime code, re-exported for build scripts and tests.
-from assistant.speech.whisper_checkpoints import (  # noqa: F401
+from assistant.voice.whisper_checkpoints import (  # noqa: F401
     ARTIFACT,
     MODEL_NAMES,
     checkpoint_path,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.speech.wavfile import read_wav, write_wav
+from assistant.voice.wavfile import read_wav, write_wav
 
 TOOLS = ("pulseaudio", "pactl", "paplay", "parec", "espeak-ng")
 

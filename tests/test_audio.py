@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from assistant.errors import AudioError
-from assistant.speech.vad import EndpointConfig, Endpointer, State, find_utterance
-from assistant.speech.wavfile import read_wav, write_wav
+from assistant.voice.vad import EndpointConfig, Endpointer, State, find_utterance
+from assistant.voice.wavfile import read_wav, write_wav
 from tests.audio_stack import espeak_wav
 
 needs_espeak = pytest.mark.skipif(
@@ -98,7 +98,7 @@ def test_truncated_last_frame_is_dropped(tmp_path):
 
 
 def test_no_audio_device_is_an_audio_error(monkeypatch, tmp_path):
-    from assistant import audio
+    from assistant.voice import audio
 
     monkeypatch.setenv("PULSE_SERVER", f"unix:{Path(tmp_path) / 'no-such-server'}")
     audio.refresh_devices()

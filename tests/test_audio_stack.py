@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from assistant.speech.vad import EndpointConfig
-from assistant.speech.wavfile import read_wav
+from assistant.voice.vad import EndpointConfig
+from assistant.voice.wavfile import read_wav
 from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 pytestmark = [
@@ -22,7 +22,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sound():
-    from assistant import audio
+    from assistant.voice import audio
 
     with VirtualAudio() as stack:
         audio.refresh_devices()  # PortAudio lists only what existed when it started
@@ -32,14 +32,14 @@ def sound():
 
 @pytest.fixture(scope="module")
 def stt():
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
 
     return load_stt("tiny.en")
 
 
 @pytest.fixture(scope="module")
 def tts():
-    from assistant.tts import EspeakSpeech
+    from assistant.voice.tts import EspeakSpeech
 
     with EspeakSpeech() as engine:
         yield engine
@@ -47,7 +47,7 @@ def tts():
 
 @pytest.mark.artifacts
 def test_spoken_request_is_heard_and_transcribed(sound, stt):
-    from assistant.audio import Microphone
+    from assistant.voice.audio import Microphone
 
     wav = espeak_wav("skip this song", sound.root / "skip.wav")
     with Microphone() as mic:
@@ -59,7 +59,7 @@ def test_spoken_request_is_heard_and_transcribed(sound, stt):
 
 
 def test_silence_on_the_microphone_is_nothing_heard(sound):
-    from assistant.audio import Microphone
+    from assistant.voice.audio import Microphone
 
     with Microphone() as mic:
         assert mic.listen(EndpointConfig(start_timeout_s=1.0)) is None
@@ -67,7 +67,7 @@ def test_silence_on_the_microphone_is_nothing_heard(sound):
 
 @pytest.mark.artifacts
 def test_reply_is_played_on_the_speaker(sound, tts, stt):
-    from assistant.audio import Speaker
+    from assistant.voice.audio import Speaker
 
     reply = tts.synthesize("Here is the news.")
     recording = sound.record_speaker()
@@ -81,7 +81,7 @@ def test_reply_is_played_on_the_speaker(sound, tts, stt):
 
 @pytest.mark.artifacts
 def test_user_speech_stops_playback_and_starts_the_next_turn(sound, tts, stt):
-    from assistant.audio import Microphone, Speaker
+    from assistant.voice.audio import Microphone, Speaker
 
     answer = tts.synthesize("Here is a long answer about many songs and artists. " * 4)
     wav = espeak_wav("tell me the news", sound.root / "news.wav")
@@ -101,7 +101,7 @@ def test_mic_mode_runs_a_recorded_turn_end_to_end(sound, assistant_home):
     from assistant.config import Settings
     from assistant.events import NluEnd, SttEnd, TurnStart
     from assistant.session import read_log
-    from assistant.voice import run_voice
+    from assistant.voice.loop import run_voice
 
     wav = espeak_wav("recommend a comedy movie", sound.root / "movie.wav")
     assistant_home.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from assistant.bargein import StopListener, command_in
+from assistant.voice.bargein import StopListener, command_in
 from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 
@@ -70,7 +70,7 @@ def test_silence_and_nothing_playing_cost_nothing():
 
 @pytest.fixture(scope="module")
 def stt():
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
 
     return load_stt("tiny.en")
 
@@ -78,7 +78,7 @@ def stt():
 @pytest.mark.artifacts
 @pytest.mark.timeout(180)
 def test_stop_is_obeyed_and_other_speech_plays_on(stt):
-    from assistant.speech.synth import espeak
+    from assistant.voice.synth import espeak
 
     out = LoggedOutput()
     listener = StopListener(stt, out)
@@ -105,9 +105,10 @@ def test_stop_is_obeyed_and_other_speech_plays_on(stt):
 @pytest.mark.timeout(180)
 @pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
 def test_stop_through_the_virtual_microphone_stops_the_player(stt, tmp_path):
-    from assistant import audio, player
-    from assistant.bargein import BargeInMicrophone, PlayerOutput
-    from assistant.speech.wavfile import write_wav
+    from assistant.playback import player
+    from assistant.voice import audio
+    from assistant.voice.bargein import BargeInMicrophone, PlayerOutput
+    from assistant.voice.wavfile import write_wav
 
     t = np.arange(16000 * 20) / 16000
     track = write_wav(tmp_path / "tone.wav", (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32))

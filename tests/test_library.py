@@ -163,7 +163,7 @@ def test_skill_finds_library_tracks_first_and_plays_only_real_audio(music, assis
 def test_no_sound_device_is_said_and_nothing_claims_to_play(music, assistant_home):
     import random
 
-    from assistant.player import AudioPlayer
+    from assistant.playback.player import AudioPlayer
     from assistant.skill_api import SkillRequest, UserProfile
     from skills.music import SPEC, load_skill
     from skills.music.playback import MusicPlayback
@@ -190,11 +190,11 @@ def test_no_sound_device_is_said_and_nothing_claims_to_play(music, assistant_hom
 def test_through_the_pipeline_play_pause_skip_radio_and_listens_stored(nlu, tmp_path, assistant_home):
     """The real NLU, dialogue, music skill, player and store, into the PulseAudio null sink."""
     from assistant.app import open_store
-    from assistant.audio import refresh_devices
     from assistant.config import Settings
     from assistant.pipeline import Pipeline
-    from assistant.player import current_player
+    from assistant.playback.player import current_player
     from assistant.plugins import SkillRegistry
+    from assistant.voice.audio import refresh_devices
     from tests.audio_stack import VirtualAudio, missing_tools
 
     if missing_tools():

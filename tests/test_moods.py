@@ -12,11 +12,11 @@ from assistant.dialogue.followon import FollowOnReader
 from assistant.dialogue.phrases import REFINEMENT, domain_words_pattern
 from assistant.dialogue.state import DialogueState
 from assistant.nlu import data
-from assistant.nlu.everyday import HELDOUT_DIR, fold, read_rows
 from assistant.nlu.moods import MOOD_INTENTS, MOOD_LABELS, MOODS, NO_MOOD
 from assistant.plugins import SkillRegistry
 from assistant.skill_api import Item, SkillSpec
 from assistant.stages import Parse
+from evaluation.nlu_everyday import HELDOUT_DIR, fold, read_rows
 
 
 def test_every_mood_has_training_examples_of_each_offer_kind_it_has_words_for() -> None:

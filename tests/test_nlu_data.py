@@ -126,7 +126,7 @@ def test_training_only_examples_never_move_the_split_and_are_never_held_out() ->
 
 
 def test_spoken_figures_leave_out_requests_the_models_trained_on() -> None:
-    from assistant.speech.spoken_eval import SpokenRequest, held_out_only, load_spoken_heldout
+    from evaluation.spoken import SpokenRequest, held_out_only, load_spoken_heldout
 
     train, held_out = load_split()
     requests = [SpokenRequest(ex.label, ex.text, "en-us", 160) for ex in (train[0], held_out[0])]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from assistant.player import AudioPlayer, PlayableTrack, PlaybackError, open_decoder
+from assistant.playback.player import AudioPlayer, PlayableTrack, PlaybackError, open_decoder
 from tests.audio_stack import VirtualAudio, missing_tools
 from tests.music_files import write_audio
 
@@ -27,7 +27,7 @@ def rms(audio: np.ndarray) -> float:
 def sound():
     if missing_tools():
         pytest.skip(f"missing {missing_tools()}")
-    from assistant.audio import refresh_devices
+    from assistant.voice.audio import refresh_devices
 
     with VirtualAudio() as audio:
         refresh_devices()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.history import HistoryStore
-from assistant.speech.synth import espeak
+from assistant.voice.synth import espeak
 from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 ALICE, BOB = "en+f2", "en-us+m3"  # distinct voices on the bench's scale (similarity < 0.8)
@@ -51,7 +51,7 @@ def test_schema_1_file_gains_the_voiceprint_table(tmp_path):
 
 
 def test_voiceprints_of_another_embedding_are_left_out_and_replaced_on_enrolment(tmp_path):
-    from assistant.speaker import EMBEDDING_DIM, MODEL, TIMBRE_DIM, load_speaker_id
+    from assistant.voice.speaker_id import EMBEDDING_DIM, MODEL, TIMBRE_DIM, load_speaker_id
 
     store = HistoryStore(tmp_path / "history.db")
     old = np.full(EMBEDDING_DIM, 1 / 16, np.float32)
@@ -74,7 +74,7 @@ def test_voiceprints_of_another_embedding_are_left_out_and_replaced_on_enrolment
 # --- the encoder -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def enrolled():
-    from assistant.speaker import load_speaker_id
+    from assistant.voice.speaker_id import load_speaker_id
 
     sid = load_speaker_id()
     sid.enroll("alice", [espeak(t, ALICE, 160) for t in ENROL])
@@ -103,8 +103,8 @@ def test_a_command_shorter_than_one_encoder_window_is_identified(enrolled):
 
 @pytest.mark.artifacts
 def test_unknown_and_unusable_voices_get_no_name(enrolled):
-    from assistant.speech.evaluate import load_testset
-    from assistant.speech.wavfile import read_wav
+    from assistant.voice.wavfile import read_wav
+    from evaluation.speech import load_testset
 
     human = read_wav(next(u.wav for u in load_testset() if "librivox" in str(u.wav)))
     assert enrolled.identify(human)[0] is None  # a real person nobody enrolled
@@ -118,7 +118,7 @@ def test_unknown_and_unusable_voices_get_no_name(enrolled):
 
 @pytest.mark.artifacts
 def test_a_voice_alike_to_the_d_vector_is_told_apart_by_its_timbre(enrolled):
-    from assistant.speaker import MARGIN, MAX_TIMBRE_DISTANCE, THRESHOLD
+    from assistant.voice.speaker_id import MARGIN, MAX_TIMBRE_DISTANCE, THRESHOLD
 
     # espeak-ng's f5 is f2 (Alice) with a breathier voice: the d-vector alone takes it for her.
     phrases = (
@@ -139,7 +139,7 @@ def test_a_voice_alike_to_the_d_vector_is_told_apart_by_its_timbre(enrolled):
 
 @pytest.mark.artifacts
 def test_two_alike_voices_in_one_household_are_told_apart_by_timbre_or_left_unknown():
-    from assistant.speaker import MARGIN, load_speaker_id
+    from assistant.voice.speaker_id import MARGIN, load_speaker_id
 
     pair = ("en-us+grandpa", "en-us+max")  # 0.94 apart to the d-vector, as alike as bob and frank
     sid = load_speaker_id()
@@ -157,7 +157,7 @@ def test_two_alike_voices_in_one_household_are_told_apart_by_timbre_or_left_unkn
 
 @pytest.mark.artifacts
 def test_bad_enrolments_are_refused(tmp_path):
-    from assistant.speaker import EnrolmentError, load_speaker_id
+    from assistant.voice.speaker_id import EnrolmentError, load_speaker_id
 
     store = HistoryStore(tmp_path / "history.db")
     sid = load_speaker_id(store)
@@ -177,10 +177,10 @@ def test_bad_enrolments_are_refused(tmp_path):
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
 def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(tmp_path):
-    from assistant import audio
-    from assistant.speaker import load_speaker_id
-    from assistant.speech.vad import EndpointConfig
-    from assistant.voice_enrol import enrol_by_voice
+    from assistant.voice import audio
+    from assistant.voice.enrol import enrol_by_voice
+    from assistant.voice.speaker_id import load_speaker_id
+    from assistant.voice.vad import EndpointConfig
 
     store = HistoryStore(tmp_path / "history.db")
     sid = load_speaker_id(store)
@@ -213,12 +213,12 @@ def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(t
 
 @pytest.mark.artifacts
 def test_voice_loop_switches_to_the_speaker_and_never_to_someone_else(fake_pipeline):
-    from assistant.audio import Utterance
     from assistant.pipeline import GUEST_USER
-    from assistant.speaker import load_speaker_id
-    from assistant.speech.evaluate import load_testset
-    from assistant.speech.wavfile import read_wav
-    from assistant.voice import VoiceLoop
+    from assistant.voice.audio import Utterance
+    from assistant.voice.loop import VoiceLoop
+    from assistant.voice.speaker_id import load_speaker_id
+    from assistant.voice.wavfile import read_wav
+    from evaluation.speech import load_testset
 
     sid = load_speaker_id(fake_pipeline.store)
     sid.enroll("alice", [espeak(t, ALICE, 160) for t in ENROL])

@@ -7,10 +7,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from assistant.speech.speculative import SpeculativeSpeechToText
-from assistant.speech.vad import EndpointConfig, Endpointer, State
-from assistant.speech.wavfile import read_wav
-from assistant.stt import load_stt
+from assistant.voice.speculative import SpeculativeSpeechToText
+from assistant.voice.stt import load_stt
+from assistant.voice.vad import EndpointConfig, Endpointer, State
+from assistant.voice.wavfile import read_wav
 from tests.audio_stack import espeak_wav
 
 pytestmark = [
@@ -92,7 +92,7 @@ class Counted:
 
 
 def test_the_quick_transcript_is_kept_only_when_semantic_endpointing_accepts_it(words):
-    from assistant.stt import quick_stage
+    from assistant.voice.stt import quick_stage
 
     full_stage = load_stt("tiny.en")
     quick_window = quick_stage(full_stage)
@@ -119,9 +119,9 @@ def test_the_quick_transcript_is_kept_only_when_semantic_endpointing_accepts_it(
 def test_confirm_starts_from_the_quick_transcript_and_adds_only_the_second_look(words):
     import time
 
-    from assistant.speech.wavfile import resample
-    from assistant.stt import quick_stage
-    from assistant.tts import EspeakSpeech
+    from assistant.voice.stt import quick_stage
+    from assistant.voice.tts import EspeakSpeech
+    from assistant.voice.wavfile import resample
 
     stage = load_stt("tiny.en")
     stt = SpeculativeSpeechToText(stage, quick=quick_stage(stage))

@@ -13,11 +13,11 @@ import whisper
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir
 from assistant.errors import SpeechToTextError
-from assistant.speech.evaluate import load_testset, word_error_rate
-from assistant.speech.synth import espeak
-from assistant.speech.wavfile import read_wav, resample
-from assistant.speech.whisper_checkpoints import checkpoint_path
-from assistant.stt import check_audio, load_stt
+from assistant.voice.stt import check_audio, load_stt
+from assistant.voice.synth import espeak
+from assistant.voice.wavfile import read_wav, resample
+from assistant.voice.whisper_checkpoints import checkpoint_path
+from evaluation.speech import load_testset, word_error_rate
 from models import whisper_convert
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -142,7 +142,7 @@ def test_long_recording_is_capped(stt):
 @pytest.mark.artifacts
 @needs_testdata
 def test_evaluation_scores_our_stage_against_plain_whisper(tmp_path):
-    from assistant.speech.evaluate import evaluate
+    from evaluation.speech import evaluate
 
     (tmp_path / "librivox").mkdir()
     utterance = "sense_and_sensibility_01_austen_64kb-0930"
@@ -178,7 +178,7 @@ def test_faster_whisper_transcribes_real_speech_like_openai_whisper(fast_stt, st
 @pytest.mark.artifacts
 @needs_testdata
 def test_a_short_encoder_window_hears_what_the_full_one_hears(fast_stt):
-    from assistant.stt import FasterWhisperSpeech
+    from assistant.voice.stt import FasterWhisperSpeech
 
     full = FasterWhisperSpeech("tiny.en", min_window_s=30.0)
     assert full.window_frames(16000 * 2) == 3000  # Whisper's own 30 s
@@ -194,8 +194,8 @@ def test_a_short_encoder_window_hears_what_the_full_one_hears(fast_stt):
 
 @pytest.mark.artifacts
 def test_a_doubtful_short_window_transcript_gets_a_second_look_over_the_full_window(fast_stt):
-    from assistant.stt import SECOND_LOOK_BELOW, quick_stage
-    from assistant.tts import EspeakSpeech
+    from assistant.voice.stt import SECOND_LOOK_BELOW, quick_stage
+    from assistant.voice.tts import EspeakSpeech
 
     # The assistant's own voice: the 15 s window alone hears "jas" or "tasks" (log-probability
     # -0.75). What the full window then hears depends on the CPU's int8 kernels ("jazz" on one
@@ -216,7 +216,7 @@ def test_a_doubtful_short_window_transcript_gets_a_second_look_over_the_full_win
 
 
 def test_a_model_faster_whisper_lacks_runs_on_openai_whisper():
-    from assistant.stt import engine_serving
+    from assistant.voice.stt import engine_serving
 
     assert engine_serving("base", "faster-whisper") == "openai-whisper"
     assert engine_serving("tiny.en", "faster-whisper") == "faster-whisper"
@@ -233,7 +233,7 @@ def test_unknown_engine_and_unserved_model_are_named():
 @pytest.mark.artifacts
 @needs_testdata
 def test_evaluation_compares_both_engines_on_the_same_audio(tmp_path):
-    from assistant.speech.evaluate import evaluate
+    from evaluation.speech import evaluate
 
     (tmp_path / "librivox").mkdir()
     utterance = "sense_and_sensibility_01_austen_64kb-0930"
@@ -246,7 +246,7 @@ def test_evaluation_compares_both_engines_on_the_same_audio(tmp_path):
 
 
 def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
-    from assistant.speech.spoken_eval import ASKED_AGAIN, _figures, load_spoken_heldout
+    from evaluation.spoken import ASKED_AGAIN, _figures, load_spoken_heldout
 
     path = tmp_path / "spoken.csv"
     path.write_text("# comment\nplay_music;play some jazz;en-us+f2;160;Play some jazz.\n", encoding="utf-8")
@@ -267,10 +267,10 @@ def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
 
 
 def test_a_turn_is_asked_again_only_when_transcript_and_parse_are_both_doubtful():
-    from assistant.speech.misheard import MISHEARD_BELOW_CONFIDENCE as C
-    from assistant.speech.misheard import MISHEARD_BELOW_LOGPROB as A
-    from assistant.speech.misheard import misheard
     from assistant.stages import Parse
+    from assistant.voice.misheard import MISHEARD_BELOW_CONFIDENCE as C
+    from assistant.voice.misheard import MISHEARD_BELOW_LOGPROB as A
+    from assistant.voice.misheard import misheard
 
     unsure, sure = Parse("play_music", C - 0.1), Parse("play_music", C + 0.05)
     assert misheard(A - 0.1, unsure)
@@ -280,9 +280,9 @@ def test_a_turn_is_asked_again_only_when_transcript_and_parse_are_both_doubtful(
 
 
 def test_semantic_endpointing_waits_for_an_unfinished_request():
-    from assistant.speech.endpointing import is_complete
-    from assistant.speech.vad import Endpointer, State
     from assistant.stages import Parse
+    from assistant.voice.endpointing import is_complete
+    from assistant.voice.vad import Endpointer, State
 
     def parse(intent="play_music", confidence=0.95):
         return Parse(intent=intent, confidence=confidence, slots={}, text="")
@@ -315,8 +315,8 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
 def test_semantic_endpointing_waits_for_a_date_after_a_whole_request_that_takes_one():
     from assistant.dialogue import trailing_slots
     from assistant.plugins import discover_specs
-    from assistant.speech.endpointing import is_complete
     from assistant.stages import Parse
+    from assistant.voice.endpointing import is_complete
 
     trailing = trailing_slots(discover_specs())  # what the voice loop gives semantic endpointing
     assert trailing["weather_query"] >= {"date"} and trailing["history_query"] >= {"date"}
@@ -357,8 +357,8 @@ class _ReadyTranscripts:
 
 @pytest.mark.timeout(10)
 def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only():
-    from assistant.speech.endpointing import SemanticEndpointing
     from assistant.stages import Parse
+    from assistant.voice.endpointing import SemanticEndpointing
 
     now = [0.0]
     stt = _ReadyTranscripts({100: "Play some jazz.", 200: "Play the album", 300: None})
@@ -396,8 +396,8 @@ def test_a_new_utterance_of_the_same_length_is_judged_on_its_own_words():
     """The verdict on one utterance is not reused for the next one that happens to have as many
     voiced samples (they come in 30 ms blocks): "play some songs by ..." was once cut because
     the turn before, "turn the volume down", had been as long."""
-    from assistant.speech.endpointing import SemanticEndpointing
     from assistant.stages import Parse
+    from assistant.voice.endpointing import SemanticEndpointing
 
     now = [0.0]
     stt = _ReadyTranscripts({4800: "Turn the volume down."})

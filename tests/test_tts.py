@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.errors import TextToSpeechError
-from assistant.tts import ESPEAK_RATE, EspeakSpeech, espeak_available
+from assistant.voice.tts import ESPEAK_RATE, EspeakSpeech, espeak_available
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason="apt-get install espeak-ng")
 
@@ -51,9 +51,9 @@ def test_a_hung_request_restarts_the_worker():
 
 def test_a_reply_file_the_worker_did_not_write_is_retried_on_a_fresh_worker(monkeypatch):
     """pyttsx3 now and then returns without writing the file; the reply must still be spoken."""
-    import assistant.tts
+    import assistant.voice.tts
 
-    real_read_wav = assistant.tts.read_wav
+    real_read_wav = assistant.voice.tts.read_wav
     lost = []
 
     def lose_the_first_file(path, rate):
@@ -62,7 +62,7 @@ def test_a_reply_file_the_worker_did_not_write_is_retried_on_a_fresh_worker(monk
             path.unlink()  # as if espeak had never written it
         return real_read_wav(path, rate)
 
-    monkeypatch.setattr(assistant.tts, "read_wav", lose_the_first_file)
+    monkeypatch.setattr(assistant.voice.tts, "read_wav", lose_the_first_file)
     with EspeakSpeech() as engine:
         first_pid = engine._process.pid
         audio = engine.synthesize("Here is the news.")
@@ -71,12 +71,12 @@ def test_a_reply_file_the_worker_did_not_write_is_retried_on_a_fresh_worker(monk
 
 
 def test_a_worker_that_never_writes_the_file_is_a_clear_error(monkeypatch):
-    import assistant.tts
+    import assistant.voice.tts
 
     def always_missing(path, rate):
         path.unlink(missing_ok=True)
         raise FileNotFoundError(path)
 
-    monkeypatch.setattr(assistant.tts, "read_wav", always_missing)
+    monkeypatch.setattr(assistant.voice.tts, "read_wav", always_missing)
     with EspeakSpeech() as engine, pytest.raises(TextToSpeechError, match="wrote no usable audio"):
         engine.synthesize("Here is the news.")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant.errors import AudioError
-from assistant.speech.synth import espeak
+from assistant.voice.synth import espeak
 from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 pytestmark = pytest.mark.artifacts  # the TFLite model ships in the pymicro-wakeword wheel
@@ -15,13 +15,13 @@ pytestmark = pytest.mark.artifacts  # the TFLite model ships in the pymicro-wake
 
 @pytest.fixture(scope="module")
 def ww():
-    from assistant.wake import load_wake_word
+    from assistant.voice.wake import load_wake_word
 
     return load_wake_word("okay_nabu", stt=_stt())  # checked by Whisper, as the voice loop runs it
 
 
 def _stt():
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
 
     return load_stt()
 
@@ -33,7 +33,7 @@ def test_wake_phrase_is_detected_in_a_clip(ww):
 
 
 def test_slowed_view_streams_exactly_like_one_clip():
-    from assistant.wake import _Stretch
+    from assistant.voice.wake import _Stretch
 
     audio = np.random.default_rng(2).normal(0, 0.1, 16000).astype(np.float32)
     whole = _Stretch(1.2)(audio)
@@ -73,7 +73,7 @@ def test_background_sound_and_other_voices_do_not_wake(ww):
 
 
 def test_cutoffs_chosen_on_our_dev_voices_apply_unless_overridden(ww):
-    from assistant.wake import CUTOFFS, load_wake_word
+    from assistant.voice.wake import CUTOFFS, load_wake_word
 
     assert ww.cutoff == CUTOFFS["okay_nabu"]  # checked or not: a lower one woke on near misses
     assert load_wake_word("okay_nabu", check=False).cutoff == CUTOFFS["okay_nabu"]
@@ -82,8 +82,8 @@ def test_cutoffs_chosen_on_our_dev_voices_apply_unless_overridden(ww):
 
 
 def test_the_check_lets_only_the_phrase_through_a_network_that_fires_on_any_speech(ww, caplog):
-    from assistant.wake import load_wake_word
-    from assistant.wake_check import CheckedWakeWord
+    from assistant.voice.wake import load_wake_word
+    from assistant.voice.wake_check import CheckedWakeWord
 
     eager = load_wake_word("okay_nabu", stt=_stt(), cutoff=0.0)  # the network fires on anything
     tv = espeak("Stocks fell sharply today as investors worried about the price of oil", "en-gb-x-rp+m2", 170)
@@ -101,7 +101,7 @@ def test_the_check_lets_only_the_phrase_through_a_network_that_fires_on_any_spee
 
 
 def test_audio_heard_while_checking_starts_the_request(ww):
-    from assistant.wake_check import LOOKAHEAD_S
+    from assistant.voice.wake_check import LOOKAHEAD_S
 
     stream = espeak("okay nabu, play some jazz", "en-us", 150, pad_s=0.5)
     ww.reset()
@@ -119,7 +119,7 @@ def test_bad_input_is_named(ww):
     with pytest.raises(AudioError, match="mono"):
         ww.detect(np.zeros((16000, 2), np.float32))
     with pytest.raises(AudioError, match="unknown wake word"):
-        from assistant.wake import load_wake_word
+        from assistant.voice.wake import load_wake_word
 
         load_wake_word("hey_computer")
 
@@ -138,8 +138,8 @@ def test_stream_fires_once_per_wake_word_and_gate_idles(ww):
 @pytest.mark.audio
 @pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
 def test_wake_word_then_request_through_the_virtual_microphone(ww):
-    from assistant import audio
-    from assistant.speech.vad import EndpointConfig
+    from assistant.voice import audio
+    from assistant.voice.vad import EndpointConfig
 
     try:
         with VirtualAudio() as sound:
@@ -167,12 +167,12 @@ def test_mic_wake_mode_answers_only_after_the_wake_word(assistant_home):
     import threading
     import time
 
-    from assistant import audio
     from assistant.cli import parse_args
     from assistant.config import Settings
     from assistant.events import SttEnd
     from assistant.session import read_log
-    from assistant.voice import run_voice
+    from assistant.voice import audio
+    from assistant.voice.loop import run_voice
 
     assistant_home.mkdir(parents=True, exist_ok=True)
     try:

@@ -9,9 +9,9 @@ import pytest
 
 from assistant.artifacts import ArtifactMissingError
 from assistant.config import Settings
-from assistant.speech.evaluate import runs
-from assistant.speech.whisper_checkpoints import ADAPTED, ct2_folder, serving_model
-from assistant.stt import engine_serving, load_stt
+from assistant.voice.stt import engine_serving, load_stt
+from assistant.voice.whisper_checkpoints import ADAPTED, ct2_folder, serving_model
+from evaluation.speech import runs
 from models import whisper_adapt, whisper_convert
 
 
@@ -62,7 +62,7 @@ def test_the_adapted_model_runs_on_faster_whisper_and_names_its_build_when_missi
 def test_a_speaker_whose_adapted_model_is_not_built_hears_with_stock_tiny_en(tmp_path, monkeypatch, caplog):
     assert Settings().stt_model == ADAPTED  # the product's default
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
-    with caplog.at_level(logging.WARNING, logger="assistant.speech.whisper_checkpoints"):
+    with caplog.at_level(logging.WARNING, logger="assistant.voice.whisper_checkpoints"):
         assert serving_model(ADAPTED) == "tiny.en"
     assert "python -m models.whisper_adapt" in caplog.text  # the log says how to build it
     assert serving_model("base") == "base"
@@ -85,7 +85,7 @@ def test_the_evaluation_compares_engines_on_shared_weights_then_scores_the_produ
 @pytest.mark.timeout(300)
 def test_the_default_pipeline_hears_a_spoken_request_with_the_adapted_decoder(tmp_path, monkeypatch):
     from assistant.app import build_pipeline
-    from assistant.speech.synth import espeak
+    from assistant.voice.synth import espeak
 
     monkeypatch.setenv("ASSISTANT_LLM", "off")
     settings = Settings()
@@ -102,7 +102,7 @@ def test_fine_tuning_on_spoken_requests_lowers_the_decoders_loss():
     import torch
     import whisper
 
-    from assistant.speech.whisper_checkpoints import checkpoint_path
+    from assistant.voice.whisper_checkpoints import checkpoint_path
 
     torch.manual_seed(0)
     model = whisper.load_model(str(checkpoint_path("tiny.en")), device="cpu")

@@ -22,8 +22,8 @@ from assistant.errors import AssistantError, Stage
 from assistant.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd, SttEnd
 from assistant.llm.advisor import LlmTrace, SecondOpinion
 from assistant.skill_api import Item
-from assistant.speech.misheard import misheard
 from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse
+from assistant.voice.misheard import misheard
 
 log = logging.getLogger(__name__)
 

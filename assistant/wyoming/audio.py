@@ -18,10 +18,10 @@ import numpy as np
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 
-from assistant.audio import PAUSE_S
-from assistant.speech.vad import FRAME_SAMPLES, VoiceDetector
-from assistant.speech.wavfile import pcm_to_float, resample, to_int16
 from assistant.stages import SAMPLE_RATE, SpokenAudio
+from assistant.voice.audio import PAUSE_S
+from assistant.voice.vad import FRAME_SAMPLES, VoiceDetector
+from assistant.voice.wavfile import pcm_to_float, resample, to_int16
 from assistant.wyoming.limits import ProtocolError
 
 WIDTHS = (1, 2, 4)  # bytes per sample Wyoming clients send (8-bit unsigned, 16/32-bit signed)

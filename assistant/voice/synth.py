@@ -1,7 +1,7 @@
 """Spoken test and training audio from espeak-ng: one voice, one rate, 16 kHz float32 out.
 
 Used by the spoken-understanding data build (``models.spoken_data``), the spoken half of
-``python -m assistant.speech.evaluate`` and the wake-word / speaker bench. espeak-ng voices are
+``python -m evaluation.speech`` and the wake-word / speaker bench. espeak-ng voices are
 a language voice plus an optional variant (``en-gb-scotland+f2``): the variant changes pitch,
 formants and breathiness, which is what makes them usable as different "people".
 """
@@ -15,8 +15,8 @@ import subprocess
 import numpy as np
 
 from assistant.errors import AudioError
-from assistant.speech.wavfile import pcm_to_float, resample
 from assistant.stages import SAMPLE_RATE
+from assistant.voice.wavfile import pcm_to_float, resample
 
 ESPEAK_RATE = 22050
 WAV_HEADER_BYTES = 44  # espeak-ng --stdout writes a plain 44-byte RIFF header

@@ -3,14 +3,14 @@
 The endpointer needs 0.7 s of silence to be sure the user has finished; Whisper needs about
 0.35 s for a short command on two cores. Waiting for both one after the other puts the reply
 over a second behind the user's last word. So once the user has been quiet for a short pause
-(``assistant.speech.endpointing.SPECULATE_AFTER_S``) the voice loop hands the audio so far to
+(``assistant.voice.endpointing.SPECULATE_AFTER_S``) the voice loop hands the audio so far to
 ``prefetch``, which transcribes it in a worker thread; semantic endpointing reads the result
 with ``peek``. When the endpointer then closes the utterance, ``claim`` keeps
 that transcript if no speech came after the pause (the final audio only adds silence); otherwise
 the prefetch is dropped and the full utterance is transcribed as usual. The pipeline sees an
 ordinary ``SpeechToText``.
 
-A *quick* stage (``assistant.stt.quick_stage``: the same model on a 15 s encoder window with no
+A *quick* stage (``assistant.voice.stt.quick_stage``: the same model on a 15 s encoder window with no
 second look, 105 ms instead of 346 ms for the full window on a 2.4 s command on two cores) may
 make the first transcript of a pause. It is what semantic endpointing reads, and the turn keeps
 it only when semantic endpointing ended the turn on it (``accept``: Whisper was confident and

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from assistant.audio import Microphone
 from assistant.errors import AudioError
-from assistant.speaker import EnrolmentError, SpeakerIdentifier
-from assistant.speech.vad import EndpointConfig
+from assistant.voice.audio import Microphone
+from assistant.voice.speaker_id import EnrolmentError, SpeakerIdentifier
+from assistant.voice.vad import EndpointConfig
 
 # Short, varied sentences: each gives two to three seconds of voiced speech at a normal pace.
 PROMPTS = (
@@ -65,7 +65,7 @@ def enrol_by_voice(
 
 def speaker_id_ok(audio: np.ndarray) -> bool:
     """Enough voiced speech in one phrase to be worth keeping."""
-    from assistant.speaker import MIN_ENROL_SPEECH_S, speech_seconds
+    from assistant.voice.speaker_id import MIN_ENROL_SPEECH_S, speech_seconds
 
     return speech_seconds(audio) >= MIN_ENROL_SPEECH_S
 
@@ -74,8 +74,8 @@ def enroll_main(argv: list[str]) -> int:
     """``assistant enroll NAME``: enrol one person's voice through the microphone."""
     from assistant.app import open_store
     from assistant.config import data_dir
-    from assistant.speaker import load_speaker_id
-    from assistant.tts import EspeakSpeech
+    from assistant.voice.speaker_id import load_speaker_id
+    from assistant.voice.tts import EspeakSpeech
 
     parser = argparse.ArgumentParser(prog="assistant enroll", description="Teach the assistant a voice.")
     parser.add_argument("name", help="whose voice (the profile name)")
@@ -85,7 +85,7 @@ def enroll_main(argv: list[str]) -> int:
     if not name or name == "guest" or not name.replace("-", "").replace("_", "").isalnum():
         print(f"error: {args.name!r} is not a usable profile name", file=sys.stderr)
         return 2
-    from assistant.audio import Speaker
+    from assistant.voice.audio import Speaker
 
     try:
         microphone = Microphone()

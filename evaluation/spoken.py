@@ -17,9 +17,9 @@ from pathlib import Path
 
 from assistant.nlu.data import REPO_ROOT
 from assistant.nlu.labels import OUT_OF_SCOPE
-from assistant.speech.misheard import misheard
-from assistant.speech.synth import espeak
-from assistant.speech.wer import word_error_rate
+from assistant.voice.misheard import misheard
+from assistant.voice.synth import espeak
+from evaluation.wer import word_error_rate
 
 HELDOUT = REPO_ROOT / "data" / "speech" / "spoken_heldout.csv"
 
@@ -58,7 +58,7 @@ def held_out_only(requests: list[SpokenRequest]) -> tuple[list[SpokenRequest], i
     return kept, len(requests) - len(kept)
 
 
-# What a spoken turn does when ``assistant.speech.misheard`` holds it back: it asks again.
+# What a spoken turn does when ``assistant.voice.misheard`` holds it back: it asks again.
 ASKED_AGAIN = "(asked again)"
 
 

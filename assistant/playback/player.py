@@ -1,6 +1,6 @@
 """Audio playback beside the dialogue: decode, play, pause, skip, gain and ducking.
 
-Decoding (``assistant/decode.py``) is ``soundfile``, with an ``ffmpeg`` subprocess for what it
+Decoding (``assistant/playback/decode.py``) is ``soundfile``, with an ``ffmpeg`` subprocess for what it
 cannot read (M4A/AAC) and for http(s) streams.
 Output is one ``sounddevice`` stream per track whose callback reads decoded blocks from
 a bounded queue filled by a feeder thread, so nothing here blocks the turn that started it.
@@ -25,7 +25,13 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.decode import BLOCK_FRAMES, DEFAULT_OPEN_TIMEOUT_S, Decoder, PlaybackError, open_decoder
+from assistant.playback.decode import (
+    BLOCK_FRAMES,
+    DEFAULT_OPEN_TIMEOUT_S,
+    Decoder,
+    PlaybackError,
+    open_decoder,
+)
 
 __all__ = ["AudioPlayer", "Listen", "NowPlaying", "PlayableTrack", "PlaybackError", "Player", "open_decoder"]
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ describe. The report shows both and how many of the two runs' transcripts are id
 tiny.en, and compares WER and real-time factor; then the product's model, tiny.en-requests (whose
 fine-tuned decoder only faster-whisper reads), on faster-whisper.
 
-Then spoken understanding (``assistant.speech.spoken_eval``), for each engine run: our own
+Then spoken understanding (``evaluation.spoken``), for each engine run: our own
 spoken held-out requests, typed and spoken, in-scope intent accuracy and out-of-scope recall
 side by side, and the word error rate of those transcripts (the larger same-audio comparison).
 
-``python -m assistant.speech.evaluate [--model tiny.en-requests|tiny.en|base] [--engine E|both] [--prompt TEXT]
+``python -m evaluation.speech [--model tiny.en-requests|tiny.en|base] [--engine E|both] [--prompt TEXT]
 [--no-baseline] [--no-spoken] [--json]``
 """
 
@@ -34,8 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.speech.wavfile import read_wav
-from assistant.speech.wer import normalizer, word_error_rate
+from assistant.voice.wavfile import read_wav
+from evaluation.wer import normalizer, word_error_rate
 
 TESTDATA = Path(os.environ.get("POCKETSPHINX_TESTDATA", "/usr/share/pocketsphinx/test/data"))
 # Sphinx transcription line: "<s> words </s> (utterance id)"
@@ -110,7 +110,7 @@ def evaluate(
     baseline: bool = True,
     engine: str = "openai-whisper",
 ) -> dict:
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
 
     testset = load_testset(root)
     stt = load_stt(model, engine=engine, initial_prompt=prompt)
@@ -147,8 +147,8 @@ def evaluate(
 def runs(model: str, engine: str) -> list[tuple[str, str]]:
     """The (model, engine) pairs one run scores. ``both``: the two engines compared on the weights
     both serve (tiny.en), then tiny.en-requests, which only faster-whisper reads, on faster-whisper."""
-    from assistant.speech.whisper_checkpoints import ADAPTED
-    from assistant.stt import engine_serving
+    from assistant.voice.stt import engine_serving
+    from assistant.voice.whisper_checkpoints import ADAPTED
 
     if engine != "both":
         return [(model, engine_serving(model, engine))]
@@ -160,7 +160,7 @@ def runs(model: str, engine: str) -> list[tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
-    from assistant.speech.whisper_checkpoints import SPEECH_MODELS
+    from assistant.voice.whisper_checkpoints import SPEECH_MODELS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _spoken(model: str, engine: str) -> dict | None:
     from assistant.nlu import load_nlu
-    from assistant.speech.spoken_eval import HELDOUT, evaluate_spoken
-    from assistant.stt import load_stt
+    from assistant.voice.stt import load_stt
+    from evaluation.spoken import HELDOUT, evaluate_spoken
 
     if not HELDOUT.is_file():
         print(f"(no spoken held-out set at {HELDOUT}; build it with python -m models.spoken_data)")
@@ -234,7 +234,7 @@ def _print_spoken(spoken: dict, stt: str) -> None:
             "split has since put them in its training part)"
         )
     # "spoken": the classifier's intent of the transcript; "as acted": what the assistant does
-    # with it, a doubtful transcript asked again (assistant.speech.misheard).
+    # with it, a doubtful transcript asked again (assistant.voice.misheard).
     print(f"  {'':22s} {'typed':>8s} {'spoken':>8s} {'as acted':>9s}")
     print(
         f"  {'in-scope accuracy':22s} {t['in_scope_accuracy']:8.1%} {c['in_scope_accuracy']:8.1%}"

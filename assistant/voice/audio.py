@@ -3,7 +3,7 @@
 - ``Microphone``: one 16 kHz mono input stream for a whole session, 30 ms blocks in a queue;
   ``listen()`` returns the next utterance (``Endpointer`` rules) or ``None`` when nothing was
   said before the timeout; ``push_to_talk()`` waits for Enter first.
-- ``Microphone.wait_for_wake()``: blocks until a wake-word detector (``assistant.wake``) fires.
+- ``Microphone.wait_for_wake()``: blocks until a wake-word detector (``assistant.voice.wake``) fires.
 - ``Speaker.play()``: plays ``SpokenAudio`` (resampled when the device refuses its rate); with a
   microphone given, user speech during playback stops it (barge-in) and that speech starts the
   next utterance.
@@ -25,10 +25,10 @@ from typing import Protocol
 import numpy as np
 
 from assistant.errors import AudioError
-from assistant.player import ducking
-from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer, State, VoiceDetector
-from assistant.speech.wavfile import resample
+from assistant.playback.player import ducking
 from assistant.stages import SAMPLE_RATE, SpokenAudio
+from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer, State, VoiceDetector
+from assistant.voice.wavfile import resample
 
 # Quiet this long inside an utterance: report a pause (speculative transcription starts there,
 # and Whisper then ends before the 0.7 s endpoint).
@@ -208,7 +208,7 @@ class Microphone:
                 continue
             stalled = 0.0
             if detector.feed(block):
-                # A detector that listened on before deciding (assistant.wake_check) hands back what
+                # A detector that listened on before deciding (assistant.voice.wake_check) hands back what
                 # it heard since the word: "okay nabu, play some jazz" in one breath.
                 self._carry = list(getattr(detector, "after_word", ()))
                 return True

@@ -6,7 +6,7 @@ complete request, a short pause is the end of it. ``SemanticEndpointing`` drives
 voice loop's two microphone callbacks:
 
 - ``on_pause`` (silence has lasted ``SPECULATE_AFTER_S``): start transcribing the audio so far
-  in the speculative worker (``assistant.speech.speculative``). Whisper encodes a fixed 30 s
+  in the speculative worker (``assistant.voice.speculative``). Whisper encodes a fixed 30 s
   window whatever the clip's length, so a transcript made while the user is still talking does
   not shorten the decode after the last word; starting that decode at the first short silence
   does. Speech that resumes makes the next pause start a fresh one (the stale one is dropped).

@@ -1,6 +1,6 @@
 """Evaluate the built NLU on the held-out split and write a report.
 
-``python -m assistant.nlu.evaluate [--no-baseline] [--no-everyday] [--out reports/nlu]`` prints
+``python -m evaluation.nlu [--no-baseline] [--no-everyday] [--out reports/nlu]`` prints
 in-scope accuracy, macro-F1, out-of-scope recall and precision and exact-span slot F1, then the
 accuracy on our held-out everyday requests (``everyday.py``: moods, names, out-of-scope
 requests, follow-ups, through the real pipeline), and writes
@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             f"argmax in-scope acc {_pct(baseline['argmax']['in_scope_accuracy'])}"
         )
     if not args.no_everyday:
-        from assistant.nlu.everyday import evaluate_everyday, summarise
+        from evaluation.nlu_everyday import evaluate_everyday, summarise
 
         everyday = evaluate_everyday(load_nlu())
         print("everyday requests held out (data/nlu/heldout, through the real pipeline):")

@@ -3,7 +3,7 @@
 The files under ``data/nlu/heldout`` (see its README) were written by hand and are never
 trained or tuned on. Moods are checked on the parse; names, out-of-scope requests and follow-ups
 through the real text pipeline (NLU, dialogue, skills, a throwaway history store), because what
-counts is what the user gets. ``python -m assistant.nlu.evaluate`` prints these figures next to
+counts is what the user gets. ``python -m evaluation.nlu`` prints these figures next to
 the held-out split's.
 """
 

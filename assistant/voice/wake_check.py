@@ -1,6 +1,6 @@
 """A second opinion on the wake word: what Whisper hears at that moment must sound like the phrase.
 
-The wake-word network (``assistant.wake``) hears "okay nabu" in other speech now and then: on the
+The wake-word network (``assistant.voice.wake``) hears "okay nabu" in other speech now and then: on the
 bench's 3 hours of test speech it woke the speaker twice. ``CheckedWakeWord`` asks the
 speech-to-text stage (already loaded for the requests) what the last ``CHECK_WINDOW_S`` seconds
 say each time the network fires. The transcript and the phrase are compared as
@@ -12,7 +12,7 @@ Measured on the dev split of ``bench/wake_speaker.py --tune`` (never its test vo
 cutoff 0.3, every one of the 144 dev wake phrases scored ``MIN_SIMILARITY`` or more and none of
 the 30 network detections in 3 hours of other speech did. What the check really hears is "okay"
 followed by a word: a near miss ("okay, nab useless") that fools the network passes it too, so
-the network keeps its own cutoff (``assistant.wake.CUTOFFS``) rather than a lower one. With the
+the network keeps its own cutoff (``assistant.voice.wake.CUTOFFS``) rather than a lower one. With the
 check every cutoff up to 0.80 heard all the dev phrases, but at 0.5 "okay, nab useless" woke it.
 The check costs one full-window decode (about 0.35 s on two cores) per network detection, a few
 an hour while people talk, and delays the chime by that; audio heard meanwhile starts the
@@ -34,8 +34,8 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from assistant.errors import AudioError
-from assistant.speech.vad import FRAME_SAMPLES
 from assistant.stages import SAMPLE_RATE
+from assistant.voice.vad import FRAME_SAMPLES
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class WakeCheck:
 class CheckedWakeWord:
     """A wake-word detector whose every detection Whisper's transcript must confirm.
 
-    ``detector``: an ``assistant.wake`` detector; ``transcribe``:
+    ``detector``: an ``assistant.voice.wake`` detector; ``transcribe``:
     audio -> text (the speech-to-text stage). Same interface as the detector it wraps.
     """
 

@@ -15,7 +15,7 @@ Holding on the voice's onset is what makes the 200 ms target reachable on a 2-co
 tiny.en needs 0.3-0.6 s for even a one-word clip (Whisper always encodes a 30 s window), so
 waiting for the transcript before going quiet could not meet it. The price is a gap of about
 the speech's length plus that transcription when someone near the speaker says something
-else. The assistant's own answer is handled by ``assistant.audio.Speaker`` (any speech stops
+else. The assistant's own answer is handled by ``assistant.voice.audio.Speaker`` (any speech stops
 it); this module covers what goes on playing beside the dialogue. Without echo cancellation a
 real microphone also hears the output itself: ``[voice] barge_in = false`` turns this off.
 """
@@ -32,10 +32,10 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.audio import Microphone
 from assistant.errors import SpeechToTextError
-from assistant.speech.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
 from assistant.stages import SAMPLE_RATE, SpeechToText
+from assistant.voice.audio import Microphone
+from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Output(Protocol):
 
 
 class PlayerOutput:
-    """``Output`` over the process's player (``assistant.player``), which may not exist yet."""
+    """``Output`` over the process's player (``assistant.playback.player``), which may not exist yet."""
 
     def __init__(self, get_player: Callable[[], object | None]) -> None:
         self._get_player = get_player

@@ -8,12 +8,12 @@ the answer, and those words start the next utterance. No usable audio device: ``
 raises ``VoiceUnavailableError`` and the command line (``assistant.cli.voice_main``) prints a
 clear message, then runs terminal chat; this module never imports the command line.
 
-With ``--wake`` the loop waits for the wake word (``assistant.wake``, ``[wake] word``) before
+With ``--wake`` the loop waits for the wake word (``assistant.voice.wake``, ``[wake] word``) before
 each request and acknowledges it with a short chime; a follow-up after a question needs no
-wake word. With voiceprints enrolled (``assistant.speaker``) every utterance is matched first:
+wake word. With voiceprints enrolled (``assistant.voice.speaker_id``) every utterance is matched first:
 a known voice switches to that person's profile; an unknown voice while an enrolled person's
 profile is active switches to the guest profile (never to someone else's). "This is Alice" for
-a profile without a voiceprint starts enrolment by voice (``assistant.voice_enrol``).
+a profile without a voiceprint starts enrolment by voice (``assistant.voice.enrol``).
 """
 
 from __future__ import annotations
@@ -28,19 +28,19 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.audio import Microphone, Playback, Speaker, Utterance
-from assistant.bargein import BargeInMicrophone
 from assistant.config import Settings, ensure_private_dir
 from assistant.dialogue import trailing_slots
 from assistant.errors import AudioError, TextToSpeechError
 from assistant.pipeline import GUEST_USER, Pipeline, Session, TurnResult
 from assistant.session import recordings_dir
-from assistant.speech.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
-from assistant.speech.speculative import SpeculativeSpeechToText
-from assistant.speech.vad import EndpointConfig
-from assistant.speech.wavfile import write_wav
 from assistant.stages import SpokenAudio
-from assistant.stt import quick_stage
+from assistant.voice.audio import Microphone, Playback, Speaker, Utterance
+from assistant.voice.bargein import BargeInMicrophone
+from assistant.voice.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
+from assistant.voice.speculative import SpeculativeSpeechToText
+from assistant.voice.stt import quick_stage
+from assistant.voice.vad import EndpointConfig
+from assistant.voice.wavfile import write_wav
 
 IDLE_TIMEOUT_S = 30.0  # always-listening mode re-arms the endpointer this often
 WAKE_LISTEN_S = 5.0  # after the wake word, the request must start within this time
@@ -101,8 +101,8 @@ class VoiceLoop:
         )
         self.followup_window_s = settings.followup_window_s
         self.awaiting_reply = False
-        self.wake = wake  # a wake-word detector (assistant.wake), or None: listen to everything
-        self.speaker_id = speaker_id  # assistant.speaker.SpeakerIdentifier, or None
+        self.wake = wake  # a wake-word detector (assistant.voice.wake), or None: listen to everything
+        self.speaker_id = speaker_id  # assistant.voice.speaker_id.SpeakerIdentifier, or None
         self.wakes = 0
         self.semantic_endpointing = settings.semantic_endpointing
         # Transcribe during the trailing-silence wait; the pipeline sees a plain SpeechToText.
@@ -136,7 +136,7 @@ class VoiceLoop:
             if not self.mic.wait_for_wake(self.wake, IDLE_TIMEOUT_S):
                 return None
             self.wakes += 1
-            checks = getattr(self.wake, "checks", None)  # assistant.wake_check: what Whisper heard
+            checks = getattr(self.wake, "checks", None)  # assistant.voice.wake_check: what Whisper heard
             self.out(f"(wake word heard: {checks[-1].transcript!r})" if checks else "(wake word heard)")
             self._acknowledge()
             return self.mic.listen(
@@ -154,7 +154,7 @@ class VoiceLoop:
         )
 
     def _end_early(self, voiced_samples: int) -> bool:
-        """Semantic endpointing (``assistant.speech.endpointing``) on the speculative transcript."""
+        """Semantic endpointing (``assistant.voice.endpointing``) on the speculative transcript."""
         if self.endpointing is None or not self.semantic_endpointing:
             return False
         return self.endpointing.end_early(voiced_samples)
@@ -202,7 +202,7 @@ class VoiceLoop:
             sid.forget(user)  # "forget me" deleted the stored voiceprint
         if user != user_before and user not in (GUEST_USER, self.pipeline.settings.default_user):
             if user not in sid.names:  # "this is Alice" for a voice not enrolled yet
-                from assistant.voice_enrol import enrol_by_voice
+                from assistant.voice.enrol import enrol_by_voice
 
                 enrol_by_voice(user, self.mic, self.say, sid, out=self.out)
                 self.mic.drain()
@@ -322,9 +322,9 @@ def _build(build_pipeline, home: Path, settings: Settings, speak: bool) -> Pipel
         return build_pipeline(home, settings, stt_model=settings.stt_model, speak=False)
 
 
-def _wake_word(settings: Settings, stt=None):  # -> assistant.wake.WakeWordDetector
+def _wake_word(settings: Settings, stt=None):  # -> assistant.voice.wake.WakeWordDetector
     """The wake word, each detection confirmed by the pipeline's own speech-to-text."""
-    from assistant.wake import load_wake_word
+    from assistant.voice.wake import load_wake_word
 
     try:
         return load_wake_word(settings.wake_word, stt=stt)
@@ -332,10 +332,10 @@ def _wake_word(settings: Settings, stt=None):  # -> assistant.wake.WakeWordDetec
         raise VoiceUnavailableError(f"wake word unavailable: {exc}") from exc
 
 
-def _stop_listener(stt):  # -> assistant.bargein.StopListener
-    """Listens for "stop" while a track plays (``assistant.bargein``), over the raw speech-to-text."""
-    from assistant.bargein import PlayerOutput, StopListener
-    from assistant.player import current_player
+def _stop_listener(stt):  # -> assistant.voice.bargein.StopListener
+    """Listens for "stop" while a track plays (``assistant.voice.bargein``), over the raw speech-to-text."""
+    from assistant.playback.player import current_player
+    from assistant.voice.bargein import PlayerOutput, StopListener
 
     def said(decision) -> None:
         if decision.action != "resume":
@@ -344,10 +344,10 @@ def _stop_listener(stt):  # -> assistant.bargein.StopListener
     return StopListener(stt, PlayerOutput(current_player), on_barge_in=said)
 
 
-def _speaker_id(pipeline: Pipeline):  # -> assistant.speaker.SpeakerIdentifier | None
+def _speaker_id(pipeline: Pipeline):  # -> assistant.voice.speaker_id.SpeakerIdentifier | None
     """Voiceprints from the history store; None when speaker identification cannot load."""
     try:
-        from assistant.speaker import load_speaker_id, warm
+        from assistant.voice.speaker_id import load_speaker_id, warm
 
         sid = load_speaker_id(pipeline.store)
         if sid.names:

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.errors import TextToSpeechError
-from assistant.speech.wavfile import read_wav
 from assistant.stages import SpokenAudio
+from assistant.voice.wavfile import read_wav
 
 ESPEAK_RATE = 22050  # espeak-ng's native output rate; pyttsx3 writes WAVs at it
 MAX_TEXT_CHARS = 2000  # a spoken reply is a few sentences; anything longer is cut

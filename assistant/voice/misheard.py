@@ -12,7 +12,7 @@ song." at -0.13 per token) passes: the gate needs both numbers low.
 
 The thresholds come from ``bench/misheard_dev.py``: training-split requests the product's
 decoder never heard while it was fine-tuned, spoken by espeak-ng voices (see the numbers below);
-``python -m assistant.speech.evaluate`` reports the gate's effect on the spoken held-out set.
+``python -m evaluation.speech`` reports the gate's effect on the spoken held-out set.
 """
 
 from __future__ import annotations
