@@ -9,13 +9,13 @@ from functools import cache
 from pathlib import Path
 
 from assistant.config import Settings, data_dir, ensure_private_dir, load_settings
-from assistant.errors import SkillFailedError
-from assistant.history import HistoryStore
+from assistant.contracts.errors import SkillFailedError
 from assistant.logs import setup_logging
-from assistant.pipeline import Pipeline
-from assistant.plugins import SkillRegistry
-from assistant.session import purge_old_recordings
-from assistant.skill_api import Skill
+from assistant.pipeline.runner import Pipeline
+from assistant.pipeline.session_log import purge_old_recordings
+from assistant.skill_sdk.api import Skill
+from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.storage.history import HistoryStore
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -64,7 +64,7 @@ def build_pipeline(
         stt_model = serving_model(stt_model)
         stt = load_stt(stt_model, engine=engine_serving(stt_model, settings.stt_engine))
     if speak:
-        from assistant.errors import TextToSpeechError
+        from assistant.contracts.errors import TextToSpeechError
         from assistant.voice.tts import EspeakSpeech
 
         try:

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 
 from assistant.config import Settings, data_dir, load_settings
-from assistant.events import EventFormatError
+from assistant.contracts.events import EventFormatError
 from assistant.logs import setup_logging
-from assistant.pipeline import Pipeline, Session, TurnResult
+from assistant.pipeline.runner import Pipeline, Session, TurnResult
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def skill_command(name: str):
     """(skill name, handler) for a command verb an installed skill declares, or None."""
-    from assistant.plugins import discover_specs
+    from assistant.skill_sdk.plugins import discover_specs
 
     for spec in discover_specs():
         if name in spec.commands:
@@ -188,7 +188,7 @@ def _print_turn(console, result: TurnResult) -> None:
 
 
 def replay_main(args: argparse.Namespace, home: Path) -> int:
-    from assistant.replay import replay_session
+    from assistant.pipeline.replay import replay_session
 
     # A fresh configuration, not this machine's config.toml: a replay must not reach the network
     # or change with the user's settings. Only the recorded speech model is kept.
@@ -219,7 +219,7 @@ def replay_main(args: argparse.Namespace, home: Path) -> int:
 
 
 def _recorded_stt_model(path: Path) -> str | None:
-    from assistant.replay import load_recording
+    from assistant.pipeline.replay import load_recording
 
     try:
         start, _ = load_recording(path)
@@ -230,7 +230,7 @@ def _recorded_stt_model(path: Path) -> str | None:
 
 
 def _has_audio(path: Path) -> bool:
-    from assistant.replay import load_recording
+    from assistant.pipeline.replay import load_recording
 
     try:
         _, turns = load_recording(path)
@@ -258,7 +258,7 @@ def export_main(argv: list[str]) -> int:
     p.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
     args = p.parse_args(argv)
     from assistant.app import open_store
-    from assistant.session import recordings_dir, sessions_dir
+    from assistant.pipeline.session_log import recordings_dir, sessions_dir
 
     home = data_dir()
     store = open_store(home)

@@ -67,9 +67,9 @@ def main() -> int:
     import assistant
     from assistant.app import default_skills, open_store, skill_for
     from assistant.config import Settings
-    from assistant.events import DialogueEnd
+    from assistant.contracts.events import DialogueEnd
     from assistant.nlu import load_nlu
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
 
     loaded_from = Path(assistant.__file__).resolve()
     if loaded_from != tree / "assistant" / "__init__.py":

@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.stages import SpokenAudio  # noqa: E402
+from assistant.contracts.stages import SpokenAudio  # noqa: E402
 from assistant.voice.synth import espeak  # noqa: E402
 from assistant.voice.wavfile import write_wav  # noqa: E402
 from tests.audio_stack import VirtualAudio, missing_tools  # noqa: E402

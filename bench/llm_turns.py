@@ -49,14 +49,14 @@ sys.path.insert(0, str(REPO))
 
 from assistant.app import open_store  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.history import FeedbackRecord, TurnRecord  # noqa: E402
 from assistant.llm import prompts  # noqa: E402
 from assistant.llm.grounding import ungrounded_claims  # noqa: E402
 from assistant.llm.runtime import Completion, LlamaModel  # noqa: E402
 from assistant.llm.weights import DEFAULT_MODEL, MODELS, model_path  # noqa: E402
 from assistant.nlu import load_nlu  # noqa: E402
-from assistant.pipeline import Pipeline, TurnResult  # noqa: E402
-from assistant.plugins import SkillRegistry  # noqa: E402
+from assistant.pipeline.runner import Pipeline, TurnResult  # noqa: E402
+from assistant.skill_sdk.plugins import SkillRegistry  # noqa: E402
+from assistant.storage.history import FeedbackRecord, TurnRecord  # noqa: E402
 
 DATA = REPO / "data" / "llm"
 NOW = 1_700_000_000.0

@@ -31,8 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from assistant.contracts.stages import Parse  # noqa: E402
 from assistant.nlu.labels import OUT_OF_SCOPE  # noqa: E402
-from assistant.stages import Parse  # noqa: E402
 from assistant.voice.misheard import misheard  # noqa: E402
 
 LOG_PROBS = (-0.9, -0.7, -0.6, -0.5, -0.45, -0.4, -0.35, -0.3, -0.25, -0.2)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.plugins import discover_specs  # noqa: E402
+from assistant.skill_sdk.plugins import discover_specs  # noqa: E402
 
 SPECS = {s.name: s for s in discover_specs()}
 DOMAIN_INTENT = {name: s.offer_intent for name, s in SPECS.items()}
@@ -30,7 +30,7 @@ KINDS = ["offer", "offer", "like", "skip", "dislike", "play"]
 
 def catalog_ids(skill, domain: str, rng: random.Random, n: int = 3000) -> list[str]:
     """Real item ids, gathered by asking the skill itself (the bench knows no catalog)."""
-    from assistant.skill_api import SkillRequest, UserProfile
+    from assistant.skill_sdk.api import SkillRequest, UserProfile
 
     ids: set[str] = set()
     for _ in range(40):
@@ -78,13 +78,13 @@ def _bench_turn(store) -> int:
     row = store.db.execute("SELECT id FROM turns WHERE session_id = 'bench'").fetchone()
     if row:
         return int(row[0])
-    from assistant.history import TurnRecord
+    from assistant.storage.history import TurnRecord
 
     return store.record_turn(TurnRecord("bench", "bench", 1, time.time(), "text", "", "", events=[]))
 
 
 def time_requests(store, skill, domain: str, users: list[str], rng: random.Random) -> list[float]:
-    from assistant.skill_api import SkillRequest
+    from assistant.skill_sdk.api import SkillRequest
 
     out = []
     for user in users:
@@ -106,7 +106,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=200)
     args = ap.parse_args()
     from assistant.app import skill_for
-    from assistant.history import HistoryStore
+    from assistant.storage.history import HistoryStore
 
     rng = random.Random(0)
     skills = {d: skill_for(d) for d in SPECS}

@@ -74,7 +74,7 @@ def row_scaled(matrix: np.ndarray, minmax: bool) -> np.ndarray:
 
 def print_skill_latency(model: VideoRecommender, catalog: pd.DataFrame, train: pd.DataFrame) -> None:
     """Skill request latency (profile -> 1 offer) for the rater with the longest history."""
-    from assistant.skill_api import FeedbackEvent, SkillRequest, UserProfile
+    from assistant.skill_sdk.api import FeedbackEvent, SkillRequest, UserProfile
     from skills.video.skill import VideoSkill
 
     skill = VideoSkill(model, catalog)

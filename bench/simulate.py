@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.skill_api import Item  # noqa: E402
+from assistant.skill_sdk.api import Item  # noqa: E402
 
 HELD_OUT_SEED = 20261123
 
@@ -65,7 +65,7 @@ def curve(runs: list[list[bool]], turns: int) -> list[float]:
 
 def make_pipeline(home: Path, nlu, skill_for):
     from assistant.app import open_store
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
 
     return Pipeline(nlu, open_store(home), home, skill_for)
 

@@ -172,7 +172,7 @@ def knn_scores(ratings: pd.DataFrame, rec: VideoRecommender) -> Callable[[list[i
 
 
 def act_of(result) -> str:
-    from assistant.events import DialogueEnd
+    from assistant.contracts.events import DialogueEnd
 
     return next((e.act for e in result.events if isinstance(e, DialogueEnd)), "")
 
@@ -183,7 +183,7 @@ def converse(nlu, skill_for, person: Person, titles: dict[int, str], tell: str, 
     dialogue would on noting them: the recommender's share of the job, apart from the NLU's."""
     from assistant.app import open_store
     from assistant.config import Settings
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
 
     home = Path(tempfile.mkdtemp(prefix="told-likes-"))
     os.environ["ASSISTANT_HOME"] = str(home)

@@ -86,7 +86,7 @@ def run_writers(home: Path, turns: int) -> dict[str, float]:
     for p in procs:
         p.start()
     results = _collect(procs, queue)
-    from assistant.history import HistoryStore
+    from assistant.storage.history import HistoryStore
 
     store = HistoryStore(home / "history.db")
     stored = {user: len(store.turns(user=user)) for user, *_ in results}

@@ -228,7 +228,7 @@ def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]
 
 def item_nouns() -> frozenset[str]:
     """What the skills call their items, as the voice loop gives them to semantic endpointing."""
-    from assistant.plugins import discover_specs
+    from assistant.skill_sdk.plugins import discover_specs
 
     return frozenset(noun for spec in discover_specs() for noun in spec.item_nouns)
 
@@ -236,7 +236,7 @@ def item_nouns() -> frozenset[str]:
 def trailing() -> dict[str, frozenset[str]]:
     """What may follow a whole request, as the voice loop gives it to semantic endpointing."""
     from assistant.dialogue import trailing_slots
-    from assistant.plugins import discover_specs
+    from assistant.skill_sdk.plugins import discover_specs
 
     return trailing_slots(discover_specs())
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.skill_api import SkillRequest, UserProfile  # noqa: E402
+from assistant.skill_sdk.api import SkillRequest, UserProfile  # noqa: E402
 from skills.weather.live import OpenMeteoProvider  # noqa: E402
 from skills.weather.observations import load_records  # noqa: E402
 from skills.weather.skill import WeatherSkill  # noqa: E402

@@ -229,7 +229,7 @@ def main() -> int:
             code = proc.wait(timeout=60)
 
         alone_ms = whisper_alone(clips[1:])
-        from assistant.history import HistoryStore
+        from assistant.storage.history import HistoryStore
 
         store = HistoryStore(Path(tmp) / "history.db")
         rows = store.turns()

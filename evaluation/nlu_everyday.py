@@ -127,7 +127,7 @@ class _Turns:
     def __init__(self, nlu: Any) -> None:
         from assistant.app import open_store, skill_for
         from assistant.config import Settings
-        from assistant.pipeline import Pipeline
+        from assistant.pipeline.runner import Pipeline
 
         self._tmp = tempfile.TemporaryDirectory()
         home = Path(self._tmp.name)

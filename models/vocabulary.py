@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from assistant.nlu.slot_words import SLOT_WORDS_FILE
-from assistant.plugins import discover_specs
+from assistant.skill_sdk.plugins import discover_specs
 from models.artifacts import REPO_ROOT, artifact_dir, artifacts_root, content_hash, is_current, write_stamp
 
 NAME = "vocabulary"

@@ -17,7 +17,7 @@ os.environ.setdefault("ASSISTANT_OFFLINE", "1")
 # The language model stays out of every test (and every assistant a test starts) unless the
 # test asks for it: the rest of the suite checks the classifier's path and its timings.
 os.environ.setdefault("ASSISTANT_LLM", "off")
-# Offers read the local clock (assistant/situation.py: a Friday evening, a weekday morning), so
+# Offers read the local clock (assistant/skill_sdk/situation.py: a Friday evening, a weekday morning), so
 # every run, and every assistant a test starts, uses one time zone whatever the machine's.
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -53,7 +53,7 @@ def pipeline(nlu, assistant_home: Path):
     """A real text pipeline (real NLU, real skills, real SQLite) in a fresh data directory."""
     from assistant.app import open_store, skill_for
     from assistant.config import Settings
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
 
     assistant_home.mkdir(parents=True, exist_ok=True)
     p = Pipeline(nlu, open_store(assistant_home), assistant_home, skill_for, Settings())
@@ -66,7 +66,7 @@ def fake_pipeline(assistant_home: Path):
     """The real pipeline, dialogue, NLG and SQLite store with fake NLU and skills (no artifacts)."""
     from assistant.app import open_store
     from assistant.config import Settings
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
     from tests.fakes import KeywordNLU, ToneSpeech, fake_skills
 
     assistant_home.mkdir(parents=True, exist_ok=True)

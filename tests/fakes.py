@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import SpeechToTextError
+from assistant.contracts.errors import SpeechToTextError
+from assistant.contracts.stages import OUT_OF_SCOPE, Parse, SpokenAudio, Transcript
 from assistant.llm.runtime import Completion
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import HistoryPhrasing, Item, SkillRequest, SkillResult, SkillSpec
-from assistant.stages import OUT_OF_SCOPE, Parse, SpokenAudio, Transcript
+from assistant.skill_sdk.api import HistoryPhrasing, Item, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
 
 # (pattern, intent, confidence): the first that matches wins; named groups become slots.
 RULES: list[tuple[str, str, float]] = [

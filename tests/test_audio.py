@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.errors import AudioError
+from assistant.contracts.errors import AudioError
 from assistant.voice.vad import EndpointConfig, Endpointer, State, find_utterance
 from assistant.voice.wavfile import read_wav, write_wav
 from tests.audio_stack import espeak_wav

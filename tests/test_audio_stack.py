@@ -99,8 +99,8 @@ def test_user_speech_stops_playback_and_starts_the_next_turn(sound, tts, stt):
 def test_mic_mode_runs_a_recorded_turn_end_to_end(sound, assistant_home):
     from assistant.cli import parse_args
     from assistant.config import Settings
-    from assistant.events import NluEnd, SttEnd, TurnStart
-    from assistant.session import read_log
+    from assistant.contracts.events import NluEnd, SttEnd, TurnStart
+    from assistant.pipeline.session_log import read_log
     from assistant.voice.loop import run_voice
 
     wav = espeak_wav("recommend a comedy movie", sound.root / "movie.wav")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings, load_settings
-from assistant.pipeline import Pipeline
-from assistant.plugins import SkillRegistry, discover_specs
+from assistant.pipeline.runner import Pipeline
+from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
 from tests.fakes import SPEC as TEA
 from tests.fakes import KeywordNLU, ScriptedSpeech, TeaSkill, fake_skills
 
@@ -246,7 +246,7 @@ def test_same_seed_same_conversation(tmp_path):
 
 def test_ending_a_session_twice_is_harmless(fake_pipeline):
     session, _ = chat(fake_pipeline, "suggest a tea")
-    from assistant.session import sessions_dir
+    from assistant.pipeline.session_log import sessions_dir
 
     log_path = sessions_dir(fake_pipeline.data_dir, "dana") / f"{session.id}.jsonl"
     fake_pipeline.end_session(session)
@@ -293,7 +293,7 @@ def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
 def test_replay_uses_default_settings_and_the_recorded_speech_model(assistant_home, monkeypatch, tmp_path):
     """A replay never reads this machine's config.toml (which could switch on the network)."""
     import assistant.cli as cli
-    from assistant.events import SessionStart
+    from assistant.contracts.events import SessionStart
 
     assistant_home.mkdir(parents=True, exist_ok=True)
     (assistant_home / "config.toml").write_text('[weather]\nlive = true\n[stt]\nmodel = "tiny.en"\n')

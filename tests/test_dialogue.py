@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant.app import skill_for
+from assistant.contracts.stages import Parse
 from assistant.dialogue import DialogueManager, DialogueState, TurnContext
-from assistant.history import HistoryStore
-from assistant.stages import Parse
+from assistant.storage.history import HistoryStore
 
 pytestmark = pytest.mark.artifacts  # the real skills and their built catalogs
 WALL = 1_795_435_200.0  # 2026-11-23 12:00 UTC: the turns' clock, so no answer depends on today

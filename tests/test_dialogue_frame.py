@@ -10,8 +10,8 @@ import pytest
 from assistant.dialogue import DialogueManager
 from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer
 from assistant.dialogue.likes import ToldLikes
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import Item, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
 from tests.fakes import SPEC as TEA
 
 pytestmark = pytest.mark.timeout(60)

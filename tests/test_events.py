@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.events import (
+from assistant.contracts.events import (
     DialogueEnd,
     ErrorEvent,
     EventFormatError,
@@ -20,7 +20,7 @@ from assistant.events import (
     TurnStart,
     event_from_json,
 )
-from assistant.session import SessionLog, read_log
+from assistant.pipeline.session_log import SessionLog, read_log
 
 SAMPLES = [
     SessionStart(

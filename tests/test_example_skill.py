@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.pipeline import Pipeline
-from assistant.plugins import SkillRegistry, discover_specs
+from assistant.pipeline.runner import Pipeline
+from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
 from tests.fakes import SPEC as TEA
 from tests.fakes import KeywordNLU
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.history import HistoryStore
-from assistant.session import read_log, repair_session_logs
+from assistant.pipeline.session_log import read_log, repair_session_logs
+from assistant.storage.history import HistoryStore
 from tests.conftest import REPO_ROOT
 
 UTTERANCES = [
@@ -40,7 +40,7 @@ def _turn_loop(nlu, home: str, started) -> None:
     # forward pass here would wait on them for ever.
     torch.set_num_threads(1)
     from assistant.app import open_store, skill_for
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
 
     pipeline = Pipeline(nlu, open_store(Path(home)), Path(home), skill_for)
     session = pipeline.start_session("crash", seed=os.getpid())
@@ -169,8 +169,8 @@ def test_missing_nlu_artifact_names_the_fix(tmp_path: Path, monkeypatch: pytest.
 @pytest.mark.artifacts
 def test_missing_skill_catalog_gives_a_reply_not_a_crash(nlu, assistant_home: Path):
     from assistant.app import open_store
-    from assistant.errors import SkillFailedError
-    from assistant.pipeline import Pipeline
+    from assistant.contracts.errors import SkillFailedError
+    from assistant.pipeline.runner import Pipeline
 
     def broken_skill(domain: str):
         raise SkillFailedError(

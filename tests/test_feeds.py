@@ -120,7 +120,7 @@ def test_the_news_skill_serves_feed_stories_and_names_the_archive(server, assist
     found by topic; with no feeds the archive is named with its years."""
     import random
 
-    from assistant.skill_api import SkillRequest, UserProfile
+    from assistant.skill_sdk.api import SkillRequest, UserProfile
     from skills.news import load_skill
 
     archive_only = load_skill({})

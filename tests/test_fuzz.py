@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.pipeline import clean_text
+from assistant.pipeline.runner import clean_text
 
 HOSTILE = st.one_of(
     st.text(max_size=200),
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.artifacts  # the real NLU and skills
 @pytest.fixture(scope="module")
 def fuzz_pipeline(nlu, tmp_path_factory):
     from assistant.app import open_store, skill_for
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
 
     home = tmp_path_factory.mktemp("fuzz-home")
     p = Pipeline(nlu, open_store(home), home, skill_for)

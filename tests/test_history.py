@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.history import SCHEMA_VERSION, FeedbackRecord, HistoryStore, TurnRecord
-from assistant.skill_api import Item
+from assistant.skill_sdk.api import Item
+from assistant.storage.history import SCHEMA_VERSION, FeedbackRecord, HistoryStore, TurnRecord
 
 INJECTIONS = [
     "'; DROP TABLE turns; --",
@@ -74,7 +74,7 @@ def test_a_failing_turn_leaves_no_partial_rows(store: HistoryStore):
         store.record_turn(bad)
     store.record_turn(make_turn(1))
     # A duplicate (session, seq) violates a constraint half-way: offers must roll back too.
-    from assistant.errors import HistoryError
+    from assistant.contracts.errors import HistoryError
 
     with pytest.raises(HistoryError):
         store.record_turn(make_turn(1, items=[Item("fm:99", "x", "music", "r")]))
@@ -121,7 +121,7 @@ def test_old_file_is_migrated_and_newer_file_refused(tmp_path: Path):
     assert s.schema_version == SCHEMA_VERSION
     s.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     s.close()
-    from assistant.errors import HistoryError
+    from assistant.contracts.errors import HistoryError
 
     with pytest.raises(HistoryError, match="newer than this build"):
         HistoryStore(path)

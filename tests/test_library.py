@@ -138,7 +138,7 @@ def test_skill_finds_library_tracks_first_and_plays_only_real_audio(music, assis
     sound device the reply never says "Playing"."""
     import random
 
-    from assistant.skill_api import SkillRequest, UserProfile
+    from assistant.skill_sdk.api import SkillRequest, UserProfile
     from skills.music import load_skill
 
     skill = load_skill({"library": [str(music)], "playback": False})
@@ -164,7 +164,7 @@ def test_no_sound_device_is_said_and_nothing_claims_to_play(music, assistant_hom
     import random
 
     from assistant.playback.player import AudioPlayer
-    from assistant.skill_api import SkillRequest, UserProfile
+    from assistant.skill_sdk.api import SkillRequest, UserProfile
     from skills.music import SPEC, load_skill
     from skills.music.playback import MusicPlayback
 
@@ -191,9 +191,9 @@ def test_through_the_pipeline_play_pause_skip_radio_and_listens_stored(nlu, tmp_
     """The real NLU, dialogue, music skill, player and store, into the PulseAudio null sink."""
     from assistant.app import open_store
     from assistant.config import Settings
-    from assistant.pipeline import Pipeline
+    from assistant.pipeline.runner import Pipeline
     from assistant.playback.player import current_player
-    from assistant.plugins import SkillRegistry
+    from assistant.skill_sdk.plugins import SkillRegistry
     from assistant.voice.audio import refresh_devices
     from tests.audio_stack import VirtualAudio, missing_tools
 

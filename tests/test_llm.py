@@ -17,12 +17,12 @@ import pytest
 
 from assistant.app import open_store
 from assistant.config import Settings, load_settings
-from assistant.events import LlmCall
+from assistant.contracts.events import LlmCall
 from assistant.llm import prompts
 from assistant.llm.grounding import is_grounded, ungrounded_claims
 from assistant.llm.loader import llm_wanted, load_language_model
 from assistant.llm.runtime import BackgroundLoad, ListenerNotLoopbackError, check_loopback, compact_schema
-from assistant.pipeline import Pipeline
+from assistant.pipeline.runner import Pipeline
 from tests import fakes
 from tests.fakes import KeywordNLU, ScriptedModel, fake_skills
 
@@ -340,7 +340,7 @@ def test_a_model_still_loading_is_waited_for_within_the_limit_only():
 def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
     from dataclasses import replace
 
-    from assistant.skill_api import SlotDoc
+    from assistant.skill_sdk.api import SlotDoc
 
     spec = replace(
         fakes.SPEC,
@@ -358,10 +358,10 @@ def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
 
 
 def test_an_unsure_skill_question_about_another_domain_brings_in_the_model(assistant_home: Path):
+    from assistant.contracts.stages import Parse
     from assistant.dialogue.state import DialogueState
     from assistant.llm.advisor import SecondOpinion
-    from assistant.plugins import SkillRegistry
-    from assistant.stages import Parse
+    from assistant.skill_sdk.plugins import SkillRegistry
 
     advisor = SecondOpinion(ScriptedModel(), SkillRegistry.discover(), open_store(assistant_home))
     state = DialogueState("ann")

@@ -20,14 +20,14 @@ import pytest
 
 from assistant.app import open_store, skill_for
 from assistant.config import Settings
-from assistant.events import LlmCall
+from assistant.contracts.events import LlmCall
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
 from assistant.llm.runtime import END_KEY, LlamaModel
 from assistant.llm.weights import model_path
-from assistant.pipeline import Pipeline
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import Item
+from assistant.pipeline.runner import Pipeline
+from assistant.skill_sdk.api import Item
+from assistant.skill_sdk.plugins import SkillRegistry
 
 pytestmark = [pytest.mark.artifacts, pytest.mark.timeout(300)]
 REPO = Path(__file__).resolve().parent.parent

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.contracts.stages import Parse
 from assistant.dialogue.followon import FollowOnReader
 from assistant.dialogue.phrases import REFINEMENT, domain_words_pattern
 from assistant.dialogue.state import DialogueState
 from assistant.nlu import data
 from assistant.nlu.moods import MOOD_INTENTS, MOOD_LABELS, MOODS, NO_MOOD
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import Item, SkillSpec
-from assistant.stages import Parse
+from assistant.skill_sdk.api import Item, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
 from evaluation.nlu_everyday import HELDOUT_DIR, fold, read_rows
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.skill_api import FeedbackEvent, Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import FeedbackEvent, Item, SkillRequest, SkillResult, UserProfile
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def of_genre(tracks, genre: str, n: int, start: int = 0):
 
 @pytest.mark.artifacts
 def test_skill_contract(skill):
-    from assistant.skill_api import Skill
+    from assistant.skill_sdk.api import Skill
 
     assert isinstance(skill, Skill)
     assert skill.name == "music" and skill.intents == frozenset({"play_music", "music_query"})

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.skill_api import FeedbackEvent, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import FeedbackEvent, SkillRequest, SkillResult, UserProfile
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def days_before_newest(skill, date: str) -> int:
 
 @pytest.mark.artifacts
 def test_skill_contract(skill, headlines):
-    from assistant.skill_api import Skill
+    from assistant.skill_sdk.api import Skill
 
     assert isinstance(skill, Skill)
     assert skill.name == "news" and skill.intents == frozenset({"news_query"})

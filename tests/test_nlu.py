@@ -8,10 +8,10 @@ import time
 import pytest
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir
+from assistant.contracts.stages import Parse
 from assistant.nlu import load_nlu
 from assistant.nlu.labels import INTENT_LABELS, OUT_OF_SCOPE
 from assistant.nlu.moods import MOODS
-from assistant.stages import Parse
 
 
 @pytest.fixture(scope="module")

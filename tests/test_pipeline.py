@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.replay import replay_session
-from assistant.session import recordings_dir, sessions_dir
+from assistant.pipeline.replay import replay_session
+from assistant.pipeline.session_log import recordings_dir, sessions_dir
 from tests.conftest import REPO_ROOT
 
 BAD_INPUTS = {
@@ -70,7 +70,7 @@ def test_replay_into_an_empty_directory_reproduces_the_session(
 
     def build(home: Path):
         from assistant.app import open_store, skill_for
-        from assistant.pipeline import Pipeline
+        from assistant.pipeline.runner import Pipeline
 
         home.mkdir(parents=True, exist_ok=True)
         return Pipeline(pipeline.nlu, open_store(home), home, skill_for, pipeline.settings)
@@ -96,7 +96,7 @@ def test_replay_reports_a_changed_response(pipeline, assistant_home: Path, tmp_p
 
     def build(home: Path):
         from assistant.app import open_store, skill_for
-        from assistant.pipeline import Pipeline
+        from assistant.pipeline.runner import Pipeline
 
         home.mkdir(parents=True, exist_ok=True)
         return Pipeline(pipeline.nlu, open_store(home), home, skill_for, pipeline.settings)
@@ -216,7 +216,7 @@ def test_export_writes_everything_about_one_user(pipeline, assistant_home: Path,
 
 
 def test_retention_deletes_only_old_recordings(tmp_path: Path):
-    from assistant.session import purge_old_recordings
+    from assistant.pipeline.session_log import purge_old_recordings
 
     folder = recordings_dir(tmp_path, "alice") / "s1"
     folder.mkdir(parents=True)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from assistant.situation import Situation, part_of_day, read_situation, sky_in_words
+from assistant.skill_sdk.situation import Situation, part_of_day, read_situation, sky_in_words
 from skills.situations import situation_mood
 
 

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.history import HistoryStore
+from assistant.storage.history import HistoryStore
 from assistant.voice.synth import espeak
 from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
@@ -22,7 +22,7 @@ ENROL = (
 
 # --- the store (no model needed) ---------------------------------------------------------
 def test_voiceprints_are_stored_listed_forgotten_and_never_exported(tmp_path):
-    from assistant.profile import describe_profile
+    from assistant.dialogue.profile_answers import describe_profile
 
     store = HistoryStore(tmp_path / "history.db")
     vector = np.arange(256, dtype=np.float32)
@@ -92,7 +92,7 @@ def test_enrolled_voices_are_told_apart(enrolled):
 
 @pytest.mark.artifacts
 def test_a_command_shorter_than_one_encoder_window_is_identified(enrolled):
-    from assistant.stages import SAMPLE_RATE
+    from assistant.contracts.stages import SAMPLE_RATE
 
     short = espeak("turn it up a bit", ALICE, 175, pad_s=0.1)
     assert len(short) < 1.6 * SAMPLE_RATE  # one window of its real length, no zero padding
@@ -213,7 +213,7 @@ def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(t
 
 @pytest.mark.artifacts
 def test_voice_loop_switches_to_the_speaker_and_never_to_someone_else(fake_pipeline):
-    from assistant.pipeline import GUEST_USER
+    from assistant.pipeline.runner import GUEST_USER
     from assistant.voice.audio import Utterance
     from assistant.voice.loop import VoiceLoop
     from assistant.voice.speaker_id import load_speaker_id

@@ -12,7 +12,7 @@ import torch
 import whisper
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir
-from assistant.errors import SpeechToTextError
+from assistant.contracts.errors import SpeechToTextError
 from assistant.voice.stt import check_audio, load_stt
 from assistant.voice.synth import espeak
 from assistant.voice.wavfile import read_wav, resample
@@ -267,7 +267,7 @@ def test_spoken_heldout_rows_carry_their_audio_recipe(tmp_path):
 
 
 def test_a_turn_is_asked_again_only_when_transcript_and_parse_are_both_doubtful():
-    from assistant.stages import Parse
+    from assistant.contracts.stages import Parse
     from assistant.voice.misheard import MISHEARD_BELOW_CONFIDENCE as C
     from assistant.voice.misheard import MISHEARD_BELOW_LOGPROB as A
     from assistant.voice.misheard import misheard
@@ -280,7 +280,7 @@ def test_a_turn_is_asked_again_only_when_transcript_and_parse_are_both_doubtful(
 
 
 def test_semantic_endpointing_waits_for_an_unfinished_request():
-    from assistant.stages import Parse
+    from assistant.contracts.stages import Parse
     from assistant.voice.endpointing import is_complete
     from assistant.voice.vad import Endpointer, State
 
@@ -313,9 +313,9 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
 
 
 def test_semantic_endpointing_waits_for_a_date_after_a_whole_request_that_takes_one():
+    from assistant.contracts.stages import Parse
     from assistant.dialogue import trailing_slots
-    from assistant.plugins import discover_specs
-    from assistant.stages import Parse
+    from assistant.skill_sdk.plugins import discover_specs
     from assistant.voice.endpointing import is_complete
 
     trailing = trailing_slots(discover_specs())  # what the voice loop gives semantic endpointing
@@ -349,7 +349,7 @@ class _ReadyTranscripts:
         self.verdicts.append(("confirm", voiced_samples))
 
     def peek(self, voiced_samples: int):
-        from assistant.stages import Transcript
+        from assistant.contracts.stages import Transcript
 
         text = self.texts.get(voiced_samples)
         return None if text is None else Transcript(text=text, avg_logprob=self.logprob)
@@ -357,7 +357,7 @@ class _ReadyTranscripts:
 
 @pytest.mark.timeout(10)
 def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only():
-    from assistant.stages import Parse
+    from assistant.contracts.stages import Parse
     from assistant.voice.endpointing import SemanticEndpointing
 
     now = [0.0]
@@ -396,7 +396,7 @@ def test_a_new_utterance_of_the_same_length_is_judged_on_its_own_words():
     """The verdict on one utterance is not reused for the next one that happens to have as many
     voiced samples (they come in 30 ms blocks): "play some songs by ..." was once cut because
     the turn before, "turn the volume down", had been as long."""
-    from assistant.stages import Parse
+    from assistant.contracts.stages import Parse
     from assistant.voice.endpointing import SemanticEndpointing
 
     now = [0.0]

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from assistant.skill_api import FeedbackEvent, SkillRequest, UserProfile
+from assistant.skill_sdk.api import FeedbackEvent, SkillRequest, UserProfile
 
 pytestmark = [pytest.mark.artifacts, pytest.mark.timeout(60)]
 

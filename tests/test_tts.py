@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.errors import TextToSpeechError
+from assistant.contracts.errors import TextToSpeechError
 from assistant.voice.tts import ESPEAK_RATE, EspeakSpeech, espeak_available
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason="apt-get install espeak-ng")
@@ -13,7 +13,9 @@ pytestmark = pytest.mark.skipif(not espeak_available(), reason="apt-get install 
 
 @pytest.fixture(scope="module")
 def tts():
-    with EspeakSpeech() as engine:
+    # A generous limit: the worker process starts while the rest of the suite loads both cores,
+    # and the default 10 s was hit once under that load; what these tests check is the output.
+    with EspeakSpeech(timeout_s=60.0) as engine:
         yield engine
 
 

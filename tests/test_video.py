@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.artifacts import ArtifactMissingError
-from assistant.skill_api import FeedbackEvent, Item, Skill, SkillRequest, UserProfile
+from assistant.skill_sdk.api import FeedbackEvent, Item, Skill, SkillRequest, UserProfile
 
 SCI_FI_FANS = ["Alien", "The Terminator", "Blade Runner", "Star Wars: Episode IV - A New Hope"]
 CARTOONS = ["Toy Story", "Finding Nemo", "Shrek", "Monsters, Inc."]

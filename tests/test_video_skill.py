@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from assistant.skill_api import FeedbackEvent, Item, SkillRequest, UserProfile
+from assistant.skill_sdk.api import FeedbackEvent, Item, SkillRequest, UserProfile
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.errors import AudioError
+from assistant.contracts.errors import AudioError
 from assistant.voice.synth import espeak
 from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
@@ -169,8 +169,8 @@ def test_mic_wake_mode_answers_only_after_the_wake_word(assistant_home):
 
     from assistant.cli import parse_args
     from assistant.config import Settings
-    from assistant.events import SttEnd
-    from assistant.session import read_log
+    from assistant.contracts.events import SttEnd
+    from assistant.pipeline.session_log import read_log
     from assistant.voice import audio
     from assistant.voice.loop import run_voice
 

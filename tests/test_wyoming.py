@@ -35,10 +35,10 @@ from wyoming.ping import Ping, Pong
 from wyoming.tts import Synthesize
 
 from assistant.config import Settings, load_settings
-from assistant.errors import SpeechToTextError
-from assistant.history import HistoryStore
-from assistant.pipeline import Pipeline
-from assistant.stages import Transcript as SpeechTranscript
+from assistant.contracts.errors import SpeechToTextError
+from assistant.contracts.stages import Transcript as SpeechTranscript
+from assistant.pipeline.runner import Pipeline
+from assistant.storage.history import HistoryStore
 from assistant.wyoming.limits import Limits
 from assistant.wyoming.server import WyomingServer, parse_uri
 from tests.conftest import REPO_ROOT

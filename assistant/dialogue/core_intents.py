@@ -9,16 +9,16 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import FrameTracker, FrameUpdate
 from assistant.dialogue.likes import named_in
 from assistant.dialogue.offers import SkillCalls
 from assistant.dialogue.phrases import CLEAR_YES
+from assistant.dialogue.profile_answers import describe_history, describe_profile
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.history import FeedbackRecord
-from assistant.plugins import SkillRegistry
-from assistant.profile import describe_history, describe_profile
-from assistant.skill_api import SkillSpec
-from assistant.stages import Parse
+from assistant.skill_sdk.api import SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.storage.history import FeedbackRecord
 
 Handler = Callable[[Parse, DialogueState, TurnContext], Outcome]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.contracts.stages import Parse
 from assistant.dialogue.phrases import (
     ALREADY_HAD,
     FOLLOW_ON,
@@ -21,9 +22,8 @@ from assistant.dialogue.phrases import (
     more_like_this_pattern,
 )
 from assistant.dialogue.state import DialogueState
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import SkillSpec
-from assistant.stages import Parse
+from assistant.skill_sdk.api import SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
 
 # Above the NLU's out-of-scope threshold but below this, a request for a skill is confirmed first.
 CONFIRM_BELOW = 0.5

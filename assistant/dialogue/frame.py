@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.skill_api import Item, SkillSpec
+from assistant.skill_sdk.api import Item, SkillSpec
 
 # A slot value that only points back ("it", "that one") or says when ("last night") is not a name.
 POINTER = re.compile(

@@ -13,11 +13,11 @@ import re
 
 from rapidfuzz import fuzz
 
+from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import ConstraintWords, is_pointer
 from assistant.dialogue.state import DialogueState
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import Item, NamesItems, SkillSpec
-from assistant.stages import Parse
+from assistant.skill_sdk.api import Item, NamesItems, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
 
 _WHEN = (
     r"(?:last night|yesterday|the other day|last week|last weekend|at the weekend|this weekend|"

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.core_intents import CoreIntents
 from assistant.dialogue.followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
 from assistant.dialogue.frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate, is_pointer
@@ -38,10 +39,9 @@ from assistant.dialogue.phrases import (
 )
 from assistant.dialogue.situation_reader import SituationReader
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.history import FeedbackRecord
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import AnswersAbout, Skill, SkillSpec
-from assistant.stages import OUT_OF_SCOPE, Parse
+from assistant.skill_sdk.api import AnswersAbout, Skill, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.storage.history import FeedbackRecord
 
 __all__ = [
     "CONVERSE_TIMEOUT_S",

@@ -9,14 +9,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from assistant.contracts.errors import SkillFailedError
+from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer, ordinal_item
 from assistant.dialogue.situation_reader import SituationReader
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.errors import SkillFailedError
-from assistant.history import FeedbackRecord
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import Converses, Item, SkillError, SkillRequest, SkillResult, SkillSpec
-from assistant.stages import Parse
+from assistant.skill_sdk.api import Converses, Item, SkillError, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.storage.history import FeedbackRecord
 
 log = logging.getLogger(__name__)
 

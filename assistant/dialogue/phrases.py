@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.skill_api import SkillSpec
+from assistant.skill_sdk.api import SkillSpec
 
 # "more like this": the item nouns come from the skills' declarations.
 LIKE_THIS_WORDS = ("more", "something", "anything", "stuff", "another one")

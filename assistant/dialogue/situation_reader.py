@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from assistant.contracts.errors import SkillFailedError
 from assistant.dialogue.state import HistoryReader, TurnContext
-from assistant.errors import SkillFailedError
-from assistant.plugins import SkillRegistry
-from assistant.situation import Situation, read_situation, sky_in_words
-from assistant.skill_api import SensesOutside
+from assistant.skill_sdk.api import SensesOutside
+from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.skill_sdk.situation import Situation, read_situation, sky_in_words
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import Frame
-from assistant.history import FeedbackRecord
-from assistant.skill_api import Item, UserProfile
-from assistant.stages import Parse
+from assistant.skill_sdk.api import Item, UserProfile
+from assistant.storage.history import FeedbackRecord
 
 
 class HistoryReader(Protocol):

@@ -26,14 +26,14 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.phrases import domain_words_pattern
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
 from assistant.llm.runtime import Completion, LanguageModel
-from assistant.plugins import SkillRegistry
-from assistant.skill_api import Candidates, Item, NamesItems, SkillRequest, SkillSpec
-from assistant.stages import OUT_OF_SCOPE, Parse
+from assistant.skill_sdk.api import Candidates, Item, NamesItems, SkillRequest, SkillSpec
+from assistant.skill_sdk.plugins import SkillRegistry
 
 log = logging.getLogger(__name__)
 

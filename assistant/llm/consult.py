@@ -3,7 +3,7 @@
 nlu (-> llm) -> dialogue: the classifier reads the text; when it is unsure, the second opinion
 (``advisor.SecondOpinion``) may read it instead; the dialogue decides; for an open request the
 model may pick among the skill's candidates, and for "why?" explain from the evidence. What
-the turn runner (``assistant/pipeline.py``) keeps is written into its turn result: the parse,
+the turn runner (``assistant/pipeline/runner.py``) keeps is written into its turn result: the parse,
 ``understood_by``, ``llm_ms`` and the ``NluEnd``/``LlmCall``/``DialogueEnd``/``SkillEnd`` events.
 
 Without a model (``advisor`` None) this is the classifier and the dialogue alone.
@@ -16,13 +16,13 @@ import random
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from assistant.contracts.errors import AssistantError, Stage
+from assistant.contracts.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd, SttEnd
+from assistant.contracts.stages import OUT_OF_SCOPE, IntentParser, Parse
 from assistant.dialogue import DialogueManager
 from assistant.dialogue.state import DialogueState, Outcome, TurnContext
-from assistant.errors import AssistantError, Stage
-from assistant.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd, SttEnd
 from assistant.llm.advisor import LlmTrace, SecondOpinion
-from assistant.skill_api import Item
-from assistant.stages import OUT_OF_SCOPE, IntentParser, Parse
+from assistant.skill_sdk.api import Item
 from assistant.voice.misheard import misheard
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.llm.runtime import END_KEY, GRAMMAR_KEY, PREFIX_KEY
-from assistant.skill_api import Item, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import Item, SkillSpec, SlotDoc
 
 NO_SKILL = "none"
 MAX_FREE_SLOT_CHARS = 60

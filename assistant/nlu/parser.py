@@ -20,6 +20,7 @@ import torch
 from safetensors.torch import load_file
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir
+from assistant.contracts.stages import Parse
 from assistant.nlu.data import clean_text
 from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE
 from assistant.nlu.model import (
@@ -39,7 +40,6 @@ from assistant.nlu.names import (
 )
 from assistant.nlu.normalize import SlotNormalizer
 from assistant.nlu.slot_words import SlotWords, add_slot_words, compile_slot_words, read_slot_words
-from assistant.stages import Parse
 
 ARTIFACT = "nlu"
 # A request the classifier is this unsure of may be rescued by a catalog name (``named_request``);

@@ -24,9 +24,9 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.errors import AudioError
+from assistant.contracts.errors import AudioError
+from assistant.contracts.stages import SAMPLE_RATE, SpokenAudio
 from assistant.playback.player import ducking
-from assistant.stages import SAMPLE_RATE, SpokenAudio
 from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer, State, VoiceDetector
 from assistant.voice.wavfile import resample
 

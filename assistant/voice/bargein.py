@@ -32,8 +32,8 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.errors import SpeechToTextError
-from assistant.stages import SAMPLE_RATE, SpeechToText
+from assistant.contracts.errors import SpeechToTextError
+from assistant.contracts.stages import SAMPLE_RATE, SpeechToText
 from assistant.voice.audio import Microphone
 from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
 

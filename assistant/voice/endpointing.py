@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 
-from assistant.stages import Parse
+from assistant.contracts.stages import Parse
 
 # Words a request does not end on: what follows them is still to come.
 DANGLING = frozenset(

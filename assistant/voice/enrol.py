@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from assistant.errors import AudioError
+from assistant.contracts.errors import AudioError
 from assistant.voice.audio import Microphone
 from assistant.voice.speaker_id import EnrolmentError, SpeakerIdentifier
 from assistant.voice.vad import EndpointConfig

@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from assistant.config import Settings, ensure_private_dir
+from assistant.contracts.errors import AudioError, TextToSpeechError
+from assistant.contracts.stages import SpokenAudio
 from assistant.dialogue import trailing_slots
-from assistant.errors import AudioError, TextToSpeechError
-from assistant.pipeline import GUEST_USER, Pipeline, Session, TurnResult
-from assistant.session import recordings_dir
-from assistant.stages import SpokenAudio
+from assistant.pipeline.runner import GUEST_USER, Pipeline, Session, TurnResult
+from assistant.pipeline.session_log import recordings_dir
 from assistant.voice.audio import Microphone, Playback, Speaker, Utterance
 from assistant.voice.bargein import BargeInMicrophone
 from assistant.voice.endpointing import SPECULATE_AFTER_S, SemanticEndpointing

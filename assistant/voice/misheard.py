@@ -17,7 +17,7 @@ decoder never heard while it was fine-tuned, spoken by espeak-ng voices (see the
 
 from __future__ import annotations
 
-from assistant.stages import OUT_OF_SCOPE, Parse
+from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 
 # ``bench/misheard_dev.py --n 1000 --seed 5`` (2026-12-02, tiny.en-requests): 712 training-split
 # requests, 641 in scope. Without the gate 47 in-scope requests were acted on as the wrong intent

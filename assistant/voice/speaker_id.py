@@ -27,8 +27,8 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.errors import AudioError
-from assistant.stages import SAMPLE_RATE
+from assistant.contracts.errors import AudioError
+from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.vad import VoiceDetector
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.stages import SpeechToText, Transcript
+from assistant.contracts.stages import SpeechToText, Transcript
 
 
 @dataclass

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import SpeechToTextError
-from assistant.stages import SAMPLE_RATE, Transcript
+from assistant.contracts.errors import SpeechToTextError
+from assistant.contracts.stages import SAMPLE_RATE, Transcript
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ import subprocess
 
 import numpy as np
 
-from assistant.errors import AudioError
-from assistant.stages import SAMPLE_RATE
+from assistant.contracts.errors import AudioError
+from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.wavfile import pcm_to_float, resample
 
 ESPEAK_RATE = 22050

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import TextToSpeechError
-from assistant.stages import SpokenAudio
+from assistant.contracts.errors import TextToSpeechError
+from assistant.contracts.stages import SpokenAudio
 from assistant.voice.wavfile import read_wav
 
 ESPEAK_RATE = 22050  # espeak-ng's native output rate; pyttsx3 writes WAVs at it

@@ -15,7 +15,7 @@ from enum import StrEnum
 import numpy as np
 import webrtcvad
 
-from assistant.stages import SAMPLE_RATE
+from assistant.contracts.stages import SAMPLE_RATE
 
 FRAME_S = 0.03
 FRAME_SAMPLES = int(SAMPLE_RATE * FRAME_S)  # 480: webrtcvad takes 10, 20 or 30 ms frames

@@ -29,8 +29,8 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.errors import AudioError
-from assistant.stages import SAMPLE_RATE, SpeechToText
+from assistant.contracts.errors import AudioError
+from assistant.contracts.stages import SAMPLE_RATE, SpeechToText
 from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
 from assistant.voice.wake_check import CheckedWakeWord, check_clip
 

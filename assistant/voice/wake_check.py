@@ -33,8 +33,8 @@ from functools import lru_cache
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from assistant.errors import AudioError
-from assistant.stages import SAMPLE_RATE
+from assistant.contracts.errors import AudioError
+from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.vad import FRAME_SAMPLES
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
-from assistant.errors import AudioError
-from assistant.stages import SAMPLE_RATE
+from assistant.contracts.errors import AudioError
+from assistant.contracts.stages import SAMPLE_RATE
 
 _PCM_DTYPES = {1: np.uint8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}
 

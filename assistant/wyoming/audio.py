@@ -18,7 +18,7 @@ import numpy as np
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 
-from assistant.stages import SAMPLE_RATE, SpokenAudio
+from assistant.contracts.stages import SAMPLE_RATE, SpokenAudio
 from assistant.voice.audio import PAUSE_S
 from assistant.voice.vad import FRAME_SAMPLES, VoiceDetector
 from assistant.voice.wavfile import pcm_to_float, resample, to_int16

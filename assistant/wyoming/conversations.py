@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.pipeline import Pipeline, Session, TurnResult
+from assistant.pipeline.runner import Pipeline, Session, TurnResult
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ from wyoming.info import (
     TtsVoice,
 )
 
-from assistant.pipeline import Pipeline
+from assistant.pipeline.runner import Pipeline
 from assistant.wyoming.conversations import CONVERSATION_IDLE_S, Conversations
 from assistant.wyoming.handler import Backend, ConnectionHandler
 from assistant.wyoming.limits import Limits

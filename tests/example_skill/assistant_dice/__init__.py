@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_api import SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import SkillRequest, SkillResult, SkillSpec
 
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 ROLL = re.compile(r"\b(roll|throw)\b.*?\b(?P<count>a|an|one|two|three|four|five|six|\d+)?\s*(dice|die)\b")

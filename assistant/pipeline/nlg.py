@@ -11,7 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.skill_api import Item, SkillSpec, describe_item
+from assistant.skill_sdk.api import Item, SkillSpec, describe_item
 
 # The core's own sentences; every sentence about what a skill offers comes from its
 # ``SkillSpec.templates``. "{example}" and "{what}" are filled from the skill in question.

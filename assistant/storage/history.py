@@ -19,8 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
-from assistant.errors import HistoryError
-from assistant.skill_api import FeedbackEvent, Item, UserProfile
+from assistant.contracts.errors import HistoryError
+from assistant.skill_sdk.api import FeedbackEvent, Item, UserProfile
 
 SCHEMA_VERSION = 2
 # How much of a user's past a recommender sees: recent behaviour dominates, and a bound keeps

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.events import EventFormatError, NluEnd, Response, SessionStart, SttEnd, TurnStart
-from assistant.pipeline import Pipeline
-from assistant.session import read_log
+from assistant.contracts.events import EventFormatError, NluEnd, Response, SessionStart, SttEnd, TurnStart
+from assistant.pipeline.runner import Pipeline
+from assistant.pipeline.session_log import read_log
 
 
 @dataclass
@@ -69,7 +69,7 @@ def load_recording(path: Path) -> tuple[SessionStart, list[RecordedTurn]]:
 
 def read_recording(path: Path) -> np.ndarray:
     """16 kHz mono float32 from a recorded WAV; a damaged file names itself."""
-    from assistant.errors import AudioError
+    from assistant.contracts.errors import AudioError
     from assistant.voice.wavfile import read_wav
 
     try:

@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from assistant.dialogue import DialogueManager, DialogueState, Outcome
-from assistant.errors import AssistantError, Stage, TextToSpeechError
-from assistant.events import (
+from assistant.contracts.errors import AssistantError, Stage, TextToSpeechError
+from assistant.contracts.events import (
     ErrorEvent,
     Event,
     EventClock,
@@ -34,15 +33,22 @@ from assistant.events import (
     TurnEnd,
     TurnStart,
 )
-from assistant.history import FeedbackRecord, HistoryStore, TurnRecord
+from assistant.contracts.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
+from assistant.dialogue import DialogueManager, DialogueState, Outcome
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.llm.consult import MAX_INPUT_CHARS, StageFailed, Understanding
-from assistant.nlg import ResponseGenerator, join_words
+from assistant.pipeline.nlg import ResponseGenerator, join_words
+from assistant.pipeline.session_log import (
+    SessionLog,
+    delete_user_files,
+    new_session_id,
+    repair_session_logs,
+    sessions_dir,
+)
 from assistant.playback.player import current_player
-from assistant.plugins import SkillRegistry
-from assistant.session import SessionLog, delete_user_files, new_session_id, repair_session_logs, sessions_dir
-from assistant.skill_api import Item, Skill
-from assistant.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
+from assistant.skill_sdk.api import Item, Skill
+from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from assistant.errors import SkillFailedError
-from assistant.skill_api import Skill, SkillSpec
+from assistant.contracts.errors import SkillFailedError
+from assistant.skill_sdk.api import Skill, SkillSpec
 
 ENTRY_POINT_GROUP = "assistant.skills"
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.situation import Situation
+from assistant.skill_sdk.situation import Situation
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
 FEEDBACK_WEIGHTS: dict[str, float] = {"like": 1.0, "play": 0.3, "skip": -0.3, "dislike": -1.0}
@@ -108,7 +108,7 @@ class SkillRequest:
     # The words of the last request this skill answered in this session ("" if none): what
     # "again" refers to when the skill gets the first look at a follow-up.
     previous_text: str = ""
-    # When and in what the request is made (assistant/situation.py), for offers that leave
+    # When and in what the request is made (assistant/skill_sdk/situation.py), for offers that leave
     # room ("play some music" on a rainy Sunday afternoon). None outside offers.
     situation: Situation | None = None
     # Values the person ruled out in this conversation, per slot ("not jazz": genre {"jazz"};

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from assistant.nlg import join_words
-from assistant.skill_api import SkillSpec
+from assistant.pipeline.nlg import join_words
+from assistant.skill_sdk.api import SkillSpec
 
 
 class _Reader(Protocol):

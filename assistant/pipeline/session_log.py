@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.config import ensure_private_dir
-from assistant.events import Event, EventFormatError, event_from_json
+from assistant.contracts.events import Event, EventFormatError, event_from_json
 
 if TYPE_CHECKING:
-    from assistant.history import HistoryStore
+    from assistant.storage.history import HistoryStore
 
 
 def user_folder_name(user: str) -> str:
