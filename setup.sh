@@ -79,6 +79,8 @@ HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VPY" -m models.build ${build_args[@]+"
 # --- 4. run -------------------------------------------------------------------------------
 case "$mode" in
   test)
+    step "checking the import contracts (pyproject.toml [tool.importlinter])"
+    "$(dirname "$VPY")/lint-imports" --no-cache
     step "running the test suite"
     exec "$VPY" -m pytest ${pytest_args[@]+"${pytest_args[@]}"}
     ;;

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve_main(argv[1:])
     if argv[:1] == ["enroll"]:
-        from assistant.voice.enrol import enroll_main
+        from assistant.frontends.enrol import enroll_main
 
         return enroll_main(argv[1:])
     if argv and not argv[0].startswith("-"):
@@ -241,7 +241,7 @@ def _has_audio(path: Path) -> bool:
 
 def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
     try:
-        from assistant.voice.loop import VoiceUnavailableError, run_voice
+        from assistant.frontends.voice_loop import VoiceUnavailableError, run_voice
     except ImportError:
         print("error: voice mode is not installed in this build; use --text", file=sys.stderr)
         return 1

@@ -316,8 +316,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.app import build_pipeline, warm_up
     from assistant.config import Settings
+    from assistant.frontends.voice_loop import VoiceLoop
     from assistant.voice import audio
-    from assistant.voice.loop import VoiceLoop
     from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
     if args.only_hesitations:

@@ -1,4 +1,4 @@
-"""What a situation (assistant/situation.py) suggests for an offer that leaves room, per kind of offer.
+"""What a situation (assistant/skill_sdk/situation.py) suggests for an offer that leaves room, per kind of offer.
 
 "play some music" on a rainy Sunday afternoon is a request for something cosy; the same words on
 a Friday evening are a request for something to dance to. Only a request that names no genre,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant.situation import Situation
+from assistant.skill_sdk.situation import Situation
 
 # Per kind of offer, what it is like outside -> mood. Grey, wet and cold days call for
 # something warm; a sunny one for something bright.

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import subprocess
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,3 +269,15 @@ def test_runtime_code_never_imports_the_build_package():
     assert not offending, "runtime code imports models (move what it needs into assistant/):\n" + "\n".join(
         offending
     )
+
+
+@pytest.mark.timeout(120)
+def test_import_contracts_are_kept():
+    """The layers and boundaries declared in pyproject.toml's [tool.importlinter] hold."""
+    # A subprocess: import-linter set up in this process would change the logging the other
+    # tests check.
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run(
+        [str(lint), "--no-cache"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=100
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

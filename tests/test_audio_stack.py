@@ -100,8 +100,8 @@ def test_mic_mode_runs_a_recorded_turn_end_to_end(sound, assistant_home):
     from assistant.cli import parse_args
     from assistant.config import Settings
     from assistant.contracts.events import NluEnd, SttEnd, TurnStart
+    from assistant.frontends.voice_loop import run_voice
     from assistant.pipeline.session_log import read_log
-    from assistant.voice.loop import run_voice
 
     wav = espeak_wav("recommend a comedy movie", sound.root / "movie.wav")
     assistant_home.mkdir(parents=True, exist_ok=True)

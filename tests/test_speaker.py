@@ -177,8 +177,8 @@ def test_bad_enrolments_are_refused(tmp_path):
 @pytest.mark.timeout(240)
 @pytest.mark.skipif(bool(missing_tools()), reason=f"needs {', '.join(missing_tools())}")
 def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(tmp_path):
+    from assistant.frontends.enrol import enrol_by_voice
     from assistant.voice import audio
-    from assistant.voice.enrol import enrol_by_voice
     from assistant.voice.speaker_id import load_speaker_id
     from assistant.voice.vad import EndpointConfig
 
@@ -213,9 +213,9 @@ def test_enrolment_by_voice_then_identification_through_the_virtual_microphone(t
 
 @pytest.mark.artifacts
 def test_voice_loop_switches_to_the_speaker_and_never_to_someone_else(fake_pipeline):
+    from assistant.frontends.voice_loop import VoiceLoop
     from assistant.pipeline.runner import GUEST_USER
     from assistant.voice.audio import Utterance
-    from assistant.voice.loop import VoiceLoop
     from assistant.voice.speaker_id import load_speaker_id
     from assistant.voice.wavfile import read_wav
     from evaluation.speech import load_testset

@@ -170,9 +170,9 @@ def test_mic_wake_mode_answers_only_after_the_wake_word(assistant_home):
     from assistant.cli import parse_args
     from assistant.config import Settings
     from assistant.contracts.events import SttEnd
+    from assistant.frontends.voice_loop import run_voice
     from assistant.pipeline.session_log import read_log
     from assistant.voice import audio
-    from assistant.voice.loop import run_voice
 
     assistant_home.mkdir(parents=True, exist_ok=True)
     try:

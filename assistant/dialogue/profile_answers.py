@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from assistant.pipeline.nlg import join_words
 from assistant.skill_sdk.api import SkillSpec
+from assistant.skill_sdk.phrasing import join_words
 
 
 class _Reader(Protocol):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.skill_sdk.api import Item, SkillSpec, describe_item
+from assistant.skill_sdk.phrasing import join_words
 
 # The core's own sentences; every sentence about what a skill offers comes from its
 # ``SkillSpec.templates``. "{example}" and "{what}" are filled from the skill in question.
@@ -55,13 +56,6 @@ TEMPLATES: dict[str, list[str]] = {
         '"stop". Commands: /help, /user NAME (switch profile; /user guest records nothing), /quit.'
     ],
 }
-
-
-def join_words(words: Sequence[str], last: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c' (or "or" as ``last``)."""
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
 def reason_clause(reason: str) -> str:

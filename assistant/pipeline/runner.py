@@ -37,7 +37,7 @@ from assistant.contracts.stages import IntentParser, Parse, SpeechToText, Spoken
 from assistant.dialogue import DialogueManager, DialogueState, Outcome
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.llm.consult import MAX_INPUT_CHARS, StageFailed, Understanding
-from assistant.pipeline.nlg import ResponseGenerator, join_words
+from assistant.pipeline.nlg import ResponseGenerator
 from assistant.pipeline.session_log import (
     SessionLog,
     delete_user_files,
@@ -47,6 +47,7 @@ from assistant.pipeline.session_log import (
 )
 from assistant.playback.player import current_player
 from assistant.skill_sdk.api import Item, Skill
+from assistant.skill_sdk.phrasing import join_words
 from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
 

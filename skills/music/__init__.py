@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from assistant.skill_api import HistoryPhrasing, Item, Skill, SkillRequest, SkillResult, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import (
+    HistoryPhrasing,
+    Item,
+    Skill,
+    SkillRequest,
+    SkillResult,
+    SkillSpec,
+    SlotDoc,
+)
 from skills.music.playback import CONTROL_ROUTES, NOW_PLAYING
 from skills.music.words import CONSTRAINT_WORDS
 
@@ -87,7 +95,7 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     user's own music, scanned incrementally now), ``stream`` (play archive.org links when
     online) and ``playback`` (false: offer tracks without playing them).
     """
-    from assistant.player import default_player
+    from assistant.playback.player import default_player
     from skills.embeddings import warm_up
     from skills.music.index import MusicIndex
     from skills.music.library import folders_from

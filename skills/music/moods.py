@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.skill_api import SkillRequest
+from assistant.skill_sdk.api import SkillRequest
 from skills.decades import decade_span
 from skills.music.index import MusicIndex
 from skills.music.taste import rescale

@@ -20,8 +20,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from assistant.player import PlayableTrack, PlaybackError, Player
-from assistant.skill_api import Item, SkillRequest, SkillResult
+from assistant.playback.player import PlayableTrack, PlaybackError, Player
+from assistant.skill_sdk.api import Item, SkillRequest, SkillResult
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.skill_api import Item, SkillRequest, SkillResult
+from assistant.skill_sdk.api import Item, SkillRequest, SkillResult
 from skills.decades import decade_span
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows

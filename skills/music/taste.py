@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.skill_api import FEEDBACK_WEIGHTS, UserProfile
+from assistant.skill_sdk.api import FEEDBACK_WEIGHTS, UserProfile
 from skills.music.index import SIM_FLOOR, MusicIndex
 
 # The newest feedback counts most: each older event is worth this much of the next newer one.

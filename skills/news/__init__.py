@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.skill_api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
 from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir
-from assistant.skill_api import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.news.catalog import CATEGORY_ALIASES, Headline, friendly_category, headlines_from_frame

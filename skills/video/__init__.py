@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import HistoryPhrasing, SkillSpec, SlotDoc
 from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS

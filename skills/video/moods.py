@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from assistant.skill_api import SkillRequest
+from assistant.skill_sdk.api import SkillRequest
 from skills.decades import decade_span
 from skills.situations import for_situation, leaves_room, situation_mood
 

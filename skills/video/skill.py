@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from assistant.skill_api import Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, UserProfile
 from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
 from skills.video.constraints import ConstraintFilter

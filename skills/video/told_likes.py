@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.skill_api import FeedbackEvent, UserProfile
+from assistant.skill_sdk.api import FeedbackEvent, UserProfile
 from skills.video import signals
 from skills.video.recommender import VideoRecommender
 

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from assistant.skill_api import HistoryPhrasing, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import HistoryPhrasing, SkillSpec, SlotDoc
 from skills.weather.live import FORECAST_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.nlg import join_words
+from assistant.skill_sdk.phrasing import join_words
 from skills.weather.observations import TRACE_MM, DayWeather
 
 # What a weather question is about, from the descriptor slots or the utterance.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from assistant.skill_api import Item, SkillError, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import Item, SkillError, SkillRequest, SkillResult, UserProfile
 from skills.weather.dates import DateSpan, resolve_dates
 from skills.weather.live import LiveWeatherError, OpenMeteoProvider, Place
 from skills.weather.observations import CityRecords, DayWeather, load_records

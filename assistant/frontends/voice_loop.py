@@ -13,7 +13,7 @@ each request and acknowledges it with a short chime; a follow-up after a questio
 wake word. With voiceprints enrolled (``assistant.voice.speaker_id``) every utterance is matched first:
 a known voice switches to that person's profile; an unknown voice while an enrolled person's
 profile is active switches to the guest profile (never to someone else's). "This is Alice" for
-a profile without a voiceprint starts enrolment by voice (``assistant.voice.enrol``).
+a profile without a voiceprint starts enrolment by voice (``assistant.frontends.enrol``).
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class VoiceLoop:
             sid.forget(user)  # "forget me" deleted the stored voiceprint
         if user != user_before and user not in (GUEST_USER, self.pipeline.settings.default_user):
             if user not in sid.names:  # "this is Alice" for a voice not enrolled yet
-                from assistant.voice.enrol import enrol_by_voice
+                from assistant.frontends.enrol import enrol_by_voice
 
                 enrol_by_voice(user, self.mic, self.say, sid, out=self.out)
                 self.mic.drain()

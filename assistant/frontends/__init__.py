@@ -1,0 +1,3 @@
+"""Ways in that drive whole turns: ``voice_loop`` (voice mode: listen, answer aloud, listen
+again) and ``enrol`` (teaching it a person's voice). The terminal chat is ``assistant.cli`` and
+Home Assistant satellites come in through ``assistant.wyoming``."""
