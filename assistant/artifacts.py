@@ -11,8 +11,9 @@ the one error runtime code raises when an artifact is missing or damaged. Buildi
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from assistant.config import environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
@@ -20,8 +21,7 @@ DATA_DIR = REPO_ROOT / "data"
 
 def artifacts_root() -> Path:
     """The artifacts folder; ``ASSISTANT_ARTIFACTS`` overrides it (tests with small models)."""
-    override = os.environ.get("ASSISTANT_ARTIFACTS")
-    return Path(override) if override else REPO_ROOT / "models" / "artifacts"
+    return environment().artifacts or REPO_ROOT / "models" / "artifacts"
 
 
 def artifact_dir(name: str) -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from assistant.config import environment
 from assistant.llm.weights import DEFAULT_MODEL, MODELS, ModelWeights, weights_dir
 
 # Built by default: the model the assistant uses, and the small one the tests use (98 MB).
@@ -138,7 +138,7 @@ def build_model(name: str, force: bool = False) -> str:
 
 
 def requested_models() -> list[str]:
-    extra = [n.strip() for n in os.environ.get("ASSISTANT_LLM_MODELS", "").split(",") if n.strip()]
+    extra = list(environment().llm_models)
     unknown = [n for n in extra if n not in MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) in ASSISTANT_LLM_MODELS: {', '.join(unknown)}")

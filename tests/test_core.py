@@ -11,6 +11,7 @@ import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.pipeline.runner import Pipeline
+from assistant.skill_sdk.api import SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
 from tests.fakes import SPEC as TEA
 from tests.fakes import KeywordNLU, ScriptedSpeech, TeaSkill, fake_skills
@@ -280,11 +281,13 @@ def test_installed_skills_are_found_through_entry_points():
 def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(
-        '[weather]\nlive = true\nunits = "celsius"\n[skills.weather]\nunits = "fahrenheit"\n'
+        '[weather]\nlive = true\nforecast_url = "http://old"\n[skills.weather]\nforecast_url = "http://new"\n'
         '[skills.dice]\nsides = 20\n[stt]\nmodel = "base"\n'
     )
-    settings = load_settings(config)
-    assert settings.skill_settings("weather") == {"live": True, "units": "fahrenheit"}
+    # a plugin that declares no settings model gets its section as written
+    dice = SkillSpec(name="dice", load=lambda section: None, offer_intent="roll_dice")
+    settings = load_settings(config, specs=[*discover_specs(), dice])
+    assert settings.skill_settings("weather") == {"live": True, "forecast_url": "http://new"}
     assert settings.skill_settings("dice") == {"sides": 20}
     assert "stt" not in settings.skills and settings.stt_model == "base"
     assert settings.warnings == []

@@ -8,21 +8,18 @@ assistant runs without it: everything works on the classifier alone.
 from __future__ import annotations
 
 import logging
-import os
 
-from assistant.config import Settings
+from assistant.config import Settings, environment
 from assistant.llm.runtime import LanguageModel
 from assistant.llm.weights import MODELS, installed_models, model_path
 
 log = logging.getLogger(__name__)
-OFF = {"0", "off", "false", "no", "none"}
 
 
 def llm_wanted(settings: Settings) -> bool:
-    env = os.environ.get("ASSISTANT_LLM", "").strip().lower()
-    if env in OFF:
-        return False
-    return settings.llm_enabled or env in {"1", "on", "true", "yes"}
+    """``ASSISTANT_LLM`` on or off for this run, else ``[llm] enabled``."""
+    switch = environment().llm
+    return settings.llm_enabled if switch is None else switch
 
 
 def load_language_model(settings: Settings) -> tuple[LanguageModel | None, str]:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from pydantic import BaseModel, ConfigDict
+
 from assistant.skill_sdk.situation import Situation
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
@@ -217,6 +219,18 @@ class HistoryPhrasing:
     noun: str = "things"  # "I offered you 3 {noun}"
 
 
+class SkillSettings(BaseModel):
+    """A base for a skill's settings model (``SkillSpec.settings_model``): one field per key of
+    its config.toml section, each with a default.
+
+    Values are taken as TOML types them, strictly (a string is not a number, a number not a
+    boolean; an integer is a float), unknown keys are refused, and the settings are frozen.
+    A skill builds its own with ``MySettings.model_validate(section)`` in ``load``.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
 @dataclass(frozen=True)
 class SkillSpec:
     """What a skill declares about itself. The core reads only this; it names no skill.
@@ -296,6 +310,12 @@ class SkillSpec:
     # The skill implements ``SensesOutside``: offers of other skills ask it what it is like
     # outside (only these skills are loaded for that).
     senses_outside: bool = False
+    # The pydantic model of the skill's own config.toml section (a ``SkillSettings``, or any
+    # ``BaseModel``): at start-up the core checks the section with it, warns about an unknown
+    # key or a value of the wrong type (naming the key and the file) and hands ``load`` only the
+    # keys that passed, so a bad value falls back to the skill's default. None: the section
+    # reaches ``load`` as written, unchecked.
+    settings_model: type[BaseModel] | None = None
 
     @property
     def all_intents(self) -> frozenset[str]:

@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from pydantic import field_validator
+
 from assistant.skill_sdk.api import (
     HistoryPhrasing,
     Item,
     Skill,
     SkillRequest,
     SkillResult,
+    SkillSettings,
     SkillSpec,
     SlotDoc,
 )
@@ -88,12 +91,25 @@ def _answer(items: list[Item], key: str, **values: Any) -> SkillResult:
     return SkillResult(items, SPEC.say(key, None, **shown), key=key, values=values)
 
 
+class MusicSettings(SkillSettings):
+    """``[skills.music]`` (or the older ``[music]``) in config.toml."""
+
+    # Folders of the user's own music, scanned (incrementally) at start-up; one folder may be
+    # written as a plain string.
+    library: list[str] = []
+    stream: bool = False  # play the catalog's archive.org links when online
+    playback: bool = True  # false: offer tracks without playing them
+
+    @field_validator("library", mode="before")
+    @classmethod
+    def _one_folder(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     """Load the built music index (raises ``ArtifactMissingError`` when it has not been built).
 
-    ``settings`` is the ``[skills.music]`` section of config.toml: ``library`` (folders of the
-    user's own music, scanned incrementally now), ``stream`` (play archive.org links when
-    online) and ``playback`` (false: offer tracks without playing them).
+    ``settings`` is the ``[skills.music]`` section of config.toml (``MusicSettings``).
     """
     from assistant.playback.player import default_player
     from skills.embeddings import warm_up
@@ -102,18 +118,19 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     from skills.music.playback import MusicPlayback
     from skills.music.recommender import MusicRecommender
 
-    settings = dict(settings or {})
+    options = MusicSettings.model_validate(dict(settings or {}))
+    section = options.model_dump()
     index = MusicIndex.load()
-    if folders_from(settings):
-        index = _with_library(index, settings)
+    if folders_from(section):
+        index = _with_library(index, section)
     index.prepare()
     warm_up()  # the query encoder, for free-text moods and unknown artists
     recommender = MusicRecommender(index)
     playback = MusicPlayback(
         recommender,
         SPEC.describe,
-        stream=bool(settings.get("stream", False)),
-        player=default_player if settings.get("playback", True) else None,
+        stream=options.stream,
+        player=default_player if options.playback else None,
     )
     return MusicSkill(recommender, playback)
 
@@ -232,6 +249,7 @@ SPEC = SkillSpec(
     routes=tuple((pattern, "") for pattern in CONTROL_ROUTES),
     commands={"library": library_command},
     rank=10,
+    settings_model=MusicSettings,
     # For the language model's reading of open requests (assistant/llm). The moods are the keys
     # of skills.music.moods.MUSIC_MOODS (a test keeps them equal; that module loads numpy).
     slot_docs={

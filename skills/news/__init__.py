@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Mapping
@@ -11,8 +10,16 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from pydantic import field_validator
 
-from assistant.skill_sdk.api import HistoryPhrasing, Skill, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import (
+    HistoryPhrasing,
+    Skill,
+    SkillRequest,
+    SkillResult,
+    SkillSettings,
+    SkillSpec,
+)
 from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
 
@@ -101,19 +108,31 @@ class NewsSkill:
                 self.feed_problem = ""
 
 
+class NewsSettings(SkillSettings):
+    """``[skills.news]`` (or the older ``[news]``) in config.toml."""
+
+    feeds: list[str] = []  # RSS or Atom URLs (one may be written as a plain string)
+    refresh_minutes: float = 30.0  # how often they are fetched in the background (at most once a minute)
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _one_feed(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     """Load the built news index (raises ``ArtifactMissingError`` when it has not been built).
 
-    ``settings`` is the ``[skills.news]`` section of config.toml: ``feeds`` lists RSS or Atom
-    URLs, fetched in the background every ``refresh_minutes`` (default 30) unless
-    ``ASSISTANT_OFFLINE`` is set; stories already stored are served at once.
+    ``settings`` is the ``[skills.news]`` section of config.toml (``NewsSettings``): ``feeds``
+    are fetched in the background every ``refresh_minutes`` unless ``ASSISTANT_OFFLINE`` is
+    set; stories already stored are served at once.
     """
+    from assistant.config import environment
     from skills.embeddings import warm_up
     from skills.news.recommender import NewsIndex, NewsRecommender
 
-    settings = dict(settings or {})
-    feeds = settings.get("feeds") or []
-    feeds = tuple(str(f) for f in ([feeds] if isinstance(feeds, str) else feeds) if str(f).strip())
+    options = NewsSettings.model_validate(dict(settings or {}))
+    feeds = tuple(f for f in options.feeds if f.strip())
     index = NewsIndex.load()
     warm_up()  # the query encoder, for topic search
     skill = NewsSkill(NewsRecommender(index), feeds)
@@ -127,8 +146,8 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
         db = feed_db(path)
         if skill.use_stored(db) == 0:
             skill.feed_problem = "your news feeds have not been fetched yet"
-        if not os.environ.get("ASSISTANT_OFFLINE"):
-            minutes = float(settings.get("refresh_minutes", 30))
+        if not environment().offline:
+            minutes = options.refresh_minutes
             threading.Thread(
                 target=_keep_fresh, args=(skill, db, minutes), name="news-feeds", daemon=True
             ).start()
@@ -186,6 +205,7 @@ SPEC = SkillSpec(
     templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
     vocabulary=vocabulary,
     rank=20,
+    settings_model=NewsSettings,
     # For the language model's reading of open requests (assistant/llm).
     llm_examples=(("what is going on in the world of tech", {"topic": "technology"}),),
 )

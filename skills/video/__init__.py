@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_sdk.api import HistoryPhrasing, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import HistoryPhrasing, SkillSettings, SkillSpec, SlotDoc
 from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS
 
 __all__ = ["SPEC", "VideoSkill", "load_skill", "vocabulary"]
+
+
+class VideoSettings(SkillSettings):
+    """``[skills.video]`` in config.toml: nothing to set yet (any key there is reported unknown)."""
 
 
 def load_skill(settings: Mapping[str, Any] | None = None) -> VideoSkill:
@@ -94,6 +98,7 @@ SPEC = SkillSpec(
     },
     vocabulary=vocabulary,
     rank=40,
+    settings_model=VideoSettings,
     # For the language model's reading of open requests (assistant/llm).
     slot_docs={
         "movie_genre": SlotDoc("the kinds of film asked for", GENRES, many=True),

@@ -7,20 +7,20 @@ place names the NLU normalises the ``place`` slot to.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
-from assistant.skill_sdk.api import HistoryPhrasing, SkillSpec, SlotDoc
+from assistant.config import environment
+from assistant.skill_sdk.api import HistoryPhrasing, SkillSettings, SkillSpec, SlotDoc
 from skills.weather.live import FORECAST_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
 from skills.weather.words import constraint_words
 
-__all__ = ["SPEC", "WeatherSkill", "load_skill", "vocabulary"]
+__all__ = ["SPEC", "WeatherSettings", "WeatherSkill", "load_skill", "vocabulary"]
 DESCRIPTOR_WORDS = (
     *("sunny", "sunshine", "sun", "cloudy", "clouds", "overcast", "foggy", "fog", "windy", "wind"),
     *("rain", "rains", "raining", "rainy", "snow", "snows", "snowing", "snowy", "storm", "stormy"),
@@ -30,6 +30,15 @@ DESCRIPTOR_WORDS = (
     *("sunscreen", "sunblock", "sunglasses", "shorts"),
 )
 PROBE_TIMEOUT_S = 1.0  # a connection to Open-Meteo takes ~100 ms when online
+
+
+class WeatherSettings(SkillSettings):
+    """``[skills.weather]`` (or the older ``[weather]``) in config.toml."""
+
+    # Open-Meteo: "auto" once a quick connection to it succeeds, true always, false never.
+    live: bool | Literal["auto"] = "auto"
+    forecast_url: str = ""  # a self-hosted Open-Meteo's forecast endpoint ("": the public one)
+    geocoding_url: str = ""  # and its geocoding endpoint
 
 
 def load_skill(
@@ -51,11 +60,11 @@ def load_skill(
         from assistant.config import load_settings
 
         settings = load_settings().skill_settings("weather")
-    settings = dict(settings or {})
-    mode = settings.get("live", "auto") if live is None else live
-    urls = {k: str(settings[k]) for k in ("forecast_url", "geocoding_url") if settings.get(k)}
+    options = WeatherSettings.model_validate(dict(settings or {}))
+    mode = options.live if live is None else live
+    urls = {k: getattr(options, k) for k in ("forecast_url", "geocoding_url") if getattr(options, k)}
     skill = WeatherSkill(live=OpenMeteoProvider(**urls) if mode is True else None, clock=clock)
-    if mode == "auto" and not os.environ.get("ASSISTANT_OFFLINE"):
+    if mode == "auto" and not environment().offline:
         threading.Thread(
             target=_go_live_when_online, args=(skill, urls), name="weather-probe", daemon=True
         ).start()
@@ -111,6 +120,7 @@ SPEC = SkillSpec(
     # training requests mark them (data/hwu64/train/weather_query.csv).
     slot_words={"weather_descriptor": DESCRIPTOR_WORDS},
     rank=30,
+    settings_model=WeatherSettings,
     senses_outside=True,
     # For the language model's reading of open requests (assistant/llm).
     slot_docs={

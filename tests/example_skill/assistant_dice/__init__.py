@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_sdk.api import SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import SkillRequest, SkillResult, SkillSettings, SkillSpec
 
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 ROLL = re.compile(r"\b(roll|throw)\b.*?\b(?P<count>a|an|one|two|three|four|five|six|\d+)?\s*(dice|die)\b")
@@ -53,9 +53,16 @@ class DiceSkill:
         return SPEC.say("many", request.rng, values=listed, total=sum(rolls))
 
 
+class DiceSettings(SkillSettings):
+    """``[skills.dice]`` in config.toml: ``sides = 20`` rolls twenty-sided dice. The assistant
+    checks the section with this model at start-up (``SkillSpec.settings_model``): a typo or a
+    value of the wrong type is reported, and the default is used."""
+
+    sides: int = 6
+
+
 def load_skill(settings: Mapping[str, Any] | None = None) -> DiceSkill:
-    """``[skills.dice] sides = 20`` in config.toml rolls twenty-sided dice."""
-    sides = int((settings or {}).get("sides", 6))
+    sides = DiceSettings.model_validate(dict(settings or {})).sides
     return DiceSkill(sides=max(2, sides))
 
 
@@ -78,4 +85,5 @@ SPEC = SkillSpec(
         "too_many": ("I can roll up to {most} dice at once.",),
     },
     rank=90,
+    settings_model=DiceSettings,
 )
