@@ -32,7 +32,7 @@ LIKES = re.compile(
     r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
     r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
     r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
-    r"nothing but|person|blew my mind|blown away|made me cry|cried)\b|"
+    r"nothing but|person|blew my mind|blown away|made me cry|cried|mad about|crazy about|nuts about|hooked|besotted)\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
 DISLIKES = re.compile(
@@ -64,7 +64,8 @@ NOT_A_NAME_EDGE = frozenset(
     favourites favorites rubbish overrated dreadful annoying think thinks dad mum mom our their
     them they he she his her repeat soundtrack twenties teens teenager road trip played playing
     person more won't stop nothing had whole don't do not didn't doesn't isn't wasn't blew mind
-    blown away made cry cried when kid child young was""".split()
+    blown away made cry cried when kid child young was lowkey kinda mad crazy nuts hooked besotted proper
+    properly""".split()
 )
 
 
@@ -78,8 +79,11 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(r"\b(?:i(?:'m| am) )?(?:a |such a |quite a )?(?:\w+ )?fan of (?P<name>.+?)(?: here)?$"),
         re.compile(
-            r"\bi(?:'m| am|'ve been| have been) (?:really |so |totally |very |a bit |kind of |sort of |a little )*"
-            r"(?:into|obsessed with|crazy about|hooked on|addicted to) (?P<name>.+?)(?: lately| recently| at the moment)?$"
+            r"\b(?:i|we|they|he|she|my \w+|the kids)(?:'m|'re|'s| am| are| is|'ve been|'s been| have been| has been) "
+            r"(?:really |so |totally |very |a bit |kind of |kinda |sort of |a little |lowkey |low key |properly |"
+            r"absolutely |completely |well |just |still |also |proper )*"
+            r"(?:into|obsessed with|crazy about|mad about|nuts about|mad on|hooked on|addicted to|big on|besotted with)"
+            r" (?P<name>.+?)(?: lately| recently| at the moment| right now| these days)?$"
         ),
         re.compile(
             r"\bi(?:'m| am) (?:a |such a |quite a )?(?:big |huge |massive |real |great |total |long time )?"
