@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Entry point: ``python run_assistant.py --text`` (see ``--help``). The code lives in assistant/."""
+"""Entry point: ``python run_assistant.py chat`` (see ``--help``). The code lives in assistant/."""
 
 import sys
 

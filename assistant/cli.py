@@ -1,12 +1,23 @@
-"""Command line: terminal chat (--text), voice (--mic), replay (--replay) and data export.
+"""Command line: one argparse tree of commands, ``assistant --help`` lists them.
 
-assistant --text [--json] [--user NAME]      chat; scripted when stdin is not a terminal
-assistant --mic [--push-to-talk] [--no-tts]  talk through the microphone
-assistant --mic --wake                       ... answering only after the wake word ("okay nabu")
-assistant enroll NAME                        teach it NAME's voice (three spoken phrases)
-assistant --replay FILE [--replay-text]      re-run a recorded session, report differences
-assistant export --user NAME [--out FILE]    write everything stored about a user as JSON
-assistant serve [--uri tcp://127.0.0.1:10700] serve Home Assistant over the Wyoming protocol
+assistant [chat] [--json] [--user NAME] [--seed N]  terminal chat (the default; scripted off a tty)
+assistant listen [--push-to-talk] [--no-tts] [--wake] [--user NAME] [--seed N]   the microphone
+assistant replay FILE [--replay-text]               re-run a recorded session, report differences
+assistant enroll NAME [--no-tts]                    teach it NAME's voice (three spoken phrases)
+assistant export --user NAME [--out FILE]           everything stored about a user, as JSON
+assistant serve [--uri URI] [--no-asr] [--no-tts] ...  Home Assistant's Wyoming protocol
+assistant COMMAND ARGS...                           a skill's command (``library scan``)
+
+``--debug`` (before the command, or after chat/listen/replay/serve) also prints logged errors.
+Skill commands come from the skill registry (``SkillSpec.commands``), never from this module:
+their words reach the skill's handler untouched (``library --help`` is the skill's own help) and
+the handler's docstring's first line is its ``--help`` line. Core command names win.
+
+The older flag spellings keep working: when the first word (after any ``--debug``) is an option
+other than -h/--help, the old flat parser reads the arguments and ``normalise`` rewrites them as
+``--text ...`` -> ``chat ...``, ``--mic ...`` -> ``listen ...``, ``--replay FILE ...`` -> ``replay
+FILE ...``, and no mode flag (``--json``, ``--seed 3``) -> ``chat``. Options the mode never used
+(``--text --no-tts``) are accepted and dropped, as before.
 """
 
 from __future__ import annotations
@@ -15,55 +26,168 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from assistant.config import Settings, data_dir, load_settings
 from assistant.contracts.events import EventFormatError
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline, Session, TurnResult
+from assistant.wyoming import DEFAULT_URI
+
+CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve")
+DEBUG_HELP = "also print logged errors, with tracebacks"
+SkillCommand = tuple[str, Callable[[list[str], Mapping], int]]  # (skill name, handler)
+
+
+def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> argparse.ArgumentParser:
+    """The command tree: the core's commands, then ``skill_commands`` (see ``skill_commands()``)."""
+    p = argparse.ArgumentParser(
+        prog="assistant",
+        description="Offline voice assistant that recommends. With no command: terminal chat.",
+        epilog="The older spellings --text, --mic and --replay FILE still work (chat, listen, replay).",
+    )
+    p.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands", required=True)
+
+    def command(name: str, summary: str, description: str = "", debug: bool = True):
+        c = sub.add_parser(name, help=summary, description=description or summary[:1].upper() + summary[1:])
+        if debug:  # absent unless given here, so that it does not undo a --debug before the command
+            c.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+        return c
+
+    def user_and_seed(c: argparse.ArgumentParser) -> None:
+        c.add_argument("--user", metavar="NAME", help="whose profile to use (default from config)")
+        c.add_argument("--seed", metavar="N", type=int, help="random seed (recorded in the session log)")
+
+    chat = command("chat", "terminal chat, the default (one turn a line when stdin is not a terminal)")
+    chat.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    user_and_seed(chat)
+    listen = command("listen", "listen on the microphone and speak answers")
+    listen.add_argument("--push-to-talk", action="store_true", help="press Enter before each utterance")
+    listen.add_argument("--no-tts", action="store_true", help="print answers instead of speaking them")
+    listen.add_argument("--wake", action="store_true", help="wait for the wake word ([wake] word)")
+    user_and_seed(listen)
+    replay = command("replay", "re-run a recorded session log and report the turns that differ")
+    replay.add_argument("replay", metavar="FILE", type=Path, help="a session log (sessions/USER/ID.jsonl)")
+    replay.add_argument("--replay-text", action="store_true", help="replay recorded transcripts, not audio")
+    enroll = command("enroll", "teach the assistant a voice (three spoken phrases)", debug=False)
+    enroll.add_argument("name", metavar="NAME", help="whose voice (the profile name)")
+    enroll.add_argument("--no-tts", action="store_true", help="print the prompts instead of speaking them")
+    export = command("export", "export one user's data as JSON", debug=False)
+    export.add_argument("--user", metavar="NAME", required=True, help="whose data")
+    export.add_argument("--out", metavar="FILE", type=Path, help="file to write (default: standard output)")
+    serve = command(
+        "serve",
+        "serve Home Assistant over the Wyoming protocol",
+        "Serve the assistant to Home Assistant over the Wyoming protocol: conversation agent, speech "
+        "to text and text to speech. Wyoming has no authentication: bind to a network address "
+        "(--uri tcp://0.0.0.0:10700) on a trusted network only.",
+    )
+    uri_help = f"where to listen (default {DEFAULT_URI}; or unix://PATH)"
+    serve.add_argument("--uri", type=_uri, default=DEFAULT_URI, help=uri_help)
+    stt_help = "speech model: tiny.en-requests, tiny.en or base (default from config)"
+    serve.add_argument("--stt-model", metavar="MODEL", help=stt_help)
+    serve.add_argument("--no-asr", action="store_true", help="do not offer speech to text")
+    serve.add_argument("--no-tts", action="store_true", help="do not offer text to speech")
+    serve.add_argument("--intent", action="store_true", help="also advertise intent recognition (recognize)")
+    for name, (skill, handler) in (skill_commands or {}).items():
+        doc = (handler.__doc__ or "").strip().partition("\n")[0].rstrip(".")
+        summary = f"{doc[:1].lower()}{doc[1:]} ({skill} skill)" if doc else f"a command of the {skill} skill"
+        # No option prefix: every word, --help included, reaches the skill's own parser as given.
+        c = sub.add_parser(name, help=summary, add_help=False, prefix_chars="\0")
+        c.add_argument("args", nargs=argparse.REMAINDER)
+        c.set_defaults(skill=skill, handler=handler)
+    return p
+
+
+def _uri(text: str) -> str:
+    from assistant.wyoming.server import parse_uri
+
+    try:
+        parse_uri(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def skill_commands() -> dict[str, SkillCommand]:
+    """Command verb -> (skill, handler) for every command the installed skills declare.
+
+    The lowest-ranked skill keeps a verb two skills declare; a core command's name is never a skill's.
+    """
+    from assistant.skill_sdk.plugins import discover_specs
+
+    found: dict[str, SkillCommand] = {}
+    for spec in discover_specs():
+        for name, handler in spec.commands.items():
+            if name not in CORE_COMMANDS:
+                found.setdefault(name, (spec.name, handler))
+    return found
+
+
+def _flag_parser() -> argparse.ArgumentParser:
+    """The flat parser of the flag spellings, as it was before the command tree (help aside)."""
+    p = argparse.ArgumentParser(prog="assistant", add_help=False)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--text", action="store_true")
+    mode.add_argument("--mic", action="store_true")
+    mode.add_argument("--replay", metavar="FILE")
+    p.add_argument("--user", default=None)
+    p.add_argument("--seed", type=int, default=None)
+    for flag in ("--json", "--no-tts", "--push-to-talk", "--wake", "--replay-text", "--debug"):
+        p.add_argument(flag, action="store_true")
+    p.add_argument("-h", "--help", action="store_true")
+    return p
+
+
+def normalise(argv: list[str]) -> list[str]:
+    """``argv`` in the command spelling: the flag spellings rewritten (see the module docstring)."""
+    first = next((i for i, word in enumerate(argv) if word != "--debug"), len(argv))
+    if first == len(argv):
+        return [*argv, "chat"]
+    if not argv[first].startswith("-") or argv[first] in ("-h", "--help"):
+        return argv
+    old = _flag_parser().parse_args(argv)
+
+    def given(*names: str) -> list[str]:
+        return ["--" + name.replace("_", "-") for name in names if getattr(old, name)]
+
+    if old.replay is not None:  # the file goes last, after "--": it may begin with "-"
+        return ["replay", *given("replay_text", "debug", "help"), "--", old.replay]
+    new = ["listen", *given("push_to_talk", "no_tts", "wake")] if old.mic else ["chat", *given("json")]
+    new += [f"--user={old.user}"] if old.user is not None else []
+    new += [f"--seed={old.seed}"] if old.seed is not None else []
+    return new + given("debug", "help")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="assistant", description="Offline voice assistant that recommends.")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--text", action="store_true", help="terminal chat (the default)")
-    mode.add_argument("--mic", action="store_true", help="listen on the microphone and speak answers")
-    mode.add_argument("--replay", metavar="FILE", type=Path, help="replay a recorded session log")
-    p.add_argument("--json", action="store_true", help="print one JSON object per turn")
-    p.add_argument("--user", default=None, help="whose profile to use (default from config)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (recorded in the session log)")
-    p.add_argument("--no-tts", action="store_true", help="print answers instead of speaking them")
-    p.add_argument("--push-to-talk", action="store_true", help="press Enter before each utterance")
-    p.add_argument("--wake", action="store_true", help="--mic: wait for the wake word ([wake] word)")
-    p.add_argument("--replay-text", action="store_true", help="replay recorded transcripts, not audio")
-    p.add_argument("--debug", action="store_true", help="also print logged errors, with tracebacks")
-    return p.parse_args(argv)
+    """The command and its options; a flag spelling gives what the command it stands for gives."""
+    argv = normalise(list(argv))
+    word = next((w for w in argv if w != "--debug"), None)
+    # Skills are imported only when the arguments may name one of their commands (or ask for help).
+    return build_parser({} if word in CORE_COMMANDS else skill_commands()).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["export"]:
-        return export_main(argv[1:])
-    if argv[:1] == ["serve"]:
-        return serve_main(argv[1:])
-    if argv[:1] == ["enroll"]:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "export":
+        return export_main(args)
+    if args.command == "serve":
+        return serve_main(args)
+    if args.command == "enroll":
         from assistant.frontends.enrol import enroll_main
 
-        return enroll_main(argv[1:])
-    if argv and not argv[0].startswith("-"):
-        command = skill_command(argv[0])
-        if command is not None:
-            return run_skill_command(*command, argv[1:])
-    args = parse_args(argv)
+        return enroll_main(args)
+    if args.command not in CORE_COMMANDS:
+        return run_skill_command(args.skill, args.handler, args.args, debug=args.debug)
     home = data_dir()
     setup_logging(home, debug=args.debug)
-    settings = load_settings(home / "config.toml")
-    for warning in settings.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    settings = _settings(home)
     try:
-        if args.replay:
+        if args.command == "replay":
             return replay_main(args, home)
-        if args.mic:
+        if args.command == "listen":
             return voice_main(args, home, settings)
         return text_main(args, home, settings)
     except KeyboardInterrupt:
@@ -77,24 +201,19 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
-def skill_command(name: str):
-    """(skill name, handler) for a command verb an installed skill declares, or None."""
-    from assistant.skill_sdk.plugins import discover_specs
-
-    for spec in discover_specs():
-        if name in spec.commands:
-            return spec.name, spec.commands[name]
-    return None
-
-
-def run_skill_command(skill: str, handler, argv: list[str]) -> int:
+def run_skill_command(skill: str, handler, argv: list[str], debug: bool = False) -> int:
     """A skill's own command (``assistant library scan``) with that skill's settings section."""
     home = data_dir()
-    setup_logging(home)
+    setup_logging(home, debug=debug)
+    settings = _settings(home)
+    return int(handler(argv, settings.skill_settings(skill)) or 0)
+
+
+def _settings(home: Path) -> Settings:
     settings = load_settings(home / "config.toml")
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return int(handler(argv, settings.skill_settings(skill)) or 0)
+    return settings
 
 
 def _build(home: Path, settings, **kwargs) -> Pipeline:
@@ -107,10 +226,11 @@ def text_main(args: argparse.Namespace, home: Path, settings) -> int:
     pipeline = _build(home, settings)
     session = pipeline.start_session(args.user or settings.default_user, mode="text", seed=args.seed)
     try:
-        if sys.stdin.isatty() and not args.json:
+        as_json = getattr(args, "json", False)  # listen falls back to chat, without --json
+        if sys.stdin.isatty() and not as_json:
             _interactive(pipeline, session, home)
         else:
-            _scripted(pipeline, session, args.json)
+            _scripted(pipeline, session, as_json)
     finally:
         pipeline.end_session(session)
     return 0
@@ -243,7 +363,7 @@ def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
     try:
         from assistant.frontends.voice_loop import VoiceUnavailableError, run_voice
     except ImportError:
-        print("error: voice mode is not installed in this build; use --text", file=sys.stderr)
+        print("error: voice mode is not installed in this build; use chat", file=sys.stderr)
         return 1
     try:
         return run_voice(args, home, settings)
@@ -252,11 +372,7 @@ def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
         return text_main(args, home, settings)
 
 
-def export_main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="assistant export", description="Export one user's data as JSON.")
-    p.add_argument("--user", required=True)
-    p.add_argument("--out", type=Path, default=None, help="file to write (default: standard output)")
-    args = p.parse_args(argv)
+def export_main(args: argparse.Namespace) -> int:
     from assistant.app import open_store
     from assistant.pipeline.session_log import recordings_dir, sessions_dir
 
@@ -281,37 +397,12 @@ def export_main(argv: list[str]) -> int:
     return 0
 
 
-def serve_main(argv: list[str]) -> int:
-    from assistant.wyoming.server import DEFAULT_URI, parse_uri, run_server
+def serve_main(args: argparse.Namespace) -> int:
+    from assistant.wyoming.server import run_server
 
-    p = argparse.ArgumentParser(
-        prog="assistant serve",
-        description="Serve the assistant to Home Assistant over the Wyoming protocol: conversation "
-        "agent, speech to text and text to speech. Wyoming has no authentication: bind to a "
-        "network address (--uri tcp://0.0.0.0:10700) on a trusted network only.",
-    )
-    p.add_argument(
-        "--uri", default=DEFAULT_URI, help=f"where to listen (default {DEFAULT_URI}; or unix://PATH)"
-    )
-    p.add_argument(
-        "--stt-model",
-        default=None,
-        help="speech model: tiny.en-requests, tiny.en or base (default from config)",
-    )
-    p.add_argument("--no-asr", action="store_true", help="do not offer speech to text")
-    p.add_argument("--no-tts", action="store_true", help="do not offer text to speech")
-    p.add_argument("--intent", action="store_true", help="also advertise intent recognition (recognize)")
-    p.add_argument("--debug", action="store_true", help="also print logged errors, with tracebacks")
-    args = p.parse_args(argv)
-    try:
-        parse_uri(args.uri)
-    except ValueError as exc:
-        p.error(str(exc))
     home = data_dir()
     setup_logging(home, debug=args.debug)
-    settings = load_settings(home / "config.toml")
-    for warning in settings.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    settings = _settings(home)
     stt_model = None if args.no_asr else (args.stt_model or settings.stt_model)
 
     def build() -> Pipeline:

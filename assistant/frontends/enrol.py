@@ -70,17 +70,13 @@ def speaker_id_ok(audio: np.ndarray) -> bool:
     return speech_seconds(audio) >= MIN_ENROL_SPEECH_S
 
 
-def enroll_main(argv: list[str]) -> int:
-    """``assistant enroll NAME``: enrol one person's voice through the microphone."""
+def enroll_main(args: argparse.Namespace) -> int:
+    """``assistant enroll NAME [--no-tts]`` (parsed in assistant/cli.py): enrol one voice by microphone."""
     from assistant.app import open_store
     from assistant.config import data_dir
     from assistant.voice.speaker_id import load_speaker_id
     from assistant.voice.tts import EspeakSpeech
 
-    parser = argparse.ArgumentParser(prog="assistant enroll", description="Teach the assistant a voice.")
-    parser.add_argument("name", help="whose voice (the profile name)")
-    parser.add_argument("--no-tts", action="store_true", help="print the prompts instead of speaking them")
-    args = parser.parse_args(argv)
     name = args.name.strip().lower()
     if not name or name == "guest" or not name.replace("-", "").replace("_", "").isalnum():
         print(f"error: {args.name!r} is not a usable profile name", file=sys.stderr)

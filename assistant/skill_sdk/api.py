@@ -291,7 +291,9 @@ class SkillSpec:
     # (assistant/nlu/slot_words.py).
     slot_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Command-line verbs the skill adds: ``assistant NAME ARGS...`` calls
-    # ``commands[NAME](ARGS, the skill's settings section)`` and exits with what it returns.
+    # ``commands[NAME](ARGS, the skill's settings section)`` and exits with what it returns. The
+    # handler parses ARGS itself (all of them, --help too); the first line of its docstring is
+    # the command's line in ``assistant --help``. The core's own command names cannot be taken.
     commands: Mapping[str, Callable[[list[str], Mapping[str, Any]], int]] = field(default_factory=dict)
     # For the language model (assistant/llm): what each slot means and the values it may take,
     # and worked requests with the slots they should give. Slots without a doc are free text.

@@ -7,3 +7,5 @@ connection's events), ``conversations`` (a dialogue session per connection and p
 (the bounded worker threads), ``audio`` (audio in and out of events) and ``limits`` (what a
 client may send, enforced while reading).
 """
+
+DEFAULT_URI = "tcp://127.0.0.1:10700"  # loopback: nothing else on the network can reach it

@@ -40,6 +40,7 @@ from wyoming.info import (
 )
 
 from assistant.pipeline.runner import Pipeline
+from assistant.wyoming import DEFAULT_URI
 from assistant.wyoming.conversations import CONVERSATION_IDLE_S, Conversations
 from assistant.wyoming.handler import Backend, ConnectionHandler
 from assistant.wyoming.limits import Limits
@@ -48,7 +49,6 @@ from assistant.wyoming.workers import Workers
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URI = "tcp://127.0.0.1:10700"  # loopback: nothing else on the network can reach it
 STOP_GRACE_S = 10.0  # on shutdown, how long running requests get to finish
 LANGUAGES = ["en"]  # the NLU, the Whisper models and the voice are English
 PROJECT = "offline-assistant"

@@ -180,7 +180,11 @@ def _with_library(index, settings: Mapping[str, Any]):
 
 
 def library_command(argv: list[str], settings: Mapping[str, Any]) -> int:
-    """``assistant library scan|list``: the user's own music folders (see skills/music/library.py)."""
+    """Your own music library: scan its folders into the index, or list the stored tracks.
+
+    ``assistant library scan|list`` (skills/music/library.py). The first line is the command's
+    line in ``assistant --help``.
+    """
     from skills.music.library import library_command as run
 
     return run(argv, dict(settings))
