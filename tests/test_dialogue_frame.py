@@ -64,6 +64,21 @@ def test_a_title_is_a_title(value):
 
 
 @pytest.mark.parametrize(
+    ("text", "wanted", "ruled_out"),
+    [
+        ("hmm not black green", {"kind": "green"}, ["black"]),
+        ("no not black i want herbal", {"kind": "herbal"}, ["black"]),
+        ("not black, herbal instead", {"kind": "herbal"}, ["black"]),
+        ("not black or green", {}, ["black", "green"]),
+        ("no black and no green", {}, ["black", "green"]),
+    ],
+)
+def test_a_value_said_straight_after_a_ruled_out_one_is_wanted_instead(text, wanted, ruled_out):
+    update = FrameTracker([TEA], frozenset()).read(TEA, {}, text)
+    assert update.constraints == wanted and update.excluded == ({"kind": ruled_out} if ruled_out else {})
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     [
         ("i watched alien last night and loved it", "alien"),
@@ -71,6 +86,8 @@ def test_a_title_is_a_title(value):
         ("my all time favourite band has to be radiohead", "radiohead"),
         ("i'm a big radiohead fan", "radiohead"),
         ("i'm a huge fan of miles davis", "miles davis"),
+        ("my daughter's mad about olivia rodrigo", "olivia rodrigo"),
+        ("i've been lowkey obsessed with hozier lately", "hozier"),
         ("and fargo was great", "fargo"),
         ("i also really liked the princess bride", "the princess bride"),
         ("i loved it", None),

@@ -47,6 +47,10 @@ NEGATION = re.compile(
 )
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
 CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead|and then|then)\b")
+# Said right after a value: it is wanted in place of what was ruled out ("a western instead").
+REPLACES = re.compile(r" +(?:one |film |please )?(?:instead|rather)\b")
+# Between two values after one negation: both are ruled out ("not jazz or blues", "no war, no crime").
+ALSO_RULED_OUT = re.compile(r"\b(?:or|nor|and|no|not|neither|either|any|anything)\b|,|/")
 # The person goes back to a skill left earlier: its frame comes back as it was.
 RETURNS = re.compile(
     r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue|"
@@ -137,7 +141,7 @@ class ConstraintWords:
     def mentions(self, spec: SkillSpec, text: str) -> list[tuple[str, str, bool]]:
         """Every (slot, value, ruled_out) the words say for ``spec``, in the order said."""
         lowered = text.lower()
-        found: list[tuple[int, str, str, bool]] = []
+        found: list[tuple[int, int, str, str, bool]] = []
         taken: list[tuple[int, int]] = []
         matches = [
             (m.start(), m.end(), slot, m.group(0) if value == MATCHED else value)
@@ -151,8 +155,19 @@ class ConstraintWords:
             taken.append((start, end))
             before = lowered[:start]
             clause = CLAUSE.split(before)[-1] if before else ""
-            found.append((start, slot, value, bool(NEGATION.search(clause))))
-        return [(slot, value, ruled_out) for _, slot, value, ruled_out in sorted(found)]
+            ruled_out = bool(NEGATION.search(clause)) and not REPLACES.match(lowered[end:])
+            found.append((start, end, slot, value, ruled_out))
+        found.sort()
+        # "not jazz blues", "no not hip hop reggae": the negation rules out the first value; a
+        # second of the same kind said straight after it is what is wanted instead ("not jazz or
+        # blues" rules out both).
+        for i, (start, end, slot, value, ruled_out) in enumerate(found):
+            earlier = [f for f in found[:i] if f[2] == slot]
+            if ruled_out and earlier and earlier[-1][4]:
+                gap = lowered[earlier[-1][1] : start]
+                if not ALSO_RULED_OUT.search(gap) and len(gap.split()) <= 3:
+                    found[i] = (start, end, slot, value, False)
+        return [(slot, value, ruled_out) for _, _, slot, value, ruled_out in found]
 
     def says_any(self, spec: SkillSpec, text: str) -> bool:
         return bool(self.mentions(spec, text))
