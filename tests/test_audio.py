@@ -13,7 +13,7 @@ import pytest
 from assistant.contracts.errors import AudioError
 from assistant.voice.vad import EndpointConfig, Endpointer, State, find_utterance
 from assistant.voice.wavfile import read_wav, write_wav
-from tests.audio_stack import espeak_wav
+from testkit.audio_stack import espeak_wav
 
 needs_espeak = pytest.mark.skipif(
     subprocess.run(["which", "espeak-ng"], capture_output=True).returncode != 0, reason="needs espeak-ng"

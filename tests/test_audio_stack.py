@@ -11,7 +11,7 @@ import pytest
 
 from assistant.voice.vad import EndpointConfig
 from assistant.voice.wavfile import read_wav
-from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 pytestmark = [
     pytest.mark.audio,

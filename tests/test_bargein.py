@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from assistant.voice.bargein import StopListener, command_in
-from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 
 @pytest.mark.parametrize(

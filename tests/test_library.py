@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from skills.music.library import library_db, library_tracks, read_tags, scan
-from tests.music_files import make_track, write_audio
+from testkit.music_files import make_track, write_audio
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -195,7 +195,7 @@ def test_through_the_pipeline_play_pause_skip_radio_and_listens_stored(nlu, tmp_
     from assistant.playback.player import current_player
     from assistant.skill_sdk.plugins import SkillRegistry
     from assistant.voice.audio import refresh_devices
-    from tests.audio_stack import VirtualAudio, missing_tools
+    from testkit.audio_stack import VirtualAudio, missing_tools
 
     if missing_tools():
         pytest.skip(f"missing {missing_tools()}")

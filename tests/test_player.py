@@ -13,8 +13,8 @@ import pytest
 import soundfile as sf
 
 from assistant.playback.player import AudioPlayer, PlayableTrack, PlaybackError, open_decoder
-from tests.audio_stack import VirtualAudio, missing_tools
-from tests.music_files import write_audio
+from testkit.audio_stack import VirtualAudio, missing_tools
+from testkit.music_files import write_audio
 
 pytestmark = pytest.mark.timeout(120)
 

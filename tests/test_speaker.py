@@ -10,7 +10,7 @@ import pytest
 
 from assistant.storage.history import HistoryStore
 from assistant.voice.synth import espeak
-from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 ALICE, BOB = "en+f2", "en-us+m3"  # distinct voices on the bench's scale (similarity < 0.8)
 ENROL = (

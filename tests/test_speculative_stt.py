@@ -11,7 +11,7 @@ from assistant.voice.speculative import SpeculativeSpeechToText
 from assistant.voice.stt import load_stt
 from assistant.voice.vad import EndpointConfig, Endpointer, State
 from assistant.voice.wavfile import read_wav
-from tests.audio_stack import espeak_wav
+from testkit.audio_stack import espeak_wav
 
 pytestmark = [
     pytest.mark.artifacts,  # the tiny.en Whisper checkpoint

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.contracts.errors import AudioError
 from assistant.voice.synth import espeak
-from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
 pytestmark = pytest.mark.artifacts  # the TFLite model ships in the pymicro-wakeword wheel
 
