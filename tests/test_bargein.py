@@ -56,7 +56,7 @@ def feed(listener: StopListener, audio: np.ndarray) -> None:
 
 
 def test_silence_and_nothing_playing_cost_nothing():
-    from tests.fakes import ScriptedSpeech
+    from tests.support.fakes import ScriptedSpeech
 
     stt = ScriptedSpeech(["stop"])
     quiet = LoggedOutput(playing=True)

@@ -13,8 +13,8 @@ from assistant.config import Settings, load_settings
 from assistant.pipeline.runner import Pipeline
 from assistant.skill_sdk.api import SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
-from tests.fakes import SPEC as TEA
-from tests.fakes import KeywordNLU, ScriptedSpeech, TeaSkill, fake_skills
+from tests.support.fakes import SPEC as TEA
+from tests.support.fakes import KeywordNLU, ScriptedSpeech, TeaSkill, fake_skills
 
 pytestmark = pytest.mark.timeout(60)
 WALL = 1_795_000_000.0  # a fixed wall clock (2026-11-18): nothing here depends on today
@@ -219,7 +219,7 @@ def test_forget_me_deletes_the_history(fake_pipeline):
 
 def test_forgetting_takes_a_clear_yes_not_just_an_affirm_reading(tmp_path):
     from assistant.app import open_store
-    from tests.fakes import RULES
+    from tests.support.fakes import RULES
 
     # A classifier that reads a string of control characters as "affirm", as the real one once
     # did under the fuzzer: the history must survive it.

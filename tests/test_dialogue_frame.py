@@ -1,5 +1,5 @@
 """The dialogue's frame, references and declared matchers on the fast tier: the real pipeline,
-dialogue, NLG and store with the keyword NLU and the tea skill of ``tests/fakes.py``."""
+dialogue, NLG and store with the keyword NLU and the tea skill of ``tests/support/fakes.py``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointe
 from assistant.dialogue.likes import ToldLikes
 from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
-from tests.fakes import SPEC as TEA
+from tests.support.fakes import SPEC as TEA
 
 pytestmark = pytest.mark.timeout(60)
 WALL = 1_795_435_200.0
@@ -151,7 +151,7 @@ class SlowConverser:
 
 def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch):
     import assistant.dialogue.offers as offers
-    from tests.fakes import KeywordNLU
+    from tests.support.fakes import KeywordNLU
 
     slow = SkillSpec(
         name="slow", load=lambda settings: SlowConverser(), offer_intent="recommend_slow", rank=5

@@ -1,4 +1,4 @@
-"""A separately packaged skill (tests/example_skill), pip-installed for the test run, found
+"""A separately packaged skill (tests/data/example_skill), pip-installed for the test run, found
 through its entry point and exercised through the real pipeline: no edit to the core."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from assistant.config import Settings
 from assistant.pipeline.runner import Pipeline
 from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
-from tests.fakes import SPEC as TEA
-from tests.fakes import KeywordNLU
+from tests.support.fakes import SPEC as TEA
+from tests.support.fakes import KeywordNLU
 
 pytestmark = pytest.mark.timeout(180)
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """The language model's orchestration (assistant/llm) on the real pipeline, dialogue, NLG and
-SQLite store, with the fast tier's keyword NLU, tea skill and a scripted model (tests/fakes.py).
+SQLite store, with the fast tier's keyword NLU, tea skill and a scripted model (tests/support/fakes.py).
 
 The real model's own behaviour (constrained output, timeouts, the loopback listener) is tested
 in test_llm_model.py on SmolLM2-135M.
@@ -23,8 +23,8 @@ from assistant.llm.grounding import is_grounded, ungrounded_claims
 from assistant.llm.loader import llm_wanted, load_language_model
 from assistant.llm.runtime import BackgroundLoad, ListenerNotLoopbackError, check_loopback, compact_schema
 from assistant.pipeline.runner import Pipeline
-from tests import fakes
-from tests.fakes import KeywordNLU, ScriptedModel, fake_skills
+from tests.support import fakes
+from tests.support.fakes import KeywordNLU, ScriptedModel, fake_skills
 
 pytestmark = pytest.mark.timeout(60)
 HERBAL = {"skill": "tea", "kind": "herbal"}

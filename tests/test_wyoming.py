@@ -1,7 +1,7 @@
 """``assistant serve``: the Wyoming server, driven by the ``wyoming`` library's own client.
 
 Fast tier: the real server, pipeline, dialogue, NLG and SQLite store around the fakes of
-``tests.fakes`` (keyword NLU, tea skill, tone TTS) and a speech-to-text stand-in that reports
+``tests.support.fakes`` (keyword NLU, tea skill, tone TTS) and a speech-to-text stand-in that reports
 what audio it was given; the server listens on loopback, on a free port. The ``artifacts``
 tier runs the real NLU, skills, Whisper tiny.en and espeak-ng, and ``assistant serve`` itself.
 """
@@ -70,7 +70,7 @@ class SlowNLU:
     """The keyword NLU, ``delay_s`` slower: a turn that is still running when a client leaves."""
 
     def __init__(self, delay_s: float) -> None:
-        from tests.fakes import KeywordNLU
+        from tests.support.fakes import KeywordNLU
 
         self.inner, self.delay_s = KeywordNLU(), delay_s
         self.started = threading.Event()  # set when the first parse begins
@@ -99,7 +99,7 @@ def fake_factory(
 
     def build() -> Pipeline:
         from assistant.app import open_store
-        from tests.fakes import KeywordNLU, ToneSpeech, fake_skills
+        from tests.support.fakes import KeywordNLU, ToneSpeech, fake_skills
 
         settings = Settings()
         settings.satellites = dict(satellites or {})
