@@ -19,7 +19,7 @@ from tests.support.fakes import SPEC as TEA
 from tests.support.fakes import KeywordNLU
 
 pytestmark = pytest.mark.timeout(180)
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 WALL = 1_795_000_000.0
 
 

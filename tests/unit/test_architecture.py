@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("assistant", "skills", "models")
 RUNTIME_PACKAGES = ("assistant", "skills")
 BUILD_PACKAGE = "models"

@@ -15,7 +15,7 @@ import pytest
 
 from skills.news.feeds import TABLE, embed_new, feed_db, refresh, stored_stories
 
-FIXTURES = Path(__file__).parent / "data" / "fixtures" / "feeds"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "feeds"
 pytestmark = pytest.mark.timeout(60)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parent.parent / "assistant"
+CORE = Path(__file__).resolve().parents[2] / "assistant"
 DOMAIN_WORDS = re.compile(r"music|news|weather|video|movie|film|song|jazz|forecast|headline", re.IGNORECASE)
 pytestmark = pytest.mark.timeout(60)
 

@@ -2,7 +2,7 @@
 SQLite store, with the fast tier's keyword NLU, tea skill and a scripted model (tests/support/fakes.py).
 
 The real model's own behaviour (constrained output, timeouts, the loopback listener) is tested
-in test_llm_model.py on SmolLM2-135M.
+in tests/integration/test_llm_model.py on SmolLM2-135M.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from skills.weather.observations import KNOWN_CITIES, load_records
 from skills.weather.places import match_city
 from skills.weather.skill import WeatherSkill
 
-FIXTURES = Path(__file__).parent / "data" / "fixtures" / "open_meteo"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "open_meteo"
 SUNDAY = dt.date(2025, 11, 23)
 FRIDAY = dt.date(2025, 11, 21)
 

@@ -110,7 +110,7 @@ def test_a_morning_news_request_is_a_short_briefing(pipeline) -> None:
 @pytest.mark.timeout(120)
 def test_rain_at_home_from_the_live_service_makes_an_open_music_offer_cosy(pipeline) -> None:
     from skills.weather.live import OpenMeteoProvider
-    from tests.test_weather import RecordedTransport
+    from tests.unit.test_weather import RecordedTransport
 
     weather = pipeline.dialogue.skills.skill("weather")
     saved = weather.live

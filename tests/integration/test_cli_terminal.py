@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [pytest.mark.artifacts, pytest.mark.timeout(240)]
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[()][0-9A-B]|\r")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [pytest.mark.artifacts, pytest.mark.timeout(300)]
-GOLDEN = sorted((Path(__file__).parent / "data" / "golden").glob("*.jsonl"))
+GOLDEN = sorted((Path(__file__).resolve().parents[1] / "data" / "golden").glob("*.jsonl"))
 
 
 def load_golden(path: Path) -> tuple[dict, list[tuple[str, list[dict]]]]:
