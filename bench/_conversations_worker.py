@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-# The pinned clock of tests/test_conversations.py: "tomorrow" means the same day in every run.
+# The pinned clock of tests/integration/test_conversations.py: "tomorrow" means the same day in every run.
 START_WALL_TIME = 1795435200.0
 SEED = 7
 

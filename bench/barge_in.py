@@ -1,6 +1,6 @@
 """Barge-in: "stop" while output plays -> output silent, measured on the virtual sound stack.
 
-A private PulseAudio server (``tests/audio_stack.py``) carries everything: the assistant's
+A private PulseAudio server (``testkit/audio_stack.py``) carries everything: the assistant's
 output goes to the ``speaker`` null sink, the user's words are played into ``micsink`` whose
 monitor is the microphone. Two ``parec`` recordings (what the microphone heard, what the
 speaker played) are aligned by a click played through a combine sink into both at once.
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.contracts.stages import SpokenAudio  # noqa: E402
 from assistant.voice.synth import espeak  # noqa: E402
 from assistant.voice.wavfile import write_wav  # noqa: E402
-from tests.audio_stack import VirtualAudio, missing_tools  # noqa: E402
+from testkit.audio_stack import VirtualAudio, missing_tools  # noqa: E402
 
 SR = 16000
 LEVEL = 10 ** (-40 / 20)  # "silent": below -40 dBFS

@@ -29,7 +29,7 @@ SCAN_TARGET_S, RESCAN_TARGET_S = 60.0, 3.0
 def generate(root: Path, count: int) -> float:
     from tqdm import tqdm
 
-    from tests.music_files import tag, write_audio
+    from testkit.music_files import tag, write_audio
 
     started = time.perf_counter()
     templates = {s: write_audio(root / f"template{s}", 0.3) for s in FORMATS}

@@ -1,5 +1,5 @@
 """Time from "play X" to the first audio sample of X, through the real pipeline and the virtual
-PulseAudio stack (tests/audio_stack.py), for files in the user's library.
+PulseAudio stack (testkit/audio_stack.py), for files in the user's library.
 
 Each run is one text turn ("play <title>") through the real NLU, dialogue and music skill, which
 starts the player; the time stops when PortAudio reports the first sample of the track reaching
@@ -31,7 +31,7 @@ TARGET_MS = 300.0
 
 
 def make_library(folder: Path) -> None:
-    from tests.music_files import make_track
+    from testkit.music_files import make_track
 
     genres = ["Jazz", "Jazz", "Rock", "Rock", "Folk"]
     for n, (title, genre) in enumerate(zip(TITLES, genres, strict=True)):
@@ -87,7 +87,7 @@ def main() -> int:
     args = p.parse_args()
     if not args.llm:
         os.environ["ASSISTANT_LLM"] = "off"
-    from tests.audio_stack import VirtualAudio, missing_tools
+    from testkit.audio_stack import VirtualAudio, missing_tools
 
     if missing_tools():
         print(f"missing tools: {missing_tools()}")

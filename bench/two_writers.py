@@ -1,7 +1,7 @@
 """Two processes write turns through the real pipeline into one history store at once.
 
 Prints turns per second and checks that no turn is lost and no "database is locked" error
-escapes. Used by tests/test_faults.py with fewer turns.
+escapes. Used by tests/integration/test_faults.py with fewer turns.
 
     .venv/bin/python bench/two_writers.py [--turns 1000]
 """

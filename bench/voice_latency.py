@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
     from assistant.frontends.voice_loop import VoiceLoop
     from assistant.voice import audio
-    from tests.audio_stack import VirtualAudio, espeak_wav, missing_tools
+    from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
     if args.only_hesitations:
         from assistant.nlu import load_nlu

@@ -1,7 +1,7 @@
 """Weather skill latency per request: p50 / p95 over a mix of real questions.
 
 Three paths, all in one run: offline (historical records, the default), live with Open-Meteo
-answers replayed from tests/fixtures/open_meteo (parsing and wording only: no network time),
+answers replayed from tests/data/fixtures/open_meteo (parsing and wording only: no network time),
 and live failing at once (the fallback path). Also prints how long loading the records takes.
 
     .venv/bin/python bench/weather_latency.py [--requests 2000]
@@ -27,7 +27,7 @@ from skills.weather.live import OpenMeteoProvider  # noqa: E402
 from skills.weather.observations import load_records  # noqa: E402
 from skills.weather.skill import WeatherSkill  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "open_meteo"
+FIXTURES = ROOT / "tests" / "data" / "fixtures" / "open_meteo"
 TODAY = dt.date(2025, 11, 21)
 PLACES = ["", "Seattle", "chicago il", "San Diego", "bombay", "Beijing", "Auckland", "new york city"]
 DATES = ["", "today", "tomorrow", "tonight", "this weekend", "monday", "next week", "december 25"]

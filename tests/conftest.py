@@ -67,7 +67,7 @@ def fake_pipeline(assistant_home: Path):
     from assistant.app import open_store
     from assistant.config import Settings
     from assistant.pipeline.runner import Pipeline
-    from tests.fakes import KeywordNLU, ToneSpeech, fake_skills
+    from tests.support.fakes import KeywordNLU, ToneSpeech, fake_skills
 
     assistant_home.mkdir(parents=True, exist_ok=True)
     p = Pipeline(
@@ -79,7 +79,7 @@ def fake_pipeline(assistant_home: Path):
 
 @pytest.fixture(scope="session")
 def example_skill_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/example_skill, pip-installed (once per run) into a folder of its own.
+    """tests/data/example_skill, pip-installed (once per run) into a folder of its own.
 
     A real install (wheel build, dist-info with its entry point), so discovery finds it exactly
     as it would find a skill installed from PyPI; nothing is installed into the venv itself.
@@ -89,7 +89,7 @@ def example_skill_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import sys
 
     source = tmp_path_factory.mktemp("example-skill-source") / "example_skill"
-    shutil.copytree(REPO_ROOT / "tests" / "example_skill", source)  # the build leaves files behind
+    shutil.copytree(REPO_ROOT / "tests" / "data" / "example_skill", source)  # the build leaves files behind
     target = tmp_path_factory.mktemp("plugins")
     subprocess.run(
         [

@@ -48,7 +48,7 @@ NEGATION = re.compile(
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
 CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead|and then|then)\b")
 # Said right after a value: it is wanted in place of what was ruled out ("a western instead").
-REPLACES = re.compile(r" +(?:one |film |please )?(?:instead|rather)\b")
+REPLACES = re.compile(r" +(?:one |please )?(?:instead|rather)\b")
 # Between two values after one negation: both are ruled out ("not jazz or blues", "no war, no crime").
 ALSO_RULED_OUT = re.compile(r"\b(?:or|nor|and|no|not|neither|either|any|anything)\b|,|/")
 # The person goes back to a skill left earlier: its frame comes back as it was.

@@ -52,7 +52,7 @@ TOLD_WEIGHT = 1.5
 POPULARITY = 1.0
 # Each older like weighs this much less in the mean (the blend's own RECENT_DECAY): four
 # cartoons liked after four science-fiction films bring two animations into the next five
-# offers, an even mean only one (tests/test_video.py). Bench cost: none for 3 films (76.0 %,
+# offers, an even mean only one (tests/unit/test_video.py). Bench cost: none for 3 films (76.0 %,
 # 72.0 % in words), 78.0 -> 77.2 % for 10; 0.8 costs more (75.2 %; 74.0 % for 10).
 RECENCY_DECAY = 0.9
 LIKED_STARS = 4.0  # an imported rating this high is a liked film too

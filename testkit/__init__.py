@@ -1,0 +1,6 @@
+"""Helpers that tests and benchmarks share: a virtual PulseAudio stack (``audio_stack``) and
+generated tagged music files (``music_files``).
+
+Outside the runtime packages: ``assistant/`` and ``skills/`` never import it (an import
+contract in pyproject.toml). Importable from the repository root, as ``tests`` and ``bench`` are.
+"""
