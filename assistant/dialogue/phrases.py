@@ -81,7 +81,8 @@ ALREADY_HAD = re.compile(
 ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\b|\bmy history\b")
 # A question about something already on the table: "who directed it", "what year is that from".
 ASKS_ABOUT = re.compile(
-    r"^(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|tell me)\b"
+    r"^(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|is that|is this|was that|"
+    r"does it|does that|tell me)\b"
 )
 POINTS_AT = re.compile(
     r"\b(?:it|that|this|that one|this one|them|him|her|the (?:first|second|third|last) \w+|"

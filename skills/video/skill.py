@@ -319,13 +319,21 @@ class VideoSkill:
         elif re.search(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b", q):
             year = item.meta.get("year")
             text = f"{title} came out in {year}." if year else f"I don't know when {title} came out."
-        elif re.search(r"\bhow long\b|\bruntime\b|\blength\b|\bminutes\b", q):
+        elif re.search(
+            r"\bhow long\b|\bruntime\b|\blength\b|\bminutes\b|\b(?:it|that|this|one) (?:too |very |really )?(?:long|short)\b",
+            q,
+        ):
             minutes = item.meta.get("runtime")
             text = (
                 f"{title} runs {int(minutes)} minutes." if minutes else f"I don't know how long {title} is."
             )
+        elif re.search(r"\bblack and white\b|\bin colou?r\b|\bsilent\b", q):
+            year = item.meta.get("year")
+            text = f"The catalog doesn't say whether {title} is in colour" + (
+                f"; it came out in {year}." if year else "."
+            )
         elif re.search(
-            r"\btell me (?:more )?about\b|\bwhat(?:'s| is) (?:it|that|this)(?: one| film| movie)? about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b",
+            r"\btell me (?:a (?:bit|little) )?(?:more )?about\b|\bwhat(?:'s| is) (?:it|that|this)(?: one| film| movie)? about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b",
             q,
         ):
             genres = [g for g in item.meta.get("genres") or [] if g]
