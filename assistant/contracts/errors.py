@@ -38,22 +38,9 @@ class SpeechToTextError(AssistantError):
     user_message = "Sorry, I did not catch that."
 
 
-class IntentError(AssistantError):
-    stage = Stage.NLU
-    user_message = "Sorry, I could not understand that."
-
-
-class DialogueError(AssistantError):
-    stage = Stage.DIALOGUE
-
-
 class SkillFailedError(AssistantError):
     stage = Stage.SKILL
     user_message = "Sorry, I could not find anything for that right now."
-
-
-class ResponseError(AssistantError):
-    stage = Stage.NLG
 
 
 class TextToSpeechError(AssistantError):

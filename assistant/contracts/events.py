@@ -37,10 +37,6 @@ class Event:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
 
-    @classmethod
-    def from_json(cls, line: str) -> Event:
-        return event_from_json(line)
-
 
 @dataclass
 class SessionStart(Event):

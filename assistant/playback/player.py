@@ -336,10 +336,6 @@ class AudioPlayer:
             playing = self._current
             return None if playing is None else NowPlaying(playing.track, playing.position_s, playing.paused)
 
-    def last_track(self) -> PlayableTrack | None:
-        with self._lock:
-            return self._history[-1] if self._history else None
-
     def first_sample_at(self) -> float | None:
         """perf_counter time the current track's first sample reaches the output (PortAudio's
         estimate of when the device plays it)."""

@@ -38,18 +38,6 @@ class Item:
             "meta": self.meta,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Item:
-        return cls(
-            id=str(data["id"]),
-            title=str(data["title"]),
-            domain=str(data["domain"]),
-            reason=str(data.get("reason", "")),
-            subtitle=str(data.get("subtitle", "")),
-            score=float(data.get("score", 0.0)),
-            meta=dict(data.get("meta") or {}),
-        )
-
 
 @dataclass
 class FeedbackEvent:
@@ -79,13 +67,6 @@ class UserProfile:
 
     def ids_with(self, kind: str) -> list[str]:
         return [e.item_id for e in self.feedback if e.kind == kind]
-
-    def item_weights(self) -> dict[str, float]:
-        """Net feedback weight per item, later feedback overriding nothing: weights add up."""
-        weights: dict[str, float] = {}
-        for e in self.feedback:
-            weights[e.item_id] = weights.get(e.item_id, 0.0) + FEEDBACK_WEIGHTS.get(e.kind, 0.0)
-        return weights
 
 
 @dataclass

@@ -178,10 +178,6 @@ class HistoryStore:
         self.db.conn.close()
 
     # --- writes ----------------------------------------------------------------------------
-    def ensure_user(self, user: str) -> None:
-        with self._transaction():
-            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
-
     def start_session(self, session_id: str, user: str, seed: int, mode: str, log_path: str | None) -> None:
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])

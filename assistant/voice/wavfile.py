@@ -60,11 +60,6 @@ def read_wav(path: str | os.PathLike[str], rate: int = SAMPLE_RATE) -> np.ndarra
     return resample(samples, file_rate, rate)
 
 
-def read_raw(path: str | os.PathLike[str]) -> np.ndarray:
-    """Headerless 16 kHz mono little-endian int16 (the pocketsphinx ``.raw`` format)."""
-    return pcm_to_float(Path(path).read_bytes(), 2, 1)
-
-
 def to_int16(samples: np.ndarray) -> np.ndarray:
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
