@@ -30,6 +30,7 @@ import numpy as np
 from assistant.contracts.errors import AudioError
 from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.vad import VoiceDetector
+from assistant.voice.wavfile import check_samples
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class SpeakerIdentifier:
         import torch
         from resemblyzer import preprocess_wav
 
-        samples = _check(audio)
+        samples = check_samples(audio)
         voiced = speech_seconds(samples)
         if voiced < min_speech_s:
             raise AudioError(
@@ -310,15 +311,6 @@ class SpeakerIdentifier:
         """(enrolled name or None, similarity to the best voiceprint)."""
         match = self.match(audio)
         return match.name, match.score
-
-
-def _check(audio: object) -> np.ndarray:
-    if not isinstance(audio, np.ndarray) or not np.issubdtype(audio.dtype, np.floating):
-        raise AudioError("audio must be a float32 numpy array")
-    samples = audio.reshape(-1).astype(np.float32, copy=False)
-    if not np.all(np.isfinite(samples)):
-        raise AudioError("audio contains NaN or infinite samples")
-    return np.clip(samples, -1.0, 1.0)
 
 
 def load_speaker_id(store: VoiceprintStore | None = None, **options: float) -> SpeakerIdentifier:

@@ -32,7 +32,8 @@ import numpy as np
 from assistant.contracts.errors import AudioError
 from assistant.contracts.stages import SAMPLE_RATE, SpeechToText
 from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
-from assistant.voice.wake_check import CheckedWakeWord, check_clip
+from assistant.voice.wake_check import CheckedWakeWord
+from assistant.voice.wavfile import check_samples
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class MicroWakeWordDetector:
     # --- whole clips ------------------------------------------------------------------
     def score(self, audio: np.ndarray) -> float:
         """The highest smoothed wake-word probability anywhere in the clip (fresh state)."""
-        samples = check_clip(audio)
+        samples = check_samples(audio)
         self._restart()
         best = 0.0
         padded = np.concatenate([samples, np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
@@ -126,7 +127,7 @@ class MicroWakeWordDetector:
     # --- streaming --------------------------------------------------------------------
     def feed(self, block: np.ndarray) -> bool:
         """Feed microphone audio (any length); True once when the wake word has just ended."""
-        audio = np.concatenate([self._pending, check_clip(block)])
+        audio = np.concatenate([self._pending, check_samples(block)])
         n = len(audio) // FRAME_SAMPLES
         self._pending = audio[n * FRAME_SAMPLES :].copy()
         heard = False
