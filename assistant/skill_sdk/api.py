@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -13,6 +13,8 @@ from assistant.skill_sdk.situation import Situation
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
 FEEDBACK_WEIGHTS: dict[str, float] = {"like": 1.0, "play": 0.3, "skip": -0.3, "dislike": -1.0}
+# How many of a user's latest feedback events a skill's taste reads.
+MAX_FEEDBACK_EVENTS = 300
 
 
 @dataclass
@@ -67,6 +69,18 @@ class UserProfile:
 
     def ids_with(self, kind: str) -> list[str]:
         return [e.item_id for e in self.feedback if e.kind == kind]
+
+    def decayed_feedback(
+        self, decay: float, limit: int = MAX_FEEDBACK_EVENTS
+    ) -> Iterator[tuple[FeedbackEvent, float]]:
+        """The last ``limit`` weighted feedback events, newest first, each with its weight.
+
+        The weight is the kind's ``FEEDBACK_WEIGHTS`` times ``decay`` once per newer event, so
+        the newest feedback counts most.
+        """
+        events = [e for e in self.feedback if e.kind in FEEDBACK_WEIGHTS][-limit:]
+        for age, event in enumerate(reversed(events)):
+            yield event, FEEDBACK_WEIGHTS[event.kind] * decay**age
 
 
 @dataclass
