@@ -13,6 +13,11 @@ import numpy as np
 
 SAMPLE_RATE = 16_000  # what the microphone, the VAD and Whisper all use
 OUT_OF_SCOPE = "out_of_scope"  # the label for anything no skill and no core handler answers
+# The most characters of one typed or transcribed request that the assistant reads; the rest is
+# dropped and the reply says so. 400 characters is about 70 words, what 30 seconds of speech (one
+# Whisper window) comes to at a normal pace, and already more than the NLU's 48-token window
+# (about 250 characters of English) reads: a longer text is pasted text, not a request.
+MAX_INPUT_CHARS = 400
 
 
 @dataclass

@@ -11,7 +11,6 @@ import logging
 import random
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,8 @@ from assistant.contracts.events import (
 from assistant.contracts.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
 from assistant.dialogue import DialogueManager, DialogueState, Outcome
 from assistant.llm import LanguageModel, SecondOpinion
-from assistant.llm.consult import MAX_INPUT_CHARS, StageFailed, Understanding
+from assistant.llm.consult import StageFailed, Understanding
+from assistant.nlu.data import plain_text
 from assistant.pipeline.nlg import ResponseGenerator
 from assistant.pipeline.session_log import (
     SessionLog,
@@ -54,7 +54,7 @@ from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
 log = logging.getLogger(__name__)
 
 GUEST_USER = "guest"  # records nothing
-__all__ = ["MAX_INPUT_CHARS", "Pipeline", "Session", "TurnResult"]  # MAX_INPUT_CHARS: wyoming uses it
+__all__ = ["Pipeline", "Session", "TurnResult"]
 
 
 @dataclass
@@ -107,12 +107,6 @@ class Session:
     @property
     def records(self) -> bool:
         return self.user != GUEST_USER
-
-
-def clean_text(text: str) -> str:
-    """Text safe to store and parse: lone surrogates replaced, control characters dropped."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text).strip()
 
 
 def steer_player(outcome: Outcome) -> None:
@@ -282,7 +276,7 @@ class Pipeline:
                         audio_s=transcript.duration_s,
                     )
                 )
-            result.text = clean_text(text or "")
+            result.text = plain_text(text or "")
             stage = Stage.DIALOGUE
             outcome = self.understanding.decide(result, session.state, session.user, n, clock, rng, wall_time)
             steer_player(outcome)
