@@ -22,6 +22,8 @@ MAX_INPUT_CHARS = 400
 
 @dataclass
 class Transcript:
+    """What speech-to-text heard, with the decoder's confidence."""
+
     text: str
     language: str = "en"
     # Mean token log-probability from the decoder; lower means less sure.
@@ -42,23 +44,31 @@ class Parse:
 
 @dataclass
 class SpokenAudio:
+    """Synthesised speech: mono float32 samples and their rate."""
+
     samples: np.ndarray  # float32 mono in [-1, 1]
     sample_rate: int
 
 
 class SpeechToText(Protocol):
+    """The speech-to-text stage: audio in, a ``Transcript`` out."""
+
     def transcribe(self, audio: np.ndarray) -> Transcript:
         """``audio``: 16 kHz mono float32. Raises ``SpeechToTextError``."""
         ...
 
 
 class IntentParser(Protocol):
+    """The NLU stage: text in, a ``Parse`` out."""
+
     def parse(self, text: str) -> Parse:
         """Never raises on odd text: empty or garbage gives ``out_of_scope``."""
         ...
 
 
 class TextToSpeech(Protocol):
+    """The text-to-speech stage: text in, ``SpokenAudio`` out."""
+
     def synthesize(self, text: str) -> SpokenAudio:
         """Raises ``TextToSpeechError``."""
         ...

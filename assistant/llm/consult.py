@@ -70,6 +70,7 @@ class Understanding:
         rng: random.Random,
         wall_time: float,
     ) -> Outcome:
+        """Parse ``result.text``, ask the second opinion if needed, and let the dialogue answer it."""
         events, text = result.events, result.text
         if not text:
             result.parse = Parse(OUT_OF_SCOPE, 0.0, {}, "")

@@ -52,6 +52,8 @@ _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'"}
 
 @dataclass
 class Example:
+    """One labelled training request: clean text, intent, slot spans and mood."""
+
     text: str
     label: str
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # char start, end, slot
@@ -120,6 +122,7 @@ def parse_annotation(annotated: str, label: str, source: str = "") -> Example:
 
 
 def load_hwu64(folder: Path = HWU64_DIR) -> list[Example]:
+    """HWU64's training requests with their labels mapped to ours."""
     examples = []
     for path in sorted(folder.glob("*.csv")):
         label = HWU64_TO_LABEL.get(path.stem, OUT_OF_SCOPE)
@@ -285,4 +288,5 @@ def load_training_only(path: Path = TRAINING_ONLY_FILE) -> list[Example]:
 
 
 def label_counts(examples: list[Example]) -> Counter[str]:
+    """How many examples each intent label has."""
     return Counter(ex.label for ex in examples)

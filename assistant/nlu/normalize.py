@@ -140,4 +140,5 @@ class SlotNormalizer:
         return value
 
     def normalize_slots(self, slots: Mapping[str, str]) -> dict[str, str]:
+        """Every slot value replaced by its closest canonical value."""
         return {slot: self.normalize(slot, value) for slot, value in slots.items()}

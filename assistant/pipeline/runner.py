@@ -59,6 +59,8 @@ __all__ = ["Pipeline", "Session", "TurnResult"]
 
 @dataclass
 class TurnResult:
+    """Everything one turn produced: the text, the parse, the reply, items, speech and its events."""
+
     text: str
     response: str
     events: list[Event]
@@ -95,6 +97,8 @@ class TurnResult:
 
 @dataclass
 class Session:
+    """One conversation with one user: its seed, dialogue state, clock and log."""
+
     id: str
     user: str
     seed: int
@@ -106,6 +110,7 @@ class Session:
 
     @property
     def records(self) -> bool:
+        """Whether the session's turns are written to the history (not for the guest)."""
         return self.user != GUEST_USER
 
 
@@ -137,6 +142,8 @@ def listened_feedback(outcome: Outcome | None) -> list[FeedbackRecord]:
 
 
 class Pipeline:
+    """The turn runner: text or audio in, a reply (and optionally speech) out, every stage logged."""
+
     def __init__(
         self,
         nlu: IntentParser,
@@ -180,6 +187,7 @@ class Pipeline:
     def start_session(
         self, user: str, mode: str = "text", seed: int | None = None, session_id: str | None = None
     ) -> Session:
+        """Begin a session for ``user``, with a log and a history row unless the user is the guest."""
         user = user.strip().lower() or self.settings.default_user
         seed = random.randrange(2**31) if seed is None else seed
         session_id = session_id or new_session_id()
@@ -243,6 +251,7 @@ class Pipeline:
         speak: bool = False,
         wall_time: float | None = None,
     ) -> TurnResult:
+        """Run one turn from typed ``text`` or recorded ``audio``; expected failures become polite replies."""
         started = time.perf_counter()
         session.turns += 1
         n, clock = session.turns, session.clock
@@ -399,6 +408,7 @@ class Pipeline:
             session.log.append(result.events)
 
     def forget(self, user: str) -> dict[str, int]:
+        """Delete everything stored about ``user`` (history rows and files); the counts removed."""
         counts = self.store.forget_user(user)
         counts["files"] = delete_user_files(self.data_dir, user)
         return counts

@@ -30,6 +30,7 @@ class Item:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The item as a JSON-ready dict (score rounded)."""
         return {
             "id": self.id,
             "title": self.title,
@@ -43,6 +44,8 @@ class Item:
 
 @dataclass
 class FeedbackEvent:
+    """One thing the user did with an item (like, skip, play, offer, rating) and when."""
+
     item_id: str
     kind: str  # like | dislike | skip | play | offer | rating
     ts: float  # unix seconds
@@ -65,9 +68,11 @@ class UserProfile:
 
     @property
     def offered_ids(self) -> set[str]:
+        """The ids of every item offered to the user."""
         return {e.item_id for e in self.offered}
 
     def ids_with(self, kind: str) -> list[str]:
+        """The ids of the items that got feedback of ``kind``, oldest first."""
         return [e.item_id for e in self.feedback if e.kind == kind]
 
     def decayed_feedback(
@@ -85,6 +90,8 @@ class UserProfile:
 
 @dataclass
 class SkillRequest:
+    """What the core asks a skill: the intent, slots, user profile and the turn's context."""
+
     intent: str
     slots: dict[str, str]
     profile: UserProfile
@@ -119,6 +126,8 @@ class SkillRequest:
 
 @dataclass
 class SkillResult:
+    """A skill's answer: the items it offers, or a spoken fact, and preferences to store."""
+
     items: list[Item]
     # A spoken fact that is not an item (a weather report, an honest "I don't know that artist").
     text: str = ""
@@ -137,10 +146,13 @@ class SkillError(Exception):
 
 @runtime_checkable
 class Skill(Protocol):
+    """A skill: answers the intents it declares with items or text."""
+
     name: str  # the skill's name, as its ``SkillSpec`` gives it; stored with every item
     intents: frozenset[str]  # labels this skill answers
 
-    def handle(self, request: SkillRequest) -> SkillResult: ...
+    def handle(self, request: SkillRequest) -> SkillResult:
+        """The skill's answer to ``request``; raises ``SkillError`` when it cannot answer."""
 
 
 @runtime_checkable
@@ -151,7 +163,8 @@ class Converses(Protocol):
     (OpenVoiceOS's converse: "again" means something to a dice skill, nothing to the core).
     """
 
-    def converse(self, request: SkillRequest) -> SkillResult | None: ...
+    def converse(self, request: SkillRequest) -> SkillResult | None:
+        """The skill's answer to the utterance, or None to let the dialogue manager handle it."""
 
 
 @runtime_checkable
@@ -160,7 +173,8 @@ class SensesOutside(Protocol):
     their home city): "rain", "snow", "storm", "cloud", "cold", "sun", or "" when it cannot
     tell without waiting. With where it got it ("the live service for Paris")."""
 
-    def outside_now(self, profile: UserProfile, now: float | None) -> tuple[str, str]: ...
+    def outside_now(self, profile: UserProfile, now: float | None) -> tuple[str, str]:
+        """(sky word or "", where it came from) for the user's home at ``now``."""
 
 
 @runtime_checkable
@@ -168,7 +182,8 @@ class AnswersAbout(Protocol):
     """A skill that answers a question about one of its items ("who directed it", "what year
     is that from"); None when the question is not one it can answer from the item."""
 
-    def about(self, item: Item, question: str) -> SkillResult | None: ...
+    def about(self, item: Item, question: str) -> SkillResult | None:
+        """The answer to ``question`` about ``item``, or None when the skill cannot tell."""
 
 
 @runtime_checkable
@@ -189,7 +204,8 @@ class Candidates(Protocol):
     its own); every filter the request's slots set still applies to each candidate.
     """
 
-    def candidates(self, request: SkillRequest, n: int) -> list[Item]: ...
+    def candidates(self, request: SkillRequest, n: int) -> list[Item]:
+        """The skill's best ``n`` answers to ``request``, each with its metadata."""
 
 
 @dataclass(frozen=True)
@@ -314,6 +330,7 @@ class SkillSpec:
 
     @property
     def all_intents(self) -> frozenset[str]:
+        """Every intent the skill answers: its offer intent and the others."""
         return frozenset({self.offer_intent}) | self.intents
 
     def say(self, key: str, rng: random.Random | None, **values: Any) -> str:

@@ -107,12 +107,19 @@ class EnrolmentError(AudioError):
 
 
 class VoiceprintStore(Protocol):
-    def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None: ...
-    def voiceprints(self, model: str) -> dict[str, bytes]: ...
+    """Where voiceprints are kept (the history store, in practice)."""
+
+    def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None:
+        """Store ``user``'s voiceprint, made from ``clips`` phrases by encoder ``model``."""
+
+    def voiceprints(self, model: str) -> dict[str, bytes]:
+        """Every stored voiceprint made by encoder ``model``, by user."""
 
 
 @dataclass
 class Match:
+    """Who a voice was matched to (None: nobody), with the scores that decided it."""
+
     name: str | None
     score: float  # cosine similarity to the best voiceprint
     runner_up: float  # ... to the second best (0 when only one is enrolled)
@@ -167,6 +174,7 @@ def timbre(audio: np.ndarray) -> np.ndarray:
 
 
 def speech_contrast_db(audio: np.ndarray) -> float:
+    """Decibels between the loud (95th percentile) and quiet (10th) 30 ms frames of ``audio``."""
     frames = audio[: len(audio) // 480 * 480].reshape(-1, 480)
     if len(frames) < 2:
         return 0.0
@@ -175,10 +183,13 @@ def speech_contrast_db(audio: np.ndarray) -> float:
 
 
 def speech_seconds(audio: np.ndarray) -> float:
+    """Seconds of ``audio`` the VAD calls speech."""
     return VoiceDetector(aggressiveness=2).speech_seconds(audio)
 
 
 class SpeakerIdentifier:
+    """Enrols voices and tells enrolled people apart by their voiceprints (see the module doc)."""
+
     def __init__(
         self,
         store: VoiceprintStore | None = None,
@@ -197,6 +208,7 @@ class SpeakerIdentifier:
 
     @property
     def names(self) -> list[str]:
+        """The enrolled names, sorted."""
         return sorted(self._prints)
 
     def embed(self, audio: np.ndarray, min_speech_s: float = MIN_SPEECH_S) -> np.ndarray:
@@ -272,6 +284,7 @@ class SpeakerIdentifier:
         self._timbres.pop(name.strip().lower(), None)
 
     def reload(self) -> None:
+        """Read the voiceprints again from the store (ones of the wrong size are skipped)."""
         if self.store is None:
             return
         self._prints, self._timbres = {}, {}
@@ -289,6 +302,7 @@ class SpeakerIdentifier:
             self._timbres[name] = stored[EMBEDDING_DIM:].copy()
 
     def match(self, audio: np.ndarray) -> Match:
+        """The enrolled person ``audio`` sounds like, or a ``Match`` with no name."""
         if not self._prints:
             return Match(None, 0.0, 0.0)
         try:

@@ -57,12 +57,19 @@ TAIL_S = 0.5  # silence after a whole clip in ``detect``: the decision lags the 
 
 
 class WakeWordDetector(Protocol):
+    """A wake-word detector for whole clips and for the microphone stream."""
+
     name: str
     phrase: str  # as people say it: "Okay Nabu"
 
-    def detect(self, audio: np.ndarray) -> bool: ...
-    def feed(self, block: np.ndarray) -> bool: ...
-    def reset(self) -> None: ...
+    def detect(self, audio: np.ndarray) -> bool:
+        """Whether the wake word is said anywhere in a 16 kHz mono float32 clip."""
+
+    def feed(self, block: np.ndarray) -> bool:
+        """Feed microphone audio; True once when the wake word has just ended."""
+
+    def reset(self) -> None:
+        """Forget the audio heard so far."""
 
 
 class MicroWakeWordDetector:
@@ -191,6 +198,7 @@ class MicroWakeWordDetector:
             view[2].reset()
 
     def close(self) -> None:
+        """Release the wake-word models."""
         for view in self._views:
             view[0].close()
 

@@ -84,6 +84,8 @@ def similarity(heard: str, target: str) -> float:
 
 @dataclass
 class WakeCheck:
+    """One check of a wake: what Whisper heard, how close it was to the phrase, and the verdict."""
+
     transcript: str
     similarity: float
     accepted: bool
@@ -113,6 +115,7 @@ class CheckedWakeWord:
 
     @property
     def cutoff(self) -> float:
+        """The wrapped detector's cutoff."""
         return self.detector.cutoff
 
     def feed(self, block: np.ndarray) -> bool:
@@ -163,12 +166,14 @@ class CheckedWakeWord:
             self.reset()
 
     def reset(self) -> None:
+        """Forget the audio heard so far and any wake waiting to be checked."""
         self.detector.reset()
         self._recent.clear()
         self._recent_samples = 0
         self._waiting_s, self.after_word = None, []
 
     def close(self) -> None:
+        """Release the wrapped detector."""
         self.detector.close()
 
     def _remember(self, samples: np.ndarray) -> None:

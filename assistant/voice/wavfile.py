@@ -91,6 +91,7 @@ def read_wav(path: str | os.PathLike[str], rate: int = SAMPLE_RATE) -> np.ndarra
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Float samples as little-endian int16, clipped to [-1, 1] first."""
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
 

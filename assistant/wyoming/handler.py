@@ -107,6 +107,8 @@ def _context(value: object) -> dict[str, Any] | None:
 
 
 class ConnectionHandler(AsyncEventHandler):
+    """Serves one Wyoming client connection, one event at a time (see the module doc)."""
+
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, backend: Backend, number: int
     ) -> None:
