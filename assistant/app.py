@@ -35,6 +35,7 @@ def skill_for(name: str) -> Skill:
 
 
 def open_store(home: Path) -> HistoryStore:
+    """The history store in ``home`` (the folder made private first)."""
     ensure_private_dir(home)
     return HistoryStore(home / "history.db")
 

@@ -25,6 +25,7 @@ def artifacts_root() -> Path:
 
 
 def artifact_dir(name: str) -> Path:
+    """The folder of artifact ``name`` under the artifacts root."""
     return artifacts_root() / name
 
 

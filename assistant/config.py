@@ -92,6 +92,7 @@ def data_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` if needed and make it readable by its owner only (where the file system allows)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         path.chmod(0o700)
@@ -162,9 +163,11 @@ class Settings(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict, without the warnings collected while reading them."""
         return self.model_dump(exclude={"warnings"})
 
     def skill_settings(self, name: str) -> dict[str, Any]:
+        """A copy of the ``[skills.<name>]`` section of config.toml (empty when absent)."""
         return dict(self.skills.get(name, {}))
 
 

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
+    """The pipeline stage an error comes from."""
+
     AUDIO = "audio"
     STT = "stt"
     NLU = "nlu"
@@ -29,38 +31,35 @@ class AssistantError(Exception):
 
 
 class AudioError(AssistantError):
+    """The microphone or loudspeaker, or audio given to a stage, cannot be used."""
+
     stage = Stage.AUDIO
     user_message = "Sorry, I could not use the audio device."
 
 
 class SpeechToTextError(AssistantError):
+    """Speech-to-text failed or was given unusable audio."""
+
     stage = Stage.STT
     user_message = "Sorry, I did not catch that."
 
 
-class IntentError(AssistantError):
-    stage = Stage.NLU
-    user_message = "Sorry, I could not understand that."
-
-
-class DialogueError(AssistantError):
-    stage = Stage.DIALOGUE
-
-
 class SkillFailedError(AssistantError):
+    """A skill failed to answer a request."""
+
     stage = Stage.SKILL
     user_message = "Sorry, I could not find anything for that right now."
 
 
-class ResponseError(AssistantError):
-    stage = Stage.NLG
-
-
 class TextToSpeechError(AssistantError):
+    """Text-to-speech failed; the answer is shown as text instead."""
+
     stage = Stage.TTS
     user_message = "Sorry, I could not speak the answer; here it is in text."
 
 
 class HistoryError(AssistantError):
+    """The history store could not read or write."""
+
     stage = Stage.HISTORY
     user_message = "Sorry, I could not save that to your history."

@@ -23,6 +23,8 @@ _EVENT_TYPES: dict[str, type[Event]] = {}
 
 @dataclass
 class Event:
+    """Base of every pipeline event: its type tag, turn number and time since the session started."""
+
     type: ClassVar[str] = "event"
     turn: int = 0
     t: float = 0.0
@@ -32,18 +34,18 @@ class Event:
         _EVENT_TYPES[cls.type] = cls
 
     def to_dict(self) -> dict[str, Any]:
+        """The event as a dict with its ``type`` tag first."""
         return {"type": self.type, **asdict(self)}
 
     def to_json(self) -> str:
+        """The event as one JSON line."""
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=False)
-
-    @classmethod
-    def from_json(cls, line: str) -> Event:
-        return event_from_json(line)
 
 
 @dataclass
 class SessionStart(Event):
+    """A session began: who, with which seed and mode, and the user's history at that moment."""
+
     type: ClassVar[str] = "session-start"
     session_id: str = ""
     user: str = ""
@@ -58,6 +60,8 @@ class SessionStart(Event):
 
 @dataclass
 class TurnStart(Event):
+    """A turn began, from typed text or from a recording."""
+
     type: ClassVar[str] = "turn-start"
     user: str = ""
     text: str | None = None  # typed input; None when the turn starts from audio
@@ -67,6 +71,8 @@ class TurnStart(Event):
 
 @dataclass
 class SttEnd(Event):
+    """Speech-to-text finished: the transcript and how sure the decoder was."""
+
     type: ClassVar[str] = "stt-end"
     text: str = ""
     avg_logprob: float = 0.0
@@ -75,6 +81,8 @@ class SttEnd(Event):
 
 @dataclass
 class NluEnd(Event):
+    """The NLU finished: intent, confidence and slots."""
+
     type: ClassVar[str] = "nlu-end"
     intent: str = ""
     confidence: float = 0.0
@@ -99,6 +107,8 @@ class LlmCall(Event):
 
 @dataclass
 class DialogueEnd(Event):
+    """The dialogue manager decided what to do with the turn."""
+
     type: ClassVar[str] = "dialogue-end"
     act: str = ""  # what the dialogue manager decided: recommend, skip, explain, ...
     domain: str | None = None
@@ -112,6 +122,8 @@ class DialogueEnd(Event):
 
 @dataclass
 class SkillEnd(Event):
+    """A skill answered: the items it offered and any text it gave."""
+
     type: ClassVar[str] = "skill-end"
     domain: str = ""
     items: list[dict[str, Any]] = field(default_factory=list)
@@ -120,6 +132,8 @@ class SkillEnd(Event):
 
 @dataclass
 class Response(Event):
+    """The reply the user is given."""
+
     type: ClassVar[str] = "response"
     text: str = ""
     expects_reply: bool = False  # the assistant asked a question
@@ -127,12 +141,16 @@ class Response(Event):
 
 @dataclass
 class TtsEnd(Event):
+    """Text-to-speech finished: the length of the spoken reply."""
+
     type: ClassVar[str] = "tts-end"
     audio_s: float = 0.0
 
 
 @dataclass
 class ErrorEvent(Event):
+    """A stage failed: which one, the exception class and its message."""
+
     type: ClassVar[str] = "error"
     stage: str = ""
     error: str = ""  # the exception class
@@ -141,6 +159,8 @@ class ErrorEvent(Event):
 
 @dataclass
 class TurnEnd(Event):
+    """A turn ended: its history row and how long it took."""
+
     type: ClassVar[str] = "turn-end"
     turn_id: int | None = None  # the history store's row id
     elapsed_ms: float = 0.0
@@ -148,11 +168,14 @@ class TurnEnd(Event):
 
 @dataclass
 class SessionEnd(Event):
+    """A session ended after ``turns`` turns."""
+
     type: ClassVar[str] = "session-end"
     turns: int = 0
 
 
 def event_from_dict(data: Any) -> Event:
+    """The event a decoded JSON object describes, or ``EventFormatError`` saying what is wrong."""
     if not isinstance(data, dict):
         raise EventFormatError(f"expected a JSON object, got {type(data).__name__}")
     kind = data.get("type")
@@ -171,6 +194,7 @@ def event_from_dict(data: Any) -> Event:
 
 
 def event_from_json(line: str) -> Event:
+    """The event one JSON line describes, or ``EventFormatError`` saying what is wrong."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -210,4 +234,5 @@ class EventClock:
         self._start = time.monotonic()
 
     def __call__(self) -> float:
+        """Seconds since the clock started, rounded to microseconds."""
         return round(time.monotonic() - self._start, 6)

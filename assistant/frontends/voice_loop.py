@@ -61,6 +61,8 @@ class VoiceUnavailableError(AudioError):
 
 @dataclass
 class VoiceTurn:
+    """One spoken turn: what was heard, the pipeline's result, and the reply's playback."""
+
     utterance: Utterance
     result: TurnResult
     playback: Playback | None
@@ -127,6 +129,7 @@ class VoiceLoop:
         return EndpointConfig(**{**vars(self.endpoint), "start_timeout_s": start_timeout_s})
 
     def listen(self) -> Utterance | None:
+        """The next utterance (after a reply's question, the wake word or a key press), or None."""
         if self.awaiting_reply:  # the assistant asked something: no key press needed
             self.awaiting_reply = False
             return self.mic.listen(
@@ -208,6 +211,7 @@ class VoiceLoop:
                 self.mic.drain()
 
     def close(self) -> None:
+        """Stop the speech-to-text stage's background work."""
         if self.stt is not None:
             self.stt.close()
 

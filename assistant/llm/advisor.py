@@ -76,6 +76,7 @@ class LlmTrace:
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     def record(self, task: str, model: str, prompt: str, completion: Completion, status: str) -> None:
+        """Add one model call to the turn's trace and its time to the total."""
         self.ms += completion.ms
         self.calls.append(
             {
@@ -93,6 +94,8 @@ class LlmTrace:
 
 
 class SecondOpinion:
+    """The language model's second opinion: reads requests the classifier is unsure of, picks and explains."""
+
     def __init__(
         self,
         model: LanguageModel,
@@ -178,6 +181,7 @@ class SecondOpinion:
         return True
 
     def should_understand(self, parse: Parse, text: str, state: DialogueState) -> bool:
+        """Whether the classifier's reading is doubtful enough to ask the model (unexplained words, low confidence)."""
         if state.pending is not None and len(text.split()) <= 3:
             return False  # a short answer to the assistant's own question
         unexplained = self.unexplained_words(parse, text)

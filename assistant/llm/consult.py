@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from assistant.contracts.errors import AssistantError, Stage
 from assistant.contracts.events import DialogueEnd, Event, EventClock, LlmCall, NluEnd, SkillEnd, SttEnd
-from assistant.contracts.stages import OUT_OF_SCOPE, IntentParser, Parse
+from assistant.contracts.stages import MAX_INPUT_CHARS, OUT_OF_SCOPE, IntentParser, Parse
 from assistant.dialogue import DialogueManager
 from assistant.dialogue.state import DialogueState, Outcome, TurnContext
 from assistant.llm.advisor import LlmTrace, SecondOpinion
@@ -26,9 +26,6 @@ from assistant.skill_sdk.api import Item
 from assistant.voice.misheard import misheard
 
 log = logging.getLogger(__name__)
-
-# Text beyond this is not read: the NLU window is far shorter, and a reply stays bounded.
-MAX_INPUT_CHARS = 2000
 
 
 class StageFailed(Exception):
@@ -73,6 +70,7 @@ class Understanding:
         rng: random.Random,
         wall_time: float,
     ) -> Outcome:
+        """Parse ``result.text``, ask the second opinion if needed, and let the dialogue answer it."""
         events, text = result.events, result.text
         if not text:
             result.parse = Parse(OUT_OF_SCOPE, 0.0, {}, "")

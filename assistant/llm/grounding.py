@@ -47,7 +47,3 @@ def ungrounded_claims(sentence: str, evidence: str) -> list[str]:
         if not _present(quoted.strip(), known):
             missing.append(quoted.strip())
     return list(dict.fromkeys(missing))
-
-
-def is_grounded(sentence: str, evidence: str) -> bool:
-    return bool(sentence.strip()) and not ungrounded_claims(sentence, evidence)

@@ -150,6 +150,7 @@ def _example_answer(spec: SkillSpec, slots: Mapping[str, str]) -> str:
 
 
 def understanding_system_prompt(specs: Sequence[SkillSpec]) -> str:
+    """The system prompt that asks the model to route a request to a skill and fill its slots."""
     lines = [
         "You route one request to a home assistant's skills and fill in the request's slots.",
         'Answer with one JSON object: "skill" (the skill that should answer) and, beside it, the',
@@ -182,6 +183,7 @@ def understanding_system_prompt(specs: Sequence[SkillSpec]) -> str:
 
 
 def understanding_user_prompt(text: str, context: Sequence[str], profile: str) -> str:
+    """The user prompt for understanding: the bounded request, recent context and profile."""
     parts = []
     if profile:
         parts.append(f"About the person: {profile[:200]}")

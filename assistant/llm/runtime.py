@@ -39,6 +39,8 @@ MIN_OUTPUT_TOKENS = 4  # the shortest answer ({"skill":"none"} is six): below it
 
 @dataclass
 class Completion:
+    """One model answer: its text, time, status and token counts."""
+
     text: str
     ms: float
     status: str = "ok"  # ok | timeout | error
@@ -55,6 +57,8 @@ class Completion:
 
 
 class LanguageModel(Protocol):
+    """A local language model that completes a prompt under a JSON schema within a time limit."""
+
     name: str
 
     def complete(
@@ -265,6 +269,7 @@ class BackgroundLoad:
         self._start_lock = threading.Lock()
 
     def start(self) -> None:
+        """Start loading the weights on a background thread (once)."""
         with self._start_lock:
             if self._started:
                 return
@@ -283,12 +288,14 @@ class BackgroundLoad:
             self._loaded.set()
 
     def wait_loaded(self, timeout_s: float | None = None) -> bool:
+        """Start the load if needed and wait up to ``timeout_s`` for it; True once it has ended."""
         self.start()
         return self._loaded.wait(timeout_s)
 
     def complete(
         self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
     ) -> Completion:
+        """The loaded model's completion, or a timeout or error completion while it is missing."""
         started = time.perf_counter()
         self.start()
         if not self._loaded.wait(timeout_s):

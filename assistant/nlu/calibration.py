@@ -39,6 +39,7 @@ def fit_temperature(logits: np.ndarray, gold_ids: np.ndarray) -> float:
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of ``logits`` divided by ``temperature``."""
     z = logits / temperature
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)

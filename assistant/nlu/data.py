@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.contracts.stages import MAX_INPUT_CHARS
 from assistant.nlu.labels import HWU64_TO_LABEL, INTENT_LABELS, OUT_OF_SCOPE, slot_for_entity
 from assistant.nlu.moods import MOOD_LABELS, NO_MOOD
 
@@ -43,8 +44,6 @@ SPOKEN_INTENT_ONLY_FILE = OWN_DATA_DIR / "spoken_unaligned.csv"
 TRAINING_ONLY_FILE = OWN_DATA_DIR / "training_only.csv"
 # Requests whose mood was not labelled: a mood may be in them, so they teach the mood head nothing.
 UNLABELLED_MOOD_INTENTS = frozenset({"play_music", "recommend_video", "news_query"})
-# Parse-time bound on input size: the model window is 48 tokens, a few hundred characters.
-MAX_INPUT_CHARS = 400
 
 _ANNOTATION = re.compile(r"\[\s*([A-Za-z_]+)\s*:\s*([^\]]*?)\s*\]")
 _KEEP_BETWEEN_ALNUM = set(".:,-&/'")
@@ -53,6 +52,8 @@ _APOSTROPHES = {"\u2019": "'", "\u2018": "'", "`": "'"}
 
 @dataclass
 class Example:
+    """One labelled training request: clean text, intent, slot spans and mood."""
+
     text: str
     label: str
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # char start, end, slot
@@ -68,11 +69,19 @@ class Example:
         return found
 
 
+def plain_text(text: str) -> str:
+    """The user's words as stored, logged and shown: lone surrogates replaced, control characters
+    as spaces, case and punctuation kept. ``clean_text`` is the NLU's form of the same words."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text).strip()
+
+
 def clean_text(text: str) -> str:
     """Lower case, no control characters, punctuation as spaces, single spaces.
 
     Speech-to-text output and typed chat both end up in this form, and so does the training
-    data. Punctuation inside a token (``5:30``, ``r&b``, ``don't``, ``hip-hop``) is kept.
+    data. Punctuation inside a token (``5:30``, ``r&b``, ``don't``, ``hip-hop``) is kept. At most
+    ``MAX_INPUT_CHARS`` are kept: the model reads only the first 48 tokens.
     """
     chars = [_APOSTROPHES.get(c, c) for c in text[: MAX_INPUT_CHARS * 2]]
     out = []
@@ -113,6 +122,7 @@ def parse_annotation(annotated: str, label: str, source: str = "") -> Example:
 
 
 def load_hwu64(folder: Path = HWU64_DIR) -> list[Example]:
+    """HWU64's training requests with their labels mapped to ours."""
     examples = []
     for path in sorted(folder.glob("*.csv")):
         label = HWU64_TO_LABEL.get(path.stem, OUT_OF_SCOPE)
@@ -278,4 +288,5 @@ def load_training_only(path: Path = TRAINING_ONLY_FILE) -> list[Example]:
 
 
 def label_counts(examples: list[Example]) -> Counter[str]:
+    """How many examples each intent label has."""
     return Counter(ex.label for ex in examples)

@@ -32,6 +32,7 @@ def argmax_labels(probs: np.ndarray, labels: Sequence[str]) -> list[str]:
 
 
 def intent_metrics(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    """In-scope accuracy, out-of-scope recall and precision, overall accuracy and macro F1."""
     gold_a, pred_a = np.asarray(gold), np.asarray(pred)
     in_scope = gold_a != OUT_OF_SCOPE
     oos_gold, oos_pred = ~in_scope, pred_a == OUT_OF_SCOPE
@@ -77,6 +78,7 @@ def slot_f1(
 def per_slot_f1(
     gold: Sequence[Sequence[tuple[int, int, str]]], pred: Sequence[Sequence[tuple[int, int, str]]]
 ) -> dict[str, dict[str, float]]:
+    """Precision, recall and F1 of exact slot spans, per slot type."""
     types = sorted({s[2] for row in gold for s in row} | {s[2] for row in pred for s in row})
     out = {}
     for t in types:

@@ -31,6 +31,8 @@ def base_model_path() -> str:
 
 
 class JointIntentSlotModel(nn.Module):
+    """MiniLM encoder with an intent head, a BIO slot-tag head and a mood head."""
+
     def __init__(
         self,
         encoder: nn.Module,
@@ -49,6 +51,7 @@ class JointIntentSlotModel(nn.Module):
 
     @classmethod
     def from_base(cls, path: str, n_intents: int, n_tags: int = len(BIO_TAGS)) -> JointIntentSlotModel:
+        """A fresh model on the pretrained encoder at ``path``."""
         return cls(AutoModel.from_pretrained(path), n_intents, n_tags)
 
     @classmethod
@@ -70,6 +73,7 @@ class JointIntentSlotModel(nn.Module):
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    """The fast tokenizer saved at ``path``."""
     return AutoTokenizer.from_pretrained(str(path), use_fast=True)
 
 

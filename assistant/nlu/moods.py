@@ -25,18 +25,6 @@ MOODS: tuple[str, ...] = (
 )
 MOOD_LABELS: tuple[str, ...] = (NO_MOOD, *MOODS)
 
-# How the assistant says a mood back ("something calm for focusing").
-MOOD_PHRASES: dict[str, str] = {
-    "happy": "something happy and uplifting",
-    "calm": "something calm and relaxing",
-    "focus": "something calm for focusing",
-    "sad": "something melancholic",
-    "romantic": "something romantic",
-    "energetic": "something energetic",
-    "party": "something to dance to",
-    "sleep": "something soft for sleeping",
-    "cosy": "something cosy",
-}
 
 # Below this probability the mood head's best mood is not reported. Chosen on the held-out
 # part of the training split (see ``models/nlu_train.py``), stored in the artifact; this is the

@@ -67,6 +67,7 @@ class CatalogNameSpotter:
         }
 
     def keys(self, slot: str) -> set[str]:
+        """The alias keys of every catalog name for ``slot``."""
         return self._keys.get(slot, set())
 
     def __bool__(self) -> bool:

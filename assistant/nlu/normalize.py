@@ -111,10 +111,6 @@ class SlotNormalizer:
         self._sorted = {slot: sorted(keys) for slot, keys in self._keys.items()}
         self.normalize = lru_cache(maxsize=4096)(self._normalize)  # type: ignore[method-assign]
 
-    @property
-    def slot_types(self) -> list[str]:
-        return sorted(self._keys)
-
     def _normalize(self, slot: str, value: str) -> str:
         keys = self._keys.get(slot)
         if not keys or not value.strip():
@@ -144,4 +140,5 @@ class SlotNormalizer:
         return value
 
     def normalize_slots(self, slots: Mapping[str, str]) -> dict[str, str]:
+        """Every slot value replaced by its closest canonical value."""
         return {slot: self.normalize(slot, value) for slot, value in slots.items()}

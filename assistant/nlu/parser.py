@@ -128,6 +128,7 @@ class NluParser:
         self._in_scope_labels = [label for label in INTENT_LABELS if label != OUT_OF_SCOPE]
 
     def parse(self, text: str) -> Parse:
+        """The intent, confidence and slots of ``text`` (recent answers are cached)."""
         raw = text if isinstance(text, str) else str(text)
         with self._recent_lock:
             known = self._recent.get(raw)

@@ -74,6 +74,8 @@ def reason_clause(reason: str) -> str:
 
 
 class ResponseGenerator:
+    """Turns dialogue outcomes into reply text from the core's and each skill's templates."""
+
     def __init__(self, specs: Sequence[SkillSpec]) -> None:
         self.specs = {s.name: s for s in specs}
         self.default = specs[0]
@@ -117,6 +119,7 @@ class ResponseGenerator:
     def offer(
         self, domain: str, items: list[Item], skill_text: str, rng: random.Random, followup: bool
     ) -> str:
+        """The reply that offers ``items``: the skill's own text, the offer template, its reason, a follow-up."""
         spec = self.specs.get(domain)
         parts: list[str] = []
         if skill_text:

@@ -20,6 +20,8 @@ from assistant.pipeline.session_log import read_log
 
 @dataclass
 class RecordedTurn:
+    """One turn as the session log recorded it: its start and what was heard, understood and said."""
+
     number: int
     line: int
     start: TurnStart
@@ -30,6 +32,8 @@ class RecordedTurn:
 
 @dataclass
 class TurnDiff:
+    """How one replayed turn differs from the recording: per field, (recorded, replayed)."""
+
     turn: int
     said: str
     fields: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
@@ -37,15 +41,19 @@ class TurnDiff:
 
 @dataclass
 class ReplayReport:
+    """The outcome of a replay: how many turns ran and which differed."""
+
     turns: int
     diffs: list[TurnDiff]
 
     @property
     def identical(self) -> bool:
+        """Whether every replayed turn matched the recording."""
         return not self.diffs
 
 
 def load_recording(path: Path) -> tuple[SessionStart, list[RecordedTurn]]:
+    """The session start and the recorded turns of the session log at ``path``."""
     start: SessionStart | None = None
     turns: dict[int, RecordedTurn] = {}
     for entry in read_log(path):

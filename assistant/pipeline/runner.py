@@ -11,7 +11,6 @@ import logging
 import random
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,8 @@ from assistant.contracts.events import (
 from assistant.contracts.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
 from assistant.dialogue import DialogueManager, DialogueState, Outcome
 from assistant.llm import LanguageModel, SecondOpinion
-from assistant.llm.consult import MAX_INPUT_CHARS, StageFailed, Understanding
+from assistant.llm.consult import StageFailed, Understanding
+from assistant.nlu.data import plain_text
 from assistant.pipeline.nlg import ResponseGenerator
 from assistant.pipeline.session_log import (
     SessionLog,
@@ -54,11 +54,13 @@ from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
 log = logging.getLogger(__name__)
 
 GUEST_USER = "guest"  # records nothing
-__all__ = ["MAX_INPUT_CHARS", "Pipeline", "Session", "TurnResult"]  # MAX_INPUT_CHARS: wyoming uses it
+__all__ = ["Pipeline", "Session", "TurnResult"]
 
 
 @dataclass
 class TurnResult:
+    """Everything one turn produced: the text, the parse, the reply, items, speech and its events."""
+
     text: str
     response: str
     events: list[Event]
@@ -95,6 +97,8 @@ class TurnResult:
 
 @dataclass
 class Session:
+    """One conversation with one user: its seed, dialogue state, clock and log."""
+
     id: str
     user: str
     seed: int
@@ -106,13 +110,8 @@ class Session:
 
     @property
     def records(self) -> bool:
+        """Whether the session's turns are written to the history (not for the guest)."""
         return self.user != GUEST_USER
-
-
-def clean_text(text: str) -> str:
-    """Text safe to store and parse: lone surrogates replaced, control characters dropped."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in text).strip()
 
 
 def steer_player(outcome: Outcome) -> None:
@@ -143,6 +142,8 @@ def listened_feedback(outcome: Outcome | None) -> list[FeedbackRecord]:
 
 
 class Pipeline:
+    """The turn runner: text or audio in, a reply (and optionally speech) out, every stage logged."""
+
     def __init__(
         self,
         nlu: IntentParser,
@@ -186,6 +187,7 @@ class Pipeline:
     def start_session(
         self, user: str, mode: str = "text", seed: int | None = None, session_id: str | None = None
     ) -> Session:
+        """Begin a session for ``user``, with a log and a history row unless the user is the guest."""
         user = user.strip().lower() or self.settings.default_user
         seed = random.randrange(2**31) if seed is None else seed
         session_id = session_id or new_session_id()
@@ -249,6 +251,7 @@ class Pipeline:
         speak: bool = False,
         wall_time: float | None = None,
     ) -> TurnResult:
+        """Run one turn from typed ``text`` or recorded ``audio``; expected failures become polite replies."""
         started = time.perf_counter()
         session.turns += 1
         n, clock = session.turns, session.clock
@@ -282,7 +285,7 @@ class Pipeline:
                         audio_s=transcript.duration_s,
                     )
                 )
-            result.text = clean_text(text or "")
+            result.text = plain_text(text or "")
             stage = Stage.DIALOGUE
             outcome = self.understanding.decide(result, session.state, session.user, n, clock, rng, wall_time)
             steer_player(outcome)
@@ -405,6 +408,7 @@ class Pipeline:
             session.log.append(result.events)
 
     def forget(self, user: str) -> dict[str, int]:
+        """Delete everything stored about ``user`` (history rows and files); the counts removed."""
         counts = self.store.forget_user(user)
         counts["files"] = delete_user_files(self.data_dir, user)
         return counts

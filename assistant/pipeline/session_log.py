@@ -31,14 +31,17 @@ def user_folder_name(user: str) -> str:
 
 
 def sessions_dir(data_dir: Path, user: str) -> Path:
+    """The folder of ``user``'s session logs under ``data_dir``."""
     return data_dir / "sessions" / user_folder_name(user)
 
 
 def recordings_dir(data_dir: Path, user: str) -> Path:
+    """The folder of ``user``'s voice recordings under ``data_dir``."""
     return data_dir / "recordings" / user_folder_name(user)
 
 
 def new_session_id() -> str:
+    """A new session id: the local time, the process id and a monotonic counter."""
     return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid() % 100000:05d}-{time.monotonic_ns() % 100000:05d}"
 
 
@@ -52,18 +55,22 @@ class SessionLog:
         self._file = os.fdopen(fd, "a", encoding="utf-8")
 
     def append(self, events: Iterable[Event]) -> None:
+        """Write a turn's events as one block and flush it to disk."""
         block = "".join(e.to_json() + "\n" for e in events)
         self._file.write(block)
         self._file.flush()
         os.fsync(self._file.fileno())
 
     def close(self) -> None:
+        """Close the log file (again is harmless)."""
         if not self._file.closed:
             self._file.close()
 
 
 @dataclass
 class LogLine:
+    """One event read from a session log, with its line number."""
+
     number: int
     event: Event
 

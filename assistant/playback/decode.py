@@ -23,14 +23,21 @@ class PlaybackError(Exception):
 
 
 class Decoder(Protocol):
+    """An open audio source that yields float32 frames."""
+
     samplerate: int
     channels: int
 
-    def read(self, frames: int) -> np.ndarray: ...  # (n, channels) float32; empty at the end
-    def close(self) -> None: ...
+    def read(self, frames: int) -> np.ndarray:
+        """Up to ``frames`` frames as (n, channels) float32; empty at the end."""
+
+    def close(self) -> None:
+        """Release the source."""
 
 
 class SoundFileDecoder:
+    """libsndfile decoding of a local file, keeping at most the front two channels."""
+
     def __init__(self, path: Path) -> None:
         import soundfile as sf
 
@@ -39,12 +46,14 @@ class SoundFileDecoder:
         self.channels = min(2, int(self._file.channels))
 
     def read(self, frames: int) -> np.ndarray:
+        """Up to ``frames`` frames as (n, channels) float32; empty at the end."""
         block = self._file.read(frames, dtype="float32", always_2d=True)
         if block.shape[1] > 2:  # surround: keep the front pair
             block = block[:, :2]
         return np.ascontiguousarray(block)
 
     def close(self) -> None:
+        """Close the file."""
         self._file.close()
 
 
@@ -87,6 +96,7 @@ class FfmpegDecoder:
         self._pending = first
 
     def read(self, frames: int) -> np.ndarray:
+        """Up to ``frames`` frames from ffmpeg's output; empty at the end."""
         want = frames * self.channels * 4
         data = self._pending
         self._pending = b""
@@ -99,6 +109,7 @@ class FfmpegDecoder:
         return np.frombuffer(data, dtype="<f4").reshape(-1, self.channels).copy()
 
     def close(self) -> None:
+        """Stop ffmpeg and close its pipes."""
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()

@@ -43,6 +43,8 @@ QUEUE_BLOCKS = 24  # ~1 s of decoded audio waiting for the device
 
 @dataclass(frozen=True)
 class PlayableTrack:
+    """A track a skill hands the player: where to find it and what to call it."""
+
     id: str
     title: str
     location: str  # a file path or an http(s) URL
@@ -64,6 +66,8 @@ class Listen:
 
 @dataclass(frozen=True)
 class NowPlaying:
+    """The track playing now, how far in it is, and whether it is paused."""
+
     track: PlayableTrack
     position_s: float
     paused: bool
@@ -73,17 +77,40 @@ NextTrack = Callable[[PlayableTrack], "PlayableTrack | None"]
 
 
 class Player(Protocol):
-    def play(self, track: PlayableTrack, next_track: NextTrack | None = None) -> None: ...
-    def pause(self) -> bool: ...
-    def resume(self) -> bool: ...
-    def stop(self) -> bool: ...
-    def next(self) -> PlayableTrack | None: ...
-    def previous(self) -> PlayableTrack | None: ...
-    def again(self) -> PlayableTrack | None: ...
-    def set_volume(self, level: float) -> None: ...
-    def mute(self) -> None: ...
-    def now_playing(self) -> NowPlaying | None: ...
-    def take_listens(self) -> list[Listen]: ...
+    """What the dialogue and skills ask of a music player."""
+
+    def play(self, track: PlayableTrack, next_track: NextTrack | None = None) -> None:
+        """Play ``track`` now; ``next_track`` picks what follows when it ends."""
+
+    def pause(self) -> bool:
+        """Pause; False when nothing was playing."""
+
+    def resume(self) -> bool:
+        """Resume a paused track; False when nothing was paused."""
+
+    def stop(self) -> bool:
+        """Stop playing; False when nothing was playing."""
+
+    def next(self) -> PlayableTrack | None:
+        """Skip to the next track, or None when there is none."""
+
+    def previous(self) -> PlayableTrack | None:
+        """Go back to the track before this one, or None when there is none."""
+
+    def again(self) -> PlayableTrack | None:
+        """Play the current or last track again from the start, or None when there is none."""
+
+    def set_volume(self, level: float) -> None:
+        """Set the volume, 0 (silent) to 1."""
+
+    def mute(self) -> None:
+        """Silence the output until the volume is set again."""
+
+    def now_playing(self) -> NowPlaying | None:
+        """What is playing now, or None."""
+
+    def take_listens(self) -> list[Listen]:
+        """The listens finished since the last call (the player forgets them)."""
 
 
 def _output_delay(time_info: object) -> float:
@@ -208,10 +235,12 @@ class AudioPlayer:
         return self._level**2 * (DUCK_GAIN if self._ducks else 1.0)
 
     def set_volume(self, level: float) -> None:
+        """Set the volume, 0 (silent) to 1; 0 also mutes."""
         self._level = min(1.0, max(0.0, float(level)))
         self._muted = self._level == 0.0
 
     def mute(self) -> None:
+        """Silence the output until the volume is set again."""
         self._muted = True
 
     @contextlib.contextmanager
@@ -282,6 +311,7 @@ class AudioPlayer:
             self._listens.append(Listen(playing.track.owner, playing.track.id, kind, listened, time.time()))
 
     def pause(self) -> bool:
+        """Pause the current track; False when nothing was playing."""
         with self._lock:
             playing = self._current
             if playing is None or playing.paused:
@@ -291,6 +321,7 @@ class AudioPlayer:
             return True
 
     def resume(self) -> bool:
+        """Resume the paused track; False when nothing was paused."""
         with self._lock:
             playing = self._current
             if playing is None or not playing.paused:
@@ -300,6 +331,7 @@ class AudioPlayer:
             return True
 
     def stop(self) -> bool:
+        """Stop the current track; False when nothing was playing."""
         with self._lock:
             was = self._current is not None
             self._finish_current()
@@ -314,6 +346,7 @@ class AudioPlayer:
         return self._play_from(pick, current.track)
 
     def previous(self) -> PlayableTrack | None:
+        """Play the track before the current one again, or None when there is none."""
         with self._lock:
             if len(self._history) < 2:
                 return None
@@ -324,6 +357,7 @@ class AudioPlayer:
         return track
 
     def again(self) -> PlayableTrack | None:
+        """Play the last track again from the start, or None when there is none."""
         with self._lock:
             if not self._history:
                 return None
@@ -332,13 +366,10 @@ class AudioPlayer:
         return track
 
     def now_playing(self) -> NowPlaying | None:
+        """The track playing now with its position and pause state, or None."""
         with self._lock:
             playing = self._current
             return None if playing is None else NowPlaying(playing.track, playing.position_s, playing.paused)
-
-    def last_track(self) -> PlayableTrack | None:
-        with self._lock:
-            return self._history[-1] if self._history else None
 
     def first_sample_at(self) -> float | None:
         """perf_counter time the current track's first sample reaches the output (PortAudio's
@@ -347,11 +378,13 @@ class AudioPlayer:
             return None if self._current is None else self._current.first_sample_at
 
     def take_listens(self) -> list[Listen]:
+        """The listens finished since the last call (the player forgets them)."""
         with self._lock:
             listens, self._listens = self._listens, []
             return listens
 
     def close(self) -> None:
+        """Stop playing and end the player's worker thread."""
         self.stop()
         self._events.put(None)
 

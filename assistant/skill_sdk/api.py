@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -13,6 +13,8 @@ from assistant.skill_sdk.situation import Situation
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
 FEEDBACK_WEIGHTS: dict[str, float] = {"like": 1.0, "play": 0.3, "skip": -0.3, "dislike": -1.0}
+# How many of a user's latest feedback events a skill's taste reads.
+MAX_FEEDBACK_EVENTS = 300
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Item:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The item as a JSON-ready dict (score rounded)."""
         return {
             "id": self.id,
             "title": self.title,
@@ -38,21 +41,11 @@ class Item:
             "meta": self.meta,
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Item:
-        return cls(
-            id=str(data["id"]),
-            title=str(data["title"]),
-            domain=str(data["domain"]),
-            reason=str(data.get("reason", "")),
-            subtitle=str(data.get("subtitle", "")),
-            score=float(data.get("score", 0.0)),
-            meta=dict(data.get("meta") or {}),
-        )
-
 
 @dataclass
 class FeedbackEvent:
+    """One thing the user did with an item (like, skip, play, offer, rating) and when."""
+
     item_id: str
     kind: str  # like | dislike | skip | play | offer | rating
     ts: float  # unix seconds
@@ -75,21 +68,30 @@ class UserProfile:
 
     @property
     def offered_ids(self) -> set[str]:
+        """The ids of every item offered to the user."""
         return {e.item_id for e in self.offered}
 
     def ids_with(self, kind: str) -> list[str]:
+        """The ids of the items that got feedback of ``kind``, oldest first."""
         return [e.item_id for e in self.feedback if e.kind == kind]
 
-    def item_weights(self) -> dict[str, float]:
-        """Net feedback weight per item, later feedback overriding nothing: weights add up."""
-        weights: dict[str, float] = {}
-        for e in self.feedback:
-            weights[e.item_id] = weights.get(e.item_id, 0.0) + FEEDBACK_WEIGHTS.get(e.kind, 0.0)
-        return weights
+    def decayed_feedback(
+        self, decay: float, limit: int = MAX_FEEDBACK_EVENTS
+    ) -> Iterator[tuple[FeedbackEvent, float]]:
+        """The last ``limit`` weighted feedback events, newest first, each with its weight.
+
+        The weight is the kind's ``FEEDBACK_WEIGHTS`` times ``decay`` once per newer event, so
+        the newest feedback counts most.
+        """
+        events = [e for e in self.feedback if e.kind in FEEDBACK_WEIGHTS][-limit:]
+        for age, event in enumerate(reversed(events)):
+            yield event, FEEDBACK_WEIGHTS[event.kind] * decay**age
 
 
 @dataclass
 class SkillRequest:
+    """What the core asks a skill: the intent, slots, user profile and the turn's context."""
+
     intent: str
     slots: dict[str, str]
     profile: UserProfile
@@ -124,6 +126,8 @@ class SkillRequest:
 
 @dataclass
 class SkillResult:
+    """A skill's answer: the items it offers, or a spoken fact, and preferences to store."""
+
     items: list[Item]
     # A spoken fact that is not an item (a weather report, an honest "I don't know that artist").
     text: str = ""
@@ -142,10 +146,13 @@ class SkillError(Exception):
 
 @runtime_checkable
 class Skill(Protocol):
+    """A skill: answers the intents it declares with items or text."""
+
     name: str  # the skill's name, as its ``SkillSpec`` gives it; stored with every item
     intents: frozenset[str]  # labels this skill answers
 
-    def handle(self, request: SkillRequest) -> SkillResult: ...
+    def handle(self, request: SkillRequest) -> SkillResult:
+        """The skill's answer to ``request``; raises ``SkillError`` when it cannot answer."""
 
 
 @runtime_checkable
@@ -156,7 +163,8 @@ class Converses(Protocol):
     (OpenVoiceOS's converse: "again" means something to a dice skill, nothing to the core).
     """
 
-    def converse(self, request: SkillRequest) -> SkillResult | None: ...
+    def converse(self, request: SkillRequest) -> SkillResult | None:
+        """The skill's answer to the utterance, or None to let the dialogue manager handle it."""
 
 
 @runtime_checkable
@@ -165,7 +173,8 @@ class SensesOutside(Protocol):
     their home city): "rain", "snow", "storm", "cloud", "cold", "sun", or "" when it cannot
     tell without waiting. With where it got it ("the live service for Paris")."""
 
-    def outside_now(self, profile: UserProfile, now: float | None) -> tuple[str, str]: ...
+    def outside_now(self, profile: UserProfile, now: float | None) -> tuple[str, str]:
+        """(sky word or "", where it came from) for the user's home at ``now``."""
 
 
 @runtime_checkable
@@ -173,7 +182,8 @@ class AnswersAbout(Protocol):
     """A skill that answers a question about one of its items ("who directed it", "what year
     is that from"); None when the question is not one it can answer from the item."""
 
-    def about(self, item: Item, question: str) -> SkillResult | None: ...
+    def about(self, item: Item, question: str) -> SkillResult | None:
+        """The answer to ``question`` about ``item``, or None when the skill cannot tell."""
 
 
 @runtime_checkable
@@ -194,7 +204,8 @@ class Candidates(Protocol):
     its own); every filter the request's slots set still applies to each candidate.
     """
 
-    def candidates(self, request: SkillRequest, n: int) -> list[Item]: ...
+    def candidates(self, request: SkillRequest, n: int) -> list[Item]:
+        """The skill's best ``n`` answers to ``request``, each with its metadata."""
 
 
 @dataclass(frozen=True)
@@ -321,6 +332,7 @@ class SkillSpec:
 
     @property
     def all_intents(self) -> frozenset[str]:
+        """Every intent the skill answers: its offer intent and the others."""
         return frozenset({self.offer_intent}) | self.intents
 
     def say(self, key: str, rng: random.Random | None, **values: Any) -> str:

@@ -74,6 +74,7 @@ class SkillRegistry:
 
     @classmethod
     def discover(cls, settings: Mapping[str, Mapping[str, Any]] | None = None) -> SkillRegistry:
+        """A registry of every installed skill (through the ``assistant.skills`` entry points)."""
         return cls(discover_specs(), settings)
 
     @classmethod
@@ -85,12 +86,15 @@ class SkillRegistry:
 
     @property
     def default(self) -> SkillSpec:
+        """The first skill by rank: the one the core falls back on when no domain is named."""
         return self.specs[0]
 
     def names(self) -> list[str]:
+        """The names of the installed skills, in rank order."""
         return [s.name for s in self.specs]
 
     def spec(self, name: str) -> SkillSpec | None:
+        """The spec of the skill called ``name``, or None."""
         return self._by_name.get(name)
 
     def owner(self, intent: str) -> SkillSpec | None:
@@ -98,6 +102,7 @@ class SkillRegistry:
         return self._by_intent.get(intent)
 
     def offer_owner(self, intent: str) -> SkillSpec | None:
+        """The skill whose offer intent ``intent`` is, or None."""
         spec = self._by_intent.get(intent)
         return spec if spec is not None and spec.offer_intent == intent else None
 

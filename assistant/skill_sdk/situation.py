@@ -68,10 +68,12 @@ class Situation:
 
     @property
     def friday_or_saturday_evening(self) -> bool:
+        """Whether it is a Friday or Saturday evening or night."""
         return self.part_of_day in ("evening", "night") and self.weekday in ("Friday", "Saturday")
 
 
 def part_of_day(hour: int) -> str:
+    """ "morning", "afternoon", "evening" or "night" for an hour of the day."""
     part = PART_STARTS[-1][1]  # before 5 am is still night
     for start, name in PART_STARTS:
         if hour >= start:

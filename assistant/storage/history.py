@@ -83,6 +83,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _mig
 
 @dataclass
 class FeedbackRecord:
+    """One piece of feedback a turn records: the item, its domain and the kind (with a rating's value)."""
+
     domain: str
     item_id: str
     kind: str  # like | dislike | skip | play | rating
@@ -155,6 +157,7 @@ class HistoryStore:
     # --- schema ----------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
+        """The database's schema version (SQLite's ``user_version``)."""
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def _migrate(self) -> None:
@@ -175,14 +178,12 @@ class HistoryStore:
         return _Transaction(self.db.conn)
 
     def close(self) -> None:
+        """Close the database connection."""
         self.db.conn.close()
 
     # --- writes ----------------------------------------------------------------------------
-    def ensure_user(self, user: str) -> None:
-        with self._transaction():
-            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
-
     def start_session(self, session_id: str, user: str, seed: int, mode: str, log_path: str | None) -> None:
+        """Record a new session (and its user, if new)."""
         with self._transaction():
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             self.db.execute(
@@ -257,6 +258,7 @@ class HistoryStore:
         return len(rows)
 
     def set_preference(self, user: str, key: str, value: str) -> None:
+        """Store ``user``'s setting ``key`` (a new value replaces the old)."""
         with self._transaction():
             self.db.execute(
                 "INSERT INTO preferences (user, key, value, updated) VALUES (?, ?, ?, ?) "
@@ -290,9 +292,11 @@ class HistoryStore:
         return dict(rows.fetchall())
 
     def has_voiceprint(self, user: str) -> bool:
+        """Whether ``user`` has an enrolled voiceprint."""
         return self.db.execute("SELECT 1 FROM voiceprints WHERE user = ?", [user]).fetchone() is not None
 
     def profile(self, user: str, domain: str) -> UserProfile:
+        """``user``'s recent offers and feedback in ``domain``, oldest first, with their preferences."""
         offers = self.db.execute(
             "SELECT item_id, ts FROM offers WHERE user = ? AND domain = ? ORDER BY ts DESC, id DESC LIMIT ?",
             [user, domain, PROFILE_OFFER_LIMIT],
@@ -311,10 +315,12 @@ class HistoryStore:
         )
 
     def preferences(self, user: str) -> dict[str, str]:
+        """``user``'s stored settings, key to value."""
         rows = self.db.execute("SELECT key, value FROM preferences WHERE user = ?", [user])
         return dict(rows.fetchall())
 
     def turns(self, user: str | None = None, session_id: str | None = None) -> list[dict[str, Any]]:
+        """The stored turns, of one user or one session if given, as dicts."""
         where, params = [], []
         if user is not None:
             where.append("user = ?")
@@ -326,12 +332,14 @@ class HistoryStore:
         return list(self.db.query(sql, params))
 
     def turn(self, session_id: str, seq: int) -> dict[str, Any] | None:
+        """One stored turn of a session, or None."""
         rows = list(self.db.query("SELECT * FROM turns WHERE session_id = ? AND seq = ?", [session_id, seq]))
         return rows[0] if rows else None
 
     def offers(
         self, user: str, since: float | None = None, domain: str | None = None
     ) -> list[dict[str, Any]]:
+        """``user``'s offers, optionally since a time and in one domain, as dicts."""
         sql = "SELECT * FROM offers WHERE user = ?"
         params: list[Any] = [user]
         if since is not None:
@@ -343,18 +351,22 @@ class HistoryStore:
         return list(self.db.query(sql + " ORDER BY ts, id", params))
 
     def feedback(self, user: str) -> list[dict[str, Any]]:
+        """Every piece of ``user``'s feedback, oldest first, as dicts."""
         return list(self.db.query("SELECT * FROM feedback WHERE user = ? ORDER BY ts, id", [user]))
 
     def recent_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest sessions, newest first, as dicts."""
         return list(self.db.query("SELECT * FROM sessions ORDER BY started DESC LIMIT ?", [limit]))
 
     def turn_events(self, session_id: str) -> list[tuple[int, list[dict[str, Any]]]]:
+        """(turn number, events) of every stored turn of a session, in order."""
         rows = self.db.execute(
             "SELECT seq, events FROM turns WHERE session_id = ? ORDER BY seq", [session_id]
         )
         return [(seq, json.loads(events)) for seq, events in rows.fetchall()]
 
     def has_user_data(self, user: str) -> bool:
+        """Whether anything of ``user``'s is stored (turns, feedback or preferences)."""
         for table in ("turns", "feedback", "preferences"):
             if self.db.execute(f"SELECT 1 FROM {table} WHERE user = ? LIMIT 1", [user]).fetchone():
                 return True
@@ -388,6 +400,7 @@ class HistoryStore:
                 )
 
     def integrity_ok(self) -> bool:
+        """Whether SQLite's integrity check passes."""
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -62,12 +62,19 @@ def default_device(kind: str) -> dict:
 
 
 class WakeListener(Protocol):
-    def feed(self, block: np.ndarray) -> bool: ...
-    def reset(self) -> None: ...
+    """A wake-word detector fed microphone blocks."""
+
+    def feed(self, block: np.ndarray) -> bool:
+        """Feed one block; True when the wake word has just been heard."""
+
+    def reset(self) -> None:
+        """Forget the audio heard so far."""
 
 
 @dataclass
 class Utterance:
+    """One captured request: its audio, how it ended and when."""
+
     audio: np.ndarray  # 16 kHz mono float32
     ended_by: str  # "silence" or "max_length"
     speech_end_at: float  # perf_counter time at which the user stopped speaking
@@ -94,6 +101,7 @@ class Microphone:
         self.close()
 
     def open(self) -> None:
+        """Open the input stream (16 kHz, or the device's own rate resampled)."""
         sd = _sounddevice()
         if self.device is None:
             default_device("input")
@@ -121,6 +129,7 @@ class Microphone:
         self._queue.put(block[:, 0].copy())
 
     def close(self) -> None:
+        """Close the input stream."""
         if self._stream is not None:
             self._stream.close()
             self._stream = None
@@ -228,6 +237,8 @@ class Microphone:
 
 @dataclass
 class Playback:
+    """How a spoken reply went: played to the end or cut by the user, and when it was first heard."""
+
     completed: bool  # played to the end
     interrupted: bool  # stopped by the user's speech (barge-in)
     first_sample_at: float | None  # perf_counter time the first sample went to the device

@@ -51,10 +51,17 @@ MAX_COMMAND_WORDS = 4  # "okay, stop the music" at most; a sentence that contain
 class Output(Protocol):
     """What plays: asked whether it is playing, held (paused) at once, released or stopped."""
 
-    def playing(self) -> bool: ...
-    def hold(self) -> None: ...
-    def release(self) -> None: ...
-    def stop(self) -> None: ...
+    def playing(self) -> bool:
+        """Whether anything is playing now."""
+
+    def hold(self) -> None:
+        """Pause the output at once."""
+
+    def release(self) -> None:
+        """Resume the held output."""
+
+    def stop(self) -> None:
+        """Stop the output."""
 
 
 class PlayerOutput:
@@ -64,21 +71,25 @@ class PlayerOutput:
         self._get_player = get_player
 
     def playing(self) -> bool:
+        """Whether the player is playing and not paused."""
         player = self._get_player()
         now = player.now_playing() if player is not None else None  # type: ignore[attr-defined]
         return now is not None and not now.paused
 
     def hold(self) -> None:
+        """Pause the player, if there is one."""
         player = self._get_player()
         if player is not None:
             player.pause()  # type: ignore[attr-defined]
 
     def release(self) -> None:
+        """Resume the player, if there is one."""
         player = self._get_player()
         if player is not None:
             player.resume()  # type: ignore[attr-defined]
 
     def stop(self) -> None:
+        """Stop the player, if there is one."""
         player = self._get_player()
         if player is not None:
             player.stop()  # type: ignore[attr-defined]
@@ -128,9 +139,11 @@ class StopListener:
 
     @property
     def holding(self) -> bool:
+        """Whether the output is held while a possible command is heard out."""
         return self._held_at is not None
 
     def feed(self, block: np.ndarray) -> None:
+        """Feed one microphone block; holds, stops or releases the output as the speech decides."""
         audio = np.concatenate([self._pending, np.asarray(block, np.float32).reshape(-1)])
         n = len(audio) // FRAME_SAMPLES
         self._pending = audio[n * FRAME_SAMPLES :].copy()
@@ -193,6 +206,7 @@ class BargeInMicrophone(Microphone):
         self.listener = listener
 
     def read(self, timeout: float = 1.0) -> np.ndarray | None:
+        """The next microphone block, also fed to the stop listener."""
         block = super().read(timeout)
         if block is not None and self.listener is not None:
             try:

@@ -30,6 +30,7 @@ import numpy as np
 from assistant.contracts.errors import AudioError
 from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.vad import VoiceDetector
+from assistant.voice.wavfile import check_samples
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +107,19 @@ class EnrolmentError(AudioError):
 
 
 class VoiceprintStore(Protocol):
-    def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None: ...
-    def voiceprints(self, model: str) -> dict[str, bytes]: ...
+    """Where voiceprints are kept (the history store, in practice)."""
+
+    def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None:
+        """Store ``user``'s voiceprint, made from ``clips`` phrases by encoder ``model``."""
+
+    def voiceprints(self, model: str) -> dict[str, bytes]:
+        """Every stored voiceprint made by encoder ``model``, by user."""
 
 
 @dataclass
 class Match:
+    """Who a voice was matched to (None: nobody), with the scores that decided it."""
+
     name: str | None
     score: float  # cosine similarity to the best voiceprint
     runner_up: float  # ... to the second best (0 when only one is enrolled)
@@ -166,6 +174,7 @@ def timbre(audio: np.ndarray) -> np.ndarray:
 
 
 def speech_contrast_db(audio: np.ndarray) -> float:
+    """Decibels between the loud (95th percentile) and quiet (10th) 30 ms frames of ``audio``."""
     frames = audio[: len(audio) // 480 * 480].reshape(-1, 480)
     if len(frames) < 2:
         return 0.0
@@ -174,10 +183,13 @@ def speech_contrast_db(audio: np.ndarray) -> float:
 
 
 def speech_seconds(audio: np.ndarray) -> float:
+    """Seconds of ``audio`` the VAD calls speech."""
     return VoiceDetector(aggressiveness=2).speech_seconds(audio)
 
 
 class SpeakerIdentifier:
+    """Enrols voices and tells enrolled people apart by their voiceprints (see the module doc)."""
+
     def __init__(
         self,
         store: VoiceprintStore | None = None,
@@ -196,6 +208,7 @@ class SpeakerIdentifier:
 
     @property
     def names(self) -> list[str]:
+        """The enrolled names, sorted."""
         return sorted(self._prints)
 
     def embed(self, audio: np.ndarray, min_speech_s: float = MIN_SPEECH_S) -> np.ndarray:
@@ -207,7 +220,7 @@ class SpeakerIdentifier:
         import torch
         from resemblyzer import preprocess_wav
 
-        samples = _check(audio)
+        samples = check_samples(audio)
         voiced = speech_seconds(samples)
         if voiced < min_speech_s:
             raise AudioError(
@@ -271,6 +284,7 @@ class SpeakerIdentifier:
         self._timbres.pop(name.strip().lower(), None)
 
     def reload(self) -> None:
+        """Read the voiceprints again from the store (ones of the wrong size are skipped)."""
         if self.store is None:
             return
         self._prints, self._timbres = {}, {}
@@ -288,6 +302,7 @@ class SpeakerIdentifier:
             self._timbres[name] = stored[EMBEDDING_DIM:].copy()
 
     def match(self, audio: np.ndarray) -> Match:
+        """The enrolled person ``audio`` sounds like, or a ``Match`` with no name."""
         if not self._prints:
             return Match(None, 0.0, 0.0)
         try:
@@ -310,15 +325,6 @@ class SpeakerIdentifier:
         """(enrolled name or None, similarity to the best voiceprint)."""
         match = self.match(audio)
         return match.name, match.score
-
-
-def _check(audio: object) -> np.ndarray:
-    if not isinstance(audio, np.ndarray) or not np.issubdtype(audio.dtype, np.floating):
-        raise AudioError("audio must be a float32 numpy array")
-    samples = audio.reshape(-1).astype(np.float32, copy=False)
-    if not np.all(np.isfinite(samples)):
-        raise AudioError("audio contains NaN or infinite samples")
-    return np.clip(samples, -1.0, 1.0)
 
 
 def load_speaker_id(store: VoiceprintStore | None = None, **options: float) -> SpeakerIdentifier:

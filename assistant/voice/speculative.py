@@ -107,6 +107,7 @@ class SpeculativeSpeechToText:
         return self._claimed is not None
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
+        """The prefetched transcript when the utterance was claimed, else a fresh transcription."""
         claimed, self._claimed = self._claimed, None
         if claimed is not None:
             self.hits += 1
@@ -114,4 +115,5 @@ class SpeculativeSpeechToText:
         return self.stt.transcribe(audio)
 
     def close(self) -> None:
+        """Stop the prefetch worker without waiting for it."""
         self._worker.shutdown(wait=False, cancel_futures=True)

@@ -22,10 +22,12 @@ import numpy as np
 
 from assistant.contracts.errors import SpeechToTextError
 from assistant.contracts.stages import SAMPLE_RATE, Transcript
+from assistant.voice.wavfile import check_samples
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_AUDIO_S = 30.0  # one Whisper window: a voice command never needs more
+FULL_WINDOW_S = 30.0  # the audio one Whisper encoder pass reads
+DEFAULT_MAX_AUDIO_S = FULL_WINDOW_S  # one Whisper window: a voice command never needs more
 MIN_AUDIO_S = 0.1  # shorter than this holds no word
 SILENCE_RMS = 1e-4  # below this the input is digital silence
 # Whisper's own temperature fallback schedule (used when a decode looks degenerate).
@@ -57,29 +59,12 @@ MIN_WINDOW_S = 15.0
 # equal, so the cheapest that still gives the "jas" above (-0.75) its second look.
 SECOND_LOOK_BELOW = -0.7
 WINDOW_MARGIN_S = 1.0
-FULL_WINDOW_S = 30.0
 FRAMES_PER_SECOND = 100  # Whisper's log-mel frames
 
 
 def check_audio(audio: object) -> np.ndarray:
     """``audio`` as a 1-D float32 array, or a ``SpeechToTextError`` saying what is wrong."""
-    if not isinstance(audio, np.ndarray):
-        raise SpeechToTextError(f"audio must be a numpy array, got {type(audio).__name__}")
-    if audio.ndim == 2 and 1 in audio.shape:  # (n, 1) from a sound card, (1, n) from a batch
-        audio = audio.reshape(-1)
-    if audio.ndim != 1:
-        raise SpeechToTextError(f"audio must be mono (1-D), got shape {audio.shape}")
-    if not np.issubdtype(audio.dtype, np.floating):
-        raise SpeechToTextError(
-            f"audio must be float32 in [-1, 1], got {audio.dtype} (divide int16 samples by 32768)"
-        )
-    audio = audio.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(audio)):
-        raise SpeechToTextError("audio contains NaN or infinite samples")
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak > 2.0:  # a little overshoot is clipping; far beyond 1 means the wrong scale
-        raise SpeechToTextError(f"audio samples reach {peak:.0f}; expected float32 in [-1, 1]")
-    return np.clip(audio, -1.0, 1.0)
+    return check_samples(audio, SpeechToTextError, max_peak=2.0)
 
 
 class _WhisperStage:

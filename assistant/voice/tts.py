@@ -30,6 +30,7 @@ INSTALL_HINT = "install it with: apt-get install espeak-ng"
 
 
 def espeak_available() -> bool:
+    """Whether the espeak-ng (or espeak) library is installed."""
     return any(ctypes.util.find_library(name) for name in ("espeak-ng", "espeak"))
 
 
@@ -135,6 +136,7 @@ class EspeakSpeech:
             self._ready = True
 
     def synthesize(self, text: str) -> SpokenAudio:
+        """``text`` spoken by espeak-ng (whitespace folded, at most ``MAX_TEXT_CHARS``)."""
         text = " ".join(str(text).split())[:MAX_TEXT_CHARS]
         if not text:
             raise TextToSpeechError("nothing to say: the text is empty")

@@ -35,6 +35,7 @@ class VoiceDetector:
         self._vad = webrtcvad.Vad(aggressiveness)
 
     def is_speech(self, frame: np.ndarray) -> bool:
+        """Whether one 30 ms frame is speech."""
         return self._vad.is_speech(frame_bytes(frame), SAMPLE_RATE)
 
     def speech_seconds(self, audio: np.ndarray) -> float:
@@ -45,6 +46,8 @@ class VoiceDetector:
 
 
 class State(StrEnum):
+    """Where the endpointer is in an utterance."""
+
     WAITING = "waiting"  # no speech yet
     SPEECH = "speech"  # inside an utterance
     DONE = "done"  # utterance ended (see ``ended_by``)
@@ -53,6 +56,8 @@ class State(StrEnum):
 
 @dataclass
 class EndpointConfig:
+    """When an utterance starts and ends: silence, length caps, pre-roll and VAD aggressiveness."""
+
     trailing_silence_s: float = 0.7
     max_utterance_s: float = 15.0
     start_timeout_s: float | None = 8.0  # None: wait for speech forever
@@ -62,6 +67,8 @@ class EndpointConfig:
 
 
 class Endpointer:
+    """Finds one utterance in a stream of audio: waits for speech, captures it, ends it."""
+
     def __init__(self, config: EndpointConfig | None = None) -> None:
         self.config = config or EndpointConfig()
         self.detector = VoiceDetector(self.config.aggressiveness)
@@ -80,6 +87,7 @@ class Endpointer:
 
     @property
     def finished(self) -> bool:
+        """Whether the utterance has ended or timed out."""
         return self.state in (State.DONE, State.TIMEOUT)
 
     def feed(self, samples: np.ndarray) -> State:

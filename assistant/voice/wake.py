@@ -32,7 +32,8 @@ import numpy as np
 from assistant.contracts.errors import AudioError
 from assistant.contracts.stages import SAMPLE_RATE, SpeechToText
 from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, VoiceDetector
-from assistant.voice.wake_check import CheckedWakeWord, check_clip
+from assistant.voice.wake_check import CheckedWakeWord
+from assistant.voice.wavfile import check_samples
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,19 @@ TAIL_S = 0.5  # silence after a whole clip in ``detect``: the decision lags the 
 
 
 class WakeWordDetector(Protocol):
+    """A wake-word detector for whole clips and for the microphone stream."""
+
     name: str
     phrase: str  # as people say it: "Okay Nabu"
 
-    def detect(self, audio: np.ndarray) -> bool: ...
-    def feed(self, block: np.ndarray) -> bool: ...
-    def reset(self) -> None: ...
+    def detect(self, audio: np.ndarray) -> bool:
+        """Whether the wake word is said anywhere in a 16 kHz mono float32 clip."""
+
+    def feed(self, block: np.ndarray) -> bool:
+        """Feed microphone audio; True once when the wake word has just ended."""
+
+    def reset(self) -> None:
+        """Forget the audio heard so far."""
 
 
 class MicroWakeWordDetector:
@@ -110,7 +118,7 @@ class MicroWakeWordDetector:
     # --- whole clips ------------------------------------------------------------------
     def score(self, audio: np.ndarray) -> float:
         """The highest smoothed wake-word probability anywhere in the clip (fresh state)."""
-        samples = check_clip(audio)
+        samples = check_samples(audio)
         self._restart()
         best = 0.0
         padded = np.concatenate([samples, np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
@@ -126,7 +134,7 @@ class MicroWakeWordDetector:
     # --- streaming --------------------------------------------------------------------
     def feed(self, block: np.ndarray) -> bool:
         """Feed microphone audio (any length); True once when the wake word has just ended."""
-        audio = np.concatenate([self._pending, check_clip(block)])
+        audio = np.concatenate([self._pending, check_samples(block)])
         n = len(audio) // FRAME_SAMPLES
         self._pending = audio[n * FRAME_SAMPLES :].copy()
         heard = False
@@ -190,6 +198,7 @@ class MicroWakeWordDetector:
             view[2].reset()
 
     def close(self) -> None:
+        """Release the wake-word models."""
         for view in self._views:
             view[0].close()
 

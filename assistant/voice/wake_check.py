@@ -36,6 +36,7 @@ from rapidfuzz.distance import Levenshtein
 from assistant.contracts.errors import AudioError
 from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.vad import FRAME_SAMPLES
+from assistant.voice.wavfile import check_samples
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +53,6 @@ _MARKS = re.compile(r"[ˈˌː\s_‿.,!?'-]")
 # Silence after a whole clip in ``detect``: the network decides about 0.15 s after the word, and
 # the check then waits LOOKAHEAD_S more.
 TAIL_S = 0.5
-
-
-def check_clip(audio: object) -> np.ndarray:
-    """A 1-D float32 clip in [-1, 1], or ``AudioError`` naming what is wrong."""
-    if not isinstance(audio, np.ndarray):
-        raise AudioError(f"audio must be a numpy array, got {type(audio).__name__}")
-    if audio.ndim == 2 and 1 in audio.shape:
-        audio = audio.reshape(-1)
-    if audio.ndim != 1 or not np.issubdtype(audio.dtype, np.floating):
-        raise AudioError(f"audio must be mono float32, got {audio.dtype} of shape {audio.shape}")
-    audio = audio.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(audio)):
-        raise AudioError("audio contains NaN or infinite samples")
-    return np.clip(audio, -1.0, 1.0)  # clipped input stays clipped, never wraps around
 
 
 @lru_cache(maxsize=256)
@@ -97,6 +84,8 @@ def similarity(heard: str, target: str) -> float:
 
 @dataclass
 class WakeCheck:
+    """One check of a wake: what Whisper heard, how close it was to the phrase, and the verdict."""
+
     transcript: str
     similarity: float
     accepted: bool
@@ -126,13 +115,14 @@ class CheckedWakeWord:
 
     @property
     def cutoff(self) -> float:
+        """The wrapped detector's cutoff."""
         return self.detector.cutoff
 
     def feed(self, block: np.ndarray) -> bool:
         """Feed microphone audio; True once when the wake word has been heard and confirmed.
         ``after_word`` then holds the audio fed since the network fired (the request may have
         begun in it)."""
-        samples = check_clip(block)
+        samples = check_samples(block)
         self._remember(samples)
         fired = self.detector.feed(samples)
         if self._waiting_s is None:
@@ -169,19 +159,21 @@ class CheckedWakeWord:
     def detect(self, audio: np.ndarray) -> bool:
         """Whether the wake word is said (and confirmed) anywhere in a 16 kHz mono float32 clip."""
         self.reset()
-        padded = np.concatenate([check_clip(audio), np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
+        padded = np.concatenate([check_samples(audio), np.zeros(int(TAIL_S * SAMPLE_RATE), np.float32)])
         try:
             return any(self.feed(padded[i : i + FRAME_SAMPLES]) for i in range(0, len(padded), FRAME_SAMPLES))
         finally:
             self.reset()
 
     def reset(self) -> None:
+        """Forget the audio heard so far and any wake waiting to be checked."""
         self.detector.reset()
         self._recent.clear()
         self._recent_samples = 0
         self._waiting_s, self.after_word = None, []
 
     def close(self) -> None:
+        """Release the wrapped detector."""
         self.detector.close()
 
     def _remember(self, samples: np.ndarray) -> None:

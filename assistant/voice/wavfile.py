@@ -2,6 +2,8 @@
 
 Only the standard library ``wave`` module and scipy's polyphase resampler are used, so no ffmpeg
 is needed. A damaged, truncated or non-PCM file raises ``AudioError`` naming the file.
+``check_samples`` is the one check of the float32 audio that speech-to-text, the wake word and
+speaker identification accept.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import resample_poly
 
-from assistant.contracts.errors import AudioError
+from assistant.contracts.errors import AssistantError, AudioError
 from assistant.contracts.stages import SAMPLE_RATE
 
 _PCM_DTYPES = {1: np.uint8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}
@@ -43,6 +45,34 @@ def pcm_to_float(raw: bytes, sample_width: int, channels: int) -> np.ndarray:
     return data
 
 
+def check_samples(
+    audio: object, error: type[AssistantError] = AudioError, max_peak: float | None = None
+) -> np.ndarray:
+    """``audio`` as a 1-D float32 array clipped to [-1, 1], or ``error`` naming what is wrong.
+
+    A column or row vector (``(n, 1)`` from a sound card, ``(1, n)`` from a batch) is flattened;
+    other shapes, integer samples and NaN or infinite samples are refused. With ``max_peak``, a
+    sample beyond it is refused too: a little overshoot is clipping, far beyond 1 the wrong scale.
+    Clipped input stays clipped, never wraps around.
+    """
+    if not isinstance(audio, np.ndarray):
+        raise error(f"audio must be a numpy array, got {type(audio).__name__}")
+    if audio.ndim == 2 and 1 in audio.shape:
+        audio = audio.reshape(-1)
+    if audio.ndim != 1:
+        raise error(f"audio must be mono (1-D), got shape {audio.shape}")
+    if not np.issubdtype(audio.dtype, np.floating):
+        raise error(f"audio must be float32 in [-1, 1], got {audio.dtype} (divide int16 samples by 32768)")
+    audio = audio.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(audio)):
+        raise error("audio contains NaN or infinite samples")
+    if max_peak is not None:
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        if peak > max_peak:
+            raise error(f"audio samples reach {peak:.0f}; expected float32 in [-1, 1]")
+    return np.clip(audio, -1.0, 1.0)
+
+
 def read_wav(path: str | os.PathLike[str], rate: int = SAMPLE_RATE) -> np.ndarray:
     """Mono float32 audio at ``rate`` from a PCM WAV file of any rate and channel count."""
     try:
@@ -60,12 +90,8 @@ def read_wav(path: str | os.PathLike[str], rate: int = SAMPLE_RATE) -> np.ndarra
     return resample(samples, file_rate, rate)
 
 
-def read_raw(path: str | os.PathLike[str]) -> np.ndarray:
-    """Headerless 16 kHz mono little-endian int16 (the pocketsphinx ``.raw`` format)."""
-    return pcm_to_float(Path(path).read_bytes(), 2, 1)
-
-
 def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Float samples as little-endian int16, clipped to [-1, 1] first."""
     return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
 
 

@@ -64,6 +64,7 @@ class AudioBuffer:
         self.voiced_samples = 0  # 16 kHz samples up to the end of the last voiced frame
 
     def add(self, data: dict, payload: bytes | None) -> None:
+        """Decode one ``audio-chunk`` and add it; ``ProtocolError`` for a bad format or too much audio."""
         rate, width, channels = check_format(data.get("rate"), data.get("width"), data.get("channels"))
         samples = pcm_to_float(payload or b"", width, channels)
         if self.rate is None:

@@ -33,6 +33,8 @@ Key = tuple[str, str | int]
 
 @dataclass
 class Conversation:
+    """An open conversation's session and when its last turn ended."""
+
     session: Session
     last_turn: float  # monotonic seconds
 
@@ -47,6 +49,8 @@ def conversation_key(connection: int, context: Mapping[str, Any] | None) -> Key:
 
 
 class Conversations:
+    """The open conversations, by conversation id or connection; idle ones are ended."""
+
     def __init__(
         self,
         pipeline: Pipeline,
@@ -91,6 +95,7 @@ class Conversations:
             self.pipeline.end_session(conversation.session)
 
     def end_all(self) -> None:
+        """End every open conversation's session (the server is stopping)."""
         while self._open:
             _, conversation = self._open.popitem(last=False)
             self.pipeline.end_session(conversation.session)

@@ -39,9 +39,9 @@ from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize
 
 from assistant.contracts.errors import SpeechToTextError, TextToSpeechError
-from assistant.contracts.stages import OUT_OF_SCOPE, Parse
+from assistant.contracts.stages import MAX_INPUT_CHARS, OUT_OF_SCOPE, Parse
 from assistant.contracts.stages import Transcript as SpeechTranscript
-from assistant.pipeline.runner import MAX_INPUT_CHARS, Pipeline
+from assistant.pipeline.runner import Pipeline
 from assistant.wyoming.audio import AudioBuffer, check_format, speech_events
 from assistant.wyoming.conversations import Conversations, conversation_key
 from assistant.wyoming.limits import Limits, ProtocolError, read_event
@@ -107,6 +107,8 @@ def _context(value: object) -> dict[str, Any] | None:
 
 
 class ConnectionHandler(AsyncEventHandler):
+    """Serves one Wyoming client connection, one event at a time (see the module doc)."""
+
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, backend: Backend, number: int
     ) -> None:

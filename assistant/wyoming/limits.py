@@ -16,6 +16,8 @@ from typing import Any
 
 from wyoming.event import Event
 
+from assistant.voice.stt import DEFAULT_MAX_AUDIO_S
+
 # One header line: a JSON object of a few hundred bytes (type, version, lengths). Anything
 # past this is not a Wyoming client; it is also the stream reader's buffer limit.
 MAX_HEADER_BYTES = 64 * 1024
@@ -26,7 +28,7 @@ MAX_DATA_BYTES = 256 * 1024
 MAX_PAYLOAD_BYTES = 1024 * 1024
 # One spoken request: Whisper reads one 30-second window, and a voice command is far shorter.
 # Audio that goes on past this is a stuck or hostile client, not a request.
-MAX_AUDIO_S = 30.0
+MAX_AUDIO_S = DEFAULT_MAX_AUDIO_S
 # A connection that sends no complete event for this long is closed. Home Assistant opens a
 # connection per request and sends at once; a silent socket only holds a slot.
 IDLE_TIMEOUT_S = 30.0

@@ -52,6 +52,7 @@ class ProfileResolver:
         self.speaker_id = speaker_id
 
     def user_for(self, context: Mapping[str, Any] | None, audio: np.ndarray | None = None) -> str:
+        """The user a request is for: the recognised voice, else the satellite's mapped name, else the default."""
         context = context if isinstance(context, Mapping) else {}
         if audio is not None and self.speaker_id is not None:
             speaker = self.speaker_id.identify(audio, context)

@@ -71,6 +71,7 @@ def parse_uri(uri: str) -> tuple[str, str, int | None]:
 
 
 def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (localhost, ::1 or 127.x.x.x)."""
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
@@ -210,6 +211,7 @@ class WyomingServer:
 
     @property
     def pipeline(self) -> Pipeline:
+        """The pipeline the server runs its turns on (once started)."""
         assert self.backend is not None, "start() the server first"
         return self.backend.pipeline
 
@@ -223,6 +225,7 @@ class WyomingServer:
 
     @property
     def connections(self) -> int:
+        """How many client connections are open."""
         return len(self._handlers)
 
     def _build(self) -> Backend:  # on the dialogue worker, which owns the pipeline from now on

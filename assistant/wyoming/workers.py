@@ -37,6 +37,8 @@ class BusyError(Exception):
 
 
 class Workers:
+    """One worker thread per lane (dialogue, stt, tts) with a shared bound on waiting jobs."""
+
     def __init__(self, max_queued: int) -> None:
         self._lanes = {name: ThreadPoolExecutor(1, thread_name_prefix=f"wyoming-{name}") for name in LANES}
         self._slots = threading.BoundedSemaphore(max_queued)

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.skill_sdk.api import Item, SkillRequest, SkillResult
+from assistant.skill_sdk.api import MAX_FEEDBACK_EVENTS, Item, SkillRequest, SkillResult
 from skills.decades import decade_span
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.music.catalog import CHART_SOURCE, MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
 from skills.music.moods import MUSIC_MOODS, decade_mask, fitting_tags, mood_scores, room, situation_said
-from skills.music.taste import MAX_FEEDBACK_EVENTS, Taste, build_taste, rescale
+from skills.music.taste import Taste, build_taste, rescale
 from skills.situations import for_situation, situation_mood
 
 # Recently offered tracks are not offered again (the session's own offers come in request.exclude).

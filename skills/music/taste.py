@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.skill_sdk.api import FEEDBACK_WEIGHTS, UserProfile
+from assistant.skill_sdk.api import UserProfile
 from skills.music.index import SIM_FLOOR, MusicIndex
 
 # The newest feedback counts most: each older event is worth this much of the next newer one.
 FEEDBACK_DECAY = 0.98
-MAX_FEEDBACK_EVENTS = 300
 
 
 def rescale(similarity: np.ndarray) -> np.ndarray:
@@ -47,13 +46,12 @@ def _strongest_per_row(rows: np.ndarray, strength: np.ndarray) -> np.ndarray:
 
 def build_taste(index: MusicIndex, profile: UserProfile) -> Taste:
     n = len(index)
-    events = [e for e in profile.feedback if e.kind in FEEDBACK_WEIGHTS][-MAX_FEEDBACK_EVENTS:]
     weight: dict[int, float] = defaultdict(float)
     kinds: dict[int, list[str]] = defaultdict(list)
-    for age, e in enumerate(reversed(events)):
+    for e, w in profile.decayed_feedback(FEEDBACK_DECAY):
         i = index.id_to_index.get(e.item_id)
         if i is not None:
-            weight[i] += FEEDBACK_WEIGHTS[e.kind] * FEEDBACK_DECAY**age
+            weight[i] += w
             kinds[i].append(e.kind)
     taste = Taste(
         np.zeros(n, np.float32),

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from assistant.artifacts import ArtifactMissingError, artifact_dir
-from assistant.skill_sdk.api import FEEDBACK_WEIGHTS, Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import MAX_FEEDBACK_EVENTS, Item, SkillRequest, SkillResult, UserProfile
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.news.catalog import CATEGORY_ALIASES, Headline, friendly_category, headlines_from_frame
@@ -30,8 +30,7 @@ TOPIC_DAYS = 365.0  # slower decay when searching a topic: an on-topic story may
 TOPIC_RECENCY_WEIGHT = 0.15
 CATEGORY_DAYS = 60.0  # recency decay for a topic that names a category ("sports")
 CATEGORY_TOPIC_BONUS = 2.0  # enough to put every story of a named category first
-FEEDBACK_DECAY = 0.97
-MAX_FEEDBACK_EVENTS = 300
+FEEDBACK_DECAY = 0.97  # each older feedback event is worth this much of the next newer one
 RECENT_OFFERS = 1000
 # Below this cosine the catalog has little about a topic; the answer says so.
 TOPIC_FOUND = 0.35
@@ -99,15 +98,14 @@ class TopicTaste:
 def topic_taste(index: NewsIndex, profile: UserProfile) -> TopicTaste:
     affinity = np.zeros(len(index.categories), np.float32)
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    events = [e for e in profile.feedback if e.kind in FEEDBACK_WEIGHTS][-MAX_FEEDBACK_EVENTS:]
     total = np.zeros(len(index.categories), np.float32)
     n = np.zeros(len(index.categories), np.float32)
-    for age, e in enumerate(reversed(events)):
+    for e, weight in profile.decayed_feedback(FEEDBACK_DECAY):
         i = index.id_to_index.get(e.item_id)
         if i is None:
             continue
         c = int(index.category_code[i])
-        total[c] += FEEDBACK_WEIGHTS[e.kind] * FEEDBACK_DECAY**age
+        total[c] += weight
         n[c] += 1
         counts[c][e.kind] += 1
     # tanh keeps one category from swamping recency; +1 makes one event weak evidence.

@@ -200,19 +200,6 @@ def build_catalog(ratings: pd.DataFrame | None = None) -> pd.DataFrame:
     return catalog.set_index("movieId")
 
 
-def genre_vocabulary(catalog: pd.DataFrame) -> list[str]:
-    counts = catalog["genres"].str.split("|").explode()
-    return sorted(counts[counts != ""].value_counts().index.tolist())
-
-
-def person_vocabulary(catalog: pd.DataFrame) -> list[str]:
-    people: set[str] = set()
-    for column in ("director", "cast"):
-        for text in catalog[column]:
-            people.update(_split_names(text))
-    return sorted(people)
-
-
 def split_names(text: object) -> list[str]:
     """Comma-separated director/cast text as a list of names."""
     return _split_names(text)

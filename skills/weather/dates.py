@@ -21,7 +21,6 @@ MONTHS = [
     "november",
     "december",
 ]
-EVENING_WORDS = ("evening", "tonight", "night")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.pipeline.runner import clean_text
+from assistant.nlu.data import plain_text
 
 HOSTILE = st.one_of(
     st.text(max_size=200),
@@ -55,7 +55,7 @@ def _check(fuzz_pipeline, text: str) -> None:
     assert not [e for e in result.events if e.type == "error"], result.events
     row = pipeline.store.turn(session.id, session.turns)
     assert row is not None
-    assert row["text"] == clean_text(text) == result.text
+    assert row["text"] == plain_text(text) == result.text
     assert row["response"] == result.response
     assert json.loads(row["events"])[0]["text"] == text.encode("utf-8", "replace").decode("utf-8")
 

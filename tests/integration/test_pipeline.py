@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.contracts.stages import MAX_INPUT_CHARS
 from assistant.pipeline.replay import replay_session
 from assistant.pipeline.session_log import recordings_dir, sessions_dir
 from tests.conftest import REPO_ROOT
@@ -40,6 +41,16 @@ def test_bad_text_gets_a_clear_reply_and_a_consistent_turn(pipeline, name):
     assert len(rows) == 1 and rows[0]["response"] == result.response and rows[0]["text"] == result.text
     assert json.loads(rows[0]["events"])[-1]["type"] == "turn-end"
     assert pipeline.store.integrity_ok()
+
+
+def test_text_over_the_input_limit_is_read_in_part_and_the_reply_says_so(fake_pipeline):
+    session = fake_pipeline.start_session("alice", seed=1)
+    request = "suggest a tea "
+    at_limit = (request * MAX_INPUT_CHARS)[:MAX_INPUT_CHARS]
+    assert "only read the beginning" not in fake_pipeline.run_turn(session, text=at_limit).response
+    result = fake_pipeline.run_turn(session, text=at_limit + "x")
+    assert result.response.startswith("That was a lot of text, so I only read the beginning.")
+    assert [e.text for e in result.events if e.type == "turn-start"] == [at_limit + "x"]
 
 
 def test_session_log_holds_every_event_of_every_turn(pipeline, assistant_home: Path):
