@@ -49,6 +49,8 @@ NEGATION = re.compile(
 CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead|and then|then)\b")
 # Said right after a value: it is wanted in place of what was ruled out ("a western instead").
 REPLACES = re.compile(r" +(?:one |please )?(?:instead|rather)\b")
+# The words just before a value that ask for it ("... some pop", "... something soulful").
+ASKS_FOR_IT = re.compile(r"\b(?:some|something|a|an|more|just|try|play|want|do)\W*$")
 # Between two values after one negation: both are ruled out ("not jazz or blues", "no war, no crime").
 ALSO_RULED_OUT = re.compile(r"\b(?:or|nor|and|no|not|neither|either|any|anything)\b|,|/")
 # The person goes back to a skill left earlier: its frame comes back as it was.
@@ -165,7 +167,10 @@ class ConstraintWords:
             earlier = [f for f in found[:i] if f[2] == slot]
             if ruled_out and earlier and earlier[-1][4]:
                 gap = lowered[earlier[-1][1] : start]
-                if not ALSO_RULED_OUT.search(gap) and len(gap.split()) <= 3:
+                # A short gap ("not jazz blues"), or one that ends asking ("not folk it's too
+                # sad, some pop"; "no not rap, something soulful").
+                asks = ASKS_FOR_IT.search(gap) is not None and len(gap.split()) <= 6
+                if not ALSO_RULED_OUT.search(gap) and (len(gap.split()) <= 3 or asks):
                     found[i] = (start, end, slot, value, False)
         return [(slot, value, ruled_out) for _, _, slot, value, ruled_out in found]
 

@@ -83,7 +83,7 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"(?:really |so |totally |very |a bit |kind of |kinda |sort of |a little |lowkey |low key |properly |"
             r"absolutely |completely |well |just |still |also |proper )*"
             r"(?:into|obsessed with|crazy about|mad about|nuts about|mad on|hooked on|addicted to|big on|besotted with)"
-            r" (?P<name>.+?)(?: lately| recently| at the moment| right now| these days)?$"
+            r" (?P<name>.+?)(?: lately| recently| at the moment| right now| these days| since .+)?$"
         ),
         re.compile(
             r"\bi(?:'m| am) (?:a |such a |quite a )?(?:big |huge |massive |real |great |total |long time )?"
@@ -104,7 +104,12 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"(?:one of my|one of our|among my) (?:all[- ]time )?fav(?:ou?rite)?s?\b"
         ),
         re.compile(
-            r"\bi could watch (?P<name>.+?) (?:over and over|again and again|forever|every day|on repeat)\b"
+            r"\b(?:i|we) could watch (?P<name>.+?) (?:over and over|again and again|forever|every day|"
+            r"every week|every night|on repeat|on a loop|all day|a hundred times)\b"
+        ),
+        re.compile(
+            r"\b(?:i|we|they|he|she|my \w+|the kids)(?:'s| has| have)?(?: just)? can'?t get enough of "
+            r"(?P<name>.+?)(?: lately| recently| at the moment| right now| these days)?$"
         ),
         re.compile(r"\bi could listen to (?P<name>.+?) (?:all day|forever|on repeat|every day)\b"),
         re.compile(

@@ -74,8 +74,11 @@ def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
 
 # "We've seen that", "already heard it", "had that one": not this item, another of the same.
 ALREADY_HAD = re.compile(
-    r"\b(?:already (?:seen|watched|heard|read|had)|(?:we|i)(?:'ve| have) (?:already )?(?:seen|watched|heard|read|had)"
+    r"\b(?:already (?:seen|watched|heard|read|had)"
+    r"|(?:we|i|they|you)(?:'ve| have) (?:already |both |all )?(?:seen|watched|heard|read|had)"
+    r"|(?:he|she|\w+)(?:'s| has) (?:already )?(?:seen|watched)"
     r"|(?:seen|watched|heard) (?:it|that|this) (?:already|before))\b"
+    r"|^(?:\w+ )?(?:seen|watched) (?:it|that|that one|this one)\b"
 )
 # "What did I listen to yesterday", "what do you know about me": the person's own history.
 ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\b|\bmy history\b")

@@ -70,6 +70,7 @@ def test_a_title_is_a_title(value):
         ("no not black i want herbal", {"kind": "herbal"}, ["black"]),
         ("not black, herbal instead", {"kind": "herbal"}, ["black"]),
         ("not black or green", {}, ["black", "green"]),
+        ("no not black it's too much for me some green", {"kind": "green"}, ["black"]),
         ("no black and no green", {}, ["black", "green"]),
     ],
 )
@@ -88,6 +89,9 @@ def test_a_value_said_straight_after_a_ruled_out_one_is_wanted_instead(text, wan
         ("i'm a huge fan of miles davis", "miles davis"),
         ("my daughter's mad about olivia rodrigo", "olivia rodrigo"),
         ("i've been lowkey obsessed with hozier lately", "hozier"),
+        ("my daughter's six and she can't get enough of shrek", "shrek"),
+        ("honestly i could watch some like it hot every week", "some like it hot"),
+        ("my wife's been obsessed with pride and prejudice since she was a teenager", "pride and prejudice"),
         ("and fargo was great", "fargo"),
         ("i also really liked the princess bride", "the princess bride"),
         ("i loved it", None),
@@ -203,3 +207,22 @@ def test_the_second_one_is_the_second_item_offered():
     assert ordinal_item("tell me more about the second one", items).title == "Story 1"
     assert ordinal_item("the last story", items).title == "Story 2"
     assert ordinal_item("the third one", items[:2]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "had"),
+    [
+        ("she's seen it", True),
+        ("he's already watched that", True),
+        ("seen it go again", True),
+        ("not that one he's seen it", True),
+        ("the kids have seen that one", True),
+        ("we've both seen it", True),
+        ("what's it about", False),
+        ("she's six", False),
+    ],
+)
+def test_already_seen_asks_for_another(text, had):
+    from assistant.dialogue.phrases import ALREADY_HAD
+
+    assert bool(ALREADY_HAD.search(text)) is had
