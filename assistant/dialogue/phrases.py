@@ -75,7 +75,7 @@ def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
 # "We've seen that", "already heard it", "had that one": not this item, another of the same.
 ALREADY_HAD = re.compile(
     r"\b(?:already (?:seen|watched|heard|read|had)"
-    r"|(?:we|i|they|you)(?:'ve| have) (?:already |both |all )?(?:seen|watched|heard|read|had)"
+    r"|(?:we|i|they|you|kids|children|\w+s)(?:'ve| have) (?:already |both |all )?(?:seen|watched|heard|read|had)"
     r"|(?:he|she|\w+)(?:'s| has) (?:already )?(?:seen|watched)"
     r"|(?:seen|watched|heard) (?:it|that|this) (?:already|before))\b"
     r"|^(?:\w+ )?(?:seen|watched) (?:it|that|that one|this one)\b"
