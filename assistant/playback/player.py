@@ -122,6 +122,10 @@ def _output_delay(time_info: object) -> float:
     return delay if 0.0 <= delay < 2.0 else 0.0
 
 
+# How long closing a track waits for the feeder to leave read(): a file block decodes in ~1 ms.
+FEEDER_JOIN_S = 0.5
+
+
 # --- one track on the device --------------------------------------------------------------------
 class _Playing:
     """A track from decoder to device: the stream, its feeder thread and its counters."""
@@ -141,8 +145,18 @@ class _Playing:
             raise PlaybackError(f"{track.title} has no audio in it")
         self.blocks.put(first)
         self.feeder = threading.Thread(target=self._feed, name="player-feeder", daemon=True)
+        self._decoder_lock = threading.Lock()
+        self._decoder_closed = False
+        self._feeder_closes = False
+        self._feeder_done = False
 
     def _feed(self) -> None:
+        try:
+            self._feed_blocks()
+        finally:
+            self._close_decoder(by_feeder=True)
+
+    def _feed_blocks(self) -> None:
         try:
             while not self.closed.is_set():
                 block = self.decoder.read(BLOCK_FRAMES)
@@ -197,12 +211,33 @@ class _Playing:
         return self.frames / self.decoder.samplerate
 
     def close(self) -> None:
+        """Stop the stream and release the decoder, never under the feeder's feet."""
         self.closed.set()
         if self.stream is not None:
             with contextlib.suppress(Exception):
                 self.stream.abort()
             with contextlib.suppress(Exception):
                 self.stream.close()
+        # libsndfile closed while the feeder is inside read() crashes the process (seen once in
+        # the suite: a segfault when a track was replaced early). The feeder sees ``closed``
+        # within one block; one still blocked in a stalled stream's read closes it on its way out.
+        if self.feeder.is_alive() and self.feeder is not threading.current_thread():
+            self.feeder.join(timeout=FEEDER_JOIN_S)
+        self._close_decoder(by_feeder=False)
+
+    def _close_decoder(self, by_feeder: bool) -> None:
+        with self._decoder_lock:
+            if by_feeder:
+                self._feeder_done = True
+            if self._decoder_closed:
+                return
+            feeder_reading = not self._feeder_done and self.feeder.is_alive()
+            if not by_feeder and feeder_reading and self.feeder is not threading.current_thread():
+                self._feeder_closes = True  # still in read(): closed there when it returns
+                return
+            if by_feeder and not (self._feeder_closes and self.closed.is_set()):
+                return
+            self._decoder_closed = True
         self.decoder.close()
 
 
