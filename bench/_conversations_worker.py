@@ -67,9 +67,15 @@ def main() -> int:
     import assistant
     from assistant.app import default_skills, open_store, skill_for
     from assistant.config import Settings
-    from assistant.contracts.events import DialogueEnd
     from assistant.nlu import load_nlu
-    from assistant.pipeline.runner import Pipeline
+
+    try:
+        from assistant.contracts.events import DialogueEnd
+        from assistant.pipeline.runner import Pipeline
+    except ModuleNotFoundError:  # the baseline tree, from before the packages by layer
+        from assistant.events import DialogueEnd
+
+        from assistant.pipeline import Pipeline
 
     loaded_from = Path(assistant.__file__).resolve()
     if loaded_from != tree / "assistant" / "__init__.py":

@@ -14,7 +14,7 @@ git worktree (``build/baseline-117ead4``, made once) that shares this tree's bui
 the two figures differ only by the code. The runs go one after the other: on two cores, side
 by side they would slow each other's latencies.
 
-    .venv/bin/python bench/conversations.py [--set heldout|dev|dev2|dev3|PATH] [--skip-baseline]
+    .venv/bin/python bench/conversations.py [--set heldout|dev|dev2|dev3|dev4|dev5|PATH] [--skip-baseline]
         [--failures N] [--llm]
 """
 
@@ -43,6 +43,8 @@ SETS = {
     "dev": ROOT / "data" / "dialogue" / "dev_conversations.jsonl",
     "dev2": ROOT / "data" / "dialogue" / "dev2_conversations.jsonl",
     "dev3": ROOT / "data" / "dialogue" / "dev3_conversations.jsonl",
+    "dev4": ROOT / "data" / "dialogue" / "dev4_conversations.jsonl",
+    "dev5": ROOT / "data" / "dialogue" / "dev5_conversations.jsonl",
 }
 WORKER = ROOT / "bench" / "_conversations_worker.py"
 OUT_DIR = ROOT / "build" / "conversations"
