@@ -264,6 +264,15 @@ class DialogueManager:
                 )
         return None
 
+    def _claimed_elsewhere(self, asked: SkillSpec, values: set[str]) -> bool:
+        """Whether every slot value the classifier gave ``asked`` is another skill's word and
+        not its own ("a western please": a film genre, read as a music genre it does not have)."""
+        return all(
+            not self.frames.words.says_any(asked, v.lower())
+            and any(self.frames.words.says_any(s, v.lower()) for s in self.skills.specs if s is not asked)
+            for v in values
+        )
+
     def _match_words_name_skill(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "A musical I can sing along to", read as music at 0.98: none of its words are the
         music skill's and they are another skill's own ("musical", "sing along"): the words win
@@ -280,8 +289,9 @@ class DialogueManager:
             return None
         lowered = ctx.text.lower()
         offers = asked is not None and ctx.intent == asked.offer_intent
+        own = {parse.slots[slot] for slot in set(parse.slots) - REFINING_SLOTS} if offers else set()
         if asked is not None and (
-            (offers and set(parse.slots) - REFINING_SLOTS)
+            (own and not self._claimed_elsewhere(asked, own))
             or self.follow_on.says_domain(asked, lowered)
             or self.frames.words.says_any(asked, lowered)
         ):
