@@ -283,7 +283,9 @@ class DialogueManager:
         if ctx.intent != parse.intent:
             return None  # already placed by the conversation
         asked = self.skills.owner(ctx.intent)
-        if asked is None and ctx.intent != OUT_OF_SCOPE:
+        # "Some country then" heard as a skip with nothing on offer to skip: a request.
+        nothing_to_skip = ctx.intent == "skip" and not state.last_items
+        if asked is None and ctx.intent != OUT_OF_SCOPE and not nothing_to_skip:
             return None  # the core's own requests: likes, skips, "why?"
         if asked is not None and ctx.intent != asked.offer_intent and parse.confidence >= SURE_QUESTION:
             return None
@@ -301,7 +303,7 @@ class DialogueManager:
         if len(named) != 1 or named[0] is None:
             return None
         spec = named[0]
-        if asked is None and len(said[spec.name]) < 2:
+        if asked is None and len(said[spec.name]) < 2 and not nothing_to_skip:
             return None  # one word out of scope ("tell me something funny") is no request
         if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
             return None
