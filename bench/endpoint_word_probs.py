@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.voice_latency import hesitation_set, item_nouns, trailing, trimmed  # noqa: E402
+from bench.voice_latency import hesitation_set, item_nouns, name_cues, trailing, trimmed  # noqa: E402
 
 SILENCE_BEFORE_S = 0.3
 SILENCE_AFTER_S = 0.12  # SPECULATE_AFTER_S: the quick decode starts at the first short silence
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stt = load_stt(Settings().stt_model)
     stage = quick_stage(stt) or stt
-    parse, nouns, trailing_after = load_nlu().parse, item_nouns(), trailing()
+    parse, nouns, trailing_after, cues = load_nlu().parse, item_nouns(), trailing(), name_cues()
     before = np.zeros(int(16000 * SILENCE_BEFORE_S), np.float32)
     after = np.zeros(int(16000 * SILENCE_AFTER_S), np.float32)
     # (prefix?, last word's probability, lowest word probability, last word's end after the speech)
@@ -80,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
                 words
                 and logprob >= endpointing.MIN_AVG_LOGPROB
                 and endpointing.is_complete(
-                    heard, parse(heard), item_nouns=nouns, trailing_slots=trailing_after
+                    heard,
+                    parse(heard),
+                    item_nouns=nouns,
+                    trailing_slots=trailing_after,
+                    name_cues=cues,
                 )
             )
             if not complete:

@@ -233,6 +233,13 @@ def item_nouns() -> frozenset[str]:
     return frozenset(noun for spec in discover_specs() for noun in spec.item_nouns)
 
 
+def name_cues() -> frozenset[str]:
+    """The skills' words a name follows, as the voice loop gives them to semantic endpointing."""
+    from assistant.skill_sdk.plugins import discover_specs
+
+    return frozenset(cue for spec in discover_specs() for cue in spec.name_cues)
+
+
 def trailing() -> dict[str, frozenset[str]]:
     """What may follow a whole request, as the voice loop gives it to semantic endpointing."""
     from assistant.dialogue import trailing_slots
@@ -252,7 +259,7 @@ def offline_early_cuts(
     from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer
 
     rng = np.random.default_rng(16)
-    trailing_after = trailing()
+    trailing_after, cues = trailing(), name_cues()
     cuts = rows = 0
     for first, second, voice, rate in hesitation_set(n, dev):
         head = trimmed(espeak(first, voice, rate, pad_s=0.0))
@@ -269,6 +276,7 @@ def offline_early_cuts(
             clock=lambda e=endpointer: e.frames_seen * FRAME_S,
             item_nouns=nouns,
             trailing_slots=trailing_after,
+            name_cues=cues,
         )
         for start in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
             endpointer.feed(audio[start : start + FRAME_SAMPLES])

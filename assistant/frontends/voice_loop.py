@@ -122,6 +122,7 @@ class VoiceLoop:
                 self.pipeline.nlu.parse,
                 item_nouns=nouns,
                 trailing_slots=trailing_slots(pipeline.skills.specs),
+                name_cues=frozenset(cue for spec in pipeline.skills.specs for cue in spec.name_cues),
             )
         )
 

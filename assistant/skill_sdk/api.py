@@ -277,6 +277,9 @@ class SkillSpec:
     topic: str = ""  # "music": "Ask me for music, ..."
     what: str = ""  # "some music": "Did you want some music?"
     item_nouns: tuple[str, ...] = ()  # "more songs like this"
+    # Words a name follows ("play the album ... Abbey Road", "who's the director ... of Heat"): a
+    # transcript ending on one is waiting for the name (assistant/voice/endpointing.py).
+    name_cues: tuple[str, ...] = ()
     # Slots people add after a request that already reads as whole ("will I need sunscreen ...
     # today"): while the parse has none of them, the voice loop's semantic endpointing waits out
     # the full pause instead of ending the turn early (assistant/voice/endpointing.py).

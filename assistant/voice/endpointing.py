@@ -47,12 +47,10 @@ DANGLING = frozenset(
 PREPOSITIONS = frozenset("by to for of with about from in on at into onto".split())
 # Words that introduce a name, so a request ending on them is most likely waiting for it ("play
 # the album ... Abbey Road", "who sings ... Shape of You", "turn the volume ... down"): on the
-# latency bench's hesitation set these three were the only cuts of the rule above.
-INTRODUCES_A_NAME = frozenset(
-    """album albums playlist playlists track tracks artist artists band bands singer singers
-    sings sang sung called named titled episode episodes channel station series show shows
-    volume genre author director actor actress starring featuring""".split()
-)
+# latency bench's hesitation set these three were the only cuts of the rule above. These are the
+# core's own; each skill adds its words for what it names (``SkillSpec.name_cues``: "album",
+# "director", ...), passed in as ``name_cues``.
+INTRODUCES_A_NAME = frozenset("called named titled volume genre series show shows".split())
 # Verbs that take an object: "I loved ... Fight Club", "I'd prefer ... something calmer".
 # "liked" and "likes": "I really liked ... Taxi Driver" was cut twice in a training-split draw of
 # 300 hesitations (bench/voice_latency.py --only-hesitations --dev).
@@ -84,6 +82,7 @@ def is_complete(
     out_of_scope: str = "out_of_scope",
     item_nouns: frozenset[str] = frozenset(),
     trailing_slots: Mapping[str, frozenset[str]] | None = None,
+    name_cues: frozenset[str] = frozenset(),
 ) -> bool:
     """Whether ``text`` (a transcript so far) already reads as a whole, confident request.
 
@@ -91,12 +90,16 @@ def is_complete(
     "the" one of them is followed by the item's name ("I need to hear the ... <name>").
     ``trailing_slots``: intent -> slots people add after a whole request of it
     (``SkillSpec.trailing_slots``); a parse with none of them may still be going on.
+    ``name_cues``: the skills' words a name follows (``SkillSpec.name_cues``: "the album ...").
     """
     stripped = text.strip()
     words = _WORD.findall(stripped.lower())
     if not words or stripped.endswith(("...", "-", ",")):
         return False
-    if words[-1] in DANGLING | INTRODUCES_A_NAME | NEEDS_AN_OBJECT or parse.intent == out_of_scope:
+    if (
+        words[-1] in DANGLING | INTRODUCES_A_NAME | name_cues | NEEDS_AN_OBJECT
+        or parse.intent == out_of_scope
+    ):
         return False
     if len(words) >= 2 and words[-2] == "the" and words[-1] in item_nouns:
         return False
@@ -128,7 +131,7 @@ class SemanticEndpointing:
     ``accept(voiced_samples)`` and ``confirm(voiced_samples)`` (as ``SpeculativeSpeechToText``
     has); ``parse`` is the NLU's ``parse``. ``speculate_after_s`` is
     the pause length at which ``on_pause`` is called (the microphone's ``pause_s``).
-    ``item_nouns``, ``trailing_slots``: see ``is_complete``.
+    ``item_nouns``, ``trailing_slots``, ``name_cues``: see ``is_complete``.
     """
 
     def __init__(
@@ -140,9 +143,10 @@ class SemanticEndpointing:
         clock: Callable[[], float] = time.perf_counter,
         item_nouns: frozenset[str] = frozenset(),
         trailing_slots: Mapping[str, frozenset[str]] | None = None,
+        name_cues: frozenset[str] = frozenset(),
     ) -> None:
         self.stt, self.parse = stt, parse
-        self.item_nouns = item_nouns
+        self.item_nouns, self.name_cues = item_nouns, name_cues
         self.trailing_slots = dict(trailing_slots or {})
         self.speculate_after_s, self.pause_s = speculate_after_s, pause_s
         self.clock = clock
@@ -177,6 +181,7 @@ class SemanticEndpointing:
             self.parse(transcript.text),
             item_nouns=self.item_nouns,
             trailing_slots=self.trailing_slots,
+            name_cues=self.name_cues,
         )
         self._judged = (voiced_samples, complete)
         (self.stt.accept if complete else self.stt.confirm)(voiced_samples)

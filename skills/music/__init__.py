@@ -217,6 +217,10 @@ SPEC = SkillSpec(
     topic="music",
     what="some music",
     item_nouns=("song", "songs"),
+    name_cues=tuple(
+        "album albums playlist playlists track tracks artist artists band bands singer singers sings sang sung "
+        "featuring channel station".split()
+    ),
     domain_words=(
         "music",
         "song",

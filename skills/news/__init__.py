@@ -190,6 +190,7 @@ SPEC = SkillSpec(
     what="the news",
     history=HistoryPhrasing(words=("news", "headline", "read"), kind="news", noun="headlines"),
     item_nouns=("story", "stories", "headline", "headlines"),
+    name_cues=("author",),
     domain_words=(
         "news",
         "headline",

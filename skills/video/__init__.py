@@ -90,6 +90,7 @@ SPEC = SkillSpec(
     topic="a movie",
     what="a movie suggestion",
     item_nouns=("film", "films", "movie", "movies"),
+    name_cues=tuple("director actor actress starring episode episodes".split()),
     domain_words=("film", "films", "movie", "movies", "watch", "cinema", "show", "series", "video"),
     history=HistoryPhrasing(words=("watch", "movie", "film", "video"), kind="films", noun="films"),
     templates={

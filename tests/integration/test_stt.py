@@ -289,7 +289,11 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
 
     assert is_complete("Play some jazz.", parse())
     assert not is_complete("Play some songs by", parse())  # the name is still to come
-    assert not is_complete("who sings", parse("music_query")) and not is_complete("play the album", parse())
+    from assistant.skill_sdk.plugins import discover_specs
+
+    cues = frozenset(cue for spec in discover_specs() for cue in spec.name_cues)  # as the voice loop
+    assert not is_complete("who sings", parse("music_query"), name_cues=cues)
+    assert not is_complete("play the album", parse(), name_cues=cues)
     nouns = frozenset({"song", "movie"})
     assert not is_complete("I need to hear the song.", parse(), item_nouns=nouns)  # "... Yesterday"
     assert not is_complete("Play some music for it.", parse())  # Whisper's filler for a pause
@@ -363,7 +367,11 @@ def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only
     now = [0.0]
     stt = _ReadyTranscripts({100: "Play some jazz.", 200: "Play the album", 300: None})
     semantic = SemanticEndpointing(
-        stt, lambda text: Parse("play_music", 0.97, {}, text), speculate_after_s=0.12, clock=lambda: now[0]
+        stt,
+        lambda text: Parse("play_music", 0.97, {}, text),
+        speculate_after_s=0.12,
+        clock=lambda: now[0],
+        name_cues=frozenset({"album"}),  # as the music skill declares it
     )
     assert not semantic.end_early(100)  # no pause reported yet
     now[0] = 1.12
