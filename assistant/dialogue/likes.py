@@ -121,6 +121,8 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
     )
 
 
+# Another like said after one told by name: "oh and unforgiven too", "and heat as well".
+ALSO_TOLD = re.compile(r"^(?:oh |and |also |plus |ok |oh and )+(?P<name>[a-z0-9][\w' &-]*?) (?:too|as well)$")
 _POINTER_ONLY = re.compile(r"^(?:it|that|this|that one|this one|them|one)$")
 
 
@@ -188,6 +190,13 @@ class ToldLikes:
         said = said_name(text, self.patterns, self.trim)
         if said:
             names.append(said)
+        elif state.mentioned and (
+            also := ALSO_TOLD.match(" ".join(re.sub(r"[^\w' &-]", " ", lowered).split()))
+        ):
+            # "oh and unforgiven too" right after a like told by name: another like.
+            words = also.group("name").split()
+            if words and words[0] not in self.edge and words[-1] not in self.edge:
+                names.append(also.group("name"))
         if parse.intent in ("like", "dislike"):
             names.extend(value for _, value in named_in(parse, state, self.skills))
         for name in dict.fromkeys(names):

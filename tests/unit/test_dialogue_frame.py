@@ -129,6 +129,14 @@ def test_refinements_corrections_and_returns_update_one_frame(fake_pipeline):
     assert '"matcher": "frame_update"' in rows[1]["events"]
 
 
+def test_another_like_said_with_too_after_one_told_by_name():
+    from assistant.dialogue.likes import ALSO_TOLD
+
+    assert ALSO_TOLD.match("oh and unforgiven too").group("name") == "unforgiven"
+    assert ALSO_TOLD.match("and heat as well").group("name") == "heat"
+    assert ALSO_TOLD.match("play heat too") is None
+
+
 def test_a_like_told_by_name_is_what_it_points_at_next(fake_pipeline):
     session = fake_pipeline.start_session("bo", seed=2)
     liked = say(fake_pipeline, session, "i love darjeeling tea", 1)
