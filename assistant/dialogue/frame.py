@@ -168,7 +168,8 @@ class ConstraintWords:
             if ruled_out and earlier and earlier[-1][4]:
                 gap = lowered[earlier[-1][1] : start]
                 # A short gap ("not jazz blues"), or one that ends asking ("not folk it's too
-                # sad, some pop"; "no not rap, something soulful").
+                # sad some pop"; "no not rap your nan's here something soulful"). A comma counts
+                # as a list ("no war, no crime"), so these are read as a speech recogniser writes them.
                 asks = ASKS_FOR_IT.search(gap) is not None and len(gap.split()) <= 6
                 if not ALSO_RULED_OUT.search(gap) and (len(gap.split()) <= 3 or asks):
                     found[i] = (start, end, slot, value, False)

@@ -23,6 +23,8 @@ _WHEN = (
     r"(?:last night|yesterday|the other day|last week|last weekend|at the weekend|this weekend|"
     r"again|recently|earlier|today|tonight|this morning|on tv|with my \w+)"
 )
+# Who tells a like: "i", "we", "my daughter", "the kids".
+_WHO = r"(?:i|we|they|he|she|my \w+|the kids)"
 _LOVED = r"(?:loved|liked|enjoyed|adored|really loved|really liked|really enjoyed|absolutely loved)"
 
 
@@ -79,7 +81,7 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(r"\b(?:i(?:'m| am) )?(?:a |such a |quite a )?(?:\w+ )?fan of (?P<name>.+?)(?: here)?$"),
         re.compile(
-            r"\b(?:i|we|they|he|she|my \w+|the kids)(?:'m|'re|'s| am| are| is|'ve been|'s been| have been| has been) "
+            rf"\b{_WHO}(?:'m|'re|'s| am| are| is|'ve been|'s been| have been| has been) "
             r"(?:really |so |totally |very |a bit |kind of |kinda |sort of |a little |lowkey |low key |properly |"
             r"absolutely |completely |well |just |still |also |proper )*"
             r"(?:into|obsessed with|crazy about|mad about|nuts about|mad on|hooked on|addicted to|big on|besotted with)"
@@ -108,7 +110,7 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"every week|every night|on repeat|on a loop|all day|a hundred times)\b"
         ),
         re.compile(
-            r"\b(?:i|we|they|he|she|my \w+|the kids)(?:'s| has| have)?(?: just)? can'?t get enough of "
+            rf"\b{_WHO}(?:'s| has| have)?(?: just)? can'?t get enough of "
             r"(?P<name>.+?)(?: lately| recently| at the moment| right now| these days)?$"
         ),
         re.compile(r"\bi could listen to (?P<name>.+?) (?:all day|forever|on repeat|every day)\b"),
@@ -123,12 +125,19 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
 
 # Another like said after one told by name: "oh and unforgiven too", "and heat as well".
 ALSO_TOLD = re.compile(r"^(?:oh |and |also |plus |ok |oh and )+(?P<name>[a-z0-9][\w' &-]*?) (?:too|as well)$")
+
+
+def words_only(text: str) -> str:
+    """``text`` lower-cased with punctuation other than ' & - turned into single spaces."""
+    return " ".join(re.sub(r"[^\w' &-]", " ", text.lower()).split())
+
+
 _POINTER_ONLY = re.compile(r"^(?:it|that|this|that one|this one|them|one)$")
 
 
 def said_name(text: str, patterns: tuple[re.Pattern[str], ...], trim: re.Pattern[str]) -> str | None:
     """The name a told like gives, or None when the words tell no named like."""
-    lowered = " ".join(re.sub(r"[^\w' &-]", " ", text.lower()).split())
+    lowered = words_only(text)
     for pattern in patterns:
         m = pattern.search(lowered)
         if m is None:
@@ -190,9 +199,7 @@ class ToldLikes:
         said = said_name(text, self.patterns, self.trim)
         if said:
             names.append(said)
-        elif state.mentioned and (
-            also := ALSO_TOLD.match(" ".join(re.sub(r"[^\w' &-]", " ", lowered).split()))
-        ):
+        elif state.mentioned and (also := ALSO_TOLD.match(words_only(lowered))):
             # "oh and unforgiven too" right after a like told by name: another like.
             words = also.group("name").split()
             if words and words[0] not in self.edge and words[-1] not in self.edge:
