@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from assistant.contracts.stages import Parse
+from assistant.dialogue.frame import ConstraintWords
 from assistant.dialogue.phrases import (
     ALREADY_HAD,
     FOLLOW_ON,
@@ -36,8 +37,9 @@ REFINING_SLOTS = frozenset({"mood", "date", "time", "timeofday", "descriptor"})
 
 
 class FollowOnReader:
-    def __init__(self, skills: SkillRegistry) -> None:
+    def __init__(self, skills: SkillRegistry, words: ConstraintWords | None = None) -> None:
         self.skills = skills
+        self.words = words
         specs = skills.specs
         self.more_like_this = more_like_this_pattern(specs)
         self.routes = [(re.compile(rx), slot, s) for s in specs for rx, slot in s.routes]
@@ -124,7 +126,8 @@ class FollowOnReader:
         asked = self.skills.offer_owner(parse.intent)
         if asked is None or self.says_domain(asked, lowered):
             return None
-        named = [s for s in self.skills.specs if s is not asked and self.says_domain(s, lowered)]
+        rest = self.words.without(asked, lowered) if self.words is not None else lowered
+        named = [s for s in self.skills.specs if s is not asked and self.says_domain(s, rest)]
         if len(named) != 1:
             return None
         other = named[0]

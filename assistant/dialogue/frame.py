@@ -144,7 +144,7 @@ class ConstraintWords:
         """Every (slot, value, ruled_out) the words say for ``spec``, in the order said."""
         lowered = text.lower()
         found: list[tuple[int, int, str, str, bool]] = []
-        taken: list[tuple[int, int]] = []
+        taken: list[tuple[int, int, str]] = []
         matches = [
             (m.start(), m.end(), slot, m.group(0) if value == MATCHED else value)
             for slot, value, pattern in self.patterns.get(spec.name, [])
@@ -152,9 +152,10 @@ class ConstraintWords:
         ]
         # Longer phrases first, so "not too long" is one phrase, not a negated "long".
         for start, end, slot, value in sorted(matches, key=lambda m: (m[0] - m[1], m[0])):
-            if any(start < e and s < end for s, e in taken):
+            # One phrase may say two values of one slot ("a romcom": Romance and Comedy).
+            if any(start < e and s < end and (s, e, sl) != (start, end, slot) for s, e, sl in taken):
                 continue
-            taken.append((start, end))
+            taken.append((start, end, slot))
             before = lowered[:start]
             clause = CLAUSE.split(before)[-1] if before else ""
             ruled_out = bool(NEGATION.search(clause)) and not REPLACES.match(lowered[end:])
@@ -177,6 +178,14 @@ class ConstraintWords:
 
     def says_any(self, spec: SkillSpec, text: str) -> bool:
         return bool(self.mentions(spec, text))
+
+    def without(self, spec: SkillSpec, text: str) -> str:
+        """``text`` lower-cased with the phrases of ``spec``'s values blanked out: what is left
+        to name another skill ("a love story" is a film's genre, not a news story)."""
+        lowered = text.lower()
+        for _, _, pattern in self.patterns.get(spec.name, []):
+            lowered = pattern.sub(lambda m: " " * len(m.group(0)), lowered)
+        return lowered
 
     def canonical(self, spec: SkillSpec, slot: str, value: str) -> list[str]:
         """The declared values a slot value says ("funny animated" -> Comedy, Animation)."""

@@ -24,8 +24,11 @@ _WHEN = (
     r"again|recently|earlier|today|tonight|this morning|on tv|with my \w+)"
 )
 # Who tells a like: "i", "we", "my daughter", "the kids".
-_WHO = r"(?:i|we|they|he|she|my \w+|the kids)"
+_WHO = r"(?:i|we|they|he|she|my (?:little |eldest |youngest |oldest |big )?\w+|the kids)"
 _LOVED = r"(?:loved|liked|enjoyed|adored|really loved|really liked|really enjoyed|absolutely loved)"
+_HATED = (
+    r"(?:hated|couldn'?t stand|could not stand|didn'?t like|did not like|didn'?t enjoy|really hated|loathed)"
+)
 
 
 # Words that tell a like or a dislike without a pattern that gives the name.
@@ -34,13 +37,15 @@ LIKES = re.compile(
     r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
     r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
     r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
-    r"nothing but|person|blew my mind|blown away|made me cry|cried|mad about|crazy about|nuts about|hooked|besotted)\b|"
+    r"nothing but|person|blew my mind|blown away|made me cry|cried|mad about|crazy about|nuts about|hooked|besotted|"
+    r"genius|grew up on|grew up with|comfort (?:film|movie|watch|album|song)|stuck with me|what a (?:film|movie|song|album)|"
+    r"rewatch(?:es|ed)?|listening to (?:loads|lots|a lot) of|every christmas)\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
 DISLIKES = re.compile(
     r"\b(?:can'?t stand|couldn'?t stand|hate[ds]?|boring|awful|terrible|rubbish|overrated|dreadful|"
     r"didn'?t (?:like|enjoy)|did not (?:like|enjoy)|don'?t (?:really )?like|do not like|not a fan|worst|"
-    r"annoying)\b"
+    r"annoying|never liked|can'?t bear|couldn'?t bear|detest|loathe[ds]?)\b"
 )
 # A request, not a like told in passing ("play some great music").
 REQUEST = re.compile(
@@ -51,6 +56,7 @@ REQUEST = re.compile(
 ABOUT_THE_OFFER = re.compile(r"\b(?:it|that|this|that one|this one|these|those)\b")
 MAX_NAME_WORDS = 6
 EXACT_NAME = 92  # rapidfuzz ratio: "the killers" for "The Killers", not "Killer" for "killers"
+NAME_TIE = 6  # "mamma mia" against "Mamma Mia!" (95) and "Mamma Mia" (100)
 NAMED = 80  # a name a pattern gave ("i love jazz") must be close to the item's to count
 NOT_A_NAME_EDGE = frozenset(
     """i i've im we my our me you it its is was are were be been the a an and or but so to of in on
@@ -92,8 +98,14 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"(?P<name>.+?) fan\b"
         ),
         re.compile(
-            rf"\b(?:watched|saw|seen|heard|listened to|rewatched|re-watched)\s+(?P<name>.+?)\s+(?:{_WHEN}\s+)?"
-            rf"(?:and|,)\s*(?:i\s+)?(?:just\s+)?{_LOVED}\s+it\b"
+            rf"\b(?:watched|watch|saw|seen|heard|listened to|rewatched|re-watched)\s+(?P<name>.+?)\s+(?:{_WHEN}\s+)?"
+            rf"(?:and|,)\s*(?:honestly\s+)?(?:i\s+)?(?:just\s+)?(?:{_LOVED}|{_HATED})\s+it\b"
+        ),
+        re.compile(
+            rf"\b{_WHO}(?:'ve|'d| have| had)? (?:really |just |honestly |always |absolutely |totally )*"
+            r"(?:can'?t stand|couldn'?t stand|hate|hates|never liked|don'?t like|didn'?t like|can'?t bear|"
+            r"couldn'?t bear|detest|detests|loathe|loathes|grew up on|grew up with) "
+            rf"(?P<name>.+?)(?:\s+{_WHEN})?$"
         ),
         re.compile(
             r"^(?:and |also |oh and |plus |honestly |ok |so |well |oh )?(?P<name>[a-z0-9].+?) (?:was|is) "
@@ -115,7 +127,7 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
         ),
         re.compile(r"\bi could listen to (?P<name>.+?) (?:all day|forever|on repeat|every day)\b"),
         re.compile(
-            rf"\b(?:i|we|my \w+|the kids|the whole family) (?:also |really |absolutely |just |totally |all |both )*"
+            rf"\b(?:{_WHO}|the whole family) (?:also |really |absolutely |just |totally |all |both )*"
             rf"(?:{_LOVED}|love|loves|adore|adores|enjoy|like|likes)\s+(?:watching |"
             rf"listening to |the (?:{nouns}) )?(?P<name>.+?)(?:\s+{_WHEN})?(?:\s+(?:a lot|so much|very much|"
             r"too|as well))?$"
@@ -149,19 +161,25 @@ def said_name(text: str, patterns: tuple[re.Pattern[str], ...], trim: re.Pattern
     return None
 
 
-def named_in(parse: Parse, state: DialogueState, skills: SkillRegistry) -> list[tuple[SkillSpec, str]]:
+def named_in(
+    parse: Parse, state: DialogueState, skills: SkillRegistry, also: bool = False
+) -> list[tuple[SkillSpec, str]]:
     """The item names the parse's slots give ("I love Alien": video, "Alien"), leaving out
-    pointers ("it") and the item just offered, for each skill that names items."""
+    pointers ("it") and the item just offered, for each skill that names items; with ``also``
+    the other slots a name may fill too (``SkillSpec.also_names``: "I grew up on the Beatles")."""
     last = state.last_items[0] if state.last_items else None
     found = []
     for spec in skills.specs:
-        value = parse.slots.get(spec.named_item_slot, "").strip() if spec.named_item_slot else ""
-        if (
-            value
-            and not is_pointer(value)
-            and not (last is not None and value.casefold() in last.title.casefold())
-        ):
-            found.append((spec, value))
+        if not spec.named_item_slot:
+            continue
+        for slot in (spec.named_item_slot, *(spec.also_names if also else ())):
+            value = parse.slots.get(slot, "").strip()
+            if (
+                value
+                and not is_pointer(value)
+                and not (last is not None and value.casefold() in last.title.casefold())
+            ):
+                found.append((spec, value))
     return found
 
 
@@ -204,8 +222,11 @@ class ToldLikes:
             words = also.group("name").split()
             if words and words[0] not in self.edge and words[-1] not in self.edge:
                 names.append(also.group("name"))
-        if parse.intent in ("like", "dislike"):
-            names.extend(value for _, value in named_in(parse, state, self.skills))
+        tells = LIKES.search(lowered) or DISLIKES.search(lowered)
+        if parse.intent in ("like", "dislike") or (tells and not REQUEST.match(lowered)):
+            # "stevie wonder is an absolute genius": the name the classifier tagged, as an
+            # item or as one of the other slots a name may fill (the music skill's artist).
+            names.extend(value for _, value in named_in(parse, state, self.skills, also=True))
         for name in dict.fromkeys(names):
             found = self.find(name, text, at_least=NAMED, context=state.active_domain)
             if found is not None:
@@ -255,7 +276,11 @@ class ToldLikes:
         found = [f for f in found if f[0][0] >= at_least]
         if not found:
             return None
-        (_, item, said), _ = max(found, key=lambda f: (f[0][0], f[1], f[0][1].score))
+        # Names within a few points of the closest are as good as a tie ("mamma mia" is the
+        # film Mamma Mia! and ABBA's song): the words' pointers decide among them.
+        closest = max(f[0][0] for f in found)
+        found = [f for f in found if f[0][0] >= closest - NAME_TIE]
+        (_, item, said), _ = max(found, key=lambda f: (f[1], f[0][0], f[0][1].score))
         return item, said
 
     def _points_at(self, spec: SkillSpec, text: str) -> int:
@@ -263,7 +288,10 @@ class ToldLikes:
         and its own constraint words ("my kids": an audience only films have)."""
         words = re.findall(r"[a-z]+", text.lower())
         hints = {*spec.history.words, *spec.domain_words, *spec.item_nouns}
-        said = sum(any(w.startswith(h) for w in words) for h in hints if h)
+        # "made me watch": a word may be the stem of a hint ("watch" of "watched").
+        said = sum(
+            any(w.startswith(h) or (len(w) >= 5 and h.startswith(w)) for w in words) for h in hints if h
+        )
         return said + (1 if self.words is not None and self.words.says_any(spec, text.lower()) else 0)
 
     def _lookup(self, spec: SkillSpec, name: str) -> tuple[float, Item, str] | None:

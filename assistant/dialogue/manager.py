@@ -89,9 +89,9 @@ class DialogueManager:
         self.skills = SkillRegistry.wrap(skills)
         self.history = history
         specs = self.skills.specs
-        self.follow_on = FollowOnReader(self.skills)
-        self.situation = SituationReader(self.skills, history)
         self.frames = FrameTracker(specs, SHARED_SLOTS)
+        self.follow_on = FollowOnReader(self.skills, self.frames.words)
+        self.situation = SituationReader(self.skills, history)
         self.told_likes = ToldLikes(self.skills, self.frames.words)
         self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
@@ -298,7 +298,7 @@ class DialogueManager:
             or self.frames.words.says_any(asked, lowered)
         ):
             return None
-        said = {s.name: self.frames.words.mentions(s, lowered) for s in self.skills.specs if s is not asked}
+        said = {s.name: self._own_words(s, lowered) for s in self.skills.specs if s is not asked}
         named = [self.skills.spec(name) for name, found in said.items() if found]
         if len(named) != 1 or named[0] is None:
             return None
@@ -403,8 +403,13 @@ class DialogueManager:
         """Whether ``text`` says constraint words of ``spec`` and of no other skill ("a
         documentary", not "one from the 80s", which music and films both read)."""
         lowered = text.lower()
-        said = [s for s in self.skills.specs if self.frames.words.says_any(s, lowered)]
+        said = [s for s in self.skills.specs if self._own_words(s, lowered)]
         return said == [spec]
+
+    def _own_words(self, spec: SkillSpec, lowered: str) -> list[tuple[str, str, bool]]:
+        """The constraint words of ``spec`` in ``lowered`` other than when ("tonight" is a
+        forecast's date, and also when a film is for)."""
+        return [m for m in self.frames.words.mentions(spec, lowered) if not is_pointer(m[1])]
 
     def _offering(self, state: DialogueState) -> SkillSpec | None:
         """The skill whose offer (a film, a track, a forecast) is being discussed now."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.app import skill_for
+from assistant.contracts.events import DialogueEnd
 from assistant.contracts.stages import Parse
 from assistant.dialogue import DialogueManager, DialogueState, TurnContext
 from assistant.storage.history import HistoryStore
@@ -200,3 +201,44 @@ def test_good_news_prefers_positive_stories_and_says_so(talk):
     assert all(item.reason.startswith("good news") for item in good.items)
     plain = talk("news_query", 0.95, "what's the news")
     assert [i.id for i in plain.items] != [i.id for i in good.items]
+
+
+@pytest.mark.parametrize(
+    ("text", "domain", "name", "act"),
+    [
+        # The classifier tags the artist; the artist is what is liked.
+        ("stevie wonder is an absolute genius", "music", "Stevie Wonder", "like"),
+        ("i grew up on the beatles", "music", "The Beatles", "like"),
+        ("honestly i've never liked the rolling stones", "music", "The Rolling Stones", "dislike"),
+        # "watch" points at the film, not ABBA's song of the same name.
+        (
+            "my sister made me watch mamma mia and honestly i couldn't stand it",
+            "video",
+            "Mamma Mia!",
+            "dislike",
+        ),
+        ("the big lebowski is my comfort film", "video", "The Big Lebowski", "like"),
+        ("ex machina really stuck with me", "video", "Ex Machina", "like"),
+    ],
+)
+def test_likes_and_dislikes_told_in_passing_name_the_item_or_artist(pipeline, text, domain, name, act):
+    session = pipeline.start_session("teller", seed=3)
+    result = pipeline.run_turn(session, text=text, wall_time=1_795_435_200.0)
+    end = next(e for e in result.events if isinstance(e, DialogueEnd))
+    assert (end.act, end.domain) == (act, domain), result.response
+    assert name in result.response
+
+
+def test_a_film_genre_phrase_is_not_another_skills_word(pipeline):
+    """ "A love story" is a romance after a film question, not a news story; "a romcom" is both
+    genres; "a good cry" asks for a drama without a confirmation."""
+    session = pipeline.start_session("viewer", seed=3)
+    first = pipeline.run_turn(session, text="i could do with a good cry tonight", wall_time=1_795_435_200.0)
+    assert first.state and first.state["constraints"]["movie_genre"] == "Drama", first.response
+    second = pipeline.run_turn(session, text="a love story ideally", wall_time=1_795_435_260.0)
+    assert second.state and second.state["domain"] == "video"
+    assert "Romance" in second.state["constraints"]["movie_genre"]
+    third = pipeline.run_turn(
+        session, text="right something completely different now a romcom", wall_time=1_795_435_320.0
+    )
+    assert set(third.state["constraints"]["movie_genre"].split("|")) == {"Romance", "Comedy"}
