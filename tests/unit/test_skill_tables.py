@@ -157,6 +157,55 @@ def test_a_transaction_stores_all_or_nothing_and_the_handle_works_from_another_t
     db.close()
 
 
+def test_the_old_music_and_news_tables_keep_their_rows(tmp_path: Path):
+    """A history.db written by a build before skill migrations: the core at schema 2, the
+    skills' tables made by CREATE TABLE IF NOT EXISTS beside it."""
+    from skills.music.library import TRACKS_TABLE, library_db, library_tracks, stored_vectors
+    from skills.news.feeds import TABLE, feed_db
+
+    path = tmp_path / "history.db"
+    store = HistoryStore(path)
+    store.record_turn(TurnRecord("s1", "ana", 1, 1.0, "text", "hello", "hi", events=[]))
+    store.db.execute("DROP TABLE skill_schema")
+    store.db.execute("PRAGMA user_version = 2")
+    store.close()
+    with sqlite3.connect(path) as old:  # the statements the skills ran then, verbatim
+        old.execute(
+            """CREATE TABLE IF NOT EXISTS library_tracks (
+            path TEXT PRIMARY KEY, folder TEXT NOT NULL, mtime REAL NOT NULL, size INTEGER NOT NULL,
+            title TEXT, artist TEXT, album TEXT, genre TEXT, year INTEGER, duration REAL,
+            track_number INTEGER, error TEXT, scanned REAL NOT NULL)"""
+        )
+        old.execute("CREATE TABLE IF NOT EXISTS library_texts (text TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        old.execute(
+            """CREATE TABLE IF NOT EXISTS news_feed_items (
+            id TEXT PRIMARY KEY, headline_key TEXT NOT NULL UNIQUE, feed TEXT NOT NULL,
+            headline TEXT NOT NULL, category TEXT NOT NULL, date TEXT NOT NULL, description TEXT,
+            link TEXT, authors TEXT, fetched REAL NOT NULL, vector BLOB)"""
+        )
+        old.execute(
+            "INSERT INTO library_tracks VALUES ('/m/a.flac', '/m', 1.0, 10, 'Old Song', 'Old Band', "
+            "'', 'Jazz', 1999, 2.0, 1, NULL, 1.0)"
+        )
+        old.execute("INSERT INTO library_texts VALUES ('old song', x'0000803f')")
+        old.execute(
+            "INSERT INTO news_feed_items VALUES ('feed:1', 'old story', 'u', 'Old story', 'WORLD', "
+            "'2025-01-01', '', '', '', 1.0, NULL)"
+        )
+    music = library_db(path)
+    assert [t.title for t in library_tracks(music)] == ["Old Song"]
+    assert stored_vectors(music, ["old song"]) == {"old song": b"\x00\x00\x80\x3f"}
+    news = feed_db(path)
+    assert news.query(f"SELECT headline FROM {TABLE}") == [("Old story",)]
+    music.close()
+    news.close()
+    assert {"library_tracks", "library_texts"}.isdisjoint(tables(path)) and TRACKS_TABLE in tables(path)
+    assert {s: v for s, (v, _) in recorded(path).items()} == {"music": 1, "news": 1}
+    store = HistoryStore(path)
+    assert store.schema_version == SCHEMA_VERSION and len(store.turns(user="ana")) == 1
+    store.close()
+
+
 def test_export_and_forget_of_a_user_are_unaffected(tmp_path: Path):
     path = tmp_path / "history.db"
     store = HistoryStore(path)
