@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,9 @@ def open_skill_database(
     try:
         migrate(sqlite_utils.Database(conn), path)
         migrate_skill(conn, schema, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise HistoryError(f"cannot bring {path} up to date for the {schema.skill} skill: {exc}") from exc
     except BaseException:
         conn.close()
         raise
@@ -204,7 +207,7 @@ def _check_names(schema: SkillSchema, step: int, before: dict, after: dict) -> N
         raise HistoryError(f"the {schema.skill} skill's migration {step} was refused: it {what}")
 
 
-def _authorizer(schema: SkillSchema, migrating: bool):
+def _authorizer(schema: SkillSchema, migrating: bool) -> Callable[..., int]:
     """SQLite's authorizer for a skill's connection: its own tables only (see the module doc)."""
     legacy = schema.legacy_tables if migrating else frozenset()
 

@@ -220,6 +220,13 @@ def test_export_and_forget_of_a_user_are_unaffected(tmp_path: Path):
     store.close()
 
 
+def test_a_file_that_is_no_database_is_named(tmp_path: Path):
+    path = tmp_path / "history.db"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(HistoryError, match="for the notes skill: file is not a database"):
+        open_database(NOTES, path)
+
+
 def test_statements_split_where_sqlite_ends_them():
     script = """
         CREATE TABLE t_a (x TEXT DEFAULT 'a;b'); -- a comment; with a semicolon
