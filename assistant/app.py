@@ -15,6 +15,7 @@ from assistant.pipeline.runner import Pipeline
 from assistant.pipeline.session_log import purge_old_recordings
 from assistant.skill_sdk.api import Skill
 from assistant.skill_sdk.plugins import SkillRegistry
+from assistant.storage.connection import HISTORY_FILE
 from assistant.storage.history import HistoryStore
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,7 +38,7 @@ def skill_for(name: str) -> Skill:
 def open_store(home: Path) -> HistoryStore:
     """The history store in ``home`` (the folder made private first)."""
     ensure_private_dir(home)
-    return HistoryStore(home / "history.db")
+    return HistoryStore(home / HISTORY_FILE)
 
 
 def build_pipeline(

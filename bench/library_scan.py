@@ -71,6 +71,7 @@ def main() -> int:
     p.add_argument("--files", type=int, default=10_000)
     p.add_argument("--keep", action="store_true", help="keep the generated folder")
     args = p.parse_args()
+    import assistant.storage  # noqa: F401  (the core's storage: what library_db opens the skill's tables with)
     from skills.music.library import library_db, library_tracks, scan
 
     tmp = Path(tempfile.mkdtemp(prefix="library-bench-"))

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# The core's storage gives skills their tables (assistant.skill_sdk.storage), as in every
+# assistant process: tests that call a skill's storage functions directly need it too.
+import assistant.storage  # noqa: F401
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

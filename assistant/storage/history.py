@@ -1,15 +1,16 @@
 """The history store: one SQLite file per installation (WAL), written one transaction per turn.
 
 Tables: users, sessions, turns, offers (items the assistant offered), feedback (like, dislike,
-skip, play, rating), preferences, voiceprints (speaker embeddings; never exported). The schema
-version lives in ``PRAGMA user_version`` and ``MIGRATIONS`` brings an older file up to date at
-open. Every statement takes parameters; no text from a user is ever spliced into SQL.
+skip, play, rating), preferences, voiceprints (speaker embeddings; never exported), and
+skill_schema (how far each skill's own migrations have run: skills' tables live in this file
+too, named after the skill; see ``skill_tables``). The core's schema version lives in
+``PRAGMA user_version`` and ``MIGRATIONS`` brings an older file up to date at open. Every
+statement takes parameters; no text from a user is ever spliced into SQL.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -21,8 +22,9 @@ import sqlite_utils
 
 from assistant.contracts.errors import HistoryError
 from assistant.skill_sdk.api import FeedbackEvent, Item, UserProfile
+from assistant.storage.connection import BUSY_TIMEOUT_MS, Transaction, connect
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # How much of a user's past a recommender sees: recent behaviour dominates, and a bound keeps
 # the profile query fast with millions of rows in the store.
 PROFILE_OFFER_LIMIT = 500
@@ -78,7 +80,41 @@ def _migrate_to_2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_to_2]
+def _migrate_to_3(db: sqlite_utils.Database) -> None:
+    # Skills keep their own tables in this file, made by their own numbered migrations
+    # (assistant/storage/skill_tables.py); this records how far each skill's schema has come.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS skill_schema (
+            skill TEXT PRIMARY KEY, version INTEGER NOT NULL, updated REAL NOT NULL)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The core schema's version of an open database (SQLite's ``user_version``)."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Bring the core's tables up to ``SCHEMA_VERSION``, one transaction per step.
+
+    Whoever opens the file first migrates it (the history store or a skill asking for its
+    tables); a newer file than this build knows is refused rather than written to.
+    """
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise HistoryError(
+            f"{path} has schema version {version}, newer than this build's "
+            f"{SCHEMA_VERSION}; update the assistant"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with Transaction(db.conn):
+            if schema_version(db) >= target:  # another process migrated it meanwhile
+                continue
+            MIGRATIONS[target - 1](db)
+            db.execute(f"PRAGMA user_version = {target}")
 
 
 @dataclass
@@ -118,64 +154,25 @@ class TurnRecord:
 class HistoryStore:
     """All reads and writes of the history database."""
 
-    def __init__(self, path: Path, busy_timeout_ms: int = 30_000) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
-        new_file = not self.path.exists()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if new_file:
-                # Created owner-only before SQLite opens it: histories are private.
-                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
-                os.close(fd)
-            conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            self._enable_wal(busy_timeout_ms / 1000)
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            self.db = sqlite_utils.Database(connect(self.path, busy_timeout_ms))
+            migrate(self.db, self.path)
         except sqlite3.DatabaseError as exc:
             raise HistoryError(
                 f"cannot open the history database {self.path}: {exc}",
                 user_message="Sorry, my history database could not be opened.",
             ) from exc
 
-    def _enable_wal(self, timeout_s: float) -> None:
-        """Switch to WAL once per file. SQLite answers "locked" at once, without the busy
-        handler, when two processes open a new file together; so retry until the timeout."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                if str(self.db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-                    self.db.enable_wal()
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
     # --- schema ----------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
         """The database's schema version (SQLite's ``user_version``)."""
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        return schema_version(self.db)
 
-    def _migrate(self) -> None:
-        version = self.schema_version
-        if version > SCHEMA_VERSION:
-            raise HistoryError(
-                f"{self.path} has schema version {version}, newer than this build's "
-                f"{SCHEMA_VERSION}; update the assistant"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._transaction():
-                if self.schema_version >= target:  # another process migrated it meanwhile
-                    continue
-                MIGRATIONS[target - 1](self.db)
-                self.db.execute(f"PRAGMA user_version = {target}")
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self.db.conn)
+    def _transaction(self) -> Transaction:
+        return Transaction(self.db.conn)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -402,29 +399,3 @@ class HistoryStore:
     def integrity_ok(self) -> bool:
         """Whether SQLite's integrity check passes."""
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
-
-    IMMEDIATE takes the write lock up front, so two writers wait on the busy timeout instead
-    of failing half-way with "database is locked".
-    """
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        self.depth_owner = False
-
-    def __enter__(self) -> _Transaction:
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.depth_owner = True
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if not self.depth_owner:
-            return
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")

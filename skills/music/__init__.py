@@ -141,7 +141,6 @@ def _with_library(index, settings: Mapping[str, Any]):
 
     import numpy as np
 
-    from assistant.config import data_dir, ensure_private_dir
     from skills.music.library import (
         folders_from,
         library_db,
@@ -151,11 +150,7 @@ def _with_library(index, settings: Mapping[str, Any]):
         stored_vectors,
     )
 
-    home = ensure_private_dir(data_dir())
-    path = home / "history.db"
-    if not path.exists():  # created owner-only, as the history store creates it: histories are private
-        path.touch(mode=0o600)
-    db = library_db(path)
+    db = library_db()  # the skill's tables in the assistant's database, migrated by the core
     try:
         report = scan(folders_from(settings), db)
         if report.read or report.removed:
@@ -174,7 +169,7 @@ def _with_library(index, settings: Mapping[str, Any]):
             store_vectors(db, {t: v.tobytes() for t, v in zip(missing, fresh, strict=True)})
             stored.update({t: v.tobytes() for t, v in zip(missing, fresh, strict=True)})
     finally:
-        db.conn.close()
+        db.close()
     vectors = np.array([np.frombuffer(stored[t], dtype=np.float32) for t in texts]).reshape(len(texts), -1)
     return index.with_library(tracks, vectors, texts)
 

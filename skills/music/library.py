@@ -3,8 +3,9 @@
 ``[music] library = ["~/Music", ...]`` in config.toml names the folders. A scan walks them
 (following links, each real folder once, so a symlink loop ends), reads the tags with
 ``mutagen`` (title, artist, album, genre, year, duration, track number) from MP3, FLAC, Ogg
-Vorbis/Opus, M4A and WAV, and stores one row per file in the ``library_tracks`` table of the
-history database (sqlite-utils). A rescan reads only files whose size or modification time
+Vorbis/Opus, M4A and WAV, and stores one row per file in the ``music_library_tracks`` table of the
+history database (the skill's own tables, made by ``SCHEMA``'s migrations; see
+``assistant.skill_sdk.storage``). A rescan reads only files whose size or modification time
 changed. Files that cannot be read are stored with the reason, reported once, and never offered.
 """
 
@@ -13,22 +14,45 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
+from assistant.skill_sdk.storage import SkillDatabase, SkillSchema, open_database
 from skills.music.catalog import Track, canonical_genre
 
 log = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav"})
 LIBRARY_SOURCE = "lib"
-TRACKS_TABLE, TEXTS_TABLE = "library_tracks", "library_texts"
+TRACKS_TABLE, TEXTS_TABLE = "music_library_tracks", "music_library_texts"
+TRACK_COLUMNS = (
+    "path", "folder", "mtime", "size", "title", "artist", "album", "genre", "year", "duration",
+    "track_number", "error", "scanned",
+)  # fmt: skip
+# The skill's tables. Step 1 adopts the tables an earlier build made with CREATE TABLE IF NOT
+# EXISTS under the names "library_tracks" and "library_texts" (their rows stay; on a new file it
+# makes them empty), then renames them into the skill's own "music_" names.
+SCHEMA = SkillSchema(
+    "music",
+    migrations=(
+        """CREATE TABLE IF NOT EXISTS library_tracks (
+            path TEXT PRIMARY KEY, folder TEXT NOT NULL, mtime REAL NOT NULL, size INTEGER NOT NULL,
+            title TEXT, artist TEXT, album TEXT, genre TEXT, year INTEGER, duration REAL,
+            track_number INTEGER, error TEXT, scanned REAL NOT NULL);
+        CREATE TABLE IF NOT EXISTS library_texts (text TEXT PRIMARY KEY, vector BLOB NOT NULL);
+        ALTER TABLE library_tracks RENAME TO music_library_tracks;
+        ALTER TABLE library_texts RENAME TO music_library_texts;""",
+    ),
+    legacy_tables=frozenset({"library_tracks", "library_texts"}),
+)
+# A changed file's row replaces the old one whole (a file that became unreadable keeps no stale tags).
+UPSERT_TRACK = (
+    f"INSERT INTO {TRACKS_TABLE} ({', '.join(TRACK_COLUMNS)}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))}) "
+    f"ON CONFLICT (path) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in TRACK_COLUMNS[1:])}"
+)
 PROGRESS_MIN_FILES = 500  # a progress bar for folders at least this large
 UNKNOWN_ARTIST = "Unknown artist"
 # ID3 frames (MP3 and WAV tags) -> our field names; Vorbis comments and MP4 atoms are mapped below.
@@ -71,23 +95,9 @@ class ScanReport:
         return text
 
 
-def library_db(path: Path | None = None) -> sqlite_utils.Database:
-    """The history database (the data directory's ``history.db``) with the library tables."""
-    if path is None:
-        from assistant.config import data_dir
-
-        path = data_dir() / "history.db"
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA busy_timeout = 30000")
-    db.execute(
-        f"""CREATE TABLE IF NOT EXISTS {TRACKS_TABLE} (
-            path TEXT PRIMARY KEY, folder TEXT NOT NULL, mtime REAL NOT NULL, size INTEGER NOT NULL,
-            title TEXT, artist TEXT, album TEXT, genre TEXT, year INTEGER, duration REAL,
-            track_number INTEGER, error TEXT, scanned REAL NOT NULL)"""
-    )
-    db.execute(f"CREATE TABLE IF NOT EXISTS {TEXTS_TABLE} (text TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-    return db
+def library_db(path: Path | None = None) -> SkillDatabase:
+    """The skill's library tables, in the assistant's database (``path``: another file, for tests)."""
+    return open_database(SCHEMA, path)
 
 
 def folders_from(settings: dict[str, Any] | None) -> list[Path]:
@@ -182,7 +192,7 @@ def read_tags(path: str) -> dict[str, Any]:
 
 
 def scan(
-    folders: Iterable[Path], db: sqlite_utils.Database, progress: bool = True, prune_others: bool = True
+    folders: Iterable[Path], db: SkillDatabase, progress: bool = True, prune_others: bool = True
 ) -> ScanReport:
     """Bring the stored library up to date with ``folders`` (incremental: size and mtime).
 
@@ -192,10 +202,9 @@ def scan(
     started = time.perf_counter()
     report = ScanReport()
     folders = [Path(f) for f in folders]
-    table = db[TRACKS_TABLE]
     known = {
         row[0]: (row[1], row[2], row[3], row[4])
-        for row in db.execute(f"SELECT path, mtime, size, error, folder FROM {TRACKS_TABLE}").fetchall()
+        for row in db.query(f"SELECT path, mtime, size, error, folder FROM {TRACKS_TABLE}")
     }
     found: list[tuple[str, str, os.stat_result]] = []
     for folder in folders:
@@ -238,9 +247,8 @@ def scan(
     present = {p for _, p, _ in found}
     scanned = {str(f) for f in folders}
     gone = [p for p, row in known.items() if p not in present and (prune_others or row[3] in scanned)]
-    with db.conn:  # one transaction: a scan stores all of its rows or none
-        if rows:
-            table.upsert_all(rows, pk="path", alter=False)
+    with db.transaction():  # a scan stores all of its rows or none
+        db.executemany(UPSERT_TRACK, [[row.get(c) for c in TRACK_COLUMNS] for row in rows])
         for start in range(0, len(gone), 500):
             chunk = gone[start : start + 500]
             db.execute(f"DELETE FROM {TRACKS_TABLE} WHERE path IN ({','.join('?' * len(chunk))})", chunk)
@@ -253,13 +261,13 @@ def track_id(path: str) -> str:
     return f"{LIBRARY_SOURCE}:" + hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
-def library_tracks(db: sqlite_utils.Database) -> list[Track]:
+def library_tracks(db: SkillDatabase) -> list[Track]:
     """The playable stored files as catalog ``Track``s (source "lib", ``path`` set)."""
     out = []
-    for row in db.execute(
+    for row in db.query(
         f"SELECT path, title, artist, album, genre, year, duration, track_number FROM {TRACKS_TABLE} "
         "WHERE error IS NULL ORDER BY artist, album, track_number, title"
-    ).fetchall():
+    ):
         path, title, artist, album, genre, year, duration, number = row
         genres = tuple(
             dict.fromkeys(
@@ -284,22 +292,18 @@ def library_tracks(db: sqlite_utils.Database) -> list[Track]:
     return out
 
 
-def stored_vectors(db: sqlite_utils.Database, texts: list[str]) -> dict[str, bytes]:
+def stored_vectors(db: SkillDatabase, texts: list[str]) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
     for start in range(0, len(texts), 500):
         chunk = texts[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        found.update(
-            db.execute(f"SELECT text, vector FROM {TEXTS_TABLE} WHERE text IN ({marks})", chunk).fetchall()
-        )
+        found.update(db.query(f"SELECT text, vector FROM {TEXTS_TABLE} WHERE text IN ({marks})", chunk))
     return found
 
 
-def store_vectors(db: sqlite_utils.Database, vectors: dict[str, bytes]) -> None:
-    with db.conn:
-        db.conn.executemany(
-            f"INSERT OR REPLACE INTO {TEXTS_TABLE} (text, vector) VALUES (?, ?)", vectors.items()
-        )
+def store_vectors(db: SkillDatabase, vectors: dict[str, bytes]) -> None:
+    with db.transaction():
+        db.executemany(f"INSERT OR REPLACE INTO {TEXTS_TABLE} (text, vector) VALUES (?, ?)", vectors.items())
 
 
 def library_command(argv: list[str], settings: dict[str, Any]) -> int:
@@ -315,10 +319,17 @@ def library_command(argv: list[str], settings: dict[str, Any]) -> int:
     sub.add_parser("list", help="count the stored tracks by artist")
     args = p.parse_args(argv)
     db = library_db()
+    try:
+        return _run_library_action(args, db, settings)
+    finally:
+        db.close()
+
+
+def _run_library_action(args: Any, db: SkillDatabase, settings: dict[str, Any]) -> int:
     if args.action == "list":
-        rows = db.execute(
+        rows = db.query(
             f"SELECT artist, COUNT(*) FROM {TRACKS_TABLE} WHERE error IS NULL GROUP BY artist ORDER BY 2 DESC"
-        ).fetchall()
+        )
         if not rows:  # say so: a silent command reads as a broken one
             print("No tracks stored yet: run `assistant library scan` after setting [music] library.")
         for artist, count in rows:

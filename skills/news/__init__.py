@@ -137,13 +137,9 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     warm_up()  # the query encoder, for topic search
     skill = NewsSkill(NewsRecommender(index), feeds)
     if feeds:
-        from assistant.config import data_dir, ensure_private_dir
         from skills.news.feeds import feed_db
 
-        path = ensure_private_dir(data_dir()) / "history.db"
-        if not path.exists():  # owner-only, as the history store creates it
-            path.touch(mode=0o600)
-        db = feed_db(path)
+        db = feed_db()  # the skill's table in the assistant's database, migrated by the core
         if skill.use_stored(db) == 0:
             skill.feed_problem = "your news feeds have not been fetched yet"
         if not environment().offline:

@@ -2,8 +2,8 @@
 
 Feeds are fetched in the background when online (``urllib`` with a timeout; a feed that answers
 with an error, a web page or nothing at all is reported and skipped, and what was stored stays).
-Stories are stored in the history database (table ``news_feed_items``, sqlite-utils) with their
-dates, deduplicated by link and by headline (the same story from two feeds is one), and embedded
+Stories are stored in the history database (the skill's table ``news_feed_items``, made by
+``SCHEMA``'s migrations; see ``assistant.skill_sdk.storage``) with their dates, deduplicated by link and by headline (the same story from two feeds is one), and embedded
 once, when first stored, with the same encoder as the archive so topic search covers both.
 """
 
@@ -15,7 +15,6 @@ import hashlib
 import html
 import logging
 import re
-import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -23,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
 
+from assistant.skill_sdk.storage import SkillDatabase, SkillSchema, open_database
 from skills.news.catalog import Headline
 
 log = logging.getLogger(__name__)
@@ -34,6 +33,17 @@ FETCH_TIMEOUT_S = 5.0
 MAX_BYTES = 5 * 1024 * 1024  # a feed is kilobytes; more than this is not one
 MAX_DESCRIPTION = 300
 FEED_SOURCE = "feed"
+# The skill's tables. Step 1 is the table as earlier builds made it (CREATE TABLE IF NOT EXISTS
+# in the history database, already named "news_..."): a file that has it keeps its stories.
+SCHEMA = SkillSchema(
+    "news",
+    migrations=(
+        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+            id TEXT PRIMARY KEY, headline_key TEXT NOT NULL UNIQUE, feed TEXT NOT NULL,
+            headline TEXT NOT NULL, category TEXT NOT NULL, date TEXT NOT NULL, description TEXT,
+            link TEXT, authors TEXT, fetched REAL NOT NULL, vector BLOB)""",
+    ),
+)
 
 
 class FeedError(Exception):
@@ -47,17 +57,9 @@ class FetchReport:
     problems: tuple[str, ...]
 
 
-def feed_db(path: Path) -> sqlite_utils.Database:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA busy_timeout = 30000")
-    db.execute(
-        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-            id TEXT PRIMARY KEY, headline_key TEXT NOT NULL UNIQUE, feed TEXT NOT NULL,
-            headline TEXT NOT NULL, category TEXT NOT NULL, date TEXT NOT NULL, description TEXT,
-            link TEXT, authors TEXT, fetched REAL NOT NULL, vector BLOB)"""
-    )
-    return db
+def feed_db(path: Path | None = None) -> SkillDatabase:
+    """The skill's stored stories, in the assistant's database (``path``: another file, for tests)."""
+    return open_database(SCHEMA, path)
 
 
 def _plain(text: str) -> str:
@@ -122,9 +124,7 @@ def parse(url: str, body: bytes, today: dt.date) -> list[Headline]:
     return out
 
 
-def refresh(
-    urls: list[str], db: sqlite_utils.Database, encode=None, timeout: float = FETCH_TIMEOUT_S
-) -> FetchReport:
+def refresh(urls: list[str], db: SkillDatabase, encode=None, timeout: float = FETCH_TIMEOUT_S) -> FetchReport:
     """Fetch every feed, store the new stories (deduplicated) and embed them."""
     today = dt.date.today()
     problems, stored, seen = [], 0, 0
@@ -155,40 +155,40 @@ def refresh(
             }
             for h in stories
         ]
-        with db.conn:
-            before = db.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0]
-            db.conn.executemany(
+        with db.transaction():
+            before = db.query(f"SELECT COUNT(*) FROM {TABLE}")[0][0]
+            db.executemany(
                 f"INSERT OR IGNORE INTO {TABLE} (id, headline_key, feed, headline, category, date, description, "
                 "link, authors, fetched) VALUES (:id, :headline_key, :feed, :headline, :category, :date, "
                 ":description, :link, :authors, :fetched)",
                 rows,
             )
-            stored += db.execute(f"SELECT COUNT(*) FROM {TABLE}").fetchone()[0] - before
+            stored += db.query(f"SELECT COUNT(*) FROM {TABLE}")[0][0] - before
     embed_new(db, encode)
     return FetchReport(stored, seen, tuple(problems))
 
 
-def embed_new(db: sqlite_utils.Database, encode=None) -> int:
+def embed_new(db: SkillDatabase, encode=None) -> int:
     """Embed stored stories that have no vector yet (incremental: each story once)."""
-    rows = db.execute(f"SELECT id, headline, description FROM {TABLE} WHERE vector IS NULL").fetchall()
+    rows = db.query(f"SELECT id, headline, description FROM {TABLE} WHERE vector IS NULL")
     if not rows:
         return 0
     if encode is None:
         from skills.embeddings import encode
     vectors = encode([f"{h}. {d}".strip() for _, h, d in rows])
-    with db.conn:
-        db.conn.executemany(
+    with db.transaction():
+        db.executemany(
             f"UPDATE {TABLE} SET vector = ? WHERE id = ?",
             [(v.astype(np.float32).tobytes(), i) for (i, _, _), v in zip(rows, vectors, strict=True)],
         )
     return len(rows)
 
 
-def stored_stories(db: sqlite_utils.Database) -> tuple[list[Headline], np.ndarray]:
-    rows = db.execute(
+def stored_stories(db: SkillDatabase) -> tuple[list[Headline], np.ndarray]:
+    rows = db.query(
         f"SELECT id, headline, category, date, description, link, authors, vector FROM {TABLE} "
         "WHERE vector IS NOT NULL ORDER BY date, id"
-    ).fetchall()
+    )
     headlines = [Headline(*row[:7]) for row in rows]
     if not rows:
         return [], np.zeros((0, 0), np.float32)

@@ -75,7 +75,7 @@ def test_scan_stores_tracks_reports_bad_files_and_survives_a_reopen(music, tmp_p
     assert "empty.mp3: empty file" in problems and "corrupt.flac: not a readable audio file" in problems
     assert "truncated.flac" in problems
     assert "notes.txt" not in problems
-    db.conn.close()
+    db.close()
     tracks = {t.title: t for t in library_tracks(library_db(tmp_path / "history.db"))}
     assert set(tracks) == {
         "Blue Hour Reverie", "Smoky Room", "Thunder Road Trip", "Engine Heart", "Opus Dawn",

@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from assistant.storage.history import HistoryStore
+from assistant.storage.history import SCHEMA_VERSION, HistoryStore
 from assistant.voice.synth import espeak
 from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
 
@@ -40,13 +40,13 @@ def test_voiceprints_are_stored_listed_forgotten_and_never_exported(tmp_path):
     store.close()
 
 
-def test_schema_1_file_gains_the_voiceprint_table(tmp_path):
+def test_schema_1_file_gains_the_voiceprint_table_and_later_steps(tmp_path):
     store = HistoryStore(tmp_path / "h.db")
     store.db.execute("DROP TABLE voiceprints")
     store.db.execute("PRAGMA user_version = 1")
     store.close()
     store = HistoryStore(tmp_path / "h.db")
-    assert store.schema_version == 2 and not store.has_voiceprint("alice")
+    assert store.schema_version == SCHEMA_VERSION and not store.has_voiceprint("alice")
     store.close()
 
 

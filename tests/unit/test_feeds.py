@@ -94,12 +94,12 @@ def test_rss_and_atom_are_stored_with_dates_and_deduplicated(server, tmp_path):
 def test_a_bad_feed_is_reported_and_nothing_stored_is_lost(server, tmp_path, path, said):
     db = feed_db(tmp_path / "history.db")
     refresh([f"{server}/world.rss"], db, encode=hashed_encode, timeout=2)
-    before = db.execute(f"SELECT id, vector FROM {TABLE} ORDER BY id").fetchall()
+    before = db.query(f"SELECT id, vector FROM {TABLE} ORDER BY id")
     started = time.monotonic()
     report = refresh([f"{server}/{path}", f"{server}/tech.atom"], db, encode=hashed_encode, timeout=1)
     assert time.monotonic() - started < 10
     assert len(report.problems) == 1 and said in report.problems[0] and path in report.problems[0]
-    after = dict(db.execute(f"SELECT id, vector FROM {TABLE}").fetchall())
+    after = dict(db.query(f"SELECT id, vector FROM {TABLE}"))
     assert all(after[i] == v for i, v in before)  # the other feed still came in, nothing lost
     assert report.stored == 2
 
