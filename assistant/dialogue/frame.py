@@ -43,16 +43,20 @@ NEGATION = re.compile(
     r"\b(?:not|no|nothing|without|too|less|never|don'?t want|do not want|isn'?t|aren'?t|enough|"
     r"no more|fewer|skip the|none of|anything but|except|other than|apart from|rather than|"
     r"not in the mood for|don'?t feel like|sick of|tired of|had enough of|won'?t|wouldn'?t|doesn'?t|"
-    r"forget|drop the|never mind)\b(?:\W+\w+){0,2}\W*$"
+    r"forget|drop the|never mind|hates?|hated|can'?t face|can'?t stand|can'?t bear|not keen on|"
+    r"not into|avoid)\b(?:\W+\w+){0,2}\W*$"
 )
+# "That's too much, something gentler": a complaint about the offer, then what is wanted.
+ASKS_AFTER_COMPLAINT = re.compile(r"\btoo much\W+(?:something|some|a|an)\W*$")
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
 CLAUSE = re.compile(r"[,;.!?]|(?<!anything )(?<!everything )\bbut\b|\b(?:instead|and then|then)\b")
 # Said right after a value: it is wanted in place of what was ruled out ("a western instead").
 REPLACES = re.compile(r" +(?:one |please )?(?:instead|rather)\b")
 # The words just before a value that ask for it ("... some pop", "... something soulful").
 ASKS_FOR_IT = re.compile(r"\b(?:some|something|a|an|more|just|try|play|want|do)\W*$")
-# Between two values after one negation: both are ruled out ("not jazz or blues", "no war, no crime").
-ALSO_RULED_OUT = re.compile(r"\b(?:or|nor|and|no|not|neither|either|any|anything)\b|,|/")
+# Between two values, words that carry one negation on to the second ("no war films or crime");
+# a comma does not ("not pop, i said rock").
+LIST_GOES_ON = re.compile(r"\b(?:or|nor|and)\b|/")
 # The person goes back to a skill left earlier: its frame comes back as it was.
 RETURNS = re.compile(
     r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue|"
@@ -142,6 +146,10 @@ class ConstraintWords:
 
     def mentions(self, spec: SkillSpec, text: str) -> list[tuple[str, str, bool]]:
         """Every (slot, value, ruled_out) the words say for ``spec``, in the order said."""
+        return [(slot, value, ruled_out) for _, _, slot, value, ruled_out in self.spans(spec, text)]
+
+    def spans(self, spec: SkillSpec, text: str) -> list[tuple[int, int, str, str, bool]]:
+        """``mentions`` with where each phrase is: (start, end, slot, value, ruled_out)."""
         lowered = text.lower()
         found: list[tuple[int, int, str, str, bool]] = []
         taken: list[tuple[int, int, str]] = []
@@ -156,25 +164,28 @@ class ConstraintWords:
             if any(start < e and s < end and (s, e, sl) != (start, end, slot) for s, e, sl in taken):
                 continue
             taken.append((start, end, slot))
-            before = lowered[:start]
-            clause = CLAUSE.split(before)[-1] if before else ""
-            ruled_out = bool(NEGATION.search(clause)) and not REPLACES.match(lowered[end:])
-            found.append((start, end, slot, value, ruled_out))
+            found.append((start, end, slot, value, False))
         found.sort()
-        # "not jazz blues", "no not hip hop reggae": the negation rules out the first value; a
-        # second of the same kind said straight after it is what is wanted instead ("not jazz or
-        # blues" rules out both).
+        for i, (start, end, slot, value, _) in enumerate(found):
+            # A negation reaches the values after it up to a clause boundary or another value:
+            # in "nothing with songs my son hates musicals" it rules out the songs, not the son.
+            before = lowered[found[i - 1][1] if i else 0 : start]
+            clause = CLAUSE.split(before)[-1] if before else ""
+            ruled_out = (
+                bool(NEGATION.search(clause))
+                and not REPLACES.match(lowered[end:])
+                and not ASKS_AFTER_COMPLAINT.search(clause)
+            )
+            found[i] = (start, end, slot, value, ruled_out)
+        # "not jazz blues", "no not hip hop reggae": the negation rules out the first value and
+        # the second is what is wanted instead; but a list after one negation ("not jazz or
+        # blues", "no war films or crime") rules out every value in it.
         for i, (start, end, slot, value, ruled_out) in enumerate(found):
-            earlier = [f for f in found[:i] if f[2] == slot]
-            if ruled_out and earlier and earlier[-1][4]:
-                gap = lowered[earlier[-1][1] : start]
-                # A short gap ("not jazz blues"), or one that ends asking ("not folk it's too
-                # sad some pop"; "no not rap your nan's here something soulful"). A comma counts
-                # as a list ("no war, no crime"), so these are read as a speech recogniser writes them.
-                asks = ASKS_FOR_IT.search(gap) is not None and len(gap.split()) <= 6
-                if not ALSO_RULED_OUT.search(gap) and (len(gap.split()) <= 3 or asks):
-                    found[i] = (start, end, slot, value, False)
-        return [(slot, value, ruled_out) for _, _, slot, value, ruled_out in found]
+            if i and not ruled_out and found[i - 1][4] and found[i - 1][2] == slot:
+                gap = lowered[found[i - 1][1] : start]
+                if LIST_GOES_ON.search(gap) and len(gap.split()) <= 3 and not ASKS_FOR_IT.search(gap):
+                    found[i] = (start, end, slot, value, True)
+        return found
 
     def says_any(self, spec: SkillSpec, text: str) -> bool:
         return bool(self.mentions(spec, text))

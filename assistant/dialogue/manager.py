@@ -406,10 +406,17 @@ class DialogueManager:
         said = [s for s in self.skills.specs if self._own_words(s, lowered)]
         return said == [spec]
 
-    def _own_words(self, spec: SkillSpec, lowered: str) -> list[tuple[str, str, bool]]:
-        """The constraint words of ``spec`` in ``lowered`` other than when ("tonight" is a
-        forecast's date, and also when a film is for)."""
-        return [m for m in self.frames.words.mentions(spec, lowered) if not is_pointer(m[1])]
+    def _own_words(self, spec: SkillSpec, lowered: str) -> list[tuple[int, int, str, str, bool]]:
+        """The constraint phrases of ``spec`` in ``lowered`` that no other skill reads: not the
+        slots any request may carry ("tonight" is a forecast's date and when a film is for), and
+        not a phrase another skill reads too ("from the 80s": a film's era, music's decade)."""
+        words = self.frames.words
+        others = [m for s in self.skills.specs if s is not spec for m in words.spans(s, lowered)]
+        return [
+            m
+            for m in words.spans(spec, lowered)
+            if m[2] not in REFINING_SLOTS and not any(m[0] < o[1] and o[0] < m[1] for o in others)
+        ]
 
     def _offering(self, state: DialogueState) -> SkillSpec | None:
         """The skill whose offer (a film, a track, a forecast) is being discussed now."""

@@ -22,7 +22,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "blues": (r"blues", r"bluesy"),
     "metal": (r"metal", r"heavy metal"),
     "reggae": (r"reggae",),
-    "soul": (r"soul", r"motown"),
+    "soul": (r"soul", r"soulful", r"motown"),
     "punk": (r"punk",),
     "funk": (r"funk", r"funky"),
     "r&b": (r"r ?& ?b", r"r and b", r"rnb"),

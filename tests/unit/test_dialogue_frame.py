@@ -239,3 +239,28 @@ def test_already_seen_asks_for_another(text, had):
     from assistant.dialogue.phrases import ALREADY_HAD
 
     assert bool(ALREADY_HAD.search(text)) is had
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "wanted", "ruled_out"),
+    [
+        # A list after one negation rules out each value; a comma alone does not.
+        ("so no war films or crime", "movie_genre", [], ["War", "Crime"]),
+        ("not the eighties, the nineties", "era", ["1990-1999"], ["1980-1989"]),
+        # A negation stops at the next value: the son is not ruled out with the songs.
+        ("and nothing with songs my son hates musicals", "audience", ["children"], []),
+        ("and nothing with songs my son hates musicals", "movie_genre", [], ["Musical"]),
+        ("wait no i can't face singing tonight give me a drama", "movie_genre", ["Drama"], ["Musical"]),
+        ("hmm no something less soppy a comedy", "movie_genre", ["Comedy"], ["Romance"]),
+        # "Too much" complains about the offer; what follows it is wanted.
+        ("ooh that's too much something gentler", "mood", ["calm"], []),
+        ("a romcom please", "movie_genre", ["Romance", "Comedy"], []),
+    ],
+)
+def test_the_film_words_negations_and_lists(text, slot, wanted, ruled_out):
+    from assistant.dialogue.frame import ConstraintWords
+    from skills.video import SPEC as VIDEO
+
+    said = [(value, out) for s, value, out in ConstraintWords([VIDEO]).mentions(VIDEO, text) if s == slot]
+    assert {v for v, out in said if not out} == set(wanted)
+    assert {v for v, out in said if out} == set(ruled_out)
