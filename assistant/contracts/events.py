@@ -4,6 +4,13 @@ golden conversation tests.
 Every event is a dataclass with a ``type`` tag, the turn number and a monotonic timestamp ``t``
 (seconds since the session started). ``to_json`` gives one JSON line; ``event_from_json``
 reads one back and names what is wrong with a malformed line.
+
+A turn's events follow its stages (``assistant/pipeline/runner.py``): ``turn-start``, then for
+each stage that runs a ``*-start`` and its end (``stt-end``, ``nlu-end``, ``llm-call`` per model
+call, ``dialogue-end`` and ``skill-end``, ``response`` for the reply, ``tts-end``), an ``error``
+where a stage failed, and ``turn-end``. A start event's ``t`` against its end's is the stage's
+time. Logs written before the start events existed, or before ``error`` carried a ``code``,
+read the same: a field a line lacks takes its default.
 """
 
 from __future__ import annotations
@@ -70,6 +77,14 @@ class TurnStart(Event):
 
 
 @dataclass
+class SttStart(Event):
+    """Speech-to-text began on a recording of ``audio_s`` seconds."""
+
+    type: ClassVar[str] = "stt-start"
+    audio_s: float = 0.0
+
+
+@dataclass
 class SttEnd(Event):
     """Speech-to-text finished: the transcript and how sure the decoder was."""
 
@@ -77,6 +92,15 @@ class SttEnd(Event):
     text: str = ""
     avg_logprob: float = 0.0
     audio_s: float = 0.0
+
+
+@dataclass
+class NluStart(Event):
+    """The NLU began reading ``text``: the turn's text as the classifier is given it (normalised,
+    at most ``MAX_INPUT_CHARS``)."""
+
+    type: ClassVar[str] = "nlu-start"
+    text: str = ""
 
 
 @dataclass
@@ -103,6 +127,16 @@ class LlmCall(Event):
     ms: float = 0.0
     status: str = ""  # ok | timeout | error | unparsable | ungrounded
     error: str = ""
+
+
+@dataclass
+class DialogueStart(Event):
+    """The dialogue manager was given a reading to act on: the classifier's, or the language
+    model's second reading when it was asked (``nlu-end`` has the classifier's)."""
+
+    type: ClassVar[str] = "dialogue-start"
+    intent: str = ""
+    slots: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,6 +174,14 @@ class Response(Event):
 
 
 @dataclass
+class TtsStart(Event):
+    """Text-to-speech began on a reply of ``chars`` characters."""
+
+    type: ClassVar[str] = "tts-start"
+    chars: int = 0
+
+
+@dataclass
 class TtsEnd(Event):
     """Text-to-speech finished: the length of the spoken reply."""
 
@@ -149,11 +191,14 @@ class TtsEnd(Event):
 
 @dataclass
 class ErrorEvent(Event):
-    """A stage failed: which one, the exception class and its message."""
+    """A stage failed: which one, its stable error code, the exception class and its message."""
 
     type: ClassVar[str] = "error"
     stage: str = ""
-    error: str = ""  # the exception class
+    # The stage's error code ("nlu-failed", "skill-failed": assistant/contracts/errors.py); what
+    # scripts should match on. Empty in logs written before it existed.
+    code: str = ""
+    error: str = ""  # the exception class: the stage's error, or the bug it stands for
     message: str = ""
 
 

@@ -2,8 +2,9 @@
 
 ``runtime`` (the model behind the ``LanguageModel`` protocol), ``prompts`` (built from the
 skills' declarations), ``grounding`` (facts checked against evidence), ``advisor`` (when the
-model is asked and what its answers change), ``consult`` (one turn's nlu -> llm -> dialogue step,
-called by the turn runner), ``loader`` (config and weights, loaded in the background), ``weights``.
+model is asked and what its answers change), ``loader`` (config and weights, loaded in the
+background), ``weights``. The turn runner (``assistant/pipeline/runner.py``) calls the advisor in
+its llm stage (the second reading) and its dialogue stage (picks and explanations).
 """
 
 from assistant.llm.advisor import LlmTrace, SecondOpinion

@@ -1,4 +1,5 @@
 """The turn: ``runner`` runs audio → wake → stt → nlu (→ llm) → dialogue → skill → nlg →
-tts/player for one utterance and emits an event per stage; ``nlg`` writes the core's own
-sentences; ``session_log`` writes and reads the events of a session as JSON lines; ``replay``
-runs a recorded session through the current build and reports what changed."""
+tts/player for one utterance, one method per stage, each emitting its events and raising its
+own error class; ``turn`` holds what a turn produces and records; ``nlg`` writes the
+core's own sentences; ``session_log`` writes and reads the events of a session as JSON lines;
+``replay`` runs a recorded session through the current build and reports what changed."""

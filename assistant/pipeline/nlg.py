@@ -11,6 +11,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.dialogue import Outcome
 from assistant.skill_sdk.api import Item, SkillSpec, describe_item
 from assistant.skill_sdk.phrasing import join_words
 
@@ -83,6 +84,28 @@ class ResponseGenerator:
         # Two hints far apart in the list: the default skill's and the last one's.
         hints = [f"'{s.examples[0]}'" for s in specs if s.examples]
         self.examples = join_words(hints[:1] + hints[-1:] if len(hints) > 1 else hints, last="or")
+
+    def respond(self, outcome: Outcome, rng: random.Random) -> str:
+        """The reply to the dialogue's ``outcome``: the turn's NLG stage."""
+        offered = outcome.items or outcome.act != "dislike"  # "I can't stand Titanic" offers nothing
+        if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain and offered:
+            response = self.offer(
+                outcome.domain, outcome.items, outcome.skill_text, rng, followup=outcome.expects_reply
+            )
+            if not response:
+                response = self.render("nothing_found", rng)
+            if outcome.act == "dislike":
+                response = self.render_outcome("dislike", outcome.values, rng) + " " + response
+        elif outcome.act == "repeat":
+            response = outcome.values.get("text") or self.render("repeat_nothing", rng)
+        elif not outcome.response_key:  # a skill's own answer ("who sings this?")
+            response = outcome.skill_text or self.render("nothing_found", rng)
+        else:
+            values = {"domain": outcome.domain, **outcome.values} if outcome.domain else outcome.values
+            response = self.render_outcome(outcome.response_key, values, rng)
+        if outcome.values.get("long_input"):
+            response = self.render("long_input", rng) + " " + response
+        return response
 
     def describe_item(self, item: Item) -> str:
         """How the item's own skill speaks of it: "Take Five by Dave Brubeck"."""

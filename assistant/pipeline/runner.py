@@ -1,8 +1,14 @@
-"""The turn runner: audio or text in, a response (and optionally speech) out, every stage
-emitting typed events, every turn recorded in one history transaction.
+"""The turn runner: audio or text in, a response (and optionally speech) out, every turn recorded
+in one history transaction.
 
-A turn can start at audio or at text and stop after NLG or after TTS. Every expected failure
-is a stage error that becomes a polite reply; the turn is still recorded.
+One method per stage, in the order the data flows: ``_stt`` (audio to text), ``_nlu`` (the
+classifier's reading), ``_llm`` (the language model's second reading, only with a model
+configured and only when the classifier is unsure), ``_dialogue`` (the decision, and the skill it
+runs), ``_nlg`` (the reply's words) and ``_tts`` (its speech). Each stage emits its own events
+(a ``*-start`` where a stage's time is worth knowing, and its end) and raises only its own error
+class (``assistant/contracts/errors.py``): a bug inside a stage is logged with its traceback and
+becomes that stage's error, so the error alone says which stage failed. ``run_turn`` has the one
+handler: the error event with the stage's code, and a polite reply; the turn is still recorded.
 """
 
 from __future__ import annotations
@@ -10,32 +16,51 @@ from __future__ import annotations
 import logging
 import random
 import time
-import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from assistant.config import Settings
-from assistant.contracts.errors import AssistantError, Stage, TextToSpeechError
+from assistant.contracts.errors import (
+    AssistantError,
+    DialogueError,
+    NlgError,
+    NluError,
+    SpeechToTextError,
+    TextToSpeechError,
+)
 from assistant.contracts.events import (
+    DialogueEnd,
+    DialogueStart,
     ErrorEvent,
-    Event,
     EventClock,
+    LlmCall,
+    NluEnd,
+    NluStart,
     Response,
     SessionEnd,
     SessionStart,
+    SkillEnd,
     SttEnd,
+    SttStart,
     TtsEnd,
+    TtsStart,
     TurnEnd,
     TurnStart,
 )
-from assistant.contracts.stages import IntentParser, Parse, SpeechToText, SpokenAudio, TextToSpeech
-from assistant.dialogue import DialogueManager, DialogueState, Outcome
+from assistant.contracts.stages import (
+    MAX_INPUT_CHARS,
+    OUT_OF_SCOPE,
+    SAMPLE_RATE,
+    IntentParser,
+    Parse,
+    SpeechToText,
+    TextToSpeech,
+)
+from assistant.dialogue import DialogueManager, DialogueState, Outcome, TurnContext
 from assistant.llm import LanguageModel, SecondOpinion
-from assistant.llm.consult import StageFailed, Understanding
 from assistant.nlu.data import plain_text
 from assistant.pipeline.nlg import ResponseGenerator
 from assistant.pipeline.session_log import (
@@ -45,100 +70,30 @@ from assistant.pipeline.session_log import (
     repair_session_logs,
     sessions_dir,
 )
-from assistant.playback.player import current_player
-from assistant.skill_sdk.api import Item, Skill
+from assistant.pipeline.turn import GUEST_USER, Session, Turn, TurnResult, listened_feedback, steer_player
+from assistant.skill_sdk.api import Skill
 from assistant.skill_sdk.phrasing import join_words
 from assistant.skill_sdk.plugins import SkillRegistry
-from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
+from assistant.storage.history import HistoryStore
+from assistant.voice.misheard import misheard
 
 log = logging.getLogger(__name__)
 
-GUEST_USER = "guest"  # records nothing
-__all__ = ["Pipeline", "Session", "TurnResult"]
+# Session, TurnResult and GUEST_USER live in turn.py; they are still imported from here.
+__all__ = ["GUEST_USER", "Pipeline", "Session", "TurnResult"]
 
 
-@dataclass
-class TurnResult:
-    """Everything one turn produced: the text, the parse, the reply, items, speech and its events."""
-
-    text: str
-    response: str
-    events: list[Event]
-    parse: Parse | None = None
-    items: list[Item] = field(default_factory=list)
-    expects_reply: bool = False
-    speech: SpokenAudio | None = None
-    error: AssistantError | None = None
-    intent: str | None = None  # what the assistant acted on (``parse.intent`` is the classifier's)
-    elapsed_ms: float = 0.0  # the turn's wall time
-    understood_by: str = "classifier"  # or "llm": the language model's reading was acted on
-    llm_ms: float = 0.0  # time spent waiting for the language model this turn
-    # What the assistant thinks is wanted after the turn: the acted-on skill's frame
-    # (domain, constraints, exclude, reference), or None.
-    state: dict[str, Any] | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """The ``--json`` line for scripts and integrations."""
-        return {
-            "text": self.text,
-            "intent": self.intent or (self.parse.intent if self.parse else None),
-            "nlu_intent": self.parse.intent if self.parse else None,
-            "confidence": round(self.parse.confidence, 4) if self.parse else None,
-            "slots": self.parse.slots if self.parse else {},
-            "response": self.response,
-            "items": [{"id": i.id, "title": i.title, "domain": i.domain} for i in self.items],
-            "reasons": [i.reason for i in self.items],
-            "elapsed_ms": round(self.elapsed_ms, 1),
-            "understood_by": self.understood_by,
-            "llm_ms": round(self.llm_ms, 1),
-            "state": self.state,
-        }
-
-
-@dataclass
-class Session:
-    """One conversation with one user: its seed, dialogue state, clock and log."""
-
-    id: str
-    user: str
-    seed: int
-    mode: str
-    state: DialogueState
-    clock: EventClock
-    log: SessionLog | None
-    turns: int = 0
-
-    @property
-    def records(self) -> bool:
-        """Whether the session's turns are written to the history (not for the guest)."""
-        return self.user != GUEST_USER
-
-
-def steer_player(outcome: Outcome) -> None:
-    """ "Stop", "turn it up", "mute": the dialogue's answers act on what the player plays."""
-    player = current_player()
-    if player is None:
-        return
-    if outcome.act == "stop":
-        player.stop()
-    elif outcome.act == "volume" and outcome.response_key == "mute":
-        player.mute()
-    elif outcome.act == "volume":
-        player.set_volume(float(outcome.values.get("level", 5)) / 10)
-
-
-def listened_feedback(outcome: Outcome | None) -> list[FeedbackRecord]:
-    """What the player heard end or be abandoned since the last turn, as feedback ("play",
-    "skip"); a skip the turn already records (the user said "skip") is not written twice."""
-    player = current_player()
-    if player is None:
-        return []
-    said = {(f.item_id, f.kind) for f in outcome.feedback} if outcome is not None else set()
-    return [
-        FeedbackRecord(listen.owner, listen.track_id, listen.kind)
-        for listen in player.take_listens()
-        if (listen.track_id, listen.kind) not in said
-    ]
+@contextmanager
+def _stage(error: type[AssistantError]) -> Iterator[None]:
+    """One stage's work: an expected failure (any ``AssistantError``) passes on as it is; anything
+    else is a bug, logged here with its traceback and raised as this stage's ``error``."""
+    try:
+        yield
+    except AssistantError:
+        raise
+    except Exception as exc:
+        log.exception("unexpected error in the %s stage", error.stage.value)
+        raise error.wrapping(exc) from exc
 
 
 class Pipeline:
@@ -170,8 +125,6 @@ class Pipeline:
         self.nlg = ResponseGenerator(self.skills.specs)
         timeout_s = self.settings.llm_timeout_s
         self.advisor = SecondOpinion(llm, self.skills, store, timeout_s) if llm is not None else None
-        # nlu (-> llm) -> dialogue, and the model's picks and explanations: assistant/llm/consult.py
-        self.understanding = Understanding(lambda: self.nlu, self.dialogue, self.advisor)
         repair_session_logs(store)
 
     def skills_summary(self) -> str:
@@ -254,54 +207,39 @@ class Pipeline:
         """Run one turn from typed ``text`` or recorded ``audio``; expected failures become polite replies."""
         started = time.perf_counter()
         session.turns += 1
-        n, clock = session.turns, session.clock
         wall_time = time.time() if wall_time is None else wall_time
-        rng = random.Random(f"{session.seed}:{n}")
+        rng = random.Random(f"{session.seed}:{session.turns}")
+        turn = Turn(session, TurnResult(text="", response="", events=[]), session.turns, rng, wall_time)
+        result = turn.result
         # Lone surrogates (from a broken terminal or a fuzzer) cannot be stored as UTF-8.
         text = None if text is None else text.encode("utf-8", "replace").decode("utf-8")
-        events: list[Event] = [
-            TurnStart(
-                turn=n,
-                t=clock(),
-                user=session.user,
-                text=None if audio is not None else (text or ""),
-                audio=audio_name,
-                wall_time=wall_time,
-            )
-        ]
-        result = TurnResult(text="", response="", events=events)
+        typed = None if audio is not None else (text or "")
+        turn.emit(TurnStart, user=session.user, text=typed, audio=audio_name, wall_time=wall_time)
         outcome: Outcome | None = None
-        stage = Stage.STT
         try:
             if audio is not None:
-                transcript = self._require(self.stt, Stage.STT).transcribe(audio)
-                text = transcript.text
-                events.append(
-                    SttEnd(
-                        turn=n,
-                        t=clock(),
-                        text=text,
-                        avg_logprob=transcript.avg_logprob,
-                        audio_s=transcript.duration_s,
-                    )
-                )
+                text = self._stt(turn, audio)
             result.text = plain_text(text or "")
-            stage = Stage.DIALOGUE
-            outcome = self.understanding.decide(result, session.state, session.user, n, clock, rng, wall_time)
-            steer_player(outcome)
-            stage = Stage.NLG
-            result.response = self._render(outcome, session.state, rng)
-        except StageFailed as failed:
-            self._fail(result, failed.stage, failed.error, n, clock)
-        except Exception as exc:
-            self._fail(result, exc.stage if isinstance(exc, AssistantError) else stage, exc, n, clock)
+            parse = self._nlu(turn)
+            outcome = self._unheard(turn, parse)
+            if outcome is None:  # something to act on
+                ctx = TurnContext(
+                    user=session.user, text=result.text[:MAX_INPUT_CHARS], rng=rng, now=wall_time
+                )
+                outcome = self._dialogue(turn, self._llm(turn, parse, ctx), parse, ctx)
+            result.response = self._nlg(outcome, rng)
+        except AssistantError as error:
+            self._fail(turn, error)
         session.state.last_response = result.response
-        events.append(Response(turn=n, t=clock(), text=result.response, expects_reply=result.expects_reply))
-        if speak:
-            self._speak(result, n, clock)
+        turn.emit(Response, text=result.response, expects_reply=result.expects_reply)
+        if speak and self.tts is not None:
+            try:  # after the reply, so that a failed turn's polite reply is spoken too
+                self._tts(turn)
+            except TextToSpeechError as error:
+                self._fail(turn, error)
         result.elapsed_ms = (time.perf_counter() - started) * 1000
-        events.append(TurnEnd(turn=n, t=clock(), elapsed_ms=round(result.elapsed_ms, 3)))
-        self._record(session, result, outcome, wall_time, audio_name)
+        turn.emit(TurnEnd, elapsed_ms=round(result.elapsed_ms, 3))
+        self._record(turn, outcome, audio_name)
         if outcome is not None and outcome.forget_user and session.records:
             if session.log is not None:
                 session.log.close()
@@ -314,107 +252,153 @@ class Pipeline:
             self.switch_user(session, outcome.switch_user)
         return result
 
-    def _render(self, outcome: Outcome, state: DialogueState, rng: random.Random) -> str:
-        offered = outcome.items or outcome.act != "dislike"  # "I can't stand Titanic" offers nothing
-        if outcome.act in ("recommend", "skip", "more", "dislike") and outcome.domain and offered:
-            response = self.nlg.offer(
-                outcome.domain, outcome.items, outcome.skill_text, rng, followup=outcome.expects_reply
-            )
-            if not response:
-                response = self.nlg.render("nothing_found", rng)
-            if outcome.act == "dislike":
-                response = self.nlg.render_outcome("dislike", outcome.values, rng) + " " + response
-        elif outcome.act == "repeat":
-            response = outcome.values.get("text") or self.nlg.render("repeat_nothing", rng)
-        elif not outcome.response_key:  # a skill's own answer ("who sings this?")
-            response = outcome.skill_text or self.nlg.render("nothing_found", rng)
-        else:
-            values = {"domain": outcome.domain, **outcome.values} if outcome.domain else outcome.values
-            response = self.nlg.render_outcome(outcome.response_key, values, rng)
-        if outcome.values.get("long_input"):
-            response = self.nlg.render("long_input", rng) + " " + response
-        return response
+    # --- the stages, in data-flow order --------------------------------------------------
+    def _stt(self, turn: Turn, audio: np.ndarray) -> str:
+        """Speech to text: the transcript of the recording."""
+        if self.stt is None:  # a setup fault, not unclear speech: the general apology
+            raise SpeechToTextError("no stt engine configured", user_message=AssistantError.user_message)
+        turn.emit(SttStart, audio_s=round(len(audio) / SAMPLE_RATE, 3))
+        with _stage(SpeechToTextError):
+            heard = self.stt.transcribe(audio)
+        turn.emit(SttEnd, text=heard.text, avg_logprob=heard.avg_logprob, audio_s=heard.duration_s)
+        return heard.text
 
-    def _fail(self, result: TurnResult, stage: Stage, exc: BaseException, n: int, clock: EventClock) -> None:
-        """One polite reply; the event names the stage that failed; a bug is logged in full."""
-        if isinstance(exc, AssistantError):
-            error, name = exc, type(exc).__name__
-            cause = exc.__cause__
-            if cause is not None and not isinstance(cause, AssistantError):
-                log.error("%s failed: %s", stage.value, exc, exc_info=cause)
-            else:
-                log.warning("%s: %s", stage.value, exc)
-        else:  # a bug must cost one turn, not the session
-            log.exception("unexpected error in the %s stage", stage.value, exc_info=exc)
-            error, name = AssistantError(str(exc)), type(exc).__name__
-        result.error = error
-        result.response = error.user_message
-        message = (
-            str(exc)
-            if isinstance(exc, AssistantError)
-            else "".join(traceback.format_exception_only(exc)).strip()
-        )
-        result.events.append(ErrorEvent(turn=n, t=clock(), stage=stage.value, error=name, message=message))
+    def _nlu(self, turn: Turn) -> Parse:
+        """The classifier's reading of the turn's text: its first ``MAX_INPUT_CHARS`` only."""
+        text = turn.result.text[:MAX_INPUT_CHARS]
+        turn.emit(NluStart, text=text)
+        parse = Parse(OUT_OF_SCOPE, 0.0, {}, "")
+        if text:
+            with _stage(NluError):
+                parse = self.nlu.parse(text)
+        turn.result.parse = parse
+        confidence = round(parse.confidence, 6)
+        turn.emit(NluEnd, intent=parse.intent, confidence=confidence, slots=dict(parse.slots))
+        return parse
 
-    def _speak(self, result: TurnResult, n: int, clock: EventClock) -> None:
-        if self.tts is None:
-            return
+    def _unheard(self, turn: Turn, parse: Parse) -> Outcome | None:
+        """Nothing to act on: no words, or a transcript too doubtful to act on; else None."""
+        result = turn.result
+        if not result.text:
+            return Outcome("empty_input", "empty_input")
+        heard = next((e for e in result.events if isinstance(e, SttEnd)), None)
+        if heard is None or not misheard(heard.avg_logprob, parse):
+            return None
+        # Asked again, nothing acted on and no model asked: the dialogue's state (a pending
+        # question, the active skill) stays as it was for the repeat.
+        result.expects_reply = True
+        turn.emit(DialogueEnd, act="misheard")
+        heard_text = result.text[:MAX_INPUT_CHARS].rstrip(" .!?")
+        return Outcome("misheard", "misheard", {"heard": heard_text}, expects_reply=True)
+
+    def _llm(self, turn: Turn, parse: Parse, ctx: TurnContext) -> Parse:
+        """The language model's second reading when the classifier is unsure, else the classifier's.
+
+        Only with a model configured. Its failure costs the second opinion, not the turn: a bug
+        is logged with its traceback and the classifier's reading is acted on.
+        """
+        if self.advisor is None:
+            return parse
+        state, reading = turn.session.state, None
         try:
-            result.speech = self.tts.synthesize(result.response)
-            audio_s = len(result.speech.samples) / result.speech.sample_rate
-            result.events.append(TtsEnd(turn=n, t=clock(), audio_s=round(audio_s, 3)))
-        except TextToSpeechError as exc:
-            result.events.append(
-                ErrorEvent(
-                    turn=n, t=clock(), stage=exc.stage.value, error=type(exc).__name__, message=str(exc)
-                )
-            )
+            # A refinement of the active skill's frame is read by the frame's own words: it
+            # never waits for the model.
+            refines = self.dialogue.refines_active(parse, state, ctx.text)
+            if not refines and self.advisor.should_understand(parse, ctx.text, state):
+                reading = self.advisor.understand(parse, ctx.text, state, ctx.user, turn.trace)
+        except Exception:
+            log.exception("the language model's reading failed; keeping the classifier's")
+        finally:
+            self._model_calls(turn, 0)
+        return reading if reading is not None else parse
 
-    def _record(
-        self,
-        session: Session,
-        result: TurnResult,
-        outcome: Outcome | None,
-        wall_time: float,
-        audio_name: str | None,
-    ) -> None:
+    def _dialogue(self, turn: Turn, reading: Parse, parse: Parse, ctx: TurnContext) -> Outcome:
+        """The dialogue decides what to do with ``reading`` and runs the skill that answers it;
+        with a model, it may pick among the skill's candidates and explain from the evidence.
+
+        A skill's failure is the skill's (``SkillFailedError``); any other here, the dialogue's.
+        ``parse`` (the classifier's reading) names the intent when the outcome names none.
+        """
+        result, state = turn.result, turn.session.state
+        turn.emit(DialogueStart, intent=reading.intent, slots=dict(reading.slots))
+        asked = len(turn.trace.calls)  # the second reading's calls are in the events already
+        with _stage(DialogueError):
+            try:
+                outcome = self.dialogue.respond(reading, state, ctx)
+                if self.advisor is not None:
+                    self.advisor.pick(outcome, state, ctx, turn.trace)
+                    self.advisor.explain(outcome, ctx, turn.trace)
+            finally:  # what the model was asked is logged even when the turn fails
+                self._model_calls(turn, asked)
+            result.intent = outcome.intent or parse.intent
+            turn.emit(
+                DialogueEnd,
+                act=outcome.act,
+                domain=outcome.domain,
+                slots=dict(outcome.slots),
+                intent=result.intent,
+                frame=outcome.frame,
+                matcher=outcome.matcher,
+            )
+            if outcome.skill_ran:
+                items = [i.to_dict() for i in outcome.items]
+                turn.emit(SkillEnd, domain=outcome.domain or "", items=items, text=outcome.skill_text)
+            result.items, result.state = outcome.items, outcome.frame
+            result.expects_reply = outcome.expects_reply
+            if len(result.text) > MAX_INPUT_CHARS:
+                outcome.values["long_input"] = True  # the reply says only the beginning was read
+            steer_player(outcome)
+        return outcome
+
+    @staticmethod
+    def _model_calls(turn: Turn, since: int) -> None:
+        """The language model's calls from ``since`` on as events, and its share of the turn."""
+        trace = turn.trace
+        turn.result.understood_by, turn.result.llm_ms = trace.understood_by, trace.ms
+        for call in trace.calls[since:]:
+            turn.emit(LlmCall, **call)
+
+    def _nlg(self, outcome: Outcome, rng: random.Random) -> str:
+        """The reply's words for the dialogue's outcome. Its end event is the turn's ``response``,
+        which ``run_turn`` writes, so that a failed turn's polite reply has one too."""
+        with _stage(NlgError):
+            return self.nlg.respond(outcome, rng)
+
+    def _tts(self, turn: Turn) -> None:
+        """Text to speech: the reply as audio, for the caller to play."""
+        assert self.tts is not None  # run_turn asks for speech only when an engine is configured
+        turn.emit(TtsStart, chars=len(turn.result.response))
+        with _stage(TextToSpeechError):
+            speech = turn.result.speech = self.tts.synthesize(turn.result.response)
+        turn.emit(TtsEnd, audio_s=round(len(speech.samples) / speech.sample_rate, 3))
+
+    def _fail(self, turn: Turn, error: AssistantError) -> None:
+        """The turn's one error handler: an ``error`` event with the stage's code, and the polite
+        reply in place of the answer (unless the answer still stands, as when speech fails)."""
+        cause = error.__cause__
+        if error.bug is None and cause is not None and not isinstance(cause, AssistantError):
+            # A component turned an exception into its stage's error: keep how it happened.
+            log.error("%s: %s", error.code, error, exc_info=cause)
+        else:  # expected, or a bug the stage it happened in has logged in full
+            log.warning("%s: %s", error.code, error)
+        if error.replaces_reply:
+            turn.result.error = error
+            turn.result.response = error.user_message
+        name = error.bug or type(error).__name__  # as before: a bug is named by its own class
+        turn.emit(ErrorEvent, stage=error.stage.value, code=error.code, error=name, message=str(error))
+
+    # --- after the turn ------------------------------------------------------------------
+    def _record(self, turn: Turn, outcome: Outcome | None, audio_name: str | None) -> None:
         listened = listened_feedback(outcome)  # taken for a guest too, and not kept
-        if not session.records:
+        if not turn.session.records:
             return
-        parse = result.parse
-        record = TurnRecord(
-            session_id=session.id,
-            user=session.user,
-            seq=session.turns,
-            ts=wall_time,
-            source="audio" if result.events and isinstance(result.events[1], SttEnd) else "text",
-            text=result.text,
-            response=result.response,
-            events=[e.to_dict() for e in result.events],
-            intent=parse.intent if parse else None,
-            confidence=parse.confidence if parse else None,
-            slots=dict(parse.slots) if parse else {},
-            act=outcome.act if outcome else None,
-            domain=outcome.domain if outcome else None,
-            error=type(result.error).__name__ if result.error else None,
-            audio_path=audio_name,
-            items=list(outcome.items) if outcome else [],
-            feedback=(list(outcome.feedback) if outcome else []) + listened,
-            preferences=dict(outcome.preferences) if outcome else {},
-        )
         # The database row is the source of truth; the log line follows it.
-        self.store.record_turn(record)
-        if session.log is not None:
-            session.log.append(result.events)
+        self.store.record_turn(turn.record(outcome, audio_name, listened))
+        if turn.session.log is not None:
+            turn.session.log.append(turn.result.events)
 
     def forget(self, user: str) -> dict[str, int]:
         """Delete everything stored about ``user`` (history rows and files); the counts removed."""
         counts = self.store.forget_user(user)
         counts["files"] = delete_user_files(self.data_dir, user)
         return counts
-
-    @staticmethod
-    def _require(stage_impl: Any, stage: Stage) -> Any:
-        if stage_impl is None:
-            raise AssistantError(f"no {stage.value} engine configured")
-        return stage_impl

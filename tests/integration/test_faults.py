@@ -183,9 +183,44 @@ def test_missing_skill_catalog_gives_a_reply_not_a_crash(nlu, assistant_home: Pa
     session = pipeline.start_session("alice", seed=1)
     result = pipeline.run_turn(session, text="play some jazz")
     assert "music catalog is not available" in result.response
-    assert [e.stage for e in result.events if e.type == "error"] == ["skill"]
+    assert [(e.stage, e.code) for e in result.events if e.type == "error"] == [("skill", "skill-failed")]
     assert pipeline.store.turns(user="alice")[0]["error"] == "SkillFailedError"
     assert pipeline.run_turn(session, text="thank you").response  # text mode goes on
+
+
+@pytest.mark.artifacts
+@pytest.mark.parametrize(
+    ("component", "method", "code"),
+    [
+        ("nlu", "parse", "nlu-failed"),
+        ("dialogue", "respond", "dialogue-failed"),
+        ("nlg", "respond", "nlg-failed"),
+    ],
+)
+def test_a_bug_in_a_stage_costs_one_turn_named_by_the_stages_code(
+    pipeline, assistant_home: Path, monkeypatch: pytest.MonkeyPatch, component: str, method: str, code: str
+):
+    real = getattr(getattr(pipeline, component), method)
+    calls = []
+
+    def first_call_breaks(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError(f"{component} broke")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(getattr(pipeline, component), method, first_call_breaks)
+    session = pipeline.start_session("alice", seed=1)
+    failed = pipeline.run_turn(session, text="play some jazz")
+    assert failed.response == "Sorry, something went wrong on my side."
+    [error] = [e for e in failed.events if e.type == "error"]
+    assert (error.code, error.error) == (code, "RuntimeError") and f"{component} broke" in error.message
+    assert pipeline.run_turn(session, text="play some jazz").items  # the session goes on
+    pipeline.end_session(session)
+    rows = pipeline.store.turns(session_id=session.id)
+    assert [r["response"] for r in rows][0] == failed.response and rows[0]["error"] is not None
+    logged = [e.event for e in read_log(next((assistant_home / "sessions").rglob("*.jsonl")))]
+    assert [e.code for e in logged if e.type == "error"] == [code]
 
 
 def test_unreadable_config_falls_back_with_a_message(tmp_path: Path):

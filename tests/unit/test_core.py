@@ -163,8 +163,21 @@ def test_speech_in_and_out_through_the_stage_protocols(fake_pipeline):
     r = fake_pipeline.run_turn(session, audio=tone, speak=True, wall_time=WALL)
     assert r.text == "suggest a tea" and r.items
     assert r.speech is not None and len(r.speech.samples) > 0
-    assert [e.type for e in r.events][:3] == ["turn-start", "stt-end", "nlu-end"]
-    assert events_of(r, "tts-end")
+    # One start and one end per stage, in the order the data flows.
+    assert [e.type for e in r.events] == [
+        "turn-start",
+        "stt-start",
+        "stt-end",
+        "nlu-start",
+        "nlu-end",
+        "dialogue-start",
+        "dialogue-end",
+        "skill-end",
+        "response",
+        "tts-start",
+        "tts-end",
+        "turn-end",
+    ]
     silent = fake_pipeline.run_turn(session, audio=np.zeros(16000, np.float32), wall_time=WALL + 1)
     assert events_of(silent, "error")[0]["stage"] == "stt"
     assert silent.response == "Sorry, I did not catch that."

@@ -191,7 +191,6 @@ def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch)
         name="slow", load=lambda settings: SlowConverser(), offer_intent="recommend_slow", rank=5
     )
     fake_pipeline.dialogue = DialogueManager(SkillRegistry([slow, TEA]), fake_pipeline.store)
-    fake_pipeline.understanding.dialogue = fake_pipeline.dialogue
     fake_pipeline.nlu = KeywordNLU([(r"slow", "recommend_slow", 0.9), (r"\bwhy\b", "explain", 0.9)])
     monkeypatch.setattr(offers, "CONVERSE_TIMEOUT_S", 0.2)
     session = fake_pipeline.start_session("cy", seed=3)
