@@ -1,6 +1,6 @@
 """Command line: one argparse tree of commands, ``assistant --help`` lists them.
 
-assistant [chat] [--json] [--user NAME] [--seed N]  terminal chat (the default; scripted off a tty)
+assistant [chat] [--json] [--user NAME] [--seed N] [--now TIME]  terminal chat (the default)
 assistant listen [--push-to-talk] [--no-tts] [--wake] [--user NAME] [--seed N]   the microphone
 assistant replay FILE [--replay-text]               re-run a recorded session, report differences
 assistant enroll NAME [--no-tts]                    teach it NAME's voice (three spoken phrases)
@@ -18,15 +18,23 @@ other than -h/--help, the old flat parser reads the arguments and ``normalise`` 
 ``--text ...`` -> ``chat ...``, ``--mic ...`` -> ``listen ...``, ``--replay FILE ...`` -> ``replay
 FILE ...``, and no mode flag (``--json``, ``--seed 3``) -> ``chat``. Options the mode never used
 (``--text --no-tts``) are accepted and dropped, as before.
+
+``chat --now TIME`` is for tests and replays: with it and ``--seed``, ``--json`` prints the same
+bytes on every machine on every day (tests/integration/test_golden_cli.py checks it). The clock
+stands at TIME: turn N runs at TIME plus N minutes (as golden conversations and replays pin
+``wall_time``), and the ``--json`` timings (``elapsed_ms``, ``llm_ms``) read 0. The session log
+still records the real timings.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from assistant.config import Settings, data_dir, load_settings
@@ -63,6 +71,8 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     chat = command("chat", "terminal chat, the default (one turn a line when stdin is not a terminal)")
     chat.add_argument("--json", action="store_true", help="print one JSON object per turn")
     user_and_seed(chat)
+    now_help = "for tests: turn N runs at TIME (ISO 8601) plus N minutes; --json timings read 0"
+    chat.add_argument("--now", metavar="TIME", type=_iso_time, help=now_help)
     listen = command("listen", "listen on the microphone and speak answers")
     listen.add_argument("--push-to-talk", action="store_true", help="press Enter before each utterance")
     listen.add_argument("--no-tts", action="store_true", help="print answers instead of speaking them")
@@ -101,6 +111,14 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     return p
 
 
+def _iso_time(text: str) -> float:
+    """``--now``: an ISO 8601 time (local time when it names no offset) as unix seconds."""
+    try:
+        return dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+
+
 def _uri(text: str) -> str:
     from assistant.wyoming.server import parse_uri
 
@@ -135,6 +153,7 @@ def _flag_parser() -> argparse.ArgumentParser:
     mode.add_argument("--replay", metavar="FILE")
     p.add_argument("--user", default=None)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--now", default=None)
     for flag in ("--json", "--no-tts", "--push-to-talk", "--wake", "--replay-text", "--debug"):
         p.add_argument(flag, action="store_true")
     p.add_argument("-h", "--help", action="store_true")
@@ -158,6 +177,7 @@ def normalise(argv: list[str]) -> list[str]:
     new = ["listen", *given("push_to_talk", "no_tts", "wake")] if old.mic else ["chat", *given("json")]
     new += [f"--user={old.user}"] if old.user is not None else []
     new += [f"--seed={old.seed}"] if old.seed is not None else []
+    new += [f"--now={old.now}"] if old.now is not None and not old.mic else []
     return new + given("debug", "help")
 
 
@@ -226,11 +246,12 @@ def text_main(args: argparse.Namespace, home: Path, settings) -> int:
     pipeline = _build(home, settings)
     session = pipeline.start_session(args.user or settings.default_user, mode="text", seed=args.seed)
     try:
-        as_json = getattr(args, "json", False)  # listen falls back to chat, without --json
+        as_json = getattr(args, "json", False)  # listen falls back to chat, without --json or --now
+        now = getattr(args, "now", None)
         if sys.stdin.isatty() and not as_json:
-            _interactive(pipeline, session, home)
+            _interactive(pipeline, session, home, now)
         else:
-            _scripted(pipeline, session, as_json)
+            _scripted(pipeline, session, as_json, now)
     finally:
         pipeline.end_session(session)
     return 0
@@ -253,7 +274,21 @@ def _handle_command(line: str, pipeline: Pipeline, session: Session) -> tuple[Se
     return session, f"Unknown command /{cmd}. Try /help."
 
 
-def _scripted(pipeline: Pipeline, session: Session, as_json: bool) -> None:
+def _wall_times(now: float | None) -> Iterator[float | None]:
+    """Each turn's wall time: ``--now`` plus a minute a turn, or None (the machine's clock)."""
+    return (None if now is None else now + 60 * n for n in itertools.count(1))
+
+
+def turn_json(result: TurnResult, timings: bool = True) -> str:
+    """The ``--json`` line of a turn; without ``timings`` (``--now``) ``elapsed_ms`` and ``llm_ms`` read 0."""
+    summary = result.summary()
+    if not timings:
+        summary.update(elapsed_ms=0.0, llm_ms=0.0)
+    return json.dumps(summary, ensure_ascii=False)
+
+
+def _scripted(pipeline: Pipeline, session: Session, as_json: bool, now: float | None = None) -> None:
+    wall_times = _wall_times(now)
     for raw in sys.stdin.buffer:
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if line.startswith("/"):
@@ -263,16 +298,17 @@ def _scripted(pipeline: Pipeline, session: Session, as_json: bool) -> None:
             if not as_json:
                 print(message, flush=True)
             continue
-        result = pipeline.run_turn(session, text=line)
-        print(json.dumps(result.summary(), ensure_ascii=False) if as_json else result.response, flush=True)
+        result = pipeline.run_turn(session, text=line, wall_time=next(wall_times))
+        print(turn_json(result, timings=now is None) if as_json else result.response, flush=True)
 
 
-def _interactive(pipeline: Pipeline, session: Session, home: Path) -> None:
+def _interactive(pipeline: Pipeline, session: Session, home: Path, now: float | None = None) -> None:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
     from rich.console import Console
 
     console = Console()
+    wall_times = _wall_times(now)
     prompt = PromptSession(history=FileHistory(str(home / "prompt_history")))
     console.print(
         f"[bold]Offline assistant[/bold] — you are [cyan]{session.user}[/cyan]. /help for help, /quit to leave."
@@ -288,7 +324,7 @@ def _interactive(pipeline: Pipeline, session: Session, home: Path) -> None:
                 break
             console.print(message)
             continue
-        _print_turn(console, pipeline.run_turn(session, text=line))
+        _print_turn(console, pipeline.run_turn(session, text=line, wall_time=next(wall_times)))
 
 
 def _print_turn(console, result: TurnResult) -> None:
