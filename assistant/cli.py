@@ -9,6 +9,8 @@ assistant serve [--uri URI] [--no-asr] [--no-tts] ...  Home Assistant's Wyoming 
 assistant COMMAND ARGS...                           a skill's command (``library scan``)
 
 ``--debug`` (before the command, or after chat/listen/replay/serve) also prints logged errors.
+This module parses the command line and runs chat and listen; ``assistant.cli_commands`` runs
+replay, export, serve and the skills' commands.
 Skill commands come from the skill registry (``SkillSpec.commands``), never from this module:
 their words reach the skill's handler untouched (``library --help`` is the skill's own help) and
 the handler's docstring's first line is its ``--help`` line. Core command names win.
@@ -32,20 +34,20 @@ import argparse
 import datetime as dt
 import itertools
 import json
-import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from assistant.config import Settings, data_dir, load_settings
-from assistant.contracts.events import EventFormatError
+from assistant import cli_commands
+from assistant.cli_commands import SkillHandler, export_main, replay_main, run_skill_command, serve_main
+from assistant.config import Settings, data_dir
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline, Session, TurnResult
 from assistant.wyoming import DEFAULT_URI
 
 CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve")
 DEBUG_HELP = "also print logged errors, with tracebacks"
-SkillCommand = tuple[str, Callable[[list[str], Mapping], int]]  # (skill name, handler)
+SkillCommand = tuple[str, SkillHandler]  # (skill name, handler)
 
 
 def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> argparse.ArgumentParser:
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_skill_command(args.skill, args.handler, args.args, debug=args.debug)
     home = data_dir()
     setup_logging(home, debug=args.debug)
-    settings = _settings(home)
+    settings = cli_commands.settings_for(home)
     try:
         if args.command == "replay":
             return replay_main(args, home)
@@ -213,37 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # start-up failures: one clear line, not a traceback
-        from assistant.artifacts import ArtifactMissingError
-
-        if isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error"):
+        if cli_commands.is_startup_failure(exc):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
 
 
-def run_skill_command(skill: str, handler, argv: list[str], debug: bool = False) -> int:
-    """A skill's own command (``assistant library scan``) with that skill's settings section."""
-    home = data_dir()
-    setup_logging(home, debug=debug)
-    settings = _settings(home)
-    return int(handler(argv, settings.skill_settings(skill)) or 0)
-
-
-def _settings(home: Path) -> Settings:
-    settings = load_settings(home / "config.toml")
-    for warning in settings.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return settings
-
-
-def _build(home: Path, settings, **kwargs) -> Pipeline:
-    from assistant.app import build_pipeline
-
-    return build_pipeline(home, settings, **kwargs)
-
-
-def text_main(args: argparse.Namespace, home: Path, settings) -> int:
-    pipeline = _build(home, settings)
+def text_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """``assistant chat``: a prompt on a terminal, else a turn a line of standard input."""
+    pipeline = cli_commands.build(home, settings)
     session = pipeline.start_session(args.user or settings.default_user, mode="text", seed=args.seed)
     try:
         as_json = getattr(args, "json", False)  # listen falls back to chat, without --json or --now
@@ -343,59 +323,8 @@ def _print_turn(console, result: TurnResult) -> None:
         console.print(f"[dim]  {escape(heard)} {escape(slots)}[/dim]")
 
 
-def replay_main(args: argparse.Namespace, home: Path) -> int:
-    from assistant.pipeline.replay import replay_session
-
-    # A fresh configuration, not this machine's config.toml: a replay must not reach the network
-    # or change with the user's settings. Only the recorded speech model is kept.
-    os.environ["ASSISTANT_OFFLINE"] = "1"  # skills' "auto" network features stay off
-    settings = Settings()
-    settings.stt_model = _recorded_stt_model(args.replay) or settings.stt_model
-    stt_model = None if args.replay_text else settings.stt_model
-
-    def build(tmp_home: Path) -> Pipeline:
-        return _build(tmp_home, settings, stt_model=stt_model if _has_audio(args.replay) else None)
-
-    def show(rec, said, response, diff) -> None:
-        if diff is None:
-            print(f"turn {rec.number}: same   | {said}")
-            return
-        print(f"turn {rec.number}: DIFFERS | {said}")
-        for name, (was, now) in diff.fields.items():
-            print(f"    {name}: recorded {was!r}\n    {' ' * len(name)}  now      {now!r}")
-
-    try:
-        report = replay_session(args.replay, build, use_audio=not args.replay_text, on_turn=show)
-    except EventFormatError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    verdict = "identical" if report.identical else f"{len(report.diffs)} of {report.turns} turns differ"
-    print(f"replayed {report.turns} turns: {verdict}")
-    return 0 if report.identical else 1
-
-
-def _recorded_stt_model(path: Path) -> str | None:
-    from assistant.pipeline.replay import load_recording
-
-    try:
-        start, _ = load_recording(path)
-    except EventFormatError:
-        return None
-    model = start.settings.get("stt_model")
-    return model if isinstance(model, str) and model else None
-
-
-def _has_audio(path: Path) -> bool:
-    from assistant.pipeline.replay import load_recording
-
-    try:
-        _, turns = load_recording(path)
-    except EventFormatError:
-        return False
-    return any(t.start.audio for t in turns)
-
-
-def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
+def voice_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """``assistant listen``: voice mode, or the chat when no microphone or speech model can be had."""
     try:
         from assistant.frontends.voice_loop import VoiceUnavailableError, run_voice
     except ImportError:
@@ -406,57 +335,3 @@ def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
     except VoiceUnavailableError as exc:
         print(f"voice mode unavailable: {exc}. Falling back to text chat.", file=sys.stderr)
         return text_main(args, home, settings)
-
-
-def export_main(args: argparse.Namespace) -> int:
-    from assistant.app import open_store
-    from assistant.pipeline.session_log import recordings_dir, sessions_dir
-
-    home = data_dir()
-    store = open_store(home)
-    user = args.user.strip().lower()
-    data = store.export_user(user)
-    data["files"] = [
-        str(p.relative_to(home))
-        for folder in (sessions_dir(home, user), recordings_dir(home, user))
-        if folder.exists()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    ]
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        args.out.chmod(0o600)
-        print(f"wrote {args.out}")
-    else:
-        print(text)
-    return 0
-
-
-def serve_main(args: argparse.Namespace) -> int:
-    from assistant.wyoming.server import run_server
-
-    home = data_dir()
-    setup_logging(home, debug=args.debug)
-    settings = _settings(home)
-    stt_model = None if args.no_asr else (args.stt_model or settings.stt_model)
-
-    def build() -> Pipeline:
-        from assistant.app import warm_up
-
-        pipeline = _build(home, settings, stt_model=stt_model, speak=not args.no_tts)
-        warm_up(pipeline)
-        return pipeline
-
-    print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
-    try:
-        return run_server(build, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent)
-    except KeyboardInterrupt:
-        return 0
-    except Exception as exc:  # start-up failures (a port in use, a missing model): one clear line
-        from assistant.artifacts import ArtifactMissingError
-
-        if isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error"):
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        raise

@@ -182,9 +182,9 @@ def test_now_pins_each_turn_wall_time_and_the_json_timings(fake_pipeline, monkey
     what the skills and the situation read), and ``--json`` prints ``elapsed_ms``/``llm_ms`` as 0."""
     import io
 
-    import assistant.cli
+    import assistant.cli_commands
 
-    monkeypatch.setattr(assistant.cli, "_build", lambda home, settings, **kwargs: fake_pipeline)
+    monkeypatch.setattr(assistant.cli_commands, "build", lambda home, settings, **kwargs: fake_pipeline)
     said = b"what's the news\n/user bob\nwhat's the news\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(said), encoding="utf-8"))
     assert main(["--text", "--json", "--seed", "3", "--now", "2026-06-05T18:30:00Z"]) == 0
