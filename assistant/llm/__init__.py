@@ -4,7 +4,11 @@
 skills' declarations), ``grounding`` (facts checked against evidence), ``advisor`` (when the
 model is asked and what its answers change), ``consult`` (one turn's nlu -> llm -> dialogue step,
 called by the turn runner), ``loader`` (config and weights, loaded in the background), ``weights``.
-"""
+
+Imports: the layers below it: ``dialogue``, ``voice``, ``nlu``, ``storage``, ``playback``,
+``artifacts``, ``config``, ``skill_sdk``, ``contracts``, ``logs``; not ``pipeline``, ``app``,
+``frontends``, ``wyoming`` or ``cli``; never ``skills``, ``models``, ``evaluation``, ``testkit``
+or ``tests``. Skills may not import it."""
 
 from assistant.llm.advisor import LlmTrace, SecondOpinion
 from assistant.llm.runtime import Completion, LanguageModel
