@@ -1,6 +1,6 @@
 """Command line: one argparse tree of commands, ``assistant --help`` lists them.
 
-assistant [chat] [--json] [--user NAME] [--seed N]  terminal chat (the default; scripted off a tty)
+assistant [chat] [--json] [--user NAME] [--seed N] [--now TIME]  terminal chat (the default)
 assistant listen [--push-to-talk] [--no-tts] [--wake] [--user NAME] [--seed N]   the microphone
 assistant replay FILE [--replay-text]               re-run a recorded session, report differences
 assistant enroll NAME [--no-tts]                    teach it NAME's voice (three spoken phrases)
@@ -9,6 +9,8 @@ assistant serve [--uri URI] [--no-asr] [--no-tts] ...  Home Assistant's Wyoming 
 assistant COMMAND ARGS...                           a skill's command (``library scan``)
 
 ``--debug`` (before the command, or after chat/listen/replay/serve) also prints logged errors.
+This module parses the command line and runs chat and listen; ``assistant.cli_commands`` runs
+replay, export, serve and the skills' commands.
 Skill commands come from the skill registry (``SkillSpec.commands``), never from this module:
 their words reach the skill's handler untouched (``library --help`` is the skill's own help) and
 the handler's docstring's first line is its ``--help`` line. Core command names win.
@@ -18,26 +20,34 @@ other than -h/--help, the old flat parser reads the arguments and ``normalise`` 
 ``--text ...`` -> ``chat ...``, ``--mic ...`` -> ``listen ...``, ``--replay FILE ...`` -> ``replay
 FILE ...``, and no mode flag (``--json``, ``--seed 3``) -> ``chat``. Options the mode never used
 (``--text --no-tts``) are accepted and dropped, as before.
+
+``chat --now TIME`` is for tests and replays: with it and ``--seed``, ``--json`` prints the same
+bytes on every machine on every day (tests/integration/test_golden_cli.py checks it). The clock
+stands at TIME: turn N runs at TIME plus N minutes (as golden conversations and replays pin
+``wall_time``), and the ``--json`` timings (``elapsed_ms``, ``llm_ms``) read 0. The session log
+still records the real timings.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import itertools
 import json
-import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from assistant.config import Settings, data_dir, load_settings
-from assistant.contracts.events import EventFormatError
+from assistant import cli_commands
+from assistant.cli_commands import SkillHandler, export_main, replay_main, run_skill_command, serve_main
+from assistant.config import Settings, data_dir
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline, Session, TurnResult
 from assistant.wyoming import DEFAULT_URI
 
 CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve")
 DEBUG_HELP = "also print logged errors, with tracebacks"
-SkillCommand = tuple[str, Callable[[list[str], Mapping], int]]  # (skill name, handler)
+SkillCommand = tuple[str, SkillHandler]  # (skill name, handler)
 
 
 def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> argparse.ArgumentParser:
@@ -63,6 +73,8 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     chat = command("chat", "terminal chat, the default (one turn a line when stdin is not a terminal)")
     chat.add_argument("--json", action="store_true", help="print one JSON object per turn")
     user_and_seed(chat)
+    now_help = "for tests: turn N runs at TIME (ISO 8601) plus N minutes; --json timings read 0"
+    chat.add_argument("--now", metavar="TIME", type=_iso_time, help=now_help)
     listen = command("listen", "listen on the microphone and speak answers")
     listen.add_argument("--push-to-talk", action="store_true", help="press Enter before each utterance")
     listen.add_argument("--no-tts", action="store_true", help="print answers instead of speaking them")
@@ -101,6 +113,14 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     return p
 
 
+def _iso_time(text: str) -> float:
+    """``--now``: an ISO 8601 time (local time when it names no offset) as unix seconds."""
+    try:
+        return dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+
+
 def _uri(text: str) -> str:
     from assistant.wyoming.server import parse_uri
 
@@ -135,6 +155,7 @@ def _flag_parser() -> argparse.ArgumentParser:
     mode.add_argument("--replay", metavar="FILE")
     p.add_argument("--user", default=None)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--now", default=None)
     for flag in ("--json", "--no-tts", "--push-to-talk", "--wake", "--replay-text", "--debug"):
         p.add_argument(flag, action="store_true")
     p.add_argument("-h", "--help", action="store_true")
@@ -158,6 +179,7 @@ def normalise(argv: list[str]) -> list[str]:
     new = ["listen", *given("push_to_talk", "no_tts", "wake")] if old.mic else ["chat", *given("json")]
     new += [f"--user={old.user}"] if old.user is not None else []
     new += [f"--seed={old.seed}"] if old.seed is not None else []
+    new += [f"--now={old.now}"] if old.now is not None and not old.mic else []
     return new + given("debug", "help")
 
 
@@ -183,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_skill_command(args.skill, args.handler, args.args, debug=args.debug)
     home = data_dir()
     setup_logging(home, debug=args.debug)
-    settings = _settings(home)
+    settings = cli_commands.settings_for(home)
     try:
         if args.command == "replay":
             return replay_main(args, home)
@@ -193,44 +215,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # start-up failures: one clear line, not a traceback
-        from assistant.artifacts import ArtifactMissingError
-
-        if isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error"):
+        if cli_commands.is_startup_failure(exc):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
 
 
-def run_skill_command(skill: str, handler, argv: list[str], debug: bool = False) -> int:
-    """A skill's own command (``assistant library scan``) with that skill's settings section."""
-    home = data_dir()
-    setup_logging(home, debug=debug)
-    settings = _settings(home)
-    return int(handler(argv, settings.skill_settings(skill)) or 0)
-
-
-def _settings(home: Path) -> Settings:
-    settings = load_settings(home / "config.toml")
-    for warning in settings.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    return settings
-
-
-def _build(home: Path, settings, **kwargs) -> Pipeline:
-    from assistant.app import build_pipeline
-
-    return build_pipeline(home, settings, **kwargs)
-
-
-def text_main(args: argparse.Namespace, home: Path, settings) -> int:
-    pipeline = _build(home, settings)
+def text_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """``assistant chat``: a prompt on a terminal, else a turn a line of standard input."""
+    pipeline = cli_commands.build(home, settings)
     session = pipeline.start_session(args.user or settings.default_user, mode="text", seed=args.seed)
     try:
-        as_json = getattr(args, "json", False)  # listen falls back to chat, without --json
+        as_json = getattr(args, "json", False)  # listen falls back to chat, without --json or --now
+        now = getattr(args, "now", None)
         if sys.stdin.isatty() and not as_json:
-            _interactive(pipeline, session, home)
+            _interactive(pipeline, session, home, now)
         else:
-            _scripted(pipeline, session, as_json)
+            _scripted(pipeline, session, as_json, now)
     finally:
         pipeline.end_session(session)
     return 0
@@ -253,7 +254,21 @@ def _handle_command(line: str, pipeline: Pipeline, session: Session) -> tuple[Se
     return session, f"Unknown command /{cmd}. Try /help."
 
 
-def _scripted(pipeline: Pipeline, session: Session, as_json: bool) -> None:
+def _wall_times(now: float | None) -> Iterator[float | None]:
+    """Each turn's wall time: ``--now`` plus a minute a turn, or None (the machine's clock)."""
+    return (None if now is None else now + 60 * n for n in itertools.count(1))
+
+
+def turn_json(result: TurnResult, timings: bool = True) -> str:
+    """The ``--json`` line of a turn; without ``timings`` (``--now``) ``elapsed_ms`` and ``llm_ms`` read 0."""
+    summary = result.summary()
+    if not timings:
+        summary.update(elapsed_ms=0.0, llm_ms=0.0)
+    return json.dumps(summary, ensure_ascii=False)
+
+
+def _scripted(pipeline: Pipeline, session: Session, as_json: bool, now: float | None = None) -> None:
+    wall_times = _wall_times(now)
     for raw in sys.stdin.buffer:
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         if line.startswith("/"):
@@ -263,16 +278,17 @@ def _scripted(pipeline: Pipeline, session: Session, as_json: bool) -> None:
             if not as_json:
                 print(message, flush=True)
             continue
-        result = pipeline.run_turn(session, text=line)
-        print(json.dumps(result.summary(), ensure_ascii=False) if as_json else result.response, flush=True)
+        result = pipeline.run_turn(session, text=line, wall_time=next(wall_times))
+        print(turn_json(result, timings=now is None) if as_json else result.response, flush=True)
 
 
-def _interactive(pipeline: Pipeline, session: Session, home: Path) -> None:
+def _interactive(pipeline: Pipeline, session: Session, home: Path, now: float | None = None) -> None:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
     from rich.console import Console
 
     console = Console()
+    wall_times = _wall_times(now)
     prompt = PromptSession(history=FileHistory(str(home / "prompt_history")))
     console.print(
         f"[bold]Offline assistant[/bold] — you are [cyan]{session.user}[/cyan]. /help for help, /quit to leave."
@@ -288,7 +304,7 @@ def _interactive(pipeline: Pipeline, session: Session, home: Path) -> None:
                 break
             console.print(message)
             continue
-        _print_turn(console, pipeline.run_turn(session, text=line))
+        _print_turn(console, pipeline.run_turn(session, text=line, wall_time=next(wall_times)))
 
 
 def _print_turn(console, result: TurnResult) -> None:
@@ -307,59 +323,8 @@ def _print_turn(console, result: TurnResult) -> None:
         console.print(f"[dim]  {escape(heard)} {escape(slots)}[/dim]")
 
 
-def replay_main(args: argparse.Namespace, home: Path) -> int:
-    from assistant.pipeline.replay import replay_session
-
-    # A fresh configuration, not this machine's config.toml: a replay must not reach the network
-    # or change with the user's settings. Only the recorded speech model is kept.
-    os.environ["ASSISTANT_OFFLINE"] = "1"  # skills' "auto" network features stay off
-    settings = Settings()
-    settings.stt_model = _recorded_stt_model(args.replay) or settings.stt_model
-    stt_model = None if args.replay_text else settings.stt_model
-
-    def build(tmp_home: Path) -> Pipeline:
-        return _build(tmp_home, settings, stt_model=stt_model if _has_audio(args.replay) else None)
-
-    def show(rec, said, response, diff) -> None:
-        if diff is None:
-            print(f"turn {rec.number}: same   | {said}")
-            return
-        print(f"turn {rec.number}: DIFFERS | {said}")
-        for name, (was, now) in diff.fields.items():
-            print(f"    {name}: recorded {was!r}\n    {' ' * len(name)}  now      {now!r}")
-
-    try:
-        report = replay_session(args.replay, build, use_audio=not args.replay_text, on_turn=show)
-    except EventFormatError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    verdict = "identical" if report.identical else f"{len(report.diffs)} of {report.turns} turns differ"
-    print(f"replayed {report.turns} turns: {verdict}")
-    return 0 if report.identical else 1
-
-
-def _recorded_stt_model(path: Path) -> str | None:
-    from assistant.pipeline.replay import load_recording
-
-    try:
-        start, _ = load_recording(path)
-    except EventFormatError:
-        return None
-    model = start.settings.get("stt_model")
-    return model if isinstance(model, str) and model else None
-
-
-def _has_audio(path: Path) -> bool:
-    from assistant.pipeline.replay import load_recording
-
-    try:
-        _, turns = load_recording(path)
-    except EventFormatError:
-        return False
-    return any(t.start.audio for t in turns)
-
-
-def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
+def voice_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
+    """``assistant listen``: voice mode, or the chat when no microphone or speech model can be had."""
     try:
         from assistant.frontends.voice_loop import VoiceUnavailableError, run_voice
     except ImportError:
@@ -370,57 +335,3 @@ def voice_main(args: argparse.Namespace, home: Path, settings) -> int:
     except VoiceUnavailableError as exc:
         print(f"voice mode unavailable: {exc}. Falling back to text chat.", file=sys.stderr)
         return text_main(args, home, settings)
-
-
-def export_main(args: argparse.Namespace) -> int:
-    from assistant.app import open_store
-    from assistant.pipeline.session_log import recordings_dir, sessions_dir
-
-    home = data_dir()
-    store = open_store(home)
-    user = args.user.strip().lower()
-    data = store.export_user(user)
-    data["files"] = [
-        str(p.relative_to(home))
-        for folder in (sessions_dir(home, user), recordings_dir(home, user))
-        if folder.exists()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    ]
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-        args.out.chmod(0o600)
-        print(f"wrote {args.out}")
-    else:
-        print(text)
-    return 0
-
-
-def serve_main(args: argparse.Namespace) -> int:
-    from assistant.wyoming.server import run_server
-
-    home = data_dir()
-    setup_logging(home, debug=args.debug)
-    settings = _settings(home)
-    stt_model = None if args.no_asr else (args.stt_model or settings.stt_model)
-
-    def build() -> Pipeline:
-        from assistant.app import warm_up
-
-        pipeline = _build(home, settings, stt_model=stt_model, speak=not args.no_tts)
-        warm_up(pipeline)
-        return pipeline
-
-    print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
-    try:
-        return run_server(build, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent)
-    except KeyboardInterrupt:
-        return 0
-    except Exception as exc:  # start-up failures (a port in use, a missing model): one clear line
-        from assistant.artifacts import ArtifactMissingError
-
-        if isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error"):
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        raise

@@ -1,7 +1,12 @@
 """Language understanding: text -> (intent label, confidence, slots).
 
 ``from assistant.nlu import load_nlu; nlu = load_nlu(); nlu.parse("play some jazz")``
-"""
+
+Imports: its own layer (``voice``, ``storage``, ``playback``) and those below: ``artifacts``,
+``config``, ``skill_sdk``, ``contracts``, ``logs``; not ``dialogue``, ``llm``, ``pipeline``,
+``app``, ``frontends``, ``wyoming`` or ``cli``; never ``skills``, ``models``, ``evaluation``,
+``testkit`` or ``tests``. Skills may not import it (they declare their words in their
+``SkillSpec``); the build (``models``) does."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
 """What a skill is written against: ``api`` (``SkillSpec``, ``SkillRequest``, ``SkillResult``,
 ``Item``, the ``Skill`` protocol), ``situation`` (the time and weather around a request),
 ``storage`` (a skill's own tables in the assistant's database, made by its own migrations) and
-``plugins`` (finding installed skills through the ``assistant.skills`` entry points)."""
+``plugins`` (finding installed skills through the ``assistant.skills`` entry points).
+
+Imports: only the bottom layer, ``contracts`` and ``logs``; never ``skills``, ``models``,
+``evaluation``, ``testkit`` or ``tests`` (it finds skills through entry points, never by name).
+Skills import it; so may every layer above it."""

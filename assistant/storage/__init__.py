@@ -6,6 +6,12 @@ both open it.
 Importing this package makes it the storage behind ``assistant.skill_sdk.storage``: every
 assistant process imports it (the pipeline needs the history store), so a skill can always ask
 for its tables there, and a skill never imports this package.
+
+Imports: its own layer (``voice``, ``nlu``, ``playback``) and those below: ``artifacts``,
+``config``, ``skill_sdk``, ``contracts``, ``logs``; not ``dialogue``, ``llm``, ``pipeline``,
+``app``, ``frontends``, ``wyoming`` or ``cli``; never ``skills``, ``models``, ``evaluation``,
+``testkit`` or ``tests``. Skills may not import it: what a skill knows of a user comes in its
+``SkillRequest`` (``profile``).
 """
 
 from assistant.storage import skill_tables

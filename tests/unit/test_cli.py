@@ -87,11 +87,16 @@ OLD_AND_NEW = [
     ),
     (["--json", "--seed", "4", "--text"], ["chat", "--json", "--seed", "4"]),
     (["--json", "--seed", "-1"], ["chat", "--json", "--seed", "-1"]),
+    (
+        ["--text", "--json", "--seed", "7", "--now", "2026-06-05T18:30:00+00:00"],
+        ["chat", "--json", "--seed", "7", "--now", "2026-06-05T18:30:00+00:00"],
+    ),
     (["--text", "--user", ""], ["chat", "--user", ""]),
     (["--debug"], ["chat", "--debug"]),
     (["--text", "--debug"], ["--debug", "chat"]),
     (["--text", "--no-tts", "--wake", "--replay-text"], ["chat"]),  # options the mode never used
     (["--mic"], ["listen"]),
+    (["--mic", "--now", "2026-06-05T18:30"], ["listen"]),  # the chat's option, as --mic --json was
     (["--mic", "--push-to-talk", "--no-tts"], ["listen", "--push-to-talk", "--no-tts"]),
     (
         ["--mic", "--wake", "--user", "tester", "--seed", "3"],
@@ -161,6 +166,7 @@ def test_a_skill_command_help_is_the_skill_own(capsys):
         (["chat", "--mic"], "unrecognized arguments: --mic"),
         (["serve", "--uri", "http://x"], "use tcp://HOST:PORT or unix://PATH"),
         (["export"], "the following arguments are required: --user"),
+        (["chat", "--now", "friday"], "argument --now: not an ISO 8601 time: 'friday'"),
         (["replay"], "the following arguments are required: FILE"),
     ],
 )
@@ -169,6 +175,28 @@ def test_a_wrong_command_line_is_status_2_with_one_clear_line(capsys, argv: list
         main(argv)
     assert done.value.code == 2
     assert says in capsys.readouterr().err
+
+
+def test_now_pins_each_turn_wall_time_and_the_json_timings(fake_pipeline, monkeypatch, capsys):
+    """``chat --now TIME``: turn N runs at TIME plus N minutes (the session log's ``wall_time``,
+    what the skills and the situation read), and ``--json`` prints ``elapsed_ms``/``llm_ms`` as 0."""
+    import io
+
+    import assistant.cli_commands
+
+    monkeypatch.setattr(assistant.cli_commands, "build", lambda home, settings, **kwargs: fake_pipeline)
+    said = b"what's the news\n/user bob\nwhat's the news\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(said), encoding="utf-8"))
+    assert main(["--text", "--json", "--seed", "3", "--now", "2026-06-05T18:30:00Z"]) == 0
+    turns = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(turns) == 2 and {(t["elapsed_ms"], t["llm_ms"]) for t in turns} == {(0.0, 0.0)}
+    logs = [
+        log for user in ("default", "bob") for log in (fake_pipeline.data_dir / "sessions" / user).glob("*")
+    ]
+    events = [json.loads(line) for log in logs for line in log.read_text().splitlines()]
+    start = 1780684200.0  # 2026-06-05 18:30 UTC; the clock goes on across /user
+    assert [e["wall_time"] for e in events if e["type"] == "turn-start"] == [start + 60, start + 120]
+    assert all(e["elapsed_ms"] > 0 for e in events if e["type"] == "turn-end")  # the log keeps the real ones
 
 
 def test_unknown_command_from_the_entry_point(assistant_home: Path):

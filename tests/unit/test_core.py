@@ -309,6 +309,7 @@ def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
 def test_replay_uses_default_settings_and_the_recorded_speech_model(assistant_home, monkeypatch, tmp_path):
     """A replay never reads this machine's config.toml (which could switch on the network)."""
     import assistant.cli as cli
+    import assistant.cli_commands
     from assistant.contracts.events import SessionStart
 
     assistant_home.mkdir(parents=True, exist_ok=True)
@@ -322,7 +323,7 @@ def test_replay_uses_default_settings_and_the_recorded_speech_model(assistant_ho
         built.append(settings)
         raise SystemExit(0)  # stop once the pipeline would be built
 
-    monkeypatch.setattr(cli, "_build", fake_build)
+    monkeypatch.setattr(assistant.cli_commands, "build", fake_build)
     with pytest.raises(SystemExit):
         cli.main(["--replay", str(log)])
     assert built and built[0].skills == {} and built[0].stt_model == "base"

@@ -1,0 +1,164 @@
+"""The commands of ``assistant`` beside the conversation itself: ``replay``, ``export``, ``serve``
+and the skills' own commands (``library scan``), and what every command starts from: the
+settings of the data directory (``settings_for``), a pipeline (``build``) and the one-line
+report of a start-up failure (``is_startup_failure``).
+
+``assistant.cli`` parses the command line and calls these; ``chat`` and ``listen`` stay there.
+Same layer as ``assistant.cli`` (pyproject.toml's import contracts): it may import every layer
+below, and nothing here imports ``assistant.cli``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings, data_dir, load_settings
+from assistant.contracts.events import EventFormatError
+from assistant.logs import setup_logging
+from assistant.pipeline.runner import Pipeline
+
+SkillHandler = Callable[[list[str], Mapping], int]
+
+
+def settings_for(home: Path) -> Settings:
+    """``home``'s config.toml, its warnings printed to standard error."""
+    settings = load_settings(home / "config.toml")
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return settings
+
+
+def build(home: Path, settings: Settings, **kwargs: Any) -> Pipeline:
+    """The assistant's pipeline over the data directory ``home`` (``assistant.app.build_pipeline``)."""
+    from assistant.app import build_pipeline
+
+    return build_pipeline(home, settings, **kwargs)
+
+
+def is_startup_failure(exc: Exception) -> bool:
+    """Whether ``exc`` is a failure to start (a missing model, a port in use) that the command
+    reports as one ``error:`` line rather than a traceback."""
+    from assistant.artifacts import ArtifactMissingError
+
+    return isinstance(exc, (ArtifactMissingError, OSError)) or type(exc).__name__.endswith("Error")
+
+
+def run_skill_command(skill: str, handler: SkillHandler, argv: list[str], debug: bool = False) -> int:
+    """A skill's own command (``assistant library scan``) with that skill's settings section."""
+    home = data_dir()
+    setup_logging(home, debug=debug)
+    settings = settings_for(home)
+    return int(handler(argv, settings.skill_settings(skill)) or 0)
+
+
+def replay_main(args: argparse.Namespace, home: Path) -> int:
+    """``assistant replay FILE [--replay-text]``: re-run a session log, print the turns that differ."""
+    from assistant.pipeline.replay import replay_session
+
+    # A fresh configuration, not this machine's config.toml: a replay must not reach the network
+    # or change with the user's settings. Only the recorded speech model is kept.
+    os.environ["ASSISTANT_OFFLINE"] = "1"  # skills' "auto" network features stay off
+    settings = Settings()
+    settings.stt_model = _recorded_stt_model(args.replay) or settings.stt_model
+    stt_model = None if args.replay_text else settings.stt_model
+
+    def build_in(tmp_home: Path) -> Pipeline:
+        return build(tmp_home, settings, stt_model=stt_model if _has_audio(args.replay) else None)
+
+    def show(rec, said, response, diff) -> None:
+        if diff is None:
+            print(f"turn {rec.number}: same   | {said}")
+            return
+        print(f"turn {rec.number}: DIFFERS | {said}")
+        for name, (was, now) in diff.fields.items():
+            print(f"    {name}: recorded {was!r}\n    {' ' * len(name)}  now      {now!r}")
+
+    try:
+        report = replay_session(args.replay, build_in, use_audio=not args.replay_text, on_turn=show)
+    except EventFormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    verdict = "identical" if report.identical else f"{len(report.diffs)} of {report.turns} turns differ"
+    print(f"replayed {report.turns} turns: {verdict}")
+    return 0 if report.identical else 1
+
+
+def _recorded_stt_model(path: Path) -> str | None:
+    from assistant.pipeline.replay import load_recording
+
+    try:
+        start, _ = load_recording(path)
+    except EventFormatError:
+        return None
+    model = start.settings.get("stt_model")
+    return model if isinstance(model, str) and model else None
+
+
+def _has_audio(path: Path) -> bool:
+    from assistant.pipeline.replay import load_recording
+
+    try:
+        _, turns = load_recording(path)
+    except EventFormatError:
+        return False
+    return any(t.start.audio for t in turns)
+
+
+def export_main(args: argparse.Namespace) -> int:
+    """``assistant export --user NAME [--out FILE]``: everything stored about a user, as JSON."""
+    from assistant.app import open_store
+    from assistant.pipeline.session_log import recordings_dir, sessions_dir
+
+    home = data_dir()
+    store = open_store(home)
+    user = args.user.strip().lower()
+    data = store.export_user(user)
+    data["files"] = [
+        str(p.relative_to(home))
+        for folder in (sessions_dir(home, user), recordings_dir(home, user))
+        if folder.exists()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    ]
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        args.out.chmod(0o600)
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def serve_main(args: argparse.Namespace) -> int:
+    """``assistant serve``: the assistant to Home Assistant over the Wyoming protocol."""
+    from assistant.wyoming.server import run_server
+
+    home = data_dir()
+    setup_logging(home, debug=args.debug)
+    settings = settings_for(home)
+    stt_model = None if args.no_asr else (args.stt_model or settings.stt_model)
+
+    def build_warm() -> Pipeline:
+        from assistant.app import warm_up
+
+        pipeline = build(home, settings, stt_model=stt_model, speak=not args.no_tts)
+        warm_up(pipeline)
+        return pipeline
+
+    print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
+    try:
+        return run_server(build_warm, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent)
+    except KeyboardInterrupt:
+        return 0
+    except Exception as exc:  # start-up failures (a port in use, a missing model): one clear line
+        if is_startup_failure(exc):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
