@@ -65,7 +65,14 @@ RETURNS = re.compile(
 # Starting over: the frame's constraints go (what was ruled out stays for the session).
 STARTS_OVER = re.compile(
     r"\b(?:something (?:completely|totally|entirely) different|start (?:over|again)|forget (?:it|that|all that)|"
-    r"anything at all|scrap that|scratch that|(?:completely |totally )?new idea|let'?s try something else)\b"
+    r"anything at all|scrap (?:all )?that|scratch (?:all )?that|(?:completely |totally )?new idea|"
+    r"let'?s try something else|new plan|(?:completely|totally|entirely) different)\b"
+)
+# Starting over with a clean slate: what was ruled out goes too ("scrap all that", "new plan,
+# something completely different"); a plain new request keeps it ("not jazz" holds).
+STARTS_CLEAN = re.compile(
+    r"\b(?:start (?:over|again|afresh)|forget (?:all )?(?:that|of that|everything)|scrap (?:all )?that|"
+    r"scratch (?:all )?that|new plan|clean slate|(?:completely|totally|entirely) different)\b"
 )
 # Said with a new value, these add to what is asked for rather than replace it ("and maybe
 # with a bit of romance in it too" after a comedy: both).
@@ -119,6 +126,7 @@ class FrameUpdate:
     excluded: dict[str, list[str]] = field(default_factory=dict)  # ruled out from now on
     reference: Item | None = None  # the item the request is anchored on now
     fresh: bool = False  # the request starts the frame over
+    clean: bool = False  # ... and drops what was ruled out too
     # The reference is for this offer only ("tell me more about that": more on that story,
     # not a standing "like X" anchor).
     once: bool = False
@@ -224,7 +232,10 @@ class FrameTracker:
 
     def read(self, spec: SkillSpec, slots: Mapping[str, str], text: str) -> FrameUpdate:
         """What ``text`` (and the parse's ``slots``) say about ``spec``'s frame."""
-        update = FrameUpdate(fresh=bool(STARTS_OVER.search(text.lower())))
+        lowered = text.lower()
+        update = FrameUpdate(
+            fresh=bool(STARTS_OVER.search(lowered)), clean=bool(STARTS_CLEAN.search(lowered))
+        )
         mentioned: dict[str, list[str]] = {}
         for slot, value, ruled_out in self.words.mentions(spec, text):
             if ruled_out:
@@ -245,7 +256,9 @@ class FrameTracker:
                 mentioned[slot] = [*kept, *mentioned.get(slot, [])]
             elif self.words.says_any(spec, raw):
                 continue  # words another constraint claims ("classic" is an era, not a genre)
-            elif slot not in mentioned and raw.lower() not in {v.lower() for v in ruled_out}:
+            elif slot not in mentioned and not ruled_out:
+                # A value no words explain, when none of that kind was ruled out ("anything
+                # violent so no war films" is about what not to show).
                 mentioned[slot] = [raw.strip()]
         for slot, values in mentioned.items():
             ruled_out = {v.lower() for v in update.excluded.get(slot, [])}
@@ -265,7 +278,7 @@ class FrameTracker:
         fresh = update.fresh or bool(fresh_slots & set(update.constraints))
         constraints = {} if fresh else dict(frame.constraints)
         reference = None if fresh else frame.reference
-        excluded = {k: list(v) for k, v in frame.excluded.items()}
+        excluded = {} if update.clean else {k: list(v) for k, v in frame.excluded.items()}
         for slot, values in update.excluded.items():
             held = excluded.setdefault(slot, [])
             held.extend(v for v in values if v not in held)

@@ -104,9 +104,11 @@ class DialogueManager:
             ("user_switch", self._match_user_switch),
             ("converse", self.calls.converse),
             ("told_like", self._match_told_like),
+            # "Is it black and white?", "how scary is it?": a question about the item, not a
+            # refinement, though its words are the frame's (the skill answers only what it knows).
+            ("item_question", self._match_item_question),
             ("frame_update", self._match_frame_update),
             ("pending_answer", self._match_pending_answer),
-            ("item_question", self._match_item_question),
             ("return", self._match_return),
             ("words_name_skill", self._match_words_name_skill),
             ("offer", self._match_offer),

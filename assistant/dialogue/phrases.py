@@ -89,7 +89,7 @@ ASKS_ABOUT = re.compile(
 )
 POINTS_AT = re.compile(
     r"\b(?:it|that|this|that one|this one|them|him|her|the (?:first|second|third|last) \w+|"
-    r"the (?:director|cast|actors?|year|runtime|length|plot|story))\b"
+    r"the (?:director|cast|actors?|year|runtime|length|plot|story|stars?|lead))\b"
 )
 # Words about loudness: a volume request, never a refinement of what is on.
 VOLUME_WORDS = re.compile(r"\b(?:volume|louder|quieter|turn (?:it|this|the \w+) (?:up|down)|mute|unmute)\b")

@@ -55,14 +55,18 @@ def genre_phrase(genres: Sequence[str]) -> str:
     if not genres:
         return ""
     if len(genres) == 1:
-        return GENRE_NOUNS.get(genres[0], f"a {genres[0].lower()} film")
+        return GENRE_NOUNS.get(genres[0], f"{_article(genres[0])} {genres[0].lower()} film")
     *firsts, last = sorted(genres, key=lambda g: g not in GENRE_ADJECTIVES)
     if all(g in GENRE_ADJECTIVES for g in firsts) and last in GENRE_NOUNS:
         noun = GENRE_NOUNS[last].split(" ", 1)[1]
         adjectives = " ".join(GENRE_ADJECTIVES[g] for g in firsts)
         article = "an" if adjectives[0] in "aeiou" else "a"
         return f"{article} {adjectives} {noun}"
-    return f"a {' and '.join(g.lower() for g in genres)} film"
+    return f"{_article(genres[0])} {' and '.join(g.lower() for g in genres)} film"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def span_words(low: int, high: int) -> str:

@@ -313,7 +313,11 @@ class VideoSkill:
             text = (
                 f"{title} was directed by {director}." if director else f"I don't know who directed {title}."
             )
-        elif re.search(r"\bwho(?:'s| is| are)? (?:in|starring|stars)\b|\bcast\b|\bactors?\b|\bstarring\b", q):
+        elif re.search(
+            r"\bwho(?:'s| is| are)? (?:in|starring|stars)\b|\bcast\b|\bactors?\b|\bstarring\b|\bthe stars?\b|"
+            r"\bwho(?:'s| is)? the lead\b|\bwho plays\b",
+            q,
+        ):
             cast = split_names(row["cast"])[:3]
             text = f"{title} stars {' and '.join(cast)}." if cast else f"I don't know who is in {title}."
         elif re.search(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b", q):
@@ -333,12 +337,25 @@ class VideoSkill:
                 f"; it came out in {year}." if year else "."
             )
         elif re.search(
-            r"\btell me (?:a (?:bit|little) )?(?:more )?about\b|\bwhat(?:'s| is) (?:it|that|this)(?: one| film| movie)? about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b",
+            r"\btell me (?:a (?:bit|little) )?(?:more )?about\b|\bwhat(?:'s| is) (?:it|that|this)(?: one| film| movie)? about\b|\bwhat kind\b|\bwhat sort\b|\bwhat genre\b|\bwhat type\b|"
+            r"\bhow (?:scary|funny|sad|violent|gory|dark|romantic|serious|frightening)\b|"
+            r"\b(?:is|was) (?:it|that|this)(?: one)? (?:a |an )(?!good|bad)",
             q,
         ):
             genres = [g for g in item.meta.get("genres") or [] if g]
             text = f"{title} is {genre_phrase(genres[:2]) or 'a film'}" + (
                 f" from {item.meta['year']}." if item.meta.get("year") else "."
+            )
+        elif re.search(
+            r"\bany good\b|\brated\b|\bratings?\b|\breviews?\b|\bworth (?:it|watching|seeing)\b|\bpopular\b",
+            q,
+        ):
+            # The catalog has no critics' score; how widely it was watched and rated is what it knows.
+            share = float(self.known[self.rec.index[int(item.id)]])
+            text = f"{title} is " + (
+                f"one of the most watched films I know (more rated than {share:.0%} of them)."
+                if share >= 0.5
+                else f"less widely watched than most: more rated than {share:.0%} of the films I know."
             )
         else:
             return None

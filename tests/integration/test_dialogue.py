@@ -242,3 +242,36 @@ def test_a_film_genre_phrase_is_not_another_skills_word(pipeline):
         session, text="right something completely different now a romcom", wall_time=1_795_435_320.0
     )
     assert set(third.state["constraints"]["movie_genre"].split("|")) == {"Romance", "Comedy"}
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("is it black and white", "came out in"),
+        ("how scary is it though", " film from "),
+        ("is it any good though", "more rated than"),
+        ("what's it rated", "more rated than"),
+        ("tell me a bit more about that one", " film from "),
+    ],
+)
+def test_a_question_about_the_film_on_offer_is_answered_not_taken_as_a_refinement(pipeline, question, answer):
+    session = pipeline.start_session("asker", seed=3)
+    offer = pipeline.run_turn(session, text="suggest a film", wall_time=1_795_435_200.0)
+    title = offer.items[0].title
+    result = pipeline.run_turn(session, text=question, wall_time=1_795_435_260.0)
+    end = next(e for e in result.events if isinstance(e, DialogueEnd))
+    assert end.act == "item_question" and not result.items, result.response
+    assert title in result.response and answer in result.response
+    assert result.state and result.state["constraints"] == {}  # nothing was added to the frame
+
+
+def test_scrapping_it_all_drops_what_was_ruled_out_too(pipeline):
+    session = pipeline.start_session("restarter", seed=3)
+    first = pipeline.run_turn(session, text="a comedy film but no romance", wall_time=1_795_435_200.0)
+    assert first.state["exclude"] == {"movie_genre": ["Romance"]}
+    again = pipeline.run_turn(
+        session, text="you know what scrap all that surprise me", wall_time=1_795_435_260.0
+    )
+    assert (
+        again.state["domain"] == "video" and again.state["constraints"] == {} and again.state["exclude"] == {}
+    )
