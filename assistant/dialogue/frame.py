@@ -46,6 +46,13 @@ NEGATION = re.compile(
     r"forget|drop the|never mind|hates?|hated|can'?t face|can'?t stand|can'?t bear|not keen on|"
     r"not into|avoid)\b(?:\W+\w+){0,2}\W*$"
 )
+# "Wait no, the climate summit stuff", "no i meant the nineties": a "no" that answers what was
+# offered, followed by what is wanted, negates nothing said after it.
+NO_AS_INTERJECTION = re.compile(
+    r"^\W*(?:(?:oh|wait|hmm|um|er|sorry|ah|ugh|actually)\W+)*(?:no|nope|nah)\b\W+"
+    r"(?=(?:the|a|an|some|something|i|i'd|i'm|it's|make it|let's|actually|sorry|wait|just|try|give|"
+    r"what about|how about|rather|maybe|perhaps)\b)"
+)
 # "That's too much, something gentler": a complaint about the offer, then what is wanted.
 ASKS_AFTER_COMPLAINT = re.compile(r"\btoo much\W+(?:something|some|a|an)\W*$")
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
@@ -179,6 +186,7 @@ class ConstraintWords:
             # in "nothing with songs my son hates musicals" it rules out the songs, not the son.
             before = lowered[found[i - 1][1] if i else 0 : start]
             clause = CLAUSE.split(before)[-1] if before else ""
+            clause = NO_AS_INTERJECTION.sub("", clause)
             ruled_out = (
                 bool(NEGATION.search(clause))
                 and not REPLACES.match(lowered[end:])
@@ -193,7 +201,14 @@ class ConstraintWords:
                 gap = lowered[found[i - 1][1] : start]
                 if LIST_GOES_ON.search(gap) and len(gap.split()) <= 3 and not ASKS_FOR_IT.search(gap):
                     found[i] = (start, end, slot, value, True)
-        return found
+        # "Wait no nineties, I meant the nineties": a value asked for after it was ruled out is
+        # wanted (a misheard "no" or a correction of the correction).
+        wanted_later = {(f[2], f[3], f[0]) for f in found if not f[4]}
+        return [
+            f
+            for f in found
+            if not (f[4] and any(sl == f[2] and v == f[3] and st > f[0] for sl, v, st in wanted_later))
+        ]
 
     def says_any(self, spec: SkillSpec, text: str) -> bool:
         return bool(self.mentions(spec, text))

@@ -38,7 +38,7 @@ LIKES = re.compile(
     r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
     r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
     r"nothing but|person|blew my mind|blown away|made me cry|cried|mad about|crazy about|nuts about|hooked|besotted|"
-    r"genius|grew up on|grew up with|comfort (?:film|movie|watch|album|song)|stuck with me|what a (?:film|movie|song|album)|"
+    r"genius|grew up on|grew up with|comfort \w+|stuck with me|what an? \w+$|"
     r"rewatch(?:es|ed)?|listening to (?:loads|lots|a lot) of|every christmas)\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
@@ -56,6 +56,8 @@ REQUEST = re.compile(
 ABOUT_THE_OFFER = re.compile(r"\b(?:it|that|this|that one|this one|these|those)\b")
 MAX_NAME_WORDS = 6
 EXACT_NAME = 92  # rapidfuzz ratio: "the killers" for "The Killers", not "Killer" for "killers"
+# Between the names of a track's credited artists ("X Featuring Y", "X Feat. Y & Z").
+CREDITS = re.compile(r"\s+(?:featuring|feat\.?|ft\.?|with|x|&|and)\s+|,\s*", re.IGNORECASE)
 NAME_TIE = 6  # "mamma mia" against "Mamma Mia!" (95) and "Mamma Mia" (100)
 NAMED = 80  # a name a pattern gave ("i love jazz") must be close to the item's to count
 NOT_A_NAME_EDGE = frozenset(
@@ -264,8 +266,17 @@ class ToldLikes:
         asked; the closest name wins, then the skill the words point at ("my kids love frozen":
         the film), then the better-known item (``Item.score`` from ``lookup``)."""
         if self.words is not None and len(name.split()) <= 2:
-            if any(self.words.says_any(spec, name.lower()) for spec in self.skills.specs):
-                return None  # "i like jazz": a kind of thing, not a song called "Jazz"
+            lowered = name.lower().strip()
+            whole = [
+                span
+                for spec in self.skills.specs
+                for span in self.words.spans(spec, lowered)
+                if span[0] == 0 and span[1] == len(lowered)
+            ]
+            if whole:
+                return (
+                    None  # "i like jazz": a kind of thing, not a song called "Jazz" ("green day" is a band)
+                )
         found = [
             # The skill being talked about counts as a pointer ("psycho on the other hand is
             # brilliant" right after a film).
@@ -308,6 +319,11 @@ class ToldLikes:
             # and an artist's name is said back as the artist.
             said = item.title if slot == spec.named_item_slot else item.subtitle or item.title
             score = fuzz.ratio(name.lower(), said.lower())
+            if slot != spec.named_item_slot:
+                # "Daft Punk" in "The Weeknd Featuring Daft Punk": each credited name counts.
+                for part in CREDITS.split(said):
+                    if part and fuzz.ratio(name.lower(), part.lower()) > score:
+                        score, said = fuzz.ratio(name.lower(), part.lower()), part.strip()
             if len(name) >= 4 and said.lower().startswith(name.lower()):
                 score = max(score, 90.0)  # "candle in the wind": "Candle In The Wind 1997/..."
             if best is None or score > best[0]:

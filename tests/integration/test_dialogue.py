@@ -170,7 +170,7 @@ def test_more_about_that_after_news_is_more_news_on_the_topic_not_a_like(talk):
     more = talk("like", 0.64, "more about that")
     assert more.domain == "news" and more.items and not more.feedback
     assert {i.id for i in more.items}.isdisjoint(i.id for i in first.items)
-    assert more.slots.get("topic") == "economy"
+    assert more.slots.get("topic") == "business"  # the economy is the business section
 
 
 def test_an_unsure_request_that_names_its_domain_is_answered(talk):
@@ -219,6 +219,10 @@ def test_good_news_prefers_positive_stories_and_says_so(talk):
         ),
         ("the big lebowski is my comfort film", "video", "The Big Lebowski", "like"),
         ("ex machina really stuck with me", "video", "Ex Machina", "like"),
+        # A credited artist ("The Weeknd Featuring Daft Punk") is named by its own name.
+        ("im a massive fan of daft punk", "music", "Daft Punk", "like"),
+        # "Day" is a forecast's word, but "green day" is the band.
+        ("we're big fans of green day in this house", "music", "Green Day", "like"),
     ],
 )
 def test_likes_and_dislikes_told_in_passing_name_the_item_or_artist(pipeline, text, domain, name, act):
@@ -275,3 +279,22 @@ def test_scrapping_it_all_drops_what_was_ruled_out_too(pipeline):
     assert (
         again.state["domain"] == "video" and again.state["constraints"] == {} and again.state["exclude"] == {}
     )
+
+
+@pytest.mark.parametrize(
+    ("turns", "topic"),
+    [
+        (["what's the news", "anything on the economy"], "business"),
+        (["any news on the rugby", "wait no the climate summit stuff"], "environment"),
+    ],
+)
+def test_news_topics_are_the_sections_people_mean(pipeline, turns, topic):
+    session = pipeline.start_session("reader", seed=3)
+    for n, text in enumerate(turns):
+        result = pipeline.run_turn(session, text=text, wall_time=1_795_435_200.0 + 60 * n)
+    assert result.state == {
+        "domain": "news",
+        "constraints": {"topic": topic},
+        "exclude": {},
+        "reference": None,
+    }

@@ -254,6 +254,11 @@ def test_already_seen_asks_for_another(text, had):
         # "Too much" complains about the offer; what follows it is wanted.
         ("ooh that's too much something gentler", "mood", ["calm"], []),
         ("a romcom please", "movie_genre", ["Romance", "Comedy"], []),
+        # A "no" answering the offer, then what is wanted; a value asked for again after it
+        # was ruled out is wanted.
+        ("no i meant the nineties", "era", ["1990-1999"], []),
+        ("wait no nineties i meant the nineties", "era", ["1990-1999"], []),
+        ("no more comedies, a drama", "movie_genre", ["Drama"], ["Comedy"]),
     ],
 )
 def test_the_film_words_negations_and_lists(text, slot, wanted, ruled_out):
