@@ -11,7 +11,7 @@ import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.pipeline.runner import Pipeline
-from assistant.skill_sdk.api import SkillSpec
+from assistant.skill_sdk.api import Answers, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
 from tests.support.fakes import SPEC as TEA
 from tests.support.fakes import KeywordNLU, ScriptedSpeech, TeaSkill, fake_skills
@@ -298,7 +298,7 @@ def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
         '[skills.dice]\nsides = 20\n[stt]\nmodel = "base"\n'
     )
     # a plugin that declares no settings model gets its section as written
-    dice = SkillSpec(name="dice", load=lambda section: None, offer_intent="roll_dice")
+    dice = SkillSpec(name="dice", load=lambda section: None, answers=Answers(offer_intent="roll_dice"))
     settings = load_settings(config, specs=[*discover_specs(), dice])
     assert settings.skill_settings("weather") == {"live": True, "forecast_url": "http://new"}
     assert settings.skill_settings("dice") == {"sides": 20}

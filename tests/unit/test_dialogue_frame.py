@@ -10,7 +10,7 @@ import pytest
 from assistant.dialogue import DialogueManager
 from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer
 from assistant.dialogue.likes import ToldLikes
-from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import Answers, Item, SkillRequest, SkillResult, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
 from tests.support.fakes import SPEC as TEA
 
@@ -188,7 +188,10 @@ def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch)
     from tests.support.fakes import KeywordNLU
 
     slow = SkillSpec(
-        name="slow", load=lambda settings: SlowConverser(), offer_intent="recommend_slow", rank=5
+        name="slow",
+        load=lambda settings: SlowConverser(),
+        answers=Answers(offer_intent="recommend_slow"),
+        rank=5,
     )
     fake_pipeline.dialogue = DialogueManager(SkillRegistry([slow, TEA]), fake_pipeline.store)
     fake_pipeline.nlu = KeywordNLU([(r"slow", "recommend_slow", 0.9), (r"\bwhy\b", "explain", 0.9)])

@@ -10,6 +10,7 @@ from types import ModuleType
 
 import pytest
 
+from assistant.skill_sdk.api import SkillSpec
 from tests.conftest import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "tools" / "spec_parts_rewrite.py"
@@ -103,3 +104,11 @@ def test_the_script_writes_and_reports(tool: ModuleType, tmp_path: Path, capsys)
     out = capsys.readouterr().out
     assert "reader.py:2: spec.examples -> spec.phrasing.examples" in out
     assert tool.main(["--check", str(path)]) == 0  # nothing left to do
+
+
+def test_a_flat_spec_keyword_is_refused() -> None:
+    """A spec's fields live in its parts (``answers=Answers(offer_intent=...)``): an old flat
+    keyword is no field of SkillSpec, so a skill written against the flat spec fails to load
+    with an error naming it rather than losing the value."""
+    with pytest.raises(TypeError, match="offer_intent"):
+        SkillSpec(name="dice", load=lambda section: None, offer_intent="roll_dice")  # type: ignore[call-arg]
