@@ -287,8 +287,12 @@ def test_installed_skills_are_found_through_entry_points():
     names = [s.name for s in specs]
     assert names[:4] == ["music", "news", "weather", "video"]
     for spec in specs:
-        assert spec.offer_intent in spec.all_intents and spec.examples and spec.description
-        assert spec.fresh_slots <= spec.slots
+        assert (
+            spec.answers.offer_intent in spec.answers.all_intents
+            and spec.phrasing.examples
+            and spec.phrasing.description
+        )
+        assert spec.answers.fresh_slots <= spec.answers.slots
 
 
 def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):

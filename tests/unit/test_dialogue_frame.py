@@ -28,7 +28,7 @@ def test_words_fill_the_frame_and_a_negated_value_is_ruled_out():
     assert update.constraints == {"kind": "herbal"} and update.excluded == {"kind": ["black"]}
     # "too strong": ruled out, and taken out of what was asked for.
     frame = tracker.apply(
-        Frame("tea", {"kind": "black"}), tracker.read(TEA, {}, "too strong"), TEA.fresh_slots
+        Frame("tea", {"kind": "black"}), tracker.read(TEA, {}, "too strong"), TEA.answers.fresh_slots
     )
     assert frame.constraints == {} and frame.excluded == {"kind": ["black"]}
 
@@ -38,7 +38,7 @@ def test_a_fresh_request_keeps_only_what_was_ruled_out():
     ref = Item("tea:sencha", "Sencha", "tea", "")
     frame = Frame("tea", {"kind": "green"}, {"kind": ["black"]}, ref)
     fresh = tracker.apply(
-        frame, FrameUpdate(constraints={"kind": "herbal"}), TEA.fresh_slots
+        frame, FrameUpdate(constraints={"kind": "herbal"}), TEA.answers.fresh_slots
     )  # kind is fresh
     assert fresh.constraints == {"kind": "herbal"} and fresh.excluded == {"kind": ["black"]}
     assert fresh.reference is None

@@ -158,4 +158,4 @@ def test_the_moods_the_model_may_name_for_music_are_the_ones_it_plays():
     from skills.music import SPEC
     from skills.music.moods import MUSIC_MOODS
 
-    assert SPEC.slot_docs["mood"].choices == tuple(MUSIC_MOODS)
+    assert SPEC.llm.slot_docs["mood"].choices == tuple(MUSIC_MOODS)
