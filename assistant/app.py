@@ -95,7 +95,7 @@ def warm_up(pipeline: Pipeline) -> None:
         except SkillFailedError as exc:  # that skill answers with the same message later
             print(f"warning: {exc}", file=sys.stderr)
     for spec in pipeline.skills.specs[:1]:
-        pipeline.nlu.parse(spec.examples[0] if spec.examples else "hello")
+        pipeline.nlu.parse(spec.phrasing.examples[0] if spec.phrasing.examples else "hello")
     if pipeline.stt is not None:
         noise = np.random.default_rng(0).normal(0.0, 0.01, 16000).astype(np.float32)
         pipeline.stt.transcribe(noise)

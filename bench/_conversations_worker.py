@@ -110,8 +110,8 @@ def main() -> int:
         except Exception as exc:  # as in the app: the skill's turns answer with this message
             print(f"warning: {exc}", file=sys.stderr)
             continue
-        if spec.examples:
-            warm.run_turn(session, text=spec.examples[0], wall_time=START_WALL_TIME)
+        if spec.phrasing.examples:
+            warm.run_turn(session, text=spec.phrasing.examples[0], wall_time=START_WALL_TIME)
     warm.end_session(session)
     warm.store.close()
 

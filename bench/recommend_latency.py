@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.skill_sdk.plugins import discover_specs  # noqa: E402
 
 SPECS = {s.name: s for s in discover_specs()}
-DOMAIN_INTENT = {name: s.offer_intent for name, s in SPECS.items()}
-ITEMS_PER_OFFER = {name: s.items_per_offer for name, s in SPECS.items()}
+DOMAIN_INTENT = {name: s.answers.offer_intent for name, s in SPECS.items()}
+ITEMS_PER_OFFER = {name: s.offers.items_per_offer for name, s in SPECS.items()}
 KINDS = ["offer", "offer", "like", "skip", "dislike", "play"]
 
 

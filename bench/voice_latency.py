@@ -230,14 +230,14 @@ def item_nouns() -> frozenset[str]:
     """What the skills call their items, as the voice loop gives them to semantic endpointing."""
     from assistant.skill_sdk.plugins import discover_specs
 
-    return frozenset(noun for spec in discover_specs() for noun in spec.item_nouns)
+    return frozenset(noun for spec in discover_specs() for noun in spec.words.item_nouns)
 
 
 def name_cues() -> frozenset[str]:
     """The skills' words a name follows, as the voice loop gives them to semantic endpointing."""
     from assistant.skill_sdk.plugins import discover_specs
 
-    return frozenset(cue for spec in discover_specs() for cue in spec.name_cues)
+    return frozenset(cue for spec in discover_specs() for cue in spec.words.name_cues)
 
 
 def trailing() -> dict[str, frozenset[str]]:

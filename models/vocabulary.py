@@ -19,19 +19,19 @@ NAME = "vocabulary"
 def collect() -> dict[str, list[str]]:
     merged: dict[str, set[str]] = {}
     for spec in discover_specs():
-        if spec.vocabulary is None:
+        if spec.words.vocabulary is None:
             continue
-        for slot, values in spec.vocabulary().items():
+        for slot, values in spec.words.vocabulary().items():
             merged.setdefault(slot, set()).update(v for v in values if v and v.strip())
     return {slot: sorted(values) for slot, values in sorted(merged.items())}
 
 
 def collect_slot_words() -> dict[str, dict[str, list[str]]]:
-    """Per intent, the words each skill declares for its slots (``SkillSpec.slot_words``)."""
+    """Per intent, the words each skill declares for its slots (``SkillSpec.words.slot_words``)."""
     collected: dict[str, dict[str, list[str]]] = {}
     for spec in discover_specs():
-        for slot, words in spec.slot_words.items():
-            for intent in sorted(spec.all_intents):
+        for slot, words in spec.words.slot_words.items():
+            for intent in sorted(spec.answers.all_intents):
                 known = collected.setdefault(intent, {}).setdefault(slot, [])
                 known.extend(w for w in words if w not in known)
     return collected

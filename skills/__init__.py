@@ -1,9 +1,9 @@
 """The built-in skills: one package per domain (``music``, ``news``, ``weather``, ``video``),
 each owning its catalog, recommender and phrasing.
 
-Each package declares a ``SkillSpec`` (``assistant.skill_sdk.api``) and is registered under the
-``assistant.skills`` entry-point group in ``pyproject.toml``; the core finds it there and knows
-nothing else about it. Skills know nothing of audio or of the pipeline: they get a
+Each package declares a ``SkillSpec`` (``assistant.skill_sdk.api``, built from the parts in
+``assistant.skill_sdk.spec``) and is registered under the ``assistant.skills`` entry-point group
+in ``pyproject.toml``; the core finds it there and knows nothing else about it. Skills know nothing of audio or of the pipeline: they get a
 ``SkillRequest`` and answer a ``SkillResult``. ``decades``, ``diversity``, ``embeddings`` and
 ``situations`` are helpers any skill may use.
 

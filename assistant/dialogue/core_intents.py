@@ -61,7 +61,7 @@ class CoreIntents:
         fb = [
             FeedbackRecord(it.domain, it.id, "skip")
             for it in state.last_items
-            if (owner := self.skills.spec(it.domain)) is not None and owner.takes_feedback
+            if (owner := self.skills.spec(it.domain)) is not None and owner.offers.takes_feedback
         ]
         out = self.calls.recommend(spec, FrameUpdate(), state, ctx, feedback=fb)
         out.act = "skip"
@@ -83,7 +83,7 @@ class CoreIntents:
         named = named_in(parse, state, self.skills)
         if named:
             spec, name = named[0]
-            return Outcome("like", spec.unknown_name_key, {"title": name, "skill": spec.name})
+            return Outcome("like", spec.phrasing.unknown_name_key, {"title": name, "skill": spec.name})
         last = state.last_items[0] if state.last_items else None
         if last is None:
             return Outcome("like", "like_nothing", {"domain": self.skills.default.name})

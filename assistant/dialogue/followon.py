@@ -42,7 +42,7 @@ class FollowOnReader:
         self.words = words
         specs = skills.specs
         self.more_like_this = more_like_this_pattern(specs)
-        self.routes = [(re.compile(rx), slot, s) for s in specs for rx, slot in s.routes]
+        self.routes = [(re.compile(rx), slot, s) for s in specs for rx, slot in s.words.routes]
         self.domain_words = {s.name: domain_words_pattern(s) for s in specs}
 
     def says_domain(self, spec: SkillSpec, text: str) -> bool:
@@ -65,19 +65,24 @@ class FollowOnReader:
         if parse.intent in MORE_INTENTS and state.last_items and self.more_like_this.search(lowered):
             last = self.skills.spec(state.last_items[0].domain)
             if last is not None:
-                return last.offer_intent  # "more like this", "more about that" asks for more
+                return last.answers.offer_intent  # "more like this", "more about that" asks for more
         if parse.intent == "like" and ASKS_FOR_MORE.search(lowered):
             # "I loved <a film>, what else would I like": a request built on the named item.
-            named = next((s for s in self.skills.specs if s.named_item_slot in parse.slots), None)
+            named = next((s for s in self.skills.specs if s.answers.named_item_slot in parse.slots), None)
             if named is not None:
-                return named.offer_intent
+                return named.answers.offer_intent
         asked = self.skills.offer_owner(parse.intent)
         own = set(parse.slots) - REFINING_SLOTS
         for pattern, slot, spec in self.routes:
-            if asked not in (None, spec) and own and own <= asked.slots and parse.confidence >= CONFIRM_BELOW:
+            if (
+                asked not in (None, spec)
+                and own
+                and own <= asked.answers.slots
+                and parse.confidence >= CONFIRM_BELOW
+            ):
                 continue  # "put on a documentary": a film request with a film's slot, not music
             if pattern.search(lowered) and (not slot or slot in parse.slots):
-                return spec.offer_intent
+                return spec.answers.offer_intent
         refined = self._refinement(parse, state, lowered)
         if refined is not None:
             return refined
@@ -85,7 +90,7 @@ class FollowOnReader:
         if named is not None:
             return named
         active = self.skills.spec(state.active_domain) if state.active_domain else None
-        if active is None or not FOLLOW_ON.search(lowered) or not (active.slots & set(parse.slots)):
+        if active is None or not FOLLOW_ON.search(lowered) or not (active.answers.slots & set(parse.slots)):
             return parse.intent
         other = self.skills.offer_owner(parse.intent)
         same_skill = other is active
@@ -93,7 +98,7 @@ class FollowOnReader:
         # "what about tomorrow" after a forecast, read as news (0.66), names no news: it follows on.
         unnamed = other is not None and not self.says_domain(other, lowered)
         if not same_skill and (unsure or unnamed):
-            return active.offer_intent
+            return active.answers.offer_intent
         return parse.intent
 
     def _refinement(self, parse: Parse, state: DialogueState, lowered: str) -> str | None:
@@ -109,16 +114,16 @@ class FollowOnReader:
         if other is None:
             # Unsure what it is, but it carries something the offer can be narrowed by ("from
             # the eighties", a mood) and names no other skill's offer: it refines this one.
-            carries = set(parse.slots) & (REFINING_SLOTS | active.slots)
+            carries = set(parse.slots) & (REFINING_SLOTS | active.answers.slots)
             named = any(self.says_domain(s, lowered) for s in self.skills.specs if s is not active)
             unsure = parse.intent == "out_of_scope" or parse.confidence < CONFIRM_BELOW
-            return active.offer_intent if carries and unsure and not named else None
+            return active.answers.offer_intent if carries and unsure and not named else None
         if other is active or self.says_domain(other, lowered):
             return None
         own = set(parse.slots) - REFINING_SLOTS
-        if own - active.slots:  # a slot only the other skill reads ("a comedy" after a song)
+        if own - active.answers.slots:  # a slot only the other skill reads ("a comedy" after a song)
             return None
-        return active.offer_intent
+        return active.answers.offer_intent
 
     def _named_domain(self, parse: Parse, lowered: str) -> str | None:
         """ "something cosy to watch tonight" came back as music: it names only what the video
@@ -131,12 +136,12 @@ class FollowOnReader:
         if len(named) != 1:
             return None
         other = named[0]
-        if (set(parse.slots) - REFINING_SLOTS) - other.slots:
+        if (set(parse.slots) - REFINING_SLOTS) - other.answers.slots:
             return None
-        return other.offer_intent
+        return other.answers.offer_intent
 
     def _offering(self, state: DialogueState) -> SkillSpec | None:
         if not state.last_items or state.active_domain is None:
             return None
         spec = self.skills.spec(state.active_domain)
-        return spec if spec is not None and spec.offers_another else None
+        return spec if spec is not None and spec.offers.offers_another else None

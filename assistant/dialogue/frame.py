@@ -5,7 +5,7 @@ values the person ruled out ("not jazz", "nothing gory", "too scary") and the it
 on ("something like The Princess Bride"). A turn *updates* the frame: it adds or replaces a
 constraint, rules one out, or starts the frame afresh; it never replaces the frame with whatever
 this turn's parse happened to carry. The words that fill a constraint come from the skills'
-``SkillSpec.constraint_words`` declarations, so the frame is filled the same way with the
+``SkillSpec.words.constraint_words`` declarations, so the frame is filled the same way with the
 language model off, still loading or too slow ("a funny animated movie": Comedy and Animation).
 
 References are resolved here and nowhere else: "it", "that one", "this" point at the item offered,
@@ -152,7 +152,7 @@ class ConstraintWords:
         self.patterns: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
         for spec in specs:
             found = []
-            for slot, values in spec.constraint_words.items():
+            for slot, values in spec.words.constraint_words.items():
                 # A value of "{match}" is the words themselves ("after 2000" is the era).
                 for value, phrases in values.items():
                     alternatives = "|".join(phrases)
@@ -258,10 +258,14 @@ class FrameTracker:
             else:
                 mentioned.setdefault(slot, []).append(value)
         for slot, raw in slots.items():
-            if not (slot in spec.slots or slot in self.shared_slots) or not raw.strip() or is_pointer(raw):
+            if (
+                not (slot in spec.answers.slots or slot in self.shared_slots)
+                or not raw.strip()
+                or is_pointer(raw)
+            ):
                 continue
-            if slot in spec.exclusion_slots:  # the language model's values to leave out
-                target = spec.exclusion_slots[slot]
+            if slot in spec.answers.exclusion_slots:  # the language model's values to leave out
+                target = spec.answers.exclusion_slots[slot]
                 update.excluded.setdefault(target, []).extend(v.strip() for v in raw.split("|") if v.strip())
                 continue
             said = self.words.canonical(spec, slot, raw)
@@ -280,7 +284,7 @@ class FrameTracker:
             kept = [v for v in values if v.lower() not in ruled_out]
             if kept:
                 joined = _join(kept)
-                combine = spec.combine_values.get(slot)
+                combine = spec.answers.combine_values.get(slot)
                 update.constraints[slot] = combine(joined) if combine is not None else joined
         update.adds = bool(ADDS_TO.search(text.lower()))
         for slot in list(update.excluded):

@@ -168,13 +168,13 @@ def named_in(
 ) -> list[tuple[SkillSpec, str]]:
     """The item names the parse's slots give ("I love Alien": video, "Alien"), leaving out
     pointers ("it") and the item just offered, for each skill that names items; with ``also``
-    the other slots a name may fill too (``SkillSpec.also_names``: "I grew up on the Beatles")."""
+    the other slots a name may fill too (``SkillSpec.answers.also_names``: "I grew up on the Beatles")."""
     last = state.last_items[0] if state.last_items else None
     found = []
     for spec in skills.specs:
-        if not spec.named_item_slot:
+        if not spec.answers.named_item_slot:
             continue
-        for slot in (spec.named_item_slot, *(spec.also_names if also else ())):
+        for slot in (spec.answers.named_item_slot, *(spec.answers.also_names if also else ())):
             value = parse.slots.get(slot, "").strip()
             if (
                 value
@@ -194,11 +194,18 @@ class ToldLikes:
         nouns = {
             w
             for s in skills.specs
-            for w in (*s.item_nouns, *s.domain_words, *s.history.words, s.history.noun)
+            for w in (
+                *s.words.item_nouns,
+                *s.words.domain_words,
+                *s.phrasing.history.words,
+                s.phrasing.history.noun,
+            )
         }
         self.edge = NOT_A_NAME_EDGE  # never starts or ends a name
         self.explained = NOT_A_NAME_EDGE | {w.lower() for w in nouns if w}  # may stand around one
-        nouns = sorted({n for s in skills.specs for n in (*s.item_nouns, s.history.noun) if n}, key=len)
+        nouns = sorted(
+            {n for s in skills.specs for n in (*s.words.item_nouns, s.phrasing.history.noun) if n}, key=len
+        )
         alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
         self.patterns = told_patterns(alternation)
         self.trim = re.compile(
@@ -282,7 +289,7 @@ class ToldLikes:
             # brilliant" right after a film).
             (hit, self._points_at(spec, text) + (spec.name == context))
             for spec in self.skills.specs
-            if spec.named_item_slot and (hit := self._lookup(spec, name)) is not None
+            if spec.answers.named_item_slot and (hit := self._lookup(spec, name)) is not None
         ]
         found = [f for f in found if f[0][0] >= at_least]
         if not found:
@@ -298,7 +305,7 @@ class ToldLikes:
         """How many of the words point at ``spec``: its nouns and history words ("watched"),
         and its own constraint words ("my kids": an audience only films have)."""
         words = re.findall(r"[a-z]+", text.lower())
-        hints = {*spec.history.words, *spec.domain_words, *spec.item_nouns}
+        hints = {*spec.phrasing.history.words, *spec.words.domain_words, *spec.words.item_nouns}
         # "made me watch": a word may be the stem of a hint ("watch" of "watched").
         said = sum(
             any(w.startswith(h) or (len(w) >= 5 and h.startswith(w)) for w in words) for h in hints if h
@@ -311,13 +318,13 @@ class ToldLikes:
         if skill is None:
             return None
         best: tuple[float, Item, str] | None = None
-        for slot in (spec.named_item_slot, *spec.also_names):
+        for slot in (spec.answers.named_item_slot, *spec.answers.also_names):
             item = skill.lookup({slot: name})
             if item is None:
                 continue
             # "Radiohead" names the band better than a song called "Radio Head": the closest wins,
             # and an artist's name is said back as the artist.
-            said = item.title if slot == spec.named_item_slot else item.subtitle or item.title
+            said = item.title if slot == spec.answers.named_item_slot else item.subtitle or item.title
             score = fuzz.ratio(name.lower(), said.lower())
             if slot != spec.named_item_slot:
                 # "Daft Punk" in "The Weeknd Featuring Daft Punk": each credited name counts.

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 # Slots any skill may carry between turns ("and tomorrow?").
 SHARED_SLOTS = frozenset({"date", "time"})
 # The core's own requests that people finish with a date ("what did I watch ... today"); skills
-# declare theirs in ``SkillSpec.trailing_slots``.
+# declare theirs in ``SkillSpec.words.trailing_slots``.
 CORE_TRAILING_SLOTS: dict[str, frozenset[str]] = {"history_query": SHARED_SLOTS}
 
 
@@ -64,8 +64,8 @@ def trailing_slots(specs: Iterable[SkillSpec]) -> dict[str, frozenset[str]]:
     """Intent -> the slots that may still follow a whole request of it (semantic endpointing)."""
     found = dict(CORE_TRAILING_SLOTS)
     for spec in specs:
-        if spec.trailing_slots:
-            found.update(dict.fromkeys(spec.all_intents, spec.trailing_slots))
+        if spec.words.trailing_slots:
+            found.update(dict.fromkeys(spec.answers.all_intents, spec.words.trailing_slots))
     return found
 
 
@@ -94,7 +94,7 @@ class DialogueManager:
         self.situation = SituationReader(self.skills, history)
         self.told_likes = ToldLikes(self.skills, self.frames.words)
         self.more_like_this = self.follow_on.more_like_this
-        self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.not_names}
+        self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.words.not_names}
         self.calls = SkillCalls(self.skills, history, self.frames, self.situation)
         self.core = CoreIntents(self.skills, history, self.calls, self.frames)
         self.core_intents = self.core.table
@@ -158,7 +158,7 @@ class DialogueManager:
             return None
         spec, update = found
         state.pending = None
-        return self.calls.recommend(spec, update, state, ctx, intent=spec.offer_intent)
+        return self.calls.recommend(spec, update, state, ctx, intent=spec.answers.offer_intent)
 
     def _frame_update_for(
         self, parse: Parse, state: DialogueState, text: str
@@ -221,7 +221,7 @@ class DialogueManager:
         spec = self.skills.spec(item.domain)
         if kind == "dislike":
             return Outcome("dislike", "dislike", {"title": name}, domain=item.domain, feedback=feedback)
-        if asks_more and spec is not None and spec.offers_another:
+        if asks_more and spec is not None and spec.offers.offers_another:
             # "I loved Alien, what else would I like": the like, and an offer built on it.
             outcome = self.calls.recommend(
                 spec, FrameUpdate(reference=item, fresh=True), state, ctx, feedback=feedback
@@ -262,7 +262,7 @@ class DialogueManager:
                 and (self.follow_on.says_domain(spec, lowered) or self._only_words_of(spec, lowered))
             ):
                 return self.calls.recommend(
-                    spec, self.frames.read(spec, {}, ctx.text), state, ctx, intent=spec.offer_intent
+                    spec, self.frames.read(spec, {}, ctx.text), state, ctx, intent=spec.answers.offer_intent
                 )
         return None
 
@@ -289,10 +289,14 @@ class DialogueManager:
         nothing_to_skip = ctx.intent == "skip" and not state.last_items
         if asked is None and ctx.intent != OUT_OF_SCOPE and not nothing_to_skip:
             return None  # the core's own requests: likes, skips, "why?"
-        if asked is not None and ctx.intent != asked.offer_intent and parse.confidence >= SURE_QUESTION:
+        if (
+            asked is not None
+            and ctx.intent != asked.answers.offer_intent
+            and parse.confidence >= SURE_QUESTION
+        ):
             return None
         lowered = ctx.text.lower()
-        offers = asked is not None and ctx.intent == asked.offer_intent
+        offers = asked is not None and ctx.intent == asked.answers.offer_intent
         own = {parse.slots[slot] for slot in set(parse.slots) - REFINING_SLOTS} if offers else set()
         if asked is not None and (
             (own and not self._claimed_elsewhere(asked, own))
@@ -311,7 +315,7 @@ class DialogueManager:
             return None
         update = self.frames.read(spec, {}, ctx.text)
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
-        return self.calls.recommend(spec, update, state, ctx, intent=spec.offer_intent)
+        return self.calls.recommend(spec, update, state, ctx, intent=spec.answers.offer_intent)
 
     def _match_offer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         intent = ctx.intent
@@ -348,13 +352,13 @@ class DialogueManager:
         frame's reference (what the offer is similar to), not a constraint to match."""
         said = LIKE_NAME.search(lowered)
         if said is not None and not any(
-            update.constraints.get(s) for s in (spec.named_item_slot, *spec.also_names) if s
+            update.constraints.get(s) for s in (spec.answers.named_item_slot, *spec.answers.also_names) if s
         ):
             found = self.told_likes.find(said.group("name"), lowered, at_least=NAMED)
             if found is not None and found[0].domain == spec.name and not is_pointer(said.group("name")):
                 update.reference, update.fresh = found[0], True
                 return
-        for slot in (spec.named_item_slot, *spec.also_names):
+        for slot in (spec.answers.named_item_slot, *spec.answers.also_names):
             value = update.constraints.get(slot, "") if slot else ""
             if not value or not re.search(
                 rf"\b(?:like|similar to|in the style of)\s+{re.escape(value.lower())}", lowered
@@ -389,7 +393,7 @@ class DialogueManager:
             return False  # "what about the weather there on sunday": the place said before
         if spec.name != state.active_domain:
             return True
-        if not spec.fresh_slots:
+        if not spec.answers.fresh_slots:
             return False  # a skill that always merges ("will it rain there tomorrow" keeps the place)
         refining = (
             REFINEMENT.match(lowered)

@@ -53,12 +53,12 @@ class SkillCalls:
             slots=dict(slots),
             profile=self.history.profile(ctx.user, spec.name),
             exclude=set(state.offered.get(spec.name, set())),
-            k=spec.items_per_offer,
+            k=spec.offers.items_per_offer,
             rng=ctx.rng,
             text=ctx.text,
             now=ctx.now,
             previous_text=state.asked.get(spec.name, ""),
-            situation=self.situation.read(ctx) if intent == spec.offer_intent else None,
+            situation=self.situation.read(ctx) if intent == spec.answers.offer_intent else None,
             excluded=frame.exclusions() if frame is not None else {},
         )
 
@@ -108,7 +108,7 @@ class SkillCalls:
         state.pending = None
         state.frames[spec.name] = Frame(spec.name, slots, frame.excluded, frame.reference)
         outcome = self.offered(spec, state, result)
-        outcome.act, outcome.intent = "converse", spec.offer_intent
+        outcome.act, outcome.intent = "converse", spec.answers.offer_intent
         return outcome
 
     def recommend(
@@ -123,9 +123,9 @@ class SkillCalls:
         """An offer from ``spec`` for its frame after ``update`` (a fresh update starts it over,
         keeping what was ruled out)."""
         previous = state.frames.get(spec.name) or Frame(spec.name)
-        frame = self.frames.apply(previous, update, spec.fresh_slots)
+        frame = self.frames.apply(previous, update, spec.answers.fresh_slots)
         state.frames[spec.name] = frame
-        request = self.request(spec, spec.offer_intent, frame.constraints, state, ctx)
+        request = self.request(spec, spec.answers.offer_intent, frame.constraints, state, ctx)
         reference = update.reference if update.once else frame.reference
         request.anchor = reference if reference is not None and reference.domain == spec.name else None
         request.new_slots = frozenset(update.constraints)
@@ -144,7 +144,7 @@ class SkillCalls:
             state.last_items = list(result.items)
             state.mention(result.items[0])
             state.offered.setdefault(spec.name, set()).update(i.id for i in result.items)
-        followup = bool(result.items) and spec.offers_another
+        followup = bool(result.items) and spec.offers.offers_another
         if followup:
             state.pending = "more"
         return Outcome(

@@ -59,14 +59,14 @@ REFINEMENT = re.compile(
 
 def more_like_this_pattern(specs: list[SkillSpec]) -> re.Pattern[str]:
     """ "more like this", "songs like that", "something similar", with every skill's nouns."""
-    nouns = sorted({n for s in specs for n in s.item_nouns})
+    nouns = sorted({n for s in specs for n in s.words.item_nouns})
     words = "|".join(re.escape(w) for w in (*LIKE_THIS_WORDS, *nouns))
     return re.compile(rf"\b({words})\s+like\s+(this|that|it)\b|\bsimilar\b|{MORE_ON_THAT}")
 
 
 def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
     """The words that name what ``spec`` offers ("song", "film", "news", "sports"), or None."""
-    words = sorted({w.lower() for w in spec.domain_words if w})
+    words = sorted({w.lower() for w in spec.words.domain_words if w})
     if not words:
         return None
     return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")

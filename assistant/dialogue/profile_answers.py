@@ -26,7 +26,7 @@ def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) ->
     has_voiceprint = getattr(history, "has_voiceprint", None)  # fakes without voiceprints: none
     knows_voice = bool(has_voiceprint and has_voiceprint(user))
     if not offers and not feedback and not prefs and not knows_voice:
-        topics = join_words([s.topic or s.name for s in specs], last="or")
+        topics = join_words([s.phrasing.topic or s.name for s in specs], last="or")
         return f"I don't know anything about you yet, {user}. Ask me for {topics}."
     parts = [f"Here's what I know about you, {user}:"]
     by_domain = Counter(o["domain"] for o in offers)
@@ -47,7 +47,7 @@ def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) ->
     if liked:
         parts.append("Recently you liked " + ", ".join(liked[-3:]) + ".")
     for spec in specs:
-        for key, sentence in spec.preference_phrases.items():
+        for key, sentence in spec.phrasing.preference_phrases.items():
             if key in prefs:
                 parts.append(sentence.format(value=prefs[key]))
     if knows_voice:
@@ -59,7 +59,7 @@ def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) ->
 def describe_history(history: _Reader, user: str, text: str, now: float, specs: Sequence[SkillSpec]) -> str:
     """Answer from the offers table, filtered by a spoken day and a skill's words in ``text``."""
     day = _day_in(text, now)
-    spec = next((s for s in specs if any(w in text for w in s.history.words)), None)
+    spec = next((s for s in specs if any(w in text for w in s.phrasing.history.words)), None)
     domain = spec.name if spec is not None else None
     since = None if day is None else day[0]
     rows = history.offers(user, since=since, domain=domain)
@@ -67,7 +67,7 @@ def describe_history(history: _Reader, user: str, text: str, now: float, specs: 
         rows = [r for r in rows if r["ts"] < day[1]]
     when = "" if day is None else f" {day[2]}"
     if not rows:
-        what = (spec.history.kind or spec.name) if spec is not None else "anything"
+        what = (spec.phrasing.history.kind or spec.name) if spec is not None else "anything"
         return f"I don't have any {what} in your history{when}."
     # One mention per item, most recent last.
     seen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -75,7 +75,7 @@ def describe_history(history: _Reader, user: str, text: str, now: float, specs: 
         seen[(r["domain"], r["item_id"])] = r
     recent = list(seen.values())[-5:]
     listed = "; ".join(f"{r['title']}" for r in recent)
-    noun = spec.history.noun if spec is not None else "things"
+    noun = spec.phrasing.history.noun if spec is not None else "things"
     return f"{'Recently' if day is None else day[2].capitalize()} I offered you {len(seen)} {noun}, most recently: {listed}."
 
 

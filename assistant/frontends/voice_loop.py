@@ -113,7 +113,7 @@ class VoiceLoop:
             if not isinstance(pipeline.stt, SpeculativeSpeechToText):
                 pipeline.stt = SpeculativeSpeechToText(pipeline.stt, quick=quick_stage(pipeline.stt))
             self.stt = pipeline.stt
-        nouns = frozenset(noun for spec in pipeline.skills.specs for noun in spec.item_nouns)
+        nouns = frozenset(noun for spec in pipeline.skills.specs for noun in spec.words.item_nouns)
         self.endpointing = (
             None
             if self.stt is None
@@ -122,7 +122,7 @@ class VoiceLoop:
                 self.pipeline.nlu.parse,
                 item_nouns=nouns,
                 trailing_slots=trailing_slots(pipeline.skills.specs),
-                name_cues=frozenset(cue for spec in pipeline.skills.specs for cue in spec.name_cues),
+                name_cues=frozenset(cue for spec in pipeline.skills.specs for cue in spec.words.name_cues),
             )
         )
 

@@ -122,9 +122,18 @@ class SecondOpinion:
     @staticmethod
     def _covered_words(specs: Sequence[SkillSpec]) -> frozenset[str]:
         text = " ".join(
-            " ".join([*s.examples, s.description, s.topic, s.what, s.name, *s.item_nouns])
+            " ".join(
+                [
+                    *s.phrasing.examples,
+                    s.phrasing.description,
+                    s.phrasing.topic,
+                    s.phrasing.what,
+                    s.name,
+                    *s.words.item_nouns,
+                ]
+            )
             + " "
-            + " ".join(c for doc in s.slot_docs.values() for c in doc.choices)
+            + " ".join(c for doc in s.llm.slot_docs.values() for c in doc.choices)
             for s in specs
         )
         return frozenset(WORD.findall(text.lower())) - STOPWORDS
@@ -167,7 +176,7 @@ class SecondOpinion:
         return [v for k, v in parse.slots.items() if spec is None or self._usable(spec, k, v, parse.slots)]
 
     def _usable(self, spec: SkillSpec, slot: str, value: str, slots: dict[str, str]) -> bool:
-        doc = spec.slot_docs.get(slot)
+        doc = spec.llm.slot_docs.get(slot)
         if doc is not None and doc.choices:
             return (
                 process.extractOne(
@@ -175,7 +184,7 @@ class SecondOpinion:
                 )
                 is not None
             )
-        if slot == spec.named_item_slot:
+        if slot == spec.answers.named_item_slot:
             skill = self.skills.skill(spec.name)
             return not isinstance(skill, NamesItems) or skill.lookup(dict(slots)) is not None
         return True
@@ -251,7 +260,7 @@ class SecondOpinion:
         if not slots and classifier_spec is spec:
             slots = dict(parse.slots)
         trace.understood_by = "llm"
-        return Parse(spec.offer_intent, max(parse.confidence, SURE), slots, text)
+        return Parse(spec.answers.offer_intent, max(parse.confidence, SURE), slots, text)
 
     def _schema_for(self, text: str) -> dict[str, Any]:
         """The understanding schema without the slots this request gives no cue for."""
@@ -266,7 +275,7 @@ class SecondOpinion:
             return {}
         slots: dict[str, str] = {}
         for name, value in raw.items():
-            if name not in spec.slots:
+            if name not in spec.answers.slots:
                 continue  # another skill's slot: the model mixed two readings
             values = value if isinstance(value, list) else [value]
             joined = "|".join(str(v).strip() for v in values if str(v).strip())
@@ -308,11 +317,11 @@ class SecondOpinion:
             return  # nothing of the person's to weigh: the recommender's own order stands
         shown = {i.id for i in outcome.items}
         request = SkillRequest(
-            intent=spec.offer_intent,
+            intent=spec.answers.offer_intent,
             slots=dict(outcome.slots),
             profile=self.history.profile(ctx.user, spec.name),
             exclude=set(state.offered.get(spec.name, set())) - shown,
-            k=spec.items_per_offer,
+            k=spec.offers.items_per_offer,
             text=ctx.text,
             now=ctx.now,
         )

@@ -31,8 +31,8 @@ def _compact(value: Any) -> str:
 
 
 def _slot_docs(spec: SkillSpec) -> dict[str, SlotDoc]:
-    docs = dict(spec.slot_docs)
-    for slot in sorted(spec.slots):
+    docs = dict(spec.llm.slot_docs)
+    for slot in sorted(spec.answers.slots):
         docs.setdefault(slot, SlotDoc(slot.replace("_", " ")))
     return docs
 
@@ -51,7 +51,7 @@ def uncued_slots(specs: Sequence[SkillSpec], text: str) -> frozenset[tuple[str, 
     return frozenset(
         (spec.name, name)
         for spec in specs
-        for name, doc in spec.slot_docs.items()
+        for name, doc in spec.llm.slot_docs.items()
         if doc.cue and not re.search(doc.cue, text, re.IGNORECASE)
     )
 
@@ -165,7 +165,7 @@ def understanding_system_prompt(specs: Sequence[SkillSpec]) -> str:
         "Skills:",
     ]
     for spec in specs:
-        lines.append(f"- {spec.name}: {spec.description or spec.name}")
+        lines.append(f"- {spec.name}: {spec.phrasing.description or spec.name}")
         for name, doc in _slot_docs(spec).items():
             if doc.choices:
                 kind = "one or more of" if doc.many else "one of"
@@ -174,10 +174,10 @@ def understanding_system_prompt(specs: Sequence[SkillSpec]) -> str:
                 lines.append(f"  {name}: {doc.description}")
     lines += ["", "Examples:"]
     for spec in specs:
-        for text, slots in spec.llm_examples:
+        for text, slots in spec.llm.examples:
             lines.append(f"{text} -> {_example_answer(spec, slots)}")
-        if not spec.llm_examples and spec.examples:
-            lines.append(f"{spec.examples[0]} -> {_compact({'skill': spec.name})}")
+        if not spec.llm.examples and spec.phrasing.examples:
+            lines.append(f"{spec.phrasing.examples[0]} -> {_compact({'skill': spec.name})}")
     lines.append(f"what is the meaning of life -> {_compact({'skill': NO_SKILL})}")
     return "\n".join(lines)
 

@@ -4,7 +4,7 @@ The tagger learns a slot from its annotated examples, and a rare one comes and g
 machine that trains it: "sunny" is a ``weather_descriptor`` in five training requests, and a
 build of the same data with the same seeds on another CPU (the CI machine's, 2026-12-01) left
 it untagged in "will it be sunny this weekend" where builds here tagged it. A skill that knows
-the words of a slot declares them (``SkillSpec.slot_words``); the setup step collects them with
+the words of a slot declares them (``SkillSpec.words.slot_words``); the setup step collects them with
 the vocabulary, and on a request for that skill the first of them said, as whole words and over
 no span the tagger found, fills the slot the tagger left empty.
 """

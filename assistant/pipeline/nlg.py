@@ -16,7 +16,7 @@ from assistant.skill_sdk.api import Item, SkillSpec, describe_item
 from assistant.skill_sdk.phrasing import join_words
 
 # The core's own sentences; every sentence about what a skill offers comes from its
-# ``SkillSpec.templates``. "{example}" and "{what}" are filled from the skill in question.
+# ``SkillSpec.phrasing.templates``. "{example}" and "{what}" are filled from the skill in question.
 TEMPLATES: dict[str, list[str]] = {
     "followup": ["Want another?", "Shall I find another?", "Want something else?"],
     "like": ["Glad you like {title}. I'll remember that.", "Noted: you like {title}."],
@@ -80,9 +80,9 @@ class ResponseGenerator:
     def __init__(self, specs: Sequence[SkillSpec]) -> None:
         self.specs = {s.name: s for s in specs}
         self.default = specs[0]
-        self.abilities = join_words([s.description or s.name for s in specs], last="or")
+        self.abilities = join_words([s.phrasing.description or s.name for s in specs], last="or")
         # Two hints far apart in the list: the default skill's and the last one's.
-        hints = [f"'{s.examples[0]}'" for s in specs if s.examples]
+        hints = [f"'{s.phrasing.examples[0]}'" for s in specs if s.phrasing.examples]
         self.examples = join_words(hints[:1] + hints[-1:] if len(hints) > 1 else hints, last="or")
 
     def respond(self, outcome: Outcome, rng: random.Random) -> str:
@@ -121,8 +121,8 @@ class ResponseGenerator:
             values["reason"] = reason_clause(item.reason)
             values["item"] = self.describe_item(item)
         spec = self.specs.get(values.get("domain") or "", self.default)
-        values.setdefault("example", spec.examples[0] if spec.examples else "")
-        values.setdefault("what", spec.what or "that")
+        values.setdefault("example", spec.phrasing.examples[0] if spec.phrasing.examples else "")
+        values.setdefault("what", spec.phrasing.what or "that")
         values.setdefault("abilities", self.abilities)
         values.setdefault("examples", self.examples)
         return self.render(key, rng, skill=values.pop("skill", None) or values.get("domain"), **values)
@@ -130,12 +130,14 @@ class ResponseGenerator:
     def render(self, key: str, rng: random.Random, skill: str | None = None, **values: Any) -> str:
         """The template ``key``: the named skill's own first, then the core's, then any skill's."""
         own = self.specs.get(skill or "")
-        if own is not None and own.templates.get(key):
-            options = own.templates[key]
+        if own is not None and own.phrasing.templates.get(key):
+            options = own.phrasing.templates[key]
         elif key in TEMPLATES:
             options = TEMPLATES[key]
         else:
-            options = next(s.templates[key] for s in self.specs.values() if s.templates.get(key))
+            options = next(
+                s.phrasing.templates[key] for s in self.specs.values() if s.phrasing.templates.get(key)
+            )
         template = options[rng.randrange(len(options))]
         return template.format(**values)
 
@@ -147,10 +149,10 @@ class ResponseGenerator:
         parts: list[str] = []
         if skill_text:
             parts.append(skill_text.strip())
-        if items and spec is not None and spec.templates.get("offer"):
+        if items and spec is not None and spec.phrasing.templates.get("offer"):
             numbered = "; ".join(f"{i + 1}: {it.title}" for i, it in enumerate(items))
             parts.append(spec.say("offer", rng, item=spec.describe(items[0]), items=numbered))
-            if spec.says_reason:
+            if spec.offers.says_reason:
                 parts.append(_sentence(items[0].reason))
         if followup and items:
             parts.append(self.render("followup", rng))

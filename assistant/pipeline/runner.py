@@ -129,11 +129,11 @@ class Pipeline:
 
     def skills_summary(self) -> str:
         """ "music, news, weather or a movie": what people can ask for, from the skills' topics."""
-        return join_words([s.topic or s.name for s in self.skills.specs], last="or")
+        return join_words([s.phrasing.topic or s.name for s in self.skills.specs], last="or")
 
     def help_text(self) -> str:
         """The help for a person at the prompt, from the installed skills' declarations."""
-        examples = ", ".join(f'"{s.examples[0]}"' for s in self.skills.specs if s.examples)
+        examples = ", ".join(f'"{s.phrasing.examples[0]}"' for s in self.skills.specs if s.phrasing.examples)
         return self.nlg.render("help", random.Random(0), topics=self.skills_summary(), examples=examples)
 
     # --- sessions ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What a skill is written against: ``api`` (``SkillSpec``, ``SkillRequest``, ``SkillResult``,
-``Item``, the ``Skill`` protocol), ``situation`` (the time and weather around a request),
+``Item``, the ``Skill`` protocol), ``spec`` (the parts a ``SkillSpec`` is made of: ``Answers``,
+``SkillWords``, ``SkillPhrasing``, ``OfferPolicy``, ``ModelHints``), ``situation`` (the time and weather around a request),
 ``storage`` (a skill's own tables in the assistant's database, made by its own migrations) and
 ``plugins`` (finding installed skills through the ``assistant.skills`` entry points).
 

@@ -1,4 +1,10 @@
-"""The contract between the core and a skill: requests, results, items, the Skill protocol."""
+"""The contract between the core and a skill: requests, results, items, the Skill protocol and
+``SkillSpec``, what a skill declares about itself.
+
+The parts a ``SkillSpec`` is made of (``Answers``, ``SkillWords``, ``SkillPhrasing``,
+``OfferPolicy``, ``ModelHints``, with ``SlotDoc`` and ``HistoryPhrasing``) live in
+``assistant.skill_sdk.spec`` and are re-exported here, so a skill imports everything it is
+written against from this module."""
 
 from __future__ import annotations
 
@@ -10,6 +16,9 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel, ConfigDict
 
 from assistant.skill_sdk.situation import Situation
+from assistant.skill_sdk.spec import Answers, ModelHints, OfferPolicy, SkillPhrasing, SkillWords
+from assistant.skill_sdk.spec import HistoryPhrasing as HistoryPhrasing  # re-exported for skills
+from assistant.skill_sdk.spec import SlotDoc as SlotDoc  # re-exported for skills
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
 FEEDBACK_WEIGHTS: dict[str, float] = {"like": 1.0, "play": 0.3, "skip": -0.3, "dislike": -1.0}
@@ -208,28 +217,6 @@ class Candidates(Protocol):
         """The skill's best ``n`` answers to ``request``, each with its metadata."""
 
 
-@dataclass(frozen=True)
-class SlotDoc:
-    """What one slot means, for a reader that is not the classifier (the language model)."""
-
-    description: str
-    choices: tuple[str, ...] = ()  # the only values allowed; empty: free text
-    many: bool = False  # several of ``choices`` at once, joined with "|"
-    # A pattern (regex, any case) the request's words must match for the model to fill this slot;
-    # empty: any request. The model's grammar leaves the slot out otherwise: asked not to guess
-    # years, the 1.5B model still added an era to a quarter of the open requests.
-    cue: str = ""
-
-
-@dataclass(frozen=True)
-class HistoryPhrasing:
-    """How "what did I ... yesterday" speaks of one skill's offers."""
-
-    words: tuple[str, ...] = ()  # words in a question that point at this skill ("listen", "song")
-    kind: str = ""  # "I don't have any {kind} in your history"
-    noun: str = "things"  # "I offered you 3 {noun}"
-
-
 class SkillSettings(BaseModel):
     """A base for a skill's settings model (``SkillSpec.settings_model``): one field per key of
     its config.toml section, each with a default.
@@ -248,81 +235,25 @@ class SkillSpec:
 
     A skill package exposes one of these under the ``assistant.skills`` entry-point group.
     ``load`` builds the skill from its own settings section (``[skills.NAME]`` in config.toml).
+    The top level says who the skill is and how it is loaded; the rest is grouped in parts
+    (``assistant/skill_sdk/spec.py``), each built with keyword arguments:
+    ``answers=Answers(offer_intent=..., slots=...)``, ``words=SkillWords(...)``,
+    ``phrasing=SkillPhrasing(...)``, ``offers=OfferPolicy(...)``, ``llm=ModelHints(...)``.
     """
 
     name: str
     load: Callable[[Mapping[str, Any]], Skill]
-    # The label that asks this skill for something new ("play some jazz"), and every other
-    # label it answers (questions and settings about what it offered).
-    offer_intent: str
-    intents: frozenset[str] = frozenset()
-    slots: frozenset[str] = frozenset()
-    # A new value for one of these starts a fresh request; otherwise earlier slots carry over
-    # ("play some jazz" -> "something more upbeat" keeps the genre). Empty: always merge.
-    fresh_slots: frozenset[str] = frozenset()
-    items_per_offer: int = 1
-    offers_another: bool = True  # "Want another?" after an offer
-    takes_feedback: bool = True  # a skip is recorded against what it offered
-    says_reason: bool = True  # the item's reason is spoken after the offer
-    # The slot that names one catalog item ("I love Alien"); the skill implements ``NamesItems``.
-    named_item_slot: str = ""
-    # Other slots a liked name may fill ("I'm a big Radiohead fan": the music skill's artist).
-    also_names: tuple[str, ...] = ()
-    unknown_name_key: str = "like_unknown"  # its template for a liked name it does not know
-    # Regular expressions (with a slot the parse must carry, or "") that send an utterance to
-    # this skill's offer intent whatever the classifier said: phrasings it was not trained on.
-    routes: tuple[tuple[str, str], ...] = ()
-    examples: tuple[str, ...] = ()  # requests people can make; the first one is the hint
-    description: str = ""  # "play music": "I can play music, ..."
-    topic: str = ""  # "music": "Ask me for music, ..."
-    what: str = ""  # "some music": "Did you want some music?"
-    item_nouns: tuple[str, ...] = ()  # "more songs like this"
-    # Words a name follows ("play the album ... Abbey Road", "who's the director ... of Heat"): a
-    # transcript ending on one is waiting for the name (assistant/voice/endpointing.py).
-    name_cues: tuple[str, ...] = ()
-    # Slots people add after a request that already reads as whole ("will I need sunscreen ...
-    # today"): while the parse has none of them, the voice loop's semantic endpointing waits out
-    # the full pause instead of ending the turn early (assistant/voice/endpointing.py).
-    trailing_slots: frozenset[str] = frozenset()
-    # Words that name what this skill offers ("music", "album"; "news", "sports"): an unsure
-    # request that says one is answered rather than confirmed, and a refinement said after
-    # another skill's offer ("something from the eighties") stays with that skill unless it
-    # says one of these.
-    domain_words: tuple[str, ...] = ()
-    not_names: frozenset[str] = frozenset()  # "this is jazz" names no person
-    history: HistoryPhrasing = field(default_factory=HistoryPhrasing)
-    # Stored preference key -> sentence for "what do you know about me" ("{value}" is filled).
-    preference_phrases: Mapping[str, str] = field(default_factory=dict)
-    # The skill's sentences: "offer" ({item}, {items}), "item" (how one item is spoken:
-    # {title}, {subtitle}), "like_unknown" ({title}), and any the skill renders itself.
-    templates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    answers: Answers  # the intents and slots it answers
+    words: SkillWords = field(default_factory=SkillWords)  # the words people use for it
+    phrasing: SkillPhrasing = field(default_factory=SkillPhrasing)  # how it is spoken of
+    offers: OfferPolicy = field(default_factory=OfferPolicy)  # what happens around an offer
+    llm: ModelHints = field(default_factory=ModelHints)  # what the language model is told
     rank: int = 100  # order in help text and lists; the lowest is the default skill
-    # Canonical slot values from the skill's catalog (names, genres, places): the build step
-    # collects them so the NLU can normalise what people say to what the catalog calls it.
-    vocabulary: Callable[[], dict[str, list[str]]] | None = None
-    # Words that fill a slot of this skill's requests on their own when the slot tagger leaves
-    # it empty ("will it be sunny": weather_descriptor "sunny"); collected with the vocabulary
-    # (assistant/nlu/slot_words.py).
-    slot_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Command-line verbs the skill adds: ``assistant NAME ARGS...`` calls
     # ``commands[NAME](ARGS, the skill's settings section)`` and exits with what it returns. The
     # handler parses ARGS itself (all of them, --help too); the first line of its docstring is
     # the command's line in ``assistant --help``. The core's own command names cannot be taken.
     commands: Mapping[str, Callable[[list[str], Mapping[str, Any]], int]] = field(default_factory=dict)
-    # For the language model (assistant/llm): what each slot means and the values it may take,
-    # and worked requests with the slots they should give. Slots without a doc are free text.
-    slot_docs: Mapping[str, SlotDoc] = field(default_factory=dict)
-    llm_examples: tuple[tuple[str, Mapping[str, str]], ...] = ()
-    # Words that fill a constraint of this skill's frame without the slot tagger or the language
-    # model: slot -> canonical value -> regular expressions matched as whole words on the lowered
-    # request ("funny", "funnier", "comedies" -> movie_genre "Comedy"; "for the kids" -> audience
-    # "children"). Said after "not", "no", "nothing", "too", "without" they rule the value out.
-    constraint_words: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
-    # Several values said for one slot, made one ("from the forties or fifties": 1940-1959).
-    combine_values: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
-    # Slots whose values are ones to leave out, and the slot those values belong to
-    # (the language model's video "exclude": genres of "movie_genre").
-    exclusion_slots: Mapping[str, str] = field(default_factory=dict)
     # The skill implements ``SensesOutside``: offers of other skills ask it what it is like
     # outside (only these skills are loaded for that).
     senses_outside: bool = False
@@ -333,14 +264,9 @@ class SkillSpec:
     # reaches ``load`` as written, unchecked.
     settings_model: type[BaseModel] | None = None
 
-    @property
-    def all_intents(self) -> frozenset[str]:
-        """Every intent the skill answers: its offer intent and the others."""
-        return frozenset({self.offer_intent}) | self.intents
-
     def say(self, key: str, rng: random.Random | None, **values: Any) -> str:
         """One of this skill's templates, chosen with the turn's seeded generator (None: the first)."""
-        options = self.templates.get(key, ())
+        options = self.phrasing.templates.get(key, ())
         if not options:
             return ""
         choice = options[rng.randrange(len(options))] if rng is not None else options[0]
@@ -348,7 +274,7 @@ class SkillSpec:
 
     def describe(self, item: Item) -> str:
         """How an item is spoken: the skill's "item" template, else "Title (subtitle)"."""
-        return describe_item(item, self.templates.get("item", ("",))[0])
+        return describe_item(item, self.phrasing.templates.get("item", ("",))[0])
 
 
 def describe_item(item: Item, template: str = "") -> str:

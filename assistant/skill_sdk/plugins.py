@@ -67,7 +67,7 @@ class SkillRegistry:
         self._by_name = {s.name: s for s in self.specs}
         self._by_intent: dict[str, SkillSpec] = {}
         for spec in self.specs:
-            for intent in spec.all_intents:
+            for intent in spec.answers.all_intents:
                 self._by_intent.setdefault(intent, spec)
         self.settings = {k: dict(v) for k, v in (settings or {}).items()}
         self._loader = loader
@@ -104,7 +104,7 @@ class SkillRegistry:
     def offer_owner(self, intent: str) -> SkillSpec | None:
         """The skill whose offer intent ``intent`` is, or None."""
         spec = self._by_intent.get(intent)
-        return spec if spec is not None and spec.offer_intent == intent else None
+        return spec if spec is not None and spec.answers.offer_intent == intent else None
 
     def skill_with(self, name: str, protocol: type[T]) -> T | None:
         """The loaded skill if it implements ``protocol`` (``Converses``, ``NamesItems``, ...);

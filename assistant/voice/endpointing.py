@@ -48,7 +48,7 @@ PREPOSITIONS = frozenset("by to for of with about from in on at into onto".split
 # Words that introduce a name, so a request ending on them is most likely waiting for it ("play
 # the album ... Abbey Road", "who sings ... Shape of You", "turn the volume ... down"): on the
 # latency bench's hesitation set these three were the only cuts of the rule above. These are the
-# core's own; each skill adds its words for what it names (``SkillSpec.name_cues``: "album",
+# core's own; each skill adds its words for what it names (``SkillSpec.words.name_cues``: "album",
 # "director", ...), passed in as ``name_cues``.
 INTRODUCES_A_NAME = frozenset("called named titled volume genre series show shows".split())
 # Verbs that take an object: "I loved ... Fight Club", "I'd prefer ... something calmer".
@@ -86,11 +86,11 @@ def is_complete(
 ) -> bool:
     """Whether ``text`` (a transcript so far) already reads as a whole, confident request.
 
-    ``item_nouns`` are the skills' words for what they offer (``SkillSpec.item_nouns``): after
+    ``item_nouns`` are the skills' words for what they offer (``SkillSpec.words.item_nouns``): after
     "the" one of them is followed by the item's name ("I need to hear the ... <name>").
     ``trailing_slots``: intent -> slots people add after a whole request of it
-    (``SkillSpec.trailing_slots``); a parse with none of them may still be going on.
-    ``name_cues``: the skills' words a name follows (``SkillSpec.name_cues``: "the album ...").
+    (``SkillSpec.words.trailing_slots``); a parse with none of them may still be going on.
+    ``name_cues``: the skills' words a name follows (``SkillSpec.words.name_cues``: "the album ...").
     """
     stripped = text.strip()
     words = _WORD.findall(stripped.lower())

@@ -9,13 +9,18 @@ from typing import Any
 from pydantic import field_validator
 
 from assistant.skill_sdk.api import (
+    Answers,
     HistoryPhrasing,
     Item,
+    ModelHints,
+    OfferPolicy,
     Skill,
+    SkillPhrasing,
     SkillRequest,
     SkillResult,
     SkillSettings,
     SkillSpec,
+    SkillWords,
     SlotDoc,
 )
 from skills.music.playback import CONTROL_ROUTES, NOW_PLAYING
@@ -198,68 +203,78 @@ MOODS = ("happy", "calm", "focus", "sad", "romantic", "energetic", "party", "sle
 SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
-    offer_intent="play_music",
-    intents=frozenset({"music_query", SETTINGS_INTENT}),
-    slots=frozenset({"artist", "song", "genre", "descriptor", "playlist", "radio", "mood"}),
-    fresh_slots=frozenset({"artist", "song", "genre", "playlist", "radio"}),
-    items_per_offer=1,
-    named_item_slot="song",
-    also_names=("artist",),
-    constraint_words=CONSTRAINT_WORDS,
-    unknown_name_key="like_unknown_song",
-    examples=("play some jazz", "something upbeat", "play Shape of You", "who sings Thinking Out Loud"),
-    description="play music",
-    topic="music",
-    what="some music",
-    item_nouns=("song", "songs"),
-    name_cues=tuple(
-        "album albums playlist playlists track tracks artist artists band bands singer singers sings sang sung "
-        "featuring channel station".split()
+    answers=Answers(
+        offer_intent="play_music",
+        intents=frozenset({"music_query", SETTINGS_INTENT}),
+        slots=frozenset({"artist", "song", "genre", "descriptor", "playlist", "radio", "mood"}),
+        fresh_slots=frozenset({"artist", "song", "genre", "playlist", "radio"}),
+        named_item_slot="song",
+        also_names=("artist",),
     ),
-    domain_words=(
-        "music",
-        "song",
-        "songs",
-        "track",
-        "tracks",
-        "tune",
-        "tunes",
-        "album",
-        "playlist",
-        "singer",
-        "band",
-        "bands",
-        "artist",
+    words=SkillWords(
+        routes=tuple((pattern, "") for pattern in CONTROL_ROUTES),
+        domain_words=(
+            "music",
+            "song",
+            "songs",
+            "track",
+            "tracks",
+            "tune",
+            "tunes",
+            "album",
+            "playlist",
+            "singer",
+            "band",
+            "bands",
+            "artist",
+        ),
+        item_nouns=("song", "songs"),
+        name_cues=tuple(
+            "album albums playlist playlists track tracks artist artists band bands singer singers sings sang "
+            "sung featuring channel station".split()
+        ),
+        not_names=frozenset({"jazz", "rock"}),
+        constraint_words=CONSTRAINT_WORDS,
+        vocabulary=vocabulary,
     ),
-    not_names=frozenset({"jazz", "rock"}),
-    history=HistoryPhrasing(words=("listen", "play", "song", "music", "track"), kind="music", noun="tracks"),
-    templates={
-        # The skill's text leads into the name: "Playing" only once audio has started, else
-        # "Here's" or why it is not playing ("I can't play it here; ..., but here's").
-        "offer": ("{item}.",),
-        "lead": ("Here's", "Let's try", "Try"),
-        "item": ("{title} by {subtitle}",),
-        "like_unknown_song": ("I don't know a song called {title}, so I can't note it yet.",),
-        # Reached only when nothing is playing (a playing track gets the player's own "You're
-        # listening to ..., at 0:03 of 0:20"): the item was suggested, maybe never heard.
-        "music_query": ("That's {item}.",),
-        "music_query_named": ("That's {item}. Say 'play {title}' to hear it.",),
-        "music_query_unknown": ("I don't know a song called {title}.",),
-        "music_query_nothing": ("Nothing is playing right now. Say 'play some jazz' to start.",),
-        "music_settings": ("Okay, {setting} is on.", "{setting} on."),
-    },
-    vocabulary=vocabulary,
-    routes=tuple((pattern, "") for pattern in CONTROL_ROUTES),
+    phrasing=SkillPhrasing(
+        examples=("play some jazz", "something upbeat", "play Shape of You", "who sings Thinking Out Loud"),
+        description="play music",
+        topic="music",
+        what="some music",
+        templates={
+            # The skill's text leads into the name: "Playing" only once audio has started, else
+            # "Here's" or why it is not playing ("I can't play it here; ..., but here's").
+            "offer": ("{item}.",),
+            "lead": ("Here's", "Let's try", "Try"),
+            "item": ("{title} by {subtitle}",),
+            "like_unknown_song": ("I don't know a song called {title}, so I can't note it yet.",),
+            # Reached only when nothing is playing (a playing track gets the player's own "You're
+            # listening to ..., at 0:03 of 0:20"): the item was suggested, maybe never heard.
+            "music_query": ("That's {item}.",),
+            "music_query_named": ("That's {item}. Say 'play {title}' to hear it.",),
+            "music_query_unknown": ("I don't know a song called {title}.",),
+            "music_query_nothing": ("Nothing is playing right now. Say 'play some jazz' to start.",),
+            "music_settings": ("Okay, {setting} is on.", "{setting} on."),
+        },
+        unknown_name_key="like_unknown_song",
+        history=HistoryPhrasing(
+            words=("listen", "play", "song", "music", "track"), kind="music", noun="tracks"
+        ),
+    ),
+    offers=OfferPolicy(items_per_offer=1),
+    # For the language model's reading of open requests (assistant/llm). The moods are the keys
+    # of skills.music.moods.MUSIC_MOODS (a test keeps them equal; that module loads numpy).
+    llm=ModelHints(
+        slot_docs={
+            "artist": SlotDoc("a singer or band the request names"),
+            "song": SlotDoc("a song the request names"),
+            "genre": SlotDoc("a style of music: jazz, rock, classical, hip hop, ..."),
+            "mood": SlotDoc("the feeling or activity the music is for", MOODS),
+        },
+        examples=(("something to keep me going at the gym", {"mood": "energetic"}),),
+    ),
     commands={"library": library_command},
     rank=10,
     settings_model=MusicSettings,
-    # For the language model's reading of open requests (assistant/llm). The moods are the keys
-    # of skills.music.moods.MUSIC_MOODS (a test keeps them equal; that module loads numpy).
-    slot_docs={
-        "artist": SlotDoc("a singer or band the request names"),
-        "song": SlotDoc("a song the request names"),
-        "genre": SlotDoc("a style of music: jazz, rock, classical, hip hop, ..."),
-        "mood": SlotDoc("the feeling or activity the music is for", MOODS),
-    },
-    llm_examples=(("something to keep me going at the gym", {"mood": "energetic"}),),
 )

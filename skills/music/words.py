@@ -1,6 +1,6 @@
 """Words people use for what they want to hear, as constraint values of the music frame.
 
-``SkillSpec.constraint_words``: slot -> value -> phrases. A genre said after "not", "no more",
+``SkillSpec.words.constraint_words``: slot -> value -> phrases. A genre said after "not", "no more",
 "too much" rules it out for the session ("not jazz, some rock instead"); a mood word refines what
 is on ("too busy, something more chilled"). Genre values are what ``MusicIndex.resolve_genre``
 reads; mood values are ``skills.music.moods.MUSIC_MOODS`` keys.

@@ -13,12 +13,17 @@ import numpy as np
 from pydantic import field_validator
 
 from assistant.skill_sdk.api import (
+    Answers,
     HistoryPhrasing,
+    ModelHints,
+    OfferPolicy,
     Skill,
+    SkillPhrasing,
     SkillRequest,
     SkillResult,
     SkillSettings,
     SkillSpec,
+    SkillWords,
 )
 from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
@@ -174,35 +179,40 @@ def vocabulary() -> dict[str, list[str]]:
 SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
-    offer_intent="news_query",
-    slots=frozenset({"topic", "mood"}),
-    constraint_words=CONSTRAINT_WORDS,
-    fresh_slots=frozenset({"topic"}),
-    items_per_offer=3,
-    says_reason=False,
-    examples=("what's the news", "news about climate"),
-    description="read the news",
-    topic="news",
-    what="the news",
-    history=HistoryPhrasing(words=("news", "headline", "read"), kind="news", noun="headlines"),
-    item_nouns=("story", "stories", "headline", "headlines"),
-    name_cues=("author",),
-    domain_words=(
-        "news",
-        "headline",
-        "headlines",
-        "story",
-        "stories",
-        "sports",
-        "politics",
-        "economy",
-        "science",
-    )
-    + ("business", "technology"),
-    templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
-    vocabulary=vocabulary,
+    answers=Answers(
+        offer_intent="news_query",
+        slots=frozenset({"topic", "mood"}),
+        fresh_slots=frozenset({"topic"}),
+    ),
+    words=SkillWords(
+        domain_words=(
+            "news",
+            "headline",
+            "headlines",
+            "story",
+            "stories",
+            "sports",
+            "politics",
+            "economy",
+            "science",
+        )
+        + ("business", "technology"),
+        item_nouns=("story", "stories", "headline", "headlines"),
+        name_cues=("author",),
+        constraint_words=CONSTRAINT_WORDS,
+        vocabulary=vocabulary,
+    ),
+    phrasing=SkillPhrasing(
+        examples=("what's the news", "news about climate"),
+        description="read the news",
+        topic="news",
+        what="the news",
+        templates={"offer": ("Here are the headlines: {items}.", "Here's the news: {items}.")},
+        history=HistoryPhrasing(words=("news", "headline", "read"), kind="news", noun="headlines"),
+    ),
+    offers=OfferPolicy(items_per_offer=3, says_reason=False),
+    # For the language model's reading of open requests (assistant/llm).
+    llm=ModelHints(examples=(("what is going on in the world of tech", {"topic": "technology"}),)),
     rank=20,
     settings_model=NewsSettings,
-    # For the language model's reading of open requests (assistant/llm).
-    llm_examples=(("what is going on in the world of tech", {"topic": "technology"}),),
 )

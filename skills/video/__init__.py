@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_sdk.api import HistoryPhrasing, SkillSettings, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import (
+    Answers,
+    HistoryPhrasing,
+    ModelHints,
+    SkillPhrasing,
+    SkillSettings,
+    SkillSpec,
+    SkillWords,
+    SlotDoc,
+)
 from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS
@@ -74,52 +83,72 @@ def combine_era(era: str) -> str:
 SPEC = SkillSpec(
     name="video",
     load=load_skill,
-    offer_intent="recommend_video",
-    slots=frozenset(
-        {"title", "movie_genre", "person", "media_type", "descriptor", "mood", "audience", "era", "exclude"}
+    answers=Answers(
+        offer_intent="recommend_video",
+        slots=frozenset(
+            {
+                "title",
+                "movie_genre",
+                "person",
+                "media_type",
+                "descriptor",
+                "mood",
+                "audience",
+                "era",
+                "exclude",
+            }
+        ),
+        # A genre refines ("a comedy one" after "a film from the eighties" keeps the eighties); a
+        # title or a person asks for something else.
+        fresh_slots=frozenset({"title", "person"}),
+        named_item_slot="title",
+        combine_values={"era": combine_era},
+        exclusion_slots={"exclude": "movie_genre"},
     ),
-    # A genre refines ("a comedy one" after "a film from the eighties" keeps the eighties); a
-    # title or a person asks for something else.
-    fresh_slots=frozenset({"title", "person"}),
-    constraint_words=CONSTRAINT_WORDS,
-    exclusion_slots={"exclude": "movie_genre"},
-    combine_values={"era": combine_era},
-    named_item_slot="title",
-    examples=("suggest a movie", "suggest a comedy", "something like Alien"),
-    description="suggest a movie",
-    topic="a movie",
-    what="a movie suggestion",
-    item_nouns=("film", "films", "movie", "movies"),
-    name_cues=tuple("director actor actress starring episode episodes".split()),
-    domain_words=("film", "films", "movie", "movies", "watch", "cinema", "show", "series", "video"),
-    history=HistoryPhrasing(words=("watch", "movie", "film", "video"), kind="films", noun="films"),
-    templates={
-        "offer": ("How about {item}?", "You might enjoy {item}.", "Try {item}."),
-        "like_unknown": ("I don't know a film called {title}, so I can't note it yet.",),
-    },
-    vocabulary=vocabulary,
+    words=SkillWords(
+        domain_words=("film", "films", "movie", "movies", "watch", "cinema", "show", "series", "video"),
+        item_nouns=("film", "films", "movie", "movies"),
+        name_cues=tuple("director actor actress starring episode episodes".split()),
+        constraint_words=CONSTRAINT_WORDS,
+        vocabulary=vocabulary,
+    ),
+    phrasing=SkillPhrasing(
+        examples=("suggest a movie", "suggest a comedy", "something like Alien"),
+        description="suggest a movie",
+        topic="a movie",
+        what="a movie suggestion",
+        templates={
+            "offer": ("How about {item}?", "You might enjoy {item}.", "Try {item}."),
+            "like_unknown": ("I don't know a film called {title}, so I can't note it yet.",),
+        },
+        history=HistoryPhrasing(words=("watch", "movie", "film", "video"), kind="films", noun="films"),
+    ),
+    # For the language model's reading of open requests (assistant/llm).
+    llm=ModelHints(
+        slot_docs={
+            "movie_genre": SlotDoc("the kinds of film asked for", GENRES, many=True),
+            "title": SlotDoc("a film the request names, or the most famous film about the topic asked for"),
+            "person": SlotDoc("an actor or director the request names"),
+            "mood": SlotDoc("only when the request names a feeling", MOODS),
+            "audience": SlotDoc("who will watch", AUDIENCES),
+            "era": SlotDoc(
+                "only when the request gives a time: 'before 1965', 'after 2000', '1950-1969'", cue=ERA_CUE
+            ),
+            "exclude": SlotDoc("only when the request says what to avoid", GENRES, many=True),
+            "descriptor": SlotDoc(
+                "'short' when the person wants a short film", cue=r"\b(short|quick|brief)\b"
+            ),
+        },
+        examples=(
+            (
+                "something for the grandchildren, nothing frightening",
+                {"audience": "children", "exclude": "Horror"},
+            ),
+            ("a gangster film from the nineties", {"movie_genre": "Crime", "era": "1990-1999"}),
+            ("that film where a ship hits an iceberg", {"title": "Titanic"}),
+            ("a film to keep me on the edge of my seat", {"mood": "exciting"}),
+        ),
+    ),
     rank=40,
     settings_model=VideoSettings,
-    # For the language model's reading of open requests (assistant/llm).
-    slot_docs={
-        "movie_genre": SlotDoc("the kinds of film asked for", GENRES, many=True),
-        "title": SlotDoc("a film the request names, or the most famous film about the topic asked for"),
-        "person": SlotDoc("an actor or director the request names"),
-        "mood": SlotDoc("only when the request names a feeling", MOODS),
-        "audience": SlotDoc("who will watch", AUDIENCES),
-        "era": SlotDoc(
-            "only when the request gives a time: 'before 1965', 'after 2000', '1950-1969'", cue=ERA_CUE
-        ),
-        "exclude": SlotDoc("only when the request says what to avoid", GENRES, many=True),
-        "descriptor": SlotDoc("'short' when the person wants a short film", cue=r"\b(short|quick|brief)\b"),
-    },
-    llm_examples=(
-        (
-            "something for the grandchildren, nothing frightening",
-            {"audience": "children", "exclude": "Horror"},
-        ),
-        ("a gangster film from the nineties", {"movie_genre": "Crime", "era": "1990-1999"}),
-        ("that film where a ship hits an iceberg", {"title": "Titanic"}),
-        ("a film to keep me on the edge of my seat", {"mood": "exciting"}),
-    ),
 )

@@ -1,6 +1,6 @@
 """Words people use for what they want in a film, as constraint values of the video frame.
 
-``SkillSpec.constraint_words``: slot -> value -> phrases (regular expressions matched as whole
+``SkillSpec.words.constraint_words``: slot -> value -> phrases (regular expressions matched as whole
 words). They fill the frame with the language model off or still loading: tried without them,
 "a funny animated movie" got "I don't know the genre 'funny animated'", "a clever heist movie"
 and "something with dinosaurs in it" got whatever was popular, "an old western" a 2015 film.

@@ -14,7 +14,17 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from assistant.config import environment
-from assistant.skill_sdk.api import HistoryPhrasing, SkillSettings, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import (
+    Answers,
+    HistoryPhrasing,
+    ModelHints,
+    OfferPolicy,
+    SkillPhrasing,
+    SkillSettings,
+    SkillSpec,
+    SkillWords,
+    SlotDoc,
+)
 from skills.weather.live import FORECAST_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
@@ -90,42 +100,48 @@ def vocabulary() -> dict[str, list[str]]:
 SPEC = SkillSpec(
     name="weather",
     load=load_skill,
-    offer_intent="weather_query",
-    slots=frozenset({"place", "date", "timeofday", "weather_descriptor"}),
-    fresh_slots=frozenset(),  # always merge: "what about Chicago" keeps the date
-    trailing_slots=frozenset({"date", "timeofday"}),  # "should I wear a coat ... tomorrow"
-    offers_another=False,
-    takes_feedback=False,
-    says_reason=False,
-    # "I live in Seattle": the skill stores the home city.
-    routes=(
-        (r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b", "place"),
-        # What to wear is a question about the weather, whatever the classifier made of it.
-        (
-            r"\bwhat (?:should|shall|do) i wear\b|\bdo i need (?:a |an )?(?:coat|jacket|umbrella|sunscreen|scarf)\b",
-            "",
-        ),
+    answers=Answers(
+        offer_intent="weather_query",
+        slots=frozenset({"place", "date", "timeofday", "weather_descriptor"}),
+        fresh_slots=frozenset(),  # always merge: "what about Chicago" keeps the date
     ),
-    # "and thursday", "what about paris": a day or a city refines the forecast being discussed.
-    constraint_words=constraint_words(),
-    examples=("what's the weather tomorrow", "will I need an umbrella tomorrow in Chicago"),
-    description="tell you the weather",
-    topic="weather",
-    what="the weather",
-    history=HistoryPhrasing(words=("weather", "forecast"), kind="weather", noun="forecasts"),
-    domain_words=("weather", "forecast", "rain", "umbrella", "temperature", "snow", "sunny", "degrees"),
-    preference_phrases={"home_city": "Your home city is {value}."},
-    vocabulary=vocabulary,
-    # The conditions and the things to wear or take that people ask about, as the tagger's
-    # training requests mark them (data/hwu64/train/weather_query.csv).
-    slot_words={"weather_descriptor": DESCRIPTOR_WORDS},
-    rank=30,
-    settings_model=WeatherSettings,
-    senses_outside=True,
+    words=SkillWords(
+        routes=(
+            # "I live in Seattle": the skill stores the home city.
+            (r"\b(i live in|i'm from|i am from|my home (town|city) is|i moved to)\b", "place"),
+            # What to wear is a question about the weather, whatever the classifier made of it.
+            (
+                r"\bwhat (?:should|shall|do) i wear\b|\bdo i need (?:a |an )?(?:coat|jacket|umbrella|sunscreen|scarf)\b",
+                "",
+            ),
+        ),
+        domain_words=("weather", "forecast", "rain", "umbrella", "temperature", "snow", "sunny", "degrees"),
+        # "and thursday", "what about paris": a day or a city refines the forecast being discussed.
+        constraint_words=constraint_words(),
+        # The conditions and the things to wear or take that people ask about, as the tagger's
+        # training requests mark them (data/hwu64/train/weather_query.csv).
+        slot_words={"weather_descriptor": DESCRIPTOR_WORDS},
+        trailing_slots=frozenset({"date", "timeofday"}),  # "should I wear a coat ... tomorrow"
+        vocabulary=vocabulary,
+    ),
+    phrasing=SkillPhrasing(
+        examples=("what's the weather tomorrow", "will I need an umbrella tomorrow in Chicago"),
+        description="tell you the weather",
+        topic="weather",
+        what="the weather",
+        history=HistoryPhrasing(words=("weather", "forecast"), kind="weather", noun="forecasts"),
+        preference_phrases={"home_city": "Your home city is {value}."},
+    ),
+    offers=OfferPolicy(offers_another=False, takes_feedback=False, says_reason=False),
     # For the language model's reading of open requests (assistant/llm).
-    slot_docs={
-        "place": SlotDoc("the town or city asked about"),
-        "date": SlotDoc("the day asked about, in the request's words: 'today', 'friday', 'this weekend'"),
-    },
-    llm_examples=(("should i pack sunglasses for madrid on friday", {"date": "friday", "place": "Madrid"}),),
+    llm=ModelHints(
+        slot_docs={
+            "place": SlotDoc("the town or city asked about"),
+            "date": SlotDoc("the day asked about, in the request's words: 'today', 'friday', 'this weekend'"),
+        },
+        examples=(("should i pack sunglasses for madrid on friday", {"date": "friday", "place": "Madrid"}),),
+    ),
+    rank=30,
+    senses_outside=True,
+    settings_model=WeatherSettings,
 )

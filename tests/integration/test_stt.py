@@ -291,7 +291,7 @@ def test_semantic_endpointing_waits_for_an_unfinished_request():
     assert not is_complete("Play some songs by", parse())  # the name is still to come
     from assistant.skill_sdk.plugins import discover_specs
 
-    cues = frozenset(cue for spec in discover_specs() for cue in spec.name_cues)  # as the voice loop
+    cues = frozenset(cue for spec in discover_specs() for cue in spec.words.name_cues)  # as the voice loop
     assert not is_complete("who sings", parse("music_query"), name_cues=cues)
     assert not is_complete("play the album", parse(), name_cues=cues)
     nouns = frozenset({"song", "movie"})

@@ -18,7 +18,16 @@ import numpy as np
 from assistant.contracts.errors import SpeechToTextError
 from assistant.contracts.stages import OUT_OF_SCOPE, Parse, SpokenAudio, Transcript
 from assistant.llm.runtime import Completion
-from assistant.skill_sdk.api import HistoryPhrasing, Item, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import (
+    Answers,
+    HistoryPhrasing,
+    Item,
+    SkillPhrasing,
+    SkillRequest,
+    SkillResult,
+    SkillSpec,
+    SkillWords,
+)
 from assistant.skill_sdk.plugins import SkillRegistry
 
 # (pattern, intent, confidence): the first that matches wins; named groups become slots.
@@ -163,40 +172,45 @@ class BrokenSkill:
 SPEC = SkillSpec(
     name="tea",
     load=TeaSkill,
-    offer_intent="recommend_tea",
-    intents=frozenset({"tea_query"}),
-    slots=frozenset({"kind", "tea_name"}),
-    fresh_slots=frozenset({"kind"}),
-    named_item_slot="tea_name",
-    examples=("suggest a tea", "some green tea"),
-    description="suggest a tea",
-    topic="tea",
-    what="a tea",
-    item_nouns=("tea", "teas"),
-    # The frame's words ("something caffeine free" refines a tea offer to herbal; "not black").
-    constraint_words={
-        "kind": {
-            "green": (r"green", r"matcha"),
-            "black": (r"black", r"strong", r"breakfast"),
-            "herbal": (r"herbal", r"caffeine[- ]free", r"calming"),
-        }
-    },
-    history=HistoryPhrasing(words=("tea", "drink"), kind="tea", noun="teas"),
-    templates={
-        "offer": ("How about {item}?", "Try {item}."),
-        "item": ("{title} from {subtitle}",),
-        "like_unknown": ("I don't know a tea called {title}.",),
-        "query": ("That's {item}.",),
-        "query_nothing": ("I haven't poured anything yet.",),
-    },
+    answers=Answers(
+        offer_intent="recommend_tea",
+        intents=frozenset({"tea_query"}),
+        slots=frozenset({"kind", "tea_name"}),
+        fresh_slots=frozenset({"kind"}),
+        named_item_slot="tea_name",
+    ),
+    words=SkillWords(
+        item_nouns=("tea", "teas"),
+        # The frame's words ("something caffeine free" refines a tea offer to herbal; "not black").
+        constraint_words={
+            "kind": {
+                "green": (r"green", r"matcha"),
+                "black": (r"black", r"strong", r"breakfast"),
+                "herbal": (r"herbal", r"caffeine[- ]free", r"calming"),
+            }
+        },
+    ),
+    phrasing=SkillPhrasing(
+        examples=("suggest a tea", "some green tea"),
+        description="suggest a tea",
+        topic="tea",
+        what="a tea",
+        templates={
+            "offer": ("How about {item}?", "Try {item}."),
+            "item": ("{title} from {subtitle}",),
+            "like_unknown": ("I don't know a tea called {title}.",),
+            "query": ("That's {item}.",),
+            "query_nothing": ("I haven't poured anything yet.",),
+        },
+        history=HistoryPhrasing(words=("tea", "drink"), kind="tea", noun="teas"),
+    ),
     rank=10,
 )
 BROKEN_SPEC = SkillSpec(
     name="broken",
     load=lambda settings: BrokenSkill(),
-    offer_intent="break_things",
-    examples=("break something",),
-    description="break things",
+    answers=Answers(offer_intent="break_things"),
+    phrasing=SkillPhrasing(examples=("break something",), description="break things"),
     rank=50,
 )
 

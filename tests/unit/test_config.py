@@ -20,7 +20,7 @@ import pytest
 from pydantic import field_validator
 
 from assistant.config import Settings, environment, file_keys, load_settings
-from assistant.skill_sdk.api import SkillSettings, SkillSpec
+from assistant.skill_sdk.api import Answers, SkillSettings, SkillSpec
 from assistant.skill_sdk.plugins import discover_specs
 from tests.conftest import REPO_ROOT
 
@@ -129,7 +129,7 @@ def readme_config_blocks() -> list[str]:
 
 def test_every_documented_key_is_read_back_as_written(tmp_path: Path):
     # the example plugin's section, [skills.dice], is documented too
-    dice = SkillSpec(name="dice", load=lambda section: None, offer_intent="roll_dice")
+    dice = SkillSpec(name="dice", load=lambda section: None, answers=Answers(offer_intent="roll_dice"))
     specs = [*builtin_specs(), dice]
     for block in readme_config_blocks():
         settings = load_settings(write(tmp_path, block), specs=specs)
@@ -206,7 +206,12 @@ def test_a_plugin_declares_its_section_through_the_skill_sdk(tmp_path: Path):
     """The core checks a plugin's section with the model its SkillSpec names: nothing in the
     core knows the plugin's keys."""
     loaded = []
-    tea = SkillSpec(name="tea", load=loaded.append, offer_intent="suggest_tea", settings_model=TeaSettings)
+    tea = SkillSpec(
+        name="tea",
+        load=loaded.append,
+        answers=Answers(offer_intent="suggest_tea"),
+        settings_model=TeaSettings,
+    )
     path = write(tmp_path, '[skills.tea]\nstrength = "strong"\nkinds = ["green"]\ncolour = "red"\n')
     settings = load_settings(path, specs=[tea])
     assert settings.skill_settings("tea") == {"kinds": ["green"]}
@@ -353,7 +358,9 @@ class Fussy(SkillSettings):
 
 
 def test_a_plugin_model_that_fails_never_stops_the_start(tmp_path: Path):
-    fussy = SkillSpec(name="fussy", load=lambda section: None, offer_intent="fuss", settings_model=Fussy)
+    fussy = SkillSpec(
+        name="fussy", load=lambda section: None, answers=Answers(offer_intent="fuss"), settings_model=Fussy
+    )
     settings = load_settings(
         write(tmp_path, "[skills.fussy]\nlevel = 3\n[tts]\nenabled = false\n"), specs=[fussy]
     )

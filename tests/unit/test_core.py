@@ -11,7 +11,7 @@ import pytest
 
 from assistant.config import Settings, load_settings
 from assistant.pipeline.runner import Pipeline
-from assistant.skill_sdk.api import SkillSpec
+from assistant.skill_sdk.api import Answers, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry, discover_specs
 from tests.support.fakes import SPEC as TEA
 from tests.support.fakes import KeywordNLU, ScriptedSpeech, TeaSkill, fake_skills
@@ -287,8 +287,12 @@ def test_installed_skills_are_found_through_entry_points():
     names = [s.name for s in specs]
     assert names[:4] == ["music", "news", "weather", "video"]
     for spec in specs:
-        assert spec.offer_intent in spec.all_intents and spec.examples and spec.description
-        assert spec.fresh_slots <= spec.slots
+        assert (
+            spec.answers.offer_intent in spec.answers.all_intents
+            and spec.phrasing.examples
+            and spec.phrasing.description
+        )
+        assert spec.answers.fresh_slots <= spec.answers.slots
 
 
 def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
@@ -298,7 +302,7 @@ def test_skill_sections_in_config_and_the_older_top_level_tables(tmp_path):
         '[skills.dice]\nsides = 20\n[stt]\nmodel = "base"\n'
     )
     # a plugin that declares no settings model gets its section as written
-    dice = SkillSpec(name="dice", load=lambda section: None, offer_intent="roll_dice")
+    dice = SkillSpec(name="dice", load=lambda section: None, answers=Answers(offer_intent="roll_dice"))
     settings = load_settings(config, specs=[*discover_specs(), dice])
     assert settings.skill_settings("weather") == {"live": True, "forecast_url": "http://new"}
     assert settings.skill_settings("dice") == {"sides": 20}

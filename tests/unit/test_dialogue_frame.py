@@ -10,7 +10,7 @@ import pytest
 from assistant.dialogue import DialogueManager
 from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer
 from assistant.dialogue.likes import ToldLikes
-from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, SkillSpec
+from assistant.skill_sdk.api import Answers, Item, SkillRequest, SkillResult, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
 from tests.support.fakes import SPEC as TEA
 
@@ -28,7 +28,7 @@ def test_words_fill_the_frame_and_a_negated_value_is_ruled_out():
     assert update.constraints == {"kind": "herbal"} and update.excluded == {"kind": ["black"]}
     # "too strong": ruled out, and taken out of what was asked for.
     frame = tracker.apply(
-        Frame("tea", {"kind": "black"}), tracker.read(TEA, {}, "too strong"), TEA.fresh_slots
+        Frame("tea", {"kind": "black"}), tracker.read(TEA, {}, "too strong"), TEA.answers.fresh_slots
     )
     assert frame.constraints == {} and frame.excluded == {"kind": ["black"]}
 
@@ -38,7 +38,7 @@ def test_a_fresh_request_keeps_only_what_was_ruled_out():
     ref = Item("tea:sencha", "Sencha", "tea", "")
     frame = Frame("tea", {"kind": "green"}, {"kind": ["black"]}, ref)
     fresh = tracker.apply(
-        frame, FrameUpdate(constraints={"kind": "herbal"}), TEA.fresh_slots
+        frame, FrameUpdate(constraints={"kind": "herbal"}), TEA.answers.fresh_slots
     )  # kind is fresh
     assert fresh.constraints == {"kind": "herbal"} and fresh.excluded == {"kind": ["black"]}
     assert fresh.reference is None
@@ -188,7 +188,10 @@ def test_the_active_skills_converse_has_a_time_limit(fake_pipeline, monkeypatch)
     from tests.support.fakes import KeywordNLU
 
     slow = SkillSpec(
-        name="slow", load=lambda settings: SlowConverser(), offer_intent="recommend_slow", rank=5
+        name="slow",
+        load=lambda settings: SlowConverser(),
+        answers=Answers(offer_intent="recommend_slow"),
+        rank=5,
     )
     fake_pipeline.dialogue = DialogueManager(SkillRegistry([slow, TEA]), fake_pipeline.store)
     fake_pipeline.nlu = KeywordNLU([(r"slow", "recommend_slow", 0.9), (r"\bwhy\b", "explain", 0.9)])

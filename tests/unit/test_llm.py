@@ -339,14 +339,16 @@ def test_a_model_still_loading_is_waited_for_within_the_limit_only():
 def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
     from dataclasses import replace
 
-    from assistant.skill_sdk.api import SlotDoc
+    from assistant.skill_sdk.api import ModelHints, SlotDoc
 
     spec = replace(
         fakes.SPEC,
-        slot_docs={
-            "kind": SlotDoc("kind of tea"),
-            "tea_name": SlotDoc("a tea the request names", cue=r"\bcalled\b"),
-        },
+        llm=ModelHints(
+            slot_docs={
+                "kind": SlotDoc("kind of tea"),
+                "tea_name": SlotDoc("a tea the request names", cue=r"\bcalled\b"),
+            }
+        ),
     )
     assert prompts.uncued_slots([spec], "a tea called sencha") == frozenset()
     left_out = prompts.uncued_slots([spec], "something warming")

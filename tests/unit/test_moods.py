@@ -14,7 +14,7 @@ from assistant.dialogue.phrases import REFINEMENT, domain_words_pattern
 from assistant.dialogue.state import DialogueState
 from assistant.nlu import data
 from assistant.nlu.moods import MOOD_INTENTS, MOOD_LABELS, MOODS, NO_MOOD
-from assistant.skill_sdk.api import Item, SkillSpec
+from assistant.skill_sdk.api import Answers, Item, SkillSpec, SkillWords
 from assistant.skill_sdk.plugins import SkillRegistry
 from evaluation.nlu_everyday import HELDOUT_DIR, fold, read_rows
 
@@ -90,7 +90,10 @@ def test_refinement_words(text: str, refines: bool) -> None:
 
 def _spec(name: str, intent: str, slots: set[str], words: tuple[str, ...]) -> SkillSpec:
     return SkillSpec(
-        name=name, load=lambda settings: None, offer_intent=intent, slots=frozenset(slots), domain_words=words
+        name=name,
+        load=lambda settings: None,
+        answers=Answers(offer_intent=intent, slots=frozenset(slots)),
+        words=SkillWords(domain_words=words),
     )
 
 
@@ -155,4 +158,4 @@ def test_the_moods_the_model_may_name_for_music_are_the_ones_it_plays():
     from skills.music import SPEC
     from skills.music.moods import MUSIC_MOODS
 
-    assert SPEC.slot_docs["mood"].choices == tuple(MUSIC_MOODS)
+    assert SPEC.llm.slot_docs["mood"].choices == tuple(MUSIC_MOODS)

@@ -1,8 +1,10 @@
 """Dice: the example skill. "roll a die", "roll two dice", "flip a coin"; then "again".
 
-It shows every part a skill declares: an intent the classifier was never trained on, reached by
-its own ``routes``; settings from its ``[skills.dice]`` section (``sides``); phrasing in its
-templates; and ``converse``, the first look at a follow-up while it is the active skill.
+It shows every part a skill declares: an intent the classifier was never trained on
+(``answers``), reached by its own ``routes`` (``words``); settings from its ``[skills.dice]``
+section (``sides``); phrasing in its templates (``phrasing``); what happens after a throw
+(``offers``: no "want another?", nothing to skip); and ``converse``, the first look at a
+follow-up while it is the active skill.
 """
 
 from __future__ import annotations
@@ -11,7 +13,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.skill_sdk.api import SkillRequest, SkillResult, SkillSettings, SkillSpec
+from assistant.skill_sdk.api import (
+    Answers,
+    OfferPolicy,
+    SkillPhrasing,
+    SkillRequest,
+    SkillResult,
+    SkillSettings,
+    SkillSpec,
+    SkillWords,
+)
 
 NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 ROLL = re.compile(r"\b(roll|throw)\b.*?\b(?P<count>a|an|one|two|three|four|five|six|\d+)?\s*(dice|die)\b")
@@ -69,21 +80,21 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> DiceSkill:
 SPEC = SkillSpec(
     name="dice",
     load=load_skill,
-    offer_intent="roll_dice",
-    offers_another=False,
-    takes_feedback=False,
-    says_reason=False,
-    routes=((ROLL.pattern, ""), (FLIP.pattern, "")),
-    examples=("roll a die", "flip a coin"),
-    description="roll dice",
-    topic="dice",
-    what="a dice roll",
-    templates={
-        "one": ("You rolled a {value}.", "It's a {value}."),
-        "many": ("You rolled {values}: {total} in all.",),
-        "coin": ("It's {side}.", "{side}!"),
-        "too_many": ("I can roll up to {most} dice at once.",),
-    },
+    answers=Answers(offer_intent="roll_dice"),
+    words=SkillWords(routes=((ROLL.pattern, ""), (FLIP.pattern, ""))),
+    phrasing=SkillPhrasing(
+        examples=("roll a die", "flip a coin"),
+        description="roll dice",
+        topic="dice",
+        what="a dice roll",
+        templates={
+            "one": ("You rolled a {value}.", "It's a {value}."),
+            "many": ("You rolled {values}: {total} in all.",),
+            "coin": ("It's {side}.", "{side}!"),
+            "too_many": ("I can roll up to {most} dice at once.",),
+        },
+    ),
+    offers=OfferPolicy(offers_another=False, takes_feedback=False, says_reason=False),
     rank=90,
     settings_model=DiceSettings,
 )
