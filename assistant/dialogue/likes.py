@@ -326,7 +326,7 @@ class ToldLikes:
             # and an artist's name is said back as the artist.
             said = item.title if slot == spec.answers.named_item_slot else item.subtitle or item.title
             score = fuzz.ratio(name.lower(), said.lower())
-            if slot != spec.named_item_slot:
+            if slot != spec.answers.named_item_slot:
                 # "Daft Punk" in "The Weeknd Featuring Daft Punk": each credited name counts.
                 for part in CREDITS.split(said):
                     if part and fuzz.ratio(name.lower(), part.lower()) > score:
