@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant.skill_sdk.api import HistoryPhrasing, SkillSettings, SkillSpec, SlotDoc
+from assistant.skill_sdk.status import SkillStatus
 from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS
@@ -26,6 +27,11 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> VideoSkill:
         return VideoSkill.load(folder)
     except (OSError, KeyError, ValueError) as exc:
         raise ArtifactMissingError("video", str(exc)) from exc
+
+
+def status(settings: Mapping[str, Any]) -> SkillStatus:
+    """For ``assistant status``: the built film catalog is the skill's one artifact."""
+    return SkillStatus(artifacts=("video",))
 
 
 def vocabulary() -> dict[str, list[str]]:
@@ -100,6 +106,7 @@ SPEC = SkillSpec(
     vocabulary=vocabulary,
     rank=40,
     settings_model=VideoSettings,
+    status=status,
     # For the language model's reading of open requests (assistant/llm).
     slot_docs={
         "movie_genre": SlotDoc("the kinds of film asked for", GENRES, many=True),
