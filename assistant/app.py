@@ -8,7 +8,7 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from assistant.config import Settings, data_dir, ensure_private_dir, load_settings
+from assistant.config import Settings, apply_network_switch, data_dir, ensure_private_dir, load_settings
 from assistant.contracts.errors import SkillFailedError
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline
@@ -56,6 +56,7 @@ def build_pipeline(
 
     home = home or data_dir()
     settings = settings or load_settings(home / "config.toml")
+    apply_network_switch(settings)  # before any skill loads: they read the one switch
     setup_logging(home)
     purge_old_recordings(home, settings.retention_days)
     stt = tts = None

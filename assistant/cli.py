@@ -6,11 +6,15 @@ assistant replay FILE [--replay-text]               re-run a recorded session, r
 assistant enroll NAME [--no-tts]                    teach it NAME's voice (three spoken phrases)
 assistant export --user NAME [--out FILE]           everything stored about a user, as JSON
 assistant serve [--uri URI] [--no-asr] [--no-tts] ...  Home Assistant's Wyoming protocol
+assistant status [--json]                           what is built, in use, online and found
 assistant COMMAND ARGS...                           a skill's command (``library scan``)
 
 ``--debug`` (before the command, or after chat/listen/replay/serve) also prints logged errors.
 This module parses the command line and runs chat and listen; ``assistant.cli_commands`` runs
-replay, export, serve and the skills' commands.
+replay, export, serve, status and the skills' commands. The first interactive start with a new
+data directory greets the person (``assistant.status.first_start_greeting``); a scripted chat
+(standard input not a terminal, or ``--json``) never prints it, so its standard output stays a
+line a turn.
 Skill commands come from the skill registry (``SkillSpec.commands``), never from this module:
 their words reach the skill's handler untouched (``library --help`` is the skill's own help) and
 the handler's docstring's first line is its ``--help`` line. Core command names win.
@@ -34,18 +38,26 @@ import argparse
 import datetime as dt
 import itertools
 import json
+import logging
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from assistant import cli_commands
-from assistant.cli_commands import SkillHandler, export_main, replay_main, run_skill_command, serve_main
+from assistant.cli_commands import (
+    SkillHandler,
+    export_main,
+    replay_main,
+    run_skill_command,
+    serve_main,
+    status_main,
+)
 from assistant.config import Settings, data_dir
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline, Session, TurnResult
 from assistant.wyoming import DEFAULT_URI
 
-CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve")
+CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve", "status")
 DEBUG_HELP = "also print logged errors, with tracebacks"
 SkillCommand = tuple[str, SkillHandler]  # (skill name, handler)
 
@@ -103,6 +115,17 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     serve.add_argument("--no-asr", action="store_true", help="do not offer speech to text")
     serve.add_argument("--no-tts", action="store_true", help="do not offer text to speech")
     serve.add_argument("--intent", action="store_true", help="also advertise intent recognition (recognize)")
+    status = command(
+        "status",
+        "what is built and missing, the models in use, online features, sound devices, data directory",
+        "What is built and what is missing, the speech, voice and language models in use, which "
+        "online features are on and whether their services answer, the sound devices found, each "
+        "skill's own facts (a library's size) and the data directory. Exit status 0 "
+        "whatever it finds.",
+    )
+    status.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    timeout_help = "seconds to wait for each online service (default 2; 0 checks none)"
+    status.add_argument("--timeout", metavar="S", type=float, default=2.0, help=timeout_help)
     for name, (skill, handler) in (skill_commands or {}).items():
         doc = (handler.__doc__ or "").strip().partition("\n")[0].rstrip(".")
         summary = f"{doc[:1].lower()}{doc[1:]} ({skill} skill)" if doc else f"a command of the {skill} skill"
@@ -197,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         return export_main(args)
     if args.command == "serve":
         return serve_main(args)
+    if args.command == "status":
+        if args.timeout <= 0:
+            args.timeout = None
+        return status_main(args)
     if args.command == "enroll":
         from assistant.frontends.enrol import enroll_main
 
@@ -229,7 +256,9 @@ def text_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
         as_json = getattr(args, "json", False)  # listen falls back to chat, without --json or --now
         now = getattr(args, "now", None)
         if sys.stdin.isatty() and not as_json:
-            _interactive(pipeline, session, home, now)
+            _interactive(
+                pipeline, session, home, now, greeting=_greeting(home, settings, pipeline.skills.specs)
+            )
         else:
             _scripted(pipeline, session, as_json, now)
     finally:
@@ -282,7 +311,21 @@ def _scripted(pipeline: Pipeline, session: Session, as_json: bool, now: float | 
         print(turn_json(result, timings=now is None) if as_json else result.response, flush=True)
 
 
-def _interactive(pipeline: Pipeline, session: Session, home: Path, now: float | None = None) -> None:
+def _greeting(home: Path, settings: Settings, specs: list) -> str | None:
+    """The first start's greeting (None after it, and None when it cannot be worked out: a
+    greeting must never stop the assistant from starting)."""
+    from assistant.status import first_start_greeting
+
+    try:
+        return first_start_greeting(home, settings, specs)
+    except Exception:
+        logging.getLogger(__name__).exception("the first start's greeting failed")
+        return None
+
+
+def _interactive(
+    pipeline: Pipeline, session: Session, home: Path, now: float | None = None, greeting: str | None = None
+) -> None:
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
     from rich.console import Console
@@ -293,6 +336,10 @@ def _interactive(pipeline: Pipeline, session: Session, home: Path, now: float | 
     console.print(
         f"[bold]Offline assistant[/bold] — you are [cyan]{session.user}[/cyan]. /help for help, /quit to leave."
     )
+    if greeting:
+        from rich.markup import escape
+
+        console.print(f"[green]assistant>[/green] {escape(greeting)}")
     while True:
         try:
             line = prompt.prompt(f"{session.user}> ")
@@ -330,6 +377,11 @@ def voice_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
     except ImportError:
         print("error: voice mode is not installed in this build; use chat", file=sys.stderr)
         return 1
+    from assistant.skill_sdk.plugins import discover_specs
+
+    greeting = _greeting(home, settings, discover_specs())
+    if greeting:  # a person at a terminal reads it; a script reading standard output does not get it
+        print(greeting, file=sys.stdout if sys.stdout.isatty() else sys.stderr, flush=True)
     try:
         return run_voice(args, home, settings)
     except VoiceUnavailableError as exc:

@@ -1,5 +1,5 @@
-"""The commands of ``assistant`` beside the conversation itself: ``replay``, ``export``, ``serve``
-and the skills' own commands (``library scan``), and what every command starts from: the
+"""The commands of ``assistant`` beside the conversation itself: ``replay``, ``export``, ``serve``,
+``status`` and the skills' own commands (``library scan``), and what every command starts from: the
 settings of the data directory (``settings_for``), a pipeline (``build``) and the one-line
 report of a start-up failure (``is_startup_failure``).
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings, data_dir, load_settings
+from assistant.config import Settings, apply_network_switch, data_dir, load_settings
 from assistant.contracts.events import EventFormatError
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline
@@ -27,10 +27,12 @@ SkillHandler = Callable[[list[str], Mapping], int]
 
 
 def settings_for(home: Path) -> Settings:
-    """``home``'s config.toml, its warnings printed to standard error."""
+    """``home``'s config.toml, its warnings printed to standard error; ``[network] enabled =
+    false`` switches the network off for the whole process (``apply_network_switch``)."""
     settings = load_settings(home / "config.toml")
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    apply_network_switch(settings)
     return settings
 
 
@@ -108,6 +110,19 @@ def _has_audio(path: Path) -> bool:
     except EventFormatError:
         return False
     return any(t.start.audio for t in turns)
+
+
+def status_main(args: argparse.Namespace) -> int:
+    """``assistant status [--json]``: what is built, in use, online and found; always exit 0."""
+    from assistant.skill_sdk.plugins import discover_specs
+    from assistant.status import collect, render, to_json
+
+    home = data_dir()
+    setup_logging(home, debug=args.debug)
+    settings = settings_for(home)
+    report = collect(home, settings, discover_specs(), timeout=args.timeout)
+    print(to_json(report) if args.json else render(report))
+    return 0
 
 
 def export_main(args: argparse.Namespace) -> int:

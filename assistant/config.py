@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import tomllib
 import types
 import typing
@@ -91,6 +92,30 @@ def data_dir() -> Path:
     return base
 
 
+def network_allowed(settings: Settings | None = None) -> bool:
+    """Whether online features may reach the network: not with ``ASSISTANT_OFFLINE``, nor with
+    ``[network] enabled = false`` in ``settings`` (skills read the switch after
+    ``apply_network_switch``, which folds the setting into the environment)."""
+    return not environment().offline and (settings is None or settings.network_enabled)
+
+
+def network_off_reason(settings: Settings | None = None) -> str:
+    """Why the network is off ("" when it is allowed), in words for ``assistant status``."""
+    if settings is not None and not settings.network_enabled:  # first: it also sets the variable
+        return "[network] enabled = false"
+    if environment().offline:
+        return "ASSISTANT_OFFLINE is set"
+    return ""
+
+
+def apply_network_switch(settings: Settings) -> None:
+    """``[network] enabled = false`` counts as ``ASSISTANT_OFFLINE`` for this process and what it
+    starts: a skill gets only its own settings section, so the environment is the one switch
+    every skill reads (``network_allowed()``), as replays already use it."""
+    if not settings.network_enabled:
+        os.environ["ASSISTANT_OFFLINE"] = "1"
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` if needed and make it readable by its owner only (where the file system allows)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -152,6 +177,9 @@ class Settings(BaseModel):
     # a call past this leaves the turn to the classifier's path
     llm_timeout_s: float = Field(4.0, validation_alias=_at("llm", "timeout_s"))
     llm_threads: int = Field(2, validation_alias=_at("llm", "threads"))
+    # The one switch for everything that reaches the network (live weather, music streaming,
+    # news feeds), beside ASSISTANT_OFFLINE: false keeps every online feature off, "auto" or not.
+    network_enabled: bool = Field(True, validation_alias=_at("network", "enabled"))
     # Each skill's own section, by skill name: ``[skills.NAME]`` in config.toml, over the older
     # top-level ``[NAME]`` tables that earlier versions read. A skill gets only its own section,
     # checked by the skill's own model when it declares one (only the keys that passed).

@@ -1,7 +1,8 @@
 """What a skill is written against: ``api`` (``SkillSpec``, ``SkillRequest``, ``SkillResult``,
 ``Item``, the ``Skill`` protocol), ``spec`` (the parts a ``SkillSpec`` is made of: ``Answers``,
 ``SkillWords``, ``SkillPhrasing``, ``OfferPolicy``, ``ModelHints``), ``situation`` (the time and weather around a request),
-``storage`` (a skill's own tables in the assistant's database, made by its own migrations) and
+``storage`` (a skill's own tables in the assistant's database, made by its own migrations),
+``status`` (what a skill tells ``assistant status``, and the network check skills share) and
 ``plugins`` (finding installed skills through the ``assistant.skills`` entry points).
 
 Imports: only the bottom layer, ``contracts`` and ``logs``; never ``skills``, ``models``,

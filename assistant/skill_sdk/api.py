@@ -19,6 +19,7 @@ from assistant.skill_sdk.situation import Situation
 from assistant.skill_sdk.spec import Answers, ModelHints, OfferPolicy, SkillPhrasing, SkillWords
 from assistant.skill_sdk.spec import HistoryPhrasing as HistoryPhrasing  # re-exported for skills
 from assistant.skill_sdk.spec import SlotDoc as SlotDoc  # re-exported for skills
+from assistant.skill_sdk.status import SkillStatus
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
 FEEDBACK_WEIGHTS: dict[str, float] = {"like": 1.0, "play": 0.3, "skip": -0.3, "dislike": -1.0}
@@ -263,6 +264,10 @@ class SkillSpec:
     # keys that passed, so a bad value falls back to the skill's default. None: the section
     # reaches ``load`` as written, unchecked.
     settings_model: type[BaseModel] | None = None
+    # ``assistant status`` asks this with the skill's settings section: the artifacts it loads,
+    # a few facts about its data, and its online features (assistant/skill_sdk/status.py). It
+    # must answer quickly, without loading models or reaching the network. None: nothing to say.
+    status: Callable[[Mapping[str, Any]], SkillStatus] | None = None
 
     def say(self, key: str, rng: random.Random | None, **values: Any) -> str:
         """One of this skill's templates, chosen with the turn's seeded generator (None: the first)."""

@@ -51,6 +51,20 @@ def refresh_devices() -> None:
     sd._initialize()
 
 
+def list_devices() -> dict[str, list[str]]:
+    """The names of the sound devices PortAudio finds: ``{"input": [...], "output": [...]}``
+    (both empty on a machine without a sound card); ``AudioError`` when PortAudio is missing."""
+    sd = _sounddevice()
+    try:
+        devices = [dict(d) for d in sd.query_devices()]
+    except sd.PortAudioError as exc:
+        raise AudioError(f"the sound devices could not be listed ({exc})") from None
+    return {
+        kind: [str(d.get("name", "?")) for d in devices if d.get(f"max_{kind}_channels", 0) > 0]
+        for kind in ("input", "output")
+    }
+
+
 def default_device(kind: str) -> dict:
     """The default ``"input"`` or ``"output"`` device, or ``AudioError`` when there is none."""
     sd = _sounddevice()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import field_validator
 
@@ -23,7 +24,8 @@ from assistant.skill_sdk.api import (
     SkillWords,
     SlotDoc,
 )
-from skills.music.playback import CONTROL_ROUTES, NOW_PLAYING
+from assistant.skill_sdk.status import OnlineFeature, SkillStatus
+from skills.music.playback import ARCHIVE_URL, CONTROL_ROUTES, NOW_PLAYING
 from skills.music.words import CONSTRAINT_WORDS
 
 NAME = "music"
@@ -102,7 +104,11 @@ class MusicSettings(SkillSettings):
     # Folders of the user's own music, scanned (incrementally) at start-up; one folder may be
     # written as a plain string.
     library: list[str] = []
-    stream: bool = False  # play the catalog's archive.org links when online
+    # Stream the catalog's free archive.org recordings: "auto" once archive.org answers (checked
+    # in the background at start-up, and never with the network switched off), true always,
+    # false never.
+    stream: bool | Literal["auto"] = "auto"
+    archive_url: str = ""  # a mirror of https://archive.org to stream from ("": archive.org itself)
     playback: bool = True  # false: offer tracks without playing them
 
     @field_validator("library", mode="before")
@@ -116,6 +122,7 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
 
     ``settings`` is the ``[skills.music]`` section of config.toml (``MusicSettings``).
     """
+    from assistant.config import network_allowed
     from assistant.playback.player import default_player
     from skills.embeddings import warm_up
     from skills.music.index import MusicIndex
@@ -134,9 +141,12 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     playback = MusicPlayback(
         recommender,
         SPEC.describe,
-        stream=options.stream,
+        stream=options.stream is True,
         player=default_player if options.playback else None,
+        archive_url=options.archive_url,
     )
+    if options.stream == "auto" and network_allowed():
+        playback.probe_archive()  # offline (tests, replays) nothing is asked and nothing changes
     return MusicSkill(recommender, playback)
 
 
@@ -188,6 +198,33 @@ def library_command(argv: list[str], settings: Mapping[str, Any]) -> int:
     from skills.music.library import library_command as run
 
     return run(argv, dict(settings))
+
+
+def status(settings: Mapping[str, Any]) -> SkillStatus:
+    """For ``assistant status``: the built index, the library's size, streaming as set."""
+    from skills.music.index import ARTIFACT
+    from skills.music.library import folders_from, library_db, library_size
+
+    options = MusicSettings.model_validate(dict(settings or {}))
+    folders = folders_from(options.model_dump())
+    missing = [str(f) for f in folders if not f.is_dir()]
+    db = library_db()  # the skill's tables, made in the data directory if it is new
+    try:
+        tracks = library_size(db)
+    finally:
+        db.close()
+    shown = f"{len(folders)}" + (f" ({len(missing)} not found: {', '.join(missing)})" if missing else "")
+    stream = OnlineFeature(
+        "music streaming",
+        f"stream = {json.dumps(options.stream)}",
+        options.stream is not False,
+        (options.archive_url or ARCHIVE_URL,),
+    )
+    return SkillStatus(
+        artifacts=(ARTIFACT,),
+        facts=(("library folders", shown), ("library tracks", str(tracks))),
+        online=(stream,),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -277,4 +314,5 @@ SPEC = SkillSpec(
     commands={"library": library_command},
     rank=10,
     settings_model=MusicSettings,
+    status=status,
 )

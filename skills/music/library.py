@@ -306,6 +306,11 @@ def store_vectors(db: SkillDatabase, vectors: dict[str, bytes]) -> None:
         db.executemany(f"INSERT OR REPLACE INTO {TEXTS_TABLE} (text, vector) VALUES (?, ?)", vectors.items())
 
 
+def library_size(db: SkillDatabase) -> int:
+    """How many readable tracks the library tables hold (``assistant status``)."""
+    return int(db.query(f"SELECT COUNT(*) FROM {TRACKS_TABLE} WHERE error IS NULL")[0][0])
+
+
 def library_command(argv: list[str], settings: dict[str, Any]) -> int:
     """``assistant library scan [FOLDER ...]``: scan the configured (or given) folders now."""
     import argparse

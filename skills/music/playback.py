@@ -1,8 +1,12 @@
 """What the music skill plays, and what it says about it.
 
-A track plays when it has local audio (the user's library) or, with ``[music] stream = true``,
-an archive.org link to stream. The reply says "Playing" only once the player has started;
-otherwise the track is offered with the honest reason it is not playing. Transport words
+A track plays when it has local audio (the user's library) or an archive.org link to stream:
+``[music] stream = true`` always streams, "auto" (the default) once archive.org (or the
+``archive_url`` mirror) answers a quick request made in the background at start-up; with the
+network switched off "auto" never asks. While streaming is on, offers that name no song or
+artist come from what can be played. The reply says "Playing" only once the player has started;
+otherwise the track is offered with the honest reason it is not playing (archive.org not
+answering is said as such). Transport words
 ("pause", "resume", "previous", "play it again", "what's playing") reach the skill through its
 declared routes and are answered here. At the end of a track the next comes from the
 recommender ("radio": like the track that ended, within what was asked), never one already
@@ -14,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,6 +27,7 @@ import numpy as np
 
 from assistant.playback.player import PlayableTrack, PlaybackError, Player
 from assistant.skill_sdk.api import Item, SkillRequest, SkillResult
+from assistant.skill_sdk.status import PROBE_TIMEOUT_S, answers
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +76,9 @@ PLAY_NAME = re.compile(
     r"(?P<name>.+?)(?:\s+please)?[\s.!?]*$"
 )
 ARCHIVE_HOSTS = ("archive.org",)
+ARCHIVE_URL = "https://archive.org"
+# The catalog's links: http://www.archive.org/download/... and https://archive.org/download/...
+ARCHIVE_PREFIX = re.compile(r"^https?://(?:www\.)?archive\.org(?=/)")
 STREAM_RETRY_S = 60.0  # after a stream fails, offers say so for this long instead of retrying
 SKILL = "music"
 
@@ -88,20 +97,50 @@ class MusicPlayback:
         describe: Callable[[Item], str],
         stream: bool = False,
         player: Callable[[], Player] | None = None,
+        archive_url: str = "",
     ) -> None:
         self.recommender = recommender
         self.describe = describe
         self.stream = stream
+        self.archive_url = archive_url.rstrip("/")  # "": stream from archive.org itself
+        self.stream_problem = ""  # why "auto" streaming is off though the network is allowed
+        self._probed = threading.Event()  # set while no check of the archive is under way
+        self._probed.set()
         self._player_factory = player
         self._player: Player | None = None
         self._items: dict[str, Item] = {}
         self._stream_down: tuple[float, str] = (0.0, "")  # (until, why) after a failed stream
+        self._streamable: np.ndarray | None = None
 
     @property
     def player(self) -> Player | None:
         if self._player is None and self._player_factory is not None:
             self._player = self._player_factory()
         return self._player
+
+    # --- streaming from the archive ------------------------------------------------------------
+    def probe_archive(self, timeout: float = PROBE_TIMEOUT_S) -> None:
+        """``stream = "auto"``: stream once the archive answers, checked once on a background
+        thread so that start-up never waits; the first offer waits for the answer (at most
+        ``timeout``) rather than guess."""
+        self._probed.clear()
+        threading.Thread(target=self._probe, args=(timeout,), name="music-archive-probe", daemon=True).start()
+
+    def _probe(self, timeout: float) -> None:
+        try:
+            why = answers(self.archive_url or ARCHIVE_URL, timeout)
+            if why:
+                where = "archive.org" if not self.archive_url else f"the archive at {self.archive_url}"
+                self.stream_problem = f"{where}, where it streams from, does not answer ({why})"
+                log.info("music streaming stays off: %s", self.stream_problem)
+            else:
+                self.stream = True
+        finally:
+            self._probed.set()
+
+    def stream_url(self, url: str) -> str:
+        """An archive.org link as it is fetched: from the ``archive_url`` mirror when one is set."""
+        return ARCHIVE_PREFIX.sub(self.archive_url, url) if self.archive_url else url
 
     # --- where a track's audio is ------------------------------------------------------------
     def location(self, item: Item) -> tuple[str, str]:
@@ -111,7 +150,9 @@ class MusicPlayback:
             return path, ""
         archive = any(host in url for host in ARCHIVE_HOSTS)
         if archive and self.stream:
-            return url, ""
+            return self.stream_url(url), ""
+        if archive and self.stream_problem:
+            return "", f"I can't play this one here: {self.stream_problem}"
         if archive:
             return "", "I can't play this one here (it's a free download from archive.org)"
         if url:
@@ -122,7 +163,10 @@ class MusicPlayback:
         index = self.recommender.index
         mask = index.playable.copy()
         if self.stream:
-            mask |= np.array(["archive.org" in t.url for t in index.tracks], dtype=bool)
+            if self._streamable is None or len(self._streamable) != len(index.tracks):
+                # 35,000 URLs: looked at once, not at every offer
+                self._streamable = np.array(["archive.org" in t.url for t in index.tracks], dtype=bool)
+            mask |= self._streamable
         return mask
 
     def track(self, item: Item, location: str) -> PlayableTrack:
@@ -138,6 +182,7 @@ class MusicPlayback:
 
     # --- an offer ---------------------------------------------------------------------------------
     def recommend(self, request: SkillRequest) -> SkillResult:
+        self._probed.wait(PROBE_TIMEOUT_S)  # "auto" streaming: the archive's answer, if under way
         only = None
         playing = self._player.now_playing() if self._player is not None else None
         if MY.search(request.text or "") and len(self.recommender.index.library_indices):
@@ -147,6 +192,10 @@ class MusicPlayback:
             if not only.any():
                 only = None
         request = self.library_names(request)
+        if only is None and self.stream and not {"song", "artist"} & set(request.slots):
+            # While streaming, "play some jazz" is answered with jazz that plays; a song or an
+            # artist the person named is never swapped for one that plays.
+            only = self.playable_mask()
         result = self.recommender.recommend(request, only=only)
         if not result.items and only is not None:  # nothing playable left: anything at all
             result = self.recommender.recommend(request)

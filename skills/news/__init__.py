@@ -25,12 +25,20 @@ from assistant.skill_sdk.api import (
     SkillSpec,
     SkillWords,
 )
+from assistant.skill_sdk.status import OnlineFeature, SkillStatus
 from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
 
 NAME = "news"
 FEED_PREFIX = "feed:"  # ids of stories from the configured feeds (skills/news/feeds.py)
 INTENTS = frozenset({"news_query"})
+# Read when ``[news] feeds`` is not set and the network is allowed: well-known public world news
+# feeds, so that "what's the news" is today's news out of the box.
+DEFAULT_FEEDS = (
+    "https://feeds.bbci.co.uk/news/world/rss.xml",
+    "https://www.theguardian.com/world/rss",
+    "https://rss.nytimes.com/services/xml/rss/nyt/HomePage.xml",
+)
 
 
 BRIEFING_INTRO = "Here's your morning briefing, one story from each of {sections} sections."
@@ -116,7 +124,9 @@ class NewsSkill:
 class NewsSettings(SkillSettings):
     """``[skills.news]`` (or the older ``[news]``) in config.toml."""
 
-    feeds: list[str] = []  # RSS or Atom URLs (one may be written as a plain string)
+    # RSS or Atom URLs (one may be written as a plain string); [] reads none. Left unset, the
+    # DEFAULT_FEEDS are read, only while the network is allowed.
+    feeds: list[str] = list(DEFAULT_FEEDS)
     refresh_minutes: float = 30.0  # how often they are fetched in the background (at most once a minute)
 
     @field_validator("feeds", mode="before")
@@ -129,15 +139,17 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
     """Load the built news index (raises ``ArtifactMissingError`` when it has not been built).
 
     ``settings`` is the ``[skills.news]`` section of config.toml (``NewsSettings``): ``feeds``
-    are fetched in the background every ``refresh_minutes`` unless ``ASSISTANT_OFFLINE`` is
-    set; stories already stored are served at once.
+    are fetched in the background every ``refresh_minutes`` unless the network is switched off
+    (``ASSISTANT_OFFLINE``, ``[network] enabled = false``); stories already stored are served
+    at once. Feeds left unset are the ``DEFAULT_FEEDS`` while the network is allowed and none
+    when it is not: offline the archive answers and says plainly that it is the archive.
     """
-    from assistant.config import environment
+    from assistant.config import network_allowed
     from skills.embeddings import warm_up
     from skills.news.recommender import NewsIndex, NewsRecommender
 
     options = NewsSettings.model_validate(dict(settings or {}))
-    feeds = tuple(f for f in options.feeds if f.strip())
+    feeds = effective_feeds(options, network_allowed())
     index = NewsIndex.load()
     warm_up()  # the query encoder, for topic search
     skill = NewsSkill(NewsRecommender(index), feeds)
@@ -147,12 +159,30 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> Skill:
         db = feed_db()  # the skill's table in the assistant's database, migrated by the core
         if skill.use_stored(db) == 0:
             skill.feed_problem = "your news feeds have not been fetched yet"
-        if not environment().offline:
+        if network_allowed():
             minutes = options.refresh_minutes
             threading.Thread(
                 target=_keep_fresh, args=(skill, db, minutes), name="news-feeds", daemon=True
             ).start()
     return skill
+
+
+def effective_feeds(options: NewsSettings, online: bool) -> tuple[str, ...]:
+    """The feeds read: those set in config.toml, else the defaults while ``online``."""
+    if "feeds" not in options.model_fields_set and not online:
+        return ()
+    return tuple(f for f in options.feeds if f.strip())
+
+
+def status(settings: Mapping[str, Any]) -> SkillStatus:
+    """For ``assistant status``: the built archive index and the feeds as set."""
+    from skills.news.recommender import ARTIFACT
+
+    options = NewsSettings.model_validate(dict(settings or {}))
+    feeds = effective_feeds(options, True)
+    written = "feeds = [...]" if "feeds" in options.model_fields_set else "feeds: the defaults"
+    feature = OnlineFeature("news feeds", f"{written} ({len(feeds)})", bool(feeds), feeds)
+    return SkillStatus(artifacts=(ARTIFACT,), online=(feature,))
 
 
 def _keep_fresh(skill: NewsSkill, db, minutes: float) -> None:
@@ -215,4 +245,5 @@ SPEC = SkillSpec(
     llm=ModelHints(examples=(("what is going on in the world of tech", {"topic": "technology"}),)),
     rank=20,
     settings_model=NewsSettings,
+    status=status,
 )

@@ -15,6 +15,7 @@ from assistant.skill_sdk.api import (
     SkillWords,
     SlotDoc,
 )
+from assistant.skill_sdk.status import SkillStatus
 from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS
@@ -35,6 +36,11 @@ def load_skill(settings: Mapping[str, Any] | None = None) -> VideoSkill:
         return VideoSkill.load(folder)
     except (OSError, KeyError, ValueError) as exc:
         raise ArtifactMissingError("video", str(exc)) from exc
+
+
+def status(settings: Mapping[str, Any]) -> SkillStatus:
+    """For ``assistant status``: the built film catalog is the skill's one artifact."""
+    return SkillStatus(artifacts=("video",))
 
 
 def vocabulary() -> dict[str, list[str]]:
@@ -151,4 +157,5 @@ SPEC = SkillSpec(
     ),
     rank=40,
     settings_model=VideoSettings,
+    status=status,
 )

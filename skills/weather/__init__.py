@@ -7,13 +7,14 @@ place names the NLU normalises the ``place`` slot to.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from assistant.config import environment
+from assistant.config import network_allowed
 from assistant.skill_sdk.api import (
     Answers,
     HistoryPhrasing,
@@ -25,7 +26,8 @@ from assistant.skill_sdk.api import (
     SkillWords,
     SlotDoc,
 )
-from skills.weather.live import FORECAST_URL, OpenMeteoProvider
+from assistant.skill_sdk.status import OnlineFeature, SkillStatus
+from skills.weather.live import FORECAST_URL, GEOCODING_URL, OpenMeteoProvider
 from skills.weather.observations import KNOWN_CITIES
 from skills.weather.skill import WeatherSkill
 from skills.weather.words import constraint_words
@@ -74,7 +76,7 @@ def load_skill(
     mode = options.live if live is None else live
     urls = {k: getattr(options, k) for k in ("forecast_url", "geocoding_url") if getattr(options, k)}
     skill = WeatherSkill(live=OpenMeteoProvider(**urls) if mode is True else None, clock=clock)
-    if mode == "auto" and not environment().offline:
+    if mode == "auto" and network_allowed():
         threading.Thread(
             target=_go_live_when_online, args=(skill, urls), name="weather-probe", daemon=True
         ).start()
@@ -95,6 +97,16 @@ def _go_live_when_online(skill: WeatherSkill, urls: dict[str, str]) -> None:
 
 def vocabulary() -> dict[str, list[str]]:
     return {"place": list(KNOWN_CITIES)}
+
+
+def status(settings: Mapping[str, Any]) -> SkillStatus:
+    """For ``assistant status``: live weather as set, and the Open-Meteo endpoints it reaches."""
+    options = WeatherSettings.model_validate(dict(settings or {}))
+    urls = (options.forecast_url or FORECAST_URL, options.geocoding_url or GEOCODING_URL)
+    live = OnlineFeature(
+        "live weather", f"live = {json.dumps(options.live)}", options.live is not False, urls
+    )
+    return SkillStatus(online=(live,))
 
 
 SPEC = SkillSpec(
@@ -144,4 +156,5 @@ SPEC = SkillSpec(
     rank=30,
     senses_outside=True,
     settings_model=WeatherSettings,
+    status=status,
 )
