@@ -20,6 +20,7 @@ last offer in the domain, which is what that dialogue carried to the next turn.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,7 +219,13 @@ def held_frame(turns: Sequence[Mapping[str, Any]], index: int, domain: str | Non
 
 
 def _contains(needle: str, haystack: str) -> bool:
-    return bool(needle) and needle.casefold() in haystack.casefold()
+    # Accents folded: an answer for "Montréal" is an answer for "montreal".
+    return bool(needle) and _folded(needle) in _folded(haystack)
+
+
+def _folded(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _years_equal(want: Sequence[Any], held: tuple[int, int] | None) -> bool:

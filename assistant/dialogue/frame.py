@@ -53,6 +53,7 @@ NO_AS_INTERJECTION = re.compile(
     r"(?=(?:the|a|an|some|something|i|i'd|i'm|it's|make it|let's|actually|sorry|wait|just|try|give|"
     r"what about|how about|rather|maybe|perhaps)\b)"
 )
+X_NOT_Y = re.compile(r"^\W*(?:but |and )?not\W*$")
 # "That's too much, something gentler": a complaint about the offer, then what is wanted.
 ASKS_AFTER_COMPLAINT = re.compile(r"\btoo much\W+(?:something|some|a|an)\W*$")
 # A clause boundary: a negation does not reach past it ("not jazz, some rock instead").
@@ -201,6 +202,19 @@ class ConstraintWords:
                 gap = lowered[found[i - 1][1] : start]
                 if LIST_GOES_ON.search(gap) and len(gap.split()) <= 3 and not ASKS_FOR_IT.search(gap):
                     found[i] = (start, end, slot, value, True)
+        # "No austin, not boston": a value followed straight by "not" and another of its kind is
+        # the one wanted (the "no" before it answered what was acted on).
+        for i in range(len(found) - 1):
+            (start, end, slot, value, ruled_out), after = found[i], found[i + 1]
+            said_no = re.search(r"\bno\W*$", lowered[found[i - 1][1] if i else 0 : start])
+            if (
+                ruled_out
+                and said_no
+                and after[4]
+                and after[2] == slot
+                and X_NOT_Y.match(lowered[end : after[0]])
+            ):
+                found[i] = (start, end, slot, value, False)
         # "Wait no nineties, I meant the nineties": a value asked for after it was ruled out is
         # wanted (a misheard "no" or a correction of the correction).
         wanted_later = {(f[2], f[3], f[0]) for f in found if not f[4]}

@@ -25,6 +25,7 @@ from assistant.dialogue.phrases import (
     ABOUT_IT,
     ABOUT_THEIR_HISTORY,
     ASKS_ABOUT,
+    CORRECTS,
     FOLLOW_ON,
     GOES_ON,
     INSTEAD,
@@ -174,7 +175,12 @@ class DialogueManager:
             # "Something like that" right after "we loved Finding Nemo": the like's skill.
             spec = self.skills.spec(told.domain)
         keeps = parse.intent in KEEPS_ITS_MEANING and not STARTS_OVER.search(lowered)  # "let's start again"
-        if spec is None or state.pending in ("forget_me", "confirm_domain") or keeps:
+        if state.pending in ("forget_me", "confirm_domain") or keeps:
+            return None
+        corrected = self._correction(parse, state, lowered)
+        if corrected is not None:
+            return corrected
+        if spec is None:
             return None
         if ABOUT_THEIR_HISTORY.search(lowered) or VOLUME_WORDS.search(lowered):
             return None  # "what did I watch in the seventies" asks about the person's history
@@ -197,6 +203,24 @@ class DialogueManager:
             )
             return (spec, update) if update.reference is not None else None
         return None
+
+    def _correction(
+        self, parse: Parse, state: DialogueState, lowered: str
+    ) -> tuple[SkillSpec, FrameUpdate] | None:
+        """ "No, Austin not Boston", "sorry, I meant Belfast": a correction that gives a new value
+        of the skill being discussed (a forecast said for the wrong city) replaces it, whatever
+        the classifier made of the "no" (a negate, at 0.32)."""
+        spec = self.skills.spec(state.active_domain) if state.active_domain else None
+        if spec is None or spec.name not in state.frames or not CORRECTS.search(lowered):
+            return None
+        own = {
+            slot: value
+            for slot, value in parse.slots.items()
+            if slot in spec.answers.slots and slot not in REFINING_SLOTS and not is_pointer(value)
+        }
+        if not own or self.skills.offer_owner(parse.intent) not in (spec, None):
+            return None
+        return spec, self.frames.read(spec, own, lowered)
 
     def _match_pending_answer(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         if state.pending and ctx.intent in ("affirm", "negate", "dontcare"):

@@ -113,3 +113,9 @@ LIKE_NAME = re.compile(
 )
 # "Something for the kids instead": what is said replaces what was asked for.
 INSTEAD = re.compile(r"\b(?:instead|rather)\b")
+
+# A correction of what the assistant acted on: "no, Austin not Boston", "sorry, I meant Belfast",
+# "no Edinburgh, I said Edinburgh".
+CORRECTS = re.compile(
+    r"^\W*(?:(?:oh|hmm|um|er|wait|sorry|ah|actually)\W+)*(?:no|nope|nah|sorry)\b|\bi (?:meant|said)\b"
+)

@@ -298,3 +298,20 @@ def test_news_topics_are_the_sections_people_mean(pipeline, turns, topic):
         "exclude": {},
         "reference": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("first", "correction", "place"),
+    [
+        ("hey what's the weather doing in boston", "no austin not boston", "austin"),
+        ("weather in dublin", "hmm sorry i meant belfast", "belfast"),
+        ("what's it like in edmonton", "no edinburgh i said edinburgh", "edinburgh"),
+    ],
+)
+def test_a_corrected_city_replaces_the_one_acted_on(pipeline, first, correction, place):
+    session = pipeline.start_session("forecaster", seed=3)
+    pipeline.run_turn(session, text=first, wall_time=1_795_435_200.0)
+    result = pipeline.run_turn(session, text=correction, wall_time=1_795_435_260.0)
+    assert result.state and result.state["domain"] == "weather"
+    assert result.state["constraints"]["place"] == place, result.response
+    assert place.capitalize() in result.response

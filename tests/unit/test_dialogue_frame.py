@@ -262,6 +262,9 @@ def test_already_seen_asks_for_another(text, had):
         ("no i meant the nineties", "era", ["1990-1999"], []),
         ("wait no nineties i meant the nineties", "era", ["1990-1999"], []),
         ("no more comedies, a drama", "movie_genre", ["Drama"], ["Comedy"]),
+        # "No X, not Y": X is wanted; "not X not Y" rules out both.
+        ("no comedy not horror", "movie_genre", ["Comedy"], ["Horror"]),
+        ("not comedy not horror", "movie_genre", [], ["Comedy", "Horror"]),
     ],
 )
 def test_the_film_words_negations_and_lists(text, slot, wanted, ruled_out):
