@@ -24,23 +24,22 @@ from assistant.dialogue.offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
 from assistant.dialogue.phrases import (
     ABOUT_IT,
     ABOUT_THEIR_HISTORY,
-    ASKS_ABOUT,
     CORRECTS,
     FOLLOW_ON,
     GOES_ON,
     INSTEAD,
     LIKE_NAME,
     NOT_NAMES,
-    POINTS_AT,
     REFINEMENT,
     TELLS_A_LIKE,
     THERE,
     USER_SWITCH,
     VOLUME_WORDS,
 )
+from assistant.dialogue.pointed import PointedTurns
 from assistant.dialogue.situation_reader import SituationReader
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.skill_sdk.api import AnswersAbout, Skill, SkillSpec
+from assistant.skill_sdk.api import Skill, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.history import FeedbackRecord
 
@@ -99,6 +98,7 @@ class DialogueManager:
         self.calls = SkillCalls(self.skills, history, self.frames, self.situation)
         self.core = CoreIntents(self.skills, history, self.calls, self.frames)
         self.core_intents = self.core.table
+        self.pointed = PointedTurns(self.skills, KEEPS_ITS_MEANING)
         # Who gets the turn, in order: the first matcher that answers takes it (ovos-core's
         # pipeline, declared rather than buried in branches). Each is (parse, state, ctx) -> Outcome.
         self.matchers: tuple[tuple[str, Matcher], ...] = (
@@ -107,7 +107,8 @@ class DialogueManager:
             ("told_like", self._match_told_like),
             # "Is it black and white?", "how scary is it?": a question about the item, not a
             # refinement, though its words are the frame's (the skill answers only what it knows).
-            ("item_question", self._match_item_question),
+            ("item_question", self.pointed.question),
+            ("play_it", self.pointed.asked_for),
             ("frame_update", self._match_frame_update),
             ("pending_answer", self._match_pending_answer),
             ("return", self._match_return),
@@ -252,27 +253,6 @@ class DialogueManager:
             )
             return outcome
         return Outcome("like", "like", {"title": name}, domain=item.domain, feedback=feedback, intent="like")
-
-    def _match_item_question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
-        """ "Who directed it?", "what year is that from?": a question about the item "it" points
-        at, answered by that item's skill from the item (``AnswersAbout``), whatever skill the
-        classifier guessed ("who directed it" reads like "who sings it")."""
-        lowered = ctx.text.lower()
-        if parse.intent in KEEPS_ITS_MEANING or not (
-            ASKS_ABOUT.search(lowered) and POINTS_AT.search(lowered)
-        ):
-            return None
-        item = reference(state, None, lowered)
-        spec = self.skills.spec(item.domain) if item is not None else None
-        if item is None or spec is None:
-            return None
-        skill = self.skills.skill_with(spec.name, AnswersAbout)
-        if skill is None:
-            return None
-        result = skill.about(item, ctx.text)
-        if result is None:
-            return None
-        return Outcome("item_question", domain=spec.name, skill_text=result.text, intent=ctx.intent)
 
     def _match_return(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, back to music now": the skill left earlier, with its frame as it was."""

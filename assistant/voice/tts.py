@@ -167,11 +167,16 @@ class EspeakSpeech:
         if status != "ok":
             raise TextToSpeechError(f"espeak failed: {detail}")
         try:
-            return read_wav(path, ESPEAK_RATE)
+            samples = read_wav(path, ESPEAK_RATE)
         except Exception as exc:
             raise _NoAudioFileError() from exc
         finally:
             path.unlink(missing_ok=True)
+        if samples.size == 0:
+            # The same hiccup as a missing file, seen in a full test run on a loaded machine: a
+            # file with a header and no samples. A fresh worker gets past it too.
+            raise _NoAudioFileError() from ValueError("the file holds no samples")
+        return samples
 
     def close(self) -> None:
         """Stop the worker and remove temporary files (also run at interpreter exit)."""

@@ -315,3 +315,12 @@ def test_a_corrected_city_replaces_the_one_acted_on(pipeline, first, correction,
     assert result.state and result.state["domain"] == "weather"
     assert result.state["constraints"]["place"] == place, result.response
     assert place.capitalize() in result.response
+
+
+def test_put_it_on_after_a_film_is_that_film_not_a_song(pipeline):
+    session = pipeline.start_session("watcher", seed=3)
+    offer = pipeline.run_turn(session, text="suggest a film", wall_time=1_795_435_200.0)
+    again = pipeline.run_turn(session, text="go on then put it on", wall_time=1_795_435_260.0)
+    end = next(e for e in again.events if isinstance(e, DialogueEnd))
+    assert (end.act, end.domain, end.matcher) == ("recommend", "video", "play_it")
+    assert [i.id for i in again.items] == [offer.items[0].id]

@@ -157,6 +157,7 @@ def test_matchers_are_one_declared_list():
         "converse",
         "told_like",
         "item_question",
+        "play_it",
         "frame_update",
         "pending_answer",
         "return",

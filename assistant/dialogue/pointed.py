@@ -1,0 +1,74 @@
+"""Turns about the item "it" points at: a question about it ("is it black and white?", "who
+directed it?") and asking for it ("ok, put it on" after a film was offered).
+
+Both are read before the frame's refinements, because their words are often the frame's ("black
+and white" is also an era) and a classifier hears "put it on" as music whatever was offered.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.contracts.stages import Parse
+from assistant.dialogue.offers import reference
+from assistant.dialogue.phrases import ASKS_ABOUT, POINTS_AT
+from assistant.dialogue.state import DialogueState, Outcome, TurnContext
+from assistant.skill_sdk.api import AnswersAbout
+from assistant.skill_sdk.plugins import SkillRegistry
+
+# "Ok play it", "go on then, put it on", "let's watch that one": the item on offer, asked for.
+PLAY_IT = re.compile(
+    r"^(?:[\w']+,? ){0,3}(?:play|put on|put|stick|start|watch|let'?s watch|we'?ll watch|we'?ll have)\s+"
+    r"(?:it|that|this|that one|this one)(?:\s+on)?(?:\s+(?:then|now|please|tonight))?\W*$"
+)
+
+
+class PointedTurns:
+    """The matchers for a turn about the item "it" points at (``DialogueManager.matchers``)."""
+
+    def __init__(self, skills: SkillRegistry, keeps_its_meaning: frozenset[str]) -> None:
+        self.skills = skills
+        self.keeps_its_meaning = keeps_its_meaning  # intents a pointer never changes ("stop it")
+        self.routes = [(re.compile(rx), s.name) for s in skills.specs for rx, _ in s.words.routes]
+
+    def question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "Who directed it?", "what year is that from?": a question about the item "it" points
+        at, answered by that item's skill from the item (``AnswersAbout``), whatever skill the
+        classifier guessed ("who directed it" reads like "who sings it")."""
+        lowered = ctx.text.lower()
+        if parse.intent in self.keeps_its_meaning or not (
+            ASKS_ABOUT.search(lowered) and POINTS_AT.search(lowered)
+        ):
+            return None
+        item = reference(state, None, lowered)
+        spec = self.skills.spec(item.domain) if item is not None else None
+        if item is None or spec is None:
+            return None
+        skill = self.skills.skill_with(spec.name, AnswersAbout)
+        if skill is None:
+            return None
+        result = skill.about(item, ctx.text)
+        if result is None:
+            return None
+        return Outcome("item_question", domain=spec.name, skill_text=result.text, intent=ctx.intent)
+
+    def asked_for(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "Ok, put it on" right after a film: that film, offered again by its skill's own
+        words, not a song. A skill that reads such words itself (the music skill's "play it
+        again", "pause that") keeps them: its routes match the words."""
+        lowered = ctx.text.lower().strip()
+        if parse.intent in self.keeps_its_meaning or not state.last_items or not PLAY_IT.match(lowered):
+            return None
+        item = reference(state, None, lowered) or state.last_items[0]
+        spec = self.skills.spec(item.domain)
+        if spec is None or any(name == spec.name and rx.search(lowered) for rx, name in self.routes):
+            return None
+        state.active_domain = spec.name
+        return Outcome(
+            "recommend",
+            domain=spec.name,
+            items=[item],
+            skill_text="",  # the offer line names it again; its reason was said the first time
+            intent=spec.answers.offer_intent,
+            skill_ran=True,
+        )
