@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,6 +101,11 @@ class Served:
     household: Household
     player: FakePlayer
     home: Path
+    owner: ThreadPoolExecutor
+
+    def run(self, fn: Callable[[Pipeline], Any]) -> Any:
+        """``fn(pipeline)`` on the thread that owns the pipeline."""
+        return self.owner.submit(fn, self.pipeline).result()
 
     def client(self) -> Client:
         client = Client(self.server.url)
@@ -119,7 +125,7 @@ def serve(
     server = WebServer(household, host, 0, password)
     server.start()
     try:
-        yield Served(server, pipeline, household, player, home)
+        yield Served(server, pipeline, household, player, home, owner_pool)
     finally:
         server.stop()
         owner_pool.submit(household.close_sessions, pipeline).result()
