@@ -160,7 +160,7 @@ def serve_main(args: argparse.Namespace) -> int:
 
     try:
         # The page's socket is bound before the models load: a port in use fails at once.
-        web = None if args.no_web else _web_beside_serve(home, settings, args.web_host, args.web_port)
+        web = None if args.no_web else PageBesideServe(home, settings, args.web_host, args.web_port)
         print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
         return run_server(
             build_warm, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent, on_started=web
@@ -174,35 +174,37 @@ def serve_main(args: argparse.Namespace) -> int:
         raise
 
 
-def _web_beside_serve(
-    home: Path, settings: Settings, host: str, port: int
-) -> Callable[[Any], Callable[[], None]]:
-    """The web page on the Wyoming server's pipeline: its calls run on the server's dialogue
-    worker, the one thread that owns the pipeline, so there is one copy of the state."""
-    from assistant.web.app import password_from
-    from assistant.web.household import Household
-    from assistant.web.server import WebServer
+class PageBesideServe:
+    """The web page on the Wyoming server's pipeline (``run_server``'s ``on_started``): its calls
+    run on the server's dialogue worker, the one thread that owns the pipeline, so there is one
+    copy of the state. Made before the models load: its socket is bound at once."""
 
-    started: dict[str, Any] = {}
+    def __init__(self, home: Path, settings: Settings, host: str, port: int) -> None:
+        from assistant.web.app import password_from
+        from assistant.web.household import Household
+        from assistant.web.server import WebServer
 
-    def owner(fn: Callable[[], Any]) -> Any:
-        return started["server"].workers.submit("dialogue", fn, bounded=False)
+        self._wyoming: Any = None
+        self.household = Household(lambda: self._wyoming.pipeline, self._owner, home)
+        self.web = WebServer(self.household, host, port, password_from(settings.web_password_hash))
 
-    household = Household(lambda: started["server"].pipeline, owner, home)
-    web = WebServer(household, host, port, password_from(settings.web_password_hash))
+    def _owner(self, fn: Callable[[], Any]) -> Any:
+        return self._wyoming.workers.submit("dialogue", fn, bounded=False)
 
-    def start(server: Any) -> Callable[[], None]:
-        started["server"] = server
-        web.start()
-        print(f"The household page is on {web.url}", flush=True)
+    @property
+    def url(self) -> str:
+        return self.web.url
 
-        def stop() -> None:
-            web.stop()
-            owner(lambda: household.close_sessions(server.pipeline)).result()
+    def __call__(self, wyoming: Any) -> Callable[[], None]:
+        """Serve the page on ``wyoming``'s pipeline; returns what stops it."""
+        self._wyoming = wyoming
+        self.web.start()
+        print(f"The household page is on {self.web.url}", flush=True)
+        return self.stop
 
-        return stop
-
-    return start
+    def stop(self) -> None:
+        self.web.stop()
+        self._owner(lambda: self.household.close_sessions(self._wyoming.pipeline)).result()
 
 
 def web_main(args: argparse.Namespace) -> int:

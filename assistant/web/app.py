@@ -212,8 +212,7 @@ class WebApp:
     async def settings_save(self, request: Request) -> Response:
         form = await self.form(request)
         try:
-            changes = settings_file.changes_from_form(form)
-            problems = await asyncio.to_thread(settings_file.write, self.household.home, changes)
+            problems = await asyncio.to_thread(settings_file.save, self.household.home, form)
         except ValueError as exc:
             problems = [str(exc)]
         if problems:

@@ -15,31 +15,65 @@ from __future__ import annotations
 
 import os
 import tempfile
+import typing
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 
-from assistant.config import CONFIG_FILE, load_settings
+from assistant.config import CONFIG_FILE, Settings, load_settings
 from assistant.skill_sdk.plugins import discover_specs
 from assistant.voice.wake import WAKE_WORDS
 
 TRI_STATE = ("auto", "true", "false")  # a skill's online feature: when it answers, always, never
+CORE_FIELDS = {  # form field -> (section, key, attribute of Settings)
+    "default_user": ("user", "default", "default_user"),
+    "wake_word": ("wake", "word", "wake_word"),
+    "speak": ("tts", "enabled", "tts_enabled"),
+    "speaker_id": ("speaker", "identify", "speaker_id"),
+    "network": ("network", "enabled", "network_enabled"),
+}
+
+
+def _kind(annotation: Any) -> str | None:
+    """How the page edits a skill setting of this type; None: not on the page."""
+    text = str(annotation)
+    if "Literal['auto']" in text and "bool" in text:
+        return "tri"
+    if annotation is bool:
+        return "bool"
+    if typing.get_origin(annotation) is list and typing.get_args(annotation) == (str,):
+        return "lines"
+    if annotation is str:
+        return "text"
+    return None
+
+
+def _shown(value: Any) -> Any:
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+def skill_fields(settings: Settings) -> list[dict[str, Any]]:
+    """Every installed skill's settings the page can edit (from each skill's own model: the core
+    names no skill), with their values now."""
+    fields = []
+    for spec in discover_specs():
+        model = spec.settings_model
+        if model is None:
+            continue
+        defaults = model().model_dump(by_alias=True)
+        section = settings.skill_settings(spec.name)
+        for name, info in model.model_fields.items():
+            key, kind = info.alias or name, _kind(info.annotation)
+            if kind is not None:
+                value = _shown(section.get(key, defaults.get(key)))
+                fields.append({"skill": spec.name, "key": key, "kind": kind, "value": value})
+    return fields
 
 
 def current(home: Path) -> dict[str, Any]:
     """The values the page shows: what config.toml sets, else the defaults."""
     settings = load_settings(home / CONFIG_FILE)
-    skills = {spec.name: spec for spec in discover_specs()}
-
-    def skill_value(name: str, key: str, fallback: Any) -> Any:
-        spec = skills.get(name)
-        default = fallback
-        if spec is not None and spec.settings_model is not None:
-            default = spec.settings_model().model_dump().get(key, fallback)
-        value = settings.skill_settings(name).get(key, default)
-        return str(value).lower() if isinstance(value, bool) else value
-
     return {
         "default_user": settings.default_user,
         "wake_word": settings.wake_word,
@@ -47,46 +81,49 @@ def current(home: Path) -> dict[str, Any]:
         "speak": settings.tts_enabled,
         "speaker_id": settings.speaker_id,
         "network": settings.network_enabled,
-        "weather_live": skill_value("weather", "live", "auto"),
-        "music_stream": skill_value("music", "stream", "auto"),
-        "news_feeds": list(skill_value("news", "feeds", [])),
-        "skills": sorted(skills),
+        "skill_fields": skill_fields(settings),
         "warnings": settings.warnings,
     }
 
 
-def changes_from_form(form: dict[str, str]) -> dict[tuple[str, ...], Any]:
-    """The page's form as (table path, key) -> TOML value; what the form lacks is not changed.
+def changes_from_form(home: Path, form: dict[str, str]) -> dict[tuple[str, ...], Any]:
+    """The page's form as (table path, key) -> TOML value: only what differs from the values now,
+    so the defaults are not all copied into the file. Raises ``ValueError`` with a message for
+    a person when a value cannot be right (the skills' own models check the rest on writing)."""
+    settings = load_settings(home / CONFIG_FILE)
+    wanted: dict[tuple[str, ...], Any] = {}
+    user = form.get("default_user", "").strip().lower()
+    if not user:
+        raise ValueError("The default person needs a name.")
+    if form.get("wake_word") not in WAKE_WORDS:
+        raise ValueError(f"The wake word must be one of {', '.join(WAKE_WORDS)}.")
+    values = {"default_user": user, "wake_word": form["wake_word"]}
+    values |= {f: form.get(f) == "on" for f in ("speak", "speaker_id", "network")}  # unticked: not sent
+    changes = {
+        (section, key): values[field]
+        for field, (section, key, attribute) in CORE_FIELDS.items()
+        if values[field] != getattr(settings, attribute)
+    }
+    for f in skill_fields(settings):
+        sent = form.get(f"skill.{f['skill']}.{f['key']}")
+        if sent is None:
+            continue
+        if f["kind"] in ("tri", "bool"):
+            if sent not in (TRI_STATE if f["kind"] == "tri" else TRI_STATE[1:]):
+                raise ValueError(f"{f['skill']} {f['key']} must be {' or '.join(TRI_STATE)}.")
+            value: Any = sent if sent == "auto" else sent == "true"
+        elif f["kind"] == "lines":
+            value = [line.strip() for line in sent.splitlines() if line.strip()]
+        else:
+            value = sent.strip()
+        if _shown(value) != f["value"]:
+            wanted[("skills", f["skill"], f["key"])] = value
+    return changes | wanted
 
-    Raises ``ValueError`` with a message for a person when a value cannot be right."""
-    changes: dict[tuple[str, ...], Any] = {}
-    if "default_user" in form:
-        user = form["default_user"].strip().lower()
-        if not user:
-            raise ValueError("The default person needs a name.")
-        changes[("user", "default")] = user
-    if "wake_word" in form:
-        if form["wake_word"] not in WAKE_WORDS:
-            raise ValueError(f"The wake word must be one of {', '.join(WAKE_WORDS)}.")
-        changes[("wake", "word")] = form["wake_word"]
-    for field, path in (("speak", ("tts", "enabled")), ("speaker_id", ("speaker", "identify"))):
-        changes[path] = form.get(field) == "on"  # an unticked box is not sent at all
-    changes[("network", "enabled")] = form.get("network") == "on"
-    for field, path in (
-        ("weather_live", ("skills", "weather", "live")),
-        ("music_stream", ("skills", "music", "stream")),
-    ):
-        if field in form:
-            if form[field] not in TRI_STATE:
-                raise ValueError(f"{field} must be auto, true or false.")
-            changes[path] = form[field] if form[field] == "auto" else form[field] == "true"
-    if "news_feeds" in form:
-        feeds = [line.strip() for line in form["news_feeds"].splitlines() if line.strip()]
-        bad = [f for f in feeds if not f.startswith(("http://", "https://"))]
-        if bad:
-            raise ValueError(f"A news feed is an http(s) address; not: {bad[0]}")
-        changes[("skills", "news", "feeds")] = feeds
-    return changes
+
+def save(home: Path, form: dict[str, str]) -> list[str]:
+    """The Settings form written to config.toml; the problems (nothing is written when any)."""
+    return write(home, changes_from_form(home, form))
 
 
 def write(home: Path, changes: dict[tuple[str, ...], Any]) -> list[str]:
@@ -123,7 +160,7 @@ def write(home: Path, changes: dict[tuple[str, ...], Any]) -> list[str]:
 
 def _table(doc: tomlkit.TOMLDocument, tables: list[str]) -> Any:
     """The table ``tables`` names, made when absent. A skill's key goes where the file already
-    keeps it: the older top-level ``[news]`` when that holds the section, else ``[skills.news]``."""
+    keeps it: the older top-level ``[NAME]`` when that holds the section, else ``[skills.NAME]``."""
     if (
         len(tables) == 2
         and tables[0] == "skills"
@@ -134,7 +171,7 @@ def _table(doc: tomlkit.TOMLDocument, tables: list[str]) -> Any:
     node: Any = doc
     for name in tables:
         if name not in node:
-            # a dotted [skills.news] header rather than an empty [skills] table above it
+            # a dotted [skills.NAME] header rather than an empty [skills] table above it
             node[name] = tomlkit.table(is_super_table=name == "skills")
         node = node[name]
     return node

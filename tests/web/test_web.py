@@ -209,9 +209,9 @@ def test_settings_are_written_back_keeping_comments_and_unknown_keys(web: Served
         "wake_word": "hey_jarvis",
         "speak": "on",
         "network": "on",
-        "weather_live": "false",
-        "music_stream": "auto",
-        "news_feeds": "https://example.org/a.xml\nhttps://example.org/b.xml",
+        "skill.weather.live": "false",
+        "skill.music.stream": "auto",
+        "skill.news.feeds": "https://example.org/a.xml\nhttps://example.org/b.xml",
     }
     status, text, _ = client.post("/settings", form)
     assert status == 200 and "Saved" in text
@@ -227,7 +227,8 @@ def test_settings_are_written_back_keeping_comments_and_unknown_keys(web: Served
     ]
     assert settings.skill_settings("music")["library"] == ["~/Music"]
 
-    status, text, _ = client.post("/settings", {**form, "news_feeds": "ftp://nope"})
+    assert "stream" not in written and "[network]" not in written  # unchanged values are not copied in
+    status, text, _ = client.post("/settings", {**form, "skill.weather.live": "sometimes"})
     assert status == 400 and "Not saved" in text and config.read_text(encoding="utf-8") == written
 
     client.post("/settings/home-city", {"person": "alice", "city": "Seattle"})
