@@ -31,7 +31,9 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fingerprint() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 # --- 1. system packages ------------------------------------------------------------------
-SYSTEM_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils sox pocketsphinx-testdata ffmpeg)
+# chromium + chromium-driver: the web page's browser test (headless; the registries have no browser builds)
+SYSTEM_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils sox pocketsphinx-testdata ffmpeg
+  chromium chromium-driver)
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

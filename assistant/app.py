@@ -7,6 +7,7 @@ import sys
 import threading
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from assistant.config import Settings, apply_network_switch, data_dir, ensure_private_dir, load_settings
 from assistant.contracts.errors import SkillFailedError
@@ -39,6 +40,23 @@ def open_store(home: Path) -> HistoryStore:
     """The history store in ``home`` (the folder made private first)."""
     ensure_private_dir(home)
     return HistoryStore(home / HISTORY_FILE)
+
+
+def export_user_data(home: Path, store: HistoryStore, user: str) -> dict[str, Any]:
+    """Everything stored about ``user``: their history rows and the names of their files
+    (session logs, recordings) in ``home``. ``assistant export`` and the web page both write this."""
+    from assistant.pipeline.session_log import recordings_dir, sessions_dir
+
+    user = user.strip().lower()
+    data = store.export_user(user)
+    data["files"] = [
+        str(p.relative_to(home))
+        for folder in (sessions_dir(home, user), recordings_dir(home, user))
+        if folder.exists()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    ]
+    return data
 
 
 def build_pipeline(

@@ -7,11 +7,12 @@ assistant enroll NAME [--no-tts]                    teach it NAME's voice (three
 assistant export --user NAME [--out FILE]           everything stored about a user, as JSON
 assistant serve [--uri URI] [--no-asr] [--no-tts] ...  Home Assistant's Wyoming protocol
 assistant status [--json]                           what is built, in use, online and found
+assistant web [--host H] [--port P] [--set-password]  the household's web page (127.0.0.1:8700)
 assistant COMMAND ARGS...                           a skill's command (``library scan``)
 
 ``--debug`` (before the command, or after chat/listen/replay/serve) also prints logged errors.
 This module parses the command line and runs chat and listen; ``assistant.cli_commands`` runs
-replay, export, serve, status and the skills' commands. The first interactive start with a new
+replay, export, serve, status, web and the skills' commands. The first interactive start with a new
 data directory greets the person (``assistant.status.first_start_greeting``); a scripted chat
 (standard input not a terminal, or ``--json``) never prints it, so its standard output stays a
 line a turn.
@@ -51,13 +52,16 @@ from assistant.cli_commands import (
     run_skill_command,
     serve_main,
     status_main,
+    web_main,
 )
 from assistant.config import Settings, data_dir
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline, Session, TurnResult
+from assistant.web import DEFAULT_HOST as WEB_HOST
+from assistant.web import DEFAULT_PORT as WEB_PORT
 from assistant.wyoming import DEFAULT_URI
 
-CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve", "status")
+CORE_COMMANDS = ("chat", "listen", "replay", "enroll", "export", "serve", "status", "web")
 DEBUG_HELP = "also print logged errors, with tracebacks"
 SkillCommand = tuple[str, SkillHandler]  # (skill name, handler)
 
@@ -115,6 +119,8 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     serve.add_argument("--no-asr", action="store_true", help="do not offer speech to text")
     serve.add_argument("--no-tts", action="store_true", help="do not offer text to speech")
     serve.add_argument("--intent", action="store_true", help="also advertise intent recognition (recognize)")
+    serve.add_argument("--no-web", action="store_true", help="do not serve the household web page")
+    web_where(serve, "--web-host", "--web-port")
     status = command(
         "status",
         "what is built and missing, the models in use, online features, sound devices, data directory",
@@ -126,6 +132,16 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
     status.add_argument("--json", action="store_true", help="print the report as one JSON object")
     timeout_help = "seconds to wait for each online service (default 2; 0 checks none)"
     status.add_argument("--timeout", metavar="S", type=float, default=2.0, help=timeout_help)
+    web = command(
+        "web",
+        f"the household's web page: what plays, talk, people, settings (http://{WEB_HOST}:{WEB_PORT})",
+        "Serve the household's web page: what is playing, typed requests, what the assistant knows "
+        "of each person (and deleting it), and the settings. Loopback only unless a household "
+        "password is set (--set-password, or ASSISTANT_WEB_PASSWORD).",
+    )
+    web_where(web, "--host", "--port")
+    set_help = "store a household password (asked for; needed to serve beyond loopback) and stop"
+    web.add_argument("--set-password", action="store_true", help=set_help)
     for name, (skill, handler) in (skill_commands or {}).items():
         doc = (handler.__doc__ or "").strip().partition("\n")[0].rstrip(".")
         summary = f"{doc[:1].lower()}{doc[1:]} ({skill} skill)" if doc else f"a command of the {skill} skill"
@@ -134,6 +150,14 @@ def build_parser(skill_commands: Mapping[str, SkillCommand] | None = None) -> ar
         c.add_argument("args", nargs=argparse.REMAINDER)
         c.set_defaults(skill=skill, handler=handler)
     return p
+
+
+def web_where(c: argparse.ArgumentParser, host: str, port: str) -> None:
+    """The web page's address options (``--host``/``--port``, or ``--web-host``/``--web-port``)."""
+    c.add_argument(
+        host, metavar="H", default=WEB_HOST, help=f"address to serve the web page on (default {WEB_HOST})"
+    )
+    c.add_argument(port, metavar="P", type=int, default=WEB_PORT, help=f"its port (default {WEB_PORT})")
 
 
 def _iso_time(text: str) -> float:
@@ -220,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_main(args)
     if args.command == "serve":
         return serve_main(args)
+    if args.command == "web":
+        return web_main(args)
     if args.command == "status":
         if args.timeout <= 0:
             args.timeout = None

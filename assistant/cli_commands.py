@@ -1,5 +1,5 @@
 """The commands of ``assistant`` beside the conversation itself: ``replay``, ``export``, ``serve``,
-``status`` and the skills' own commands (``library scan``), and what every command starts from: the
+``status``, ``web`` and the skills' own commands (``library scan``), and what every command starts from: the
 settings of the data directory (``settings_for``), a pipeline (``build``) and the one-line
 report of a start-up failure (``is_startup_failure``).
 
@@ -127,20 +127,10 @@ def status_main(args: argparse.Namespace) -> int:
 
 def export_main(args: argparse.Namespace) -> int:
     """``assistant export --user NAME [--out FILE]``: everything stored about a user, as JSON."""
-    from assistant.app import open_store
-    from assistant.pipeline.session_log import recordings_dir, sessions_dir
+    from assistant.app import export_user_data, open_store
 
     home = data_dir()
-    store = open_store(home)
-    user = args.user.strip().lower()
-    data = store.export_user(user)
-    data["files"] = [
-        str(p.relative_to(home))
-        for folder in (sessions_dir(home, user), recordings_dir(home, user))
-        if folder.exists()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    ]
+    data = export_user_data(home, open_store(home), args.user)
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -152,7 +142,8 @@ def export_main(args: argparse.Namespace) -> int:
 
 
 def serve_main(args: argparse.Namespace) -> int:
-    """``assistant serve``: the assistant to Home Assistant over the Wyoming protocol."""
+    """``assistant serve``: the assistant to Home Assistant over the Wyoming protocol, and the
+    household web page beside it on the same pipeline (unless ``--no-web``)."""
     from assistant.wyoming.server import run_server
 
     home = data_dir()
@@ -167,9 +158,13 @@ def serve_main(args: argparse.Namespace) -> int:
         warm_up(pipeline)
         return pipeline
 
-    print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
     try:
-        return run_server(build_warm, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent)
+        # The page's socket is bound before the models load: a port in use fails at once.
+        web = None if args.no_web else PageBesideServe(home, settings, args.web_host, args.web_port)
+        print(f"loading the models (speech: {stt_model or 'off'})...", file=sys.stderr)
+        return run_server(
+            build_warm, args.uri, asr=not args.no_asr, tts=not args.no_tts, intent=args.intent, on_started=web
+        )
     except KeyboardInterrupt:
         return 0
     except Exception as exc:  # start-up failures (a port in use, a missing model): one clear line
@@ -177,3 +172,88 @@ def serve_main(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
+
+
+class PageBesideServe:
+    """The web page on the Wyoming server's pipeline (``run_server``'s ``on_started``): its calls
+    run on the server's dialogue worker, the one thread that owns the pipeline, so there is one
+    copy of the state. Made before the models load: its socket is bound at once."""
+
+    def __init__(self, home: Path, settings: Settings, host: str, port: int) -> None:
+        from assistant.web.app import password_from
+        from assistant.web.household import Household
+        from assistant.web.server import WebServer
+
+        self._wyoming: Any = None
+        self.household = Household(lambda: self._wyoming.pipeline, self._owner, home)
+        self.web = WebServer(self.household, host, port, password_from(settings.web_password_hash))
+
+    def _owner(self, fn: Callable[[], Any]) -> Any:
+        return self._wyoming.workers.submit("dialogue", fn, bounded=False)
+
+    @property
+    def url(self) -> str:
+        return self.web.url
+
+    def __call__(self, wyoming: Any) -> Callable[[], None]:
+        """Serve the page on ``wyoming``'s pipeline; returns what stops it."""
+        self._wyoming = wyoming
+        self.web.start()
+        print(f"The household page is on {self.web.url}", flush=True)
+        return self.stop
+
+    def stop(self) -> None:
+        self.web.stop()
+        self._owner(lambda: self.household.close_sessions(self._wyoming.pipeline)).result()
+
+
+def web_main(args: argparse.Namespace) -> int:
+    """``assistant web``: the household's web page on its own pipeline (``--set-password``: store
+    the household password's hash in config.toml and stop)."""
+    from assistant.web.app import password_from
+    from assistant.web.server import PasswordRequiredError, run_web
+
+    home = data_dir()
+    setup_logging(home, debug=args.debug)
+    if args.set_password:
+        return _set_password(home)
+    settings = settings_for(home)
+    try:
+        password = password_from(settings.web_password_hash)
+        return run_web(lambda: build(home, settings), home, args.host, args.port, password)
+    except KeyboardInterrupt:
+        return 0
+    except PasswordRequiredError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if is_startup_failure(exc):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _set_password(home: Path) -> int:
+    """Ask for the household password (twice at a terminal; one line of standard input from a
+    script) and keep its salted hash as ``[web] password_hash``."""
+    import getpass
+
+    from assistant.web.security import hash_password
+    from assistant.web.settings_file import write
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Household password for the web page: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the two passwords differ; nothing changed", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        print("error: use at least 8 characters; nothing changed", file=sys.stderr)
+        return 1
+    problems = write(home, {("web", "password_hash"): hash_password(password)})
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"the household password is set ({home / 'config.toml'})")
+    return 1 if problems else 0

@@ -56,6 +56,9 @@ class Environment(BaseSettings):
     llm: bool | None = Field(None, validation_alias="ASSISTANT_LLM")
     # Extra language models the build step fetches, comma-separated ("qwen2.5-0.5b").
     llm_models: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="ASSISTANT_LLM_MODELS")
+    # The household password of the web page (``assistant web``), over ``[web] password_hash``:
+    # for a container or a service manager's secret; needed to serve beyond loopback.
+    web_password: str | None = Field(None, validation_alias="ASSISTANT_WEB_PASSWORD")
 
     @field_validator("offline", mode="before")
     @classmethod
@@ -180,6 +183,9 @@ class Settings(BaseModel):
     # The one switch for everything that reaches the network (live weather, music streaming,
     # news feeds), beside ASSISTANT_OFFLINE: false keeps every online feature off, "auto" or not.
     network_enabled: bool = Field(True, validation_alias=_at("network", "enabled"))
+    # The web page's household password as a salted hash (``assistant web --set-password`` writes
+    # it): needed to serve the page beyond loopback. "" is none.
+    web_password_hash: str = Field("", validation_alias=_at("web", "password_hash"))
     # Each skill's own section, by skill name: ``[skills.NAME]`` in config.toml, over the older
     # top-level ``[NAME]`` tables that earlier versions read. A skill gets only its own section,
     # checked by the skill's own model when it declares one (only the keys that passed).

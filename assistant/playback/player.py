@@ -269,6 +269,11 @@ class AudioPlayer:
             return 0.0
         return self._level**2 * (DUCK_GAIN if self._ducks else 1.0)
 
+    @property
+    def volume(self) -> float:
+        """The volume set, 0 (silent or muted) to 1 (the web page's slider shows it)."""
+        return 0.0 if self._muted else self._level
+
     def set_volume(self, level: float) -> None:
         """Set the volume, 0 (silent) to 1; 0 also mutes."""
         self._level = min(1.0, max(0.0, float(level)))

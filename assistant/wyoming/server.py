@@ -340,9 +340,13 @@ def run_server(
     pipeline_factory: Callable[[], Pipeline],
     uri: str = DEFAULT_URI,
     announce: Callable[[str], None] | None = None,
+    on_started: Callable[[WyomingServer], Callable[[], None]] | None = None,
     **options: object,
 ) -> int:
-    """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly; 0 on a clean stop."""
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then stop cleanly; 0 on a clean stop.
+
+    ``on_started(server)`` runs once the pipeline is built (``assistant serve`` starts the web
+    page there, on the same pipeline); what it returns is called first when stopping."""
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -364,9 +368,12 @@ def run_server(
                 "assistant. Serve trusted networks only.",
                 file=sys.stderr,
             )
+        stop_also = on_started(server) if on_started is not None else None
         try:
             await stop.wait()
         finally:
+            if stop_also is not None:
+                await asyncio.to_thread(stop_also)
             await server.stop()
 
     asyncio.run(main())

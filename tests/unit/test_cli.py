@@ -139,7 +139,13 @@ def test_commands_that_were_already_commands_keep_their_options():
         "no_tts": True,
         "intent": True,
         "debug": True,
+        # the household web page beside it (added later; the options above are unchanged)
+        "no_web": False,
+        "web_host": "127.0.0.1",
+        "web_port": 8700,
     }
+    web = parse_args(["web", "--host", "0.0.0.0", "--port", "8080"])
+    assert (web.command, web.host, web.port, web.set_password) == ("web", "0.0.0.0", 8080, False)
     assert parse_args(["serve"]).uri == "tcp://127.0.0.1:10700" and not parse_args(["serve"]).debug
     export = parse_args(["export", "--user", "alice", "--out", "alice.json"])
     assert (export.command, export.user, export.out) == ("export", "alice", Path("alice.json"))
