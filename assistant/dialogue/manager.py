@@ -429,7 +429,9 @@ class DialogueManager:
         ]
 
     def _offering(self, state: DialogueState) -> SkillSpec | None:
-        """The skill whose offer (a film, a track, a forecast) is being discussed now."""
-        if not state.last_items or state.active_domain is None:
+        """The skill whose offer (a film, a track, a forecast) is being discussed now: also an
+        answer that offered no item but holds a frame (an offline forecast for a city without
+        records: "and monday?" goes on with it)."""
+        if state.active_domain is None or not (state.last_items or state.active_domain in state.frames):
             return None
         return self.skills.spec(state.active_domain)

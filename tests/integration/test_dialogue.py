@@ -324,3 +324,14 @@ def test_put_it_on_after_a_film_is_that_film_not_a_song(pipeline):
     end = next(e for e in again.events if isinstance(e, DialogueEnd))
     assert (end.act, end.domain, end.matcher) == ("recommend", "video", "play_it")
     assert [i.id for i in again.items] == [offer.items[0].id]
+
+
+def test_a_day_after_an_offline_forecast_and_an_aside_goes_on_with_the_forecast(pipeline):
+    """A forecast for a city without stored records offers no item offline; "and monday"
+    after an aside still goes on with that forecast's frame."""
+    session = pipeline.start_session("planner", seed=3)
+    pipeline.run_turn(session, text="weather for the weekend in norwich", wall_time=1_795_435_200.0)
+    pipeline.run_turn(session, text="call dad", wall_time=1_795_435_260.0)
+    result = pipeline.run_turn(session, text="and monday", wall_time=1_795_435_320.0)
+    assert result.state and result.state["domain"] == "weather"
+    assert result.state["constraints"] == {"date": "monday", "place": "norwich"}
