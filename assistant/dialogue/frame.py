@@ -49,7 +49,7 @@ NEGATION = re.compile(
 # "Wait no, the climate summit stuff", "no i meant the nineties": a "no" that answers what was
 # offered, followed by what is wanted, negates nothing said after it.
 NO_AS_INTERJECTION = re.compile(
-    r"^\W*(?:(?:oh|wait|hmm|um|er|sorry|ah|ugh|actually)\W+)*(?:no|nope|nah)\b\W+"
+    r"^\W*(?:(?:oh|wait|hmm|um|er|sorry|ah|ugh|actually|god|gosh|dear|well|ok|okay|right)\W+)*(?:no|nope|nah)\b\W+"
     r"(?=(?:the|a|an|some|something|i|i'd|i'm|it's|make it|let's|actually|sorry|wait|just|try|give|"
     r"what about|how about|rather|maybe|perhaps)\b)"
 )
@@ -306,8 +306,14 @@ class FrameTracker:
         return update
 
     @staticmethod
-    def apply(frame: Frame, update: FrameUpdate, fresh_slots: frozenset[str]) -> Frame:
-        """The frame after ``update``: a fresh request keeps only what was ruled out."""
+    def apply(
+        frame: Frame,
+        update: FrameUpdate,
+        fresh_slots: frozenset[str],
+        displaces: tuple[tuple[str, str, str, frozenset[str]], ...] = (),
+    ) -> Frame:
+        """The frame after ``update``: a fresh request keeps only what was ruled out; a value
+        said takes out what it ``displaces`` (``Answers.displaces``) unless said with it."""
         fresh = update.fresh or bool(fresh_slots & set(update.constraints))
         constraints = {} if fresh else dict(frame.constraints)
         reference = None if fresh else frame.reference
@@ -327,6 +333,17 @@ class FrameTracker:
             # Asking for a value again lifts an earlier "not" on it ("no jazz" ... "ok, jazz then").
             if slot in excluded:
                 excluded[slot] = [v for v in excluded[slot] if v.lower() not in value.lower().split("|")]
+        for slot, value, other, values in displaces:
+            if (
+                update.constraints.get(slot) == value
+                and other in constraints
+                and other not in update.constraints
+            ):
+                kept = [v for v in constraints[other].split("|") if v not in values]
+                if kept:
+                    constraints[other] = _join(kept)
+                else:
+                    del constraints[other]
         if update.reference is not None and not update.once:
             reference = update.reference
         return Frame(frame.domain, constraints, {k: v for k, v in excluded.items() if v}, reference)

@@ -128,6 +128,11 @@ def told_patterns(nouns: str) -> tuple[re.Pattern[str], ...]:
             r"(?P<name>.+?)(?: lately| recently| at the moment| right now| these days)?$"
         ),
         re.compile(r"\bi could listen to (?P<name>.+?) (?:all day|forever|on repeat|every day)\b"),
+        # "my boys are six and eight and obsessed with how to train your dragon"
+        re.compile(
+            r"\band (?:are |is |they'?re |she'?s |he'?s )?(?:really |so |totally |absolutely |completely )*"
+            r"(?:obsessed with|mad about|crazy about|nuts about|besotted with|hooked on) (?P<name>.+?)$"
+        ),
         re.compile(
             rf"\b(?:{_WHO}|the whole family) (?:also |really |absolutely |just |totally |all |both )*"
             rf"(?:{_LOVED}|love|loves|adore|adores|enjoy|like|likes)\s+(?:watching |"

@@ -18,7 +18,15 @@ from dataclasses import replace
 from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.core_intents import CoreIntents
 from assistant.dialogue.followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
-from assistant.dialogue.frame import POINTS_BACK, RETURNS, STARTS_OVER, FrameTracker, FrameUpdate, is_pointer
+from assistant.dialogue.frame import (
+    POINTS_BACK,
+    RETURNS,
+    STARTS_OVER,
+    Frame,
+    FrameTracker,
+    FrameUpdate,
+    is_pointer,
+)
 from assistant.dialogue.likes import NAMED, ToldLikes
 from assistant.dialogue.offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
 from assistant.dialogue.phrases import (
@@ -39,7 +47,7 @@ from assistant.dialogue.phrases import (
 from assistant.dialogue.pointed import PointedTurns
 from assistant.dialogue.situation_reader import SituationReader
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.skill_sdk.api import Skill, SkillSpec
+from assistant.skill_sdk.api import Item, Skill, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.history import FeedbackRecord
 
@@ -244,6 +252,8 @@ class DialogueManager:
         asks_more = ASKS_FOR_MORE.search(ctx.text.lower())
         feedback = [FeedbackRecord(item.domain, item.id, kind)]
         spec = self.skills.spec(item.domain)
+        if spec is not None and kind == "like":
+            self._note_context(spec, item, state, ctx.text)
         if kind == "dislike":
             return Outcome("dislike", "dislike", {"title": name}, domain=item.domain, feedback=feedback)
         if asks_more and spec is not None and spec.offers.offers_another:
@@ -253,6 +263,19 @@ class DialogueManager:
             )
             return outcome
         return Outcome("like", "like", {"title": name}, domain=item.domain, feedback=feedback, intent="like")
+
+    def _note_context(self, spec: SkillSpec, item: Item, state: DialogueState, text: str) -> None:
+        """ "My daughter's six and she can't get enough of Shrek": what the words say besides
+        the name (who will watch) is kept in the skill's frame for the next request."""
+        rest = re.sub(re.escape(item.title.lower()), " ", text.lower())
+        said = self.frames.read(spec, {}, rest)
+        if not said.constraints:
+            return
+        previous = state.frames.get(spec.name) or Frame(spec.name)
+        update = FrameUpdate(constraints=said.constraints)
+        state.frames[spec.name] = self.frames.apply(
+            previous, update, spec.answers.fresh_slots, spec.answers.displaces
+        )
 
     def _match_return(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, back to music now": the skill left earlier, with its frame as it was."""

@@ -123,7 +123,7 @@ class SkillCalls:
         """An offer from ``spec`` for its frame after ``update`` (a fresh update starts it over,
         keeping what was ruled out)."""
         previous = state.frames.get(spec.name) or Frame(spec.name)
-        frame = self.frames.apply(previous, update, spec.answers.fresh_slots)
+        frame = self.frames.apply(previous, update, spec.answers.fresh_slots, spec.answers.displaces)
         state.frames[spec.name] = frame
         request = self.request(spec, spec.answers.offer_intent, frame.constraints, state, ctx)
         reference = update.reference if update.once else frame.reference

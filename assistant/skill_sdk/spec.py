@@ -67,6 +67,9 @@ class Answers:
     # Slots whose values are ones to leave out, and the slot those values belong to
     # (the language model's video "exclude": genres of "movie_genre").
     exclusion_slots: Mapping[str, str] = field(default_factory=dict)
+    # (slot, value, other slot, its values): saying the first takes those values out of what was
+    # asked for ("something for the kids" after a horror film: a film for children, not horror).
+    displaces: tuple[tuple[str, str, str, frozenset[str]], ...] = ()
 
     @property
     def all_intents(self) -> frozenset[str]:

@@ -16,7 +16,7 @@ from assistant.skill_sdk.api import (
     SlotDoc,
 )
 from assistant.skill_sdk.status import SkillStatus
-from skills.video.constraints import AUDIENCES, GENRES, MOODS, combined_span
+from skills.video.constraints import AUDIENCES, GENRES, MOODS, NOT_FOR_CHILDREN, combined_span
 from skills.video.skill import VideoSkill
 from skills.video.words import CONSTRAINT_WORDS
 
@@ -110,6 +110,9 @@ SPEC = SkillSpec(
         named_item_slot="title",
         combine_values={"era": combine_era},
         exclusion_slots={"exclude": "movie_genre"},
+        # "No wait, something for the kids" after a horror film: a film for children, so the
+        # genres children's films never are go (the filter would refuse them anyway).
+        displaces=(("audience", "children", "movie_genre", frozenset(NOT_FOR_CHILDREN)),),
     ),
     words=SkillWords(
         domain_words=("film", "films", "movie", "movies", "watch", "cinema", "show", "series", "video"),

@@ -335,3 +335,17 @@ def test_a_day_after_an_offline_forecast_and_an_aside_goes_on_with_the_forecast(
     result = pipeline.run_turn(session, text="and monday", wall_time=1_795_435_320.0)
     assert result.state and result.state["domain"] == "weather"
     assert result.state["constraints"] == {"date": "monday", "place": "norwich"}
+
+
+def test_who_will_watch_said_with_a_like_shapes_the_next_offer(pipeline):
+    session = pipeline.start_session("parent", seed=3)
+    told = pipeline.run_turn(
+        session, text="my daughter's six and she can't get enough of shrek", wall_time=1_795_435_200.0
+    )
+    assert told.state and told.state["constraints"] == {"audience": "children"}
+    after_horror = pipeline.start_session("parent2", seed=3)
+    pipeline.run_turn(after_horror, text="suggest a horror film", wall_time=1_795_435_200.0)
+    kids = pipeline.run_turn(
+        after_horror, text="no wait something for the kids they're still up", wall_time=1_795_435_260.0
+    )
+    assert kids.state["constraints"] == {"audience": "children"}  # children's films are never horror
