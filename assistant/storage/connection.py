@@ -80,6 +80,19 @@ class Transaction:
         if not self.depth_owner:
             return
         if exc_type is None:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                # A COMMIT refused (a full disk: SQLITE_FULL) may leave the transaction open;
+                # the next "BEGIN" would then be skipped and every later turn would join a
+                # transaction that never commits. Roll it back so the next turn starts clean.
+                self._rollback()
+                raise
         else:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        # SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR);
+        # a second ROLLBACK would raise "no transaction is active" over the real error.
+        if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
