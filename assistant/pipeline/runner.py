@@ -65,6 +65,7 @@ from assistant.dialogue import DialogueManager, DialogueState, Outcome, TurnCont
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.nlu.data import plain_text
 from assistant.pipeline.nlg import ResponseGenerator
+from assistant.pipeline.retention import apply_retention
 from assistant.pipeline.session_log import (
     SessionLog,
     delete_user_files,
@@ -128,6 +129,8 @@ class Pipeline:
         self.nlg = ResponseGenerator(self.skills.specs)
         timeout_s = self.settings.llm_timeout_s
         self.advisor = SecondOpinion(llm, self.skills, store, timeout_s) if llm is not None else None
+        # The wall clock of sessions and turns; a test of weeks of use sets its own.
+        self.clock: Callable[[], float] = time.time
         repair_session_logs(store)
 
     def skills_summary(self) -> str:
@@ -149,6 +152,7 @@ class Pipeline:
         session_id = session_id or new_session_id()
         clock = EventClock()
         session = Session(session_id, user, seed, mode, DialogueState(user=user), clock, None)
+        session.started = self.clock()
         if session.records:
             self._open_log(session)
         return session
@@ -171,7 +175,7 @@ class Pipeline:
                     user=user,
                     seed=session.seed,
                     mode=session.mode,
-                    started_at=time.time(),
+                    started_at=session.started,
                     history=history,
                     settings=self.settings.to_dict(),
                 )
@@ -186,6 +190,7 @@ class Pipeline:
         session.state = DialogueState(user=session.user)
         session.turns = 0  # turn numbers (and so the per-turn random seeds) restart with the log
         session.log = None
+        session.started, session.stored = self.clock(), False
         if session.records:
             self._open_log(session)
 
@@ -193,7 +198,7 @@ class Pipeline:
         """Close the session's log; ending a session twice is harmless."""
         listened = listened_feedback(None)
         if listened and session.records:  # tracks that ended after the last turn
-            rows = [(f.domain, f.item_id, f.kind, None, time.time()) for f in listened]
+            rows = [(f.domain, f.item_id, f.kind, None, self.clock()) for f in listened]
             try:
                 self.store.import_feedback(session.user, rows)
             except HistoryError as exc:  # a full disk: the session still ends
@@ -216,7 +221,7 @@ class Pipeline:
         """Run one turn from typed ``text`` or recorded ``audio``; expected failures become polite replies."""
         started = time.perf_counter()
         session.turns += 1
-        wall_time = time.time() if wall_time is None else wall_time
+        wall_time = self.clock() if wall_time is None else wall_time
         rng = random.Random(f"{session.seed}:{session.turns}")
         turn = Turn(session, TurnResult(text="", response="", events=[]), session.turns, rng, wall_time)
         result = turn.result
@@ -426,6 +431,11 @@ class Pipeline:
         # The database row is the source of truth; the log line follows it.
         if session.log is not None:
             session.log.append(result.events)
+
+    def housekeeping(self, now: float | None = None) -> dict[str, int]:
+        """Retention (``[privacy] retention_days``): recordings, session logs and turns older
+        than that go, and the database gives the space back; counts of what went."""
+        return apply_retention(self.data_dir, self.store, self.settings.retention_days, now or self.clock())
 
     def forget(self, user: str) -> dict[str, int]:
         """Delete everything stored about ``user`` (history rows and files); the counts removed."""

@@ -167,18 +167,33 @@ def delete_user_files(data_dir: Path, user: str) -> int:
 
 def purge_old_recordings(data_dir: Path, max_age_days: int, now: float | None = None) -> int:
     """Retention: delete recordings older than ``max_age_days``; returns the count."""
-    root = data_dir / "recordings"
+    return _purge_files(data_dir / "recordings", "*.wav", max_age_days, now)
+
+
+def purge_old_session_logs(data_dir: Path, max_age_days: int, now: float | None = None) -> int:
+    """Retention: delete session logs last written more than ``max_age_days`` ago; the count.
+
+    A log is appended at every turn, so an open conversation's log is never this old."""
+    return _purge_files(data_dir / "sessions", "*.jsonl", max_age_days, now)
+
+
+def _purge_files(root: Path, pattern: str, max_age_days: int, now: float | None) -> int:
     if not root.exists() or max_age_days <= 0:
         return 0
-    cutoff = (now or time.time()) - max_age_days * 86400
+    cutoff = (time.time() if now is None else now) - max_age_days * 86400
     removed = 0
-    for wav in root.rglob("*.wav"):
+    for path in root.rglob(pattern):
         try:
-            if wav.stat().st_mtime < cutoff:
-                wav.unlink()
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
                 removed += 1
         except OSError:
             continue
+    # The folders emptied (a session's recordings, a user's): else a month of sessions leaves
+    # a month of empty folders behind.
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only an empty one goes
     return removed
 
 

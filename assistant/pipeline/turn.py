@@ -80,6 +80,7 @@ class Session:
     # Whether the session's row is in the history; a full disk at its start leaves it for the
     # first turn that can be recorded.
     stored: bool = False
+    started: float = 0.0  # wall-clock time of its start (the pipeline's clock)
 
     @property
     def records(self) -> bool:
@@ -90,7 +91,7 @@ class Session:
         """The session's row in the history, once; ``HistoryError`` while the store refuses it."""
         if not self.stored:
             log_path = str(self.log.path) if self.log is not None else None
-            store.start_session(self.id, self.user, self.seed, self.mode, log_path)
+            store.start_session(self.id, self.user, self.seed, self.mode, log_path, self.started)
             self.stored = True
 
 

@@ -35,6 +35,11 @@ def connect(
     )
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if path.stat().st_size == 0:
+            # Only a file without tables can take it: pages freed by retention's deletes go
+            # back to the file system (``HistoryStore.reclaim_space``) instead of staying in
+            # the file at its largest size. Older files are converted once by a VACUUM there.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         _enable_wal(conn, busy_timeout_ms / 1000)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
