@@ -3,7 +3,7 @@
 Recordings and session logs older than that are deleted, and so are the history's turns (with
 their offers) and the sessions left empty; what the person taught it (likes, skips, settings,
 voiceprints) stays until "forget me". The database then hands the freed pages back to the file
-system (``HistoryStore.reclaim_space``), so the data directory stays the size of the retained
+system (``storage.retention.reclaim_space``), so the data directory stays the size of the retained
 history rather than of the busiest month it ever saw.
 
 Runs at start-up (``assistant.app.build_pipeline``) and every few hours in ``assistant serve``.
@@ -17,6 +17,7 @@ from pathlib import Path
 from assistant.contracts.errors import HistoryError
 from assistant.pipeline.session_log import purge_old_recordings, purge_old_session_logs
 from assistant.storage.history import HistoryStore
+from assistant.storage.retention import purge_before, reclaim_space
 
 log = logging.getLogger(__name__)
 DAY_S = 86400.0
@@ -31,8 +32,8 @@ def apply_retention(data_dir: Path, store: HistoryStore, days: int, now: float) 
         "session_logs": purge_old_session_logs(data_dir, days, now),
     }
     try:
-        counts.update(store.purge_before(now - days * DAY_S))
-        counts["bytes_reclaimed"] = store.reclaim_space()
+        counts.update(purge_before(store, now - days * DAY_S))
+        counts["bytes_reclaimed"] = reclaim_space(store)
     except HistoryError as exc:  # a full disk refuses even deletes: tried again next time
         log.warning("retention: %s", exc)
     if any(counts.values()):

@@ -159,7 +159,7 @@ class Pipeline:
 
     def _open_log(self, session: Session) -> None:
         user = session.user
-        history = self.store.export_user(user) if self.store.has_user_data(user) else None
+        history = self.store.snapshot_user(user) if self.store.has_user_data(user) else None
         log_path = sessions_dir(self.data_dir, user) / f"{session.id}.jsonl"
         session.log = SessionLog(log_path)  # a full disk: its lines wait in memory (SessionLog)
         try:

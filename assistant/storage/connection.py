@@ -37,7 +37,7 @@ def connect(
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         if path.stat().st_size == 0:
             # Only a file without tables can take it: pages freed by retention's deletes go
-            # back to the file system (``HistoryStore.reclaim_space``) instead of staying in
+            # back to the file system (``storage.retention.reclaim_space``) instead of staying in
             # the file at its largest size. Older files are converted once by a VACUUM there.
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         _enable_wal(conn, busy_timeout_ms / 1000)

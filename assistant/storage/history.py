@@ -99,7 +99,7 @@ class HistoryStore:
         return Transaction(self.db.conn)
 
     @contextmanager
-    def _write(self, what: str) -> Iterator[None]:
+    def write(self, what: str) -> Iterator[None]:
         """One write transaction; a refused write (a full disk, a locked or damaged file) is a
         ``HistoryError`` naming ``what``, the transaction rolled back whole, never half."""
         try:
@@ -124,7 +124,7 @@ class HistoryStore:
     ) -> None:
         """Record a new session (and its user, if new); ``started`` defaults to now."""
         started = time.time() if started is None else started
-        with self._write("start session"):
+        with self.write("start session"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, started])
             self.db.execute(
                 "INSERT OR REPLACE INTO sessions (id, user, started, seed, mode, log_path) "
@@ -134,7 +134,7 @@ class HistoryStore:
 
     def record_turn(self, record: TurnRecord) -> int:
         """Write a turn with its offers, feedback and preferences in one transaction."""
-        with self._write(f"record turn {record.seq}"):
+        with self.write(f"record turn {record.seq}"):
             turn_id = self._insert_turn(record)
         return turn_id
 
@@ -186,7 +186,7 @@ class HistoryStore:
     def import_feedback(self, user: str, rows: Iterable[tuple[str, str, str, float | None, float]]) -> int:
         """Bulk-load past behaviour ``(domain, item_id, kind, value, ts)`` for one user."""
         rows = list(rows)
-        with self._write("import feedback"):
+        with self.write("import feedback"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             self.db.conn.executemany(
                 "INSERT INTO feedback (turn_id, user, domain, item_id, kind, value, ts) "
@@ -197,7 +197,7 @@ class HistoryStore:
 
     def set_preference(self, user: str, key: str, value: str) -> None:
         """Store ``user``'s setting ``key`` (a new value replaces the old)."""
-        with self._write("store a preference"):
+        with self.write("store a preference"):
             self.db.execute(
                 "INSERT INTO preferences (user, key, value, updated) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (user, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
@@ -207,65 +207,16 @@ class HistoryStore:
     def forget_user(self, user: str) -> dict[str, int]:
         """Delete every row of one user (and nothing of anyone else); returns counts per table."""
         counts: dict[str, int] = {}
-        with self._write("forget a user"):
+        with self.write("forget a user"):
             for table in ("feedback", "offers", "turns", "sessions", "preferences", "voiceprints"):
                 cur = self.db.execute(f"DELETE FROM {table} WHERE user = ?", [user])
                 counts[table] = cur.rowcount
             counts["users"] = self.db.execute("DELETE FROM users WHERE name = ?", [user]).rowcount
         return counts
 
-    def purge_before(self, cutoff: float) -> dict[str, int]:
-        """Retention: delete the turns older than ``cutoff`` (a Unix time), with their offers and
-        the sessions left without a turn; counts per table.
-
-        What a person taught the assistant stays: feedback (likes, skips, plays) loses only its
-        link to the deleted turn, and preferences and voiceprints are untouched. Profiles read
-        only the latest rows of those (``PROFILE_*_LIMIT``), and "forget me" deletes them.
-        """
-        old = "SELECT id FROM turns WHERE ts < ?"
-        with self._write("apply retention"):
-            self.db.execute(f"UPDATE feedback SET turn_id = NULL WHERE turn_id IN ({old})", [cutoff])
-            offers = self.db.execute(f"DELETE FROM offers WHERE turn_id IN ({old})", [cutoff]).rowcount
-            turns = self.db.execute("DELETE FROM turns WHERE ts < ?", [cutoff]).rowcount
-            sessions = self.db.execute(
-                "DELETE FROM sessions WHERE started < ? "
-                "AND NOT EXISTS (SELECT 1 FROM turns WHERE turns.session_id = sessions.id)",
-                [cutoff],
-            ).rowcount
-        return {"turns": turns, "offers": offers, "sessions": sessions}
-
-    def reclaim_space(self) -> int:
-        """Give the file's free pages back to the file system; returns the bytes given back.
-
-        Incremental auto-vacuum (new files have it) moves free pages to the end of the file and
-        truncates it, in place, in milliseconds. Measured (tests/integration/test_retention.py's
-        scenario, 120 days of 40 turns a day and one day of 400, 30 days kept): with it the file
-        grew to 6.7 MB over the busy day and went back to 5.3 MB once that day aged out; without
-        it, deletes alone leave the file at its largest, 6.9 MB, for good (SQLite reuses free
-        pages but never shrinks the file). A periodic VACUUM would do the same at the cost of
-        rewriting the whole file, with as much free disk again, and blocking turns meanwhile: so
-        a file made before auto-vacuum is converted by one VACUUM, once a tenth of it is free.
-        """
-        conn = self.db.conn
-        page_size, before = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_size", "page_count"))
-        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-        try:
-            if conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:  # INCREMENTAL
-                # Through sqlite3_exec: the pragma frees one page per step, and a cursor's
-                # execute steps once (measured: 1 of 298 free pages went).
-                conn.executescript("PRAGMA incremental_vacuum;")
-            elif free * 10 > before:
-                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-                conn.execute("VACUUM")
-            # The WAL holds the moved pages until a checkpoint; TRUNCATE also empties it.
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except sqlite3.Error as exc:
-            raise HistoryError(f"could not reclaim the database's free space: {exc}") from exc
-        return (before - conn.execute("PRAGMA page_count").fetchone()[0]) * page_size
-
     def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None:
         """Store (or replace) one user's voiceprint."""
-        with self._write("save a voiceprint"):
+        with self.write("save a voiceprint"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             self.db.execute(
                 "INSERT OR REPLACE INTO voiceprints (user, embedding, clips, model, created) VALUES (?, ?, ?, ?, ?)",
@@ -371,10 +322,38 @@ class HistoryStore:
             "sessions": list(self.db.query("SELECT * FROM sessions WHERE user = ? ORDER BY started", [user])),
         }
 
+    def snapshot_user(self, user: str) -> dict[str, Any]:
+        """What a session's log starts from, for replay: per domain, the offers and feedback a
+        profile reads (``PROFILE_*_LIMIT``), and the preferences; no turns, which no dialogue
+        reads. The whole ``export_user`` made every new conversation's log copy the user's
+        whole past: the soak bench's logs grew as the square of the turns (134 MB after 1,500)."""
+        data: dict[str, Any] = {"user": user, "schema_version": SCHEMA_VERSION, "offers": [], "feedback": []}
+        for table, limit in (("offers", PROFILE_OFFER_LIMIT), ("feedback", PROFILE_FEEDBACK_LIMIT)):
+            domains = [
+                r[0] for r in self.db.execute(f"SELECT DISTINCT domain FROM {table} WHERE user = ?", [user])
+            ]
+            for domain in domains:
+                rows = self.db.query(
+                    f"SELECT * FROM {table} WHERE user = ? AND domain = ? ORDER BY ts DESC, id DESC LIMIT ?",
+                    [user, domain, limit],
+                )
+                data[table].extend(reversed(list(rows)))
+        data["preferences"] = self.preferences(user)
+        return data
+
     def import_user(self, data: dict[str, Any]) -> None:
-        """Load an ``export_user`` dump (replay restores a session's starting history)."""
+        """Load an ``export_user`` dump or a ``snapshot_user`` (replay restores a session's
+        starting history). A snapshot's offers name turns it does not carry: foreign keys are
+        off for the load, on a connection not inside a transaction (SQLite ignores it there)."""
         user = data["user"]
-        with self._write("import a history"):
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._import(user, data)
+        finally:
+            self.db.execute("PRAGMA foreign_keys = ON")
+
+    def _import(self, user: str, data: dict[str, Any]) -> None:
+        with self.write("import a history"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             for table in ("sessions", "turns", "offers", "feedback"):
                 rows = data.get(table) or []

@@ -17,6 +17,7 @@ from assistant.pipeline.runner import Pipeline
 from assistant.pipeline.session_log import recordings_dir, sessions_dir
 from assistant.skill_sdk.api import Item
 from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
+from assistant.storage.retention import purge_before, reclaim_space
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -87,8 +88,8 @@ def busy_history(path: Path, days: int, per_day: int = 40, busy_day: int = 20) -
             turn.items = [Item(f"tea:{i % 6}", "Sencha", "tea", "a green tea")]
             turn.feedback = [FeedbackRecord("tea", "tea:1", "like")]
             store.record_turn(turn)
-        store.purge_before(T0 + (day + 1) * DAY - RETENTION_DAYS * DAY)
-        store.reclaim_space()
+        purge_before(store, T0 + (day + 1) * DAY - RETENTION_DAYS * DAY)
+        reclaim_space(store)
         sizes[day + 1] = path.stat().st_size
     assert store.integrity_ok()
     store.close()
@@ -99,7 +100,7 @@ def test_the_file_shrinks_back_once_a_busy_day_ages_out(tmp_path: Path):
     sizes = busy_history(tmp_path / "history.db", days=75)
     peak = max(sizes.values())
     assert sizes[50] == peak  # the busy day (day 20) and 29 ordinary days
-    assert sizes[52] < 0.85 * peak  # measured 5.3 MB after 6.7 MB (HistoryStore.reclaim_space)
+    assert sizes[52] < 0.85 * peak  # measured 5.3 MB after 6.7 MB (storage/retention.py: reclaim_space)
     assert sizes[75] < 1.05 * sizes[55]  # flat while the traffic is: it stops growing
 
 
