@@ -13,7 +13,6 @@ from assistant.config import Settings, apply_network_switch, data_dir, ensure_pr
 from assistant.contracts.errors import SkillFailedError
 from assistant.logs import setup_logging
 from assistant.pipeline.runner import Pipeline
-from assistant.pipeline.session_log import purge_old_recordings
 from assistant.skill_sdk.api import Skill
 from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.connection import HISTORY_FILE
@@ -76,7 +75,6 @@ def build_pipeline(
     settings = settings or load_settings(home / "config.toml")
     apply_network_switch(settings)  # before any skill loads: they read the one switch
     setup_logging(home)
-    purge_old_recordings(home, settings.retention_days)
     stt = tts = None
     if stt_model:
         from assistant.voice.stt import engine_serving, load_stt
@@ -99,6 +97,7 @@ def build_pipeline(
     if note:
         print(f"warning: {note}", file=sys.stderr)
     pipeline = Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts, llm=llm)
+    pipeline.housekeeping()  # retention at start-up; `assistant serve` repeats it (housekeeping_s)
     if pipeline.advisor is not None:  # the system prompt is read into the model's cache meanwhile
         threading.Thread(target=pipeline.advisor.warm, name="llm-warm", daemon=True).start()
     return pipeline

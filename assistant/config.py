@@ -160,7 +160,8 @@ class Settings(BaseModel):
     # voice mode: "stop" said while a track plays stops it (assistant.voice.bargein)
     barge_in: bool = Field(True, validation_alias=_at("audio", "barge_in"))
     tts_enabled: bool = Field(True, validation_alias=_at("tts", "enabled"))
-    # recordings older than this are deleted at start-up
+    # recordings, session logs and history turns older than this are deleted (at start-up and
+    # every few hours in `assistant serve`); likes and settings stay. 0 keeps everything
     retention_days: int = Field(30, validation_alias=_at("privacy", "retention_days"))
     # voice mode listens again this long after a question
     followup_window_s: float = Field(5.0, validation_alias=_at("dialogue", "followup_window_s"))

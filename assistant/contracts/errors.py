@@ -121,3 +121,11 @@ class HistoryError(AssistantError):
     stage = Stage.HISTORY
     code = "history-failed"
     user_message = "Sorry, I could not save that to your history."
+
+
+class HistoryNotRecordedError(HistoryError):
+    """The turn was answered but the history could not record it (a full disk, a locked
+    file): the answer stands, with a short note that it will not be remembered."""
+
+    replaces_reply = False
+    user_message = "I can't remember this right now."

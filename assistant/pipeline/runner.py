@@ -26,6 +26,8 @@ from assistant.config import Settings
 from assistant.contracts.errors import (
     AssistantError,
     DialogueError,
+    HistoryError,
+    HistoryNotRecordedError,
     NlgError,
     NluError,
     SpeechToTextError,
@@ -63,6 +65,7 @@ from assistant.dialogue import DialogueManager, DialogueState, Outcome, TurnCont
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.nlu.data import plain_text
 from assistant.pipeline.nlg import ResponseGenerator
+from assistant.pipeline.retention import apply_retention
 from assistant.pipeline.session_log import (
     SessionLog,
     delete_user_files,
@@ -81,6 +84,7 @@ log = logging.getLogger(__name__)
 
 # Session, TurnResult and GUEST_USER live in turn.py; they are still imported from here.
 __all__ = ["GUEST_USER", "Pipeline", "Session", "TurnResult"]
+FORGET_FAILED = "Sorry, I could not delete your history right now; please ask me again later."
 
 
 @contextmanager
@@ -125,6 +129,8 @@ class Pipeline:
         self.nlg = ResponseGenerator(self.skills.specs)
         timeout_s = self.settings.llm_timeout_s
         self.advisor = SecondOpinion(llm, self.skills, store, timeout_s) if llm is not None else None
+        # The wall clock of sessions and turns; a test of weeks of use sets its own.
+        self.clock: Callable[[], float] = time.time
         repair_session_logs(store)
 
     def skills_summary(self) -> str:
@@ -146,16 +152,20 @@ class Pipeline:
         session_id = session_id or new_session_id()
         clock = EventClock()
         session = Session(session_id, user, seed, mode, DialogueState(user=user), clock, None)
+        session.started = self.clock()
         if session.records:
             self._open_log(session)
         return session
 
     def _open_log(self, session: Session) -> None:
         user = session.user
-        history = self.store.export_user(user) if self.store.has_user_data(user) else None
+        history = self.store.snapshot_user(user) if self.store.has_user_data(user) else None
         log_path = sessions_dir(self.data_dir, user) / f"{session.id}.jsonl"
-        self.store.start_session(session.id, user, session.seed, session.mode, str(log_path))
-        session.log = SessionLog(log_path)
+        session.log = SessionLog(log_path)  # a full disk: its lines wait in memory (SessionLog)
+        try:
+            session.store_row(self.store)
+        except HistoryError as exc:  # a full disk: the first turn the store takes writes it
+            log.warning("%s", exc)
         session.log.append(
             [
                 SessionStart(
@@ -165,7 +175,7 @@ class Pipeline:
                     user=user,
                     seed=session.seed,
                     mode=session.mode,
-                    started_at=time.time(),
+                    started_at=session.started,
                     history=history,
                     settings=self.settings.to_dict(),
                 )
@@ -180,6 +190,7 @@ class Pipeline:
         session.state = DialogueState(user=session.user)
         session.turns = 0  # turn numbers (and so the per-turn random seeds) restart with the log
         session.log = None
+        session.started, session.stored = self.clock(), False
         if session.records:
             self._open_log(session)
 
@@ -187,8 +198,11 @@ class Pipeline:
         """Close the session's log; ending a session twice is harmless."""
         listened = listened_feedback(None)
         if listened and session.records:  # tracks that ended after the last turn
-            rows = [(f.domain, f.item_id, f.kind, None, time.time()) for f in listened]
-            self.store.import_feedback(session.user, rows)
+            rows = [(f.domain, f.item_id, f.kind, None, self.clock()) for f in listened]
+            try:
+                self.store.import_feedback(session.user, rows)
+            except HistoryError as exc:  # a full disk: the session still ends
+                log.warning("%s", exc)
         if session.log is not None:
             session.log.append([SessionEnd(turn=session.turns, t=session.clock(), turns=session.turns)])
             session.log.close()
@@ -207,7 +221,7 @@ class Pipeline:
         """Run one turn from typed ``text`` or recorded ``audio``; expected failures become polite replies."""
         started = time.perf_counter()
         session.turns += 1
-        wall_time = time.time() if wall_time is None else wall_time
+        wall_time = self.clock() if wall_time is None else wall_time
         rng = random.Random(f"{session.seed}:{session.turns}")
         turn = Turn(session, TurnResult(text="", response="", events=[]), session.turns, rng, wall_time)
         result = turn.result
@@ -239,12 +253,16 @@ class Pipeline:
                 self._fail(turn, error)
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         turn.emit(TurnEnd, elapsed_ms=round(result.elapsed_ms, 3))
-        self._record(turn, outcome, audio_name)
+        self._record(turn, outcome, audio_name, speak)
         if outcome is not None and outcome.forget_user and session.records:
             if session.log is not None:
                 session.log.close()
                 session.log = None
-            self.forget(session.user)
+            try:
+                self.forget(session.user)
+            except HistoryError as exc:  # a full disk refuses even a delete: say so, not "done"
+                log.warning("%s", exc)
+                result.response = FORGET_FAILED
             # Anything said from now on starts a new, empty history (and a new log file).
             self.switch_user(session, session.user)
         elif outcome is not None and outcome.switch_user:
@@ -388,14 +406,36 @@ class Pipeline:
         turn.emit(ErrorEvent, stage=error.stage.value, code=error.code, error=name, message=str(error))
 
     # --- after the turn ------------------------------------------------------------------
-    def _record(self, turn: Turn, outcome: Outcome | None, audio_name: str | None) -> None:
+    def _record(self, turn: Turn, outcome: Outcome | None, audio_name: str | None, speak: bool) -> None:
+        """The turn's row in one transaction, then its log lines. A store that refuses it (a full
+        disk) costs the record, not the answer: the reply gets a short note, and the next turn
+        that the store takes is recorded as usual, without a restart."""
         listened = listened_feedback(outcome)  # taken for a guest too, and not kept
-        if not turn.session.records:
+        session, result = turn.session, turn.result
+        if not session.records:
             return
+        try:
+            session.store_row(self.store)
+            self.store.record_turn(turn.record(outcome, audio_name, listened))
+        except HistoryError as exc:
+            # Expected while the disk is full: one line, no traceback, each turn.
+            log.warning("%s: %s", HistoryNotRecordedError.code, exc)
+            note = HistoryNotRecordedError.user_message
+            result.response = f"{result.response} {note}".strip()
+            if speak and self.tts is not None and result.speech is not None:
+                try:  # the note is heard too, not only shown
+                    result.speech = self.tts.synthesize(result.response)
+                except Exception:
+                    log.exception("could not speak the reply with its note")
+            return  # the log follows the database: a turn the database lacks is not logged
         # The database row is the source of truth; the log line follows it.
-        self.store.record_turn(turn.record(outcome, audio_name, listened))
-        if turn.session.log is not None:
-            turn.session.log.append(turn.result.events)
+        if session.log is not None:
+            session.log.append(result.events)
+
+    def housekeeping(self, now: float | None = None) -> dict[str, int]:
+        """Retention (``[privacy] retention_days``): recordings, session logs and turns older
+        than that go, and the database gives the space back; counts of what went."""
+        return apply_retention(self.data_dir, self.store, self.settings.retention_days, now or self.clock())
 
     def forget(self, user: str) -> dict[str, int]:
         """Delete everything stored about ``user`` (history rows and files); the counts removed."""

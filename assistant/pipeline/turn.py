@@ -21,7 +21,7 @@ from assistant.llm import LlmTrace
 from assistant.pipeline.session_log import SessionLog
 from assistant.playback.player import current_player
 from assistant.skill_sdk.api import Item
-from assistant.storage.history import FeedbackRecord, TurnRecord
+from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
 
 GUEST_USER = "guest"  # records nothing
 __all__ = ["GUEST_USER", "Session", "Turn", "TurnResult", "listened_feedback", "steer_player"]
@@ -77,11 +77,22 @@ class Session:
     clock: EventClock
     log: SessionLog | None
     turns: int = 0
+    # Whether the session's row is in the history; a full disk at its start leaves it for the
+    # first turn that can be recorded.
+    stored: bool = False
+    started: float = 0.0  # wall-clock time of its start (the pipeline's clock)
 
     @property
     def records(self) -> bool:
         """Whether the session's turns are written to the history (not for the guest)."""
         return self.user != GUEST_USER
+
+    def store_row(self, store: HistoryStore) -> None:
+        """The session's row in the history, once; ``HistoryError`` while the store refuses it."""
+        if not self.stored:
+            log_path = str(self.log.path) if self.log is not None else None
+            store.start_session(self.id, self.user, self.seed, self.mode, log_path, self.started)
+            self.stored = True
 
 
 @dataclass

@@ -35,6 +35,11 @@ def connect(
     )
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        if path.stat().st_size == 0:
+            # Only a file without tables can take it: pages freed by retention's deletes go
+            # back to the file system (``storage.retention.reclaim_space``) instead of staying in
+            # the file at its largest size. Older files are converted once by a VACUUM there.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         _enable_wal(conn, busy_timeout_ms / 1000)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -80,6 +85,19 @@ class Transaction:
         if not self.depth_owner:
             return
         if exc_type is None:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                # A COMMIT refused (a full disk: SQLITE_FULL) may leave the transaction open;
+                # the next "BEGIN" would then be skipped and every later turn would join a
+                # transaction that never commits. Roll it back so the next turn starts clean.
+                self._rollback()
+                raise
         else:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        # SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR);
+        # a second ROLLBACK would raise "no transaction is active" over the real error.
+        if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")

@@ -4,7 +4,7 @@ Tables: users, sessions, turns, offers (items the assistant offered), feedback (
 skip, play, rating), preferences, voiceprints (speaker embeddings; never exported), and
 skill_schema (how far each skill's own migrations have run: skills' tables live in this file
 too, named after the skill; see ``skill_tables``). The core's schema version lives in
-``PRAGMA user_version`` and ``MIGRATIONS`` brings an older file up to date at open. Every
+``PRAGMA user_version`` and ``MIGRATIONS`` (``schema``) brings an older file up to date at open. Every
 statement takes parameters; no text from a user is ever spliced into SQL.
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,98 +24,21 @@ import sqlite_utils
 from assistant.contracts.errors import HistoryError
 from assistant.skill_sdk.api import FeedbackEvent, Item, UserProfile
 from assistant.storage.connection import BUSY_TIMEOUT_MS, Transaction, connect
+from assistant.storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 
-SCHEMA_VERSION = 3
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "FeedbackRecord",
+    "HistoryStore",
+    "TurnRecord",
+    "migrate",
+    "schema_version",
+]
 # How much of a user's past a recommender sees: recent behaviour dominates, and a bound keeps
 # the profile query fast with millions of rows in the store.
 PROFILE_OFFER_LIMIT = 500
 PROFILE_FEEDBACK_LIMIT = 2000
-
-
-def _migrate_to_1(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS users (
-            name TEXT PRIMARY KEY, created REAL NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS sessions (
-            id TEXT PRIMARY KEY, user TEXT NOT NULL, started REAL NOT NULL,
-            seed INTEGER NOT NULL, mode TEXT NOT NULL, log_path TEXT)"""
-    )
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS turns (
-            id INTEGER PRIMARY KEY, session_id TEXT NOT NULL, user TEXT NOT NULL,
-            seq INTEGER NOT NULL, ts REAL NOT NULL, source TEXT NOT NULL, text TEXT NOT NULL,
-            intent TEXT, confidence REAL, slots TEXT, act TEXT, domain TEXT,
-            response TEXT NOT NULL, error TEXT, audio_path TEXT, events TEXT NOT NULL,
-            UNIQUE (session_id, seq))"""
-    )
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS offers (
-            id INTEGER PRIMARY KEY, turn_id INTEGER NOT NULL REFERENCES turns(id),
-            user TEXT NOT NULL, domain TEXT NOT NULL, item_id TEXT NOT NULL, title TEXT NOT NULL,
-            reason TEXT NOT NULL, position INTEGER NOT NULL, ts REAL NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS feedback (
-            id INTEGER PRIMARY KEY, turn_id INTEGER REFERENCES turns(id),
-            user TEXT NOT NULL, domain TEXT NOT NULL, item_id TEXT NOT NULL, kind TEXT NOT NULL,
-            value REAL, ts REAL NOT NULL)"""
-    )
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS preferences (
-            user TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated REAL NOT NULL,
-            PRIMARY KEY (user, key))"""
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS offers_user_domain_ts ON offers(user, domain, ts)")
-    db.execute("CREATE INDEX IF NOT EXISTS feedback_user_domain_ts ON feedback(user, domain, ts)")
-    db.execute("CREATE INDEX IF NOT EXISTS turns_user_ts ON turns(user, ts)")
-
-
-def _migrate_to_2(db: sqlite_utils.Database) -> None:
-    # One voiceprint per user: the mean speaker embedding of their enrolment phrases.
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS voiceprints (
-            user TEXT PRIMARY KEY, embedding BLOB NOT NULL, clips INTEGER NOT NULL,
-            model TEXT NOT NULL, created REAL NOT NULL)"""
-    )
-
-
-def _migrate_to_3(db: sqlite_utils.Database) -> None:
-    # Skills keep their own tables in this file, made by their own numbered migrations
-    # (assistant/storage/skill_tables.py); this records how far each skill's schema has come.
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS skill_schema (
-            skill TEXT PRIMARY KEY, version INTEGER NOT NULL, updated REAL NOT NULL)"""
-    )
-
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3]
-
-
-def schema_version(db: sqlite_utils.Database) -> int:
-    """The core schema's version of an open database (SQLite's ``user_version``)."""
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def migrate(db: sqlite_utils.Database, path: Path) -> None:
-    """Bring the core's tables up to ``SCHEMA_VERSION``, one transaction per step.
-
-    Whoever opens the file first migrates it (the history store or a skill asking for its
-    tables); a newer file than this build knows is refused rather than written to.
-    """
-    version = schema_version(db)
-    if version > SCHEMA_VERSION:
-        raise HistoryError(
-            f"{path} has schema version {version}, newer than this build's "
-            f"{SCHEMA_VERSION}; update the assistant"
-        )
-    for target in range(version + 1, SCHEMA_VERSION + 1):
-        with Transaction(db.conn):
-            if schema_version(db) >= target:  # another process migrated it meanwhile
-                continue
-            MIGRATIONS[target - 1](db)
-            db.execute(f"PRAGMA user_version = {target}")
 
 
 @dataclass
@@ -174,28 +98,45 @@ class HistoryStore:
     def _transaction(self) -> Transaction:
         return Transaction(self.db.conn)
 
+    @contextmanager
+    def write(self, what: str) -> Iterator[None]:
+        """One write transaction; a refused write (a full disk, a locked or damaged file) is a
+        ``HistoryError`` naming ``what``, the transaction rolled back whole, never half."""
+        try:
+            with self._transaction():
+                yield
+        except sqlite3.Error as exc:
+            raise HistoryError(f"could not {what}: {exc}") from exc
+
     def close(self) -> None:
         """Close the database connection."""
         self.db.conn.close()
 
     # --- writes ----------------------------------------------------------------------------
-    def start_session(self, session_id: str, user: str, seed: int, mode: str, log_path: str | None) -> None:
-        """Record a new session (and its user, if new)."""
-        with self._transaction():
-            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
+    def start_session(
+        self,
+        session_id: str,
+        user: str,
+        seed: int,
+        mode: str,
+        log_path: str | None,
+        started: float | None = None,
+    ) -> None:
+        """Record a new session (and its user, if new); ``started`` defaults to now."""
+        started = time.time() if started is None else started
+        with self.write("start session"):
+            self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, started])
             self.db.execute(
                 "INSERT OR REPLACE INTO sessions (id, user, started, seed, mode, log_path) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [session_id, user, time.time(), seed, mode, log_path],
+                [session_id, user, started, seed, mode, log_path],
             )
 
     def record_turn(self, record: TurnRecord) -> int:
         """Write a turn with its offers, feedback and preferences in one transaction."""
-        try:
-            with self._transaction():
-                return self._insert_turn(record)
-        except sqlite3.Error as exc:
-            raise HistoryError(f"could not record turn {record.seq}: {exc}") from exc
+        with self.write(f"record turn {record.seq}"):
+            turn_id = self._insert_turn(record)
+        return turn_id
 
     def _insert_turn(self, r: TurnRecord) -> int:
         self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [r.user, r.ts])
@@ -245,7 +186,7 @@ class HistoryStore:
     def import_feedback(self, user: str, rows: Iterable[tuple[str, str, str, float | None, float]]) -> int:
         """Bulk-load past behaviour ``(domain, item_id, kind, value, ts)`` for one user."""
         rows = list(rows)
-        with self._transaction():
+        with self.write("import feedback"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             self.db.conn.executemany(
                 "INSERT INTO feedback (turn_id, user, domain, item_id, kind, value, ts) "
@@ -256,7 +197,7 @@ class HistoryStore:
 
     def set_preference(self, user: str, key: str, value: str) -> None:
         """Store ``user``'s setting ``key`` (a new value replaces the old)."""
-        with self._transaction():
+        with self.write("store a preference"):
             self.db.execute(
                 "INSERT INTO preferences (user, key, value, updated) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (user, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
@@ -266,7 +207,7 @@ class HistoryStore:
     def forget_user(self, user: str) -> dict[str, int]:
         """Delete every row of one user (and nothing of anyone else); returns counts per table."""
         counts: dict[str, int] = {}
-        with self._transaction():
+        with self.write("forget a user"):
             for table in ("feedback", "offers", "turns", "sessions", "preferences", "voiceprints"):
                 cur = self.db.execute(f"DELETE FROM {table} WHERE user = ?", [user])
                 counts[table] = cur.rowcount
@@ -275,7 +216,7 @@ class HistoryStore:
 
     def save_voiceprint(self, user: str, embedding: bytes, clips: int, model: str) -> None:
         """Store (or replace) one user's voiceprint."""
-        with self._transaction():
+        with self.write("save a voiceprint"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             self.db.execute(
                 "INSERT OR REPLACE INTO voiceprints (user, embedding, clips, model, created) VALUES (?, ?, ?, ?, ?)",
@@ -381,10 +322,38 @@ class HistoryStore:
             "sessions": list(self.db.query("SELECT * FROM sessions WHERE user = ? ORDER BY started", [user])),
         }
 
+    def snapshot_user(self, user: str) -> dict[str, Any]:
+        """What a session's log starts from, for replay: per domain, the offers and feedback a
+        profile reads (``PROFILE_*_LIMIT``), and the preferences; no turns, which no dialogue
+        reads. The whole ``export_user`` made every new conversation's log copy the user's
+        whole past: the soak bench's logs grew as the square of the turns (134 MB after 1,500)."""
+        data: dict[str, Any] = {"user": user, "schema_version": SCHEMA_VERSION, "offers": [], "feedback": []}
+        for table, limit in (("offers", PROFILE_OFFER_LIMIT), ("feedback", PROFILE_FEEDBACK_LIMIT)):
+            domains = [
+                r[0] for r in self.db.execute(f"SELECT DISTINCT domain FROM {table} WHERE user = ?", [user])
+            ]
+            for domain in domains:
+                rows = self.db.query(
+                    f"SELECT * FROM {table} WHERE user = ? AND domain = ? ORDER BY ts DESC, id DESC LIMIT ?",
+                    [user, domain, limit],
+                )
+                data[table].extend(reversed(list(rows)))
+        data["preferences"] = self.preferences(user)
+        return data
+
     def import_user(self, data: dict[str, Any]) -> None:
-        """Load an ``export_user`` dump (replay restores a session's starting history)."""
+        """Load an ``export_user`` dump or a ``snapshot_user`` (replay restores a session's
+        starting history). A snapshot's offers name turns it does not carry: foreign keys are
+        off for the load, on a connection not inside a transaction (SQLite ignores it there)."""
         user = data["user"]
-        with self._transaction():
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._import(user, data)
+        finally:
+            self.db.execute("PRAGMA foreign_keys = ON")
+
+    def _import(self, user: str, data: dict[str, Any]) -> None:
+        with self.write("import a history"):
             self.db.execute("INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)", [user, time.time()])
             for table in ("sessions", "turns", "offers", "feedback"):
                 rows = data.get(table) or []

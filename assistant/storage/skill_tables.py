@@ -32,7 +32,7 @@ from assistant.config import data_dir, ensure_private_dir
 from assistant.contracts.errors import HistoryError
 from assistant.skill_sdk.storage import Params, SkillSchema, provide_storage
 from assistant.storage.connection import BUSY_TIMEOUT_MS, HISTORY_FILE, Transaction, connect
-from assistant.storage.history import migrate
+from assistant.storage.schema import migrate
 
 # SQLite's bookkeeping tables, which DDL reads and writes on the statement's behalf.
 _SCHEMA_TABLES = frozenset({"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"})

@@ -50,6 +50,9 @@ from assistant.wyoming.workers import Workers
 log = logging.getLogger(__name__)
 
 STOP_GRACE_S = 10.0  # on shutdown, how long running requests get to finish
+# Retention between restarts: a server runs for weeks, and start-up alone would let a month's
+# recordings and turns pile up past retention_days. Four times a day keeps each pass short.
+HOUSEKEEPING_S = 6 * 3600.0
 LANGUAGES = ["en"]  # the NLU, the Whisper models and the voice are English
 PROJECT = "offline-assistant"
 
@@ -198,8 +201,11 @@ class WyomingServer:
         conversation_idle_s: float = CONVERSATION_IDLE_S,
         speaker_id: SpeakerIdentifier | None = None,
         speculate: bool = True,
+        housekeeping_s: float = HOUSEKEEPING_S,
     ) -> None:
         self.scheme, self.host, self.port = parse_uri(uri)
+        self.housekeeping_s = housekeeping_s
+        self._housekeeping: asyncio.Task[None] | None = None
         self.limits = limits or Limits()
         self._factory = pipeline_factory
         self._options = (asr, tts, intent, conversation_idle_s, speaker_id, speculate)
@@ -263,6 +269,7 @@ class WyomingServer:
                 self.workers.submit("dialogue", self._build, bounded=False)
             )
             await self._server.start_serving()
+            self._housekeeping = asyncio.create_task(self._keep_house())
         except BaseException:
             await self.stop()
             raise
@@ -284,8 +291,23 @@ class WyomingServer:
         finally:
             self._handlers.pop(task, None)
 
+    async def _keep_house(self) -> None:
+        """Retention every ``housekeeping_s``, on the dialogue worker (it owns the store)."""
+        while True:
+            await asyncio.sleep(self.housekeeping_s)
+            backend = self.backend
+            if backend is None:
+                return
+            try:
+                await self.workers.run("dialogue", backend.pipeline.housekeeping, bounded=False)
+            except Exception:  # the next pass tries again; serving goes on
+                log.exception("housekeeping failed")
+
     async def stop(self) -> None:
         """Stop listening, let running requests finish, end every session, close the store."""
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            self._housekeeping = None
         if self._server is not None:
             self._server.close()
         handlers = dict(self._handlers)

@@ -160,3 +160,21 @@ def test_processes_opening_a_new_store_together_all_succeed(tmp_path: Path):
         store = HistoryStore(path)
         assert len(store.turns()) == 6 and store.integrity_ok()
         store.close()
+
+
+def test_a_session_snapshot_is_what_profiles_read_and_replays_alone(
+    store: HistoryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import assistant.storage.history as history
+
+    monkeypatch.setattr(history, "PROFILE_OFFER_LIMIT", 3)
+    for seq in range(1, 7):
+        store.record_turn(make_turn(seq, feedback=[FeedbackRecord("music", f"fm:{seq}", "like")]))
+    snapshot = store.snapshot_user("alice")
+    assert "turns" not in snapshot and "sessions" not in snapshot  # their events are the bulk
+    assert [o["item_id"] for o in snapshot["offers"]] == ["fm:4", "fm:5", "fm:6"]  # a profile's window
+    other = HistoryStore(tmp_path / "replay.db")
+    other.import_user(snapshot)  # offers whose turns it does not carry
+    assert other.profile("alice", "music") == store.profile("alice", "music")
+    assert other.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    other.close()

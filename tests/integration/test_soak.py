@@ -1,0 +1,57 @@
+"""A short soak (bench/soak.py's, a few hundred turns): ``assistant serve`` under four
+satellites and a text client holds its descriptors and threads flat.
+
+Each new conversation once kept its session log's descriptor open until it went idle (up to
+256 of them); the long bench measures memory, latency and volumes (bench/soak.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from testkit.satellites import (
+    Client,
+    ProcessStats,
+    free_port,
+    satellite,
+    start_serve,
+    text_client,
+    write_satellites,
+)
+
+pytestmark = [pytest.mark.artifacts, pytest.mark.slow, pytest.mark.timeout(600)]
+
+SATELLITES = ["kitchen", "bedroom", "office", "hall"]
+TURNS_EACH = 60  # 300 turns in all; twelve conversations per satellite
+
+
+def test_a_few_hundred_turns_leave_descriptors_and_threads_flat(tmp_path: Path) -> None:
+    home, port = tmp_path / "home", free_port()
+    write_satellites(home, SATELLITES)
+    serve = start_serve(home, port)
+    clients = [Client(n, f"{n}-user") for n in SATELLITES] + [Client("text", "default")]
+
+    async def drive(turns: int) -> None:
+        stop = asyncio.Event()
+        await asyncio.gather(
+            *(satellite(c, stop, port, turns, offset=i) for i, c in enumerate(clients[:-1])),
+            text_client(clients[-1], stop, port, turns),
+        )
+
+    try:
+        asyncio.run(drive(TURNS_EACH // 5))  # warm: every skill loaded, every user known
+        first = ProcessStats.of(serve.pid)
+        for c in clients:
+            c.answered.clear()
+        asyncio.run(drive(TURNS_EACH))
+        last = ProcessStats.of(serve.pid)
+    finally:
+        serve.terminate()
+        serve.wait(60)
+    assert all(len(c.answered) == TURNS_EACH for c in clients)
+    assert last.fds <= first.fds + 2, (first, last)
+    assert last.threads <= first.threads, (first, last)
+    assert last.rss_kb <= first.rss_kb * 1.05, (first, last)
