@@ -11,23 +11,21 @@ never touches audio; it knows no skill by name and reads what each one answers f
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.core_intents import CoreIntents
-from assistant.dialogue.followon import ASKS_FOR_MORE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
+from assistant.dialogue.followon import CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
 from assistant.dialogue.frame import (
     POINTS_BACK,
     RETURNS,
     STARTS_OVER,
-    Frame,
     FrameTracker,
     FrameUpdate,
     is_pointer,
 )
-from assistant.dialogue.likes import NAMED, ToldLikes
+from assistant.dialogue.named import NamedTurns
 from assistant.dialogue.offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
 from assistant.dialogue.phrases import (
     ABOUT_IT,
@@ -36,7 +34,6 @@ from assistant.dialogue.phrases import (
     FOLLOW_ON,
     GOES_ON,
     INSTEAD,
-    LIKE_NAME,
     NOT_NAMES,
     REFINEMENT,
     TELLS_A_LIKE,
@@ -47,9 +44,8 @@ from assistant.dialogue.phrases import (
 from assistant.dialogue.pointed import PointedTurns
 from assistant.dialogue.situation_reader import SituationReader
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
-from assistant.skill_sdk.api import Item, Skill, SkillSpec
+from assistant.skill_sdk.api import Skill, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
-from assistant.storage.history import FeedbackRecord
 
 __all__ = [
     "CONVERSE_TIMEOUT_S",
@@ -100,19 +96,19 @@ class DialogueManager:
         self.frames = FrameTracker(specs, SHARED_SLOTS)
         self.follow_on = FollowOnReader(self.skills, self.frames.words)
         self.situation = SituationReader(self.skills, history)
-        self.told_likes = ToldLikes(self.skills, self.frames.words)
         self.more_like_this = self.follow_on.more_like_this
         self.not_names = NOT_NAMES | {s.name for s in specs} | {w for s in specs for w in s.words.not_names}
         self.calls = SkillCalls(self.skills, history, self.frames, self.situation)
         self.core = CoreIntents(self.skills, history, self.calls, self.frames)
         self.core_intents = self.core.table
+        self.named = NamedTurns(self.skills, self.frames, self.calls)
         self.pointed = PointedTurns(self.skills, KEEPS_ITS_MEANING)
         # Who gets the turn, in order: the first matcher that answers takes it (ovos-core's
         # pipeline, declared rather than buried in branches). Each is (parse, state, ctx) -> Outcome.
         self.matchers: tuple[tuple[str, Matcher], ...] = (
             ("user_switch", self._match_user_switch),
             ("converse", self.calls.converse),
-            ("told_like", self._match_told_like),
+            ("told_like", self.named.match),
             # "Is it black and white?", "how scary is it?": a question about the item, not a
             # refinement, though its words are the frame's (the skill answers only what it knows).
             ("item_question", self.pointed.question),
@@ -236,47 +232,6 @@ class DialogueManager:
             return self.core.answer_pending(ctx.intent, state, ctx)
         return None
 
-    def _match_told_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
-        """ "I watched Alien last night and loved it", "my favourite film is Heat", "I'm a big
-        Radiohead fan": a like of that item, told in passing, that shapes the next offers; "I
-        can't stand Titanic" likewise a dislike."""
-        told = self.told_likes.read(parse, ctx.text, state)
-        if told is None:
-            return None
-        item, name, kind = told
-        state.pending = None  # a like told is no answer to the question asked
-        state.mention(item)
-        frame = state.frames.get(item.domain)
-        if frame is not None:
-            frame.reference = None  # the like is the newer thing said; "like it" now points at it
-        asks_more = ASKS_FOR_MORE.search(ctx.text.lower())
-        feedback = [FeedbackRecord(item.domain, item.id, kind)]
-        spec = self.skills.spec(item.domain)
-        if spec is not None and kind == "like":
-            self._note_context(spec, item, state, ctx.text)
-        if kind == "dislike":
-            return Outcome("dislike", "dislike", {"title": name}, domain=item.domain, feedback=feedback)
-        if asks_more and spec is not None and spec.offers.offers_another:
-            # "I loved Alien, what else would I like": the like, and an offer built on it.
-            outcome = self.calls.recommend(
-                spec, FrameUpdate(reference=item, fresh=True), state, ctx, feedback=feedback
-            )
-            return outcome
-        return Outcome("like", "like", {"title": name}, domain=item.domain, feedback=feedback, intent="like")
-
-    def _note_context(self, spec: SkillSpec, item: Item, state: DialogueState, text: str) -> None:
-        """ "My daughter's six and she can't get enough of Shrek": what the words say besides
-        the name (who will watch) is kept in the skill's frame for the next request."""
-        rest = re.sub(re.escape(item.title.lower()), " ", text.lower())
-        said = self.frames.read(spec, {}, rest)
-        if not said.constraints:
-            return
-        previous = state.frames.get(spec.name) or Frame(spec.name)
-        update = FrameUpdate(constraints=said.constraints)
-        state.frames[spec.name] = self.frames.apply(
-            previous, update, spec.answers.fresh_slots, spec.answers.displaces
-        )
-
     def _match_return(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, back to music now": the skill left earlier, with its frame as it was."""
         lowered = ctx.text.lower()
@@ -371,31 +326,8 @@ class DialogueManager:
             update.reference = reference(state, spec.name, lowered) or update.reference
             update.once = ABOUT_IT.search(lowered) is not None and not POINTS_BACK.search(lowered)
         update.fresh = update.fresh or self._starts_afresh(spec, state, lowered, update)
-        self._anchor_named(spec, update, lowered)
+        self.named.anchor_named(spec, update, lowered)
         return self.calls.recommend(spec, update, state, ctx)
-
-    def _anchor_named(self, spec: SkillSpec, update: FrameUpdate, lowered: str) -> None:
-        """ "Something like Inception", "play something like coldplay": the named item is the
-        frame's reference (what the offer is similar to), not a constraint to match."""
-        said = LIKE_NAME.search(lowered)
-        if said is not None and not any(
-            update.constraints.get(s) for s in (spec.answers.named_item_slot, *spec.answers.also_names) if s
-        ):
-            found = self.told_likes.find(said.group("name"), lowered, at_least=NAMED)
-            if found is not None and found[0].domain == spec.name and not is_pointer(said.group("name")):
-                update.reference, update.fresh = found[0], True
-                return
-        for slot in (spec.answers.named_item_slot, *spec.answers.also_names):
-            value = update.constraints.get(slot, "") if slot else ""
-            if not value or not re.search(
-                rf"\b(?:like|similar to|in the style of)\s+{re.escape(value.lower())}", lowered
-            ):
-                continue
-            found = self.told_likes.find(value, lowered, at_least=NAMED)
-            if found is not None and found[0].domain == spec.name:
-                update.reference = found[0]
-                del update.constraints[slot]
-                update.fresh = True  # a new anchor is a new request
 
     def _match_skill_question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         owner = self.skills.owner(ctx.intent)
