@@ -78,7 +78,7 @@ class CoreIntents:
         return out
 
     def on_like(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        """ "I like this one" (a named item was ``_match_told_like``'s); a name no catalog
+        """ "I like this one" (a named item was the ``told_like`` matcher's); a name no catalog
         knows is said so rather than pinned on what is playing."""
         named = named_in(parse, state, self.skills)
         if named:
