@@ -58,6 +58,7 @@ MAX_NAME_WORDS = 6
 EXACT_NAME = 92  # rapidfuzz ratio: "the killers" for "The Killers", not "Killer" for "killers"
 # Between the names of a track's credited artists ("X Featuring Y", "X Feat. Y & Z").
 CREDITS = re.compile(r"\s+(?:featuring|feat\.?|ft\.?|with|x|&|and)\s+|,\s*", re.IGNORECASE)
+WELL_KNOWN = 0.8  # Item.score (a popularity percentile): Casablanca 0.99, the film "Jazz" 0.28
 NAME_TIE = 6  # "mamma mia" against "Mamma Mia!" (95) and "Mamma Mia" (100)
 NAMED = 80  # a name a pattern gave ("i love jazz") must be close to the item's to count
 NOT_A_NAME_EDGE = frozenset(
@@ -151,6 +152,7 @@ def words_only(text: str) -> str:
     return " ".join(re.sub(r"[^\w' &-]", " ", text.lower()).split())
 
 
+NOT_A_NAME_START = re.compile(r"^(?:like|similar to|something|anything|more|another|other)\b")
 _POINTER_ONLY = re.compile(r"^(?:it|that|this|that one|this one|them|one)$")
 
 
@@ -162,7 +164,9 @@ def said_name(text: str, patterns: tuple[re.Pattern[str], ...], trim: re.Pattern
         if m is None:
             continue
         name = trim.sub("", m.group("name").strip()).strip()
-        name = re.sub(r"^(?:watching|listening to) ", "", name)
+        name = re.sub(r"^(?:watching|listening to|probably|definitely|maybe|perhaps|easily|still) ", "", name)
+        if NOT_A_NAME_START.match(name):
+            continue  # "what else would we enjoy like that": a request, no name
         if name and not _POINTER_ONLY.match(name) and not is_pointer(name):
             return name
     return None
@@ -214,7 +218,8 @@ class ToldLikes:
         alternation = "|".join(re.escape(n) for n in reversed(nouns)) or "item"
         self.patterns = told_patterns(alternation)
         self.trim = re.compile(
-            rf"(?:\s+(?:{_WHEN}|a lot|so much|very much|too|as well|here|the (?:{alternation})))+$"
+            rf"(?:\s+(?:{_WHEN}|a lot|so much|very much|too|as well|here|the (?:{alternation})|on the other hand|"
+            r"though|for me|for us|by the way|in this house|to be honest))+$"
         )
 
     def read(self, parse: Parse, text: str, state: DialogueState) -> tuple[Item, str, str] | None:
@@ -228,6 +233,9 @@ class ToldLikes:
         else:
             kind = "dislike" if parse.intent == "dislike" else "like"
         names: list[str] = []
+        # The skill of the item talked about last ("psycho on the other hand is brilliant" right
+        # after a film) decides between names that are as close in two catalogs.
+        talked_about = state.mentioned[0].domain if state.mentioned else state.active_domain
         said = said_name(text, self.patterns, self.trim)
         if said:
             names.append(said)
@@ -242,7 +250,7 @@ class ToldLikes:
             # item or as one of the other slots a name may fill (the music skill's artist).
             names.extend(value for _, value in named_in(parse, state, self.skills, also=True))
         for name in dict.fromkeys(names):
-            found = self.find(name, text, at_least=NAMED, context=state.active_domain)
+            found = self.find(name, text, at_least=NAMED, context=talked_about)
             if found is not None:
                 return (*found, kind)
         if REQUEST.match(lowered) or not (LIKES.search(lowered) or DISLIKES.search(lowered)):
@@ -264,7 +272,7 @@ class ToldLikes:
                     # One word is a name only when nothing else is left unexplained; a run of
                     # several that a catalog knows to the letter is one on its own.
                     continue
-                found = self.find(" ".join(gram), text, at_least=EXACT_NAME, context=state.active_domain)
+                found = self.find(" ".join(gram), text, at_least=EXACT_NAME, context=talked_about)
                 if found is not None:
                     hits.append(found)
             if hits:
@@ -279,24 +287,30 @@ class ToldLikes:
         the film), then the better-known item (``Item.score`` from ``lookup``)."""
         if self.words is not None and len(name.split()) <= 2:
             lowered = name.lower().strip()
-            whole = [
-                span
+            # "i like jazz": a kind of thing of the music skill, not its song called "Jazz"; but
+            # "casablanca" is a film though it is also a forecast's city ("green day" is a band).
+            kinds = {
+                spec.name
                 for spec in self.skills.specs
                 for span in self.words.spans(spec, lowered)
                 if span[0] == 0 and span[1] == len(lowered)
-            ]
-            if whole:
-                return (
-                    None  # "i like jazz": a kind of thing, not a song called "Jazz" ("green day" is a band)
-                )
+            }
+        else:
+            kinds = set()
         found = [
             # The skill being talked about counts as a pointer ("psycho on the other hand is
             # brilliant" right after a film).
             (hit, self._points_at(spec, text) + (spec.name == context))
             for spec in self.skills.specs
-            if spec.answers.named_item_slot and (hit := self._lookup(spec, name)) is not None
+            if spec.answers.named_item_slot
+            and spec.name not in kinds
+            and (hit := self._lookup(spec, name)) is not None
         ]
         found = [f for f in found if f[0][0] >= at_least]
+        if kinds:
+            # A name that is also a kind of thing counts only for a widely known item ("i like
+            # jazz" is the genre, not the little-watched film Jazz; Casablanca is the film).
+            found = [f for f in found if f[0][1].score >= WELL_KNOWN]
         if not found:
             return None
         # Names within a few points of the closest are as good as a tie ("mamma mia" is the

@@ -219,6 +219,8 @@ def test_good_news_prefers_positive_stories_and_says_so(talk):
         ),
         ("the big lebowski is my comfort film", "video", "The Big Lebowski", "like"),
         ("ex machina really stuck with me", "video", "Ex Machina", "like"),
+        # A forecast's city too, but first of all a widely known film.
+        ("casablanca never gets old for me", "video", "Casablanca", "like"),
         # A credited artist ("The Weeknd Featuring Daft Punk") is named by its own name.
         ("im a massive fan of daft punk", "music", "Daft Punk", "like"),
         # "Day" is a forecast's word, but "green day" is the band.
@@ -349,3 +351,24 @@ def test_who_will_watch_said_with_a_like_shapes_the_next_offer(pipeline):
         after_horror, text="no wait something for the kids they're still up", wall_time=1_795_435_260.0
     )
     assert kids.state["constraints"] == {"audience": "children"}  # children's films are never horror
+
+
+def test_a_name_between_two_catalogs_goes_to_the_one_being_talked_about(pipeline):
+    session = pipeline.start_session("critic", seed=3)
+    pipeline.run_turn(
+        session,
+        text="everyone raves about the shining but honestly i found it boring",
+        wall_time=1_795_435_200.0,
+    )
+    result = pipeline.run_turn(
+        session, text="psycho on the other hand is brilliant", wall_time=1_795_435_260.0
+    )
+    end = next(e for e in result.events if isinstance(e, DialogueEnd))
+    assert (end.act, end.domain) == ("like", "video") and "Psycho" in result.response
+
+
+def test_a_genre_liked_is_not_a_little_known_film_of_that_name(pipeline):
+    session = pipeline.start_session("fan", seed=3)
+    result = pipeline.run_turn(session, text="i like jazz", wall_time=1_795_435_200.0)
+    end = next(e for e in result.events if isinstance(e, DialogueEnd))
+    assert end.domain != "video", result.response
