@@ -32,6 +32,13 @@ CONFIRM_BELOW = 0.5
 MORE_INTENTS = frozenset({"like", "skip", "out_of_scope"})
 # After praise for a named item, words that ask for more of the kind ("I loved Alien, what else").
 ASKS_FOR_MORE = re.compile(r"\bwhat else\b|\bsuggest\b|\brecommend\b|\bsimilar\b|\bwhat should i\b")
+ANSWERS = frozenset({"affirm", "negate", "dontcare"})
+# A request said after the answer: "no, just play some music", "yes, put some news on".
+ASKS_FOR = re.compile(r"\b(?:play|put on|put|give me|i want|let'?s have|read me|tell me|find|suggest|some)\b")
+# More of what is on offer, and nothing else said.
+MORE_ONLY = re.compile(
+    r"^(?:ok |yes |yeah |go on )?(?:some )?more(?: please| of (?:that|those|them|it))?\W*$"
+)
 # Slots any skill's request may carry without naming that skill ("from the eighties", a mood).
 REFINING_SLOTS = frozenset({"mood", "date", "time", "timeofday", "descriptor"})
 
@@ -60,6 +67,16 @@ class FollowOnReader:
                 return "negate"
         if STOPS.search(lowered):
             return "stop"
+        if parse.intent in ANSWERS and not YES.match(lowered) and not NO.match(lowered):
+            # "Actually no, just play some music": an answer that goes on to ask for one skill by
+            # its own words is that request.
+            named = [s for s in self.skills.specs if self.says_domain(s, lowered)]
+            if len(named) == 1 and ASKS_FOR.search(lowered):
+                return named[0].answers.offer_intent
+        if state.last_items and MORE_ONLY.match(lowered):
+            last = self.skills.spec(state.last_items[0].domain)
+            if last is not None and last.offers.offers_another:
+                return last.answers.offer_intent  # "more", "some more please": more of the same
         if state.last_items and ALREADY_HAD.search(lowered):
             return "skip"  # "we've seen that": another, the same kind
         if parse.intent in MORE_INTENTS and state.last_items and self.more_like_this.search(lowered):

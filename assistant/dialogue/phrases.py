@@ -84,7 +84,7 @@ ALREADY_HAD = re.compile(
 ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\b|\bmy history\b")
 # A question about something already on the table: "who directed it", "what year is that from".
 ASKS_ABOUT = re.compile(
-    r"^(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|is that|is this|was that|"
+    r"(?:^|, )(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|is that|is this|was that|"
     r"does it|does that|tell me)\b"
 )
 POINTS_AT = re.compile(
@@ -92,7 +92,10 @@ POINTS_AT = re.compile(
     r"the (?:director|cast|actors?|year|runtime|length|plot|story|stars?|lead))\b"
 )
 # Words about loudness: a volume request, never a refinement of what is on.
-VOLUME_WORDS = re.compile(r"\b(?:volume|louder|quieter|turn (?:it|this|the \w+) (?:up|down)|mute|unmute)\b")
+VOLUME_WORDS = re.compile(
+    r"\b(?:volume|louder(?! (?:one|ones|stuff|\w+s)\b)|quieter|turn (?:it|this|the \w+) (?:up|down)|"
+    r"mute|unmute)\b"
+)
 # "That's enough", "be quiet": stop whatever is going on, whatever else the words carry.
 STOPS = re.compile(r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|quiet please|shush|shh+)\b")
 # Words that go on with what is being discussed rather than start anew ("what else could they

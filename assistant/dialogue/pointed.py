@@ -18,8 +18,10 @@ from assistant.skill_sdk.plugins import SkillRegistry
 
 # "Ok play it", "go on then, put it on", "let's watch that one": the item on offer, asked for.
 PLAY_IT = re.compile(
-    r"^(?:[\w']+,? ){0,3}(?:play|put on|put|stick|start|watch|let'?s watch|we'?ll watch|we'?ll have)\s+"
-    r"(?:it|that|this|that one|this one)(?:\s+on)?(?:\s+(?:then|now|please|tonight))?\W*$"
+    r"^(?:the \w+ one(?: you (?:said|mentioned))?,?\s+)?(?:[\w']+,? ){0,3}"
+    r"(?:play|put on|put|stick|start|watch|let'?s watch|we'?ll watch|we'?ll have)\s+"
+    r"(?:it|that|this|that one|this one)(?:\s+on)?(?:\s+(?:then|now|please|tonight|again|instead))*"
+    r"(?:,?\s+the (?:one before|first one|second one|last one|other one))?\W*$"
 )
 
 
@@ -57,7 +59,9 @@ class PointedTurns:
         words, not a song. A skill that reads such words itself (the music skill's "play it
         again", "pause that") keeps them: its routes match the words."""
         lowered = ctx.text.lower().strip()
-        if parse.intent in self.keeps_its_meaning or not state.last_items or not PLAY_IT.match(lowered):
+        # "Play that again" comes as a repeat; its verb says it is the item, not the words, wanted.
+        keeps = parse.intent in self.keeps_its_meaning and parse.intent != "repeat"
+        if keeps or not state.last_items or not PLAY_IT.match(lowered):
             return None
         item = reference(state, None, lowered) or state.last_items[0]
         spec = self.skills.spec(item.domain)

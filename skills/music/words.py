@@ -62,6 +62,11 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
         r"livelier",
         r"more energy",
         r"pump",
+        # "A louder one", "louder stuff": music with more drive (a bare "louder" is the volume).
+        r"louder (?:one|ones|stuff|songs?|tracks?|music)",
+        r"a louder",
+        r"something louder",
+        r"heavier",
     ),
     "party": (r"party", r"dance", r"dancing", r"danceable", r"to dance to"),
     "sleep": (r"sleep", r"sleepy", r"bedtime", r"lullab(?:y|ies)", r"fall asleep"),

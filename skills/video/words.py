@@ -166,7 +166,9 @@ AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
         r"(?:my |our )?little (?:boy|girl|one)s?",
         r"twins",
         r"the whole family",
-        r"(?:they|she|he|the twins|the kids|my \w+|both)(?:'re|'s| are| is)(?: aged?)? "
+        r"babysitting",
+        r"(?:the )?\w+'s kid",
+        r"(?:they|she|he|the twins|the kids|my \w+|both)(?:'re|'s| are| is)(?: aged?)?(?: about| around| nearly| almost)? "
         r"(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"
         r"(?! (?:am|pm|o'?clock|minutes|times))",
     ),

@@ -372,3 +372,20 @@ def test_a_genre_liked_is_not_a_little_known_film_of_that_name(pipeline):
     result = pipeline.run_turn(session, text="i like jazz", wall_time=1_795_435_200.0)
     end = next(e for e in result.events if isinstance(e, DialogueEnd))
     assert end.domain != "video", result.response
+
+
+@pytest.mark.parametrize(
+    ("turns", "domain", "matcher"),
+    [
+        (["suggest a scary film", "actually no, just play some music"], "music", "offer"),
+        (["what's the news", "more"], "news", "offer"),
+        (["an old crime film", "play that again, the one before"], "video", "play_it"),
+        (["play some punk", "a louder one"], "music", "frame_update"),
+    ],
+)
+def test_short_follow_ups_stay_with_what_they_mean(pipeline, turns, domain, matcher):
+    session = pipeline.start_session("follower", seed=3)
+    for n, text in enumerate(turns):
+        result = pipeline.run_turn(session, text=text, wall_time=1_795_435_200.0 + 60 * n)
+    end = next(e for e in result.events if isinstance(e, DialogueEnd))
+    assert (end.domain, end.matcher) == (domain, matcher) and result.items, result.response
