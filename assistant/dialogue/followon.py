@@ -33,6 +33,19 @@ MORE_INTENTS = frozenset({"like", "skip", "out_of_scope"})
 # After praise for a named item, words that ask for more of the kind ("I loved Alien, what else").
 ASKS_FOR_MORE = re.compile(r"\bwhat else\b|\bsuggest\b|\brecommend\b|\bsimilar\b|\bwhat should i\b")
 ANSWERS = frozenset({"affirm", "negate", "dontcare"})
+# Asides no skill answers, whatever the classifier guessed from a word in them ("remind me to
+# water the plants tonight" as weather, "what's nine times seven" as a film for children).
+ASIDE = re.compile(
+    r"^(?:[\w']+,? ){0,6}?(?:remind me|set (?:a|an|the|my) (?:reminder|alarm|timer)|wake me (?:up )?at|"
+    r"add [\w' ]+ to (?:the|my) (?:shopping |to ?do )?list|call (?:my )?(?:mum|mom|dad|\w+ on)|"
+    r"(?:what'?s|what is) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) "
+    r"(?:times|plus|minus|divided by))\b"
+)
+# Going on with what was being discussed, and nothing else said.
+GO_ON_ONLY = re.compile(
+    r"^(?:ok |okay |right |yes |sorry |anyway )*(?:carry on|continue|keep going|go on|where were we)"
+    r"(?: then| please| with (?:it|that|those))?\W*$"
+)
 # A request said after the answer: "no, just play some music", "yes, put some news on".
 ASKS_FOR = re.compile(r"\b(?:play|put on|put|give me|i want|let'?s have|read me|tell me|find|suggest|some)\b")
 # More of what is on offer, and nothing else said.
@@ -88,6 +101,10 @@ class FollowOnReader:
             named = next((s for s in self.skills.specs if s.answers.named_item_slot in parse.slots), None)
             if named is not None:
                 return named.answers.offer_intent
+        active = self.skills.spec(state.active_domain) if state.active_domain else None
+        if active is not None and active.offers.offers_another and GO_ON_ONLY.match(lowered):
+            # "Ok carry on" after an aside: the skill being discussed, not a player's "resume".
+            return active.answers.offer_intent
         asked = self.skills.offer_owner(parse.intent)
         own = set(parse.slots) - REFINING_SLOTS
         for pattern, slot, spec in self.routes:

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.core_intents import CoreIntents
-from assistant.dialogue.followon import CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
+from assistant.dialogue.followon import ASIDE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
 from assistant.dialogue.frame import (
     POINTS_BACK,
     RETURNS,
@@ -108,6 +108,7 @@ class DialogueManager:
         self.matchers: tuple[tuple[str, Matcher], ...] = (
             ("user_switch", self._match_user_switch),
             ("converse", self.calls.converse),
+            ("aside", self._match_aside),
             ("told_like", self.named.match),
             # "Is it black and white?", "how scary is it?": a question about the item, not a
             # refinement, though its words are the frame's (the skill answers only what it knows).
@@ -154,6 +155,16 @@ class DialogueManager:
             return None
         name = switch.group(1).lower()
         return Outcome("switch_user", "switch_user", {"name": name.capitalize()}, switch_user=name)
+
+    def _match_aside(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
+        """ "Remind me to water the plants tonight", "what's nine times seven": asides no skill
+        answers, whatever a word in them made the classifier guess; the frame is left as it was."""
+        lowered = ctx.text.lower()
+        if not ASIDE.search(lowered) or any(
+            self.follow_on.says_domain(s, lowered) for s in self.skills.specs
+        ):
+            return None
+        return self.core.on_out_of_scope(parse, state, ctx)
 
     def _match_frame_update(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """A refinement or correction of what is on offer ("no, something for kids", "not jazz,

@@ -40,6 +40,7 @@ class NamedTurns:
         item, name, kind = told
         state.pending = None  # a like told is no answer to the question asked
         state.mention(item)
+        state.active_domain = item.domain  # what is talked about now ("so what would you suggest")
         frame = state.frames.get(item.domain)
         if frame is not None:
             frame.reference = None  # the like is the newer thing said; "like it" now points at it

@@ -22,6 +22,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
         r"humou?rous",
         r"laughs?",
         r"make (?:me|us) laugh",
+        r"cheer (?:me|us|her|him|them) up",
         r"rom ?-?coms?",
         r"silly",
         r"goofy",
@@ -106,7 +107,6 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
 MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "happy": (
         r"feel ?-?good",
-        r"cheer (?:me|us) up",
         r"uplifting",
         r"lighter",
         r"light ?-?hearted",

@@ -389,3 +389,18 @@ def test_short_follow_ups_stay_with_what_they_mean(pipeline, turns, domain, matc
         result = pipeline.run_turn(session, text=text, wall_time=1_795_435_200.0 + 60 * n)
     end = next(e for e in result.events if isinstance(e, DialogueEnd))
     assert (end.domain, end.matcher) == (domain, matcher) and result.items, result.response
+
+
+def test_an_aside_is_out_of_scope_and_carry_on_goes_back(pipeline):
+    session = pipeline.start_session("reader2", seed=3)
+    pipeline.run_turn(session, text="read me the crime news", wall_time=1_795_435_200.0)
+    aside = pipeline.run_turn(session, text="what's nine times seven", wall_time=1_795_435_260.0)
+    assert next(e for e in aside.events if isinstance(e, DialogueEnd)).act == "out_of_scope"
+    back = pipeline.run_turn(session, text="ok carry on", wall_time=1_795_435_320.0)
+    assert back.state == {
+        "domain": "news",
+        "constraints": {"topic": "crime"},
+        "exclude": {},
+        "reference": None,
+    }
+    assert back.items

@@ -158,6 +158,7 @@ def test_matchers_are_one_declared_list():
     assert [name for name, _ in manager.matchers] == [
         "user_switch",
         "converse",
+        "aside",
         "told_like",
         "item_question",
         "play_it",
