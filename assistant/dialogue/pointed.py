@@ -46,6 +46,8 @@ class PointedTurns:
         spec = self.skills.spec(item.domain) if item is not None else None
         if item is None or spec is None:
             return None
+        if parse.intent in spec.answers.intents:
+            return None  # the classifier heard the item's own skill's question: it answers it its way
         skill = self.skills.skill_with(spec.name, AnswersAbout)
         if skill is None:
             return None

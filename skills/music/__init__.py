@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Literal
@@ -78,6 +79,35 @@ class MusicSkill:
         if playing is None:
             return _answer([], "music_query_nothing")
         return _answer([playing], "music_query", item=playing)
+
+    def about(self, item: Item, question: str) -> SkillResult | None:
+        """ "Who is it?", "what's this song?", "what year is it from?" about the track offered
+        (``AnswersAbout``); None for a question it cannot answer from the track."""
+        if item.domain != NAME:
+            return None
+        q = question.lower()
+        if re.search(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b", q):
+            year = item.meta.get("year")
+            text = (
+                f"{item.title} came out in {year}." if year else f"I don't know when {item.title} came out."
+            )
+        elif re.search(r"\bwhat album\b|\bwhich album\b|\bon what album\b", q):
+            album = item.meta.get("album")
+            text = (
+                f"{item.title} is on {album}." if album else f"I don't know which album {item.title} is on."
+            )
+        elif re.search(
+            r"\bwho(?:'s| is| are)?(?: it| this| that| singing| the (?:singer|artist|band))\b|\bwho sings\b|"
+            r"\bwhat(?:'s| is) (?:this|that|it)(?: song| track| one)?\b|\bwhat song\b|\bwhich song\b|\bname of\b",
+            q,
+        ):
+            # What the player is playing now, when it is (the radio may have moved on since
+            # the offer); else the track offered.
+            playing = self.playback.now_playing(None) if self.playback is not None else None
+            text = playing.text if playing is not None else f"That's {SPEC.describe(item)}."
+        else:
+            return None
+        return SkillResult([], text)
 
     @staticmethod
     def _setting(request: SkillRequest) -> SkillResult:

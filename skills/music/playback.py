@@ -329,7 +329,7 @@ class MusicPlayback:
             [], f"Playing {track.title}" + (f" by {track.subtitle}." if track.subtitle else ".")
         )
 
-    def now_playing(self, request: SkillRequest) -> SkillResult | None:
+    def now_playing(self, request: SkillRequest | None) -> SkillResult | None:
         """ "What's playing": the player's track and where it is; None when the player has none."""
         player = self._player
         now = player.now_playing() if player is not None else None

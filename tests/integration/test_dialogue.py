@@ -404,3 +404,12 @@ def test_an_aside_is_out_of_scope_and_carry_on_goes_back(pipeline):
         "reference": None,
     }
     assert back.items
+
+
+def test_who_is_it_after_a_track_names_the_track(pipeline):
+    session = pipeline.start_session("listener", seed=3)
+    offer = pipeline.run_turn(session, text="play some country", wall_time=1_795_435_200.0)
+    result = pipeline.run_turn(session, text="who is it", wall_time=1_795_435_260.0)
+    end = next(e for e in result.events if isinstance(e, DialogueEnd))
+    assert (end.act, end.domain) == ("item_question", "music")
+    assert offer.items[0].title in result.response
