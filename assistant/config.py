@@ -22,7 +22,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -157,6 +157,10 @@ class Settings(BaseModel):
     # voice mode: "stop" said while a track plays stops it (assistant.voice.bargein)
     barge_in: bool = Field(True, validation_alias=_at("audio", "barge_in"))
     tts_enabled: bool = Field(True, validation_alias=_at("tts", "enabled"))
+    # The voice that speaks the answers: "joe" is Piper en_US-joe-medium (a neural voice; first
+    # audio of a 30-word answer ~0.2 s, ~330 MB resident, bench/voice_latency.py --only-tts);
+    # "espeak" is espeak-ng, which also speaks when the Piper voice is missing.
+    tts_voice: Literal["joe", "espeak"] = Field("joe", validation_alias=_at("tts", "voice"))
     # recordings older than this are deleted at start-up
     retention_days: int = Field(30, validation_alias=_at("privacy", "retention_days"))
     # voice mode listens again this long after a question
