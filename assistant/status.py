@@ -37,6 +37,7 @@ CORE_ARTIFACTS = {
     "whisper-requests": "speech to text (tiny.en-requests)",
     "whisper": "speech to text with the openai-whisper engine",
     "llm": "the language model's weights",
+    "voice": "the Piper voice's files, checked by sha256",
 }
 GREETED_FILE = "greeted"  # in the data directory: the first start's greeting has been shown
 SECTIONS = ("data_dir", "artifacts", "models", "online", "audio", "skills")
@@ -221,6 +222,8 @@ def collect(
         "whisper": "core" if settings.stt_engine == "openai-whisper" else "",
         "llm": "core",
     }
+    if settings.tts_voice != "espeak" and artifact_dir("voice").is_dir():  # listed once setup checked it
+        used["voice"] = "core"
     for name, report in reports.items():
         for artifact in report.artifacts if isinstance(report, SkillStatus) else ():
             used.setdefault(artifact, name)
@@ -236,6 +239,8 @@ def collect(
 
             row["models"] = installed_models()
             row["state"] = "built" if row["models"] else row["state"]
+        elif name == "voice":  # the wheel's files, checked in place: verified.json, no stamp
+            row["state"] = "built" if (artifact_dir(name) / "verified.json").is_file() else row["state"]
         row["used_by"] = used.get(name) or ""
         row["what"] = CORE_ARTIFACTS.get(name, f"the {used[name]} skill's data" if used.get(name) else "")
         artifacts.append(row)
