@@ -17,7 +17,6 @@ a clause pause either way, so nothing is heard at the cut.
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import threading
 import time
@@ -37,7 +36,6 @@ MIN_CLAUSE_WORDS = 3  # "Sure," alone is not worth a piece of its own
 FIRST_TIMEOUT_S = 30.0  # the first piece of a reply: longer is a hung engine
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
 _CLAUSE_END = re.compile(r"[,;:]\s+|\s+[-\u2013\u2014]\s+")
-_DONE = object()
 
 
 def first_piece(text: str) -> tuple[str, str]:
@@ -70,12 +68,11 @@ class SpeechStream:
 
     def __init__(self, pieces: Iterable[SpokenAudio]) -> None:
         self._pieces = pieces
-        self._queue: queue.Queue[object] = queue.Queue()
-        self._ready: list[SpokenAudio] = []  # what has been taken from the queue, in order
+        self._ready: list[SpokenAudio] = []  # every piece made so far, in order
+        self._changed = threading.Condition()  # a piece was added, or the synthesis ended
         self._cancelled = threading.Event()
-        self._finished = threading.Event()
+        self._finished = False
         self._error: BaseException | None = None
-        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._produce, name="speech-stream", daemon=True)
         self._thread.start()
 
@@ -90,59 +87,51 @@ class SpeechStream:
                 if self._cancelled.is_set():
                     break
                 if len(piece.samples):
-                    self._queue.put(piece)
+                    with self._changed:
+                        self._ready.append(piece)
+                        self._changed.notify_all()
         except BaseException as exc:  # handed to whoever reads the stream
             self._error = exc
         finally:
             close = getattr(self._pieces, "close", None)
             if callable(close):  # a generator: let it clean up now, on this thread
                 close()
-            self._finished.set()
-            self._queue.put(_DONE)
+            with self._changed:
+                self._finished = True
+                self._changed.notify_all()
 
-    def _take(self, timeout: float | None) -> SpokenAudio | None:
-        """The next piece from the producer, or None when it has finished."""
-        item = self._queue.get(timeout=timeout)
-        if item is _DONE:
-            self._queue.put(_DONE)  # every later reader sees the end too
-            return None
-        assert isinstance(item, SpokenAudio)
-        self._ready.append(item)
-        return item
+    def _piece(self, index: int, timeout: float | None) -> SpokenAudio | None:
+        """Piece ``index`` once it is made; None when the synthesis ended before it.
+        ``TimeoutError`` when neither happened within ``timeout``."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._ready) > index or self._finished, timeout):
+                raise TimeoutError
+            return self._ready[index] if len(self._ready) > index else None
 
     def first(self, timeout: float = FIRST_TIMEOUT_S) -> SpokenAudio:
         """The first piece, once synthesised; when there is none, ``TextToSpeechError`` or the
         exception the synthesis raised."""
-        with self._lock:
-            if not self._ready:
-                try:
-                    piece = self._take(timeout)
-                except queue.Empty:
-                    self.cancel()
-                    raise TextToSpeechError(f"no speech after {timeout:.0f} s") from None
-                if piece is None:
-                    self._raise_error()
-                    raise TextToSpeechError("the voice produced no audio")
-            return self._ready[0]
+        try:
+            piece = self._piece(0, timeout)
+        except TimeoutError:
+            self.cancel()
+            raise TextToSpeechError(f"no speech after {timeout:.0f} s") from None
+        if piece is None:
+            self._raise_error()
+            raise TextToSpeechError("the voice produced no audio")
+        return piece
 
     def __iter__(self) -> Iterator[SpokenAudio]:
         """Every piece in order, each as soon as it is ready; a failure after the first piece
         ends the reply early (logged) rather than raising in the middle of playback."""
         index = 0
-        while True:
-            with self._lock:
-                if index < len(self._ready):
-                    piece: SpokenAudio | None = self._ready[index]
-                else:
-                    piece = self._take(None)
-            if piece is None:
-                if self._error is not None:
-                    if index == 0:
-                        self._raise_error()
-                    log.warning("speech synthesis stopped after %d pieces: %s", index, self._error)
-                return
+        while (piece := self._piece(index, None)) is not None:
             index += 1
             yield piece
+        if self._error is not None:
+            if index == 0:
+                self._raise_error()
+            log.warning("speech synthesis stopped after %d pieces: %s", index, self._error)
 
     def _raise_error(self) -> None:
         """The synthesis's own exception, as it was raised (the pipeline's stage names a bug
@@ -158,7 +147,7 @@ class SpeechStream:
     @property
     def finished(self) -> bool:
         """Whether synthesis has ended (done, failed or cancelled)."""
-        return self._finished.is_set()
+        return self._finished
 
     def cancel(self) -> None:
         """Synthesise nothing more after the piece in progress (barge-in)."""

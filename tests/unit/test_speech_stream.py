@@ -72,6 +72,18 @@ def test_pieces_come_in_order_and_join_into_the_whole_reply():
     assert stream.finished and voice.made == 3
 
 
+def test_the_first_piece_stays_at_hand_while_another_reader_waits_for_the_next():
+    voice = SentenceTones(delay_s=0.5)
+    stream = speak(voice, "One. Two. Three.")
+    stream.first()
+    reader = threading.Thread(target=lambda: list(stream), daemon=True)
+    reader.start()  # the loudspeaker's feeder, waiting for "Two."
+    started = time.perf_counter()
+    assert stream.first(timeout=0.1).sample_rate == stream.sample_rate == RATE
+    assert time.perf_counter() - started < 0.1
+    reader.join(timeout=5)
+
+
 def test_a_voice_that_cannot_stream_is_one_piece():
     stream = speak(ToneSpeech(16000), "How about Sencha? It is a green tea.")
     assert len(list(stream)) == 1 and stream.sample_rate == 16000
