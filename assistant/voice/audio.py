@@ -311,7 +311,11 @@ class Speaker:
             if ended:
                 raise sd.CallbackStop
 
-        stream, rate = self._open(sd, first, callback, done.set)
+        try:
+            stream, rate = self._open(sd, first, callback, done.set)
+        except AudioError:
+            speech.cancel()  # nothing will play it
+            raise
         feeder = threading.Thread(target=feed.fill, args=(speech, rate), name="speaker-feed", daemon=True)
         feeder.start()
         if microphone is not None:

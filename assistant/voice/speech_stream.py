@@ -5,13 +5,19 @@ own and hands the pieces on as they come: the loudspeaker (``assistant.voice.aud
 starts on the first sentence while the next ones are synthesised, and barge-in ``cancel()``s
 what has not been synthesised yet. A voice that cannot stream (espeak-ng) gives one piece.
 
-``first_piece`` decides where the first piece ends. The Piper voice synthesises a sentence in
-one call, so the first sound waits for the whole first sentence: measured on the 2-core
-machine (one onnxruntime thread), 7 words took 0.09-0.11 s and a 34-word sentence 0.36-0.43 s
-before its first sample, while a loaded machine doubles those (issue 30: 12 words 0.24 s). A
-long first sentence is therefore cut at a comma (or ; : -) at most ``FIRST_PIECE_WORDS`` words
-in, which keeps the first audio of a 30-word answer under 0.35 s; the voice reads the comma as
-a clause pause either way, so nothing is heard at the cut.
+``speech_pieces`` decides where the pieces end. The Piper voice synthesises a piece in one
+call, so the first sound waits for the whole first piece: measured on the 2-core machine (one
+onnxruntime thread), 7 words took 0.09-0.11 s and a 34-word sentence 0.36-0.43 s before its
+first sample, while a loaded machine doubles those (issue 30: 12 words 0.24 s). The first
+piece is therefore at most ``FIRST_PIECE_WORDS`` words where the text allows, cut after a
+sentence or at a comma (or ; : -), which keeps the first audio of a 30-word answer under
+0.35 s; the voice reads the comma as a clause pause either way. Later pieces are cut the same
+way at ``PIECE_WORDS``, for memory: onnxruntime keeps the largest buffers it has needed. Ten
+voice-mode replies (the voice bench's requests, text in, speech joined) took the process from
+1.1 GB after warm-up to 1.9 GB with whole sentences, the news skill's one-sentence list of
+three headlines (665 characters) doing all of it; 1.57 GB with pieces of 24 words, 1.43 GB
+with 16. Turning onnxruntime's memory arena off instead (1.40 GB at 24 words, 1.23 GB at 16)
+made every piece 30-40 % slower, the first one included.
 """
 
 from __future__ import annotations
@@ -32,26 +38,37 @@ from assistant.voice.wavfile import resample
 log = logging.getLogger(__name__)
 
 FIRST_PIECE_WORDS = 12  # see the module doc: about 0.25 s of synthesis on a loaded 2-core machine
+PIECE_WORDS = 16  # later pieces (memory; see the module doc)
+HARD_PIECE_WORDS = 36  # a clause longer than this, with no comma in it, is cut between words
 MIN_CLAUSE_WORDS = 3  # "Sure," alone is not worth a piece of its own
 FIRST_TIMEOUT_S = 30.0  # the first piece of a reply: longer is a hung engine
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
-_CLAUSE_END = re.compile(r"[,;:]\s+|\s+[-\u2013\u2014]\s+")
+# Where a piece may end: after a comma, semicolon, colon (not a list's "1:") or dash, or after
+# a sentence when the next one starts with a capital ("Sept. 17" and "4.5" are not ends).
+_CUT = re.compile(r"[,;]\s+|(?<!\d):\s+|\s+[-\u2013\u2014]\s+|[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
 
 
-def first_piece(text: str) -> tuple[str, str]:
-    """``text`` as (what to synthesise first, the rest); the rest is "" when no cut helps."""
-    end = _SENTENCE_END.search(text)
-    sentence = text[: end.start() + 1] if end else text
-    if len(sentence.split()) <= FIRST_PIECE_WORDS:
-        return text, ""
-    cuts = [
-        m.end() for m in _CLAUSE_END.finditer(sentence) if _words(sentence[: m.end()]) >= MIN_CLAUSE_WORDS
-    ]
-    if not cuts:
-        return text, ""
-    short = [c for c in cuts if _words(sentence[:c]) <= FIRST_PIECE_WORDS]
-    cut = short[-1] if short else cuts[0]
-    return text[:cut].rstrip(), text[cut:].lstrip()
+def speech_pieces(text: str) -> list[str]:
+    """``text`` in the pieces a streaming voice synthesises one at a time (see the module doc)."""
+    ends = [m.end() for m in _CUT.finditer(text)] + [len(text)]
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        limit = PIECE_WORDS if pieces else FIRST_PIECE_WORDS
+        usable = [e for e in ends if e > start and _words(text[start:e]) >= MIN_CLAUSE_WORDS] or [len(text)]
+        fitting = [e for e in usable if _words(text[start:e]) <= limit]
+        end = fitting[-1] if fitting else usable[0]
+        if _words(text[start:end]) > HARD_PIECE_WORDS:
+            end = _after_words(text, start, PIECE_WORDS)
+        if text[start:end].strip():
+            pieces.append(text[start:end].strip())
+        start = end
+    return pieces
+
+
+def _after_words(text: str, start: int, count: int) -> int:
+    """The position just after the ``count``-th word from ``start``."""
+    words = list(re.finditer(r"\S+", text[start:]))
+    return start + words[min(count, len(words)) - 1].end()
 
 
 def _words(text: str) -> int:

@@ -13,7 +13,15 @@ import pytest
 
 from assistant.contracts.errors import TextToSpeechError
 from assistant.contracts.stages import SpokenAudio
-from assistant.voice.speech_stream import FIRST_PIECE_WORDS, SampleFeed, SpeechStream, first_piece, speak
+from assistant.voice.speech_stream import (
+    FIRST_PIECE_WORDS,
+    HARD_PIECE_WORDS,
+    PIECE_WORDS,
+    SampleFeed,
+    SpeechStream,
+    speak,
+    speech_pieces,
+)
 from tests.support.fakes import SentenceTones, ToneSpeech
 
 pytestmark = pytest.mark.timeout(30)
@@ -24,10 +32,14 @@ def tone(seconds: float, rate: int = RATE) -> SpokenAudio:
     return SpokenAudio(np.full(int(rate * seconds), 0.3, np.float32), rate)
 
 
-# --- where the first piece ends -----------------------------------------------------------------
-def test_a_short_first_sentence_is_left_whole():
+# --- where the pieces end ------------------------------------------------------------------------
+def test_short_sentences_fill_the_first_piece_and_the_next():
     text = "Here is the news. The first story is about the weather in London today."
-    assert first_piece(text) == (text, "")
+    assert speech_pieces(text) == [
+        "Here is the news.",
+        "The first story is about the weather in London today.",
+    ]
+    assert speech_pieces("Skipping. Here's another.") == ["Skipping. Here's another."]
 
 
 def test_a_long_first_sentence_is_cut_at_a_comma_within_the_first_words():
@@ -35,11 +47,24 @@ def test_a_long_first_sentence_is_cut_at_a_comma_within_the_first_words():
         "Tomorrow in London it will be cloudy in the morning, with light rain around noon, clearing "
         "by the evening, with a high of fourteen degrees. Take an umbrella."
     )
-    head, rest = first_piece(text)
+    head, *rest = speech_pieces(text)
     assert head == "Tomorrow in London it will be cloudy in the morning,"  # 10 words; noon's is 15 in
     assert len(head.split()) <= FIRST_PIECE_WORDS
-    assert rest.startswith("with light rain") and rest.endswith("Take an umbrella.")
-    assert f"{head} {rest}" == text
+    assert all(len(p.split()) <= PIECE_WORDS for p in rest) and " ".join([head, *rest]) == text
+
+
+def test_a_list_of_headlines_is_cut_between_items_not_after_their_numbers():
+    text = (
+        "Here are the headlines: 1: Over 4 Million Americans Roll Up Sleeves For Omicron-Targeted COVID "
+        "Boosters; 2: Puerto Ricans Desperate For Water After Hurricane Fiona's Rampage; 3: 23 Of The "
+        "Funniest Tweets About Cats And Dogs This Week (Sept. 17-23). Want another?"
+    )
+    assert speech_pieces(text) == [
+        "Here are the headlines:",
+        "1: Over 4 Million Americans Roll Up Sleeves For Omicron-Targeted COVID Boosters;",
+        "2: Puerto Ricans Desperate For Water After Hurricane Fiona's Rampage;",
+        "3: 23 Of The Funniest Tweets About Cats And Dogs This Week (Sept. 17-23). Want another?",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -49,14 +74,19 @@ def test_a_long_first_sentence_is_cut_at_a_comma_within_the_first_words():
         "Sure, one two three four five six seven eight nine ten eleven twelve thirteen fourteen",
     ],
 )
-def test_a_long_sentence_without_a_usable_comma_is_not_cut(text):
-    assert first_piece(text) == (text, "")
+def test_a_long_clause_without_a_usable_comma_is_not_cut(text):
+    assert speech_pieces(text) == [text]
 
 
 def test_when_the_only_comma_is_late_the_cut_is_there():
     words = " ".join(f"w{i}" for i in range(16))
-    head, rest = first_piece(f"{words}, and then some more words.")
-    assert head == f"{words}," and rest == "and then some more words."
+    assert speech_pieces(f"{words}, and then some more words.") == [f"{words},", "and then some more words."]
+
+
+def test_a_clause_too_long_for_the_voice_is_cut_between_words():
+    words = [f"w{i}" for i in range(HARD_PIECE_WORDS + 4)]
+    pieces = speech_pieces(" ".join(words))
+    assert [len(p.split()) for p in pieces] == [PIECE_WORDS, len(words) - PIECE_WORDS]
 
 
 # --- the stream ------------------------------------------------------------------------------------
