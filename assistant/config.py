@@ -22,7 +22,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -160,6 +160,11 @@ class Settings(BaseModel):
     # voice mode: "stop" said while a track plays stops it (assistant.voice.bargein)
     barge_in: bool = Field(True, validation_alias=_at("audio", "barge_in"))
     tts_enabled: bool = Field(True, validation_alias=_at("tts", "enabled"))
+    # The voice that speaks the answers: "joe" is Piper en_US-joe-medium (a neural voice; first
+    # audio of a 30-word answer 0.12-0.24 s against espeak-ng's 0.02 s, voice mode 1.47 GB
+    # resident against 1.15 GB: bench/voice_latency.py); "espeak" is espeak-ng, which also
+    # speaks when the Piper voice is missing.
+    tts_voice: Literal["joe", "espeak"] = Field("joe", validation_alias=_at("tts", "voice"))
     # recordings, session logs and history turns older than this are deleted (at start-up and
     # every few hours in `assistant serve`); likes and settings stay. 0 keeps everything
     retention_days: int = Field(30, validation_alias=_at("privacy", "retention_days"))

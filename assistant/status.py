@@ -37,6 +37,7 @@ CORE_ARTIFACTS = {
     "whisper-requests": "speech to text (tiny.en-requests)",
     "whisper": "speech to text with the openai-whisper engine",
     "llm": "the language model's weights",
+    "voice": "the Piper voice's files, checked by sha256",
 }
 GREETED_FILE = "greeted"  # in the data directory: the first start's greeting has been shown
 SECTIONS = ("data_dir", "artifacts", "models", "online", "audio", "skills")
@@ -110,18 +111,29 @@ def _language_model(settings: Settings) -> dict[str, Any]:
     return {"model": name, "state": state, "path": str(path), "built": built}
 
 
+def _voice(settings: Settings) -> dict[str, Any]:
+    """The configured voice, whether it can speak, and which voice speaks when it cannot."""
+    from assistant.voice.tts import ESPEAK_VOICE, voice_missing
+
+    name = settings.tts_voice
+    missing = voice_missing(name)
+    fallback = ESPEAK_VOICE if missing and name != ESPEAK_VOICE and not voice_missing(ESPEAK_VOICE) else None
+    return {
+        "voice": name,
+        "engine": "espeak-ng" if name == ESPEAK_VOICE else "piper",
+        "enabled": settings.tts_enabled,
+        "state": "missing" if missing else "found",
+        "detail": missing or "",
+        "speaks_instead": fallback,
+    }
+
+
 def models(settings: Settings) -> dict[str, Any]:
     """The speech, voice, wake word and language models the settings choose, and whether each is there."""
-    from assistant.voice.tts import espeak_available
-
     wake_found = importlib.util.find_spec("pymicro_wakeword") is not None
     return {
         "speech": _speech_model(settings),
-        "voice": {
-            "engine": "espeak-ng",
-            "enabled": settings.tts_enabled,
-            "state": "found" if espeak_available() else "missing",
-        },
+        "voice": _voice(settings),
         "wake_word": {"word": settings.wake_word, "state": "found" if wake_found else "missing"},
         "llm": _language_model(settings),
     }
@@ -210,6 +222,8 @@ def collect(
         "whisper": "core" if settings.stt_engine == "openai-whisper" else "",
         "llm": "core",
     }
+    if settings.tts_voice != "espeak" and artifact_dir("voice").is_dir():  # listed once setup checked it
+        used["voice"] = "core"
     for name, report in reports.items():
         for artifact in report.artifacts if isinstance(report, SkillStatus) else ():
             used.setdefault(artifact, name)
@@ -225,6 +239,8 @@ def collect(
 
             row["models"] = installed_models()
             row["state"] = "built" if row["models"] else row["state"]
+        elif name == "voice":  # the wheel's files, checked in place: verified.json, no stamp
+            row["state"] = "built" if (artifact_dir(name) / "verified.json").is_file() else row["state"]
         row["used_by"] = used.get(name) or ""
         row["what"] = CORE_ARTIFACTS.get(name, f"the {used[name]} skill's data" if used.get(name) else "")
         artifacts.append(row)
@@ -275,8 +291,11 @@ def render(report: dict[str, Any]) -> str:
         + (f": {speech['detail']}" if speech["detail"] else "")
     )
     voice = m["voice"]
+    instead = f"; {voice['speaks_instead']} speaks instead" if voice["speaks_instead"] else ""
     lines.append(
-        f"  voice: {voice['engine']} {voice['state']}" + ("" if voice["enabled"] else " ([tts] off)")
+        f"  voice: {voice['voice']} ({voice['engine']}) {voice['state']}"
+        + (f": {voice['detail']}{instead}" if voice["detail"] else "")
+        + ("" if voice["enabled"] else " ([tts] off)")
     )
     lines.append(f"  wake word: {m['wake_word']['word']} ({m['wake_word']['state']})")
     llm = m["llm"]

@@ -288,9 +288,9 @@ def picks(plain: Pipeline, helped: Pipeline, timed: TimedModel, skills: SkillReg
 
 
 def voice_first_audio(helped: Pipeline, skills: SkillRegistry, timed: TimedModel, n: int) -> None:
-    from assistant.voice.tts import EspeakSpeech
+    from assistant.voice.tts import load_tts, voice_name
 
-    tts = EspeakSpeech()
+    tts = load_tts(helped.settings.tts_voice)  # the configured voice, as voice mode loads it
     voiced = Pipeline(helped.nlu, helped.store, helped.data_dir, skills, helped.settings, tts=tts, llm=timed)
     assert voiced.advisor is not None
     filler = tts.synthesize(voiced.nlg.render("thinking", random.Random(0)))  # as voice mode does
@@ -313,10 +313,11 @@ def voice_first_audio(helped: Pipeline, skills: SkillRegistry, timed: TimedModel
         first = heard[0] if heard else done
         first_audio.append((first - started) * 1000)
         answer.append((done - started) * 1000)
-    load_line(f"voice: {len(first_audio)} model turns, espeak synthesis, from the transcript")
+    load_line(f"voice: {len(first_audio)} model turns, {voice_name(tts)} synthesis, from the transcript")
     print(f"filler {len(filler.samples) / filler.sample_rate:.2f} s of audio, synthesised at start-up")
     print(f"first audio (filler or answer) p50 / p95 ms {p50_95(first_audio)}")
-    print(f"answer synthesised           p50 / p95 ms {p50_95(answer)}")
+    # A streaming voice (Piper) hands the answer over once its first sentence is ready.
+    print(f"answer ready to play         p50 / p95 ms {p50_95(answer)}")
     tts.close()
 
 

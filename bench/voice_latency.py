@@ -5,7 +5,11 @@ private PulseAudio virtual microphone and speaker, over espeak-generated request
 p50 / p95 latency, each stage's share (from the pipeline's events) and resident memory.
 
 ``python bench/voice_latency.py [--model tiny.en-requests|tiny.en|base] [--rounds N] [--engine E] [--no-baseline]
-[--hesitations N] [--only-hesitations]``
+[--hesitations N] [--only-hesitations] [--voice joe|espeak] [--only-tts]``
+
+The voices on their own (``bench/_tts_voices.py``): first audio of a 30-word answer after its
+text is ready, real-time factor and resident memory, for the configured voice and espeak-ng
+in the same run; printed at the end of a full run, or alone with ``--only-tts``.
 
 "Latency" counts from the last voiced frame; the endpointer must first wait out the trailing
 silence (0.7 s by default), so it is also reported without that wait ("after endpoint").
@@ -318,7 +322,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dev", action="store_true", help="with --only-hesitations: training-split requests (for rule work)"
     )
+    parser.add_argument(
+        "--voice", default=Settings().tts_voice, choices=["joe", "espeak"], help="the reply voice"
+    )
+    parser.add_argument(
+        "--only-tts", action="store_true", help="the voices on their own only (no microphone)"
+    )
     args = parser.parse_args(argv)
+    from bench._tts_voices import report, run_voices
+
+    voices = list(dict.fromkeys([args.voice, "espeak"]))  # espeak-ng: the same-run baseline
+    if args.only_tts:
+        report(run_voices(voices, rounds=max(args.rounds, 5), speaker=True))
+        return 0
     if not args.llm:  # the targets (latency, memory) are for the assistant without it
         os.environ["ASSISTANT_LLM"] = "off"
 
@@ -344,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs: {', '.join(missing_tools())}", file=sys.stderr)
         return 1
     home = Path(tempfile.mkdtemp(prefix="voice-bench-"))
-    settings = Settings(stt_model=args.model, stt_engine=args.engine, followup_window_s=0.3)
+    settings = Settings(
+        stt_model=args.model, stt_engine=args.engine, followup_window_s=0.3, tts_voice=args.voice
+    )
     with VirtualAudio() as sound:
         audio.refresh_devices()
         wavs = [espeak_wav(text, sound.root / f"req-{i}.wav", 160) for i, text in enumerate(REQUESTS)]
@@ -384,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
         f" instant): {offline[0]}/{offline[1]} = {offline[0] / max(1, offline[1]):.1%}"
     )
     print(f"transcribed during the trailing silence: {prefetched} turns")
-    print(f"resident memory (assistant + TTS worker): {memory:.0f} MB")
+    print(f"resident memory (assistant + TTS worker): {memory:.0f} MB, voice {args.voice}")
+    report(run_voices(voices, rounds=5, speaker=True))
     return 0
 
 

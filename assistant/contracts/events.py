@@ -183,10 +183,12 @@ class TtsStart(Event):
 
 @dataclass
 class TtsEnd(Event):
-    """Text-to-speech finished: the length of the spoken reply."""
+    """Text-to-speech has the reply's audio ready: its length; ``streamed``: the length of its
+    first piece, which plays while the rest is synthesised (the Piper voice)."""
 
     type: ClassVar[str] = "tts-end"
     audio_s: float = 0.0
+    streamed: bool = False
 
 
 @dataclass

@@ -6,6 +6,7 @@ the value the previous stage produced.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -71,4 +72,13 @@ class TextToSpeech(Protocol):
 
     def synthesize(self, text: str) -> SpokenAudio:
         """Raises ``TextToSpeechError``."""
+        ...
+
+
+class StreamingTextToSpeech(TextToSpeech, Protocol):
+    """A voice that can hand its speech over a piece at a time (the Piper voice), so that the
+    first sentence plays while the rest is synthesised (``assistant.voice.speech_stream``)."""
+
+    def stream(self, text: str) -> Iterator[SpokenAudio]:
+        """The speech of ``text`` in order, piece by piece. Raises ``TextToSpeechError``."""
         ...

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from assistant.contracts.errors import AudioError
+from assistant.contracts.errors import AudioError, TextToSpeechError
 from assistant.voice.audio import Microphone
 from assistant.voice.speaker_id import EnrolmentError, SpeakerIdentifier
 from assistant.voice.vad import EndpointConfig
@@ -73,9 +73,10 @@ def speaker_id_ok(audio: np.ndarray) -> bool:
 def enroll_main(args: argparse.Namespace) -> int:
     """``assistant enroll NAME [--no-tts]`` (parsed in assistant/cli.py): enrol one voice by microphone."""
     from assistant.app import open_store
-    from assistant.config import data_dir
+    from assistant.config import CONFIG_FILE, data_dir, load_settings
     from assistant.voice.speaker_id import load_speaker_id
-    from assistant.voice.tts import EspeakSpeech
+    from assistant.voice.speech_stream import speak
+    from assistant.voice.tts import load_tts
 
     name = args.name.strip().lower()
     if not name or name == "guest" or not name.replace("-", "").replace("_", "").isalnum():
@@ -89,15 +90,22 @@ def enroll_main(args: argparse.Namespace) -> int:
     except AudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    tts = None if args.no_tts else EspeakSpeech()
+    home = data_dir()
+    settings = load_settings(home / CONFIG_FILE)
+    tts = None
+    if not args.no_tts:
+        try:
+            tts = load_tts(settings.tts_voice, on_fallback=lambda m: print(f"warning: {m}", file=sys.stderr))
+        except TextToSpeechError as exc:  # the prompts are still printed
+            print(f"speech output unavailable: {exc}", file=sys.stderr)
     speaker = Speaker() if tts is not None else None
 
     def say(text: str) -> None:
         print(f"assistant> {text}", flush=True)
         if tts is not None and speaker is not None:
-            speaker.play(tts.synthesize(text))
+            speaker.play(speak(tts, text))
 
-    store = open_store(data_dir())
+    store = open_store(home)
     try:
         ok = enrol_by_voice(name, microphone, say, load_speaker_id(store))
     finally:

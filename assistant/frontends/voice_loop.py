@@ -38,6 +38,7 @@ from assistant.voice.audio import Microphone, Playback, Speaker, Utterance
 from assistant.voice.bargein import BargeInMicrophone
 from assistant.voice.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
 from assistant.voice.speculative import SpeculativeSpeechToText
+from assistant.voice.speech_stream import speak
 from assistant.voice.stt import quick_stage
 from assistant.voice.vad import EndpointConfig
 from assistant.voice.wavfile import write_wav
@@ -193,7 +194,7 @@ class VoiceLoop:
         if self.speaker is None or self.pipeline.tts is None:
             return
         try:
-            self.speaker.play(self.pipeline.tts.synthesize(text))
+            self.speaker.play(speak(self.pipeline.tts, text))
         except (AudioError, TextToSpeechError) as exc:
             self.out(f"(cannot speak: {exc})")
 

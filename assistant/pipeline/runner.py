@@ -79,6 +79,7 @@ from assistant.skill_sdk.phrasing import join_words
 from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.history import HistoryStore
 from assistant.voice.misheard import misheard
+from assistant.voice.speech_stream import speak
 
 log = logging.getLogger(__name__)
 
@@ -383,12 +384,20 @@ class Pipeline:
             return self.nlg.respond(outcome, rng)
 
     def _tts(self, turn: Turn) -> None:
-        """Text to speech: the reply as audio, for the caller to play."""
+        """Text to speech: the reply as audio, for the caller to play. A voice that streams
+        (``StreamingTextToSpeech``) is waited for only until its first piece is ready; the
+        rest is synthesised while that plays (``assistant.voice.speech_stream``)."""
         assert self.tts is not None  # run_turn asks for speech only when an engine is configured
         turn.emit(TtsStart, chars=len(turn.result.response))
+        streams = callable(getattr(self.tts, "stream", None))
         with _stage(TextToSpeechError):
-            speech = turn.result.speech = self.tts.synthesize(turn.result.response)
-        turn.emit(TtsEnd, audio_s=round(len(speech.samples) / speech.sample_rate, 3))
+            if streams:
+                stream = speak(self.tts, turn.result.response)
+                speech = stream.first()
+                turn.result.speech = stream
+            else:
+                speech = turn.result.speech = self.tts.synthesize(turn.result.response)
+        turn.emit(TtsEnd, audio_s=round(len(speech.samples) / speech.sample_rate, 3), streamed=streams)
 
     def _fail(self, turn: Turn, error: AssistantError) -> None:
         """The turn's one error handler: an ``error`` event with the stage's code, and the polite

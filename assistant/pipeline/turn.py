@@ -22,6 +22,7 @@ from assistant.pipeline.session_log import SessionLog
 from assistant.playback.player import current_player
 from assistant.skill_sdk.api import Item
 from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
+from assistant.voice.speech_stream import SpeechStream
 
 GUEST_USER = "guest"  # records nothing
 __all__ = ["GUEST_USER", "Session", "Turn", "TurnResult", "listened_feedback", "steer_player"]
@@ -37,7 +38,9 @@ class TurnResult:
     parse: Parse | None = None
     items: list[Item] = field(default_factory=list)
     expects_reply: bool = False
-    speech: SpokenAudio | None = None
+    # The reply's speech: a ``SpeechStream`` whose first piece is ready (it goes on being
+    # synthesised while it plays), or a whole ``SpokenAudio`` from a voice that cannot stream.
+    speech: SpokenAudio | SpeechStream | None = None
     error: AssistantError | None = None
     intent: str | None = None  # what the assistant acted on (``parse.intent`` is the classifier's)
     elapsed_ms: float = 0.0  # the turn's wall time

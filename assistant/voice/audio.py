@@ -27,6 +27,7 @@ import numpy as np
 from assistant.contracts.errors import AudioError
 from assistant.contracts.stages import SAMPLE_RATE, SpokenAudio
 from assistant.playback.player import ducking
+from assistant.voice.speech_stream import SampleFeed, SpeechStream
 from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer, State, VoiceDetector
 from assistant.voice.wavfile import resample
 
@@ -288,46 +289,58 @@ class Speaker:
                 error = exc
         raise AudioError(f"cannot open the speaker ({error})", user_message="I cannot use the speaker.")
 
-    def play(self, audio: SpokenAudio, microphone: Microphone | None = None) -> Playback:
-        """Play to the end, or until the user speaks into ``microphone`` (barge-in)."""
+    def play(self, audio: SpokenAudio | SpeechStream, microphone: Microphone | None = None) -> Playback:
+        """Play to the end, or until the user speaks into ``microphone`` (barge-in).
+
+        A ``SpeechStream`` starts playing with its first piece and takes each next piece as it
+        is synthesised; barge-in also cancels what has not been synthesised yet.
+        """
         sd = _sounddevice()
+        speech = SpeechStream.of(audio)
+        first = speech.first()
         done = threading.Event()
-        state = {"pos": 0, "first": None}
-        samples = np.zeros(0, np.float32)
+        state: dict = {"first": None}
+        feed = SampleFeed()
 
         def callback(out: np.ndarray, frames: int, time_info: object, status: object) -> None:
-            start = state["pos"]
-            chunk = samples[start : start + frames]
+            chunk, ended = feed.read(frames)
             out[: len(chunk), 0] = chunk
-            out[len(chunk) :, 0] = 0.0
+            out[len(chunk) :, 0] = 0.0  # a piece not ready yet: a moment of silence, not the end
             if state["first"] is None and len(chunk):
                 state["first"] = time.perf_counter()
-            state["pos"] = start + len(chunk)
-            if len(chunk) < frames:
+            if ended:
                 raise sd.CallbackStop
 
-        stream, rate = self._open(sd, audio, callback, done.set)
-        samples = resample(np.asarray(audio.samples, np.float32), audio.sample_rate, rate)
-        duration = len(samples) / rate
+        try:
+            stream, rate = self._open(sd, first, callback, done.set)
+        except AudioError:
+            speech.cancel()  # nothing will play it
+            raise
+        feeder = threading.Thread(target=feed.fill, args=(speech, rate), name="speaker-feed", daemon=True)
+        feeder.start()
         if microphone is not None:
             microphone.drain()
         interrupted = False
         with ducking(), stream:  # music plays on beneath the assistant's voice, quieter
-            deadline = time.monotonic() + duration + 2.0
             if microphone is None:
-                done.wait(timeout=duration + 2.0)
+                while not done.wait(0.1) and not feed.overdue():
+                    pass
             else:
-                interrupted = self._watch_for_speech(microphone, done, deadline)
+                interrupted = self._watch_for_speech(microphone, done, feed.overdue)
             if interrupted:
                 stream.abort()
-        played = state["pos"] / rate
-        return Playback(not interrupted and state["pos"] >= len(samples), interrupted, state["first"], played)
+                speech.cancel()  # nothing more is synthesised for an answer nobody listens to
+        played = feed.position / rate
+        completed = not interrupted and feed.complete
+        return Playback(completed, interrupted, state["first"], played)
 
-    def _watch_for_speech(self, microphone: Microphone, done: threading.Event, deadline: float) -> bool:
+    def _watch_for_speech(
+        self, microphone: Microphone, done: threading.Event, overdue: Callable[[], bool]
+    ) -> bool:
         detector = VoiceDetector(aggressiveness=3)  # strict: noise must not cut the answer short
         window: deque[bool] = deque(maxlen=10)
         recent: deque[np.ndarray] = deque(maxlen=34)  # 1 s: the words' onset, for the next turn
-        while not done.is_set() and time.monotonic() < deadline:
+        while not done.is_set() and not overdue():
             block = microphone.read(timeout=0.1)
             if block is None:
                 continue

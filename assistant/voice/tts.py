@@ -1,5 +1,11 @@
-"""Text to speech with pyttsx3's espeak driver (Debian ``espeak-ng``), in a worker process.
+"""Text to speech: the one factory for the configured voice, and the espeak-ng voice.
 
+``load_tts(voice)`` is what everything that speaks uses (voice mode's replies and its filler,
+enrolment prompts, ``assistant serve``): ``"joe"``, the default, is the Piper voice
+(``assistant.voice.piper_tts``); ``"espeak"`` is espeak-ng, which is also what a missing Piper
+voice or package falls back to, with one warning per process.
+
+espeak-ng runs through pyttsx3's espeak driver (Debian ``espeak-ng``) in a worker process:
 pyttsx3 can hang on repeated ``runAndWait`` and espeak initialises once per process, so the
 synthesis runs in one long-lived worker process: each request writes a 22050 Hz WAV and the
 parent reads it back as ``SpokenAudio``. A request that takes longer than ``timeout_s`` kills
@@ -10,23 +16,31 @@ from __future__ import annotations
 
 import atexit
 import ctypes.util
+import logging
 import multiprocessing as mp
 import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
 
 from assistant.contracts.errors import TextToSpeechError
-from assistant.contracts.stages import SpokenAudio
+from assistant.contracts.stages import SpokenAudio, TextToSpeech
 from assistant.voice.wavfile import read_wav
+
+log = logging.getLogger(__name__)
 
 ESPEAK_RATE = 22050  # espeak-ng's native output rate; pyttsx3 writes WAVs at it
 MAX_TEXT_CHARS = 2000  # a spoken reply is a few sentences; anything longer is cut
 INSTALL_HINT = "install it with: apt-get install espeak-ng"
+DEFAULT_VOICE = "joe"  # Piper en_US-joe-medium; see assistant.voice.piper_tts
+ESPEAK_VOICE = "espeak"
+VOICES = (DEFAULT_VOICE, ESPEAK_VOICE)  # what ``[tts] voice`` may say
+_warned: set[str] = set()  # fallbacks already reported by this process
 
 
 def espeak_available() -> bool:
@@ -74,6 +88,7 @@ class _NoAudioFileError(Exception):
 class EspeakSpeech:
     """A ``TextToSpeech`` stage. ``rate_wpm``: speaking rate in words per minute."""
 
+    name = ESPEAK_VOICE
     sample_rate = ESPEAK_RATE
 
     def __init__(
@@ -194,3 +209,42 @@ class EspeakSpeech:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def voice_missing(voice: str) -> str | None:
+    """Why ``voice`` cannot speak here, or None when it can (nothing is loaded)."""
+    if voice == ESPEAK_VOICE:
+        return (
+            None if espeak_available() else f"the espeak-ng speech library is not installed; {INSTALL_HINT}"
+        )
+    from assistant.voice.piper_tts import piper_missing
+
+    return piper_missing(voice)
+
+
+def load_tts(voice: str = DEFAULT_VOICE, on_fallback: Callable[[str], None] | None = None) -> TextToSpeech:
+    """The ``TextToSpeech`` stage for ``voice`` (``[tts] voice``).
+
+    A Piper voice that cannot load (package or wheel missing, a damaged model) falls back to
+    espeak-ng: the reason is logged, and passed to ``on_fallback``, once per process (a server
+    loads its voices more than once). ``TextToSpeechError`` when espeak-ng is missing too.
+    """
+    if voice != ESPEAK_VOICE:
+        try:
+            from assistant.voice.piper_tts import PiperSpeech
+
+            return PiperSpeech(voice)
+        except TextToSpeechError as exc:
+            message = f"the {voice!r} voice cannot speak ({exc}); espeak-ng speaks instead"
+            if message not in _warned:
+                _warned.add(message)
+                log.warning("%s", message)
+                if on_fallback is not None:
+                    on_fallback(message)
+    return EspeakSpeech()
+
+
+def voice_name(tts: object) -> str | None:
+    """Which of ``VOICES`` a stage from ``load_tts`` speaks with; None for another stage (a test's)."""
+    name = getattr(tts, "name", None)
+    return name if name in VOICES else None

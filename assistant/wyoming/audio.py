@@ -7,21 +7,19 @@ leave a filter edge at every chunk boundary). As the audio arrives, webrtcvad fo
 the speech is: once the speaker has been quiet for ``PAUSE_S`` the server may start
 transcribing what it has (``AudioBuffer.pause``), as the voice loop does, because Home
 Assistant's own end-of-speech detection waits out a longer silence before ``audio-stop``.
-Out: ``SpokenAudio`` becomes 16-bit mono ``audio-start`` / ``audio-chunk``... / ``audio-stop``.
+Out: the synthesised reply's events are written by ``assistant.wyoming.voices``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
-from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.event import Event
 
-from assistant.contracts.stages import SAMPLE_RATE, SpokenAudio
+from assistant.contracts.stages import SAMPLE_RATE
 from assistant.voice.audio import PAUSE_S
 from assistant.voice.vad import FRAME_SAMPLES, VoiceDetector
-from assistant.voice.wavfile import pcm_to_float, resample, to_int16
+from assistant.voice.wavfile import pcm_to_float, resample
 from assistant.wyoming.limits import ProtocolError
 
 WIDTHS = (1, 2, 4)  # bytes per sample Wyoming clients send (8-bit unsigned, 16/32-bit signed)
@@ -29,8 +27,6 @@ MAX_CHANNELS = 8
 # Voice hardware records at 8-48 kHz; the bound also caps a request's buffer (30 s of 48 kHz
 # float32 is under 6 MB per connection).
 MIN_RATE, MAX_RATE = 4_000, 48_000
-OUT_WIDTH = 2  # what the synthesised reply is sent as: 16-bit mono
-SAMPLES_PER_CHUNK = 2048  # about 0.1 s at espeak-ng's 22050 Hz
 
 
 def check_format(rate: object, width: object, channels: object) -> tuple[int, int, int]:
@@ -109,17 +105,3 @@ class AudioBuffer:
     def samples(self) -> np.ndarray:
         """The request as 16 kHz mono float32 (call it on a worker: it resamples)."""
         return self.snapshot()()
-
-
-def speech_events(speech: SpokenAudio) -> Iterator[Event]:
-    """``audio-start``, ``audio-chunk``... and ``audio-stop`` for a synthesised reply."""
-    rate = int(speech.sample_rate)
-    pcm = to_int16(np.asarray(speech.samples, dtype=np.float32).reshape(-1)).tobytes()
-    yield AudioStart(rate=rate, width=OUT_WIDTH, channels=1, timestamp=0).event()
-    step = SAMPLES_PER_CHUNK * OUT_WIDTH
-    for start in range(0, len(pcm), step):
-        timestamp = start // OUT_WIDTH * 1000 // rate
-        yield AudioChunk(
-            rate=rate, width=OUT_WIDTH, channels=1, audio=pcm[start : start + step], timestamp=timestamp
-        ).event()
-    yield AudioStop(timestamp=len(pcm) // OUT_WIDTH * 1000 // rate).event()

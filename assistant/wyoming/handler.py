@@ -7,7 +7,9 @@
   ``transcript``. When the speaker pauses, what has arrived is transcribed at once (a
   speculation); if no speech follows before ``audio-stop``, that transcript is the answer, so
   the wait after ``audio-stop`` is what is left of it, not a whole Whisper decode;
-- tts program: ``synthesize`` -> ``audio-start``, ``audio-chunk``..., ``audio-stop``;
+- tts program: ``synthesize`` (optionally naming one of the voices ``describe`` lists) ->
+  ``audio-start``, ``audio-chunk``..., ``audio-stop``, sent sentence by sentence as the voice
+  synthesises them (``assistant.wyoming.voices``);
 - intent program: ``recognize`` -> ``intent`` with entities, or ``not-recognized``.
 
 Events are handled one at a time per connection; the blocking work runs on the ``Workers``.
@@ -19,11 +21,13 @@ with an ``error`` and the connection stays open. Nothing a client does reaches a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -42,10 +46,12 @@ from assistant.contracts.errors import SpeechToTextError, TextToSpeechError
 from assistant.contracts.stages import MAX_INPUT_CHARS, OUT_OF_SCOPE, Parse
 from assistant.contracts.stages import Transcript as SpeechTranscript
 from assistant.pipeline.runner import Pipeline
-from assistant.wyoming.audio import AudioBuffer, check_format, speech_events
+from assistant.voice.wavfile import resample
+from assistant.wyoming.audio import AudioBuffer, check_format
 from assistant.wyoming.conversations import Conversations, conversation_key
 from assistant.wyoming.limits import Limits, ProtocolError, read_event
 from assistant.wyoming.profiles import ProfileResolver
+from assistant.wyoming.voices import Voices, audio_chunks, audio_start, audio_stop, streamed
 from assistant.wyoming.workers import BusyError, Workers
 
 log = logging.getLogger(__name__)
@@ -82,6 +88,7 @@ class Backend:
     asr: bool
     tts: bool
     speculate: bool = True  # start transcribing at a pause in the speech
+    voices: Voices | None = None  # what ``synthesize`` speaks with (None: no text to speech)
 
 
 class _ClientGone(Exception):
@@ -334,18 +341,36 @@ class ConnectionHandler(AsyncEventHandler):
 
     # --- tts: text in, audio out ------------------------------------------------------------
     async def _on_synthesize(self, event: Event) -> bool:
-        tts = self.backend.pipeline.tts
-        if not self.backend.tts or tts is None:
+        voices = self.backend.voices
+        if not self.backend.tts or voices is None:
             raise ProtocolError("unsupported", "text to speech is not enabled on this server")
-        text = _text(_parse(Synthesize, event).text, event.type)
+        request = _parse(Synthesize, event)
+        text = _text(request.text, event.type)
+        name = request.voice.name if request.voice is not None else None
+        if name and name not in voices.names:
+            offered = ", ".join(voices.names)
+            raise ProtocolError("unknown-voice", f"no voice {name!r} here (voices: {offered})", fatal=False)
         if not text.strip():
             await self._send(AudioStart(rate=16000, width=2, channels=1, timestamp=0).event())
             await self._send(AudioStop(timestamp=0).event())
             return True
+        rate, sent = 0, 0
+        submit = partial(self.backend.workers.submit, "tts")
         try:
-            speech = await self.backend.workers.run("tts", tts.synthesize, text)
-        except TextToSpeechError as exc:
+            async with contextlib.aclosing(streamed(submit, voices, name, text)) as pieces:
+                async for piece in pieces:  # each sentence goes out as soon as it is synthesised
+                    samples = np.asarray(piece.samples, np.float32)
+                    if not rate:
+                        rate = int(piece.sample_rate)
+                        await self._send(audio_start(rate))
+                    elif piece.sample_rate != rate:
+                        samples = resample(samples, piece.sample_rate, rate)
+                    for chunk in audio_chunks(samples, rate, sent):
+                        await self._send(chunk)
+                    sent += len(samples)
+        except (TextToSpeechError, KeyError) as exc:
             raise ProtocolError("tts-failed", f"speech synthesis failed: {exc}") from None
-        for audio_event in speech_events(speech):
-            await self._send(audio_event)
+        if not rate:
+            raise ProtocolError("tts-failed", "speech synthesis produced no audio")
+        await self._send(audio_stop(rate, sent))
         return True

@@ -1,10 +1,10 @@
 """The Wyoming server: ``assistant serve`` lets Home Assistant use the assistant.
 
 It advertises up to four programs in its ``info``: a conversation agent (handle), speech to
-text with the product's Whisper (asr), text to speech with espeak-ng (tts) and, on request,
-intent recognition (intent). One asyncio loop reads every connection; the pipeline, Whisper
-and espeak-ng run on bounded worker threads (``workers``), so a slow transcription never
-stalls another client's event.
+text with the product's Whisper (asr), text to speech with the Piper voice and espeak-ng (tts;
+``voices``) and, on request, intent recognition (intent). One asyncio loop reads every
+connection; the pipeline, Whisper and the voices run on bounded worker threads (``workers``),
+so a slow transcription never stalls another client's event.
 
 Wyoming has no authentication: anyone who can reach the port can talk to the assistant as
 any configured user. The default address is loopback; binding to a network is an explicit
@@ -19,7 +19,7 @@ import itertools
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from urllib.parse import urlparse
@@ -35,16 +35,16 @@ from wyoming.info import (
     Info,
     IntentModel,
     IntentProgram,
-    TtsProgram,
-    TtsVoice,
 )
 
+from assistant.contracts.stages import TextToSpeech
 from assistant.pipeline.runner import Pipeline
 from assistant.wyoming import DEFAULT_URI
 from assistant.wyoming.conversations import CONVERSATION_IDLE_S, Conversations
 from assistant.wyoming.handler import Backend, ConnectionHandler
 from assistant.wyoming.limits import Limits
 from assistant.wyoming.profiles import ProfileResolver, SpeakerIdentifier
+from assistant.wyoming.voices import Voices
 from assistant.wyoming.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,9 @@ def _version() -> str:
         return "0"
 
 
-def build_info(pipeline: Pipeline, asr: bool, tts: bool, intent: bool) -> Info:
-    """What ``describe`` answers: the programs this server runs, each with its languages."""
+def build_info(pipeline: Pipeline, asr: bool, voices: Voices | None, intent: bool) -> Info:
+    """What ``describe`` answers: the programs this server runs, each with its languages
+    (``voices``: the text-to-speech voices, or None when it offers none)."""
     ours = Attribution(name=PROJECT, url="")
     release = _version()
     topics = pipeline.skills_summary()
@@ -133,27 +134,8 @@ def build_info(pipeline: Pipeline, asr: bool, tts: bool, intent: bool) -> Info:
                 ],
             )
         ]
-    if tts and pipeline.tts is not None:
-        espeak = Attribution(name="eSpeak NG", url="https://github.com/espeak-ng/espeak-ng")
-        info.tts = [
-            TtsProgram(
-                name="espeak-ng",
-                attribution=espeak,
-                installed=True,
-                description="espeak-ng, offline",
-                version=None,
-                voices=[
-                    TtsVoice(
-                        name="en",
-                        attribution=espeak,
-                        installed=True,
-                        description="English",
-                        version=None,
-                        languages=LANGUAGES,
-                    )
-                ],
-            )
-        ]
+    if voices is not None:
+        info.tts = [voices.program(release)]
     if intent:
         info.intent = [
             IntentProgram(
@@ -183,7 +165,9 @@ class WyomingServer:
     the history store.
 
     ``asr`` / ``tts`` advertise and serve those programs when the pipeline has the stage;
-    ``speculate`` starts transcribing at a pause in the speech; ``intent`` also advertises
+    ``speculate`` starts transcribing at a pause in the speech; ``voices`` (name -> loader)
+    replaces the voices offered beside the pipeline's own (default: every voice that can speak
+    here, ``assistant.wyoming.voices``); ``intent`` also advertises
     intent recognition (``recognize`` is answered either way). Home Assistant names its
     conversation agent after an advertised intent program and marks it as controlling the
     home, which this assistant does not do; so that is off by default.
@@ -202,6 +186,7 @@ class WyomingServer:
         speaker_id: SpeakerIdentifier | None = None,
         speculate: bool = True,
         housekeeping_s: float = HOUSEKEEPING_S,
+        voices: Mapping[str, Callable[[], TextToSpeech]] | None = None,
     ) -> None:
         self.scheme, self.host, self.port = parse_uri(uri)
         self.housekeeping_s = housekeeping_s
@@ -209,6 +194,7 @@ class WyomingServer:
         self.limits = limits or Limits()
         self._factory = pipeline_factory
         self._options = (asr, tts, intent, conversation_idle_s, speaker_id, speculate)
+        self._voice_loaders = voices  # None: every voice that can speak here
         self.workers = Workers(self.limits.max_queued_jobs)
         self.backend: Backend | None = None
         self._server: asyncio.AbstractServer | None = None
@@ -238,16 +224,18 @@ class WyomingServer:
         asr, tts, intent, idle_s, speaker_id, speculate = self._options
         pipeline = self._factory()
         settings = pipeline.settings
+        voices = Voices(pipeline.tts, self._voice_loaders) if tts and pipeline.tts is not None else None
         return Backend(
             pipeline=pipeline,
             workers=self.workers,
             conversations=Conversations(pipeline, idle_s=idle_s),
             profiles=ProfileResolver(settings.satellites, settings.default_user, speaker_id),
             limits=self.limits,
-            info=build_info(pipeline, asr, tts, intent).event(),
+            info=build_info(pipeline, asr, voices, intent).event(),
             asr=asr and pipeline.stt is not None,
-            tts=tts and pipeline.tts is not None,
+            tts=voices is not None,
             speculate=speculate,
+            voices=voices,
         )
 
     async def start(self) -> None:
@@ -341,6 +329,8 @@ class WyomingServer:
 
 def _close(backend: Backend) -> None:  # on the dialogue worker: the store's own thread
     backend.conversations.end_all()
+    if backend.voices is not None:
+        backend.voices.close()
     tts = backend.pipeline.tts
     close_tts = getattr(tts, "close", None)
     if callable(close_tts):

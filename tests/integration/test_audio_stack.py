@@ -95,6 +95,69 @@ def test_user_speech_stops_playback_and_starts_the_next_turn(sound, tts, stt):
     assert "news" in stt.transcribe(utterance.audio).text.lower()
 
 
+@pytest.fixture(scope="module")
+def joe():
+    """The Piper voice, the default (``[tts] voice = "joe"``)."""
+    from assistant.voice.piper_tts import PiperSpeech, piper_missing
+
+    if piper_missing("joe"):
+        pytest.skip(str(piper_missing("joe")))
+    return PiperSpeech("joe")
+
+
+@pytest.mark.artifacts
+def test_a_piper_reply_streams_to_the_speaker(sound, joe, stt):
+    from assistant.voice.audio import Speaker
+    from assistant.voice.speech_stream import speak
+
+    recording = sound.record_speaker()
+    time.sleep(0.3)
+    started = time.perf_counter()
+    stream = speak(joe, "Here is the news. The first story is about the weather.")
+    playback = Speaker().play(stream)
+    heard = recording.stop()
+    assert playback.completed and playback.first_sample_at is not None
+    # The first sentence alone is synthesised before the sound starts (0.1-0.3 s on 2 cores).
+    assert playback.first_sample_at - started < 1.0
+    assert playback.played_s == pytest.approx(len(stream.join().samples) / 22050, abs=0.05)
+    text = stt.transcribe(heard).text.lower()
+    assert "news" in text and "weather" in text
+
+
+@pytest.mark.artifacts
+def test_speech_stops_a_streamed_piper_reply_at_once(sound, joe):
+    from assistant.voice.audio import Microphone, Speaker
+    from assistant.voice.speech_stream import SpeechStream
+
+    # 32 sentences (the voice reads 2,000 characters at most), about 110 s of speech: Piper makes
+    # them at 0.04-0.08 of real time, so the first 1-2 s of playing leave most still to make.
+    sentences = [f"This is sentence number {i} of a long answer about many songs." for i in range(32)]
+    made: list[int] = []
+
+    def counted(text: str):
+        for piece in joe.stream(text):
+            made.append(len(piece.samples))
+            yield piece
+
+    wav = espeak_wav("tell me the news", sound.root / "news-over-joe.wav")
+    recording = sound.record_speaker()
+    time.sleep(0.3)
+    with Microphone() as mic:
+        sound.say_into_mic(wav, lead_silence_s=1.5)
+        stream = SpeechStream(counted(" ".join(sentences)))
+        playback = Speaker().play(stream, mic)
+        time.sleep(0.5)
+    heard = recording.stop()
+    assert playback.interrupted and not playback.completed and stream.cancelled
+    assert playback.played_s < 4.0  # of about 110 s
+    # Silent at once: nothing reaches the speaker after play() returns (0.5 s + the 0.2 s that
+    # stop() waits), and the synthesis stopped too: most of the sentences were never made.
+    loud = np.flatnonzero(np.abs(heard) > 0.02)
+    assert len(loud) and (len(heard) - loud[-1]) / 16000 > 0.55
+    time.sleep(1.0)
+    assert stream.finished and len(made) < 25
+
+
 @pytest.mark.artifacts
 def test_mic_mode_runs_a_recorded_turn_end_to_end(sound, assistant_home):
     from assistant.cli import parse_args

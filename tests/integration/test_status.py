@@ -90,6 +90,9 @@ def test_a_fresh_data_directory_gets_every_section(tmp_path):
     assert names["music"]["used_by"] == "music" and names["nlu"]["used_by"] == "core"
     assert {"speech", "voice", "wake_word", "llm"} <= set(report["models"])
     assert report["models"]["speech"]["model"] == "tiny.en-requests"
+    voice = report["models"]["voice"]
+    assert (voice["voice"], voice["engine"]) == ("joe", "piper")  # the default voice
+    assert voice["state"] in ("found", "missing") and bool(voice["detail"]) == (voice["state"] == "missing")
     # tests run with ASSISTANT_OFFLINE=1: every feature off, and no service asked
     assert report["online"]["network"] == "off" and "ASSISTANT_OFFLINE" in report["online"]["why"]
     assert {"live weather", "music streaming", "news feeds"} <= set(features(report))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -96,6 +96,27 @@ class ToneSpeech:
         n = max(1, len(text)) * self.sample_rate // 100
         t = np.arange(n, dtype=np.float32) / self.sample_rate
         return SpokenAudio((0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), self.sample_rate)
+
+
+class SentenceTones:
+    """A ``StreamingTextToSpeech`` like the Piper voice: one piece per sentence, each a 440 Hz
+    tone of 10 ms a character, each taking ``delay_s`` to "synthesise"; ``made`` counts them."""
+
+    def __init__(self, name: str = "joe", sample_rate: int = 22050, delay_s: float = 0.0) -> None:
+        self.name, self.sample_rate, self.delay_s = name, sample_rate, delay_s
+        self.made = 0
+
+    def stream(self, text: str) -> Iterator[SpokenAudio]:
+        for sentence in re.findall(r"[^.!?]+[.!?]*", text):
+            if not sentence.strip():
+                continue
+            time.sleep(self.delay_s)
+            self.made += 1
+            yield ToneSpeech(self.sample_rate).synthesize(sentence.strip())
+
+    def synthesize(self, text: str) -> SpokenAudio:
+        pieces = list(self.stream(text))
+        return SpokenAudio(np.concatenate([p.samples for p in pieces]), self.sample_rate)
 
 
 TEAS = [

@@ -82,3 +82,11 @@ def test_a_worker_that_never_writes_the_file_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(assistant.voice.tts, "read_wav", always_missing)
     with EspeakSpeech() as engine, pytest.raises(TextToSpeechError, match="wrote no usable audio"):
         engine.synthesize("Here is the news.")
+
+
+def test_the_factory_gives_espeak_ng_when_it_is_asked_for():
+    from assistant.voice.tts import VOICES, load_tts, voice_missing, voice_name
+
+    assert VOICES == ("joe", "espeak") and voice_missing("espeak") is None
+    with load_tts("espeak") as engine:
+        assert isinstance(engine, EspeakSpeech) and voice_name(engine) == "espeak"

@@ -32,7 +32,7 @@ from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
 from wyoming.intent import Intent, NotRecognized, Recognize
 from wyoming.ping import Ping, Pong
-from wyoming.tts import Synthesize
+from wyoming.tts import Synthesize, SynthesizeVoice
 
 from assistant.config import Settings, load_settings
 from assistant.contracts.errors import SpeechToTextError
@@ -42,6 +42,7 @@ from assistant.storage.history import HistoryStore
 from assistant.wyoming.limits import Limits
 from assistant.wyoming.server import WyomingServer, parse_uri
 from tests.conftest import REPO_ROOT
+from tests.support.fakes import SentenceTones, ToneSpeech
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -93,9 +94,10 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 def fake_factory(
-    home: Path, satellites: dict[str, str] | None = None, nlu: object = None, tts: bool = True
+    home: Path, satellites: dict[str, str] | None = None, nlu: object = None, tts: object = True
 ) -> Callable[[], Pipeline]:
-    """Builds the fake pipeline on the server's dialogue worker (which owns its SQLite store)."""
+    """Builds the fake pipeline on the server's dialogue worker (which owns its SQLite store).
+    ``tts``: True for the tone voice, False for none, or the stage itself."""
 
     def build() -> Pipeline:
         from assistant.app import open_store
@@ -110,7 +112,7 @@ def fake_factory(
             fake_skills(),
             settings,
             stt=LengthSpeech(),
-            tts=ToneSpeech() if tts else None,
+            tts=ToneSpeech() if tts is True else (tts or None),
         )
 
     return build
@@ -123,6 +125,7 @@ async def serving(
     factory_options = {k: options.pop(k) for k in ("satellites", "nlu", "tts_stage") if k in options}
     if "tts_stage" in factory_options:
         factory_options["tts"] = factory_options.pop("tts_stage")
+    options.setdefault("voices", {})  # the pipeline's voice only, whatever this machine has installed
     server = WyomingServer(fake_factory(home, **factory_options), f"tcp://{HOST}:0", limits=limits, **options)
     async with server:
         yield server
@@ -503,6 +506,77 @@ def test_synthesize_streams_audio_out(assistant_home: Path) -> None:
     assert {AudioChunk.from_event(e).channels for e in chunks} == {1}
 
 
+def test_describe_offers_both_voices_in_one_program_the_configured_one_first(assistant_home: Path) -> None:
+    # Home Assistant reads the first text-to-speech program only, and offers its voices.
+    async def scenario() -> Info:
+        voices = {"espeak": lambda: ToneSpeech(16000), "joe": SentenceTones}
+        async with serving(assistant_home, tts_stage=SentenceTones(), voices=voices) as server:
+            async with client(server) as c:
+                await c.write_event(Describe().event())
+                return Info.from_event(await reply(c))
+
+    info = asyncio.run(scenario())
+    [program] = info.tts
+    assert [v.name for v in program.voices] == ["joe", "espeak"]
+    assert all(v.installed and v.languages == ["en"] for v in program.voices)
+    assert "Piper" in (program.voices[0].description or "") and "Piper" in program.voices[0].attribution.name
+    assert "eSpeak" in (program.voices[1].description or "")
+
+
+async def synthesized(c: AsyncTcpClient, text: str, voice: str | None) -> list[tuple[float, Event]]:
+    """The events answering one ``synthesize``, each with the time it arrived."""
+    await c.write_event(Synthesize(text=text, voice=SynthesizeVoice(name=voice) if voice else None).event())
+    started, events = time.perf_counter(), []
+    while not events or events[-1][1].type not in ("audio-stop", "error"):
+        event = await c.read_event()
+        assert event is not None
+        events.append((time.perf_counter() - started, event))
+    return events
+
+
+def test_synthesize_with_the_piper_voice_streams_sentence_by_sentence(assistant_home: Path) -> None:
+    text = "How about Sencha? It is a green tea. It comes from Japan."
+    voice = SentenceTones(delay_s=0.3)  # each sentence takes 0.3 s to "synthesise"
+
+    async def scenario() -> list[tuple[float, Event]]:
+        async with serving(assistant_home, tts_stage=voice, voices={}) as server:
+            async with client(server) as c:
+                return await synthesized(c, text, "joe")
+
+    events = asyncio.run(scenario())
+    (start_at, start), *chunks, (stop_at, stop) = events
+    assert start.type == "audio-start" and stop.type == "audio-stop" and chunks
+    assert (AudioStart.from_event(start).rate, AudioStart.from_event(start).width) == (22050, 2)
+    # The first sentence goes out before the others are synthesised.
+    assert start_at < 0.6 < stop_at and chunks[0][0] < 0.6
+    audio = [AudioChunk.from_event(e) for _, e in chunks]
+    sentences = ("How about Sencha?", "It is a green tea.", "It comes from Japan.")
+    assert sum(len(a.audio) for a in audio) == sum(len(s) * 22050 // 100 for s in sentences) * 2
+    assert all(len(a.audio) <= 2048 * 2 and a.rate == 22050 and a.channels == 1 for a in audio)
+    stamps = [a.timestamp for a in audio]
+    assert stamps == sorted(stamps) and stamps[0] == 0
+    assert (
+        AudioStop.from_event(stop).timestamp == sum(len(s) * 22050 // 100 for s in sentences) * 1000 // 22050
+    )
+
+
+def test_synthesize_with_the_other_voice_and_with_one_not_offered(assistant_home: Path) -> None:
+    async def scenario() -> tuple[list[tuple[float, Event]], Event, Event]:
+        voices = {"espeak": lambda: ToneSpeech(16000)}
+        async with serving(assistant_home, tts_stage=SentenceTones(), voices=voices) as server:
+            async with client(server) as c:
+                other = await synthesized(c, "Hello there.", "espeak")
+                unknown = (await synthesized(c, "Hello there.", "bob"))[-1][1]
+                await c.write_event(Ping(text="still here").event())
+                return other, unknown, await reply(c)
+
+    other, unknown, pong = asyncio.run(scenario())
+    assert AudioStart.from_event(other[0][1]).rate == 16000 and other[-1][1].type == "audio-stop"
+    error = Error.from_event(unknown)
+    assert error.code == "unknown-voice" and "joe, espeak" in (error.text or "")
+    assert pong.type == "pong"
+
+
 # --- many at once ---------------------------------------------------------------------------------
 def test_four_clients_at_once_each_keep_their_conversation(assistant_home: Path) -> None:
     texts = ["suggest a tea", "another", "why", "another", "thanks"]
@@ -743,6 +817,7 @@ def test_real_describe(real_server) -> None:
     info = asyncio.run(scenario())
     assert info.handle and info.asr and info.tts
     assert info.asr[0].models[0].name == "tiny.en"
+    assert [v.name for v in info.tts[0].voices] == ["joe", "espeak"]  # the configured voice first
     assert "music" in (info.handle[0].description or "")
 
 
@@ -770,9 +845,12 @@ def test_real_audio_in_and_speech_out(real_server) -> None:
     server, _ = real_server
 
     async def scenario() -> tuple[str, list[Event]]:
-        pipeline = server.pipeline
-        assert pipeline.tts is not None
-        speech = pipeline.tts.synthesize("play some jazz")  # 22050 Hz mono
+        from assistant.voice.tts import EspeakSpeech
+
+        # espeak-ng says the request: it says it the same way every time, where Piper's voice
+        # varies, and tiny.en heard its "play some jazz" as "place some jest" once in four runs.
+        with EspeakSpeech() as espeak:
+            speech = espeak.synthesize("play some jazz")  # 22050 Hz mono
         assert speech.sample_rate == 22050
         samples = np.concatenate([np.zeros(4410, np.float32), speech.samples, np.zeros(8820, np.float32)])
         async with client(server, read_timeout=60) as c:
@@ -780,21 +858,27 @@ def test_real_audio_in_and_speech_out(real_server) -> None:
             for event in audio_events(samples, 22050, 2, 2):  # stereo 16-bit: converted on the server
                 await c.write_event(event)
             heard = Transcript.from_event(await reply(c)).text
+        replies = []
         async with client(server, read_timeout=60) as c:
-            await c.write_event(Synthesize(text="Here is some jazz for you.").event())
-            out = []
-            while not out or out[-1].type != "audio-stop":
-                event = await c.read_event()
-                assert event is not None
-                out.append(event)
-        return heard, out
+            for voice in (None, "joe", "espeak"):  # Home Assistant's default, then each by name
+                replies.append(await synthesized(c, "Here is some jazz for you. Enjoy it.", voice))
+        return heard, replies
 
-    heard, out = asyncio.run(scenario())
+    heard, replies = asyncio.run(scenario())
     assert "jazz" in heard.lower()
-    start = AudioStart.from_event(out[0])
-    audio = b"".join(AudioChunk.from_event(e).audio for e in out if e.type == "audio-chunk")
-    assert (start.rate, start.width, start.channels) == (22050, 2, 1)
-    assert len(audio) / 2 / start.rate > 0.5  # over half a second of speech
+    for events in replies:
+        out = [e for _, e in events]
+        start = AudioStart.from_event(out[0])
+        chunks = [AudioChunk.from_event(e) for e in out if e.type == "audio-chunk"]
+        audio = b"".join(c.audio for c in chunks)
+        assert (start.rate, start.width, start.channels) == (22050, 2, 1) and out[-1].type == "audio-stop"
+        assert len(audio) / 2 / start.rate > 0.5 and len(chunks) > 5  # over half a second, in chunks
+    # The default is the Piper voice: the same speech as asking for "joe" (Piper varies its
+    # timing a little from one synthesis to the next, so the lengths are close, not equal).
+    lengths = [
+        sum(len(AudioChunk.from_event(e).audio) for _, e in r if e.type == "audio-chunk") for r in replies
+    ]
+    assert abs(lengths[0] - lengths[1]) < 0.25 * lengths[1]
 
 
 @pytest.mark.artifacts
