@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import http.server
 import random
-import socket
-import threading
 import time
 
 import pytest
 
 from assistant.playback.player import PlayableTrack
 from assistant.skill_sdk.api import SkillRequest, UserProfile
+from testkit.local_http import closed_port, local_server
 
 pytestmark = [pytest.mark.artifacts, pytest.mark.timeout(180)]
 
@@ -31,18 +30,8 @@ class _Archive(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def archive():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Archive)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def closed_port() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    with local_server(_Archive) as base:
+        yield base
 
 
 class RecordingPlayer:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 
 from skills.news.feeds import TABLE, embed_new, feed_db, refresh, stored_stories
+from testkit.local_http import local_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "feeds"
 pytestmark = pytest.mark.timeout(60)
@@ -48,12 +48,8 @@ class _Feeds(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Feeds)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with local_server(_Feeds) as base:
+        yield base
 
 
 def hashed_encode(texts: list[str]) -> np.ndarray:

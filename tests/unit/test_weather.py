@@ -23,6 +23,7 @@ from skills.weather.live import LiveWeatherError, OpenMeteoProvider, urllib_tran
 from skills.weather.observations import KNOWN_CITIES, load_records
 from skills.weather.places import match_city
 from skills.weather.skill import WeatherSkill
+from testkit.local_http import local_server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "open_meteo"
 SUNDAY = dt.date(2025, 11, 23)
@@ -505,13 +506,9 @@ class _Recorded(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def forecast_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorded)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     _Recorded.asked = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with local_server(_Recorded) as base:
+        yield base
 
 
 def test_weather_in_london_is_for_london_live_over_http(records, forecast_server):
