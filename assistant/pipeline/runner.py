@@ -37,13 +37,10 @@ from assistant.contracts.events import (
     DialogueEnd,
     DialogueStart,
     ErrorEvent,
-    EventClock,
     LlmCall,
     NluEnd,
     NluStart,
     Response,
-    SessionEnd,
-    SessionStart,
     SkillEnd,
     SttEnd,
     SttStart,
@@ -61,18 +58,16 @@ from assistant.contracts.stages import (
     SpeechToText,
     TextToSpeech,
 )
-from assistant.dialogue import DialogueManager, DialogueState, Outcome, TurnContext
+from assistant.dialogue import DialogueManager, Outcome, TurnContext
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.nlu.data import plain_text
 from assistant.pipeline.nlg import ResponseGenerator
 from assistant.pipeline.retention import apply_retention
 from assistant.pipeline.session_log import (
-    SessionLog,
     delete_user_files,
-    new_session_id,
     repair_session_logs,
-    sessions_dir,
 )
+from assistant.pipeline.sessions import SessionLifecycle
 from assistant.pipeline.turn import GUEST_USER, Session, Turn, TurnResult, listened_feedback, steer_player
 from assistant.skill_sdk.api import Skill
 from assistant.skill_sdk.phrasing import join_words
@@ -101,7 +96,7 @@ def _stage(error: type[AssistantError]) -> Iterator[None]:
         raise error.wrapping(exc) from exc
 
 
-class Pipeline:
+class Pipeline(SessionLifecycle):
     """The turn runner: text or audio in, a reply (and optionally speech) out, every stage logged."""
 
     def __init__(
@@ -142,72 +137,6 @@ class Pipeline:
         """The help for a person at the prompt, from the installed skills' declarations."""
         examples = ", ".join(f'"{s.phrasing.examples[0]}"' for s in self.skills.specs if s.phrasing.examples)
         return self.nlg.render("help", random.Random(0), topics=self.skills_summary(), examples=examples)
-
-    # --- sessions ----------------------------------------------------------------------
-    def start_session(
-        self, user: str, mode: str = "text", seed: int | None = None, session_id: str | None = None
-    ) -> Session:
-        """Begin a session for ``user``, with a log and a history row unless the user is the guest."""
-        user = user.strip().lower() or self.settings.default_user
-        seed = random.randrange(2**31) if seed is None else seed
-        session_id = session_id or new_session_id()
-        clock = EventClock()
-        session = Session(session_id, user, seed, mode, DialogueState(user=user), clock, None)
-        session.started = self.clock()
-        if session.records:
-            self._open_log(session)
-        return session
-
-    def _open_log(self, session: Session) -> None:
-        user = session.user
-        history = self.store.snapshot_user(user) if self.store.has_user_data(user) else None
-        log_path = sessions_dir(self.data_dir, user) / f"{session.id}.jsonl"
-        session.log = SessionLog(log_path)  # a full disk: its lines wait in memory (SessionLog)
-        try:
-            session.store_row(self.store)
-        except HistoryError as exc:  # a full disk: the first turn the store takes writes it
-            log.warning("%s", exc)
-        session.log.append(
-            [
-                SessionStart(
-                    turn=session.turns,
-                    t=session.clock(),
-                    session_id=session.id,
-                    user=user,
-                    seed=session.seed,
-                    mode=session.mode,
-                    started_at=session.started,
-                    history=history,
-                    settings=self.settings.to_dict(),
-                )
-            ]
-        )
-
-    def switch_user(self, session: Session, user: str) -> None:
-        """Continue the conversation as another person: new profile, new state, new log."""
-        self.end_session(session)
-        session.user = user.strip().lower() or self.settings.default_user
-        session.id = new_session_id()
-        session.state = DialogueState(user=session.user)
-        session.turns = 0  # turn numbers (and so the per-turn random seeds) restart with the log
-        session.log = None
-        session.started, session.stored = self.clock(), False
-        if session.records:
-            self._open_log(session)
-
-    def end_session(self, session: Session) -> None:
-        """Close the session's log; ending a session twice is harmless."""
-        listened = listened_feedback(None)
-        if listened and session.records:  # tracks that ended after the last turn
-            rows = [(f.domain, f.item_id, f.kind, None, self.clock()) for f in listened]
-            try:
-                self.store.import_feedback(session.user, rows)
-            except HistoryError as exc:  # a full disk: the session still ends
-                log.warning("%s", exc)
-        if session.log is not None:
-            session.log.append([SessionEnd(turn=session.turns, t=session.clock(), turns=session.turns)])
-            session.log.close()
-            session.log = None
 
     # --- one turn ----------------------------------------------------------------------
     def run_turn(
