@@ -110,8 +110,10 @@ def main() -> int:
         except Exception as exc:  # as in the app: the skill's turns answer with this message
             print(f"warning: {exc}", file=sys.stderr)
             continue
-        if spec.phrasing.examples:
-            warm.run_turn(session, text=spec.phrasing.examples[0], wall_time=START_WALL_TIME)
+        # SkillSpec in parts (spec.phrasing) or, at the baseline commit, flat (spec.examples).
+        examples = spec.phrasing.examples if hasattr(spec, "phrasing") else spec.examples
+        if examples:
+            warm.run_turn(session, text=examples[0], wall_time=START_WALL_TIME)
     warm.end_session(session)
     warm.store.close()
 
