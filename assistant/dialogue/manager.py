@@ -40,6 +40,7 @@ from assistant.dialogue.phrases import (
     THERE,
     USER_SWITCH,
     VOLUME_WORDS,
+    WANTS,
 )
 from assistant.dialogue.pointed import PointedTurns
 from assistant.dialogue.situation_reader import SituationReader
@@ -302,7 +303,8 @@ class DialogueManager:
         if len(named) != 1 or named[0] is None:
             return None
         spec = named[0]
-        if asked is None and len(said[spec.name]) < 2 and not nothing_to_skip:
+        wants = WANTS.search(lowered) is not None  # "we need a laugh tonight" asks for something
+        if asked is None and len(said[spec.name]) < 2 and not (nothing_to_skip or wants):
             return None  # one word out of scope ("tell me something funny") is no request
         if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
             return None

@@ -122,3 +122,6 @@ INSTEAD = re.compile(r"\b(?:instead|rather)\b")
 CORRECTS = re.compile(
     r"^\W*(?:(?:oh|hmm|um|er|wait|sorry|ah|actually)\W+)*(?:no|nope|nah|sorry)\b|\bi (?:meant|said)\b"
 )
+# Words that ask for something for oneself: one skill's word said with them is a request ("we
+# need a laugh tonight"), where a word alone out of scope is not ("tell me something funny").
+WANTS = re.compile(r"\b(?:we|i) (?:really )?(?:need|want|fancy)\b|\bin the mood for\b|\bup for\b")

@@ -217,6 +217,7 @@ SPEC = SkillSpec(
     words=SkillWords(
         domain_words=(
             "news",
+            "the latest on",  # "what's the latest on the election"
             "headline",
             "headlines",
             "story",

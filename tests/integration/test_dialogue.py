@@ -413,3 +413,18 @@ def test_who_is_it_after_a_track_names_the_track(pipeline):
     end = next(e for e in result.events if isinstance(e, DialogueEnd))
     assert (end.act, end.domain) == ("item_question", "music")
     assert offer.items[0].title in result.response
+
+
+def test_a_need_said_with_one_film_word_is_a_film_request_and_the_latest_on_is_news(pipeline):
+    session = pipeline.start_session("household", seed=3)
+    laugh = pipeline.run_turn(session, text="we need a laugh tonight", wall_time=1_795_435_200.0)
+    assert laugh.state and laugh.state["constraints"] == {"movie_genre": "Comedy"} and laugh.items
+    news = pipeline.run_turn(
+        session, text="oh wait what's the latest on the election", wall_time=1_795_435_260.0
+    )
+    assert news.state == {
+        "domain": "news",
+        "constraints": {"topic": "politics"},
+        "exclude": {},
+        "reference": None,
+    }
