@@ -110,8 +110,8 @@ def main() -> int:
         except Exception as exc:  # as in the app: the skill's turns answer with this message
             print(f"warning: {exc}", file=sys.stderr)
             continue
-        # SkillSpec in parts (spec.phrasing) or, at the baseline commit, flat (spec.examples).
-        examples = spec.phrasing.examples if hasattr(spec, "phrasing") else spec.examples
+        # SkillSpec in parts, or flat at the baseline commit (its examples a top-level field).
+        examples = spec.phrasing.examples if hasattr(spec, "phrasing") else getattr(spec, "examples", ())
         if examples:
             warm.run_turn(session, text=examples[0], wall_time=START_WALL_TIME)
     warm.end_session(session)
