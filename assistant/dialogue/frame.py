@@ -67,7 +67,7 @@ ASKS_FOR_IT = re.compile(r"\b(?:some|something|a|an|more|just|try|play|want|do)\
 LIST_GOES_ON = re.compile(r"\b(?:or|nor|and)\b|/")
 # The person goes back to a skill left earlier: its frame comes back as it was.
 RETURNS = re.compile(
-    r"\b(?:back to|go back|return to|again|as before|where we were|like before|more|some more|continue|"
+    r"\b(?:back to|go back|return to|again|as before|where we were|where was i|like before|more|some more|continue|"
     r"carry on|keep going|resume|another|go on|anyway)\b"
 )
 # Starting over: the frame's constraints go (what was ruled out stays for the session).

@@ -124,4 +124,6 @@ CORRECTS = re.compile(
 )
 # Words that ask for something for oneself: one skill's word said with them is a request ("we
 # need a laugh tonight"), where a word alone out of scope is not ("tell me something funny").
-WANTS = re.compile(r"\b(?:we|i) (?:really )?(?:need|want|fancy)\b|\bin the mood for\b|\bup for\b")
+WANTS = re.compile(
+    r"\b(?:we|i) (?:really )?(?:need|want|fancy)\b|\bin the mood for\b|\bup for\b|^(?:\w+ )?anything (?:about|on)\b"
+)

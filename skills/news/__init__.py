@@ -218,6 +218,7 @@ SPEC = SkillSpec(
         domain_words=(
             "news",
             "the latest on",  # "what's the latest on the election"
+            "what's happening",  # "morning, what's happening"
             "headline",
             "headlines",
             "story",

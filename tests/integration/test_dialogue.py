@@ -428,3 +428,14 @@ def test_a_need_said_with_one_film_word_is_a_film_request_and_the_latest_on_is_n
         "exclude": {},
         "reference": None,
     }
+
+
+def test_news_idioms_and_where_was_i(pipeline):
+    session = pipeline.start_session("commuter", seed=3)
+    morning = pipeline.run_turn(session, text="morning what's happening", wall_time=1_795_435_200.0)
+    assert morning.state and morning.state["domain"] == "news" and morning.items
+    schools = pipeline.run_turn(session, text="anything about schools", wall_time=1_795_435_260.0)
+    assert schools.state["constraints"] == {"topic": "education"}
+    pipeline.run_turn(session, text="what's the weather in leeds", wall_time=1_795_435_320.0)
+    back = pipeline.run_turn(session, text="right where was i the travel stuff", wall_time=1_795_435_380.0)
+    assert back.state["domain"] == "news" and back.state["constraints"] == {"topic": "travel"}
