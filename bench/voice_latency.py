@@ -37,6 +37,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._tts_voices import rss_mb  # noqa: E402  (one reader of /proc for both benches)
+
 REQUESTS = [
     "play some jazz music",
     "recommend a comedy movie",
@@ -75,16 +77,6 @@ PAUSED = [
     ("what's happening in", "sports today"),
     ("recommend some", "relaxing piano music"),
 ]
-
-
-def rss_mb(pid: int | str = "self") -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def stage_seconds(events: list) -> dict[str, float]:
