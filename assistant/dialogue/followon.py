@@ -14,7 +14,10 @@ from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import ConstraintWords
 from assistant.dialogue.phrases import (
     ALREADY_HAD,
+    ASKS_FOR,
     FOLLOW_ON,
+    GO_ON_ONLY,
+    MORE_ONLY,
     NO,
     REFINEMENT,
     STOPS,
@@ -33,25 +36,6 @@ MORE_INTENTS = frozenset({"like", "skip", "out_of_scope"})
 # After praise for a named item, words that ask for more of the kind ("I loved Alien, what else").
 ASKS_FOR_MORE = re.compile(r"\bwhat else\b|\bsuggest\b|\brecommend\b|\bsimilar\b|\bwhat should i\b")
 ANSWERS = frozenset({"affirm", "negate", "dontcare"})
-# Asides no skill answers, whatever the classifier guessed from a word in them ("remind me to
-# water the plants tonight" as weather, "what's nine times seven" as a film for children).
-ASIDE = re.compile(
-    r"^(?:[\w']+,? ){0,6}?(?:remind me|set (?:a|an|the|my) (?:reminder|alarm|timer)|wake me (?:up )?at|"
-    r"add [\w' ]+ to (?:the|my) (?:shopping |to ?do )?list|call (?:my )?(?:mum|mom|dad|\w+ on)|"
-    r"(?:what'?s|what is) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) "
-    r"(?:times|plus|minus|divided by))\b"
-)
-# Going on with what was being discussed, and nothing else said.
-GO_ON_ONLY = re.compile(
-    r"^(?:ok |okay |right |yes |sorry |anyway )*(?:carry on|continue|keep going|go on|where were we)"
-    r"(?: then| please| with (?:it|that|those))?\W*$"
-)
-# A request said after the answer: "no, just play some music", "yes, put some news on".
-ASKS_FOR = re.compile(r"\b(?:play|put on|put|give me|i want|let'?s have|read me|tell me|find|suggest|some)\b")
-# More of what is on offer, and nothing else said.
-MORE_ONLY = re.compile(
-    r"^(?:ok |yes |yeah |go on )?(?:some )?more(?: please| of (?:that|those|them|it))?\W*$"
-)
 # Slots any skill's request may carry without naming that skill ("from the eighties", a mood).
 REFINING_SLOTS = frozenset({"mood", "date", "time", "timeofday", "descriptor"})
 

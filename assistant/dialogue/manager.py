@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.core_intents import CoreIntents
-from assistant.dialogue.followon import ASIDE, CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
+from assistant.dialogue.followon import CONFIRM_BELOW, REFINING_SLOTS, FollowOnReader
 from assistant.dialogue.frame import (
     POINTS_BACK,
     RETURNS,
@@ -30,6 +30,7 @@ from assistant.dialogue.offers import CONVERSE_TIMEOUT_S, SkillCalls, reference
 from assistant.dialogue.phrases import (
     ABOUT_IT,
     ABOUT_THEIR_HISTORY,
+    ASIDE,
     CORRECTS,
     FOLLOW_ON,
     GOES_ON,
