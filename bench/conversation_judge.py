@@ -32,7 +32,13 @@ from skills.video.skill import GENRE_ALIASES
 # DialogueEnd.act values that hand over (or try to hand over) something new from a skill.
 OFFER_ACTS = frozenset({"recommend", "converse", "skip", "more"})
 # DialogueEnd.act values the conversation files name the same way.
-SAME_ACTS = {"like": "like", "explain": "explain", "out_of_scope": "out_of_scope", "stop": "stop"}
+SAME_ACTS = {
+    "like": "like",
+    "explain": "explain",
+    "out_of_scope": "out_of_scope",
+    "stop": "stop",
+    "pause": "stop",  # a skill's "pause it" is the stop the conversation files name
+}
 # Acts of the core that are neither an offer nor a skill's answer: kept under their own name,
 # so they never match an expectation by accident ("confirm" is not an "offer").
 CORE_ACTS = frozenset(
@@ -67,6 +73,10 @@ def acts_of(act: str | None, domain: str | None, items: Sequence[Any]) -> set[st
         return {"question"} if act == "converse" and not items else {"offer"}
     if act == "dislike":
         return {"dislike", "offer"} if items else {"dislike"}
+    if act == "item_question":
+        # "Tell me more about that" after a headline: the story's summary read out answers the
+        # question and delivers the story (it comes back in the items).
+        return {"question", "offer"} if items else {"question"}
     if act in SAME_ACTS:
         return {SAME_ACTS[act]}
     if act in CORE_ACTS:

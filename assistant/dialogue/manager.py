@@ -37,6 +37,7 @@ from assistant.dialogue.phrases import (
     INSTEAD,
     NOT_NAMES,
     REFINEMENT,
+    SOMEONE_WOULD_LIKE,
     TELLS_A_LIKE,
     THERE,
     USER_SWITCH,
@@ -186,7 +187,7 @@ class DialogueManager:
         points_back = bool(POINTS_BACK.search(lowered) or self.more_like_this.search(lowered))
         told = state.mentioned[0] if state.mentioned else None
         told_last = told is not None and told not in state.last_items  # named, not offered
-        if told_last and GOES_ON.search(lowered):
+        if told_last and (GOES_ON.search(lowered) or SOMEONE_WOULD_LIKE.search(lowered)):
             points_back = True  # "i loved notting hill" -> "what else would we enjoy": about it
         spec = self._offering(state)
         if points_back and told is not None and (spec is None or told_last):

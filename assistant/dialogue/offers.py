@@ -60,6 +60,7 @@ class SkillCalls:
             previous_text=state.asked.get(spec.name, ""),
             situation=self.situation.read(ctx) if intent == spec.answers.offer_intent else None,
             excluded=frame.exclusions() if frame is not None else {},
+            last_offered=next((i for i in state.last_items[:1] if i.domain == spec.name), None),
         )
 
     def call(self, spec: SkillSpec, handler: str, request: SkillRequest) -> SkillResult | None:
@@ -148,7 +149,7 @@ class SkillCalls:
         if followup:
             state.pending = "more"
         return Outcome(
-            "recommend",
+            result.act or "recommend",
             domain=spec.name,
             slots=dict(frame.constraints),
             items=list(result.items),

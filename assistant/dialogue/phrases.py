@@ -102,6 +102,12 @@ STOPS = re.compile(r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|qui
 # watch", "another film"), and the place said before ("there").
 GOES_ON = re.compile(r"\b(?:what else|anything else|something else|another|any more|more of)\b")
 THERE = re.compile(r"\bthere\b")
+# "Put on something my dad would like" right after "my dad's a big fan of The Great Escape":
+# about the thing just told (after an offer, nobody's taste was told: no reference).
+SOMEONE_WOULD_LIKE = re.compile(
+    r"\b(?:something|anything|one)(?: on)? (?:he|she|they|(?:my|our|the) \w+)(?:'d| would| will| might)? "
+    r"(?:like|love|enjoy)\b"
+)
 # "I like that", "we really loved it": a like, even where "like that" also points back.
 TELLS_A_LIKE = re.compile(
     r"^(?:\w+,? )?(?:i|we)(?:'d| would)? (?:really |also |just |so |do |don'?t |do not |didn'?t |did not |never )*"

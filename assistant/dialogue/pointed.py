@@ -24,6 +24,13 @@ PLAY_IT = re.compile(
     r"(?:,?\s+the (?:one before|first one|second one|last one|other one))?\W*$"
 )
 
+# A question and nothing else ("is it in english", "who wrote it"), not a request that happens to
+# start with "what" ("what would you recommend for someone who likes it").
+PLAIN_QUESTION = re.compile(
+    r"^(?:\w+,? ){0,2}(?:(?:is|was|does|did|has) (?:it|that|this)|who|when|where|how|what)\b"
+    r"(?!.*\b(?:recommend|suggest|something|anything|else|another|more like|play|watch)\b)"
+)
+
 
 class PointedTurns:
     """The matchers for a turn about the item "it" points at (``DialogueManager.matchers``)."""
@@ -49,12 +56,33 @@ class PointedTurns:
         if parse.intent in spec.answers.intents:
             return None  # the classifier heard the item's own skill's question: it answers it its way
         skill = self.skills.skill_with(spec.name, AnswersAbout)
-        if skill is None:
-            return None
-        result = skill.about(item, ctx.text)
-        if result is None:
-            return None
-        return Outcome("item_question", domain=spec.name, skill_text=result.text, intent=ctx.intent)
+        result = skill.about(item, ctx.text) if skill is not None else None
+        if result is not None:  # the item comes back in ``items`` where the answer delivers it (a story read)
+            return Outcome(
+                "item_question",
+                domain=spec.name,
+                items=list(result.items),
+                skill_text=result.text,
+                intent=ctx.intent,
+            )
+        if PLAIN_QUESTION.match(lowered) and self.nothing_to_ask_about(parse, state):
+            # "Is it based on a true story?" after a film, heard as a question about the song
+            # playing when no song was ever offered: an honest "I can't tell" about the film.
+            state.active_domain = spec.name
+            return Outcome(
+                "item_question", "about_unknown", {"item": item}, domain=spec.name, intent=ctx.intent
+            )
+        return None
+
+    def nothing_to_ask_about(self, parse: Parse, state: DialogueState) -> bool:
+        """Whether the classifier's intent is another skill's question while that skill has
+        offered nothing in this conversation, so "it" cannot be one of its items."""
+        owner = self.skills.owner(parse.intent)
+        return (
+            owner is not None
+            and parse.intent != owner.answers.offer_intent
+            and not state.offered.get(owner.name)
+        )
 
     def asked_for(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, put it on" right after a film: that film, offered again by its skill's own

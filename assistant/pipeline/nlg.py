@@ -25,6 +25,7 @@ TEMPLATES: dict[str, list[str]] = {
     "skip": ["Skipping {title}.", "Okay, something else."],
     "nothing_to_skip": ["There's nothing to skip yet. Try {examples}."],
     "explain": ["I picked {title} {reason}.", "{title}: I chose it {reason}."],
+    "about_unknown": ["I can't tell you that about {title}, I'm afraid.", "I don't know that about {title}."],
     "explain_nothing": ["I haven't recommended anything yet, so there's nothing to explain."],
     "repeat_nothing": ["I haven't said anything yet."],
     "stop": ["Okay, stopped.", "Stopping."],

@@ -128,6 +128,9 @@ class SkillRequest:
     # Values the person ruled out in this conversation, per slot ("not jazz": genre {"jazz"};
     # "nothing gory": movie_genre {"Horror"}). They hold for the rest of the session.
     excluded: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The item this skill offered last in this session, if the last offer was this skill's:
+    # what "play it again" means when nothing is playing.
+    last_offered: Item | None = None
 
     def said(self, slot: str) -> bool:
         """Whether ``slot`` came from this turn's words (a note about it is due now, not again)."""
@@ -148,6 +151,8 @@ class SkillResult:
     # wording with the turn's generator; ``text`` is the plain first wording, for other callers.
     key: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+    # The dialogue act of an answer that is not an offer ("stop" for "pause it"); "" for an offer.
+    act: str = ""
 
 
 class SkillError(Exception):

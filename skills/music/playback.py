@@ -66,6 +66,8 @@ GENERIC = re.compile(
     r"^(?:(?:me|us|some|any|a|an|the|my|more|another|other|different|good|nice|new|random)\s+)*"
     r"(?:music|songs?|tracks?|tunes?|something|anything|stuff|one|it|that|this|again|radio|playlist)"
     r"(?:\s+(?:else|again|now|please|for me))*$"
+    # "something my dad would like", "anything to dance to": a description, not a title.
+    r"|^(?:something|anything)\s"
 )
 MY = re.compile(r"\bmy\b|\bmine\b|\bown\b")
 # "play <name>" / "play something by <name>": the user's own titles and artists, which the
@@ -303,18 +305,23 @@ class MusicPlayback:
         if action is None:
             return None
         player = self._player
-        if player is None:
-            return SkillResult([], "Nothing is playing right now.")
         if action == "pause":
-            done = player.pause()
-            return SkillResult([], "Paused." if done else "Nothing is playing right now.")
+            done = player is not None and player.pause()
+            return SkillResult([], "Paused." if done else "Nothing is playing right now.", act="pause")
         if action == "resume":
-            done = player.resume()
-            return SkillResult([], "Resuming." if done else "There's nothing paused to resume.")
+            done = player is not None and player.resume()
+            return SkillResult([], "Resuming." if done else "There's nothing paused to resume.", act="resume")
         try:
-            track = player.previous() if action == "previous" else player.again()
+            track = None if player is None else player.previous() if action == "previous" else player.again()
         except PlaybackError as exc:
             return SkillResult([], f"I can't play that again: {exc}.")
+        if track is None and action == "again" and request.last_offered is not None:
+            # Nothing has played here (no library, streaming off or down): "play it again" is the
+            # track offered last, offered again with why it cannot play.
+            item = request.last_offered
+            return SkillResult([item], self.start(item, request))
+        if player is None:
+            return SkillResult([], "Nothing is playing right now.")
         if track is None:
             return SkillResult(
                 [],

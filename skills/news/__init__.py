@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from pydantic import field_validator
 from assistant.skill_sdk.api import (
     Answers,
     HistoryPhrasing,
+    Item,
     ModelHints,
     OfferPolicy,
     Skill,
@@ -42,6 +44,11 @@ DEFAULT_FEEDS = (
 
 
 BRIEFING_INTRO = "Here's your morning briefing, one story from each of {sections} sections."
+# A question about a story read out: its summary answers it.
+ABOUT_STORY = re.compile(
+    r"\bwhat(?:'s| is| was) (?:it|that|this)(?: one| story)? about\b|\btell me (?:a (?:bit|little) )?more\b|"
+    r"\bmore (?:on|about) (?:it|that|this)\b|\bwho won\b|\bwhat happened\b|\bwhat'?s the story\b"
+)
 # Slots that say what news is wanted: with none of them, a morning request is a briefing.
 NAMING_SLOTS = ("topic", "mood", "descriptor")
 
@@ -80,6 +87,18 @@ class NewsSkill:
         if result.items and all(not it.id.startswith(FEED_PREFIX) for it in result.items):
             result.text = f"{self.archive_note()} {result.text}".strip()
         return result
+
+    def about(self, item: Item, question: str) -> SkillResult | None:
+        """ "What's that about?", "tell me more", "who won?" about a headline read out
+        (``AnswersAbout``): the story's own summary, or that it has none; the story comes back in
+        ``items``, as read out."""
+        if item.domain != NAME or not ABOUT_STORY.search(question.lower()):
+            return None
+        summary = str(item.meta.get("description") or "").strip()
+        if not summary:
+            return SkillResult([item], f"That story has no more than its headline: {item.title}.")
+        date = item.meta.get("date")
+        return SkillResult([item], f"{item.title}{f' ({date})' if date else ''}: {summary}")
 
     def archive_note(self) -> str:
         """Archive headlines are said to be that, with their years: never passed off as today's."""

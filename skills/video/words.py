@@ -101,7 +101,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "Biography": (r"biopics?", r"biograph(?:y|ies|ical)", r"life story"),
     "History": (r"historical", r"period (?:drama|piece)s?"),
     "Film Noir": (r"noir", r"film noir", r"black and white detective", r"hard ?-?boiled", r"private eyes?"),
-    "Sport": (r"sports? (?:film|movie|drama)s?", r"boxing", r"boxers?"),
+    "Sport": (r"sports? (?:film|movie|drama)s?", r"boxing(?! day)", r"boxers?"),
 }
 
 MOOD_WORDS: dict[str, tuple[str, ...]] = {

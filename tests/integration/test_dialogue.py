@@ -439,3 +439,50 @@ def test_news_idioms_and_where_was_i(pipeline):
     pipeline.run_turn(session, text="what's the weather in leeds", wall_time=1_795_435_320.0)
     back = pipeline.run_turn(session, text="right where was i the travel stuff", wall_time=1_795_435_380.0)
     assert back.state["domain"] == "news" and back.state["constraints"] == {"topic": "travel"}
+
+
+def _end(result) -> DialogueEnd:
+    return next(e for e in result.events if isinstance(e, DialogueEnd))
+
+
+def test_transport_words_with_nothing_playing_pause_or_offer_the_track_again(pipeline):
+    """No library and streaming off: nothing plays. "Pause it" is a pause of nothing, said so;
+    "play it again" offers the track offered last again, with why it cannot play."""
+    session = pipeline.start_session("runner", seed=3)
+    offer = pipeline.run_turn(session, text="play us some country music", wall_time=1_795_435_200.0)
+    again = pipeline.run_turn(session, text="play it again", wall_time=1_795_435_260.0)
+    assert [i.id for i in again.items] == [offer.items[0].id], again.response
+    assert offer.items[0].title in again.response
+    paused = pipeline.run_turn(session, text="pause it", wall_time=1_795_435_320.0)
+    assert (_end(paused).act, paused.response) == ("pause", "Nothing is playing right now.")
+
+
+def test_a_question_about_the_film_heard_as_one_about_a_song_stays_with_the_film(pipeline):
+    session = pipeline.start_session("husband", seed=3)
+    offer = pipeline.run_turn(session, text="my husband wants a war film", wall_time=1_795_435_200.0)
+    asked = pipeline.run_turn(session, text="is it based on a true story", wall_time=1_795_435_260.0)
+    assert (_end(asked).act, _end(asked).domain) == ("item_question", "video")
+    assert offer.items[0].title in asked.response and "don't know" in asked.response
+
+
+def test_tell_me_more_about_a_headline_reads_its_summary(pipeline):
+    session = pipeline.start_session("reader3", seed=3)
+    news = pipeline.run_turn(session, text="any showbiz news", wall_time=1_795_435_200.0)
+    more = pipeline.run_turn(session, text="what's that about", wall_time=1_795_435_260.0)
+    first = news.items[0]
+    assert _end(more).matcher == "item_question" and [i.id for i in more.items] == [first.id]
+    assert more.response.startswith(first.title) and first.meta["description"][:30] in more.response
+
+
+def test_something_someone_would_like_is_like_what_they_were_told_to_like(pipeline):
+    session = pipeline.start_session("son", seed=3)
+    pipeline.run_turn(
+        session,
+        text="my dad's a big fan of the great escape watches it every boxing day",
+        wall_time=1_795_435_200.0,
+    )
+    result = pipeline.run_turn(
+        session, text="put on something my dad would like then", wall_time=1_795_435_260.0
+    )
+    assert result.state["domain"] == "video" and result.state["constraints"] == {}
+    assert result.state["reference"]["title"] == "The Great Escape" and result.items
