@@ -39,7 +39,8 @@ LIKES = re.compile(
     r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
     r"nothing but|person|blew my mind|blown away|made me cry|cried|mad about|crazy about|nuts about|hooked|besotted|"
     r"genius|grew up on|grew up with|comfort \w+|stuck with me|what an? \w+$|"
-    r"rewatch(?:es|ed)?|listening to (?:loads|lots|a lot) of|every christmas)\b|"
+    r"rewatch(?:es|ed)?|listening to (?:loads|lots|a lot) of|every christmas|soft spot|"
+    r"the \w+est (?:\w+ )?(?:ever|of all time))\b|"
     r"\b(?:i|we) (?:really |also |do |quite )*like\b"
 )
 DISLIKES = re.compile(
@@ -337,6 +338,7 @@ class ToldLikes:
         if skill is None:
             return None
         best: tuple[float, Item, str] | None = None
+        name = spec.words.nicknames.get(name.lower().strip(), name)  # "stones": The Rolling Stones
         for slot in (spec.answers.named_item_slot, *spec.answers.also_names):
             item = skill.lookup({slot: name})
             if item is None:

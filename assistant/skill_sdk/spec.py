@@ -94,6 +94,9 @@ class SkillWords:
     # transcript ending on one is waiting for the name (assistant/voice/endpointing.py).
     name_cues: tuple[str, ...] = ()
     not_names: frozenset[str] = frozenset()  # "this is jazz" names no person
+    # What people call some of the things this skill names ("stones", "the boss") -> the name its
+    # catalog knows: a name told in passing ("a big stones fan") is looked up as that.
+    nicknames: Mapping[str, str] = field(default_factory=dict)
     # Words that fill a constraint of this skill's frame without the slot tagger or the language
     # model: slot -> canonical value -> regular expressions matched as whole words on the lowered
     # request ("funny", "funnier", "comedies" -> movie_genre "Comedy"; "for the kids" -> audience

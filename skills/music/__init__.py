@@ -27,7 +27,7 @@ from assistant.skill_sdk.api import (
 )
 from assistant.skill_sdk.status import OnlineFeature, SkillStatus
 from skills.music.playback import ARCHIVE_URL, CONTROL_ROUTES, NOW_PLAYING
-from skills.music.words import CONSTRAINT_WORDS
+from skills.music.words import ARTIST_NICKNAMES, CONSTRAINT_WORDS
 
 NAME = "music"
 INTENTS = frozenset({"play_music", "music_query"})  # recommendations and questions about them
@@ -280,6 +280,7 @@ SPEC = SkillSpec(
     ),
     words=SkillWords(
         routes=tuple((pattern, "") for pattern in CONTROL_ROUTES),
+        nicknames=ARTIST_NICKNAMES,
         domain_words=(
             "music",
             "song",

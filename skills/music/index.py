@@ -29,6 +29,7 @@ from skills.music.catalog import (
     primary_artist,
     tracks_from_frame,
 )
+from skills.music.words import ARTIST_NICKNAMES
 
 ARTIFACT = "music"
 # Cosine below this between two tag texts is "not alike" (unrelated genres sit near 0.5);
@@ -202,6 +203,8 @@ class MusicIndex:
 
     def resolve_artist(self, text: str) -> ArtistMatch:
         key = normalise_name(text)
+        nickname = ARTIST_NICKNAMES.get(key) or ARTIST_NICKNAMES.get(text.strip().lower())
+        key = normalise_name(nickname) if nickname else key  # "the boss": Bruce Springsteen
         if key in self.tracks_by_artist:
             return ArtistMatch(text, key, key, self.artist_display[key], 100.0)
         # Plain edit distance: partial scorers rate a short query inside a long name highly

@@ -10,20 +10,51 @@ from __future__ import annotations
 
 from skills.decades import decade_phrases
 
+# What people call some artists ("a big stones fan", "something like the boss"), to the
+# catalog's names.
+ARTIST_NICKNAMES: dict[str, str] = {
+    "stones": "The Rolling Stones",
+    "the stones": "The Rolling Stones",
+    "the boss": "Bruce Springsteen",
+    "springsteen": "Bruce Springsteen",
+    "fab four": "The Beatles",
+    "the fab four": "The Beatles",
+    "macca": "Paul McCartney",
+    "chili peppers": "Red Hot Chili Peppers",
+    "the chili peppers": "Red Hot Chili Peppers",
+    "chilis": "Red Hot Chili Peppers",
+    "gnr": "Guns N' Roses",
+    "guns and roses": "Guns N' Roses",
+    "the king": "Elvis Presley",
+    "elvis": "Elvis Presley",
+    "mj": "Michael Jackson",
+    "jacko": "Michael Jackson",
+    "queen bey": "Beyonce",
+    "bey": "Beyonce",
+    "ccr": "Creedence Clearwater Revival",
+    "creedence": "Creedence Clearwater Revival",
+    "skynyrd": "Lynyrd Skynyrd",
+    "the monkeys": "Arctic Monkeys",
+    "buble": "Michael Buble",
+    "t swift": "Taylor Swift",
+    "tay tay": "Taylor Swift",
+    "stevie": "Stevie Wonder",
+}
+
 GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "rock": (r"rock", r"rock and roll", r"rock ?n ?roll"),
     "jazz": (r"jazz", r"jazzy"),
     "pop": (r"pop", r"poppy"),
     "classical": (r"classical", r"orchestral", r"symphon(?:y|ies)", r"piano concertos?"),
     "hip hop": (r"hip ?-?hop", r"rap"),
-    "electronic": (r"electronic", r"electronica", r"edm", r"techno", r"house music"),
+    "electronic": (r"electronic", r"electronica", r"edm", r"techno", r"house music", r"dance music"),
     "folk": (r"folk", r"folky"),
     "country": (r"country", r"country and western"),
     "blues": (r"blues", r"bluesy"),
     "metal": (r"metal", r"heavy metal"),
     "reggae": (r"reggae",),
     "soul": (r"soul", r"soulful", r"motown"),
-    "punk": (r"punk",),
+    "punk": (r"punk", r"punky"),
     "funk": (r"funk", r"funky"),
     "r&b": (r"r ?& ?b", r"r and b", r"rnb"),
     "indie": (r"indie",),

@@ -225,6 +225,10 @@ def test_good_news_prefers_positive_stories_and_says_so(talk):
         ("im a massive fan of daft punk", "music", "Daft Punk", "like"),
         # "Day" is a forecast's word, but "green day" is the band.
         ("we're big fans of green day in this house", "music", "Green Day", "like"),
+        # What people call a band is the band's name in the catalog.
+        ("i've always been a big stones fan", "music", "The Rolling Stones", "like"),
+        ("i've got a real soft spot for michael buble", "music", "Michael Buble", "like"),
+        ("blazing saddles is the funniest film ever made", "video", "Blazing Saddles", "like"),
     ],
 )
 def test_likes_and_dislikes_told_in_passing_name_the_item_or_artist(pipeline, text, domain, name, act):
