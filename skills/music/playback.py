@@ -133,8 +133,10 @@ class MusicPlayback:
             why = answers(self.archive_url or ARCHIVE_URL, timeout)
             if why:
                 where = "archive.org" if not self.archive_url else f"the archive at {self.archive_url}"
-                self.stream_problem = f"{where}, where it streams from, does not answer ({why})"
-                log.info("music streaming stays off: %s", self.stream_problem)
+                # Said aloud without the socket's own words ("[Errno -2] Name or service not
+                # known"): those go to the log, where whoever mends the network reads them.
+                self.stream_problem = f"{where}, where it streams from, can't be reached right now"
+                log.info("music streaming stays off: %s does not answer (%s)", where, why)
             else:
                 self.stream = True
         finally:

@@ -16,6 +16,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.phrasing import join_words
 from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
 from skills.video.constraints import ConstraintFilter
@@ -309,7 +310,7 @@ class VideoSkill:
         q = question.lower()
         title = str(row["title"])
         if re.search(r"\bdirect|\bwho made\b|\bdirector\b", q):
-            director = " and ".join(split_names(row["director"]))  # "Andrew Adamson and Vicky Jenson"
+            director = join_words(split_names(row["director"]))  # "Andrew Adamson and Vicky Jenson"
             text = (
                 f"{title} was directed by {director}." if director else f"I don't know who directed {title}."
             )
@@ -319,7 +320,7 @@ class VideoSkill:
             q,
         ):
             cast = split_names(row["cast"])[:3]
-            text = f"{title} stars {' and '.join(cast)}." if cast else f"I don't know who is in {title}."
+            text = f"{title} stars {join_words(cast)}." if cast else f"I don't know who is in {title}."
         elif re.search(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b", q):
             year = item.meta.get("year")
             text = f"{title} came out in {year}." if year else f"I don't know when {title} came out."
