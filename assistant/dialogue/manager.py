@@ -31,12 +31,14 @@ from assistant.dialogue.phrases import (
     ABOUT_IT,
     ABOUT_THEIR_HISTORY,
     ASIDE,
+    ASKS_ANOTHER,
     CORRECTS,
     FOLLOW_ON,
     GOES_ON,
     INSTEAD,
     NOT_NAMES,
     REFINEMENT,
+    SAYS_REPEAT,
     SOMEONE_WOULD_LIKE,
     TELLS_A_LIKE,
     THERE,
@@ -128,6 +130,15 @@ class DialogueManager:
         )
 
     def respond(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
+        lowered = ctx.text.lower()
+        if (
+            parse.intent == "repeat"
+            and state.last_items
+            and (ASKS_ANOTHER.search(lowered) or not SAYS_REPEAT.search(lowered))
+        ):
+            # "Try again", "wait sorry the nineties": heard as "say that again" with no word of
+            # it; after an offer they ask for another (or a changed one), read as a skip.
+            parse = replace(parse, intent="skip")
         ctx = replace(ctx, intent=parse.intent, pending_before=state.pending)
         for name, matcher in self.matchers:
             if name == "pending_answer":

@@ -102,6 +102,13 @@ STOPS = re.compile(r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|qui
 # watch", "another film"), and the place said before ("there").
 GOES_ON = re.compile(r"\b(?:what else|anything else|something else|another|any more|more of)\b")
 THERE = re.compile(r"\bthere\b")
+# Words that ask to hear the last answer again. A "repeat" the classifier heard without any
+# ("try again", "ok and one more", "back to it, another drama") asks for another offer.
+SAYS_REPEAT = re.compile(
+    r"\b(?:repeat|again|say (?:that|it)|what did you (?:just )?say|what was that|come again|pardon|"
+    r"didn'?t (?:catch|hear)|one more time|what\W*$|huh|eh)\b"
+)
+ASKS_ANOTHER = re.compile(r"\b(?:try again|one more|another|next)\b")
 # "Put on something my dad would like" right after "my dad's a big fan of The Great Escape":
 # about the thing just told (after an offer, nobody's taste was told: no reference).
 SOMEONE_WOULD_LIKE = re.compile(

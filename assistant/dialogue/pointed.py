@@ -13,7 +13,7 @@ from assistant.contracts.stages import Parse
 from assistant.dialogue.offers import reference
 from assistant.dialogue.phrases import ASKS_ABOUT, POINTS_AT
 from assistant.dialogue.state import DialogueState, Outcome, TurnContext
-from assistant.skill_sdk.api import AnswersAbout
+from assistant.skill_sdk.api import AnswersAbout, Item
 from assistant.skill_sdk.plugins import SkillRegistry
 
 # "Ok play it", "go on then, put it on", "let's watch that one": the item on offer, asked for.
@@ -22,6 +22,13 @@ PLAY_IT = re.compile(
     r"(?:play|put on|put|stick|start|watch|let'?s watch|we'?ll watch|we'?ll have)\s+"
     r"(?:it|that|this|that one|this one)(?:\s+on)?(?:\s+(?:then|now|please|tonight|again|instead))*"
     r"(?:,?\s+the (?:one before|first one|second one|last one|other one))?\W*$"
+)
+# "What was the first one you said", "nah, the other one you said before", "read me the first
+# one again": an item offered earlier in this conversation, asked for again.
+EARLIER_ONE = re.compile(
+    r"^(?:[\w']+,? ){0,3}?(?:what was |give me |read me |go back to |i'?ll have |let'?s have |let'?s go with )?"
+    r"the (?P<which>first|other|previous|earlier) one"
+    r"(?:\s+you (?:said|mentioned|suggested)(?: first| before| earlier)?)?(?:\s+(?:again|then|please|instead))*\W*$"
 )
 
 # A question and nothing else ("is it in english", "who wrote it"), not a request that happens to
@@ -74,6 +81,20 @@ class PointedTurns:
             )
         return None
 
+    @staticmethod
+    def earlier_offer(state: DialogueState, which: str) -> Item | None:
+        """The item of the skill on offer that was offered first ("the first one you said") or
+        before the last one ("the other one"), from what the conversation mentioned; None when
+        the words are about the last offer's list ("read me the first one again")."""
+        domain = state.last_items[0].domain
+        if which == "first" and len(state.last_items) > 1:
+            return None  # "the first one" of a list just read out: the list's own first
+        offered = state.offered.get(domain, set())
+        said = [i for i in state.mentioned if i.domain == domain and i.id in offered]
+        if not said:
+            return None
+        return said[-1] if which == "first" else said[1] if len(said) > 1 else said[0]
+
     def nothing_to_ask_about(self, parse: Parse, state: DialogueState) -> bool:
         """Whether the classifier's intent is another skill's question while that skill has
         offered nothing in this conversation, so "it" cannot be one of its items."""
@@ -91,9 +112,12 @@ class PointedTurns:
         lowered = ctx.text.lower().strip()
         # "Play that again" comes as a repeat; its verb says it is the item, not the words, wanted.
         keeps = parse.intent in self.keeps_its_meaning and parse.intent != "repeat"
-        if keeps or not state.last_items or not PLAY_IT.match(lowered):
+        earlier = EARLIER_ONE.match(lowered)
+        if keeps or not state.last_items or not (PLAY_IT.match(lowered) or earlier):
             return None
-        item = reference(state, None, lowered) or state.last_items[0]
+        item = (earlier and self.earlier_offer(state, earlier.group("which"))) or (
+            reference(state, None, lowered) or state.last_items[0]
+        )
         spec = self.skills.spec(item.domain)
         if spec is None or any(name == spec.name and rx.search(lowered) for rx, name in self.routes):
             return None

@@ -490,3 +490,22 @@ def test_something_someone_would_like_is_like_what_they_were_told_to_like(pipeli
     )
     assert result.state["domain"] == "video" and result.state["constraints"] == {}
     assert result.state["reference"]["title"] == "The Great Escape" and result.items
+
+
+def test_the_first_one_you_said_is_offered_again(pipeline):
+    session = pipeline.start_session("chooser", seed=3)
+    first = pipeline.run_turn(session, text="a comedy film", wall_time=1_795_435_200.0)
+    second = pipeline.run_turn(session, text="another one", wall_time=1_795_435_260.0)
+    assert second.items[0].id != first.items[0].id
+    back = pipeline.run_turn(session, text="hmm what was the first one you said", wall_time=1_795_435_320.0)
+    assert _end(back).matcher == "play_it" and [i.id for i in back.items] == [first.items[0].id]
+
+
+@pytest.mark.parametrize("text", ["try again", "ok and one more"])
+def test_a_repeat_heard_without_a_word_of_repeating_is_another_offer(pipeline, text):
+    session = pipeline.start_session("again", seed=3)
+    first = pipeline.run_turn(session, text="a drama film", wall_time=1_795_435_200.0)
+    result = pipeline.run_turn(session, text=text, wall_time=1_795_435_260.0)
+    assert _end(result).act == "skip" and result.items and result.items[0].id != first.items[0].id
+    said = pipeline.run_turn(session, text="say that again", wall_time=1_795_435_320.0)
+    assert _end(said).act == "repeat" and said.response == result.response
