@@ -1,16 +1,21 @@
-"""Finding and reading the model artifacts at run time (the runtime side of ``models/``).
+"""Where the model artifacts are, and the stamps that say what each was built from.
 
 Every artifact is a folder under ``models/artifacts/<name>`` (``ASSISTANT_ARTIFACTS`` overrides
 the root) holding a ``stamp.json`` written last by its build step. This module owns where those
 folders are, the repository's ``data/`` folder, reading a stamp, and ``ArtifactMissingError``,
-the one error runtime code raises when an artifact is missing or damaged. Building artifacts
-(content hashes, writing stamps) belongs to ``models.artifacts``; runtime code never imports
-``models``.
+the one error runtime code raises when an artifact is missing or damaged.
+
+It also holds what a build step needs to stamp an artifact (``content_hash``, ``is_current``,
+``write_stamp``): build steps live both in ``models/`` (the core's) and in each skill's
+``build.py`` (declared by ``SkillSpec.build``), and a skill's build module never imports
+``models``. ``models.artifacts`` re-exports them. Runtime code reads stamps, never writes them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from assistant.config import environment
@@ -47,3 +52,46 @@ def read_stamp(name: str) -> dict:
     if not isinstance(data, dict):
         raise ValueError(f"stamp of '{name}' is not a JSON object")
     return data
+
+
+def content_hash(paths: Iterable[Path], extra: str = "") -> str:
+    """A hash over file contents (folders are walked in sorted order) and an extra string."""
+    digest = hashlib.sha256(extra.encode())
+    for path in sorted(Path(p) for p in paths):
+        files = sorted(q for q in path.rglob("*") if q.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if "__pycache__" in f.parts:
+                continue
+            digest.update(str(f.relative_to(REPO_ROOT) if f.is_relative_to(REPO_ROOT) else f).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def stamp_hash(want: str, earlier: Path) -> str:
+    """The hash a build step stamps with: ``want``, or the hash an earlier layout of the step
+    computed from the very same inputs, when ``earlier`` (a JSON object, hash now -> hash then)
+    lists it. A step that moves (its own code is part of its hash) lists its hashes at the move,
+    so an artifact built before it moved is still current and a rebuild writes the same stamp."""
+    try:
+        moved = json.loads(earlier.read_text())
+    except (OSError, ValueError):
+        return want
+    then = moved.get("hashes", {}).get(want) if isinstance(moved, dict) else None
+    return then if isinstance(then, str) else want
+
+
+def is_current(name: str, want_hash: str) -> bool:
+    """Whether artifact ``name`` has a stamp recording ``want_hash``."""
+    try:
+        return read_stamp(name)["hash"] == want_hash
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def write_stamp(name: str, want_hash: str, **info: object) -> None:
+    """Written last, after every file of the artifact, so a crash mid-build leaves it stale."""
+    folder = artifact_dir(name)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "stamp.json.tmp"
+    tmp.write_text(json.dumps({"hash": want_hash, **info}, indent=2, default=str))
+    tmp.replace(folder / "stamp.json")

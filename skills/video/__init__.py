@@ -89,6 +89,7 @@ def combine_era(era: str) -> str:
 SPEC = SkillSpec(
     name="video",
     load=load_skill,
+    build="skills.video.build",
     answers=Answers(
         offer_intent="recommend_video",
         slots=frozenset(

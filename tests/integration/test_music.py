@@ -9,10 +9,9 @@ from assistant.skill_sdk.api import FeedbackEvent, Item, SkillRequest, SkillResu
 
 @pytest.fixture(scope="module")
 def skill():
-    import models.music_index
-    from skills.music import load_skill
+    from skills.music import build, load_skill
 
-    models.music_index.build()  # instant when the artifact is current
+    build.build()  # instant when the artifact is current
     return load_skill()
 
 

@@ -11,10 +11,9 @@ from assistant.skill_sdk.api import FeedbackEvent, SkillRequest, SkillResult, Us
 
 @pytest.fixture(scope="module")
 def skill():
-    import models.news_index
-    from skills.news import load_skill
+    from skills.news import build, load_skill
 
-    models.news_index.build()  # instant when the artifact is current
+    build.build()  # instant when the artifact is current
     return load_skill()
 
 

@@ -1,4 +1,4 @@
-"""config.toml and the ASSISTANT_* environment variables (assistant/config.py).
+"""config.toml and the ASSISTANT_* environment variables (assistant/config/).
 
 A typo or a wrong value in the file is a warning naming the key and the file, never a failed
 start; every key the README documents is read back as written; the environment variables are
@@ -325,11 +325,11 @@ def test_only_the_config_module_reads_assistant_environment_variables():
     reads = [
         hit
         for path in files
-        if path != REPO_ROOT / "assistant" / "config.py"
+        if path != REPO_ROOT / "assistant" / "config" / "variables.py"
         for hit in environment_reads(path)
     ]
     assert reads == []
-    source = (REPO_ROOT / "assistant" / "config.py").read_text(encoding="utf-8")
+    source = (REPO_ROOT / "assistant" / "config" / "variables.py").read_text(encoding="utf-8")
     for name in ("ASSISTANT_HOME", "ASSISTANT_LLM", "ASSISTANT_OFFLINE", "ASSISTANT_ARTIFACTS"):
         assert f'"{name}"' in source
     getenv = [p for p in files if "getenv(" in p.read_text(encoding="utf-8")]

@@ -1,7 +1,8 @@
 """The video recommender and skill on the real MovieLens ratings and Wikidata films.
 
 The artifact is built once per session into a temporary folder by the real build step (a few
-seconds), so these tests also cover ``models.video_fit`` and ``load_skill``.
+seconds), so these tests also cover the skill's build step (``skills.video.build``) and
+``load_skill``.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ CARTOONS = ["Toy Story", "Finding Nemo", "Shrek", "Monsters, Inc."]
 
 @pytest.fixture(scope="session")
 def video_skill(tmp_path_factory: pytest.TempPathFactory):
-    from models import video_fit
-    from skills.video import load_skill
+    from skills.video import build, load_skill
 
     previous = os.environ.get("ASSISTANT_ARTIFACTS")
     os.environ["ASSISTANT_ARTIFACTS"] = str(tmp_path_factory.mktemp("artifacts"))
     try:
-        assert "fitted" in video_fit.build(force=False)
-        assert video_fit.build(force=False) == "up to date"  # the stamp makes a rerun free
+        assert "fitted" in build.build(force=False)
+        assert build.build(force=False) == "up to date"  # the stamp makes a rerun free
         skill = load_skill()
         from skills.video import vocabulary
 

@@ -1,7 +1,9 @@
-"""Build step: the news catalog table and MiniLM embeddings of every headline + description.
+"""The news skill's build step (``SkillSpec.build``): the news catalog table and MiniLM
+embeddings of every headline + description.
 
 Artifact ``news``: ``headlines.csv``, ``embeddings.npy`` (float16 unit rows: half the size, and
-cosine ranking does not notice), ``stamp.json``.
+cosine ranking does not notice), ``stamp.json``. Run by ``python -m models.build``
+(``--only news``); the runtime never imports this module.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.artifacts import REPO_ROOT, artifact_dir, content_hash, is_current, write_stamp
+from assistant.artifacts import REPO_ROOT, artifact_dir, content_hash, is_current, stamp_hash, write_stamp
 
 NAME = "news"
 CODE_FILES = [
@@ -18,15 +20,19 @@ CODE_FILES = [
     REPO_ROOT / "skills" / "news" / "catalog.py",
     REPO_ROOT / "skills" / "embeddings.py",
 ]
+# Hashes stamped while this step was models/news_index.py (assistant.artifacts.stamp_hash).
+EARLIER_HASHES = Path(__file__).with_name("build_stamps.json")
 
 
 def current_hash() -> str:
+    """The hash the artifact is stamped with when built from today's code and data."""
     from skills.news.catalog import NEWS_FILE
 
-    return content_hash([NEWS_FILE, *CODE_FILES], extra="news-index-v3")
+    return stamp_hash(content_hash([NEWS_FILE, *CODE_FILES], extra="news-index-v3"), EARLIER_HASHES)
 
 
 def build(force: bool = False) -> str:
+    """Build the index unless the stamp says it is current; a one-line summary."""
     want = current_hash()
     if not force and is_current(NAME, want):
         return "news index up to date"

@@ -1,9 +1,11 @@
-"""Build step: the music catalog table and MiniLM embeddings of each track's tag text.
+"""The music skill's build step (``SkillSpec.build``): the music catalog table and MiniLM
+embeddings of each track's tag text.
 
 Tracks share tag texts ("jazz music; instrumental, modern; calm, relaxing, mellow"), so only the
 distinct texts are embedded (about 1,300 for 35,000 tracks) and each track points at its row.
 Artifact ``music``: ``tracks.csv``, ``tag_embeddings.npy`` (float32, unit rows),
-``track_text_row.npy`` (int32 per track), ``stamp.json``.
+``track_text_row.npy`` (int32 per track), ``stamp.json``. Run by ``python -m models.build``
+(``--only music``); the runtime never imports this module.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.artifacts import REPO_ROOT, artifact_dir, content_hash, is_current, write_stamp
+from assistant.artifacts import REPO_ROOT, artifact_dir, content_hash, is_current, stamp_hash, write_stamp
 
 NAME = "music"
 CODE_FILES = [
@@ -20,15 +22,19 @@ CODE_FILES = [
     REPO_ROOT / "skills" / "music" / "catalog.py",
     REPO_ROOT / "skills" / "embeddings.py",
 ]
+# Hashes stamped while this step was models/music_index.py (assistant.artifacts.stamp_hash).
+EARLIER_HASHES = Path(__file__).with_name("build_stamps.json")
 
 
 def current_hash() -> str:
+    """The hash the artifact is stamped with when built from today's code and data."""
     from skills.music.catalog import SOURCE_FILES
 
-    return content_hash([*SOURCE_FILES, *CODE_FILES], extra="music-index-v1")
+    return stamp_hash(content_hash([*SOURCE_FILES, *CODE_FILES], extra="music-index-v1"), EARLIER_HASHES)
 
 
 def build(force: bool = False) -> str:
+    """Build the index unless the stamp says it is current; a one-line summary."""
     want = current_hash()
     if not force and is_current(NAME, want):
         return "music index up to date"
