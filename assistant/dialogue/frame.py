@@ -68,7 +68,9 @@ LIST_GOES_ON = re.compile(r"\b(?:or|nor|and)\b|/")
 # The person goes back to a skill left earlier: its frame comes back as it was.
 RETURNS = re.compile(
     r"\b(?:back to|go back|return to|again|as before|where we were|where was i|like before|more|some more|continue|"
-    r"carry on|keep going|resume|another|go on|anyway)\b"
+    r"carry on|keep going|resume|another|go on|anyway)\b|"
+    # "Ok, the robot film please" after an aside: the one being discussed, said with "the".
+    r"^(?:(?:ok(?:ay)?|right|so|alright|yes|yeah),?\s+)?the (?:\w+ )?\w+(?:\s+(?:please|then|now|thing))*\W*$"
 )
 # Starting over: the frame's constraints go (what was ruled out stays for the session).
 STARTS_OVER = re.compile(

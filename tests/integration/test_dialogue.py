@@ -509,3 +509,13 @@ def test_a_repeat_heard_without_a_word_of_repeating_is_another_offer(pipeline, t
     assert _end(result).act == "skip" and result.items and result.items[0].id != first.items[0].id
     said = pipeline.run_turn(session, text="say that again", wall_time=1_795_435_320.0)
     assert _end(said).act == "repeat" and said.response == result.response
+
+
+def test_the_film_said_after_an_aside_goes_back_to_it_as_it_was(pipeline):
+    session = pipeline.start_session("parent3", seed=3)
+    pipeline.run_turn(session, text="a film the kids can watch no cartoons though", wall_time=1_795_435_200.0)
+    pipeline.run_turn(session, text="is it gonna be nice in auckland tomorrow", wall_time=1_795_435_260.0)
+    back = pipeline.run_turn(session, text="ok the film", wall_time=1_795_435_320.0)
+    assert _end(back).matcher == "return" and back.items
+    assert back.state["constraints"] == {"audience": "children"}
+    assert back.state["exclude"] == {"movie_genre": ["Animation"]}
