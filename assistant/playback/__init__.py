@@ -1,5 +1,6 @@
 """Playing audio to the person: ``player`` (the queue, ducking and the PortAudio output) and
-``decode`` (reading audio files through libsndfile, or ffmpeg for what it cannot read).
+``decode`` (reading audio files through libsndfile, or ffmpeg for what it cannot read) and
+``artwork`` (the cover picture embedded in a file's tags, for the household page).
 
 Imports: its own layer (``voice``, ``nlu``, ``storage``) and those below: ``artifacts``,
 ``config``, ``skill_sdk``, ``contracts``, ``logs``; not ``dialogue``, ``llm``, ``pipeline``,

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
+from assistant.skill_sdk.library import FileLibrary
 from assistant.skill_sdk.situation import Situation
 from assistant.skill_sdk.spec import Answers, ModelHints, OfferPolicy, SkillPhrasing, SkillWords
 from assistant.skill_sdk.spec import HistoryPhrasing as HistoryPhrasing  # re-exported for skills
@@ -279,6 +280,10 @@ class SkillSpec:
     # after the core's model steps as the step called ``name`` (``--only NAME``). A name, not
     # the module, so the runtime never imports build code. Empty: the skill builds nothing.
     build: str = ""
+    # A library of the user's own files the household page shows and scans: called with the
+    # skill's settings section, it must answer quickly, without loading models
+    # (assistant/skill_sdk/library.py). None: the skill keeps no such library.
+    library: Callable[[Mapping[str, Any]], FileLibrary] | None = None
 
     def say(self, key: str, rng: random.Random | None, **values: Any) -> str:
         """One of this skill's templates, chosen with the turn's seeded generator (None: the first)."""

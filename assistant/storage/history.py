@@ -292,6 +292,19 @@ class HistoryStore:
         """Every piece of ``user``'s feedback, oldest first, as dicts."""
         return list(self.db.query("SELECT * FROM feedback WHERE user = ? ORDER BY ts, id", [user]))
 
+    def daily_activity(self, user: str, since: float) -> dict[str, dict[str, int]]:
+        """Per local day ("2024-05-31") from ``since`` on: "turns" said and feedback given by
+        kind ("like", "play", ...), counted in SQL so a long history costs one pass per table."""
+        days: dict[str, dict[str, int]] = {}
+        day = "strftime('%Y-%m-%d', ts, 'unixepoch', 'localtime')"
+        for row in self.db.execute(
+            f"SELECT {day}, 'turns', COUNT(*) FROM turns WHERE user = ? AND ts >= ? GROUP BY 1 UNION ALL "
+            f"SELECT {day}, kind, COUNT(*) FROM feedback WHERE user = ? AND ts >= ? GROUP BY 1, 2",
+            [user, since, user, since],
+        ):
+            days.setdefault(row[0], {})[row[1]] = int(row[2])
+        return days
+
     def recent_sessions(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest sessions, newest first, as dicts."""
         return list(self.db.query("SELECT * FROM sessions ORDER BY started DESC LIMIT ?", [limit]))

@@ -1,4 +1,5 @@
-"""The household page's routes: Now, Talk, People, Settings, and logging in.
+"""The household page's routes: Now, Talk, People, Settings, and logging in (Library, Insights
+and cover art are in ``pages``).
 
 Server-rendered Jinja2 (autoescaped: a title with ``<script>`` in its tags is shown as text)
 with htmx boosting links and forms, so every page also works as plain HTML forms. Every form
@@ -27,6 +28,7 @@ from starlette.templating import Jinja2Templates
 
 from assistant.web import security, settings_file
 from assistant.web.household import BusyError, Household, player_state
+from assistant.web.pages import MorePages
 
 HERE = Path(__file__).parent
 MAX_FORM_BYTES = 64 * 1024  # a typed request is 500 characters at most; a feed list is small
@@ -72,6 +74,7 @@ class WebApp:
             Route("/login", self.login_page, methods=get),
             Route("/login", self.login, methods=post),
             Route("/logout", self.logout, methods=post),
+            *MorePages(self).routes(),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ]
         handlers = {Forbidden: _refused(403), BusyError: _refused(503)}

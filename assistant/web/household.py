@@ -26,9 +26,12 @@ from typing import Any, TypeVar
 
 from assistant.app import export_user_data
 from assistant.pipeline.runner import Pipeline, Session
+from assistant.playback.artwork import embedded_picture
 from assistant.playback.player import Player, current_player
+from assistant.skill_sdk.library import FileLibrary
 from assistant.storage import people
 from assistant.storage.connection import HISTORY_FILE
+from assistant.web.shelves import Finder, Shelves
 
 T = TypeVar("T")
 Owner = Callable[[Callable[[], Any]], "Future[Any]"]  # runs a call on the pipeline's thread
@@ -63,8 +66,12 @@ class Household:
         owner: Owner,
         home: Path,
         player: Callable[[], Player | None] = current_player,
+        libraries: Finder | None = None,
     ) -> None:
+        """``libraries``: the skills' libraries of the user's files (tests give their own); by
+        default those the pipeline's skills declare (``SkillSpec.library``)."""
         self._pipeline, self._owner, self.home, self._player = pipeline, owner, home, player
+        self.shelves = Shelves(libraries or self._skill_libraries)
         self._pending = 0
         self._lock = threading.Lock()
         self._conversations: dict[str, Conversation] = {}  # browser id -> its Talk conversation
@@ -95,7 +102,25 @@ class Household:
         """The process's player, if anything has played yet."""
         return self._player()
 
+    def _skill_libraries(self) -> list[tuple[str, FileLibrary]]:
+        # The registry's specs and the settings are plain data, safe to read on any thread; a
+        # library opens its own database connection, never the pipeline's.
+        pipeline = self._pipeline()
+        return [
+            (spec.name, spec.library(pipeline.settings.skill_settings(spec.name)))
+            for spec in pipeline.skills.specs
+            if spec.library is not None
+        ]
+
     # --- reads ------------------------------------------------------------------------------
+    async def activity(self, since: float) -> dict[str, dict[str, dict[str, int]]]:
+        """Per person, per local day since ``since``: turns said and feedback by kind."""
+
+        def read(p: Pipeline) -> dict[str, dict[str, dict[str, int]]]:
+            return {name: p.store.daily_activity(name, since) for name in people.people(p.store)}
+
+        return await self.call(read)
+
     async def recent(self, limit: int = 5) -> list[dict[str, Any]]:
         """The last turns of anyone, with the reason for each offer."""
         return await self.call(lambda p: people.recent_turns(p.store, limit=limit))
@@ -205,12 +230,26 @@ def player_state(player: Player | None) -> dict[str, Any] | None:
     if now is None:
         return {"track": None, "volume": volume}
     track = now.track
+    shown = {"title": track.title, "subtitle": track.subtitle, "duration_s": track.duration_s}
     return {
-        "track": {"title": track.title, "subtitle": track.subtitle, "duration_s": track.duration_s},
+        "track": shown | {"id": track.id, "art": cover_art(player) is not None},
         "position_s": now.position_s,
         "paused": now.paused,
         "volume": volume,
     }
+
+
+def cover_art(player: Player | None, item_id: str | None = None) -> tuple[bytes, str] | None:
+    """(bytes, content type) of the picture in the playing file's tags (None: no picture, not a
+    local file, or ``item_id`` is not what plays). Only the playing file's: an id is never a path,
+    so the route cannot be made to read any other file."""
+    now = player.now_playing() if player is not None else None
+    if now is None or (item_id is not None and now.track.id != item_id):
+        return None
+    location = now.track.location
+    if "://" in location or not location:
+        return None  # a stream: nothing local to read
+    return embedded_picture(location)
 
 
 class Watcher:

@@ -25,6 +25,7 @@ from assistant.skill_sdk.api import (
     SkillWords,
     SlotDoc,
 )
+from assistant.skill_sdk.library import FileLibrary
 from assistant.skill_sdk.status import OnlineFeature, SkillStatus
 from skills.music.playback import ARCHIVE_URL, CONTROL_ROUTES, NOW_PLAYING
 from skills.music.words import ARTIST_NICKNAMES, CONSTRAINT_WORDS
@@ -257,6 +258,13 @@ def status(settings: Mapping[str, Any]) -> SkillStatus:
     )
 
 
+def file_library(settings: Mapping[str, Any]) -> FileLibrary:
+    """For the household page's Library: the configured folders, their problem files, a scan."""
+    from skills.music.shelf import music_shelf
+
+    return music_shelf(MusicSettings.model_validate(dict(settings or {})).model_dump())
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, list[str]]:
     """Canonical slot values: ``artist`` (lead artists) and ``genre`` (genres and common styles)."""
@@ -347,4 +355,5 @@ SPEC = SkillSpec(
     rank=10,
     settings_model=MusicSettings,
     status=status,
+    library=file_library,
 )

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,13 @@ class ScanReport:
     removed: int = 0
     problems: list[str] = field(default_factory=list)  # one line per file or folder not used
     seconds: float = 0.0
+    # The same problems as (path, why), for the household page, which shows them as a table.
+    problem_paths: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, path: str, reason: str, folder: bool = False) -> None:
+        """A file or folder not used, and why."""
+        self.problems.append(f"{'folder ' if folder else ''}{path}: {reason}")
+        self.problem_paths.append((path, reason))
 
     def summary(self) -> str:
         usable = self.files - sum(1 for p in self.problems if not p.startswith("folder"))
@@ -107,7 +114,7 @@ def folders_from(settings: dict[str, Any] | None) -> list[Path]:
     return [Path(os.path.expanduser(str(f))) for f in raw if str(f).strip()]
 
 
-def _walk(folder: Path, problems: list[str]) -> Iterator[tuple[str, os.stat_result]]:
+def _walk(folder: Path, report: ScanReport) -> Iterator[tuple[str, os.stat_result]]:
     """Audio files under ``folder``; each real folder once (a symlink loop ends), errors noted."""
     seen: set[tuple[int, int]] = set()
     stack = [str(folder)]
@@ -116,7 +123,7 @@ def _walk(folder: Path, problems: list[str]) -> Iterator[tuple[str, os.stat_resu
         try:
             info = os.stat(here)
         except OSError as exc:
-            problems.append(f"folder {here}: {exc.strerror or exc}")
+            report.note(here, str(exc.strerror or exc), folder=True)
             continue
         key = (info.st_dev, info.st_ino)
         if key in seen:
@@ -125,7 +132,7 @@ def _walk(folder: Path, problems: list[str]) -> Iterator[tuple[str, os.stat_resu
         try:
             entries = list(os.scandir(here))
         except OSError as exc:
-            problems.append(f"folder {here}: cannot be read ({exc.strerror or exc})")
+            report.note(here, f"cannot be read ({exc.strerror or exc})", folder=True)
             continue
         for entry in entries:
             try:
@@ -136,7 +143,7 @@ def _walk(folder: Path, problems: list[str]) -> Iterator[tuple[str, os.stat_resu
                 ):
                     yield entry.path, entry.stat(follow_symlinks=True)
             except OSError as exc:
-                problems.append(f"{entry.path}: {exc.strerror or exc}")
+                report.note(entry.path, str(exc.strerror or exc))
 
 
 def _first(value: Any) -> str:
@@ -192,13 +199,20 @@ def read_tags(path: str) -> dict[str, Any]:
 
 
 def scan(
-    folders: Iterable[Path], db: SkillDatabase, progress: bool = True, prune_others: bool = True
+    folders: Iterable[Path],
+    db: SkillDatabase,
+    progress: bool = True,
+    prune_others: bool = True,
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> ScanReport:
     """Bring the stored library up to date with ``folders`` (incremental: size and mtime).
 
     ``prune_others``: files stored from folders not in ``folders`` are dropped too (the
     configured list is the whole library); False for a scan of some folders only.
+    ``on_progress(done, total, doing)``: told per folder while counting (total 0), then per file
+    read (the household page's progress bar; the terminal's is ``progress``).
     """
+    tell = on_progress or (lambda done, total, doing: None)
     started = time.perf_counter()
     report = ScanReport()
     folders = [Path(f) for f in folders]
@@ -208,10 +222,11 @@ def scan(
     }
     found: list[tuple[str, str, os.stat_result]] = []
     for folder in folders:
+        tell(len(found), 0, f"looking in {folder}")
         if not folder.is_dir():
-            report.problems.append(f"folder {folder}: not found or not a folder")
+            report.note(str(folder), "not found or not a folder", folder=True)
             continue
-        found += [(str(folder), path, st) for path, st in _walk(folder, report.problems)]
+        found += [(str(folder), path, st) for path, st in _walk(folder, report)]
     report.files = len(found)
     changed = [
         (f, p, st) for f, p, st in found if known.get(p, (None, None))[:2] != (st.st_mtime, st.st_size)
@@ -220,7 +235,7 @@ def scan(
     changed_paths = {p for _, p, _ in changed}
     for path, (_, _, error, _) in known.items():
         if error and path not in changed_paths:
-            report.problems.append(f"{path}: {error}")
+            report.note(path, error)
     rows = []
     bar = None
     if progress and len(changed) >= PROGRESS_MIN_FILES:
@@ -228,7 +243,8 @@ def scan(
 
         bar = tqdm(total=len(changed), desc="scanning music library", unit="file")
     now = time.time()
-    for folder, path, st in changed:
+    for done, (folder, path, st) in enumerate(changed):
+        tell(done, len(changed), f"reading {path}")
         row: dict[str, Any] = {"path": path, "folder": folder, "mtime": st.st_mtime, "size": st.st_size}
         try:
             if st.st_size == 0:
@@ -236,7 +252,7 @@ def scan(
             row.update(read_tags(path), error=None)
         except ValueError as exc:
             row.update(title=Path(path).stem, artist=None, error=str(exc))
-            report.problems.append(f"{path}: {exc}")
+            report.note(path, str(exc))
         row["scanned"] = now
         rows.append(row)
         if bar is not None:
@@ -244,6 +260,7 @@ def scan(
     if bar is not None:
         bar.close()
     report.read = len(rows)
+    tell(len(rows), len(rows), "storing what was read")
     present = {p for _, p, _ in found}
     scanned = {str(f) for f in folders}
     gone = [p for p, row in known.items() if p not in present and (prune_others or row[3] in scanned)]
@@ -304,6 +321,16 @@ def stored_vectors(db: SkillDatabase, texts: list[str]) -> dict[str, bytes]:
 def store_vectors(db: SkillDatabase, vectors: dict[str, bytes]) -> None:
     with db.transaction():
         db.executemany(f"INSERT OR REPLACE INTO {TEXTS_TABLE} (text, vector) VALUES (?, ?)", vectors.items())
+
+
+def stored_problems(db: SkillDatabase) -> list[tuple[str, str]]:
+    """(path, why) of every stored file that is never offered, by path."""
+    return [
+        (str(path), str(error))
+        for path, error in db.query(
+            f"SELECT path, error FROM {TRACKS_TABLE} WHERE error IS NOT NULL ORDER BY path"
+        )
+    ]
 
 
 def library_size(db: SkillDatabase) -> int:

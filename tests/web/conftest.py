@@ -23,6 +23,7 @@ from assistant.pipeline.runner import Pipeline
 from assistant.playback.player import NowPlaying, PlayableTrack
 from assistant.web.household import Household
 from assistant.web.server import WebServer
+from assistant.web.shelves import Finder
 from tests.support.fakes import KeywordNLU, fake_skills
 
 
@@ -114,14 +115,20 @@ class Served:
 
 
 def serve(
-    build: Callable[[], Pipeline], home: Path, host: str = "127.0.0.1", password: str | None = None
+    build: Callable[[], Pipeline],
+    home: Path,
+    host: str = "127.0.0.1",
+    password: str | None = None,
+    libraries: Finder | None = None,
 ) -> Iterator[Served]:
     """The page on the pipeline ``build`` makes, on the one thread that then owns it (as under
     ``assistant web``: the store's SQLite connection is used on no other)."""
     owner_pool = ThreadPoolExecutor(1)
     pipeline = owner_pool.submit(build).result()
     player = FakePlayer()
-    household = Household(lambda: pipeline, owner_pool.submit, home, player=lambda: player)
+    household = Household(
+        lambda: pipeline, owner_pool.submit, home, player=lambda: player, libraries=libraries
+    )
     server = WebServer(household, host, 0, password)
     server.start()
     try:

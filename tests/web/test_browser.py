@@ -69,3 +69,36 @@ def test_talk_in_a_browser_and_see_it_live_on_now(web: Served, browser) -> None:
     wait.until(lambda d: "suggest a tea" in d.find_element(By.ID, "now-panel").text)
     web.run(lambda p: p.run_turn(p.start_session("bob"), text="some herbal tea"))
     wait.until(lambda d: "some herbal tea" in d.find_element(By.ID, "now-panel").text)
+
+
+def test_library_scan_and_insights_in_a_browser(assistant_home, tmp_path, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from skills.music import SPEC as MUSIC
+    from testkit.music_files import make_track
+    from tests.web.conftest import fake_pipeline_in, serve
+
+    folder = tmp_path / "Music"
+    make_track(folder / "one.flac", 0.3, title="One", artist="Someone")
+    (folder / "<b>empty.mp3").write_bytes(b"")
+    library = MUSIC.library({"library": [str(folder)]})  # the skill's own, as the page finds it
+    wait = WebDriverWait(browser, 15)
+    for web in serve(
+        lambda: fake_pipeline_in(assistant_home), assistant_home, libraries=lambda: [("music", library)]
+    ):
+        web.run(lambda p: p.run_turn(p.start_session("alice"), text="I love sencha tea"))
+        browser.get(web.server.url + "/now")
+        browser.find_element(By.LINK_TEXT, "Library").click()
+        wait.until(lambda d: "Music library" in d.find_element(By.ID, "library-panel").text)
+        browser.find_element(By.CSS_SELECTOR, "#library-music button.scan").click()
+        done = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#library-music .scan-done"))
+        assert "Scanned 2 files" in done.text
+        problems = browser.find_element(By.CSS_SELECTOR, "#library-music table.problems").text
+        assert "<b>empty.mp3" in problems and "empty file" in problems  # the name shown as text
+
+        browser.find_element(By.LINK_TEXT, "Insights").click()
+        chart = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "section.insight svg.chart"))
+        assert "alice" in browser.find_element(By.CSS_SELECTOR, "section.insight h2").text
+        assert chart.find_elements(By.CSS_SELECTOR, "rect.s-likes") and chart.size["width"] > 200
+        assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]  # CSP: nothing refused
