@@ -50,7 +50,7 @@ class Chart:
     @property
     def summary(self) -> str:
         """The chart in words, for screen readers."""
-        return ", ".join(f"{total} {words}" for words, _, total in self.totals)
+        return ", ".join(f"{total} {counted(words, total)}" for words, _, total in self.totals)
 
 
 def buckets(by: str, today: dt.date) -> list[dt.date]:
@@ -91,7 +91,7 @@ def activity_chart(days: dict[str, dict[str, int]], by: str, today: dt.date) -> 
             height = plot_h * value / top
             x = LEFT + i * group + group * 0.1 + j * bar_w
             bars.append(Bar(round(x, 1), round(TOP + plot_h - height, 1), round(bar_w, 1), round(height, 1),
-                            css, f"{when}: {value} {words}"))  # fmt: skip
+                            css, f"{when}: {value} {counted(words, value)}"))  # fmt: skip
         if (len(starts) - 1 - i) % every == 0:  # the newest group is always labelled
             labels.append(Label(round(LEFT + (i + 0.5) * group, 1), HEIGHT - 8, f"{start.day} {start:%b}"))
     totals = tuple((words, css, sum(c[key] for c in counts)) for key, words, css in SERIES)
@@ -107,3 +107,8 @@ def _round_up(value: int) -> int:
             if nice * magnitude >= value:
                 return nice * magnitude
         magnitude *= 10
+
+
+def counted(words: str, n: int) -> str:
+    """ "1 like", "2 likes": the series' plural name, singular for one."""
+    return words[:-1] if n == 1 and words.endswith("s") else words

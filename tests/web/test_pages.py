@@ -156,7 +156,7 @@ def test_insights_chart_each_person_as_svg_with_names_as_text(web: Served) -> No
     assert page.count('<svg class="chart"') == 2
     assert "&lt;b&gt;eve&lt;/b&gt;" in page and "<b>eve</b>" not in page
     assert re.search(r"<title>week of \d+ \w+: 2 turns</title>", page)
-    assert re.search(r"<title>week of \d+ \w+: 1 likes</title>", page)
+    assert re.search(r"<title>week of \d+ \w+: 1 like</title>", page)
     assert "<script" not in page.split("</head>")[1] and "style=" not in page  # no inline script or style
     status, page, _ = client.get("/insights?by=day")
     assert status == 200 and re.search(r"<title>\d+ \w+: 2 turns</title>", page)
