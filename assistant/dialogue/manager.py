@@ -308,7 +308,9 @@ class DialogueManager:
         if asked is not None and (
             (own and not self._claimed_elsewhere(asked, own))
             or self.follow_on.says_domain(asked, lowered)
-            or self.frames.words.says_any(asked, lowered)
+            # Words only it reads keep the guess; words another skill reads too ("something
+            # romantic for date night": music and films both read "romantic") leave it open.
+            or self._own_words(asked, lowered)
         ):
             return None
         said = {s.name: self._own_words(s, lowered) for s in self.skills.specs if s is not asked}

@@ -385,6 +385,8 @@ def test_a_genre_liked_is_not_a_little_known_film_of_that_name(pipeline):
         (["what's the news", "more"], "news", "offer"),
         (["an old crime film", "play that again, the one before"], "video", "play_it"),
         (["play some punk", "a louder one"], "music", "frame_update"),
+        # "Romantic" is music's and films' both; "date night" only films'.
+        (["something romantic for date night"], "video", "words_name_skill"),
     ],
 )
 def test_short_follow_ups_stay_with_what_they_mean(pipeline, turns, domain, matcher):
