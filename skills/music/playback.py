@@ -77,9 +77,11 @@ PLAY_NAME = re.compile(
     r"(?:(?P<by>(?:something|anything|songs?|tracks?|music)\s+(?:by|from)\s+)|(?:the\s+(?:song|track)\s+))?"
     r"(?P<name>.+?)(?:\s+please)?[\s.!?]*$"
 )
-ARCHIVE_HOSTS = ("archive.org",)
 ARCHIVE_URL = "https://archive.org"
 # The catalog's links: http://www.archive.org/download/... and https://archive.org/download/...
+# Matched by host, never as a substring: the 1,984 freemusicarchive.org links are web pages, not
+# audio, and a "play some jazz" that picked one failed to open it and then refused every stream
+# for STREAM_RETRY_S (bench/stream_latency.py: 0 of 3 runs played before this).
 ARCHIVE_PREFIX = re.compile(r"^https?://(?:www\.)?archive\.org(?=/)")
 STREAM_RETRY_S = 60.0  # after a stream fails, offers say so for this long instead of retrying
 SKILL = "music"
@@ -152,7 +154,7 @@ class MusicPlayback:
         path, url = str(item.meta.get("path") or ""), str(item.meta.get("url") or "")
         if path:
             return path, ""
-        archive = any(host in url for host in ARCHIVE_HOSTS)
+        archive = ARCHIVE_PREFIX.match(url) is not None
         if archive and self.stream:
             return self.stream_url(url), ""
         if archive and self.stream_problem:
@@ -169,7 +171,9 @@ class MusicPlayback:
         if self.stream:
             if self._streamable is None or len(self._streamable) != len(index.tracks):
                 # 35,000 URLs: looked at once, not at every offer
-                self._streamable = np.array(["archive.org" in t.url for t in index.tracks], dtype=bool)
+                self._streamable = np.array(
+                    [ARCHIVE_PREFIX.match(t.url) is not None for t in index.tracks], dtype=bool
+                )
             mask |= self._streamable
         return mask
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
@@ -86,6 +87,8 @@ class NewsSkill:
                 item.reason = f"your morning briefing: {item.reason}"
         if result.items and all(not it.id.startswith(FEED_PREFIX) for it in result.items):
             result.text = f"{self.archive_note()} {result.text}".strip()
+        elif result.items and all(it.id.startswith(FEED_PREFIX) for it in result.items):
+            result.text = f"{feed_note(result.items, dt.date.today())} {result.text}".strip()
         return result
 
     def about(self, item: Item, question: str) -> SkillResult | None:
@@ -138,6 +141,28 @@ class NewsSkill:
                 )
             else:
                 self.feed_problem = ""
+
+
+def _day(iso: str, today: dt.date) -> str:
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if day == today:
+        return "today"
+    if day == today - dt.timedelta(days=1):
+        return "yesterday"
+    return f"{day.day} {day.strftime('%B')}" + ("" if day.year == today.year else f" {day.year}")
+
+
+def feed_note(items: list[Item], today: dt.date) -> str:
+    """Feed stories are said to be that, with their days: "dated today and yesterday"."""
+    days = sorted({str(it.meta.get("date") or "") for it in items} - {""}, reverse=True)
+    if not days:
+        return "These are from your news feeds."
+    words = [_day(d, today) for d in days]
+    when = " and ".join(words) if len(words) <= 2 else f"{words[-1]} to {words[0]}"
+    return f"These are from your news feeds, dated {when}."
 
 
 class NewsSettings(SkillSettings):

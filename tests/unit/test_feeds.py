@@ -113,7 +113,7 @@ def test_an_unreachable_feed_is_named(tmp_path):
 @pytest.mark.artifacts
 def test_the_news_skill_serves_feed_stories_and_names_the_archive(server, assistant_home, monkeypatch):
     """The real skill and encoder: feeds fetched (no ASSISTANT_OFFLINE), stories recommended and
-    found by topic; with no feeds the archive is named with its years."""
+    found by topic and said with their days; with no feeds the archive is named with its years."""
     import random
 
     from assistant.skill_sdk.api import SkillRequest, UserProfile
@@ -130,6 +130,31 @@ def test_the_news_skill_serves_feed_stories_and_names_the_archive(server, assist
     while time.monotonic() < deadline and len(skill.recommender.index) == len(skill.archive):
         time.sleep(0.1)
     latest = skill.handle(SkillRequest("news_query", {}, profile, k=3, rng=random.Random(0)))
-    assert all(it.id.startswith("feed:") for it in latest.items) and latest.text == ""
+    assert all(it.id.startswith("feed:") for it in latest.items)
+    # Said with their days, the archive not named (the recorded feed's stories are from 2025).
+    assert latest.text.startswith("These are from your news feeds, dated "), latest.text
+    assert "archive" not in latest.text.lower()
     topic = skill.handle(SkillRequest("news_query", {"topic": "climate"}, profile, k=3, rng=random.Random(0)))
     assert "Climate talks agree on a fund for coastal cities" in [it.title for it in topic.items]
+
+
+def test_feed_stories_are_said_with_their_days():
+    import datetime as dt
+
+    from assistant.skill_sdk.api import Item
+    from skills.news import feed_note
+
+    today = dt.date(2026, 12, 7)
+
+    def items(*days: str) -> list[Item]:
+        return [Item(f"feed:{n}", "t", "news", "", meta={"date": d}) for n, d in enumerate(days)]
+
+    assert feed_note(items("2026-12-07"), today) == "These are from your news feeds, dated today."
+    assert (
+        feed_note(items("2026-12-06", "2026-12-07", "2026-12-07"), today)
+        == "These are from your news feeds, dated today and yesterday."
+    )
+    assert (
+        feed_note(items("2026-12-01", "2026-12-06", "2025-11-30"), today)
+        == "These are from your news feeds, dated 30 November 2025 to yesterday."
+    )
