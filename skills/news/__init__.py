@@ -32,6 +32,8 @@ from assistant.skill_sdk.status import OnlineFeature, SkillStatus
 from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
 
+log = logging.getLogger(__name__)
+
 NAME = "news"
 FEED_PREFIX = "feed:"  # ids of stories from the configured feeds (skills/news/feeds.py)
 INTENTS = frozenset({"news_query"})
@@ -134,10 +136,13 @@ class NewsSkill:
             report = refresh(list(self.feeds), db)
             stored = self.use_stored(db)
             if stored == 0:
+                # Said aloud: no web addresses or socket errors ("[Errno 111] Connection
+                # refused"); those go to the log for whoever mends the feeds.
+                log.info("no news feed stories: %s", "; ".join(report.problems) or "the feeds had no stories")
                 self.feed_problem = (
-                    "I couldn't fetch your news feeds ("
-                    + ("; ".join(report.problems) or "they had no stories")
-                    + ")"
+                    "I couldn't fetch your news feeds just now"
+                    if report.problems
+                    else "your news feeds had no stories just now"
                 )
             else:
                 self.feed_problem = ""
