@@ -35,7 +35,7 @@ _HATED = (
 LIKES = re.compile(
     r"\b(?:lov(?:e|ed|es|ing)|ador(?:e|ed|es)|enjoy(?:ed|s)?|obsessed|fav(?:ou?rite)?s?|the best|brilliant|"
     r"hilarious|amazing|fantastic|awesome|masterpiece|never gets old|can'?t get enough|can'?t stop|"
-    r"haven'?t stopped|so good|really good|great|wonderful|fan|into|times|over and over|quoting|"
+    r"haven'?t stopped|so good|really good|such an? (?:good|great|brilliant|lovely)|great|wonderful|fan|into|times|over and over|quoting|"
     r"perfect|holds up|gets me|every time|rewatched|re-watched|soundtrack|on repeat|won'?t stop|"
     r"nothing but|person|blew my mind|blown away|made me cry|cried|mad about|crazy about|nuts about|hooked|besotted|"
     r"genius|grew up on|grew up with|comfort \w+|stuck with me|what an? \w+$|"

@@ -97,7 +97,10 @@ VOLUME_WORDS = re.compile(
     r"mute|unmute)\b"
 )
 # "That's enough", "be quiet": stop whatever is going on, whatever else the words carry.
-STOPS = re.compile(r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|quiet please|shush|shh+)\b")
+STOPS = re.compile(
+    r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|quiet please|shush|shh+)\b|"
+    r"^(?:ok(?:ay)?,? )?stop (?:reading|talking|playing|that|it)(?: now| please)?\W*$"
+)
 # Words that go on with what is being discussed rather than start anew ("what else could they
 # watch", "another film"), and the place said before ("there").
 GOES_ON = re.compile(r"\b(?:what else|anything else|something else|another|any more|more of)\b")

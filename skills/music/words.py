@@ -42,7 +42,7 @@ ARTIST_NICKNAMES: dict[str, str] = {
 }
 
 GENRE_WORDS: dict[str, tuple[str, ...]] = {
-    "rock": (r"rock", r"rock and roll", r"rock ?n ?roll"),
+    "rock": (r"rock", r"rockier", r"rock and roll", r"rock ?n ?roll"),
     "jazz": (r"jazz", r"jazzy"),
     "pop": (r"pop", r"poppy"),
     "classical": (r"classical", r"orchestral", r"symphon(?:y|ies)", r"piano concertos?"),
