@@ -161,6 +161,7 @@ class LlamaModel:
         self._slot_keys: dict[int, str] = {}
         self._slot_state: dict[int, str] = {}
         self.restored: dict[int, int] = {}  # slot -> tokens restored from its file at this start
+        self.save_ms: dict[int, float] = {}  # slot -> llama.cpp's time to write its file
         self._pending = 0  # calls started and not finished: a cache save waits until there are none
         self._pending_lock = threading.Lock()
         self._saves: list[threading.Thread] = []
@@ -169,10 +170,18 @@ class LlamaModel:
         atexit.register(self.drain)
 
     def drain(self, timeout_s: float = 300.0) -> None:
-        """Refuse new calls and wait for the running one to finish (called at exit)."""
+        """Refuse new calls and wait for the running one to finish (called at exit); then write
+        the cache files still waiting for an idle moment (tens of ms each, see ``_save``)."""
         self.closing = True
         if self._lock.acquire(timeout=timeout_s):
-            self._lock.release()
+            try:
+                waiting = [slot for slot, state in self._slot_state.items() if state == "saving"]
+                written = [(slot, self._write_slot(slot)) for slot in waiting]
+            finally:
+                self._lock.release()
+            for slot, staging in written:
+                if staging is not None:
+                    self._commit_slot(slot, *staging)
 
     def complete(
         self,
@@ -289,6 +298,22 @@ class LlamaModel:
                 self._pending -= 1
 
     # --- the slot cache across starts (slot_cache.py) --------------------------------------
+    def restore_prompt(self, system: str, timeout_s: float = 60.0) -> bool:
+        """Restore ``system``'s slot from its file, without a call; True when it was restored.
+
+        The start-up warm-up asks this first: a restored prompt needs no warm-up call, whose
+        few tokens would hold the model while the first request waits (a second start's first
+        open request timed out behind the warm-up's calls, 4 s, on the shared machine)."""
+        slot = self._slot(system)
+        if self._slot_state.get(slot) != "new" or not self._lock.acquire(timeout=timeout_s):
+            return self._slot_state.get(slot) == "restored"
+        try:
+            if self._slot_state.get(slot) == "new" and not self.closing:
+                self._slot_state[slot] = "restored" if self._restore(slot) else "read"
+        finally:
+            self._lock.release()
+        return self._slot_state.get(slot) == "restored"
+
     def _restore(self, slot: int) -> bool:
         """Restore ``slot``'s system prompt from its file, if one checks out (the model lock held)."""
         assert self._cache is not None
@@ -314,30 +339,45 @@ class LlamaModel:
         """Write ``slot``'s cache to its file (its own thread, once the prompt has been read).
 
         It waits until no call is running or waiting, so no turn waits behind it; the save itself
-        holds the model for llama.cpp's write of the file (tens of ms for the 1.5B model's
-        understanding prompt, bench/llm_start.py)."""
-        assert self._cache is not None
-        key = self._slot_keys[slot]
-        staging = self._cache.staging_name(key)
+        holds the model only for llama.cpp's write of the file (SAVE_MS below); the checksum is
+        computed after. A start that ends before the model was ever idle (a one-shot
+        ``assistant --text``) writes it at exit (``drain``)."""
         give_up = time.monotonic() + 600
         while time.monotonic() < give_up and not self.closing:
             with self._pending_lock:
                 idle = self._pending == 0
             if idle and self._lock.acquire(timeout=0.05):
                 try:
-                    if self.closing:
+                    if self.closing or self._slot_state.get(slot) != "saving":
                         return
-                    answer = self._slot_action(slot, "save", staging)
-                except (OSError, ValueError) as exc:
-                    log.warning("language model cache %s: not saved (%s)", key, exc)
-                    self._cache.discard(staging)
-                    return
+                    written = self._write_slot(slot)
                 finally:
                     self._lock.release()
-                if self._cache.commit(key, staging, int(answer.get("n_saved", 0))):
-                    self._slot_state[slot] = "saved"
+                if written is not None:
+                    self._commit_slot(slot, *written)
                 return
             time.sleep(0.05)
+
+    def _write_slot(self, slot: int) -> tuple[str, int] | None:
+        """llama.cpp writes ``slot``'s cache under a staging name (the model lock held)."""
+        assert self._cache is not None
+        key = self._slot_keys[slot]
+        staging = self._cache.staging_name(key)
+        self._slot_state[slot] = "committing"
+        try:
+            answer = self._slot_action(slot, "save", staging)
+        except (OSError, ValueError) as exc:
+            log.warning("language model cache %s: not saved (%s)", key, exc)
+            self._cache.discard(staging)
+            self._slot_state[slot] = "failed"
+            return None
+        self.save_ms[slot] = float((answer.get("timings") or {}).get("save_ms", 0.0))
+        return staging, int(answer.get("n_saved", 0))
+
+    def _commit_slot(self, slot: int, staging: str, tokens: int) -> None:
+        assert self._cache is not None
+        written = self._cache.commit(self._slot_keys[slot], staging, tokens)
+        self._slot_state[slot] = "saved" if written else "failed"
 
     def wait_saved(self, timeout_s: float = 60.0) -> bool:
         """Wait for the cache files this start is writing (tests and benches); True when written."""
@@ -413,6 +453,13 @@ class BackgroundLoad:
         """Start the load if needed and wait up to ``timeout_s`` for it; True once it has ended."""
         self.start()
         return self._loaded.wait(timeout_s)
+
+    def restore_prompt(self, system: str, timeout_s: float = 60.0) -> bool:
+        """Once loaded, the model's ``restore_prompt`` (False for a model without one)."""
+        if not self.wait_loaded(timeout_s) or self.model is None:
+            return False
+        restore = getattr(self.model, "restore_prompt", None)
+        return bool(restore(system, timeout_s)) if restore is not None else False
 
     def complete(
         self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float

@@ -61,6 +61,10 @@ def test_a_second_start_restores_the_prompt_and_answers_the_same(first_start, ta
     answer = model.complete(*task, 48, 60)
     assert answer.status == "ok" and answer.text == text
     assert answer.cached_tokens > 0 and model.restored == {0: info["tokens"]}
+    # ... and as the start-up warm-up asks it: restored without a call
+    warm = start(copy)
+    assert warm.restore_prompt(task[0]) and warm.restore_prompt(task[0]) and warm.restored == model.restored
+    assert warm.complete(*task, 48, 60).text == text
     assert answer.new_prompt_tokens < answer.prompt_tokens - 500  # the system prompt was not read again
     assert model.wait_saved(5) and model._saves == []  # restored: nothing to write
 
