@@ -4,7 +4,7 @@ Every start used to read the three system prompts into their slots' KV caches ag
 the 1.5B model's start on the shared 2-core machine (bench/llm_turns.py), most of the ~29 s a
 fresh ``assistant --text`` took to answer its first open request. llama.cpp can save a slot's
 cache (its tokens and their keys and values) to a file and restore it into a slot; restoring
-the ~700-token understanding prompt's ~20 MB takes milliseconds (bench/llm_start.py).
+the 1.5B model's understanding prompt (~800 tokens, 23 MB) takes milliseconds (bench/llm_start.py).
 
 One file per system prompt, ``<key>.bin`` beside ``<key>.json`` in ``cache/llm/`` under the data
 directory. The key is a hash of everything the cached keys and values depend on: the model
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 FOLDER = Path("cache") / "llm"
 # Three prompts for each of the three models a person might switch between; past that the files
-# least recently used go (the 1.5B model's three files are ~40 MB together).
+# least recently used go (the 1.5B model's three files are 28 MB together, bench/llm_start.py).
 KEEP_FILES = 9
 # Bumped when what a file holds, or how its key is made, changes.
 FORMAT = 1
