@@ -93,7 +93,7 @@ def build_pipeline(
     skills = SkillRegistry.discover(settings.skills)
     from assistant.llm.loader import load_language_model
 
-    llm, note = load_language_model(settings)
+    llm, note = load_language_model(settings, home)
     if note:
         print(f"warning: {note}", file=sys.stderr)
     pipeline = Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts, llm=llm)

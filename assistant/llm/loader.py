@@ -8,6 +8,7 @@ assistant runs without it: everything works on the classifier alone.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from assistant.config import Settings, environment
 from assistant.llm.runtime import LanguageModel
@@ -22,8 +23,11 @@ def llm_wanted(settings: Settings) -> bool:
     return settings.llm_enabled if switch is None else switch
 
 
-def load_language_model(settings: Settings) -> tuple[LanguageModel | None, str]:
-    """The model, or None and a one-line note saying why not ("" when it is simply off)."""
+def load_language_model(settings: Settings, home: Path | None = None) -> tuple[LanguageModel | None, str]:
+    """The model, or None and a one-line note saying why not ("" when it is simply off).
+
+    With ``home`` (the data directory), its system prompts' caches are kept in files there
+    across starts (``slot_cache``): a second start restores them instead of reading them again."""
     if not llm_wanted(settings):
         return None, ""
     name = settings.llm_model
@@ -36,9 +40,11 @@ def load_language_model(settings: Settings) -> tuple[LanguageModel | None, str]:
         )
     try:
         from assistant.llm.runtime import BackgroundLoad, LlamaModel
+        from assistant.llm.slot_cache import cache_dir
     except ImportError as exc:  # xllamacpp missing: ./setup.sh installs it
         log.exception("the language model runtime could not be imported")
         return None, f"the language model runtime is missing ({exc}); running without it"
     path, threads = model_path(name), settings.llm_threads
+    cache = cache_dir(home) if home is not None else None
     # Loaded on its own thread: the first prompt does not wait for the weights (see BackgroundLoad).
-    return BackgroundLoad(lambda: LlamaModel(path, name, threads=threads), name), ""
+    return BackgroundLoad(lambda: LlamaModel(path, name, threads=threads, cache_dir=cache), name), ""

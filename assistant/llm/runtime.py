@@ -7,8 +7,10 @@ It never raises and never runs past its time limit: a timeout or a failure is a 
 with ``status`` set and empty text, and the caller falls back to the classifier's path.
 
 xllamacpp runs llama.cpp's server inside this process, and that server opens an HTTP listener.
-It is bound to 127.0.0.1 (checked after start-up; anything else is refused) and the assistant
-never talks to it: requests go through the in-process ``handle_chat_completions`` call.
+It is bound to 127.0.0.1 (checked after start-up; anything else is refused) and it asks for a
+key made afresh at each start, so no other process can use it. Model calls go through the
+in-process ``handle_chat_completions`` call; only saving and restoring a slot's cache
+(``slot_cache``), which xllamacpp offers no call for, goes through the listener, with the key.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ import atexit
 import ipaddress
 import json
 import logging
+import os
+import secrets
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -26,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
+
+from assistant.llm.slot_cache import SlotCache, model_identity
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +106,10 @@ class ListenerNotLoopbackError(RuntimeError):
 class LlamaModel:
     """A GGUF model run by xllamacpp in this process."""
 
-    def __init__(self, path: Path, name: str, threads: int = 1, batch_threads: int = 0) -> None:
+    def __init__(
+        self, path: Path, name: str, threads: int = 1, batch_threads: int = 0, cache_dir: Path | None = None
+    ) -> None:
+        """``cache_dir``: where the system prompts' caches are kept across starts (None: not kept)."""
         import xllamacpp
 
         self.name = name
@@ -120,6 +131,16 @@ class LlamaModel:
         params.ui = False
         params.verbosity = -1  # llama.cpp's own log would flood the terminal chat
         params.warmup = False  # an empty decode at load; the start-up warm-up's first call does it
+        # The listener answers only requests with this key: the slot cache's save and restore
+        # (below) use it, and no other process on the machine can use the model or its files.
+        self._key = secrets.token_urlsafe(24)
+        params.api_keys = [self._key]
+        self._cache: SlotCache | None = None
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            # llama.cpp joins this path and a file name without a separator.
+            params.slot_save_path = str(cache_dir) + os.sep
+            self._cache = SlotCache(cache_dir, _cache_identity(path, params, xllamacpp.__version__))
         started = time.perf_counter()
         self._server = xllamacpp.Server(params)
         self.load_s = time.perf_counter() - started
@@ -135,15 +156,32 @@ class LlamaModel:
         # Each system prompt keeps its own slot (its own KV cache), so an explanation does not
         # evict the understanding prompt (~700 tokens: 5-60 s to read again on a shared core).
         self._slots: dict[str, int] = {}
+        # With a cache folder: each slot's file key and where it stands (new: not yet looked for;
+        # restored; read: read afresh, its file to be written; saving; saved).
+        self._slot_keys: dict[int, str] = {}
+        self._slot_state: dict[int, str] = {}
+        self.restored: dict[int, int] = {}  # slot -> tokens restored from its file at this start
+        self.save_ms: dict[int, float] = {}  # slot -> llama.cpp's time to write its file
+        self._pending = 0  # calls started and not finished: a cache save waits until there are none
+        self._pending_lock = threading.Lock()
+        self._saves: list[threading.Thread] = []
         self._grammars: dict[str, str] = {}
         self.ms_per_token = 0.0  # measured on every answer, timed out or not (0: not yet)
         atexit.register(self.drain)
 
     def drain(self, timeout_s: float = 300.0) -> None:
-        """Refuse new calls and wait for the running one to finish (called at exit)."""
+        """Refuse new calls and wait for the running one to finish (called at exit); then write
+        the cache files still waiting for an idle moment (tens of ms each, see ``_save``)."""
         self.closing = True
         if self._lock.acquire(timeout=timeout_s):
-            self._lock.release()
+            try:
+                waiting = [slot for slot, state in self._slot_state.items() if state == "saving"]
+                written = [(slot, self._write_slot(slot)) for slot in waiting]
+            finally:
+                self._lock.release()
+            for slot, staging in written:
+                if staging is not None:
+                    self._commit_slot(slot, *staging)
 
     def complete(
         self,
@@ -188,6 +226,8 @@ class LlamaModel:
             return Completion("", 0.0, "error", error="shutting down")
         future: Future[dict[str, Any]] = Future()
         deadline = started + timeout_s
+        with self._pending_lock:
+            self._pending += 1
         call = threading.Thread(
             target=self._call, args=(request, future, deadline), name="llm-call", daemon=True
         )
@@ -210,7 +250,10 @@ class LlamaModel:
     def _slot(self, system: str) -> int:
         """The slot that keeps this system prompt cached; past ``SLOTS`` prompts, any free one."""
         if system not in self._slots and len(self._slots) < SLOTS:
-            self._slots[system] = len(self._slots)
+            self._slots[system] = slot = len(self._slots)
+            if self._cache is not None:
+                self._slot_keys[slot] = self._cache.key(system)
+                self._slot_state[slot] = "new"
         return self._slots.get(system, -1)
 
     def _grammar(self, schema: dict[str, Any]) -> str:
@@ -235,11 +278,130 @@ class LlamaModel:
                     # call nobody reads would only delay the next turn's by its whole length.
                     future.set_result({"error": "no time left"})
                     return
+                slot = int(request.get("id_slot", -1))
+                if self._slot_state.get(slot) == "new":
+                    self._slot_state[slot] = "restored" if self._restore(slot) else "read"
                 reply = self._server.handle_chat_completions(request)
                 self._note_speed(reply)
+                if self._slot_state.get(slot) == "read" and isinstance(reply, dict) and "choices" in reply:
+                    self._slot_state[slot] = "saving"
+                    saver = threading.Thread(
+                        target=self._save, args=(slot,), name="llm-cache-save", daemon=True
+                    )
+                    self._saves.append(saver)
+                    saver.start()
                 future.set_result(reply)
         except BaseException as exc:
             future.set_exception(exc)
+        finally:
+            with self._pending_lock:
+                self._pending -= 1
+
+    # --- the slot cache across starts (slot_cache.py) --------------------------------------
+    def restore_prompt(self, system: str, timeout_s: float = 60.0) -> bool:
+        """Restore ``system``'s slot from its file, without a call; True when it was restored.
+
+        The start-up warm-up asks this first: a restored prompt needs no warm-up call, whose
+        few tokens would hold the model while the first request waits (a second start's first
+        open request timed out behind the warm-up's calls, 4 s, on the shared machine)."""
+        slot = self._slot(system)
+        if self._slot_state.get(slot) != "new" or not self._lock.acquire(timeout=timeout_s):
+            return self._slot_state.get(slot) == "restored"
+        try:
+            if self._slot_state.get(slot) == "new" and not self.closing:
+                self._slot_state[slot] = "restored" if self._restore(slot) else "read"
+        finally:
+            self._lock.release()
+        return self._slot_state.get(slot) == "restored"
+
+    def _restore(self, slot: int) -> bool:
+        """Restore ``slot``'s system prompt from its file, if one checks out (the model lock held)."""
+        assert self._cache is not None
+        key = self._slot_keys[slot]
+        name = self._cache.restorable(key)
+        if name is None:
+            return False
+        started = time.perf_counter()
+        try:
+            answer = self._slot_action(slot, "restore", name)
+        except (OSError, ValueError) as exc:  # llama.cpp refused the file (400) or did not answer
+            log.warning("language model cache %s: not restored (%s); rebuilding it", key, exc)
+            self._cache.discard(name)
+            return False
+        self.restored[slot] = int(answer.get("n_restored", 0))
+        log.info(
+            "language model cache %s: %d tokens restored into slot %d in %.0f ms",
+            key, self.restored[slot], slot, (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        return True
+
+    def _save(self, slot: int) -> None:
+        """Write ``slot``'s cache to its file (its own thread, once the prompt has been read).
+
+        It waits until no call is running or waiting, so no turn waits behind it; the save itself
+        holds the model only for llama.cpp's write of the file (2 ms for SmolLM2's 6 MB slot;
+        the checksum is computed after, the model free). A start that ends before the model was
+        ever idle (a one-shot ``assistant --text``) writes it at exit (``drain``)."""
+        give_up = time.monotonic() + 600
+        while time.monotonic() < give_up and not self.closing:
+            with self._pending_lock:
+                idle = self._pending == 0
+            if idle and self._lock.acquire(timeout=0.05):
+                try:
+                    if self.closing or self._slot_state.get(slot) != "saving":
+                        return
+                    written = self._write_slot(slot)
+                finally:
+                    self._lock.release()
+                if written is not None:
+                    self._commit_slot(slot, *written)
+                return
+            time.sleep(0.05)
+
+    def _write_slot(self, slot: int) -> tuple[str, int] | None:
+        """llama.cpp writes ``slot``'s cache under a staging name (the model lock held)."""
+        assert self._cache is not None
+        key = self._slot_keys[slot]
+        staging = self._cache.staging_name(key)
+        self._slot_state[slot] = "committing"
+        try:
+            answer = self._slot_action(slot, "save", staging)
+        except (OSError, ValueError) as exc:
+            log.warning("language model cache %s: not saved (%s)", key, exc)
+            self._cache.discard(staging)
+            self._slot_state[slot] = "failed"
+            return None
+        self.save_ms[slot] = float((answer.get("timings") or {}).get("save_ms", 0.0))
+        return staging, int(answer.get("n_saved", 0))
+
+    def _commit_slot(self, slot: int, staging: str, tokens: int) -> None:
+        assert self._cache is not None
+        written = self._cache.commit(self._slot_keys[slot], staging, tokens)
+        self._slot_state[slot] = "saved" if written else "failed"
+
+    def wait_saved(self, timeout_s: float = 60.0) -> bool:
+        """Wait for the cache files this start is writing (tests and benches); True when written."""
+        end = time.monotonic() + timeout_s
+        for saver in list(self._saves):
+            saver.join(max(0.0, end - time.monotonic()))
+        return all(not saver.is_alive() for saver in self._saves)
+
+    def _slot_action(self, slot: int, action: str, filename: str) -> dict[str, Any]:
+        """llama.cpp's slot save or restore, through its listener (xllamacpp has no call for it)."""
+        request = urllib.request.Request(
+            f"{self.listening.rstrip('/')}/slots/{slot}?action={action}",
+            data=json.dumps({"filename": filename}).encode("utf-8"),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._key}"},
+            method="POST",
+        )
+        try:
+            with _LOOPBACK_OPENER.open(request, timeout=60) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise ValueError(f"{exc.code} {exc.read()[:200].decode('utf-8', 'replace')}") from exc
+        if not isinstance(answer, dict):
+            raise ValueError(f"unexpected answer {answer!r:.200}")
+        return answer
 
     def _note_speed(self, reply: Any) -> None:
         timings = reply.get("timings") if isinstance(reply, dict) else None
@@ -292,6 +454,13 @@ class BackgroundLoad:
         self.start()
         return self._loaded.wait(timeout_s)
 
+    def restore_prompt(self, system: str, timeout_s: float = 60.0) -> bool:
+        """Once loaded, the model's ``restore_prompt`` (False for a model without one)."""
+        if not self.wait_loaded(timeout_s) or self.model is None:
+            return False
+        restore = getattr(self.model, "restore_prompt", None)
+        return bool(restore(system, timeout_s)) if restore is not None else False
+
     def complete(
         self, system: str, user: str, schema: dict[str, Any], max_tokens: int, timeout_s: float
     ) -> Completion:
@@ -304,6 +473,23 @@ class BackgroundLoad:
             return Completion("", _ms(started), "error", error=self.error)
         left = max(0.1, timeout_s - (time.perf_counter() - started))
         return self.model.complete(system, user, schema, max_tokens, left)
+
+
+# No proxy from the environment: the listener is on this machine's loopback.
+_LOOPBACK_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _cache_identity(path: Path, params: Any, version: str) -> dict[str, Any]:
+    """Everything a slot's cached keys and values depend on, but the prompt (``SlotCache.key``)."""
+    return {
+        **model_identity(path),
+        "n_ctx": params.n_ctx,
+        "slots": params.n_parallel,
+        "cache_type_k": int(params.cache_type_k),
+        "cache_type_v": int(params.cache_type_v),
+        "flash_attn": str(getattr(params, "flash_attn_type", "")),
+        "xllamacpp": version,
+    }
 
 
 def _ms(started: float) -> float:

@@ -21,7 +21,13 @@ from assistant.contracts.events import LlmCall
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
 from assistant.llm.loader import llm_wanted, load_language_model
-from assistant.llm.runtime import BackgroundLoad, ListenerNotLoopbackError, check_loopback, compact_schema
+from assistant.llm.runtime import (
+    BackgroundLoad,
+    LanguageModel,
+    ListenerNotLoopbackError,
+    check_loopback,
+    compact_schema,
+)
 from assistant.pipeline.runner import Pipeline
 from tests.support import fakes
 from tests.support.fakes import KeywordNLU, ScriptedModel, fake_skills
@@ -30,7 +36,7 @@ pytestmark = pytest.mark.timeout(60)
 HERBAL = {"skill": "tea", "kind": "herbal"}
 
 
-def make_pipeline(home: Path, model: ScriptedModel, timeout_s: float = 2.0) -> Pipeline:
+def make_pipeline(home: Path, model: LanguageModel, timeout_s: float = 2.0) -> Pipeline:
     home.mkdir(parents=True, exist_ok=True)
     settings = Settings(llm_timeout_s=timeout_s)
     return Pipeline(KeywordNLU(), open_store(home), home, fake_skills(), settings, llm=model)
@@ -314,6 +320,23 @@ def test_warm_reads_every_prompt_and_then_nothing_waits(assistant_home: Path):
     pipeline.advisor.warm()
     assert [task for task, _, _ in model.calls] == ["understand", "pick", "explain"]
     assert all(read.is_set() for read in pipeline.advisor.cold.values())
+
+
+def test_warm_restores_what_the_model_kept_and_reads_the_rest(assistant_home: Path):
+    """A second start: a prompt restored from its cache file needs no warm-up call."""
+
+    class Keeping(ScriptedModel):
+        def restore_prompt(self, system: str, timeout_s: float) -> bool:
+            return self.task(system) != "pick"  # the pick prompt's file was never written
+
+    model = Keeping({"understand": HERBAL})
+    loading = BackgroundLoad(lambda: model, "scripted")
+    pipeline = make_pipeline(assistant_home, loading)
+    assert pipeline.advisor is not None
+    pipeline.advisor.warm()
+    assert [task for task, _, _ in model.calls] == ["pick"]
+    assert all(read.is_set() for read in pipeline.advisor.cold.values())
+    assert not BackgroundLoad(lambda: ScriptedModel(), "scripted").restore_prompt("system", 5)
 
 
 def test_a_model_still_loading_is_waited_for_within_the_limit_only():
