@@ -141,7 +141,8 @@ CORRECTS = re.compile(
 # Words that ask for something for oneself: one skill's word said with them is a request ("we
 # need a laugh tonight"), where a word alone out of scope is not ("tell me something funny").
 WANTS = re.compile(
-    r"\b(?:we|i) (?:really )?(?:need|want|fancy)\b|\bin the mood for\b|\bup for\b|^(?:\w+ )?anything (?:about|on)\b"
+    r"\b(?:we|i) (?:really )?(?:need|want|fancy)\b|\bin the mood for\b|\bup for\b|^(?:\w+ )?anything (?:about|on)\b|"
+    r"\bany (?:ideas|suggestions)\b|\bwhat (?:can|could|should|shall) (?:we|i|they) (?:do|put on)\b"
 )
 # Asides no skill answers, whatever the classifier guessed from a word in them ("remind me to
 # water the plants tonight" as weather, "what's nine times seven" as a film for children).

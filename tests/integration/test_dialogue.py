@@ -387,6 +387,8 @@ def test_a_genre_liked_is_not_a_little_known_film_of_that_name(pipeline):
         (["play some punk", "a louder one"], "music", "frame_update"),
         # "Romantic" is music's and films' both; "date night" only films'.
         (["something romantic for date night"], "video", "words_name_skill"),
+        # Asked for ideas with one film word (who will watch): a request, not out of scope.
+        (["the kids are bored out of their minds any ideas"], "video", "words_name_skill"),
     ],
 )
 def test_short_follow_ups_stay_with_what_they_mean(pipeline, turns, domain, matcher):
