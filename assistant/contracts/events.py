@@ -59,9 +59,13 @@ class SessionStart(Event):
     seed: int = 0
     mode: str = "text"
     started_at: float = 0.0  # wall clock, unix seconds
-    # The user's history when the session began (HistoryStore.export_user), or None when the
-    # user was new: replay restores it into an empty data directory.
+    # The user's history when the session began, for replay to restore into an empty data
+    # directory: in the file ``history_file`` names (relative to the log's folder; written once
+    # per user per day, then what each session added: assistant/pipeline/history_snapshots.py),
+    # or inline in ``history`` (logs written before that file existed, or when it could not be
+    # written); neither when the user was new.
     history: dict[str, Any] | None = None
+    history_file: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
 

@@ -1,7 +1,8 @@
 """Replay a recorded session through the current build and report what changed.
 
-The session log's ``session-start`` event carries the seed and the user's history at the time,
-so replaying into an empty data directory reproduces the session exactly when nothing changed.
+The session log's ``session-start`` event carries the seed and the user's history at the time
+(inline, or in the day's history file it names: ``history_snapshots``), so replaying into an
+empty data directory reproduces the session exactly when nothing changed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.contracts.events import EventFormatError, NluEnd, Response, SessionStart, SttEnd, TurnStart
+from assistant.pipeline.history_snapshots import read_history
 from assistant.pipeline.runner import Pipeline
 from assistant.pipeline.session_log import read_log
 
@@ -97,8 +99,11 @@ def replay_session(
     start, turns = load_recording(log_path)
     with tempfile.TemporaryDirectory(prefix="assistant-replay-") as tmp:
         pipeline = build(home or Path(tmp))
-        if start.history:
-            pipeline.store.import_user(start.history)
+        history = start.history
+        if start.history_file:
+            history = read_history(log_path.parent / start.history_file, start.session_id)
+        if history:
+            pipeline.store.import_user(history)
         session = pipeline.start_session(start.user, mode="replay", seed=start.seed)
         diffs: list[TurnDiff] = []
         for rec in turns:

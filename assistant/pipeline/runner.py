@@ -61,6 +61,7 @@ from assistant.contracts.stages import (
 from assistant.dialogue import DialogueManager, Outcome, TurnContext
 from assistant.llm import LanguageModel, SecondOpinion
 from assistant.nlu.data import plain_text
+from assistant.pipeline.history_snapshots import HistorySnapshots
 from assistant.pipeline.nlg import ResponseGenerator
 from assistant.pipeline.retention import apply_retention
 from assistant.pipeline.session_log import (
@@ -116,6 +117,7 @@ class Pipeline(SessionLifecycle):
         """
         self.nlu = nlu
         self.store = store
+        self.snapshots = HistorySnapshots(store)
         self.data_dir = data_dir
         self.settings = settings or Settings()
         self.stt = stt
@@ -379,4 +381,5 @@ class Pipeline(SessionLifecycle):
         """Delete everything stored about ``user`` (history rows and files); the counts removed."""
         counts = self.store.forget_user(user)
         counts["files"] = delete_user_files(self.data_dir, user)
+        self.snapshots.forget(user)
         return counts

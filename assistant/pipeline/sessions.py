@@ -2,7 +2,7 @@
 goes on as another person after "this is Alice", and ends with its log closed.
 
 ``SessionLifecycle`` is the part of the turn runner (``Pipeline``) that does it; it reads the
-runner's ``store``, ``settings``, ``data_dir`` and ``clock``.
+runner's ``store``, ``snapshots``, ``settings``, ``data_dir`` and ``clock``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.contracts.errors import HistoryError
 from assistant.contracts.events import EventClock, SessionEnd, SessionStart
 from assistant.dialogue import DialogueState
+from assistant.pipeline.history_snapshots import HistorySnapshots
 from assistant.pipeline.session_log import SessionLog, new_session_id, sessions_dir
 from assistant.pipeline.turn import Session, listened_feedback
 from assistant.storage.history import HistoryStore
@@ -27,6 +28,7 @@ class SessionLifecycle:
     """Starting, switching and ending sessions (mixed into ``Pipeline``)."""
 
     store: HistoryStore
+    snapshots: HistorySnapshots
     settings: Settings
     data_dir: Path
     clock: Callable[[], float]
@@ -47,8 +49,9 @@ class SessionLifecycle:
 
     def _open_log(self, session: Session) -> None:
         user = session.user
-        history = self.store.snapshot_user(user) if self.store.has_user_data(user) else None
-        log_path = sessions_dir(self.data_dir, user) / f"{session.id}.jsonl"
+        folder = sessions_dir(self.data_dir, user)
+        history, history_file = self.snapshots.record(folder, session.id, user, session.started)
+        log_path = folder / f"{session.id}.jsonl"
         session.log = SessionLog(log_path)  # a full disk: its lines wait in memory (SessionLog)
         try:
             session.store_row(self.store)
@@ -65,6 +68,7 @@ class SessionLifecycle:
                     mode=session.mode,
                     started_at=session.started,
                     history=history,
+                    history_file=history_file,
                     settings=self.settings.to_dict(),
                 )
             ]

@@ -354,6 +354,36 @@ class HistoryStore:
         data["preferences"] = self.preferences(user)
         return data
 
+    def history_marks(self, user: str) -> dict[str, list[int]]:
+        """Per table (offers, feedback): how many rows of ``user``'s there are and the highest
+        row id; ``history_since`` reads what came after, and a count that fell says rows were
+        deleted (forgotten, or past retention) since."""
+        return {
+            table: list(
+                self.db.execute(
+                    f"SELECT COUNT(*), COALESCE(MAX(id), 0) FROM {table} WHERE user = ?", [user]
+                ).fetchone()
+            )
+            for table in ("offers", "feedback")
+        }
+
+    def history_since(self, user: str, marks: dict[str, list[int]]) -> dict[str, Any]:
+        """``user``'s offers and feedback added after ``marks`` (``history_marks``), with all
+        their preferences: a ``snapshot_user`` plus these is the history now."""
+        data: dict[str, Any] = {"user": user, "schema_version": SCHEMA_VERSION}
+        for table in ("offers", "feedback"):
+            # By row id, not by user: the rows since the last session (a day's at most) are
+            # read, where the (user, ...) index would walk every row the user ever had. The
+            # unary + keeps SQLite off that index (test_history checks the query plan).
+            data[table] = list(
+                self.db.query(
+                    f"SELECT * FROM {table} WHERE id > ? AND +user = ? ORDER BY id",
+                    [marks[table][1], user],
+                )
+            )
+        data["preferences"] = self.preferences(user)
+        return data
+
     def import_user(self, data: dict[str, Any]) -> None:
         """Load an ``export_user`` dump or a ``snapshot_user`` (replay restores a session's
         starting history). A snapshot's offers name turns it does not carry: foreign keys are

@@ -91,6 +91,52 @@ def test_replay_into_an_empty_directory_reproduces_the_session(
     assert report.identical, report.diffs
 
 
+@pytest.mark.timeout(300)
+def test_replay_of_a_later_session_of_the_day_and_of_an_older_log_reproduces_it(
+    pipeline, assistant_home: Path, tmp_path: Path
+):
+    # Three sessions: nothing stored, then the day's whole snapshot, then only what the second
+    # added (history_snapshots); the third must replay exactly from the day's file.
+    for seed, texts in enumerate(
+        (("play some rock", "i like that"), ("suggest a comedy movie", "i like that"))
+    ):
+        earlier = pipeline.start_session("erin", seed=seed)
+        for text in texts:
+            pipeline.run_turn(earlier, text=text)
+        pipeline.end_session(earlier)
+    session = pipeline.start_session("erin", seed=9)
+    for text in ("play some jazz", "another one", "recommend a movie", "why", "thanks"):
+        pipeline.run_turn(session, text=text)
+    pipeline.end_session(session)
+    log = sessions_dir(assistant_home, "erin") / f"{session.id}.jsonl"
+    lines = log.read_text().splitlines()
+    start = json.loads(lines[0])
+    assert start["history"] is None and start["history_file"]
+    day = [json.loads(line) for line in (log.parent / start["history_file"]).read_text().splitlines()]
+    assert ["history" in line for line in day] == [True, False]
+
+    def build(home: Path):
+        from assistant.app import open_store, skill_for
+        from assistant.pipeline.runner import Pipeline
+
+        home.mkdir(parents=True, exist_ok=True)
+        return Pipeline(pipeline.nlu, open_store(home), home, skill_for, pipeline.settings)
+
+    report = replay_session(log, build, home=tmp_path / "replay-home")
+    assert report.turns == 5 and report.identical, report.diffs
+
+    # A log written before the day's file existed carries the whole snapshot in its start.
+    from assistant.pipeline.history_snapshots import read_history
+
+    older = tmp_path / "older" / log.name
+    older.parent.mkdir()
+    inline = {**start, "history": read_history(log.parent / start["history_file"], session.id)}
+    del inline["history_file"]
+    older.write_text("\n".join([json.dumps(inline), *lines[1:]]) + "\n")
+    report = replay_session(older, build, home=tmp_path / "older-home")
+    assert report.turns == 5 and report.identical, report.diffs
+
+
 def test_replay_reports_a_changed_response(pipeline, assistant_home: Path, tmp_path: Path):
     session = pipeline.start_session("dave", seed=4)
     pipeline.run_turn(session, text="play some jazz")

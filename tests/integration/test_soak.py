@@ -2,12 +2,15 @@
 satellites and a text client holds its descriptors and threads flat.
 
 Each new conversation once kept its session log's descriptor open until it went idle (up to
-256 of them); the long bench measures memory, latency and volumes (bench/soak.py).
+256 of them), and each session log began with the person's whole profile, so the logs grew as
+the conversations times the history; the long bench measures memory, latency and volumes
+(bench/soak.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,13 @@ def test_a_few_hundred_turns_leave_descriptors_and_threads_flat(tmp_path: Path) 
     assert last.fds <= first.fds + 2, (first, last)
     assert last.threads <= first.threads, (first, last)
     assert last.rss_kb <= first.rss_kb * 1.05, (first, last)
+    # A session log starts with a few hundred bytes (ids, seed, settings: about 900 measured),
+    # not the person's profile, which is written once a day (history/<day>.jsonl) and then
+    # only what each conversation added: about 2 kB of logs per turn in all, measured.
+    logs = [p for p in (home / "sessions").rglob("*.jsonl") if p.parent.name != "history"]
+    assert max(len(p.read_bytes().split(b"\n", 1)[0]) for p in logs) < 4000
+    for day in (home / "sessions").glob("*/history/*.jsonl"):
+        lines = [json.loads(line) for line in day.read_text().splitlines()]
+        assert "history" in lines[0] and all("since" in line for line in lines[1:]), day
+    volume = sum(p.stat().st_size for p in (home / "sessions").rglob("*.jsonl"))
+    assert volume < 4000 * (TURNS_EACH + TURNS_EACH // 5) * len(clients), volume
