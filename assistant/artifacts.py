@@ -54,6 +54,15 @@ def read_stamp(name: str) -> dict:
     return data
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of one file's bytes, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def content_hash(paths: Iterable[Path], extra: str = "") -> str:
     """A hash over file contents (folders are walked in sorted order) and an extra string."""
     digest = hashlib.sha256(extra.encode())

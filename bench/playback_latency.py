@@ -26,6 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._waits import wait_first_sample  # noqa: E402
+
 TITLES = ["Blue Hour Reverie", "Smoky Room", "Thunder Road Trip", "Engine Heart", "Quiet Harbour Lights"]
 TARGET_MS = 300.0
 
@@ -37,16 +39,6 @@ def make_library(folder: Path) -> None:
     for n, (title, genre) in enumerate(zip(TITLES, genres, strict=True)):
         make_track(folder / f"{n:02d}.flac", 20.0, 300 + 60 * n, title=title, artist=f"Bench Artist {n}",
                    album="Bench", genre=genre)  # fmt: skip
-
-
-def wait_first_sample(player, since: float, timeout: float = 5.0) -> float | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        first = player.first_sample_at()
-        if first is not None and first >= since:
-            return first
-        time.sleep(0.002)
-    return None
 
 
 def baseline(paths: list[Path], runs: int) -> list[float]:

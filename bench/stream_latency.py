@@ -37,6 +37,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._waits import wait_first_sample  # noqa: E402
+
 TARGET_MS = 1500.0
 
 
@@ -111,16 +113,6 @@ class Internet:
         return next((t for t, p in self.arrivals if t >= since and p.startswith("/download/")), None)
 
 
-def wait_first_sample(player, since: float, timeout: float = 10.0) -> float | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        first = player.first_sample_at()
-        if first is not None and first >= since:
-            return first
-        time.sleep(0.002)
-    return None
-
-
 def direct(player, locations: list[str]) -> list[float]:
     """The player alone opening each location, to its first sample (ms)."""
     from assistant.playback.player import PlayableTrack
@@ -129,7 +121,7 @@ def direct(player, locations: list[str]) -> list[float]:
     for n, location in enumerate(locations):
         started = time.perf_counter()
         player.play(PlayableTrack(f"direct-{n}", "direct", location))
-        first = wait_first_sample(player, started)
+        first = wait_first_sample(player, started, timeout=10.0)
         player.stop()
         if first is not None:
             out.append((first - started) * 1000)
@@ -194,7 +186,7 @@ def main() -> int:
         # one-off costs.
         started = time.perf_counter()
         pipeline.run_turn(pipeline.start_session("warm", seed=99), text="play some jazz")
-        first = wait_first_sample(player, started)
+        first = wait_first_sample(player, started, timeout=10.0)
         cold_ms = (first - started) * 1000 if first is not None else float("nan")
         player.stop()
         first_ms, turn_ms, nlu_ms, fetch_ms, replies = [], [], [], [], []
@@ -202,7 +194,7 @@ def main() -> int:
             session = pipeline.start_session(f"new-user-{i}", seed=i)
             started = time.perf_counter()
             result = pipeline.run_turn(session, text="play some jazz")
-            first = wait_first_sample(player, started)
+            first = wait_first_sample(player, started, timeout=10.0)
             now = player.now_playing()
             streamed = now is not None and now.track.location.startswith(f"{base}/download/")
             if first is None or not streamed or not result.response.startswith("Playing"):

@@ -36,6 +36,9 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench._waits import wait_for_server  # noqa: E402
+
 HOST = "127.0.0.1"
 PAGES = ("/now", "/now/panel", "/talk", "/people", "/library", "/insights", "/insights?by=day", "/settings")
 TURNS = (
@@ -144,18 +147,6 @@ def browse(port: int, n: int, stop: threading.Event, turn_every: int, out: dict[
         stop.wait(rng.uniform(0.1, 0.3))  # a person reads before the next click
 
 
-def wait_for_server(proc: subprocess.Popen, timeout: float) -> str:
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            raise RuntimeError(f"assistant web exited with {proc.returncode}")
-        if "household page is on" in line:
-            return line.strip()
-    raise RuntimeError("assistant web did not start in time")
-
-
 def recorded_turns(home: Path) -> dict[str, list[dict]]:
     """The stored turns per person, read once the server has stopped: every turn is checked to
     have been answered by the real pipeline, not only by an HTTP status."""
@@ -192,7 +183,9 @@ def main() -> int:
             text=True,
         )
         try:
-            print(f"{wait_for_server(proc, timeout=300)}  (start-up {time.perf_counter() - t0:.1f} s)")
+            print(
+                f"{wait_for_server(proc, 300, 'household page is on', 'assistant web')}  (start-up {time.perf_counter() - t0:.1f} s)"
+            )
             say_turns(port, "warmup", len(TURNS))  # first turns fill the skills' caches
             warm = Browser(port, "warmup")
             for path in PAGES:

@@ -34,6 +34,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._waits import wait_for_server  # noqa: E402
+
 HOST = "127.0.0.1"
 CONVERSATIONS = [
     ["play some jazz", "another one", "why", "i like that", "thanks"],
@@ -180,18 +182,6 @@ def whisper_alone(clips: list[np.ndarray]) -> list[float]:
         return worker.submit(run).result()
 
 
-def wait_for_server(proc: subprocess.Popen, timeout: float) -> str:
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            raise RuntimeError(f"assistant serve exited with {proc.returncode}")
-        if "listening on" in line:
-            return line.strip()
-    raise RuntimeError("assistant serve did not start in time")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=8, help="five-turn conversations per client")
@@ -209,7 +199,7 @@ def main() -> int:
             text=True,
         )
         try:
-            listening = wait_for_server(proc, timeout=240)
+            listening = wait_for_server(proc, 240, "listening on", "assistant serve")
             print(f"{listening}  (start-up {time.perf_counter() - t0:.1f} s)")
             clips = spoken_requests(args.audio + 1)
 

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.artifacts import file_sha256
+
 log = logging.getLogger(__name__)
 
 FOLDER = Path("cache") / "llm"
@@ -101,7 +103,7 @@ class SlotCache:
                     info.get("size"),
                 )
                 return None
-            if _sha256(data) != info.get("sha256"):
+            if file_sha256(data) != info.get("sha256"):
                 log.warning("language model cache %s: checksum differs (corrupt); rebuilding it", key)
                 return None
             os.utime(data)  # used: pruning keeps the most recently used files
@@ -122,7 +124,7 @@ class SlotCache:
                 "key": key,
                 "format": FORMAT,
                 "size": part.stat().st_size,
-                "sha256": _sha256(part),
+                "sha256": file_sha256(part),
                 "tokens": tokens,
                 "written": time.time(),
             }
@@ -154,11 +156,3 @@ class SlotCache:
                     part.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("language model cache: not pruned (%s)", exc)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -42,6 +42,12 @@ PIECE_WORDS = 16  # later pieces (memory; see the module doc)
 HARD_PIECE_WORDS = 36  # a clause longer than this, with no comma in it, is cut between words
 MIN_CLAUSE_WORDS = 3  # "Sure," alone is not worth a piece of its own
 FIRST_TIMEOUT_S = 30.0  # the first piece of a reply: longer is a hung engine
+# How far synthesis and the device's feed run ahead of what is heard. Piper makes a 16-word
+# piece (about 4 s of speech) in 0.2-1.1 s on 2 cores, so two pieces and 3 s of samples keep
+# the sound going on a loaded machine; more is work thrown away when "stop" cuts the reply
+# (the barge-in test: all 32 sentences of a 110 s answer were made in its first 2 s).
+PIECES_AHEAD = 2
+FEED_AHEAD_S = 3.0
 # Where a piece may end: after a comma, semicolon, colon (not a list's "1:") or dash, or after
 # a sentence when the next one starts with a capital ("Sept. 17" and "4.5" are not ends).
 _CUT = re.compile(r"[,;]\s+|(?<!\d):\s+|\s+[-\u2013\u2014]\s+|[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
@@ -90,6 +96,7 @@ class SpeechStream:
         self._cancelled = threading.Event()
         self._finished = False
         self._error: BaseException | None = None
+        self._wanted = 0  # the highest piece a reader has asked for
         self._thread = threading.Thread(target=self._produce, name="speech-stream", daemon=True)
         self._thread.start()
 
@@ -101,6 +108,10 @@ class SpeechStream:
     def _produce(self) -> None:
         try:
             for piece in self._pieces:
+                with self._changed:  # no further ahead of the reader than PIECES_AHEAD
+                    self._changed.wait_for(
+                        lambda: self._cancelled.is_set() or len(self._ready) <= self._wanted + PIECES_AHEAD
+                    )
                 if self._cancelled.is_set():
                     break
                 if len(piece.samples):
@@ -121,6 +132,9 @@ class SpeechStream:
         """Piece ``index`` once it is made; None when the synthesis ended before it.
         ``TimeoutError`` when neither happened within ``timeout``."""
         with self._changed:
+            if index > self._wanted:
+                self._wanted = index
+                self._changed.notify_all()
             if not self._changed.wait_for(lambda: len(self._ready) > index or self._finished, timeout):
                 raise TimeoutError
             return self._ready[index] if len(self._ready) > index else None
@@ -169,6 +183,8 @@ class SpeechStream:
     def cancel(self) -> None:
         """Synthesise nothing more after the piece in progress (barge-in)."""
         self._cancelled.set()
+        with self._changed:
+            self._changed.notify_all()
 
     @property
     def cancelled(self) -> bool:
@@ -208,6 +224,15 @@ class SampleFeed:
                 with self._lock:
                     self._pieces.append(samples)
                     self.total += len(samples)
+                # Taken no further than FEED_AHEAD_S ahead of the device, so that the stream's
+                # own look-ahead follows what is heard.
+                # A device that stopped taking samples does not hold the feed up (``overdue``).
+                while (
+                    self.total - self.position > FEED_AHEAD_S * rate
+                    and not speech.cancelled
+                    and time.monotonic() - self._moved_at < self.GRACE_S
+                ):
+                    time.sleep(0.02)
                 if speech.cancelled:
                     break
         finally:
