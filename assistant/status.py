@@ -98,8 +98,9 @@ def _speech_model(settings: Settings) -> dict[str, Any]:
     return {"model": wanted, "engine": engine, "serving": serving, "state": "built", "detail": problem}
 
 
-def _language_model(settings: Settings) -> dict[str, Any]:
+def _language_model(settings: Settings, home: Path | None = None) -> dict[str, Any]:
     from assistant.llm.loader import llm_wanted
+    from assistant.llm.slot_cache import cache_dir
     from assistant.llm.weights import MODELS, model_path
 
     name = settings.llm_model
@@ -108,7 +109,10 @@ def _language_model(settings: Settings) -> dict[str, Any]:
     path = model_path(name)
     built = path.is_file()
     state = ("on" if built else "missing") if llm_wanted(settings) else "off"
-    return {"model": name, "state": state, "path": str(path), "built": built}
+    # The system prompts read once and kept across starts (assistant/llm/slot_cache.py).
+    kept = sorted(cache_dir(home).glob("*.bin")) if home is not None and cache_dir(home).is_dir() else []
+    cached = {"files": len(kept), "mb": round(sum(f.stat().st_size for f in kept) / 2**20, 1)}
+    return {"model": name, "state": state, "path": str(path), "built": built, "prompt_cache": cached}
 
 
 def _voice(settings: Settings) -> dict[str, Any]:
@@ -128,14 +132,15 @@ def _voice(settings: Settings) -> dict[str, Any]:
     }
 
 
-def models(settings: Settings) -> dict[str, Any]:
-    """The speech, voice, wake word and language models the settings choose, and whether each is there."""
+def models(settings: Settings, home: Path | None = None) -> dict[str, Any]:
+    """The speech, voice, wake word and language models the settings choose, and whether each
+    is there (with ``home``, the language model's prompts kept there across starts)."""
     wake_found = importlib.util.find_spec("pymicro_wakeword") is not None
     return {
         "speech": _speech_model(settings),
         "voice": _voice(settings),
         "wake_word": {"word": settings.wake_word, "state": "found" if wake_found else "missing"},
-        "llm": _language_model(settings),
+        "llm": _language_model(settings, home),
     }
 
 
@@ -260,7 +265,7 @@ def collect(
             "greeted": (home / GREETED_FILE).is_file(),
         },
         "artifacts": artifacts,
-        "models": models(settings),
+        "models": models(settings, home),
         "online": online(reports, settings, timeout),
         "audio": audio_devices(),
         "skills": skills,
@@ -299,8 +304,15 @@ def render(report: dict[str, Any]) -> str:
     )
     lines.append(f"  wake word: {m['wake_word']['word']} ({m['wake_word']['state']})")
     llm = m["llm"]
+    cache = llm.get("prompt_cache") or {}
     lines.append(
-        f"  language model: {llm['model']} {llm['state']}" + (f" ({llm['path']})" if llm.get("path") else "")
+        f"  language model: {llm['model']} {llm['state']}"
+        + (f" ({llm['path']})" if llm.get("path") else "")
+        + (
+            f"; {cache['files']} system prompts kept across starts ({cache['mb']} MB)"
+            if cache.get("files")
+            else ""
+        )
     )
     net = report["online"]
     lines.append(f"\nOnline: network {net['network']}" + (f" ({net['why']})" if net["why"] else ""))

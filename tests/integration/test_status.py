@@ -89,6 +89,19 @@ def test_a_fresh_data_directory_gets_every_section(tmp_path):
     assert isinstance(report["audio"]["output"], list) and isinstance(report["audio"]["input"], list)
     assert report["skills"]["music"]["facts"] == {"library folders": "0", "library tracks": "0"}
     assert not report["data_dir"]["greeted"]  # a report is not a first start
+    assert report["models"]["llm"]["prompt_cache"] == {"files": 0, "mb": 0.0}
+
+
+def test_the_language_models_prompts_kept_across_starts_are_counted(tmp_path):
+    from assistant.llm.slot_cache import cache_dir
+
+    home = tmp_path / "home"
+    cache_dir(home).mkdir(parents=True)
+    for n in range(3):
+        (cache_dir(home) / f"{n}.bin").write_bytes(b"\0" * 2**20)
+    code, out, err = status(home)
+    assert code == 0, err
+    assert "3 system prompts kept across starts (3.0 MB)" in out
 
 
 def test_missing_artifacts_are_reported_with_exit_status_zero(tmp_path):
