@@ -9,15 +9,24 @@ module only reads.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 from pathlib import Path
 
-from assistant.artifacts import ArtifactMissingError, artifact_dir, file_sha256, read_stamp
+from assistant.artifacts import ArtifactMissingError, artifact_dir, read_stamp
 
 ARTIFACT = "whisper"
 MODEL_NAMES = ("tiny.en", "base")
 log = logging.getLogger(__name__)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def model_info(name: str) -> dict:
