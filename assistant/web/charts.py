@@ -50,7 +50,7 @@ class Chart:
     @property
     def summary(self) -> str:
         """The chart in words, for screen readers."""
-        return ", ".join(f"{total} {counted(words, total)}" for words, _, total in self.totals)
+        return ", ".join(f"{total} {words}" for words, _, total in self.totals)
 
 
 def buckets(by: str, today: dt.date) -> list[dt.date]:
@@ -94,7 +94,8 @@ def activity_chart(days: dict[str, dict[str, int]], by: str, today: dt.date) -> 
                             css, f"{when}: {value} {counted(words, value)}"))  # fmt: skip
         if (len(starts) - 1 - i) % every == 0:  # the newest group is always labelled
             labels.append(Label(round(LEFT + (i + 0.5) * group, 1), HEIGHT - 8, f"{start.day} {start:%b}"))
-    totals = tuple((words, css, sum(c[key] for c in counts)) for key, words, css in SERIES)
+    sums = {key: sum(c[key] for c in counts) for key, _, _ in SERIES}
+    totals = tuple((counted(words, sums[key]), css, sums[key]) for key, words, css in SERIES)
     return Chart(WIDTH, HEIGHT, tuple(bars), tuple(labels), top, totals, TOP + plot_h,
                  empty=not any(t for _, _, t in totals))  # fmt: skip
 
