@@ -9,15 +9,20 @@ The baseline, run in the same process on the same weights, is plain Whisper: ``w
 with its defaults (beam search off, temperature fallback on), i.e. what the target figures
 describe. The report shows both and how many of the two runs' transcripts are identical.
 ``--engine both`` (the default) runs both engines on the same audio and the same weights,
-tiny.en, and compares WER and real-time factor; then the product's model, tiny.en-requests (whose
-fine-tuned decoder only faster-whisper reads), on faster-whisper.
+tiny.en, and compares WER and real-time factor; then, asked with ``--model tiny.en-requests``, that
+model (whose fine-tuned decoder only faster-whisper reads) on faster-whisper.
 
 Then spoken understanding (``evaluation.spoken``), for each engine run: our own
 spoken held-out requests, typed and spoken, in-scope intent accuracy and out-of-scope recall
 side by side, and the word error rate of those transcripts (the larger same-audio comparison).
 
-``python -m evaluation.speech [--model tiny.en-requests|tiny.en|base] [--engine E|both] [--prompt TEXT]
-[--no-baseline] [--no-spoken] [--json]``
+Last, the voice families' table (``evaluation.voices``): the same spoken held-out requests
+spoken by espeak-ng, Piper joe and Festival (the held-out family), clean and with room noise or
+music mixed in, and the human recordings clean and noisy; WER, spoken in-scope accuracy and
+out-of-scope recall for stock tiny.en, the chosen model and tiny.en-requests when it is built.
+
+``python -m evaluation.speech [--model tiny.en|tiny.en-requests|base] [--engine E|both] [--prompt TEXT]
+[--no-baseline] [--no-spoken] [--no-voices] [--families F ...] [--json]``
 """
 
 from __future__ import annotations
@@ -418,21 +423,23 @@ def _verdict(rows: list[dict], held_out: str) -> str:
         )
 
     human, stock = get("human", "clean", ADAPTED), get("human", "clean", "tiny.en")
-    held, held_stock = get(held_out, "clean", ADAPTED), get(held_out, "clean", "tiny.en")
     if not (human and stock):
         return f"({ADAPTED} is not built: python -m models.build --only whisper-requests)"
     verdict = (
         f"{ADAPTED} vs tiny.en: human WER {human['wer']:.2%} vs {stock['wer']:.2%} "
         f"({'no worse' if human['wer'] <= stock['wer'] else 'worse'})"
     )
-    if held and held_stock:
-        better = (
-            held["in_scope_accuracy"] > held_stock["in_scope_accuracy"] and held["wer"] <= held_stock["wer"]
-        )
-        verdict += (
-            f"; held-out {held_out}: in-scope {held['in_scope_accuracy']:.1%} vs "
-            f"{held_stock['in_scope_accuracy']:.1%}, WER {held['wer']:.2%} vs {held_stock['wer']:.2%} "
-            f"({'helps' if better else 'does not help'})"
+    pairs = [(c, get(held_out, c, ADAPTED), get(held_out, c, "tiny.en")) for c in ("clean", "noisy")]
+    pairs = [(c, a, b) for c, a, b in pairs if a and b]
+    if pairs:
+        helps = [
+            a["in_scope_accuracy"] > b["in_scope_accuracy"] and a["wer"] <= b["wer"] for _, a, b in pairs
+        ]
+        said = "helps" if all(helps) else "mixed" if any(helps) else "does not help"
+        verdict += f"; held-out {held_out} ({said}): " + ", ".join(
+            f"{c} in-scope {a['in_scope_accuracy']:.1%} vs {b['in_scope_accuracy']:.1%}, "
+            f"WER {a['wer']:.2%} vs {b['wer']:.2%}"
+            for c, a, b in pairs
         )
     return verdict
 
