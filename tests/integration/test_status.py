@@ -78,7 +78,7 @@ def test_a_fresh_data_directory_gets_every_section(tmp_path):
     assert all(a["state"] in ("built", "incomplete", "missing") for a in names.values())
     assert names["music"]["used_by"] == "music" and names["nlu"]["used_by"] == "core"
     assert {"speech", "voice", "wake_word", "llm"} <= set(report["models"])
-    assert report["models"]["speech"]["model"] == "tiny.en-requests"
+    assert report["models"]["speech"]["model"] == "tiny.en"  # stock: tiny.en-requests is opt-in
     voice = report["models"]["voice"]
     assert (voice["voice"], voice["engine"]) == ("joe", "piper")  # the default voice
     assert voice["state"] in ("found", "missing") and bool(voice["detail"]) == (voice["state"] == "missing")

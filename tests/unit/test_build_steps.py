@@ -49,3 +49,19 @@ def test_stamp_hash_keeps_the_hash_an_earlier_layout_stamped_for_the_same_inputs
     assert stamp_hash("bbb", earlier) == "bbb"  # an input changed: the new hash
     earlier.write_text("not json")
     assert stamp_hash("aaa", earlier) == "aaa"
+
+
+def test_the_fine_tuned_speech_model_is_built_only_when_asked(monkeypatch, capsys):
+    """whisper-requests (tiny.en-requests, 14-22 min) is opt-in: config.toml's [stt] model or
+    --only. A module that does not exist stands for it: imported means the step ran."""
+    from assistant.config import CONFIG_FILE, data_dir
+
+    monkeypatch.setattr(build, "steps", lambda: {"whisper-requests": "models.no_such_step"})
+    assert build.main([]) == 0  # the default config: skipped, and nothing failed
+    assert "[whisper-requests] skipped: opt-in" in capsys.readouterr().out
+    assert build.main(["--force"]) == 0  # --retrain rebuilds what is built, not what is opt-in
+    assert build.main(["--only", "whisper-requests"]) == 1  # asked for: it runs
+    assert "[whisper-requests] FAILED: ModuleNotFoundError" in capsys.readouterr().err
+    (data_dir() / CONFIG_FILE).write_text('[stt]\nmodel = "tiny.en-requests"\n', encoding="utf-8")
+    assert build.main([]) == 1  # the config asks for the model: it runs
+    assert "[whisper-requests] FAILED" in capsys.readouterr().err

@@ -60,7 +60,8 @@ def test_the_adapted_model_runs_on_faster_whisper_and_names_its_build_when_missi
 
 
 def test_a_speaker_whose_adapted_model_is_not_built_hears_with_stock_tiny_en(tmp_path, monkeypatch, caplog):
-    assert Settings().stt_model == ADAPTED  # the product's default
+    # The default is stock tiny.en (docs/speech.md): tiny.en-requests is an opt-in build.
+    assert Settings().stt_model == "tiny.en"
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with caplog.at_level(logging.WARNING, logger="assistant.voice.whisper_checkpoints"):
         assert serving_model(ADAPTED) == "tiny.en"
@@ -83,13 +84,18 @@ def test_the_evaluation_compares_engines_on_shared_weights_then_scores_the_produ
 
 @pytest.mark.artifacts
 @pytest.mark.timeout(300)
-def test_the_default_pipeline_hears_a_spoken_request_with_the_adapted_decoder(tmp_path, monkeypatch):
+def test_a_pipeline_that_opts_in_hears_a_spoken_request_with_the_adapted_decoder(tmp_path, monkeypatch):
     from assistant.app import build_pipeline
     from assistant.voice.synth import espeak
 
+    try:
+        ct2_folder(ADAPTED)
+    except ArtifactMissingError:
+        pytest.skip(
+            f"{ADAPTED} is an opt-in build, not built here: python -m models.build --only whisper-requests"
+        )
     monkeypatch.setenv("ASSISTANT_LLM", "off")
-    settings = Settings()
-    pipeline = build_pipeline(tmp_path, settings, stt_model=settings.stt_model)
+    pipeline = build_pipeline(tmp_path, Settings(), stt_model=ADAPTED)
     assert (pipeline.stt.model_name, pipeline.stt.engine) == (ADAPTED, "faster-whisper")
     heard = pipeline.stt.transcribe(espeak("what's the weather like tomorrow", "en-us+m3", 160)).text
     assert "weather" in heard.lower()
