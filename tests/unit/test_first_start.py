@@ -52,7 +52,7 @@ def test_everything_set_up_is_said_in_one_sentence(monkeypatch, tmp_path):
     monkeypatch.setattr(
         status, "artifact_state", lambda name: {"name": name, "state": "built", "size_bytes": 0}
     )
-    monkeypatch.setattr(status, "models", lambda settings: {"llm": {"state": "on"}})
+    monkeypatch.setattr(status, "models", lambda settings, home=None: {"llm": {"state": "on"}})
     monkeypatch.delenv("ASSISTANT_OFFLINE")
     home = tmp_path / "home"
     home.mkdir()
