@@ -24,9 +24,7 @@ import http.client
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,7 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._waits import wait_for_server  # noqa: E402
+from bench._waits import start_assistant  # noqa: E402
+from testkit.local_http import free_port  # noqa: E402
 
 HOST = "127.0.0.1"
 PAGES = ("/now", "/now/panel", "/talk", "/people", "/library", "/insights", "/insights?by=day", "/settings")
@@ -57,12 +56,6 @@ def percentile(values: list[float], q: float) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class Browser:
@@ -175,17 +168,9 @@ def main() -> int:
         env = {**os.environ, "ASSISTANT_HOME": tmp, "ASSISTANT_OFFLINE": "1", "ASSISTANT_LLM": "off"}
         port = free_port()
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "run_assistant.py"), "web", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        proc, ready = start_assistant(["web", "--port", str(port)], env, "household page is on", 300)
         try:
-            print(
-                f"{wait_for_server(proc, 300, 'household page is on', 'assistant web')}  (start-up {time.perf_counter() - t0:.1f} s)"
-            )
+            print(f"{ready}  (start-up {time.perf_counter() - t0:.1f} s)")
             say_turns(port, "warmup", len(TURNS))  # first turns fill the skills' caches
             warm = Browser(port, "warmup")
             for path in PAGES:

@@ -21,9 +21,7 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._waits import wait_for_server  # noqa: E402
+from bench._waits import start_assistant  # noqa: E402
+from testkit.local_http import free_port  # noqa: E402
 
 HOST = "127.0.0.1"
 CONVERSATIONS = [
@@ -50,12 +49,6 @@ CHUNK_SAMPLES = 1024  # Home Assistant streams 16 kHz 16-bit mono in small chunk
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 async def read_reply(client, types: set[str]):
@@ -191,15 +184,9 @@ def main() -> int:
         os.environ["ASSISTANT_HOME"] = tmp
         port = free_port()
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "run_assistant.py"), "serve", "--uri", f"tcp://{HOST}:{port}"]
-            + ["--stt-model", "tiny.en", "--no-tts"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        serve = ["serve", "--uri", f"tcp://{HOST}:{port}", "--stt-model", "tiny.en", "--no-tts"]
+        proc, listening = start_assistant(serve, None, "listening on", 240)
         try:
-            listening = wait_for_server(proc, 240, "listening on", "assistant serve")
             print(f"{listening}  (start-up {time.perf_counter() - t0:.1f} s)")
             clips = spoken_requests(args.audio + 1)
 

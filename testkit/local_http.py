@@ -24,8 +24,13 @@ def local_server(handler: Callable[..., http.server.BaseHTTPRequestHandler] | An
         httpd.server_close()
 
 
-def closed_port() -> str:
-    """The base URL of a loopback port nobody listens on (a service that is down)."""
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+        return int(probe.getsockname()[1])
+
+
+def closed_port() -> str:
+    """The base URL of a loopback port nobody listens on (a service that is down)."""
+    return f"http://127.0.0.1:{free_port()}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,8 @@ from wyoming.client import AsyncTcpClient
 from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe
 
+from testkit.local_http import free_port  # noqa: F401  (the soak and restart tests take it from here)
+
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
 RETRY_S = 0.2  # a refused connection is tried again this much later
@@ -41,13 +42,6 @@ CONVERSATIONS: list[list[str]] = [
     ["what's the weather in chicago", "what about tomorrow", "play something upbeat", "another one", "why"],
     ["play some relaxing music", "i don't like that one", "another one", "i love this song", "turn it up"],
 ]
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def start_serve(

@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,18 +19,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._waits import wait_for_server  # noqa: E402
+from bench._waits import start_assistant  # noqa: E402
+from testkit.local_http import free_port  # noqa: E402
 from testkit.music_files import make_track  # noqa: E402
 
 PAGES = ("now", "talk", "people", "library", "insights", "settings")
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 SAID = ("play some jazz", "i like that", "suggest a comedy film", "something from the nineties", "why?")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def browser(width: int, height: int):
@@ -95,15 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         (home / "config.toml").write_text(f'[music]\nlibrary = ["{music}"]\n', encoding="utf-8")
         env = {**os.environ, "ASSISTANT_HOME": str(home), "ASSISTANT_OFFLINE": "1", "ASSISTANT_LLM": "off"}
         port = free_port()
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "run_assistant.py"), "web", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        proc, ready = start_assistant(["web", "--port", str(port)], env, "household page is on", 300)
         try:
-            print(wait_for_server(proc, 300, "household page is on", "assistant web"))
+            print(ready)
             url = f"http://127.0.0.1:{port}"
             for size, (width, height) in SIZES.items():
                 driver = browser(width, height)
@@ -115,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                         time.sleep(0.5)  # htmx swaps the live panels in after load
                         path = args.out / f"{page}-{size}.png"
                         driver.save_screenshot(str(path))
-                        print(f"  {path.relative_to(ROOT)}")
+                        print(f"  {path}")
                 finally:
                     driver.quit()
         finally:
