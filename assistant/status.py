@@ -110,7 +110,9 @@ def _language_model(settings: Settings, home: Path | None = None) -> dict[str, A
     built = path.is_file()
     state = ("on" if built else "missing") if llm_wanted(settings) else "off"
     # The system prompts read once and kept across starts (assistant/llm/slot_cache.py).
-    kept = sorted(cache_dir(home).glob("*.bin")) if home is not None and cache_dir(home).is_dir() else []
+    kept = (
+        list(cache_dir(home).glob("*.bin")) if home is not None else []
+    )  # none when the folder is not there
     cached = {"files": len(kept), "mb": round(sum(f.stat().st_size for f in kept) / 2**20, 1)}
     return {"model": name, "state": state, "path": str(path), "built": built, "prompt_cache": cached}
 
