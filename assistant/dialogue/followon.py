@@ -15,6 +15,7 @@ from assistant.dialogue.frame import ConstraintWords
 from assistant.dialogue.phrases import (
     ALREADY_HAD,
     ASKS_FOR,
+    CORRECTS,
     FOLLOW_ON,
     GO_ON_ONLY,
     MORE_ONLY,
@@ -64,10 +65,14 @@ class FollowOnReader:
                 return "negate"
         if STOPS.search(lowered):
             return "stop"
-        if parse.intent in ANSWERS and not YES.match(lowered) and not NO.match(lowered):
-            # "Actually no, just play some music": an answer that goes on to ask for one skill by
-            # its own words is that request.
+        answering = parse.intent in ANSWERS or (parse.intent == "dislike" and CORRECTS.search(lowered))
+        if answering and not YES.match(lowered) and not NO.match(lowered):
+            # "Actually no, just play some music", "actually no, play some jazz" (heard as a
+            # dislike of the film on offer): an answer that goes on to ask for one skill, by its
+            # own words or by slots only that skill's requests carry, is that request.
             named = [s for s in self.skills.specs if self.says_domain(s, lowered)]
+            if not named and parse.slots:
+                named = [s for s in self.skills.specs if set(parse.slots) <= s.answers.slots - REFINING_SLOTS]
             if len(named) == 1 and ASKS_FOR.search(lowered):
                 return named[0].answers.offer_intent
         if state.last_items and MORE_ONLY.match(lowered):
