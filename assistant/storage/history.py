@@ -24,6 +24,7 @@ import sqlite_utils
 from assistant.contracts.errors import HistoryError
 from assistant.skill_sdk.api import FeedbackEvent, Item, UserProfile
 from assistant.storage.connection import BUSY_TIMEOUT_MS, Transaction, connect
+from assistant.storage.profile_cache import ProfileCache
 from assistant.storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
 
 __all__ = [
@@ -88,6 +89,7 @@ class HistoryStore:
                 f"cannot open the history database {self.path}: {exc}",
                 user_message="Sorry, my history database could not be opened.",
             ) from exc
+        self._profiles = ProfileCache(self.db.conn, PROFILE_OFFER_LIMIT, PROFILE_FEEDBACK_LIMIT)
 
     # --- schema ----------------------------------------------------------------------------
     @property
@@ -134,8 +136,16 @@ class HistoryStore:
 
     def record_turn(self, record: TurnRecord) -> int:
         """Write a turn with its offers, feedback and preferences in one transaction."""
+        before = self._profiles.token()
         with self.write(f"record turn {record.seq}"):
             turn_id = self._insert_turn(record)
+        self._profiles.recorded(
+            before,
+            record.user,
+            record.ts,
+            [(it.domain, it.id) for it in record.items],
+            [(f.domain, f.item_id, f.kind, f.value) for f in record.feedback],
+        )
         return turn_id
 
     def _insert_turn(self, r: TurnRecord) -> int:
@@ -234,7 +244,14 @@ class HistoryStore:
         return self.db.execute("SELECT 1 FROM voiceprints WHERE user = ?", [user]).fetchone() is not None
 
     def profile(self, user: str, domain: str) -> UserProfile:
-        """``user``'s recent offers and feedback in ``domain``, oldest first, with their preferences."""
+        """``user``'s recent offers and feedback in ``domain``, oldest first, with their preferences
+        (kept in memory between turns while the database has not changed: ``profile_cache``)."""
+        offered, feedback = self._profiles.rows(user, domain, lambda: self._read_profile(user, domain))
+        return UserProfile(
+            user=user, domain=domain, offered=offered, feedback=feedback, preferences=self.preferences(user)
+        )
+
+    def _read_profile(self, user: str, domain: str) -> tuple[list[FeedbackEvent], list[FeedbackEvent]]:
         offers = self.db.execute(
             "SELECT item_id, ts FROM offers WHERE user = ? AND domain = ? ORDER BY ts DESC, id DESC LIMIT ?",
             [user, domain, PROFILE_OFFER_LIMIT],
@@ -244,12 +261,9 @@ class HistoryStore:
             "ORDER BY ts DESC, id DESC LIMIT ?",
             [user, domain, PROFILE_FEEDBACK_LIMIT],
         ).fetchall()
-        return UserProfile(
-            user=user,
-            domain=domain,
-            offered=[FeedbackEvent(i, "offer", ts) for i, ts in reversed(offers)],
-            feedback=[FeedbackEvent(i, k, ts, v) for i, k, ts, v in reversed(feedback)],
-            preferences=self.preferences(user),
+        return (
+            [FeedbackEvent(i, "offer", ts) for i, ts in reversed(offers)],
+            [FeedbackEvent(i, k, ts, v) for i, k, ts, v in reversed(feedback)],
         )
 
     def preferences(self, user: str) -> dict[str, str]:
