@@ -136,11 +136,9 @@ class HistoryStore:
 
     def record_turn(self, record: TurnRecord) -> int:
         """Write a turn with its offers, feedback and preferences in one transaction."""
-        before = self._profiles.token()
-        with self.write(f"record turn {record.seq}"):
+        with self._profiles.recording(), self.write(f"record turn {record.seq}"):
             turn_id = self._insert_turn(record)
         self._profiles.recorded(
-            before,
             record.user,
             record.ts,
             [(it.domain, it.id) for it in record.items],

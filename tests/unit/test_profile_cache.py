@@ -94,7 +94,7 @@ def test_kept_profiles_are_what_the_database_holds(ops: list[tuple], monkeypatch
 
 
 @pytest.mark.timeout(30)
-def test_a_recorded_turn_is_added_without_reading_the_database_again(tmp_path: Path):
+def test_a_recorded_turn_is_added_and_a_new_session_keeps_it_without_reading_again(tmp_path: Path):
     store = HistoryStore(tmp_path / "history.db")
     store.start_session("s1", "alice", seed=1, mode="text", log_path=None)
     store.profile("alice", "music")  # kept from here on
@@ -114,6 +114,7 @@ def test_a_recorded_turn_is_added_without_reading_the_database_again(tmp_path: P
             feedback=[FeedbackRecord("music", "music:1", "like")],
         )
     )
+    store.start_session("s2", "alice", seed=2, mode="text", log_path=None)  # every conversation
     reads.clear()
     profile = store.profile("alice", "music")
     assert [e.item_id for e in profile.offered] == ["music:1"]
