@@ -21,11 +21,17 @@ from __future__ import annotations
 
 import bisect
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from assistant.skill_sdk.api import FeedbackEvent
+
+# Profiles kept at most (a person and a skill each; the least recently read goes first): a
+# household's people times the skills, with room for guests. One at the limits is 2,500 rows,
+# about 0.5 MB (tracemalloc), so this bounds the cache near 30 MB however many people it hears.
+MAX_KEPT = 64
 
 
 @dataclass
@@ -50,7 +56,7 @@ class ProfileCache:
         self.conn = conn
         self.offer_limit = offer_limit
         self.feedback_limit = feedback_limit
-        self._rows: dict[tuple[str, str], _Rows] = {}
+        self._rows: OrderedDict[tuple[str, str], _Rows] = OrderedDict()
         self._version: int | None = None
         self._recording = False
         conn.create_function("profile_rows_changed", 1, self._changed)
@@ -88,6 +94,9 @@ class ProfileCache:
         if kept is None:
             offered, feedback = load()
             kept = self._rows[(user, domain)] = _Rows(list(offered), list(feedback))
+            while len(self._rows) > MAX_KEPT:
+                self._rows.popitem(last=False)
+        self._rows.move_to_end((user, domain))
         return list(kept.offered), list(kept.feedback)
 
     @contextmanager

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import assistant.storage.history as history
+import assistant.storage.profile_cache as profile_cache
 from assistant.skill_sdk.api import Item
 from assistant.storage.history import FeedbackRecord, HistoryStore, TurnRecord
 from assistant.storage.people import remove_feedback
@@ -74,6 +75,7 @@ def test_kept_profiles_are_what_the_database_holds(ops: list[tuple], monkeypatch
     # Small limits, so the kept lists are trimmed as the query's LIMIT trims.
     monkeypatch.setattr(history, "PROFILE_OFFER_LIMIT", 3)
     monkeypatch.setattr(history, "PROFILE_FEEDBACK_LIMIT", 4)
+    monkeypatch.setattr(profile_cache, "MAX_KEPT", 3)  # of the 4 people-and-skills: one goes
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "history.db"
         store = HistoryStore(path)
