@@ -25,6 +25,7 @@ import argparse
 import csv
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,26 @@ def dev_requests(n: int, seed: int) -> list[tuple[str, str, str, int]]:
     return rows
 
 
-def collect(n: int, seed: int, cache: Path) -> list[dict]:
+def speak_as(family: str, seed: int) -> Callable[[str, str, int], tuple[np.ndarray, str]]:
+    """How ``family`` says a dev request: espeak-ng with the request's own voice and rate, or
+    one of Piper's speakers (``evaluation.voices``) drawn with ``seed``."""
+    from assistant.voice.synth import espeak
+    from evaluation import voices
+
+    if family == voices.HELD_OUT:
+        raise SystemExit(f"{family} is the held-out voice family: nothing is tuned on it")
+    if family == "espeak-ng":
+        return lambda text, voice, rate: (espeak(text, voice, rate), f"{voice}@{rate}")
+    pool, rng = voices.speakers(family), random.Random(f"misheard:{seed}:{family}")
+
+    def speak(text: str, voice: str, rate: int) -> tuple[np.ndarray, str]:
+        speaker = rng.choice(pool)
+        return speaker.speak(text), speaker.key
+
+    return speak
+
+
+def collect(n: int, seed: int, cache: Path, family: str = "espeak-ng") -> list[dict]:
     if cache.is_file():
         with cache.open(encoding="utf-8") as f:
             return list(csv.DictReader(f))
@@ -73,18 +93,19 @@ def collect(n: int, seed: int, cache: Path) -> list[dict]:
     from assistant.config import Settings
     from assistant.nlu import load_nlu
     from assistant.voice.stt import load_stt
-    from assistant.voice.synth import espeak
 
-    stt, nlu = load_stt(Settings().stt_model), load_nlu()
+    stt, nlu, speak = load_stt(Settings().stt_model), load_nlu(), speak_as(family, seed)
     out = []
-    for label, text, voice, rate in tqdm(dev_requests(n, seed), desc="speaking", unit="utt"):
-        heard = stt.transcribe(espeak(text, voice, rate))
+    for label, text, voice, rate in tqdm(dev_requests(n, seed), desc=f"speaking ({family})", unit="utt"):
+        audio, speaker = speak(text, voice, rate)
+        heard = stt.transcribe(audio)
         parse = nlu.parse(heard.text)
         out.append(
             {
                 "label": label,
                 "text": text,
-                "voice": voice,
+                "family": family,
+                "voice": speaker,
                 "rate": rate,
                 "heard": heard.text,
                 "avg_logprob": round(heard.avg_logprob, 4),
@@ -109,6 +130,13 @@ def curve(rows: list[dict]) -> None:
     right = np.array([g == p for g, p in zip(gold, got, strict=True)])
     taken = np.array([p != OUT_OF_SCOPE for p in got])
     n_in, n_oos = int(in_scope.sum()), int((~in_scope).sum())
+
+    def net(asked: np.ndarray) -> int:
+        """Wrong actions the gate stops (a misheard request, an out-of-scope one taken) minus
+        right requests it asks again: the gate pays while this is above zero."""
+        stopped = (asked & in_scope & ~right).sum() + (asked & ~in_scope).sum()
+        return int(stopped - (asked & in_scope & right).sum())
+
     print(f"{n_in} in scope, {n_oos} out of scope")
     print(
         f"{'gate':>22} | {'in: right':>9} {'asked':>6} {'wrong':>6} | {'oos: taken':>10} {'asked':>6} {'declined':>8}"
@@ -122,6 +150,7 @@ def curve(rows: list[dict]) -> None:
                 f"{label:>22} | {100 * (right & ins).sum() / n_in:8.1f}% {(in_scope & asked).sum():6d}"
                 f" {(~right & ins).sum():6d} | {(taken & oos).sum():10d} {(~in_scope & asked).sum():6d}"
                 f" {(~taken & oos).sum():8d}  oos not acted on {100 * (~in_scope & ~(taken & ~asked)).sum() / n_oos:.1f}%"
+                f"  net {net(asked):+d}"
             )
 
 
@@ -129,12 +158,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--cache", type=Path, help="default: /tmp/misheard_dev-N-SEED.csv")
+    parser.add_argument("--cache", type=Path, help="default: /tmp/misheard_dev-FAMILY-MODEL-N-SEED.csv")
+    parser.add_argument(
+        "--families",
+        default="espeak-ng,piper",
+        help="development voice families, comma-separated (default espeak-ng,piper; the held-out "
+        "family is refused)",
+    )
     parser.add_argument("--show", metavar="A,C", help="list the requests this gate asks again")
     args = parser.parse_args(argv)
-    cache = args.cache or Path(f"/tmp/misheard_dev-{args.n}-{args.seed}.csv")
-    rows = collect(args.n, args.seed, cache)
-    curve(rows)
+    from assistant.config import Settings
+
+    model = Settings().stt_model
+    rows = []
+    for family in args.families.split(","):
+        cache = args.cache or Path(f"/tmp/misheard_dev-{family}-{model}-{args.n}-{args.seed}.csv")
+        family_rows = collect(args.n, args.seed, cache, family)
+        print(f"\n== {family}, speech model {model}")
+        curve(family_rows)
+        rows += family_rows
+    if len(args.families.split(",")) > 1:
+        print(f"\n== all of {args.families}, speech model {model}")
+        curve(rows)
     if args.show:
         a, c = map(float, args.show.split(","))
         for r in rows:

@@ -10,8 +10,8 @@ repeated request costs a few seconds, a wrong action (music instead of the light
 and teaches the profile something false. What the decoder writes with confidence ("Light
 song." at -0.13 per token) passes: the gate needs both numbers low.
 
-The thresholds come from ``bench/misheard_dev.py``: training-split requests the product's
-decoder never heard while it was fine-tuned, spoken by espeak-ng voices (see the numbers below);
+The thresholds come from ``bench/misheard_dev.py``: training-split requests spoken by two
+development voice families, espeak-ng and Piper (see the numbers below);
 ``python -m evaluation.speech`` reports the gate's effect on the spoken held-out set.
 """
 
@@ -19,16 +19,22 @@ from __future__ import annotations
 
 from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 
-# ``bench/misheard_dev.py --n 1000 --seed 5`` (2026-12-02, tiny.en-requests): 712 training-split
-# requests, 641 in scope. Without the gate 47 in-scope requests were acted on as the wrong intent
-# and 6 of 71 out-of-scope ones were taken for a request. This gate asks again 18 times: 10 of them
-# would have been wrong actions ("add bruno mars to my favorites" heard "And remove as to my
-# favorites." as forget_me), 1 an out-of-scope request taken, 7 right ones (in-scope accuracy
-# 92.7 % -> 91.6 %). Looser gates ask right requests again faster than they catch wrong ones
-# (log-probability under -0.45 and confidence under 0.9: 31 asked, 12 wrong caught); tighter
-# ones catch little (-0.6 and 0.7: 10 asked, 7 wrong caught).
+# Chosen again for stock tiny.en, the default speech model since 2026-12-06, on two development
+# voice families (Festival, the held-out family, is refused by the bench):
+# ``bench/misheard_dev.py --n 600 --seed 5`` (2026-12-07): 498 training-split requests (456 in
+# scope; the held-out split stays the test), each said by espeak-ng and by Piper joe. The
+# "net" of a gate is the wrong actions it stops minus the right requests it asks again:
+#   gate                  espeak-ng  piper  both   asked (of 996)
+#   lp < -0.5 & conf < 0.8       +5     +1    +6   62 + 2 out of scope  (the tiny.en-requests gate)
+#   lp < -0.5 & conf < 0.7      +12      0   +12   50 + 2               (chosen)
+#   lp < -0.45 & conf < 0.7     +11      0   +11   60 + 3
+#   lp < -0.6 & conf < 0.7       +9     +1   +10   36 + 2
+# With it espeak-ng's in-scope requests acted on rightly go 76.5 % -> 78.5 % (82.2 % with no
+# gate, which acts on 27 more wrong ones), Piper's 96.5 % both ways.
+# Before (2026-12-02, tiny.en-requests, espeak-ng only): -0.5 and 0.8 asked 18 of 712 again,
+# 10 of them would-be wrong actions.
 MISHEARD_BELOW_LOGPROB = -0.5
-MISHEARD_BELOW_CONFIDENCE = 0.8
+MISHEARD_BELOW_CONFIDENCE = 0.7
 
 
 def misheard(
