@@ -11,7 +11,12 @@ timbre (``timbre``: MFCC statistics). A voice is accepted as a person when its c
 similarity to that person's voiceprint reaches ``threshold``, beats the next-best enrolled
 person by ``margin`` *and* its timbre lies within ``max_timbre_distance`` of theirs: two similar
 voices in one household are then left unknown (guest-like) rather than switched to the wrong
-profile.
+profile. Speech under background noise (``NOISY_CONTRAST_DB``) is held to ``noisy_threshold``
+instead, without the timbre distance, which noise moves.
+
+An enrolment must recognise itself (``MIN_ENROL_SELF_MATCH``): each phrase against the voiceprint
+of the others. One that does not raises ``WeakEnrolmentError`` (the voice enrolment then asks for
+two more phrases, and with more than three the odd one out may be left out) and stores nothing.
 
 Voiceprints live in the history store's ``voiceprints`` table (``load_speaker_id(store)``);
 without a store they live in memory only.

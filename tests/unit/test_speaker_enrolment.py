@@ -116,3 +116,23 @@ def test_voice_enrolment_asks_for_two_more_phrases_when_the_voiceprint_is_weak(m
         assert said[-1].startswith("Thanks, Carol")
     else:  # said clearly, and nothing stored
         assert "couldn't learn your voice well enough" in said[-1] and "haven't saved it" in said[-1]
+
+
+@pytest.mark.timeout(30)
+def test_speech_under_noise_is_matched_against_the_noisy_threshold_without_the_timbre():
+    from assistant.voice.speaker_id import MAX_TIMBRE_DISTANCE, NOISY_CONTRAST_DB, NOISY_THRESHOLD, THRESHOLD
+
+    sid = load_speaker_id()
+    alice = np.zeros(EMBEDDING_DIM, np.float32)
+    alice[0] = 1.0
+    sid.enroll_voices("alice", [alice] * 3, _timbres(3))
+    similarity = (NOISY_THRESHOLD + THRESHOLD) / 2  # between the two bars
+    heard = alice.copy()
+    heard[1] = np.sqrt(1 - similarity**2)
+    heard[0] = similarity
+    moved = np.full(TIMBRE_DIM, 2 * MAX_TIMBRE_DISTANCE / np.sqrt(TIMBRE_DIM), np.float32)  # noise moves it
+    assert sid.decide(heard, moved, NOISY_CONTRAST_DB - 20).name == "alice"
+    assert sid.decide(heard, moved, NOISY_CONTRAST_DB + 20).name is None  # clean: the full threshold
+    assert sid.decide(heard, np.zeros(TIMBRE_DIM, np.float32)).name is None
+    heard[0], heard[1] = NOISY_THRESHOLD - 0.05, np.sqrt(1 - (NOISY_THRESHOLD - 0.05) ** 2)
+    assert sid.decide(heard, moved, NOISY_CONTRAST_DB - 20).name is None  # still a bar under noise
