@@ -150,6 +150,7 @@ def heldout_bench() -> dict[str, dict[str, float]]:
     enrol_features = {
         p: [probe.features(c, MIN_ENROL_SPEECH_S) for c in clips] for p, clips in enrol_clips.items()
     }
+    enrol_noisy = {p: [probe.noisy_embeddings(c) for c in clips] for p, clips in enrol_clips.items()}
     conditions: dict[str, tuple[dict[str, list], list]] = {
         "clean": ({p: features(c) for p, c in test_clips.items()}, features(humans))
     }
@@ -174,7 +175,11 @@ def heldout_bench() -> dict[str, dict[str, float]]:
                     embeddings, timbres, contrasts = zip(*enrol_features[person], strict=True)
                     try:
                         sid.enroll_voices(
-                            person, list(embeddings), list(timbres), float(np.median(contrasts))
+                            person,
+                            list(embeddings),
+                            list(timbres),
+                            float(np.median(contrasts)),
+                            enrol_noisy[person],
                         )
                     except EnrolmentError:
                         refused += 1

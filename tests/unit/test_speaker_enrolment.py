@@ -136,3 +136,37 @@ def test_speech_under_noise_is_matched_against_the_noisy_threshold_without_the_t
     assert sid.decide(heard, np.zeros(TIMBRE_DIM, np.float32)).name is None
     heard[0], heard[1] = NOISY_THRESHOLD - 0.05, np.sqrt(1 - (NOISY_THRESHOLD - 0.05) ** 2)
     assert sid.decide(heard, moved, NOISY_CONTRAST_DB - 20).name is None  # still a bar under noise
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.rows: dict[str, bytes] = {}
+
+    def save_voiceprint(self, user, embedding, clips, model):
+        self.rows[user] = embedding
+
+    def voiceprints(self, model):
+        return dict(self.rows)
+
+
+@pytest.mark.timeout(30)
+def test_the_noisy_voiceprint_is_stored_and_older_prints_without_it_still_load():
+    from assistant.voice.speaker_id import NOISY_CONTRAST_DB
+
+    rng = np.random.default_rng(3)
+    centre = rng.standard_normal(EMBEDDING_DIM)
+    centre /= np.linalg.norm(centre)
+    shifted = rng.standard_normal(EMBEDDING_DIM)
+    shifted = _voice(rng, centre + 0.8 * shifted / np.linalg.norm(shifted), 0.0, 1)[0]  # where noise moves it
+    store = _Store()
+    sid = load_speaker_id(store)
+    phrases = _voice(rng, centre, 0.02, 3)
+    sid.enroll_voices("dora", phrases, _timbres(3), np.inf, [np.stack([shifted] * 3)] * 3)
+    assert len(store.rows["dora"]) == (2 * EMBEDDING_DIM + TIMBRE_DIM) * 4
+    again = load_speaker_id(store)
+    noisy = again.decide(shifted, np.zeros(TIMBRE_DIM, np.float32), NOISY_CONTRAST_DB - 20)
+    assert noisy.name == "dora"
+    assert noisy.score > float(shifted @ again._prints["dora"])  # matched against the noisy print
+    store.rows["eve"] = store.rows["dora"][: (EMBEDDING_DIM + TIMBRE_DIM) * 4]  # enrolled before
+    again.reload()
+    assert again.names == ["dora", "eve"] and np.array_equal(again._noisy_prints["eve"], again._prints["eve"])
