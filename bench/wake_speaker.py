@@ -13,8 +13,16 @@ Wake word (``assistant.voice.wake``, streaming with its VAD gate and each detect
 - CPU: process time per second of audio for the whole stream (one core = 100 %), beside the
   network alone without the gate (the same-run baseline).
 
+Held out (``heldout_wake``): the cutoffs were chosen on espeak-ng voices only; here Piper's joe
+(six length / noise scales) and Festival's three voices (two speeds each) say the wake phrase
+alone and before a request, and the false wakes are counted on ``--heldout-hours`` of other
+speech from those families (the test half of the headlines) after the human recordings. Printed
+after the espeak-ng figures of the same run.
+
 Speaker identification: ``bench/speaker_id.py`` (six enrolled espeak-ng "people", six unknown
-voices and the real LibriVox speakers; the d-vector alone as the same-run baseline), run from here.
+voices and the real LibriVox speakers; the d-vector alone as the same-run baseline; then the
+held-out households of Festival and Piper voices, today's settings beside this version's), run
+from here.
 
 Wake-word cutoffs and views (``assistant.voice.wake.CUTOFFS`` / ``STRETCHES``) and the check's
 ``MIN_SIMILARITY`` were chosen with ``--tune``: the same measures on a dev split only (other voice
@@ -22,7 +30,7 @@ variants and rates, the other half of the headlines, no LibriVox), printed as a 
 false-wake curve per cutoff and the check's similarity for every detection at a low cutoff.
 
 ``nice python bench/wake_speaker.py [--word default|all|okay_nabu|...] [--hours 1.0] [--skip-wake]
-[--skip-speaker] [--stt-model M]``; ``--tune [--dev-hours 3] [--stretches 1,1.2] [--window 3]`` for the dev curves.
+[--skip-speaker] [--skip-heldout] [--heldout-hours 1.0] [--stt-model M]``; ``--tune [--dev-hours 3] [--stretches 1,1.2] [--window 3]`` for the dev curves.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ import csv
 import itertools
 import os
 import random
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.voice.synth import ACCENTS, espeak  # noqa: E402
 from assistant.voice.wavfile import read_wav  # noqa: E402
-from bench.speaker_id import TESTDATA, speaker_bench, speaker_pairs  # noqa: E402
+from bench.speaker_id import TESTDATA, heldout_bench, speaker_bench, speaker_pairs  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SR = 16000
@@ -316,6 +326,94 @@ def wake_bench(hours: float, word: str, stt_model: str = "tiny.en") -> dict[str,
     return {"recall": float(np.mean(quiet)), "false_per_hour": len(hits) / (seconds / 3600)}
 
 
+def heldout_speakers() -> list:
+    """(label, speak) for every held-out speaker: Piper joe's six settings, Festival's six."""
+    from evaluation.voices import speakers
+
+    return [(s.key, s.speak, s.family) for family in ("piper", "festival") for s in speakers(family)]
+
+
+def heldout_other_speech(hours: float, rng: random.Random) -> tuple[np.ndarray, float]:
+    """The human recordings, then held-out voices reading the test half of the headlines."""
+    from evaluation.voices import VoiceUnavailable, cached
+
+    cache = CACHE / f"other-heldout-{hours:g}h.npy"
+    if cache.exists():
+        audio = np.load(cache)
+        return audio, len(audio) / SR
+    parts = [read_wav(p) for p in sorted(TESTDATA.glob("*/*.wav"))]
+    total = sum(len(p) for p in parts) / SR
+    voices = heldout_speakers()
+    for i, text in enumerate(headlines(rng, "test")):
+        if total >= hours * 3600:
+            break
+        key, speak, family = voices[i % len(voices)]
+        text = re.sub(r"[^A-Za-z0-9 .,;:'?!-]+", " ", text[:400])  # Festival stalls on some symbols
+        try:
+            clip = cached(family, key, text, lambda speak=speak, text=text: speak(text))
+        except (subprocess.TimeoutExpired, VoiceUnavailable):
+            continue
+        parts.append(clip)
+        total += len(clip) / SR
+    audio = np.concatenate(parts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cache, audio)
+    return audio, total
+
+
+def heldout_wake(hours: float, word: str, stt_model: str = "tiny.en") -> dict[str, float]:
+    """Recall and false wakes per hour on the held-out voice families (see the module doc)."""
+    from assistant.voice.stt import load_stt
+    from assistant.voice.wake import load_wake_word
+    from evaluation.voices import cached
+
+    said = PHRASES[word]
+    ww = load_wake_word(word, stt=load_stt(stt_model))
+    found, network_found, misses = [], [], []
+    for i, (key, speak, family) in enumerate(heldout_speakers()):
+        for text in (
+            said,
+            f"{said}, {REQUESTS[i % len(REQUESTS)]}",
+            f"{said}, {REQUESTS[(i + 1) % len(REQUESTS)]}",
+        ):
+            clip = cached(family, key, text, lambda speak=speak, text=text: speak(text))
+            clip = np.concatenate([clip, np.zeros(SR, np.float32)])
+            ww.reset()
+            ww.checks.clear()
+            hit = bool(stream(ww, clip))
+            found.append(hit)
+            network_found.append(bool(ww.checks))
+            if not hit:
+                misses.append(f"{family} {key}: {text!r}")
+    print(f"held-out voices (Piper joe x6 settings, Festival slt/kal/ked x2 speeds), wake word {ww.name!r}:")
+    print(
+        f"  recall {np.mean(found):6.1%} ({sum(found)}/{len(found)}); the network alone {np.mean(network_found):.1%}"
+    )
+    if misses:
+        print(f"  missed: {'; '.join(misses[:8])}{' ...' if len(misses) > 8 else ''}")
+    started = time.perf_counter()
+    audio, seconds = heldout_other_speech(hours, random.Random(30))
+    print(
+        f"  other speech (humans, then Piper and Festival): {seconds / 3600:.2f} h ready in {time.perf_counter() - started:.0f} s"
+    )
+    ww.reset()
+    ww.checks.clear()
+    hits = stream(ww, audio)
+    per_hour = len(hits) / (seconds / 3600)
+    print(
+        f"  false wakes: {len(hits)} in {seconds / 3600:.2f} h = {per_hour:.2f} per hour; the network alone "
+        f"{len(ww.checks) / (seconds / 3600):.2f} per hour"
+        + (
+            " (Whisper heard: "
+            + "; ".join(f"{c.transcript!r} {c.similarity:.0f}" for c in ww.checks[:6])
+            + ")"
+            if ww.checks
+            else ""
+        )
+    )
+    return {"recall": float(np.mean(found)), "false_per_hour": per_hour}
+
+
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
 
@@ -333,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", action="store_true", help="the alike-voice pairs that chose TIMBRE_MARGIN")
     parser.add_argument("--skip-wake", action="store_true")
     parser.add_argument("--skip-speaker", action="store_true")
+    parser.add_argument("--skip-heldout", action="store_true", help="leave out the held-out voice families")
+    parser.add_argument(
+        "--heldout-hours", type=float, default=1.0, help="hours of held-out other speech for false wakes"
+    )
     parser.add_argument(
         "--stt-model", default=Settings().stt_model, help="the speech model that checks each detection"
     )
@@ -358,8 +460,20 @@ def main(argv: list[str] | None = None) -> int:
                     for w, f in figures.items()
                 )
             )
+    if not args.skip_wake and not args.skip_heldout:
+        heldout = {word: heldout_wake(args.heldout_hours, word, args.stt_model) for word in words}
+        print(
+            "wake word, espeak-ng test split beside the held-out families: "
+            + "; ".join(
+                f"{w} {figures[w]['recall']:.1%} / {heldout[w]['recall']:.1%} recall, "
+                f"{figures[w]['false_per_hour']:.2f} / {heldout[w]['false_per_hour']:.2f} false/h"
+                for w in words
+            )
+        )
     if not args.skip_speaker:
         speaker_bench()
+        if not args.skip_heldout:
+            heldout_bench()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     return 0
 

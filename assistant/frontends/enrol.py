@@ -2,8 +2,10 @@
 
 Started in voice mode when "this is Alice" switches to a profile that has no voiceprint yet,
 and by ``assistant enroll NAME`` from the command line. Each phrase is listened for like a
-request (same endpointer); a phrase too short or too quiet is asked for once more; an
-enrolment that still cannot make a voiceprint says why and stores nothing.
+request (same endpointer); a phrase too short or too quiet is asked for once more. Phrases that
+make a voiceprint too weak to recognise the person by (``speaker_id.WeakEnrolmentError``: one
+phrase does not match the others well enough) are followed by two more sentences
+(``MORE_PROMPTS``); an enrolment that still cannot make a voiceprint says why and stores nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 
 from assistant.contracts.errors import AudioError, TextToSpeechError
 from assistant.voice.audio import Microphone
-from assistant.voice.speaker_id import EnrolmentError, SpeakerIdentifier
+from assistant.voice.speaker_id import EnrolmentError, SpeakerIdentifier, WeakEnrolmentError
 from assistant.voice.vad import EndpointConfig
 
 # Short, varied sentences: each gives two to three seconds of voiced speech at a normal pace.
@@ -24,6 +26,11 @@ PROMPTS = (
     "the quick brown fox jumps over the lazy dog",
     "please wake me up a little earlier tomorrow morning",
     "my favourite colour is the blue of a summer sky",
+)
+# Asked for only when the first three make a weak voiceprint: more of the voice, other sounds.
+MORE_PROMPTS = (
+    "on sunny days we like to walk along the river to the old bridge",
+    "could you read me the shopping list and then play something cheerful",
 )
 PHRASE_WAIT_S = 6.0  # how long to wait for a phrase to start
 
@@ -35,26 +42,46 @@ def enrol_by_voice(
     speaker_id: SpeakerIdentifier,
     prompts: tuple[str, ...] = PROMPTS,
     out: Callable[[str], None] = print,
+    more_prompts: tuple[str, ...] = MORE_PROMPTS,
 ) -> bool:
     """Ask for ``prompts`` one by one, enrol ``name``; True when the voiceprint was stored."""
     shown = name.strip().capitalize()
     say(f"Hi {shown}. To learn your voice, please repeat three short sentences after me.")
     clips: list[np.ndarray] = []
     config = EndpointConfig(start_timeout_s=PHRASE_WAIT_S)
-    for i, prompt in enumerate(prompts):
+
+    def ask(prompt: str, first: bool) -> bool:
         for attempt in range(2):
-            say(("First" if i == 0 else "Next") + f": {prompt}." if attempt == 0 else f"Once more: {prompt}.")
+            say(("First" if first else "Next") + f": {prompt}." if attempt == 0 else f"Once more: {prompt}.")
             microphone.drain()  # the prompt itself is not the person's voice
             utterance = microphone.listen(config)
             if utterance is not None and speaker_id_ok(utterance.audio):
                 clips.append(utterance.audio)
-                out(f"(phrase {i + 1} of {len(prompts)}: {len(utterance.audio) / 16000:.1f} s)")
-                break
-        else:
-            say("I couldn't hear that phrase clearly, so I haven't learned your voice.")
-            return False
+                out(f"(phrase {len(clips)}: {len(utterance.audio) / 16000:.1f} s)")
+                return True
+        say("I couldn't hear that phrase clearly, so I haven't learned your voice.")
+        return False
+
+    if not all(ask(prompt, i == 0) for i, prompt in enumerate(prompts)):
+        return False
     try:
-        speaker_id.enroll(name, clips)
+        try:
+            speaker_id.enroll(name, clips)
+        except WeakEnrolmentError as exc:
+            out(f"(a weak voiceprint: {exc}; asking for {len(more_prompts)} more phrases)")
+            if not more_prompts:
+                raise
+            say(f"Almost there. I need {len(more_prompts)} more sentences to know your voice well.")
+            if not all(ask(prompt, False) for prompt in more_prompts):
+                return False
+            speaker_id.enroll(name, clips)
+    except WeakEnrolmentError as exc:
+        out(f"(enrolment failed: {exc})")
+        say(
+            "I still couldn't learn your voice well enough to recognise you, so I haven't saved it. "
+            "We can try again later, somewhere quieter."
+        )
+        return False
     except EnrolmentError as exc:
         out(f"(enrolment failed: {exc})")
         say(exc.user_message)
