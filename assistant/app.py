@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -98,8 +97,8 @@ def build_pipeline(
         print(f"warning: {note}", file=sys.stderr)
     pipeline = Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts, llm=llm)
     pipeline.housekeeping()  # retention at start-up; `assistant serve` repeats it (housekeeping_s)
-    if pipeline.advisor is not None:  # the system prompt is read into the model's cache meanwhile
-        threading.Thread(target=pipeline.advisor.warm, name="llm-warm", daemon=True).start()
+    if pipeline.advisor is not None:  # the system prompts are read into the model's cache meanwhile
+        pipeline.advisor.start_warming()
     return pipeline
 
 
