@@ -25,6 +25,7 @@ from assistant.llm.runtime import (
     BackgroundLoad,
     LanguageModel,
     ListenerNotLoopbackError,
+    LlamaModel,
     check_loopback,
     compact_schema,
 )
@@ -450,6 +451,30 @@ def test_a_model_still_loading_is_waited_for_within_the_limit_only():
     assert broken.wait_loaded(5.0)
     failed = broken.complete("system", "Request: tea", {}, 8, 1.0)
     assert failed.status == "error" and "weights unreadable" in failed.error
+
+
+def test_weights_that_do_not_load_are_a_clear_error_at_once_and_leave_no_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """The model's server process (``server_process``) reports a failed load as an error line:
+    the call is an error with the reason, logged with its traceback, and nothing hangs."""
+
+    def children() -> set[str]:
+        return {
+            pid
+            for task in Path("/proc/self/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        }
+
+    missing = tmp_path / "missing.gguf"
+    before = children()
+    loading = BackgroundLoad(lambda: LlamaModel(missing, "missing"), "missing")
+    started = time.perf_counter()
+    failed = loading.complete("system", "Request: tea", {}, 8, 30.0)
+    assert failed.status == "error" and "could not be loaded" in failed.error
+    assert time.perf_counter() - started < 20
+    assert "Traceback" in caplog.text and "ServerProcessError" in caplog.text
+    assert children() <= before
 
 
 def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
