@@ -170,8 +170,15 @@ class LlamaModel:
 
     def drain(self, timeout_s: float = 300.0) -> None:
         """Refuse new calls and wait for the running one to finish (called at exit); then write
-        the cache files still waiting for an idle moment (tens of ms each, see ``_save``)."""
+        the cache files still waiting for an idle moment (tens of ms each, see ``_save``).
+
+        With no file to write, the server process ends at once, a call still running with it:
+        its answer has no reader any more (a second start's first call that ran out of its 4 s
+        on the loaded machine held the exit 15 s, waited for in vain)."""
         self.closing = True
+        if not any(state in ("read", "saving") for state in self._slot_state.values()):
+            self._server.close()
+            return
         if self._lock.acquire(timeout=timeout_s):
             try:
                 waiting = [slot for slot, state in self._slot_state.items() if state == "saving"]

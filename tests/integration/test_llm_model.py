@@ -86,10 +86,21 @@ def test_a_pick_names_only_a_candidate(small_model: LlamaModel):
 def test_why_is_grounded_or_falls_back_on_the_real_pipeline(
     small_model: LlamaModel, nlu, assistant_home: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    def refuse(*args, **kwargs):
+    # The model's own server process, on loopback with its key, is the one connection allowed.
+    model = ("127.0.0.1", urlparse(small_model.listening).port)
+    connect, create_connection = socket.socket.connect, socket.create_connection
+
+    def refuse_socket(sock: socket.socket, address, *args, **kwargs):
+        if tuple(address) == model:
+            return connect(sock, address, *args, **kwargs)
         raise AssertionError("network access attempted")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    def refuse(address, *args, **kwargs):
+        if tuple(address) == model:
+            return create_connection(address, *args, **kwargs)
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse_socket)
     monkeypatch.setattr(socket, "create_connection", refuse)
     assistant_home.mkdir(parents=True, exist_ok=True)
     pipeline = Pipeline(
