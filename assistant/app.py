@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,16 +64,26 @@ def build_pipeline(
     speak: bool = False,
 ) -> Pipeline:
     """The text pipeline; ``stt_model`` adds speech-to-text, ``speak`` adds text-to-speech."""
-    from transformers.utils import logging as hf_logging
-
-    from assistant.nlu import load_nlu
-
-    hf_logging.disable_progress_bar()  # chat output stays clean; setup shows the bars
+    from assistant.llm.loader import load_language_model
+    from assistant.llm.runtime import BackgroundLoad
 
     home = home or data_dir()
     settings = settings or load_settings(home / "config.toml")
     apply_network_switch(settings)  # before any skill loads: they read the one switch
     setup_logging(home)
+    llm, note = load_language_model(settings, home)
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
+    if isinstance(llm, BackgroundLoad):
+        # First of all: the weights load in the model's own process, on the second core, while
+        # the classifier (torch and transformers included) and the skills load here.
+        llm.start()
+
+    from transformers.utils import logging as hf_logging
+
+    from assistant.nlu import load_nlu
+
+    hf_logging.disable_progress_bar()  # chat output stays clean; setup shows the bars
     stt = tts = None
     if stt_model:
         from assistant.voice.stt import engine_serving, load_stt
@@ -91,15 +100,10 @@ def build_pipeline(
         except TextToSpeechError as exc:  # answers are still printed
             print(f"speech output unavailable: {exc}", file=sys.stderr)
     skills = SkillRegistry.discover(settings.skills)
-    from assistant.llm.loader import load_language_model
-
-    llm, note = load_language_model(settings, home)
-    if note:
-        print(f"warning: {note}", file=sys.stderr)
     pipeline = Pipeline(load_nlu(), open_store(home), home, skills, settings, stt=stt, tts=tts, llm=llm)
     pipeline.housekeeping()  # retention at start-up; `assistant serve` repeats it (housekeeping_s)
-    if pipeline.advisor is not None:  # the system prompt is read into the model's cache meanwhile
-        threading.Thread(target=pipeline.advisor.warm, name="llm-warm", daemon=True).start()
+    if pipeline.advisor is not None:  # the system prompts are read into the model's cache meanwhile
+        pipeline.advisor.start_warming()
     return pipeline
 
 

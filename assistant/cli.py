@@ -289,6 +289,11 @@ def text_main(args: argparse.Namespace, home: Path, settings: Settings) -> int:
             _scripted(pipeline, session, as_json, now)
     finally:
         pipeline.end_session(session)
+        if pipeline.advisor is not None:
+            # The model keeps every prompt read by now for the next start (written at exit): a
+            # one-shot start that ended mid warm-up left the next start prompts to read while its
+            # first request waited (LLM warm-up, assistant/llm/advisor.py).
+            pipeline.advisor.finish_warming()
     return 0
 
 

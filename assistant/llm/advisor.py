@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,11 @@ CANDIDATES = 4
 # classifier's path. Reading the ~700-token understanding prompt took 16 s on an idle 2-core
 # machine (bench/llm_turns.py), far longer under load.
 WARM_WAIT_S = 30.0
+# How long a one-shot start waits at its end for the warm-up to read the prompts it has not read
+# yet, so that all three are kept for the next start (``finish_warming``). The pick and
+# explanation prompts are ~90 tokens each: 14 s together on the loaded 2-core machine (load
+# average 6.5), well under a second each idle; past this the next start reads what is missing.
+FINISH_WARM_S = 60.0
 # Words that carry no request of their own: what is left after them, the slot values and the
 # skills' own example words is what the parse did not explain.
 STOPWORDS = frozenset(
@@ -118,6 +124,11 @@ class SecondOpinion:
         # System prompts ``warm`` is still reading into the cache: set when each is read.
         self.cold: dict[str, threading.Event] = {}
         self.warm_wait_s = WARM_WAIT_S
+        # The system prompts of the calls now asking the model (one entry per call): the
+        # warm-up reads a prompt nobody waits for only when no call is asking (``_next_read``).
+        self._asking: Counter[str] = Counter()
+        self._asking_changed = threading.Condition()
+        self._warming: threading.Thread | None = None
 
     @staticmethod
     def _covered_words(specs: Sequence[SkillSpec]) -> frozenset[str]:
@@ -138,32 +149,76 @@ class SecondOpinion:
         )
         return frozenset(WORD.findall(text.lower())) - STOPWORDS
 
+    def start_warming(self) -> None:
+        """Run ``warm`` on its own thread (start-up): requests are served meanwhile."""
+        self._warming = threading.Thread(target=self.warm, name="llm-warm", daemon=True)
+        self._warming.start()
+
+    def finish_warming(self, timeout_s: float = FINISH_WARM_S) -> bool:
+        """Wait, at most ``timeout_s``, for the warm-up to have read every prompt; True when it has.
+
+        A one-shot start (``echo ... | assistant --text``) calls it before it exits: the model
+        writes each prompt it read into its cache file at exit, so the next start restores all
+        three and reads none. Without it the one-shot start ended while the warm-up still read the
+        pick and explanation prompts, and the next start read them again at start-up, while its
+        first request waited behind them (bench/llm_start.py, second start)."""
+        if self._warming is None:
+            return True
+        self._warming.join(timeout_s)
+        return not self._warming.is_alive()
+
     def warm(self, timeout_s: float = 300.0) -> None:
         """Read each task's system prompt into the model's cache (start-up, on its own thread):
-        uncached, the understanding prompt alone is ~700 tokens, 5-60 s on one shared core.
+        uncached, the understanding prompt alone is ~800 tokens, 5-60 s on one shared core.
 
-        A prompt whose cache a second start restores from its file (``LlamaModel.restore_prompt``)
-        is not read again. Until a task's prompt is read, a call for that task waits for it
-        (``_ask``), at most ``warm_wait_s``; requests that do not need the model never wait. Understanding comes
-        first: it is the call most turns that need the model make.
+        Every prompt whose cache a second start can restore from its file
+        (``LlamaModel.restore_prompt``, milliseconds) is restored first; then the others are read.
+        Until a task's prompt is read, a call for that task waits for it (``_ask``), at most
+        ``warm_wait_s``; requests that do not need the model never wait. Understanding comes
+        first: it is the call most turns that need the model make. A prompt no call is waiting
+        for is read only while no call is asking the model (``_next_read``), so a request does
+        not wait seconds behind the reading of a prompt it does not need.
         """
-        tasks = [
-            (self.understand_prompt, "Request: hello", self.understand_schema),
-            (prompts.PICK_SYSTEM_PROMPT, "Candidates:", prompts.pick_schema(1)),
-            (prompts.EXPLAIN_SYSTEM_PROMPT, "Evidence:", prompts.EXPLAIN_SCHEMA),
-        ]
-        self.cold = {system: threading.Event() for system, _, _ in tasks}
+        tasks = {
+            self.understand_prompt: ("Request: hello", self.understand_schema),
+            prompts.PICK_SYSTEM_PROMPT: ("Candidates:", prompts.pick_schema(1)),
+            prompts.EXPLAIN_SYSTEM_PROMPT: ("Evidence:", prompts.EXPLAIN_SCHEMA),
+        }
+        self.cold = {system: threading.Event() for system in tasks}
         # A model that keeps its prompts' caches across starts restores each one from its file
         # instead (milliseconds, against the 22 s the three took to read on the shared machine).
         restore = getattr(self.model, "restore_prompt", None)
         try:
-            for system, user, schema in tasks:
-                if restore is None or not restore(system, timeout_s):
-                    self.model.complete(system, user, schema, 4, timeout_s)
+            unread = []
+            for system in tasks:
+                if restore is not None and restore(system, timeout_s):
+                    self.cold[system].set()
+                else:
+                    unread.append(system)
+            give_up = time.monotonic() + timeout_s
+            while unread:
+                system = self._next_read(unread, max(0.0, give_up - time.monotonic()))
+                unread.remove(system)
+                user, schema = tasks[system]
+                self.model.complete(system, user, schema, 4, timeout_s)
                 self.cold[system].set()
+        except Exception:  # the calls never raise; anything else must not leave requests waiting
+            log.exception("the language model's warm-up failed")
         finally:
             for read in self.cold.values():
                 read.set()
+
+    def _next_read(self, unread: list[str], timeout_s: float) -> str:
+        """The prompt the warm-up reads next: one a call is waiting for, else the first, once no
+        call is asking the model (at most ``timeout_s``: then the first anyway).
+
+        llama.cpp reads a prompt without pause: a request that came while the warm-up read the
+        ~90-token pick prompt waited for it (7 s on the loaded 2-core machine, measured)."""
+        with self._asking_changed:
+            self._asking_changed.wait_for(
+                lambda: any(self._asking[s] for s in unread) or not any(self._asking.values()), timeout_s
+            )
+            return next((s for s in unread if self._asking[s]), unread[0])
 
     # --- when ------------------------------------------------------------------------------
     def unexplained_words(self, parse: Parse, text: str) -> list[str]:
@@ -369,6 +424,19 @@ class SecondOpinion:
 
     # --- one call --------------------------------------------------------------------------
     def _ask(
+        self, task: str, system: str, user: str, schema: dict[str, Any], max_tokens: int, trace: LlmTrace
+    ) -> dict[str, Any] | None:
+        with self._asking_changed:
+            self._asking[system] += 1
+            self._asking_changed.notify_all()
+        try:
+            return self._ask_model(task, system, user, schema, max_tokens, trace)
+        finally:
+            with self._asking_changed:
+                self._asking[system] -= 1
+                self._asking_changed.notify_all()
+
+    def _ask_model(
         self, task: str, system: str, user: str, schema: dict[str, Any], max_tokens: int, trace: LlmTrace
     ) -> dict[str, Any] | None:
         if self.on_thinking is not None and self.expected_ms > 1000 and not trace.calls:

@@ -6,11 +6,12 @@ no whitespace between tokens, since every output token costs ~70-150 ms on one C
 It never raises and never runs past its time limit: a timeout or a failure is a ``Completion``
 with ``status`` set and empty text, and the caller falls back to the classifier's path.
 
-xllamacpp runs llama.cpp's server inside this process, and that server opens an HTTP listener.
-It is bound to 127.0.0.1 (checked after start-up; anything else is refused) and it asks for a
-key made afresh at each start, so no other process can use it. Model calls go through the
-in-process ``handle_chat_completions`` call; only saving and restoring a slot's cache
-(``slot_cache``), which xllamacpp offers no call for, goes through the listener, with the key.
+xllamacpp runs llama.cpp's server in a process of its own (``server_process``: xllamacpp holds
+the GIL for its whole load, so in this process the load stopped everything else), and that
+server opens an HTTP listener. It is bound to 127.0.0.1 (checked after start-up; anything else
+is refused) and it asks for a key made afresh at each start, so no other process can use it.
+Model calls, and saving and restoring a slot's cache (``slot_cache``), go through the listener,
+with the key.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from assistant.llm.server_process import ServerProcess, server_params
 from assistant.llm.slot_cache import SlotCache, model_identity
 
 log = logging.getLogger(__name__)
@@ -100,57 +102,54 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class ListenerNotLoopbackError(RuntimeError):
-    """The in-process server listens somewhere other than loopback: the model is not used."""
+    """The model's server listens somewhere other than loopback: the model is not used."""
 
 
 class LlamaModel:
-    """A GGUF model run by xllamacpp in this process."""
+    """A GGUF model run by xllamacpp, in a server process of its own (``server_process``)."""
 
     def __init__(
         self, path: Path, name: str, threads: int = 1, batch_threads: int = 0, cache_dir: Path | None = None
     ) -> None:
-        """``cache_dir``: where the system prompts' caches are kept across starts (None: not kept)."""
+        """``cache_dir``: where the system prompts' caches are kept across starts (None: not kept).
+
+        The server runs in a process of its own (``server_process``): made on a loading thread,
+        the weights load on the other core while this process goes on."""
         import xllamacpp
 
         self.name = name
         self._xllamacpp = xllamacpp
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
-        params.n_ctx = CONTEXT_TOKENS
-        params.n_parallel = SLOTS
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = batch_threads or threads
-        params.hostnames = [LOOPBACK]
-        params.port = 0  # any free port: nothing connects to it
-        params.endpoint_slots = False
-        # Keep each idle slot's prompt in its KV cache. By default llama.cpp saves an idle slot to
-        # a host-memory prompt cache (up to 8 GiB) and clears it when another slot starts: the
-        # pick and explanation prompts were then read again in full (bench: 0 cached tokens).
-        params.cache_idle_slots = False
-        params.cache_ram_mib = 0
-        params.ui = False
-        params.verbosity = -1  # llama.cpp's own log would flood the terminal chat
-        params.warmup = False  # an empty decode at load; the start-up warm-up's first call does it
         # The listener answers only requests with this key: the slot cache's save and restore
         # (below) use it, and no other process on the machine can use the model or its files.
         self._key = secrets.token_urlsafe(24)
-        params.api_keys = [self._key]
+        settings: dict[str, Any] = {
+            "path": str(path),
+            "n_ctx": CONTEXT_TOKENS,
+            "slots": SLOTS,
+            "threads": threads,
+            "batch_threads": batch_threads or threads,
+            "host": LOOPBACK,
+            "key": self._key,
+        }
         self._cache: SlotCache | None = None
         if cache_dir is not None:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            # llama.cpp joins this path and a file name without a separator.
-            params.slot_save_path = str(cache_dir) + os.sep
+            settings["slot_save_path"] = str(cache_dir) + os.sep
+            params = server_params(xllamacpp, settings)
             self._cache = SlotCache(cache_dir, _cache_identity(path, params, xllamacpp.__version__))
         started = time.perf_counter()
-        self._server = xllamacpp.Server(params)
+        self._server = ServerProcess(settings)
         self.load_s = time.perf_counter() - started
         self.listening = str(self._server.listening_address or "")
-        check_loopback(self.listening)
+        try:
+            check_loopback(self.listening)
+        except ListenerNotLoopbackError:
+            self._server.close()
+            raise
         # One call at a time reaches the model; a timed-out call still finishes in its thread
         # (llama.cpp cannot be interrupted) and the next waits behind it up to its own limit.
-        # Daemon threads, so a caller never waits past its limit; but a native call still running
-        # while Python shuts down crashes it (measured: a segfault at exit while the start-up
-        # warm-up ran), so at exit the running call, if any, is let finish first.
+        # Daemon threads, so a caller never waits past its limit; at exit the running call, if
+        # any, is let finish first, then the cache files still to write are written (``drain``).
         self._lock = threading.Lock()
         self.closing = False
         # Each system prompt keeps its own slot (its own KV cache), so an explanation does not
@@ -171,8 +170,15 @@ class LlamaModel:
 
     def drain(self, timeout_s: float = 300.0) -> None:
         """Refuse new calls and wait for the running one to finish (called at exit); then write
-        the cache files still waiting for an idle moment (tens of ms each, see ``_save``)."""
+        the cache files still waiting for an idle moment (tens of ms each, see ``_save``).
+
+        With no file to write, the server process ends at once, a call still running with it:
+        its answer has no reader any more (a second start's first call that ran out of its 4 s
+        on the loaded machine held the exit 15 s, waited for in vain)."""
         self.closing = True
+        if not any(state in ("read", "saving") for state in self._slot_state.values()):
+            self._server.close()
+            return
         if self._lock.acquire(timeout=timeout_s):
             try:
                 waiting = [slot for slot, state in self._slot_state.items() if state == "saving"]
@@ -182,6 +188,7 @@ class LlamaModel:
             for slot, staging in written:
                 if staging is not None:
                     self._commit_slot(slot, *staging)
+        self._server.close()
 
     def complete(
         self,
@@ -414,11 +421,12 @@ class BackgroundLoad:
     """A ``LanguageModel`` whose weights load on their own thread, so start-up does not wait.
 
     Loading the 1.5B model took ~3 s idle and over 10 s on the shared machine, on the path to
-    the first prompt (bench/llm_turns.py, startup section). The load starts at the first call
-    (the start-up warm-up's, made once the pipeline is built), so it does not compete with the
-    classifier's own loading for the two cores either. A call made before the load ends waits
-    for it within its own time limit; a load that fails makes every call an error (the
-    classifier's path), logged once.
+    the first prompt (bench/llm_turns.py, startup section). ``build_pipeline`` starts the load
+    before it loads the classifier: the weights load in the model's own process
+    (``server_process``) on the second core meanwhile; this thread only waits for it. Without a
+    ``start``, the first call starts it. A call made before the load ends waits for it within
+    its own time limit; a load that fails makes every call an error (the classifier's path),
+    logged once.
     """
 
     def __init__(self, load: Callable[[], LanguageModel], name: str) -> None:
@@ -436,9 +444,9 @@ class BackgroundLoad:
             if self._started:
                 return
             self._started = True
+        # Nothing waits for a load still under way at exit: it runs in the model's own process,
+        # which ends by itself once this one has (its standard input closes).
         threading.Thread(target=self._load, args=(self._load_fn,), name="llm-load", daemon=True).start()
-        # A native load still running while Python shuts down could crash it: let it finish.
-        atexit.register(self._loaded.wait, 120.0)
 
     def _load(self, load: Callable[[], LanguageModel]) -> None:
         try:

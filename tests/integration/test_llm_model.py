@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.contracts.events import LlmCall
 from assistant.llm import prompts
 from assistant.llm.grounding import ungrounded_claims
-from assistant.llm.runtime import END_KEY, LlamaModel
+from assistant.llm.runtime import END_KEY, BackgroundLoad, LlamaModel
 from assistant.llm.weights import model_path
 from assistant.pipeline.runner import Pipeline
 from assistant.skill_sdk.api import Item
@@ -86,10 +86,21 @@ def test_a_pick_names_only_a_candidate(small_model: LlamaModel):
 def test_why_is_grounded_or_falls_back_on_the_real_pipeline(
     small_model: LlamaModel, nlu, assistant_home: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    def refuse(*args, **kwargs):
+    # The model's own server process, on loopback with its key, is the one connection allowed.
+    model = ("127.0.0.1", urlparse(small_model.listening).port)
+    connect, create_connection = socket.socket.connect, socket.create_connection
+
+    def refuse_socket(sock: socket.socket, address, *args, **kwargs):
+        if tuple(address) == model:
+            return connect(sock, address, *args, **kwargs)
         raise AssertionError("network access attempted")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+    def refuse(address, *args, **kwargs):
+        if tuple(address) == model:
+            return create_connection(address, *args, **kwargs)
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse_socket)
     monkeypatch.setattr(socket, "create_connection", refuse)
     assistant_home.mkdir(parents=True, exist_ok=True)
     pipeline = Pipeline(
@@ -134,6 +145,26 @@ def test_the_models_listener_is_on_loopback_only(small_model: LlamaModel):
             if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
                 listening.append(local.rsplit(":", 1)[0])
     assert listening and all(address == "0100007F" for address in listening)
+
+
+def test_the_weights_load_beside_this_process_which_goes_on_meanwhile():
+    """xllamacpp holds the GIL for its whole load: loaded on a thread of this process, nothing
+    else here ran until it ended (the main thread's longest pause was the load's 6.7 s for
+    SmolLM2 on the loaded 2-core machine). In its own process the main thread pauses for
+    scheduling only (128 ms there)."""
+    loading = BackgroundLoad(
+        lambda: LlamaModel(model_path("smollm2-135m"), "smollm2-135m", threads=1), "smol"
+    )
+    started = time.perf_counter()
+    loading.start()
+    longest, last = 0.0, time.perf_counter()
+    while not loading.wait_loaded(0):
+        sum(range(1000))
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    load_s = time.perf_counter() - started
+    assert loading.model is not None, loading.error
+    assert longest < max(0.25, load_s / 2), (longest, load_s)
 
 
 def test_text_json_says_who_understood(assistant_home: Path):

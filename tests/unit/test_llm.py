@@ -25,6 +25,7 @@ from assistant.llm.runtime import (
     BackgroundLoad,
     LanguageModel,
     ListenerNotLoopbackError,
+    LlamaModel,
     check_loopback,
     compact_schema,
 )
@@ -339,6 +340,99 @@ def test_warm_restores_what_the_model_kept_and_reads_the_rest(assistant_home: Pa
     assert not BackgroundLoad(lambda: ScriptedModel(), "scripted").restore_prompt("system", 5)
 
 
+def test_warm_restores_every_kept_prompt_before_it_reads_one(assistant_home: Path):
+    """Restoring takes milliseconds, reading seconds: no restore waits behind a read."""
+    steps: list[str] = []
+
+    class Keeping(ScriptedModel):
+        def restore_prompt(self, system: str, timeout_s: float) -> bool:
+            steps.append(f"restore {self.task(system)}")
+            return self.task(system) != "understand"
+
+        def complete(self, system: str, user: str, schema: dict, max_tokens: int, timeout_s: float):
+            steps.append(f"read {self.task(system)}")
+            return super().complete(system, user, schema, max_tokens, timeout_s)
+
+    pipeline = make_pipeline(assistant_home, Keeping({"understand": HERBAL}))
+    assert pipeline.advisor is not None
+    pipeline.advisor.warm()
+    assert steps == ["restore understand", "restore pick", "restore explain", "read understand"]
+
+
+def test_the_warm_up_reads_a_prompt_nobody_waits_for_only_once_the_model_is_free(assistant_home: Path):
+    """A request asking the model meanwhile is not made to wait behind the reading of the pick
+    and explanation prompts (llama.cpp reads a prompt without pause)."""
+    answering = threading.Event()
+    release = threading.Event()
+
+    class Held(ScriptedModel):
+        def restore_prompt(self, system: str, timeout_s: float) -> bool:
+            return self.task(system) == "understand"  # a second start that lacks two files
+
+        def complete(self, system: str, user: str, schema: dict, max_tokens: int, timeout_s: float):
+            if user.startswith("Request: something"):
+                answering.set()
+                release.wait(10)
+            return super().complete(system, user, schema, max_tokens, timeout_s)
+
+    model = Held({"understand": HERBAL})
+    pipeline = make_pipeline(assistant_home, model, timeout_s=10.0)
+    advisor = pipeline.advisor
+    assert advisor is not None
+    warm = threading.Thread(target=advisor.warm)
+    read_meanwhile: list[str] = []
+
+    def meanwhile() -> None:  # while the request's call runs: the warm-up starts, reads nothing
+        assert answering.wait(10)
+        warm.start()
+        time.sleep(0.3)
+        read_meanwhile.extend(task for task, _, _ in model.calls)
+        release.set()
+
+    helper = threading.Thread(target=meanwhile)
+    helper.start()
+    session = pipeline.start_session("ann", seed=1)
+    result = pipeline.run_turn(session, text="something warming")  # the store's own thread
+    helper.join(10)
+    warm.join(10)
+    assert read_meanwhile == []  # the request's own call is recorded once it ends
+    assert [task for task, _, _ in model.calls] == ["understand", "pick", "explain"]
+    assert result.understood_by == "llm"
+
+
+def test_a_one_shot_start_finishes_the_warm_up_before_it_ends(assistant_home: Path):
+    """``finish_warming`` (the CLI's end): every prompt is read, so the model keeps all three."""
+    model = ScriptedModel({"understand": HERBAL}, delay_s=0.2)
+    pipeline = make_pipeline(assistant_home, BackgroundLoad(lambda: model, "scripted"))
+    advisor = pipeline.advisor
+    assert advisor is not None and advisor.finish_warming(0.1)  # none started: nothing to wait for
+    advisor.start_warming()
+    assert not advisor.finish_warming(0.05)  # still reading: the wait is bounded
+    assert advisor.finish_warming(10)
+    assert [task for task, _, _ in model.calls] == ["understand", "pick", "explain"]
+    assert all(read.is_set() for read in advisor.cold.values())
+
+
+def test_a_load_that_fails_ends_the_warm_up_and_the_turn_takes_the_classifiers_path(
+    assistant_home: Path, caplog: pytest.LogCaptureFixture
+):
+    def broken_load() -> ScriptedModel:
+        time.sleep(0.2)
+        raise OSError("weights unreadable")
+
+    pipeline = make_pipeline(assistant_home, BackgroundLoad(broken_load, "scripted"))
+    advisor = pipeline.advisor
+    assert advisor is not None
+    advisor.start_warming()
+    session = pipeline.start_session("ann", seed=1)
+    result = pipeline.run_turn(session, text="something warming for a rainy evening")
+    assert result.understood_by == "classifier" and result.response.strip()
+    [call] = llm_events(result)
+    assert call.status == "error" and "weights unreadable" in call.error
+    assert advisor.finish_warming(5)
+    assert "could not be loaded" in caplog.text
+
+
 def test_a_model_still_loading_is_waited_for_within_the_limit_only():
     def slow_load() -> ScriptedModel:
         time.sleep(0.4)
@@ -357,6 +451,30 @@ def test_a_model_still_loading_is_waited_for_within_the_limit_only():
     assert broken.wait_loaded(5.0)
     failed = broken.complete("system", "Request: tea", {}, 8, 1.0)
     assert failed.status == "error" and "weights unreadable" in failed.error
+
+
+def test_weights_that_do_not_load_are_a_clear_error_at_once_and_leave_no_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """The model's server process (``server_process``) reports a failed load as an error line:
+    the call is an error with the reason, logged with its traceback, and nothing hangs."""
+
+    def children() -> set[str]:
+        return {
+            pid
+            for task in Path("/proc/self/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        }
+
+    missing = tmp_path / "missing.gguf"
+    before = children()
+    loading = BackgroundLoad(lambda: LlamaModel(missing, "missing"), "missing")
+    started = time.perf_counter()
+    failed = loading.complete("system", "Request: tea", {}, 8, 30.0)
+    assert failed.status == "error" and "could not be loaded" in failed.error
+    assert time.perf_counter() - started < 20
+    assert "Traceback" in caplog.text and "ServerProcessError" in caplog.text
+    assert children() <= before
 
 
 def test_a_slot_the_request_gives_no_cue_for_is_left_out_of_the_grammar():
