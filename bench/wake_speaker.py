@@ -165,10 +165,15 @@ def other_speech(hours: float, rng: random.Random, split: str = "test") -> tuple
         clip = espeak(text[:400], voice, rng.choice((140, 160, 180)), pad_s=rng.uniform(0.1, 0.8))
         parts.append(clip)
         total += len(clip) / SR
+    return _kept(cache, parts)
+
+
+def _kept(cache: Path, parts: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """The parts as one recording, saved at ``cache`` for the next run, and its seconds."""
     audio = np.concatenate(parts)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(cache, audio)
-    return audio, total
+    return audio, len(audio) / SR
 
 
 def wake_clips(word: str, split: str, rng: random.Random) -> dict[str, list[tuple[str, np.ndarray]]]:
@@ -355,10 +360,7 @@ def heldout_other_speech(hours: float, rng: random.Random) -> tuple[np.ndarray, 
             continue
         parts.append(clip)
         total += len(clip) / SR
-    audio = np.concatenate(parts)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(cache, audio)
-    return audio, total
+    return _kept(cache, parts)
 
 
 def heldout_wake(hours: float, word: str, stt_model: str = "tiny.en") -> dict[str, float]:
