@@ -73,6 +73,7 @@ def test_talk_in_a_browser_and_see_it_live_on_now(web: Served, browser) -> None:
 
 def test_library_scan_and_insights_in_a_browser(assistant_home, tmp_path, browser) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
     from skills.music import SPEC as MUSIC
@@ -91,8 +92,12 @@ def test_library_scan_and_insights_in_a_browser(assistant_home, tmp_path, browse
         browser.get(web.server.url + "/now")
         browser.find_element(By.LINK_TEXT, "Library").click()
         wait.until(lambda d: "Music library" in d.find_element(By.ID, "library-panel").text)
-        browser.find_element(By.CSS_SELECTOR, "#library-music button.scan").click()
-        done = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#library-music .scan-done"))
+        wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#library-music button.scan"))).click()
+        # The scan writes the skill's tables in history.db on its own connection: on a busy
+        # machine it may wait for the store's lock (up to BUSY_TIMEOUT_MS, 30 s) before it ends.
+        done = WebDriverWait(browser, 40).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#library-music .scan-done")
+        )
         assert "Scanned 2 files" in done.text
         problems = browser.find_element(By.CSS_SELECTOR, "#library-music table.problems").text
         assert "<b>empty.mp3" in problems and "empty file" in problems  # the name shown as text
