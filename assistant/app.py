@@ -76,14 +76,11 @@ def build_pipeline(
         print(f"warning: {note}", file=sys.stderr)
     if isinstance(llm, BackgroundLoad):
         # First of all: the weights load in the model's own process, on the second core, while
-        # the classifier (torch and transformers included) and the skills load here.
+        # the classifier and the skills load here.
         llm.start()
-
-    from transformers.utils import logging as hf_logging
 
     from assistant.nlu import load_nlu
 
-    hf_logging.disable_progress_bar()  # chat output stays clean; setup shows the bars
     stt = tts = None
     if stt_model:
         from assistant.voice.stt import engine_serving, load_stt

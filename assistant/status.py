@@ -33,6 +33,7 @@ from assistant.skill_sdk.status import PROBE_TIMEOUT_S, SkillStatus, answers
 # The artifacts the core itself loads, with what each is for.
 CORE_ARTIFACTS = {
     "nlu": "the request classifier",
+    "nlu-onnx": "the request classifier as the assistant runs it (ONNX)",
     "vocabulary": "the names the classifier knows",
     "whisper-requests": "speech to text (tiny.en-requests)",
     "whisper": "speech to text with the openai-whisper engine",
@@ -224,6 +225,7 @@ def collect(
     reports = skill_reports(specs, settings)
     used = {
         "nlu": "core",
+        "nlu-onnx": "core",
         "vocabulary": "core",
         "whisper-requests": "core" if settings.stt_model == "tiny.en-requests" else "",
         "whisper": "core" if settings.stt_engine == "openai-whisper" else "",

@@ -22,7 +22,6 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
 
 from assistant.nlu import load_nlu  # noqa: E402
 from assistant.nlu.data import clean_text, load_split  # noqa: E402
@@ -48,7 +47,6 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-vocabulary", action="store_true", help="time without slot normalisation")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     nlu = load_nlu(vocabulary={} if args.no_vocabulary else None, threads=args.threads)
     _, held_out = load_split()
     everyday = [row[-1] for name in ("moods.csv", "names.csv") for row in read_rows(name)]
@@ -60,10 +58,8 @@ def main() -> int:
     for text in [t for t in pool if t not in timed][:20]:
         nlu.parse(text)
 
-    @torch.inference_mode()
     def forward_only(text: str) -> None:
-        enc = nlu.tokenizer(clean_text(text), truncation=True, max_length=nlu.max_tokens, return_tensors="pt")
-        nlu.model(enc["input_ids"], enc["attention_mask"])
+        nlu.model.run(nlu.model.encode([clean_text(text)]))
 
     baseline = _timed(forward_only, texts)
     times_ms = _timed(nlu.parse, texts)

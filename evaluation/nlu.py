@@ -35,7 +35,7 @@ from assistant.nlu.metrics import (  # noqa: E402
     per_slot_f1,
     slot_f1,
 )
-from assistant.nlu.model import base_model_path, encode, load_tokenizer, predict  # noqa: E402
+from assistant.nlu.model import base_model_path, encode, load_tokenizer  # noqa: E402
 from assistant.nlu.moods import MOOD_LABELS  # noqa: E402
 from assistant.nlu.names import CatalogNameSpotter  # noqa: E402
 from assistant.nlu.parser import load_nlu, load_vocabulary  # noqa: E402
@@ -49,8 +49,8 @@ def _figures(gold: list[str], pred: list[str], spans_gold: list, spans_pred: lis
 
 def evaluate_model(held_out: list[Example]) -> dict:
     nlu = load_nlu(vocabulary={})  # raw spans: slot F1 compares against the annotated text
-    logits, tagged, mood_logits = predict(nlu.model, nlu.tokenizer, [ex.text for ex in held_out])
-    probs = calibration.softmax(logits.numpy(), nlu.temperature)
+    logits, tagged, mood_logits = nlu.predict([ex.text for ex in held_out])
+    probs = calibration.softmax(logits, nlu.temperature)
     gold = [ex.label for ex in held_out]
     pred = apply_threshold(probs, INTENT_LABELS, nlu.threshold)
     gold_spans = [ex.spans for ex in held_out]
@@ -77,7 +77,7 @@ def evaluate_model(held_out: list[Example]) -> dict:
         "argmax": intent_metrics(gold, argmax_labels(probs, INTENT_LABELS)),
         "per_slot": per_slot_f1(gold_spans, spans),
         "curve": calibration.tradeoff_curve(probs, INTENT_LABELS, gold),
-        "moods": _mood_figures(held_out, mood_logits.numpy(), nlu.mood_threshold),
+        "moods": _mood_figures(held_out, mood_logits, nlu.mood_threshold),
     }
 
 

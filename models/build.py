@@ -29,6 +29,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # name -> module, run in this order, before the skills' steps.
 CORE_STEPS: dict[str, str] = {
     "nlu": "models.nlu_train",
+    "nlu-onnx": "models.nlu_export",  # the classifier as the assistant runs it (seconds)
     "whisper": "models.whisper_convert",
     # tiny.en-requests, an opt-in speech model: 22 min on two cores (1,331 s, 2026-12-02)
     "whisper-requests": "models.whisper_adapt",

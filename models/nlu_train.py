@@ -40,7 +40,7 @@ from assistant.nlu.model import (
     predict,
 )
 from assistant.nlu.moods import MOOD_LABELS
-from models.artifacts import artifact_dir, content_hash, is_current, write_stamp
+from models.artifacts import artifact_dir, content_hash, is_current, stamp_hash, write_stamp
 
 NAME = "nlu"
 SEED = 13
@@ -78,14 +78,18 @@ SOURCES = [
     Path(__file__),
     *(
         REPO_ROOT / "assistant" / "nlu" / f
-        for f in ("data.py", "labels.py", "model.py", "calibration.py", "moods.py")
+        for f in ("data.py", "labels.py", "model.py", "calibration.py", "moods.py", "tagging.py")
     ),
 ]
+# Hashes stamped before the span decoding moved from model.py to tagging.py, unchanged, so that
+# the parser could run without torch (assistant.artifacts.stamp_hash): the move retrains nothing.
+EARLIER_HASHES = Path(__file__).with_name("nlu_stamps.json")
 
 
 def source_hash() -> str:
     settings = f"{EPOCHS}+{WARM_PASSES}x{WARM_ENCODER_LR}/{BATCH_SIZE}/{ENCODER_LR}/{HEAD_LR}/{OOS_PER_EPOCH}/{SEED}/{MAX_TOKENS}"
-    return content_hash(SOURCES, extra=f"nlu-v2|{settings}|{MOOD_LOSS_WEIGHT}|torch={torch.__version__}")
+    want = content_hash(SOURCES, extra=f"nlu-v2|{settings}|{MOOD_LOSS_WEIGHT}|torch={torch.__version__}")
+    return stamp_hash(want, EARLIER_HASHES)
 
 
 def _epoch_examples(

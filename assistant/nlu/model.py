@@ -2,8 +2,11 @@
 
 One MiniLM encoder; the intent head reads the mean of the token vectors, the slot head tags each
 word (its first sub-word token) with a BIO label, and the mood head reads the same mean vector to
-say which mood, energy or activity the request asks for (``moods.py``; "none" for most). Spans come back as character offsets into the
-clean text, always on word boundaries.
+say which mood, energy or activity the request asks for (``moods.py``; "none" for most). Spans
+come back as character offsets into the clean text, always on word boundaries (``tagging.py``).
+
+This is the build's and the evaluation's view of the network (torch); the assistant itself runs
+the same weights exported to ONNX (``exported.py``), without torch or transformers.
 """
 
 from __future__ import annotations
@@ -11,15 +14,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
 
 from assistant.nlu.labels import BIO_TAGS
 from assistant.nlu.moods import MOOD_LABELS
+from assistant.nlu.tagging import MAX_TOKENS, decode_spans, whitespace_word_ids
 
-MAX_TOKENS = 48  # HWU64 utterances are under 40 tokens; longer input is truncated
+__all__ = [
+    "IGNORE_INDEX",
+    "MAX_TOKENS",
+    "JointIntentSlotModel",
+    "base_model_path",
+    "decode_spans",
+    "encode",
+    "load_tokenizer",
+    "predict",
+    "whitespace_word_ids",
+]
+
 IGNORE_INDEX = -100
 
 
@@ -125,88 +139,6 @@ def encode(
                 tags[row, col] = tag_index[tag]
         out["tags"] = tags
     return out
-
-
-def whitespace_word_ids(text: str, offsets: Sequence[Sequence[int]]) -> list[int | None]:
-    """Index of the space-separated word each token belongs to (None for special tokens).
-
-    Words are what the annotations mark, so "king's" or "hip-hop" is one word here although the
-    tokenizer's own pre-splitting cuts it at the punctuation.
-    """
-    char_word, word = [], -1
-    for i, ch in enumerate(text):
-        if ch != " " and (i == 0 or text[i - 1] == " "):
-            word += 1
-        char_word.append(word)
-    return [None if end == start else char_word[start] for start, end in offsets]
-
-
-def _bio_transitions() -> tuple[np.ndarray, np.ndarray]:
-    """Which tag may follow which: I-x only after B-x or I-x, and never first."""
-    n = len(BIO_TAGS)
-    allowed = np.zeros((n, n), dtype=bool)
-    for i, prev in enumerate(BIO_TAGS):
-        for j, cur in enumerate(BIO_TAGS):
-            allowed[i, j] = not cur.startswith("I-") or (prev != "O" and prev[2:] == cur[2:])
-    can_start = np.array([not tag.startswith("I-") for tag in BIO_TAGS])
-    return np.where(allowed, 0.0, -1e9), np.where(can_start, 0.0, -1e9)
-
-
-_TRANSITION_PENALTY, _START_PENALTY = _bio_transitions()
-
-
-def _viterbi(log_probs: np.ndarray) -> list[int]:
-    """The most likely tag sequence that is valid BIO (no I-x out of nowhere)."""
-    score = log_probs[0] + _START_PENALTY
-    back = []
-    for row in log_probs[1:]:
-        candidates = score[:, None] + _TRANSITION_PENALTY
-        back.append(candidates.argmax(0))
-        score = candidates.max(0) + row
-    path = [int(score.argmax())]
-    for pointers in reversed(back):
-        path.append(int(pointers[path[-1]]))
-    return path[::-1]
-
-
-def decode_spans(
-    tag_logits: torch.Tensor | np.ndarray, offsets: Sequence[Sequence[int]], word_ids: Sequence[int | None]
-) -> list[tuple[int, int, str]]:
-    """Per-token tag logits -> character spans over whole words, decoded as valid BIO."""
-    scores = tag_logits.numpy() if isinstance(tag_logits, torch.Tensor) else np.asarray(tag_logits)
-    words: list[list[int]] = []  # [start, end] per word
-    first_tokens: list[int] = []  # the token whose tag the word takes
-    previous = None
-    for col, ((start, end), word) in enumerate(zip(offsets, word_ids, strict=False)):
-        if word is None:
-            continue
-        if word == previous:
-            words[-1][1] = end
-        else:
-            words.append([start, end])
-            first_tokens.append(col)
-        previous = word
-    if not words:
-        return []
-    logits = scores[first_tokens].astype(np.float64)
-    log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
-    spans: list[list] = []
-    current: list | None = None
-    for (start, end), tag_id in zip(words, _viterbi(log_probs), strict=True):
-        tag = BIO_TAGS[tag_id]
-        if tag == "O":
-            current = None
-            continue
-        slot = tag.split("-", 1)[1]
-        # A B- right after the same slot continues it: the tagger often restarts a two-word
-        # name ("north korea", "mass effect"), while two same-type names with nothing between
-        # them are rare in a spoken request (held-out slot F1 78.1% -> 78.9%).
-        if current is not None and current[2] == slot:
-            current[1] = end
-        else:
-            current = [start, end, slot]
-            spans.append(current)
-    return [(s, e, slot) for s, e, slot in spans]
 
 
 @torch.inference_mode()

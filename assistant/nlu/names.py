@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from assistant.nlu.normalize import alias_key
+from assistant.nlu.normalize import alias_key, keyed_vocabulary
 
 # Per intent whose slots name catalog items, the slots looked for, in order (each a vocabulary
 # key); elsewhere a title in the words is a coincidence.
@@ -60,11 +60,13 @@ class CatalogNameSpotter:
     """Adds catalog song / artist spans to a music request the tagger left without them, and
     widens a tagged song or artist that lies inside a longer catalog name to the whole name."""
 
-    def __init__(self, vocabulary: Mapping[str, Sequence[str]]) -> None:
-        self._keys = {
-            slot: {alias_key(name) for name in vocabulary.get(slot, ()) if isinstance(name, str)} - {""}
-            for slot in SPOT_SLOTS
-        }
+    def __init__(
+        self, vocabulary: Mapping[str, Sequence[str]], keyed: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
+        """``keyed``: the vocabulary through ``normalize.keyed_vocabulary``, when already computed."""
+        if keyed is None:
+            keyed = keyed_vocabulary({slot: vocabulary.get(slot, ()) for slot in SPOT_SLOTS})
+        self._keys = {slot: set(keyed.get(slot, {})) for slot in SPOT_SLOTS}
 
     def keys(self, slot: str) -> set[str]:
         """The alias keys of every catalog name for ``slot``."""

@@ -94,19 +94,34 @@ def alias_key(value: str) -> str:
     return ALIASES.get(text, text)
 
 
-class SlotNormalizer:
-    """Per slot type, the closest canonical value from ``vocabulary`` (e.g. ``{"artist": [...]}``)."""
+def keyed_vocabulary(vocabulary: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
+    """Per slot type, each name's ``alias_key`` -> the name's first spelling with that key.
 
-    def __init__(self, vocabulary: Mapping[str, Sequence[str]], score_cutoff: float = 85.0) -> None:
+    Computed once per start and shared by the normaliser and the name spotter, which each
+    computed it before: the 68,440 catalog names take 0.39 s on two cores (2026-12-07)."""
+    keyed: dict[str, dict[str, str]] = {}
+    for slot, values in vocabulary.items():
+        keys: dict[str, str] = {}
+        for value in values:
+            if isinstance(value, str) and value.strip():
+                keys.setdefault(alias_key(value), value)  # first spelling of a key wins
+        keys.pop("", None)
+        keyed[slot] = keys
+    return keyed
+
+
+class SlotNormalizer:
+    """Per slot type, the closest canonical value from ``vocabulary`` (e.g. ``{"artist": [...]}``);
+    ``keyed``: the same vocabulary through ``keyed_vocabulary``, when already computed."""
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, Sequence[str]],
+        score_cutoff: float = 85.0,
+        keyed: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.score_cutoff = score_cutoff
-        self._keys: dict[str, dict[str, str]] = {}
-        for slot, values in vocabulary.items():
-            keys: dict[str, str] = {}
-            for value in values:
-                if isinstance(value, str) and value.strip():
-                    keys.setdefault(alias_key(value), value)  # first spelling of a key wins
-            keys.pop("", None)
-            self._keys[slot] = keys
+        self._keys = keyed if keyed is not None else keyed_vocabulary(vocabulary)
         self._choices = {slot: list(keys) for slot, keys in self._keys.items()}
         self._sorted = {slot: sorted(keys) for slot, keys in self._keys.items()}
         self.normalize = lru_cache(maxsize=4096)(self._normalize)  # type: ignore[method-assign]

@@ -1,7 +1,8 @@
 """The runtime NLU: the trained joint model behind ``IntentParser.parse``.
 
 ``parse`` cleans the text (control characters out, punctuation to spaces, bounded length), runs
-one forward pass, scales the intent logits by the calibrated temperature and answers
+one forward pass of the exported network (``exported.py``: onnxruntime, no torch), scales the
+intent logits by the calibrated temperature and answers
 ``out_of_scope`` when the top probability is under the calibrated threshold. Slot spans are cut
 from the clean text; when a vocabulary is known, catalog song and artist names the tagger missed
 are added (``names.py``) and every value is mapped to its catalog spelling.
@@ -16,20 +17,13 @@ from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-from safetensors.torch import load_file
+import numpy as np
 
-from assistant.artifacts import ArtifactMissingError, artifact_dir
+from assistant.artifacts import ArtifactMissingError, artifact_dir, read_stamp
 from assistant.contracts.stages import Parse
 from assistant.nlu.data import clean_text
+from assistant.nlu.exported import ExportedJointModel
 from assistant.nlu.labels import BIO_TAGS, INTENT_LABELS, OUT_OF_SCOPE
-from assistant.nlu.model import (
-    MAX_TOKENS,
-    JointIntentSlotModel,
-    decode_spans,
-    load_tokenizer,
-    whitespace_word_ids,
-)
 from assistant.nlu.moods import DEFAULT_MOOD_THRESHOLD, MOOD_INTENTS, MOOD_LABELS
 from assistant.nlu.names import (
     CatalogNameSpotter,
@@ -38,10 +32,12 @@ from assistant.nlu.names import (
     retype_names,
     single_name,
 )
-from assistant.nlu.normalize import SlotNormalizer
+from assistant.nlu.normalize import SlotNormalizer, keyed_vocabulary
 from assistant.nlu.slot_words import SlotWords, add_slot_words, compile_slot_words, read_slot_words
+from assistant.nlu.tagging import MAX_TOKENS, decode_spans, whitespace_word_ids
 
 ARTIFACT = "nlu"
+ONNX_ARTIFACT = "nlu-onnx"  # the same network exported for onnxruntime (models/nlu_export.py)
 # A request the classifier is this unsure of may be rescued by a catalog name (``named_request``);
 # the rescued request then counts as this sure, so it is answered rather than confirmed.
 UNSURE_BELOW = 0.5
@@ -100,6 +96,8 @@ class NluParser:
         normalizer: SlotNormalizer | None = None,
         spotter: CatalogNameSpotter | None = None,
         slot_words: SlotWords | None = None,
+        threads: int = 2,
+        onnx_folder: Path | None = None,
     ) -> None:
         info = json.loads((folder / "nlu.json").read_text())
         if tuple(info["intents"]) != INTENT_LABELS or tuple(info["tags"]) != BIO_TAGS:
@@ -107,13 +105,8 @@ class NluParser:
         self.temperature = float(info["temperature"])
         self.threshold = float(info["threshold"])
         self.max_tokens = int(info.get("max_tokens", MAX_TOKENS))
-        self.tokenizer = load_tokenizer(folder)
-        self.model = JointIntentSlotModel.from_config(folder, len(INTENT_LABELS))
-        state = load_file(str(folder / "model.safetensors"))
-        # An artifact built before the mood head existed still parses intents and slots.
-        self.has_moods = "mood_head.weight" in state and tuple(info.get("moods", ())) == MOOD_LABELS
-        self.model.load_state_dict(state, strict=self.has_moods)
-        self.model.eval()
+        self.model = ExportedJointModel(onnx_folder or folder, folder, self.max_tokens, threads)
+        self.has_moods = tuple(info.get("moods", ())) == MOOD_LABELS
         self.mood_threshold = float(info.get("mood_threshold", DEFAULT_MOOD_THRESHOLD))
         self.normalizer = normalizer
         self.spotter = spotter
@@ -124,7 +117,7 @@ class NluParser:
         self._recent: OrderedDict[str, Parse] = OrderedDict()
         self._recent_lock = threading.Lock()
         # The decision rule of metrics.apply_threshold: best in-scope label against the threshold.
-        self._in_scope = torch.tensor([label != OUT_OF_SCOPE for label in INTENT_LABELS])
+        self._in_scope = np.array([label != OUT_OF_SCOPE for label in INTENT_LABELS])
         self._in_scope_labels = [label for label in INTENT_LABELS if label != OUT_OF_SCOPE]
 
     def parse(self, text: str) -> Parse:
@@ -140,26 +133,42 @@ class NluParser:
                     self._recent.popitem(last=False)
         return replace(known, slots=dict(known.slots))  # callers may change their copy's slots
 
-    @torch.inference_mode()
+    def predict(
+        self, clean_texts: list[str], batch_size: int = 64
+    ) -> tuple[np.ndarray, list[list[tuple[int, int, str]]], np.ndarray]:
+        """The network alone on many clean texts, in order: intent logits (uncalibrated), the
+        tagger's slot spans and mood logits (the evaluation's view; ``parse`` adds the rest)."""
+        intents, spans, moods = [], [], []
+        for start in range(0, len(clean_texts), batch_size):
+            texts = clean_texts[start : start + batch_size]
+            batch = self.model.encode(texts)
+            logits, tag_logits, mood_logits = self.model.run(batch)
+            intents.append(logits)
+            moods.append(mood_logits)
+            for row, (text, offsets) in enumerate(zip(texts, batch.offsets, strict=True)):
+                spans.append(decode_spans(tag_logits[row], offsets, whitespace_word_ids(text, offsets)))
+        if not intents:
+            return (
+                np.zeros((0, len(INTENT_LABELS)), np.float32),
+                [],
+                np.zeros((0, len(MOOD_LABELS)), np.float32),
+            )
+        return np.concatenate(intents), spans, np.concatenate(moods)
+
     def _parse(self, raw: str) -> Parse:
         clean = clean_text(raw)
         if not clean:
             return Parse(intent=OUT_OF_SCOPE, confidence=0.0, slots={}, text=raw)
-        enc = self.tokenizer(
-            clean,
-            truncation=True,
-            max_length=self.max_tokens,
-            return_offsets_mapping=True,
-            return_tensors="pt",
-        )
-        logits, tag_logits, mood_logits = self.model(enc["input_ids"], enc["attention_mask"])
-        probs = torch.softmax(logits[0] / self.temperature, dim=-1)
-        top_prob, top = probs[self._in_scope].max(dim=-1)
-        label, confidence = self._in_scope_labels[int(top)], float(top_prob)
+        batch = self.model.encode([clean])
+        logits, tag_logits, mood_logits = self.model.run(batch)
+        probs = _softmax(logits[0] / self.temperature)
+        in_scope = probs[self._in_scope]
+        top = int(in_scope.argmax())
+        label, confidence = self._in_scope_labels[top], float(in_scope[top])
         if confidence < self.threshold:
             # No request is likely enough: the confidence is that the best guess is wrong.
             label, confidence = OUT_OF_SCOPE, 1.0 - confidence
-        offsets = enc["offset_mapping"][0].tolist()
+        offsets = batch.offsets[0]
         spans = decode_spans(tag_logits[0], offsets, whitespace_word_ids(clean, offsets))
         unsure = label == OUT_OF_SCOPE or confidence < UNSURE_BELOW
         if self.spotter is not None and (unsure or label in FILM_OPINIONS):
@@ -192,15 +201,20 @@ class NluParser:
             slots["mood"] = mood
         return Parse(intent=label, confidence=round(confidence, 6), slots=slots, text=raw)
 
-    def _mood(self, mood_logits: torch.Tensor) -> str:
+    def _mood(self, mood_logits: np.ndarray) -> str:
         """The mood the request asks for, or "" when the head is unsure or hears none."""
         if not self.has_moods:
             return ""
-        probs = torch.softmax(mood_logits, dim=-1)
+        probs = _softmax(mood_logits)
         best = int(probs.argmax())
         if best == 0 or float(probs[best]) < self.mood_threshold:
             return ""
         return MOOD_LABELS[best]
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits.astype(np.float64) - logits.max())
+    return shifted / shifted.sum()
 
 
 def load_vocabulary() -> dict[str, list[str]] | None:
@@ -215,6 +229,14 @@ def load_vocabulary() -> dict[str, list[str]] | None:
     return {str(k): [str(v) for v in vs] for k, vs in data.items() if isinstance(vs, list)}
 
 
+def _exported_from_this_build() -> bool:
+    """Whether the ONNX export was made from the trained weights now in the ``nlu`` artifact."""
+    try:
+        return read_stamp(ONNX_ARTIFACT)["nlu_hash"] == read_stamp(ARTIFACT)["hash"]
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def load_nlu(
     vocabulary: dict[str, list[str]] | None = None, threads: int = 2, slot_words: SlotWords | None = None
 ) -> NluParser:
@@ -224,20 +246,25 @@ def load_nlu(
     Raises ``ArtifactMissingError`` naming the build command when the artifact is missing or
     damaged.
     """
-    folder = artifact_dir(ARTIFACT)
+    folder, onnx_folder = artifact_dir(ARTIFACT), artifact_dir(ONNX_ARTIFACT)
     if not (folder / "stamp.json").exists():
         raise ArtifactMissingError(
             ARTIFACT, f"no finished build in {folder}; run .venv/bin/python -m models.build --only nlu"
         )
-    # A batch of one short text gains nothing from more threads; never take more than asked.
-    if torch.get_num_threads() > threads:
-        torch.set_num_threads(threads)
+    if not _exported_from_this_build():
+        raise ArtifactMissingError(
+            ONNX_ARTIFACT,
+            f"no export of the trained classifier in {onnx_folder} matching it; "
+            "run .venv/bin/python -m models.build --only nlu-onnx",
+        )
     vocab = vocabulary if vocabulary is not None else load_vocabulary()
-    normalizer = SlotNormalizer(vocab) if vocab else None
-    spotter = CatalogNameSpotter(vocab) if vocab else None
+    keyed = keyed_vocabulary(vocab) if vocab else {}
+    normalizer = SlotNormalizer(vocab, keyed=keyed) if vocab else None
+    spotter = CatalogNameSpotter(vocab, keyed=keyed) if vocab else None
     try:
         words = slot_words if slot_words is not None else read_slot_words(artifact_dir(VOCABULARY_ARTIFACT))
-        return NluParser(folder, normalizer, spotter or None, words)  # no song or artist names: no spotter
+        # No song or artist names: no spotter.
+        return NluParser(folder, normalizer, spotter or None, words, threads=threads, onnx_folder=onnx_folder)
     except Exception as exc:  # any failure to read the files means a damaged artifact
         raise ArtifactMissingError(
             ARTIFACT,

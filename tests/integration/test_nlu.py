@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
@@ -146,11 +149,69 @@ def test_missing_artifact_names_the_build_command(tmp_path, monkeypatch) -> None
 
 @pytest.mark.artifacts
 def test_corrupt_artifact_is_reported_as_missing(tmp_path, monkeypatch) -> None:
-    shutil.copytree(artifact_dir("nlu"), tmp_path / "nlu")
-    (tmp_path / "nlu" / "model.safetensors").write_bytes(b"not a model")
+    for name in ("nlu", "nlu-onnx"):
+        shutil.copytree(artifact_dir(name), tmp_path / name)
+    (tmp_path / "nlu-onnx" / "model.onnx").write_bytes(b"not a model")
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with pytest.raises(ArtifactMissingError, match="nlu"):
         load_nlu(vocabulary={})
+
+
+@pytest.mark.artifacts
+def test_an_export_of_other_weights_is_refused_with_the_command_that_fixes_it(tmp_path, monkeypatch) -> None:
+    """A model.onnx left from an earlier training would answer with the old network."""
+    for name in ("nlu", "nlu-onnx"):
+        shutil.copytree(artifact_dir(name), tmp_path / name)
+    stamp = tmp_path / "nlu" / "stamp.json"
+    stamp.write_text(json.dumps({**json.loads(stamp.read_text()), "hash": "retrained"}))
+    monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
+    with pytest.raises(ArtifactMissingError, match="--only nlu-onnx"):
+        load_nlu(vocabulary={})
+
+
+@pytest.mark.artifacts
+@pytest.mark.timeout(120)
+def test_the_exported_network_answers_as_the_trained_one() -> None:
+    """onnxruntime and torch on the same weights: the same logits on held-out requests and
+    everyday phrasing, tokenised the runtime's way and the training's way alike."""
+    import numpy as np
+    import torch
+
+    from assistant.nlu.data import clean_text, load_split
+    from assistant.nlu.model import encode, load_tokenizer
+    from models.nlu_export import trained_model
+
+    _, held_out = load_split(training_only=True)
+    texts = [clean_text(ex.text) for ex in held_out[-40:]] + [
+        clean_text('Play "Don\'t Stop Me Now" by Queen!!'),
+        clean_text("what's the weather in são paulo tomorrow"),
+        clean_text("x " * 200),  # longer than the token budget: both cut it the same way
+    ]
+    parser = load_nlu(vocabulary={})
+    logits, _, moods = parser.predict(texts, batch_size=16)
+    reference = encode(load_tokenizer(artifact_dir("nlu")), texts)
+    with torch.inference_mode():
+        want_logits, _, want_moods = trained_model(artifact_dir("nlu"))(
+            reference["input_ids"], reference["attention_mask"]
+        )
+    assert np.abs(logits - want_logits.numpy()).max() < 1e-3
+    assert np.abs(moods - want_moods.numpy()).max() < 1e-3
+    assert (logits.argmax(1) == want_logits.numpy().argmax(1)).all()
+
+
+@pytest.mark.artifacts
+@pytest.mark.timeout(120)
+def test_parsing_loads_neither_torch_nor_transformers() -> None:
+    """What makes a start quick: the runtime parser is onnxruntime and tokenizers only."""
+    code = (
+        "import sys; from assistant.nlu import load_nlu; "
+        "p = load_nlu().parse('play something relaxing by norah jones'); "
+        "print(p.intent, sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=100, check=True
+    )
+    assert out.stdout.split() == ["play_music", "[]"]
 
 
 # --- issue 14: moods as understood values, bookings and ratings out of scope

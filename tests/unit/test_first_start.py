@@ -39,7 +39,7 @@ def test_the_first_start_says_what_it_can_do_and_what_is_missing_then_never_agai
     assert greeting.startswith('Hello! I can suggest a tea: try "suggest a tea".')
     assert "there is no sound device" in greeting
     assert "I'm offline (ASSISTANT_OFFLINE is set), so tea prices are off" in greeting
-    assert "nlu, vocabulary and tea are not built" in greeting
+    assert "nlu, nlu-onnx, vocabulary and tea are not built" in greeting
     assert greeting.count(". ") <= 3  # two sentences and the pointer to /help
     assert (home / status.GREETED_FILE).is_file()
     assert status.first_start_greeting(home, Settings(), specs) is None
