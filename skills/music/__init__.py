@@ -27,6 +27,7 @@ from assistant.skill_sdk.api import (
 )
 from assistant.skill_sdk.library import FileLibrary
 from assistant.skill_sdk.status import OnlineFeature, SkillStatus
+from skills.embeddings import ENCODER_ARTIFACT
 from skills.music.playback import ARCHIVE_URL, CONTROL_ROUTES, NOW_PLAYING
 from skills.music.words import ARTIST_NICKNAMES, CONSTRAINT_WORDS
 
@@ -252,7 +253,7 @@ def status(settings: Mapping[str, Any]) -> SkillStatus:
         (options.archive_url or ARCHIVE_URL,),
     )
     return SkillStatus(
-        artifacts=(ARTIFACT,),
+        artifacts=(ARTIFACT, ENCODER_ARTIFACT),
         facts=(("library folders", shown), ("library tracks", str(tracks))),
         online=(stream,),
     )

@@ -35,9 +35,13 @@ def current_hash() -> str:
 
 def build(force: bool = False) -> str:
     """Build the index unless the stamp says it is current; a one-line summary."""
+    from skills.embeddings_export import ensure_exported
+
+    # First: the catalog is embedded by the same network the assistant runs the queries on.
+    encoder = ensure_exported()
     want = current_hash()
     if not force and is_current(NAME, want):
-        return "music index up to date"
+        return f"music index up to date; {encoder}"
     from skills.embeddings import encode
     from skills.music.catalog import load_catalog, tracks_to_frame
 
@@ -54,4 +58,4 @@ def build(force: bool = False) -> str:
     np.save(folder / "track_text_row.npy", np.array([row_of[t] for t in texts], dtype=np.int32))
     (folder / "tag_texts.txt").write_text("\n".join(distinct) + "\n")
     write_stamp(NAME, want, tracks=len(tracks), distinct_texts=len(distinct))
-    return f"music index: {len(tracks):,} tracks, {len(distinct):,} distinct tag texts embedded"
+    return f"music index: {len(tracks):,} tracks, {len(distinct):,} distinct tag texts embedded; {encoder}"

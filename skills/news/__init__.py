@@ -29,6 +29,7 @@ from assistant.skill_sdk.api import (
     SkillWords,
 )
 from assistant.skill_sdk.status import OnlineFeature, SkillStatus
+from skills.embeddings import ENCODER_ARTIFACT
 from skills.news.words import CONSTRAINT_WORDS
 from skills.situations import leaves_room
 
@@ -231,7 +232,7 @@ def status(settings: Mapping[str, Any]) -> SkillStatus:
     feeds = effective_feeds(options, True)
     written = "feeds = [...]" if "feeds" in options.model_fields_set else "feeds: the defaults"
     feature = OnlineFeature("news feeds", f"{written} ({len(feeds)})", bool(feeds), feeds)
-    return SkillStatus(artifacts=(ARTIFACT,), online=(feature,))
+    return SkillStatus(artifacts=(ARTIFACT, ENCODER_ARTIFACT), online=(feature,))
 
 
 def _keep_fresh(skill: NewsSkill, db, minutes: float) -> None:

@@ -33,9 +33,13 @@ def current_hash() -> str:
 
 def build(force: bool = False) -> str:
     """Build the index unless the stamp says it is current; a one-line summary."""
+    from skills.embeddings_export import ensure_exported
+
+    # First: the catalog is embedded by the same network the assistant runs the queries on.
+    encoder = ensure_exported()
     want = current_hash()
     if not force and is_current(NAME, want):
-        return "news index up to date"
+        return f"news index up to date; {encoder}"
     from skills.embeddings import encode
     from skills.news.catalog import headlines_to_frame, load_headlines
 
@@ -48,4 +52,4 @@ def build(force: bool = False) -> str:
     headlines_to_frame(headlines).to_csv(folder / "headlines.csv", index=False)
     np.save(folder / "embeddings.npy", embeddings.astype(np.float16))
     write_stamp(NAME, want, headlines=len(headlines))
-    return f"news index: {len(headlines):,} headlines embedded"
+    return f"news index: {len(headlines):,} headlines embedded; {encoder}"
