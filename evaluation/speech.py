@@ -20,9 +20,11 @@ Last, the voice families' table (``evaluation.voices``): the same spoken held-ou
 spoken by espeak-ng, Piper joe and Festival (the held-out family), clean and with room noise or
 music mixed in, and the human recordings clean and noisy; WER, spoken in-scope accuracy and
 out-of-scope recall for stock tiny.en, the chosen model and tiny.en-requests when it is built.
+``--bias B ...`` scores each model once per decoder bias built from the skills' declarations
+(``evaluation.stt_bias``: their example requests or words as hotwords; default: none).
 
 ``python -m evaluation.speech [--model tiny.en|tiny.en-requests|base] [--engine E|both] [--prompt TEXT]
-[--no-baseline] [--no-spoken] [--no-voices] [--families F ...] [--json]``
+[--no-baseline] [--no-spoken] [--no-voices] [--families F ...] [--bias B ...] [--json]``
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def runs(model: str, engine: str) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
     from assistant.voice.whisper_checkpoints import SPEECH_MODELS
+    from evaluation.stt_bias import BIASES
     from evaluation.voices import FAMILIES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -188,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         "--no-voices", action="store_true", help="skip the voice families' table (evaluation.voices)"
     )
     parser.add_argument(
+        "--bias",
+        nargs="+",
+        default=["none"],
+        choices=BIASES,
+        help="decoder biases compared in the voice families' table (evaluation.stt_bias; default: none)",
+    )
+    parser.add_argument(
         "--families",
         nargs="+",
         default=list(FAMILIES),
@@ -205,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     spoken = None if args.no_spoken else [_spoken(m, e, memo) for m, e in pairs]
     families = None
     if not args.no_voices:
-        families = evaluate_voices(compared_models(args.model), args.families, memo)
+        families = evaluate_voices(compared_models(args.model), args.families, memo, tuple(args.bias))
     if args.json:
         print(
             json.dumps({"stt": results, "spoken_understanding": spoken, "voice_families": families}, indent=2)
@@ -262,22 +272,28 @@ def compared_models(model: str) -> list[str]:
     return list(dict.fromkeys(models))
 
 
-def _cached_stt(model: str, engine: str, memo: dict):
+def _cached_stt(model: str, engine: str, memo: dict, bias: str = "none"):
+    """The stage for ``model`` on ``engine`` with decoder bias ``bias`` (``evaluation.stt_bias``:
+    hotwords built from the installed skills' declarations), one per run."""
+    from assistant.skill_sdk.plugins import discover_specs
     from assistant.voice.stt import load_stt
+    from evaluation.stt_bias import bias_text
 
-    key = ("stt", model, engine)
+    key = ("stt", model, engine, bias)
     if key not in memo:
-        memo[key] = load_stt(model, engine=engine)
+        memo[key] = load_stt(model, engine=engine, hotwords=bias_text(bias, discover_specs()))
     return memo[key]
 
 
-def _family_figures(model: str, engine: str, family: str, condition: str, memo: dict) -> dict:
+def _family_figures(
+    model: str, engine: str, family: str, condition: str, memo: dict, bias: str = "none"
+) -> dict:
     """``evaluate_spoken`` on ``family``'s audio in ``condition``, each computed once per run."""
     from assistant.nlu import load_nlu
     from evaluation import voices
     from evaluation.spoken import evaluate_spoken
 
-    key = ("figures", model, engine, family, condition)
+    key = ("figures", model, engine, family, condition, bias)
     if key in memo:
         return memo[key]
     if "nlu" not in memo:
@@ -296,11 +312,11 @@ def _family_figures(model: str, engine: str, family: str, condition: str, memo: 
             memo[mixed_key] = [voices.mix(a, i, family)[0] for i, a in enumerate(clean)]
         return memo[mixed_key]
 
-    memo[key] = evaluate_spoken(_cached_stt(model, engine, memo), memo["nlu"], audio=audio)
+    memo[key] = evaluate_spoken(_cached_stt(model, engine, memo, bias), memo["nlu"], audio=audio)
     return memo[key]
 
 
-def _human_wer(model: str, engine: str, condition: str, memo: dict) -> dict:
+def _human_wer(model: str, engine: str, condition: str, memo: dict, bias: str = "none") -> dict:
     """WER on the pocketsphinx-testdata recordings, clean or with the noise beds mixed in."""
     from evaluation import voices
 
@@ -309,7 +325,7 @@ def _human_wer(model: str, engine: str, condition: str, memo: dict) -> dict:
         memo["human"] = (testset, [read_wav(u.wav) for u in testset])
     testset, clean = memo["human"]
     audio = clean if condition == "clean" else [voices.mix(a, i, "human")[0] for i, a in enumerate(clean)]
-    stt = _cached_stt(model, engine, memo)
+    stt = _cached_stt(model, engine, memo, bias)
     hypotheses = [stt.transcribe(a).text for a in audio]
     return {
         "utterances": len(testset),
@@ -317,20 +333,24 @@ def _human_wer(model: str, engine: str, condition: str, memo: dict) -> dict:
     }
 
 
-def evaluate_voices(models: list[str], families: list[str], memo: dict | None = None) -> dict:
+def evaluate_voices(
+    models: list[str], families: list[str], memo: dict | None = None, biases: tuple[str, ...] = ("none",)
+) -> dict:
     """Per voice family and condition, and for the human recordings: WER, spoken in-scope intent
-    accuracy and out-of-scope recall of each model (on the engine that serves it best)."""
+    accuracy and out-of-scope recall of each model (on the engine that serves it best), once per
+    decoder bias in ``biases`` (``evaluation.stt_bias``; a biased row's model reads "MODEL +BIAS")."""
     from assistant.voice.stt import engine_serving
     from evaluation import voices
 
     memo = {} if memo is None else memo
     rows, skipped = [], {}
+    runs = [(m, b) for m in models for b in biases]
     for family in families:
         for condition in voices.CONDITIONS:
-            for model in models:
+            for model, bias in runs:
                 engine = engine_serving(model, "faster-whisper")
                 try:
-                    figures = _family_figures(model, engine, family, condition, memo)
+                    figures = _family_figures(model, engine, family, condition, memo, bias)
                 except voices.VoiceUnavailable as exc:
                     skipped[family] = str(exc)
                     break
@@ -339,8 +359,9 @@ def evaluate_voices(models: list[str], families: list[str], memo: dict | None = 
                     {
                         "family": family,
                         "condition": condition,
-                        "model": model,
+                        "model": _label(model, bias),
                         "engine": engine,
+                        "bias": bias,
                         "utterances": figures["requests"],
                         "speakers": len(memo.get(("speakers", family), [])),
                         "wer": figures["wer"],
@@ -353,15 +374,16 @@ def evaluate_voices(models: list[str], families: list[str], memo: dict | None = 
             if family in skipped:
                 break
     for condition in voices.CONDITIONS:
-        for model in models:
+        for model, bias in runs:
             engine = engine_serving(model, "faster-whisper")
-            human = _human_wer(model, engine, condition, memo)
+            human = _human_wer(model, engine, condition, memo, bias)
             rows.append(
                 {
                     "family": "human",
                     "condition": condition,
-                    "model": model,
+                    "model": _label(model, bias),
                     "engine": engine,
+                    "bias": bias,
                     "utterances": human["utterances"],
                     "speakers": None,
                     "wer": human["wer"],
@@ -370,6 +392,10 @@ def evaluate_voices(models: list[str], families: list[str], memo: dict | None = 
                 }
             )
     return {"held_out": voices.HELD_OUT, "models": models, "rows": rows, "skipped": skipped}
+
+
+def _label(model: str, bias: str) -> str:
+    return model if bias == "none" else f"{model} +{bias}"
 
 
 def _print_voices(table: dict) -> None:

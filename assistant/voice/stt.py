@@ -80,11 +80,17 @@ class _WhisperStage:
         initial_prompt: str | None = None,
         logprob_threshold: float | None = None,
         beam_size: int = BEAM_SIZE,
+        hotwords: str | None = None,
     ) -> None:
         self.model_name = model_name
         self.beam_size = beam_size
         self.max_audio_s = max_audio_s
         self.initial_prompt = initial_prompt
+        # Text to bias the decoder toward (faster-whisper's ``hotwords``; openai-whisper reads it
+        # as the start of its prompt): Whisper takes it for what was said before the command.
+        # The product sets none: ``python -m evaluation.speech --bias`` measured the skills' own
+        # examples and words as hotwords and none earned its place (docs/speech.md).
+        self.hotwords = hotwords or None
         # Whisper's default (-1.0) re-decodes any low-confidence result at every higher
         # temperature: on short synthetic or noisy commands that costs up to 6 decodes for no
         # better text. The repetition check (compression ratio) still triggers the fallback.
@@ -161,7 +167,7 @@ class WhisperSpeech(_WhisperStage):
                 best_of=self.beam_size,
                 without_timestamps=True,
                 condition_on_previous_text=False,
-                initial_prompt=self.initial_prompt,
+                initial_prompt=_joined(self.hotwords, self.initial_prompt),
                 logprob_threshold=self.logprob_threshold,
                 sample_len=max_tokens,
                 verbose=None,
@@ -211,6 +217,7 @@ class FasterWhisperSpeech(_WhisperStage):
             "initial_prompt": self.initial_prompt,
             "logprob_threshold": self.logprob_threshold,
             "beam_size": self.beam_size,
+            "hotwords": self.hotwords,
             **options,
         }
         return FasterWhisperSpeech(
@@ -260,6 +267,7 @@ class FasterWhisperSpeech(_WhisperStage):
             temperature=list(TEMPERATURES),
             condition_on_previous_text=False,
             initial_prompt=self.initial_prompt,
+            hotwords=self.hotwords,
             log_prob_threshold=self.logprob_threshold,
             without_timestamps=True,
             max_new_tokens=max_tokens,
@@ -269,6 +277,12 @@ class FasterWhisperSpeech(_WhisperStage):
 
 
 _FULL_FRAMES = int(FULL_WINDOW_S * FRAMES_PER_SECOND)
+
+
+def _joined(hotwords: str | None, prompt: str | None) -> str | None:
+    """openai-whisper has no ``hotwords``: they go before the prompt, where faster-whisper puts
+    them (both after ``<|startofprev|>``)."""
+    return " ".join(t.strip() for t in (hotwords, prompt) if t and t.strip()) or None
 
 
 def _confidence(segments: list[tuple[str, float, float]]) -> float:
@@ -360,12 +374,21 @@ def quick_stage(stt: object) -> FasterWhisperSpeech | None:
 
 def full_window_stage(stt: object) -> object:
     """``stt``'s model decoding Whisper's whole 30 s window once (sharing the loaded model and its
-    lock); ``stt`` itself for openai-whisper, which always does. The wake-word check
+    lock), with no prompt and no hotwords; ``stt`` itself for an unbiased openai-whisper stage,
+    which always decodes the whole window. The wake-word check
     (``assistant.voice.wake_check``) was tuned on these transcripts: with the 15 s window and its
     second look, other speech came as close to "okay nabu" as the phrase itself did."""
+    if isinstance(stt, WhisperSpeech) and (stt.hotwords or stt.initial_prompt):
+        return WhisperSpeech(  # the same loaded model and lock (cached per process), unbiased
+            stt.model_name,
+            max_audio_s=stt.max_audio_s,
+            logprob_threshold=stt.logprob_threshold,
+            beam_size=stt.beam_size,
+        )
     if not isinstance(stt, FasterWhisperSpeech):
         return stt
-    return stt.with_window(FULL_WINDOW_S, initial_prompt=None)  # the phrase, not the request's words
+    # The phrase, not the request's words: neither a prompt nor the skills' hotwords.
+    return stt.with_window(FULL_WINDOW_S, initial_prompt=None, hotwords=None)
 
 
 def engine_serving(model_name: str, engine: str, asked: bool = True) -> str:
