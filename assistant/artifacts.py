@@ -6,7 +6,7 @@ folders are, the repository's ``data/`` folder, reading a stamp, and ``ArtifactM
 the one error runtime code raises when an artifact is missing or damaged.
 
 It also holds what a build step needs to stamp an artifact (``content_hash``, ``is_current``,
-``write_stamp``): build steps live both in ``models/`` (the core's) and in each skill's
+``write_stamp``) and to export a network for onnxruntime (``export_onnx``): build steps live both in ``models/`` (the core's) and in each skill's
 ``build.py`` (declared by ``SkillSpec.build``), and a skill's build module never imports
 ``models``. ``models.artifacts`` re-exports them. Runtime code reads stamps, never writes them.
 """
@@ -17,11 +17,16 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from assistant.config import environment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_ROOT / "data"
+# ONNX's operator set 17 covers every layer of the BERT-style encoders exported here (the
+# classifier, the skills' sentence encoder); onnxruntime 1.32 runs it.
+ONNX_OPSET = 17
+TOKEN_AXES = {0: "batch", 1: "tokens"}
 
 
 def artifacts_root() -> Path:
@@ -107,3 +112,32 @@ def write_stamp(name: str, want_hash: str, **info: object) -> None:
     tmp = folder / "stamp.json.tmp"
     tmp.write_text(json.dumps({"hash": want_hash, **info}, indent=2, default=str))
     tmp.replace(folder / "stamp.json")
+
+
+def export_onnx(network: Any, sample: dict[str, Any], outputs: dict[str, dict[int, str]], path: Path) -> None:
+    """Write the torch ``network`` as ONNX to ``path``, through a temporary file beside it.
+
+    ``sample``: each input's name and a sample tensor (batch x tokens; both axes stay free);
+    ``outputs``: each output's name and its free axes. The caller checks the file against the
+    network before it stamps the artifact; torch is imported here, at build time only."""
+    import warnings
+
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    # The tracer warns about the encoders' Python-side shape checks, which are constant for these
+    # networks; the caller's comparison is what says the file is right.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", module=r"torch\.onnx")
+        torch.onnx.export(
+            network,
+            tuple(sample.values()),
+            str(tmp),
+            input_names=list(sample),
+            output_names=list(outputs),
+            dynamic_axes={**dict.fromkeys(sample, TOKEN_AXES), **outputs},
+            opset_version=ONNX_OPSET,
+            dynamo=False,  # the TorchScript exporter: no onnxscript needed, and it takes the HF encoders
+        )
+    tmp.replace(path)

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from assistant.artifacts import (
     DATA_DIR,
+    ONNX_OPSET,
     REPO_ROOT,
+    TOKEN_AXES,
     ArtifactMissingError,
     artifact_dir,
     artifacts_root,
     content_hash,
+    export_onnx,
     is_current,
     read_stamp,
     stamp_hash,
@@ -27,11 +30,14 @@ from assistant.artifacts import (
 
 __all__ = [
     "DATA_DIR",
+    "ONNX_OPSET",
     "REPO_ROOT",
+    "TOKEN_AXES",
     "ArtifactMissingError",
     "artifact_dir",
     "artifacts_root",
     "content_hash",
+    "export_onnx",
     "is_current",
     "read_stamp",
     "stamp_hash",

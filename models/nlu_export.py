@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,20 +28,30 @@ from assistant.nlu.labels import INTENT_LABELS
 from assistant.nlu.model import JointIntentSlotModel, encode, load_tokenizer
 from assistant.nlu.parser import ARTIFACT as NLU_ARTIFACT
 from assistant.nlu.parser import ONNX_ARTIFACT
-from models.artifacts import artifact_dir, content_hash, read_stamp, write_stamp
+from models.artifacts import (
+    ONNX_OPSET,
+    TOKEN_AXES,
+    artifact_dir,
+    content_hash,
+    export_onnx,
+    is_current,
+    read_stamp,
+    write_stamp,
+)
 
 NAME = ONNX_ARTIFACT
-# ONNX's operator set 17 covers every layer of the BERT-style encoder; onnxruntime 1.32 runs it.
-OPSET = 17
 # float32 on both sides: the logits differed by at most 1.1e-4 on 64 held-out texts in one padded
 # batch (5e-6 for a text alone, 2026-12-07); near this bound means another network, not rounding.
 MAX_LOGIT_DIFFERENCE = 1e-3
 CHECK_TEXTS = 64
-CODE = [Path(__file__), Path(__file__).parents[1] / "assistant" / "nlu" / "exported.py"]
+CODE = [
+    Path(__file__),
+    *(Path(__file__).parents[1] / "assistant" / f for f in ("nlu/exported.py", "artifacts.py")),
+]
 
 
 def source_hash(nlu_hash: str) -> str:
-    versions = f"torch={torch.__version__}|onnx={onnx.__version__}|opset={OPSET}"
+    versions = f"torch={torch.__version__}|onnx={onnx.__version__}|opset={ONNX_OPSET}"
     return content_hash(CODE, extra=f"nlu-onnx-v1|{nlu_hash}|{versions}")
 
 
@@ -53,40 +62,14 @@ def trained_model(folder: Path) -> JointIntentSlotModel:
     return model.eval()
 
 
-def export(model: JointIntentSlotModel, sample: dict, path: Path) -> None:
-    """Write ``model`` as ONNX to ``path``; batch size and text length stay free."""
-    free = {0: "batch", 1: "tokens"}
-    # The tracer warns about the encoder's Python-side shape checks, which are constant for this
-    # network; the check after the export is what says the file is right.
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
-        warnings.filterwarnings("ignore", module=r"torch\.onnx")
-        torch.onnx.export(
-            model,
-            (sample["input_ids"], sample["attention_mask"]),
-            str(path),
-            input_names=list(INPUT_NAMES),
-            output_names=list(OUTPUT_NAMES),
-            dynamic_axes={
-                INPUT_NAMES[0]: free,
-                INPUT_NAMES[1]: free,
-                OUTPUT_NAMES[0]: {0: "batch"},
-                OUTPUT_NAMES[1]: free,
-                OUTPUT_NAMES[2]: {0: "batch"},
-            },
-            opset_version=OPSET,
-            dynamo=False,  # the TorchScript exporter: no onnxscript needed, and it takes the HF encoder
-        )
-
-
 def largest_difference(
-    model: JointIntentSlotModel, nlu_folder: Path, onnx_folder: Path, texts: list[str]
+    model: JointIntentSlotModel, reference: dict, nlu_folder: Path, onnx_folder: Path, texts: list[str]
 ) -> float:
     """The largest absolute difference between torch's and onnxruntime's logits on ``texts``,
-    each tokenised the runtime's way and the training's way (they must give the same tokens)."""
+    tokenised the training's way (``reference``, ``model.encode``'s batch) and the runtime's way
+    (they must give the same tokens)."""
     exported = ExportedJointModel(onnx_folder, nlu_folder)
     batch = exported.encode(texts)
-    reference = encode(load_tokenizer(nlu_folder), texts)
     if not np.array_equal(batch.input_ids, reference["input_ids"].numpy()):
         raise RuntimeError("the runtime's tokenizer cuts the texts differently from the training's")
     with torch.inference_mode():
@@ -100,11 +83,7 @@ def build(force: bool = False) -> str:
     nlu_hash = read_stamp(NLU_ARTIFACT)["hash"]  # the nlu step ran first; no stamp: it failed
     want = source_hash(nlu_hash)
     out = artifact_dir(NAME)
-    try:
-        current = read_stamp(NAME)["hash"] == want and (out / ONNX_FILE).is_file()
-    except (OSError, ValueError, KeyError):
-        current = False
-    if current and not force:
+    if not force and is_current(NAME, want) and (out / ONNX_FILE).is_file():
         return f"up to date ({out})"
     started = time.perf_counter()
     torch.set_num_threads(int(os.environ.get("NLU_TRAIN_THREADS", 2)))
@@ -113,10 +92,11 @@ def build(force: bool = False) -> str:
     texts = [clean_text(ex.text) for ex in held_out[:CHECK_TEXTS]]
     out.mkdir(parents=True, exist_ok=True)
     (out / "stamp.json").unlink(missing_ok=True)  # stale until the checked file is in place
-    tmp = out / (ONNX_FILE + ".tmp")
-    export(model, encode(load_tokenizer(nlu_folder), texts[:2]), tmp)
-    tmp.replace(out / ONNX_FILE)
-    difference = largest_difference(model, nlu_folder, out, texts)
+    reference = encode(load_tokenizer(nlu_folder), texts)
+    sample = {name: reference[name][:2] for name in INPUT_NAMES}
+    outputs = {OUTPUT_NAMES[0]: {0: "batch"}, OUTPUT_NAMES[1]: TOKEN_AXES, OUTPUT_NAMES[2]: {0: "batch"}}
+    export_onnx(model, sample, outputs, out / ONNX_FILE)
+    difference = largest_difference(model, reference, nlu_folder, out, texts)
     if difference > MAX_LOGIT_DIFFERENCE:
         (out / ONNX_FILE).unlink()
         raise RuntimeError(f"the exported network differs from the trained one (logits by {difference:.2g})")

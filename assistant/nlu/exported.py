@@ -1,12 +1,12 @@
 """The trained joint network as the assistant runs it: ONNX on onnxruntime, tokenised by the
 tokenizer's own file.
 
-The NLU build (``models/nlu_train.py``) exports the fine-tuned network to ``model.onnx`` beside
-its safetensors and checks the two agree. Running that file needs neither torch nor
-transformers: on a second start of ``assistant --text`` (py-spy, 2026-12-07, two cores) importing
-them took 3.0 s, transformers' model mapping another 1.9 s and torch's first forward pass 1.7 s,
-most of the time to the first answer; onnxruntime and tokenizers import in about 0.3 s and the
-session opens in 0.2 s.
+The ``nlu-onnx`` build step (``models/nlu_export.py``) exports the fine-tuned network to
+``model.onnx`` in its own artifact and checks it against torch. Running that file needs neither
+torch nor transformers: on a second start of ``assistant --text`` (py-spy, 2026-12-07, two
+cores) importing them took 3.0 s, transformers' model mapping another 1.9 s and torch's first
+forward pass 1.7 s, most of the time to the first answer; onnxruntime and tokenizers import in
+about 0.3 s and the session opens in 0.2 s.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.nlu.tagging import MAX_TOKENS
-from assistant.skill_sdk.inference import cpu_session, padded_tokenizer
+from assistant.skill_sdk.inference import cpu_session, padded_tokenizer, token_arrays
 
 ONNX_FILE = "model.onnx"
 INPUT_NAMES = ("input_ids", "attention_mask")
@@ -46,11 +46,8 @@ class ExportedJointModel:
     def encode(self, texts: list[str]) -> EncodedBatch:
         """Tokenise ``texts`` as the training's ``transformers`` tokenizer did (same file)."""
         encodings = self.tokenizer.encode_batch(texts)
-        return EncodedBatch(
-            input_ids=np.array([e.ids for e in encodings], dtype=np.int64),
-            attention_mask=np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            offsets=[list(e.offsets) for e in encodings],
-        )
+        input_ids, attention_mask = token_arrays(encodings)
+        return EncodedBatch(input_ids, attention_mask, offsets=[list(e.offsets) for e in encodings])
 
     def run(self, batch: EncodedBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Intent logits (batch x intents), tag logits (batch x tokens x tags), mood logits."""

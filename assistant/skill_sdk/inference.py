@@ -9,8 +9,11 @@ language model and the speech recogniser: a bounded thread count and no spinning
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def cpu_session(path: Path, threads: int = 2) -> Any:
@@ -42,6 +45,14 @@ def padded_tokenizer(folder: Path, max_tokens: int) -> Any:
     tokenizer.enable_truncation(max_tokens)
     tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token)
     return tokenizer
+
+
+def token_arrays(encodings: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask (batch x tokens, int64) of a ``padded_tokenizer``'s
+    ``encode_batch``, as the exported networks take them."""
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    return ids, mask
 
 
 def _pad_token(folder: Path) -> str:
