@@ -183,10 +183,11 @@ class _DecodeNow:
     def __init__(self, stt) -> None:
         from assistant.voice.stt import quick_stage
 
-        self.stt, self._done = stt, None
+        self.stt, self._done, self._audio = stt, None, None
         self.quick = quick_stage(stt) or stt  # what the voice loop's semantic endpointing reads
 
     def prefetch(self, audio: np.ndarray, voiced_samples: int, quick: bool = True) -> None:
+        self._audio = audio
         self._done = (voiced_samples, (self.quick if quick else self.stt).transcribe(audio))
 
     def peek(self, voiced_samples: int):
@@ -196,7 +197,10 @@ class _DecodeNow:
         pass  # the cut is decided by then; which transcript the turn keeps does not matter here
 
     def confirm(self, voiced_samples: int) -> None:
-        pass
+        """The stage's own transcript of the same speech, at once (a doubted whole request is
+        judged again on it)."""
+        if self._done and self._done[0] == voiced_samples and self.quick is not self.stt:
+            self._done = (voiced_samples, self.stt.transcribe(self._audio))
 
 
 def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]:
@@ -245,12 +249,18 @@ def trailing() -> dict[str, frozenset[str]]:
 
 
 def offline_early_cuts(
-    stt, parse, n: int, nouns: frozenset[str] = frozenset(), dev: bool = False
+    stt,
+    parse,
+    n: int,
+    nouns: frozenset[str] = frozenset(),
+    dev: bool = False,
+    doubtful_pause_s: float | None = None,
 ) -> tuple[int, int]:
     """The hesitation set through the voice loop's endpointing code without a sound card: the
     ``Endpointer`` fed 30 ms blocks on a simulated clock, ``SemanticEndpointing`` deciding with
-    ``Microphone.listen``'s rule. Cut: the utterance ended before the words after the pause."""
-    from assistant.voice.endpointing import SPECULATE_AFTER_S, SemanticEndpointing
+    ``Microphone.listen``'s rule. Cut: the utterance ended before the words after the pause.
+    ``doubtful_pause_s``: other than the product's (``inf``: no doubtful tier, the rule before it)."""
+    from assistant.voice.endpointing import DOUBTFUL_PAUSE_S, SPECULATE_AFTER_S, SemanticEndpointing
     from assistant.voice.synth import espeak
     from assistant.voice.vad import FRAME_S, FRAME_SAMPLES, EndpointConfig, Endpointer
 
@@ -273,6 +283,7 @@ def offline_early_cuts(
             item_nouns=nouns,
             trailing_slots=trailing_after,
             name_cues=cues,
+            doubtful_pause_s=DOUBTFUL_PAUSE_S if doubtful_pause_s is None else doubtful_pause_s,
         )
         for start in range(0, len(audio) - FRAME_SAMPLES + 1, FRAME_SAMPLES):
             endpointer.feed(audio[start : start + FRAME_SAMPLES])
@@ -340,13 +351,16 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.nlu import load_nlu
         from assistant.voice.stt import load_stt
 
-        stt = load_stt(args.model, engine=args.engine)
-        cuts, rows = offline_early_cuts(stt, load_nlu().parse, args.hesitations, item_nouns(), args.dev)
+        stt, parse = load_stt(args.model, engine=args.engine), load_nlu().parse
         which = "training-split (dev)" if args.dev else "held-out"
-        print(
-            f"early cuts, {which} requests with a hesitation before a name: {cuts}/{rows} = {cuts / rows:.1%}"
-            f" (load average {os.getloadavg()[0]:.2f})"
-        )
+        # The same requests without the doubtful tier: the rule before it, as the same-run baseline.
+        for rule, pause in (("this rule", None), ("without the doubtful tier", float("inf"))):
+            print(f"{rule}:")
+            cuts, rows = offline_early_cuts(stt, parse, args.hesitations, item_nouns(), args.dev, pause)
+            print(
+                f"early cuts, {which} requests with a hesitation before a name, {rule}: {cuts}/{rows} ="
+                f" {cuts / rows:.1%} (load average {os.getloadavg()[0]:.2f})"
+            )
         return 0
     if missing_tools():
         print(f"needs: {', '.join(missing_tools())}", file=sys.stderr)

@@ -400,6 +400,53 @@ def test_semantic_endpointing_ends_a_complete_request_after_the_short_pause_only
 
 
 @pytest.mark.timeout(10)
+def test_a_whole_request_whisper_doubts_a_little_ends_after_the_longer_pause():
+    """Between MIN_DOUBTFUL_LOGPROB and MIN_AVG_LOGPROB a whole request is not ended at the short
+    pause: the stage transcribes it again, and after DOUBTFUL_PAUSE_S its transcript decides."""
+    from assistant.contracts.stages import Parse
+    from assistant.voice.endpointing import (
+        DOUBTFUL_PAUSE_S,
+        MIN_AVG_LOGPROB,
+        MIN_DOUBTFUL_LOGPROB,
+        SEMANTIC_PAUSE_S,
+        SemanticEndpointing,
+    )
+
+    assert SEMANTIC_PAUSE_S < DOUBTFUL_PAUSE_S < 0.7 and MIN_DOUBTFUL_LOGPROB < MIN_AVG_LOGPROB
+    now = [0.0]
+    stt = _ReadyTranscripts({100: "Recommend the comedy movie.", 200: "Play some jazz."})
+    stt.logprob = (MIN_AVG_LOGPROB + MIN_DOUBTFUL_LOGPROB) / 2
+    semantic = SemanticEndpointing(
+        stt,
+        lambda text: Parse("recommend_video", 0.97, {}, text),
+        speculate_after_s=0.12,
+        clock=lambda: now[0],
+    )
+    semantic.on_pause(np.zeros(10, np.float32), 100)  # the pause began at -0.12
+    now[0] = SEMANTIC_PAUSE_S
+    assert not semantic.end_early(100)
+    assert stt.verdicts == [("confirm", 100)]  # the stage looks again while the pause goes on
+    now[0] = DOUBTFUL_PAUSE_S - 0.13
+    assert not semantic.end_early(100)
+    del stt.texts[100]  # the stage's transcript is not ready yet
+    now[0] = DOUBTFUL_PAUSE_S
+    assert not semantic.end_early(100)
+    stt.texts[100] = "Recommend a comedy movie."
+    assert semantic.end_early(100) and semantic.last_transcript == "Recommend a comedy movie."
+    assert semantic.end_early(100)  # decided: asked again after the next block, still ended
+
+    # The stage's own transcript does not read whole: the acoustic end decides.
+    semantic.on_pause(np.zeros(10, np.float32), 200)
+    now[0] += SEMANTIC_PAUSE_S
+    assert not semantic.end_early(200)
+    stt.texts[200] = "Play some songs by"
+    now[0] += DOUBTFUL_PAUSE_S
+    assert not semantic.end_early(200) and semantic.last_transcript == "Play some songs by"
+    now[0] += 0.1
+    assert not semantic.end_early(200)
+
+
+@pytest.mark.timeout(10)
 def test_a_new_utterance_of_the_same_length_is_judged_on_its_own_words():
     """The verdict on one utterance is not reused for the next one that happens to have as many
     voiced samples (they come in 30 ms blocks): "play some songs by ..." was once cut because
