@@ -72,9 +72,9 @@ class PointedTurns:
                 skill_text=result.text,
                 intent=ctx.intent,
             )
-        if PLAIN_QUESTION.match(lowered) and self.nothing_to_ask_about(parse, state):
+        if PLAIN_QUESTION.match(lowered) and self.nothing_to_ask_about(parse, state, lowered):
             # "Is it based on a true story?" after a film, heard as a question about the song
-            # playing when no song was ever offered: an honest "I can't tell" about the film.
+            # playing: an honest "I can't tell" about the film.
             state.active_domain = spec.name
             return Outcome(
                 "item_question", "about_unknown", {"item": item}, domain=spec.name, intent=ctx.intent
@@ -95,15 +95,17 @@ class PointedTurns:
             return None
         return said[-1] if which == "first" else said[1] if len(said) > 1 else said[0]
 
-    def nothing_to_ask_about(self, parse: Parse, state: DialogueState) -> bool:
-        """Whether the classifier's intent is another skill's question while that skill has
-        offered nothing in this conversation, so "it" cannot be one of its items."""
+    def nothing_to_ask_about(self, parse: Parse, state: DialogueState, lowered: str) -> bool:
+        """Whether the classifier's intent is another skill's question that "it" (the item last
+        offered) cannot be about: that skill has offered nothing in this conversation, or the
+        words say nothing of what it offers ("is it in english" after a film, with a song
+        offered before it; "who sings it" says "sings", a word the music skill declares)."""
         owner = self.skills.owner(parse.intent)
-        return (
-            owner is not None
-            and parse.intent != owner.answers.offer_intent
-            and not state.offered.get(owner.name)
-        )
+        if owner is None or parse.intent == owner.answers.offer_intent:
+            return False
+        words = set(re.findall(r"[a-z']+", lowered))
+        says_its_domain = bool(words & {*owner.words.domain_words, *owner.words.name_cues})
+        return not state.offered.get(owner.name) or not says_its_domain
 
     def asked_for(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, put it on" right after a film: that film, offered again by its skill's own

@@ -475,6 +475,19 @@ def test_a_question_about_the_film_heard_as_one_about_a_song_stays_with_the_film
     assert offer.items[0].title in asked.response and "don't know" in asked.response
 
 
+def test_after_a_song_then_a_film_it_is_the_film_unless_the_words_say_music(pipeline):
+    """ "Is it in english" after a film was answered about the song offered before it."""
+    session = pipeline.start_session("viewer", seed=3)
+    song = pipeline.run_turn(session, text="play some relaxing jazz", wall_time=1_795_435_200.0)
+    film = pipeline.run_turn(session, text="recommend a comedy film instead", wall_time=1_795_435_260.0)
+    assert song.items[0].domain == "music" and film.items[0].domain == "video"
+    asked = pipeline.run_turn(session, text="is it in english", wall_time=1_795_435_320.0)
+    assert (_end(asked).act, _end(asked).domain) == ("item_question", "video")
+    assert film.items[0].title in asked.response and song.items[0].title not in asked.response
+    sings = pipeline.run_turn(session, text="who sings it", wall_time=1_795_435_380.0)
+    assert _end(sings).domain == "music" and film.items[0].title not in sings.response
+
+
 def test_tell_me_more_about_a_headline_reads_its_summary(pipeline):
     session = pipeline.start_session("reader3", seed=3)
     news = pipeline.run_turn(session, text="any showbiz news", wall_time=1_795_435_200.0)
