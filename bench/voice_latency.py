@@ -5,7 +5,7 @@ private PulseAudio virtual microphone and speaker, over espeak-generated request
 p50 / p95 latency, each stage's share (from the pipeline's events) and resident memory.
 
 ``python bench/voice_latency.py [--model tiny.en-requests|tiny.en|base] [--rounds N] [--engine E] [--no-baseline]
-[--hesitations N] [--only-hesitations] [--voice joe|espeak] [--only-tts]``
+[--hesitations N] [--only-hesitations] [--voice joe|espeak] [--only-tts] [--speakers espeak-ng piper festival]``
 
 The voices on their own (``bench/_tts_voices.py``): first audio of a 30-word answer after its
 text is ready, real-time factor and resident memory, for the configured voice and espeak-ng
@@ -91,10 +91,37 @@ def stage_seconds(events: list) -> dict[str, float]:
     return {"stt": stt - start, "nlu": nlu - stt, "dialogue+skill+nlg": response - nlu, "tts": tts - response}
 
 
-def run_requests(loop, sound, mic, wavs: list[Path], rounds: int) -> list[dict]:
+# Who says the requests: espeak-ng's en-us voice (the bench's own since it began), and with
+# ``--speakers`` one speaker of each other voice family (``evaluation.voices``), so the ears are
+# not judged on one synthesiser: Piper joe at its own speed (length scale 1.0, noise scale 0.4)
+# and Festival's slt (a little quick; the family nothing is tuned on). Each family's turns are
+# also summarised on their own.
+SPEAKERS = ("espeak-ng", "piper", "festival")
+
+
+def request_wavs(root: Path, families: list[str]) -> list[tuple[str, str, Path]]:
+    """(family, request, wav) for every request in every family, in that order."""
+    from assistant.voice.wavfile import write_wav
+    from evaluation import voices
+    from testkit.audio_stack import espeak_wav
+
+    rows = []
+    for family in families:
+        speaker = None if family == "espeak-ng" else voices.speakers(family)[0 if family == "festival" else 2]
+        for i, text in enumerate(REQUESTS):
+            wav = root / f"req-{family}-{i}.wav"
+            if speaker is None:
+                espeak_wav(text, wav, 160)
+            else:
+                write_wav(wav, trimmed(speaker.speak(text)))
+            rows.append((family, text, wav))
+    return rows
+
+
+def run_requests(loop, sound, mic, wavs: list[tuple[str, str, Path]], rounds: int) -> list[dict]:
     rows = []
     for _ in range(rounds):
-        for text, wav in zip(REQUESTS, wavs, strict=True):
+        for family, text, wav in wavs:
             mic.drain()
             sound.say_into_mic(wav, lead_silence_s=0.3)
             turn = None
@@ -107,6 +134,7 @@ def run_requests(loop, sound, mic, wavs: list[Path], rounds: int) -> list[dict]:
             u, pb = turn.utterance, turn.playback
             rows.append(
                 {
+                    "family": family,
                     "said": text,
                     "heard": turn.result.text,
                     "ended_by": u.ended_by,
@@ -116,7 +144,9 @@ def run_requests(loop, sound, mic, wavs: list[Path], rounds: int) -> list[dict]:
                     **stage_seconds(turn.result.events),
                 }
             )
-            print(f"  {rows[-1]['latency']:.3f}s  {u.ended_by:8s} {text!r} -> {turn.result.text!r}")
+            print(
+                f"  {rows[-1]['latency']:.3f}s  {u.ended_by:8s} {family:9s} {text!r} -> {turn.result.text!r}"
+            )
     return rows
 
 
@@ -136,6 +166,14 @@ def summary(title: str, rows: list[dict]) -> None:
         print(f"  {key:20s} mean {share / len(rows):.3f} s  share {share / total:5.1%}")
     rest = total - sum(float(np.sum([r[k] for r in rows])) for k in keys)
     print(f"  {'playback start etc':20s} mean {rest / len(rows):.3f} s  share {rest / total:5.1%}")
+    families = list(dict.fromkeys(r["family"] for r in rows))
+    for family in families if len(families) > 1 else []:
+        mine = np.array([r["latency"] for r in rows if r["family"] == family])
+        ended = sum(r["ended_by"] == "semantic" for r in rows if r["family"] == family)
+        print(
+            f"  requests said by {family:9s}: p50 {np.percentile(mine, 50):.3f} s, p95"
+            f" {np.percentile(mine, 95):.3f} s, {ended}/{len(mine)} ended by semantic endpointing"
+        )
 
 
 def trimmed(audio: np.ndarray, floor: float = 0.01) -> np.ndarray:
@@ -331,6 +369,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only-tts", action="store_true", help="the voices on their own only (no microphone)"
     )
+    parser.add_argument(
+        "--without-doubtful-tier",
+        action="store_true",
+        help="also run the requests with semantic endpointing as it was before its doubtful tier",
+    )
+    parser.add_argument(
+        "--speakers",
+        nargs="+",
+        default=["espeak-ng"],
+        choices=SPEAKERS,
+        help="voice families that say the requests (default: espeak-ng, as the bench always had)",
+    )
     args = parser.parse_args(argv)
     from bench._tts_voices import report, run_voices
 
@@ -345,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.config import Settings
     from assistant.frontends.voice_loop import VoiceLoop
     from assistant.voice import audio
-    from testkit.audio_stack import VirtualAudio, espeak_wav, missing_tools
+    from testkit.audio_stack import VirtualAudio, missing_tools
 
     if args.only_hesitations:
         from assistant.nlu import load_nlu
@@ -371,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with VirtualAudio() as sound:
         audio.refresh_devices()
-        wavs = [espeak_wav(text, sound.root / f"req-{i}.wav", 160) for i, text in enumerate(REQUESTS)]
+        wavs = request_wavs(sound.root, args.speakers)
         pipeline = build_pipeline(home, settings, stt_model=args.model, speak=True)
         warm_up(pipeline)  # as --mic does before it starts listening
         print(f"{args.hesitations} held-out requests with a 0.4-0.6 s hesitation before a name (offline):")
@@ -380,6 +430,12 @@ def main(argv: list[str] | None = None) -> int:
         with audio.Microphone() as mic:
             loop = VoiceLoop(pipeline, session, mic, audio.Speaker(), home, out=lambda *_: None)
             rows = run_requests(loop, sound, mic, wavs, args.rounds)
+            untiered = []
+            if args.without_doubtful_tier and loop.endpointing is not None:
+                kept, loop.endpointing.doubtful_pause_s = loop.endpointing.doubtful_pause_s, float("inf")
+                print("semantic endpointing without its doubtful tier (the rule before it)")
+                untiered = run_requests(loop, sound, mic, wavs, args.rounds)
+                loop.endpointing.doubtful_pause_s = kept
             baseline = []
             if not args.no_baseline:
                 loop.semantic_endpointing = False
@@ -400,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nmodel {args.model} on {args.engine}, load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
     )
     summary("semantic endpointing on", rows)
+    if untiered:
+        summary("same run, semantic endpointing without its doubtful tier", untiered)
     if baseline:
         summary("baseline, same run: acoustic endpointing only (0.7 s of silence)", baseline)
     print(f"\nearly cuts at a 0.4-0.6 s hesitation: {cuts}/{paused} = {cuts / paused:.1%}")
