@@ -5,6 +5,7 @@ yes and no, "this is Alice", "and what about ...", "more like this".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from assistant.skill_sdk.api import SkillSpec
 
@@ -66,10 +67,15 @@ def more_like_this_pattern(specs: list[SkillSpec]) -> re.Pattern[str]:
 
 def domain_words_pattern(spec: SkillSpec) -> re.Pattern[str] | None:
     """The words that name what ``spec`` offers ("song", "film", "news", "sports"), or None."""
-    words = sorted({w.lower() for w in spec.words.domain_words if w})
-    if not words:
+    return words_pattern(spec.words.domain_words)
+
+
+def words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """Any of ``words`` (lower case) as a whole word or phrase, or None when there are none."""
+    chosen = sorted({w.lower() for w in words if w})
+    if not chosen:
         return None
-    return re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b")
+    return re.compile(r"\b(" + "|".join(re.escape(w) for w in chosen) + r")\b")
 
 
 # "We've seen that", "already heard it", "had that one": not this item, another of the same.

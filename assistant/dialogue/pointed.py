@@ -11,7 +11,7 @@ import re
 
 from assistant.contracts.stages import Parse
 from assistant.dialogue.offers import reference
-from assistant.dialogue.phrases import ASKS_ABOUT, POINTS_AT
+from assistant.dialogue.phrases import ASKS_ABOUT, POINTS_AT, words_pattern
 from assistant.dialogue.state import DialogueState, Outcome, TurnContext
 from assistant.skill_sdk.api import AnswersAbout, Item
 from assistant.skill_sdk.plugins import SkillRegistry
@@ -46,6 +46,11 @@ class PointedTurns:
         self.skills = skills
         self.keeps_its_meaning = keeps_its_meaning  # intents a pointer never changes ("stop it")
         self.routes = [(re.compile(rx), s.name) for s in skills.specs for rx, _ in s.words.routes]
+        # The words that make a question about "it" one about a skill's own items: what it offers
+        # and the words its names follow ("who sings it", "what album is it on").
+        self.own_words = {
+            s.name: words_pattern((*s.words.domain_words, *s.words.name_cues)) for s in skills.specs
+        }
 
     def question(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Who directed it?", "what year is that from?": a question about the item "it" points
@@ -103,9 +108,8 @@ class PointedTurns:
         owner = self.skills.owner(parse.intent)
         if owner is None or parse.intent == owner.answers.offer_intent:
             return False
-        words = set(re.findall(r"[a-z']+", lowered))
-        says_its_domain = bool(words & {*owner.words.domain_words, *owner.words.name_cues})
-        return not state.offered.get(owner.name) or not says_its_domain
+        own_words = self.own_words.get(owner.name)
+        return not state.offered.get(owner.name) or not (own_words and own_words.search(lowered))
 
     def asked_for(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:
         """ "Ok, put it on" right after a film: that film, offered again by its skill's own

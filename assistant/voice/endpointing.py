@@ -30,7 +30,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 
-from assistant.contracts.stages import Parse
+from assistant.contracts.stages import Parse, Transcript
 
 # Words a request does not end on: what follows them is still to come.
 DANGLING = frozenset(
@@ -196,10 +196,7 @@ class SemanticEndpointing:
         transcript = self.stt.peek(voiced_samples)
         if transcript is None:  # not transcribed yet: asked again after the next block
             return False
-        self.last_transcript = transcript.text
-        verdict = UNFINISHED
-        if transcript.avg_logprob >= MIN_DOUBTFUL_LOGPROB and self._reads_whole(transcript.text):
-            verdict = COMPLETE if transcript.avg_logprob >= MIN_AVG_LOGPROB else DOUBTFUL
+        verdict = self._verdict(transcript)
         self._judged = (voiced_samples, verdict)
         # Whatever is not ended now is transcribed again by the stage itself (its own look over
         # the full window): the turn's transcript, and a doubtful request's second judgement.
@@ -212,16 +209,19 @@ class SemanticEndpointing:
         transcript = self.stt.peek(voiced_samples)
         if transcript is None:  # the stage's look is not ready: asked again after the next block
             return False
-        self.last_transcript = transcript.text
-        complete = transcript.avg_logprob >= MIN_DOUBTFUL_LOGPROB and self._reads_whole(transcript.text)
+        complete = self._verdict(transcript) != UNFINISHED  # the longer pause is over: doubt ends it too
         self._judged = (voiced_samples, COMPLETE if complete else UNFINISHED)
         return complete
 
-    def _reads_whole(self, text: str) -> bool:
-        return is_complete(
-            text,
-            self.parse(text),
+    def _verdict(self, transcript: Transcript) -> str:
+        """COMPLETE, DOUBTFUL or UNFINISHED for ``transcript`` (see ``DOUBTFUL_PAUSE_S``)."""
+        self.last_transcript = transcript.text
+        if transcript.avg_logprob < MIN_DOUBTFUL_LOGPROB or not is_complete(
+            transcript.text,
+            self.parse(transcript.text),
             item_nouns=self.item_nouns,
             trailing_slots=self.trailing_slots,
             name_cues=self.name_cues,
-        )
+        ):
+            return UNFINISHED
+        return COMPLETE if transcript.avg_logprob >= MIN_AVG_LOGPROB else DOUBTFUL
