@@ -35,8 +35,8 @@ import numpy as np
 
 from assistant.contracts.stages import SAMPLE_RATE
 from assistant.nlu.data import REPO_ROOT
-from assistant.voice.synth import espeak
-from assistant.voice.wavfile import read_wav, resample
+from assistant.voice.synth import espeak, piper
+from assistant.voice.wavfile import read_wav
 
 CACHE = REPO_ROOT / "build" / "cache" / "spoken-voices"
 HELD_OUT = "festival"  # the family nothing is trained or tuned on
@@ -98,23 +98,9 @@ def _festival(voice: str, stretch: float) -> Callable[[str], np.ndarray]:
     return speak
 
 
-_PIPER = {}
-
-
 def _piper(length_scale: float, noise_scale: float) -> Callable[[str], np.ndarray]:
     def speak(text: str) -> np.ndarray:
-        from piper import PiperVoice, SynthesisConfig
-
-        from assistant.voice.piper_tts import voice_files
-
-        if "joe" not in _PIPER:
-            model, config = voice_files("joe")
-            _PIPER["joe"] = PiperVoice.load(model, config_path=config)
-        voice = _PIPER["joe"]
-        settings = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale)
-        chunks = list(voice.synthesize(text, syn_config=settings))
-        audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
-        return _pad(resample(audio, int(chunks[0].sample_rate), SAMPLE_RATE))
+        return piper(text, length_scale, noise_scale, pad_s=PAD_S)
 
     return speak
 

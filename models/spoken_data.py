@@ -18,10 +18,13 @@ espeak-ng voices at several rates, transcribes them with the product's own speec
   ``python -m evaluation.speech`` re-synthesises and scores it.
 
 ``nice python -m models.spoken_data [--train N] [--held-out N] [--seed S] [--add] [--model M]
-[--oos-train N]``
+[--oos-train N] [--family espeak-ng|piper]``
 (``--add`` keeps the rows already written and adds this run's: a second seed speaks other
 requests; ``--model tiny.en-requests`` transcribes them with the product's fine-tuned decoder,
-whose mistakes differ from stock tiny.en's).
+whose mistakes differ from stock tiny.en's; ``--family piper`` speaks the training requests with
+the Piper joe voice at speaking rates and noise scales of its own (``PIPER_TRAINING``), not the
+ones ``evaluation.voices`` tests with: Whisper mishears a natural voice differently from
+espeak-ng, and the held-out voice family, Festival, is still never spoken here).
 (about 15 minutes of CPU for the defaults on two shared cores). The default engine is
 faster-whisper: the same tiny.en weights as openai-whisper, a quarter of the CPU.
 """
@@ -50,7 +53,7 @@ from assistant.nlu.data import (
 )
 from assistant.nlu.labels import OUT_OF_SCOPE
 from assistant.voice.stt import BEAM_SIZE
-from assistant.voice.synth import espeak, pick_voice
+from assistant.voice.synth import espeak, pick_voice, piper
 from assistant.voice.whisper_checkpoints import SPEECH_MODELS
 
 HELDOUT_CSV = REPO_ROOT / "data" / "speech" / "spoken_heldout.csv"
@@ -59,6 +62,11 @@ SEED = 16
 # the 20-utterance trial a third of those were unrelated phrases ("that's one game for" for
 # "thanks"), which teach the classifier nothing but noise.
 MAX_WER = 0.6
+FAMILIES = ("espeak-ng", "piper")
+# Piper joe's (length_scale, noise_scale) for training requests: quicker and slower than its
+# own 1.0 and steadier and more varied than its own 0.667, none of them the pairs the voice
+# families' test set speaks with (``evaluation.voices.PIPER_LENGTH_SCALES`` / ``_NOISE_SCALES``).
+PIPER_TRAINING = tuple((ls, ns) for ls in (0.8, 0.92, 1.1, 1.3) for ns in (0.3, 0.6, 1.0))
 
 
 def stratified(
@@ -91,16 +99,28 @@ def annotate(transcript: str, example: Example) -> str | None:
 
 
 def transcribe_all(
-    examples: list[Example], rng: random.Random, desc: str, engine: str, model: str = "tiny.en"
-) -> list[tuple[Example, str, int, str]]:
+    examples: list[Example],
+    rng: random.Random,
+    desc: str,
+    engine: str,
+    model: str = "tiny.en",
+    family: str = "espeak-ng",
+) -> list[tuple[Example, str, int | float, str]]:
+    """(example, voice, rate, transcript) for each example spoken by ``family``: an espeak-ng
+    voice and words per minute, or Piper joe's noise scale ("joe@noiseN") and length scale."""
     from assistant.voice.stt import load_stt
 
     stt = load_stt(model, engine=engine)
     rows = []
     for ex in tqdm(examples, desc=desc, unit="utt"):
-        voice, rate = pick_voice(rng)
-        transcript = stt.transcribe(espeak(ex.text, voice, rate)).text
-        rows.append((ex, voice, rate, transcript))
+        if family == "piper":
+            length_scale, noise_scale = rng.choice(PIPER_TRAINING)
+            voice, rate = f"joe@noise{noise_scale}", length_scale
+            audio = piper(ex.text, length_scale, noise_scale)
+        else:
+            voice, rate = pick_voice(rng)
+            audio = espeak(ex.text, voice, rate)
+        rows.append((ex, voice, rate, stt.transcribe(audio).text))
     return rows
 
 
@@ -193,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--add", action="store_true", help="keep the rows already in the files and add this run's"
     )
+    parser.add_argument(
+        "--family", default="espeak-ng", choices=FAMILIES, help="who speaks the training requests"
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed + 1)  # the held-out set draws from its own generator (SEED)
     train, held_out = load_split()
@@ -210,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         taken = {ex.text for ex in chosen}
         pool = [ex for ex in train if ex.label == OUT_OF_SCOPE and ex.text not in taken]
         chosen += stratified(pool, args.oos_train, rng, key=attrgetter("source"))
-    train_rows = transcribe_all(chosen, rng, "training", args.engine, args.model)
+    train_rows = transcribe_all(chosen, rng, "training", args.engine, args.model, args.family)
     seconds = time.process_time() - started
     kept = {path: _kept(path) if args.add else ([], []) for path in (SPOKEN_FILE, SPOKEN_INTENT_ONLY_FILE)}
     aligned, unaligned = list(kept[SPOKEN_FILE][1]), list(kept[SPOKEN_INTENT_ONLY_FILE][1])
@@ -236,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     run = (
         f"# {'Added' if args.add else 'This run'}: {len(train_rows)} utterances, seed {args.seed}, "
+        f"spoken by {'Piper joe' if args.family == 'piper' else 'espeak-ng'}, "
         f"{args.model} on {args.engine} beam {BEAM_SIZE}, {seconds / 60:.0f} min of CPU."
     )
     for path, rows in ((SPOKEN_FILE, aligned), (SPOKEN_INTENT_ONLY_FILE, unaligned)):

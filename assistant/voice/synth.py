@@ -1,9 +1,11 @@
-"""Spoken test and training audio from espeak-ng: one voice, one rate, 16 kHz float32 out.
+"""Spoken test and training audio from espeak-ng or the Piper voice, 16 kHz float32 out.
 
 Used by the spoken-understanding data build (``models.spoken_data``), the spoken half of
 ``python -m evaluation.speech`` and the wake-word / speaker bench. espeak-ng voices are
 a language voice plus an optional variant (``en-gb-scotland+f2``): the variant changes pitch,
-formants and breathiness, which is what makes them usable as different "people".
+formants and breathiness, which is what makes them usable as different "people". Piper joe is
+one voice; its speaking rate (``length_scale``) and take-to-take variation (``noise_scale``) are
+what vary.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import threading
 
 import numpy as np
 
@@ -43,6 +46,32 @@ def espeak(text: str, voice: str = "en-us", words_per_minute: int = 160, pad_s: 
     audio = resample(pcm_to_float(done.stdout[WAV_HEADER_BYTES:], 2, 1), ESPEAK_RATE, SAMPLE_RATE)
     pad = np.zeros(int(pad_s * SAMPLE_RATE), np.float32)
     return np.concatenate([pad, audio, pad])
+
+
+_PIPER_VOICE = {}
+_PIPER_LOCK = threading.Lock()
+
+
+def piper(text: str, length_scale: float = 1.0, noise_scale: float = 0.667, pad_s: float = 0.3) -> np.ndarray:
+    """``text`` spoken by Piper joe as 16 kHz mono float32, with ``pad_s`` of silence each side.
+    The defaults are the voice's own (its config file)."""
+    from piper import PiperVoice, SynthesisConfig
+
+    from assistant.voice.piper_tts import piper_missing, voice_files
+
+    with _PIPER_LOCK:
+        if "joe" not in _PIPER_VOICE:
+            if why := piper_missing("joe"):
+                raise AudioError(why)
+            model, config = voice_files("joe")
+            _PIPER_VOICE["joe"] = PiperVoice.load(model, config_path=config)
+    settings = SynthesisConfig(length_scale=length_scale, noise_scale=noise_scale)
+    chunks = list(_PIPER_VOICE["joe"].synthesize(text, syn_config=settings))
+    if not chunks:
+        raise AudioError(f"Piper made no audio for {text!r}")
+    audio = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
+    pad = np.zeros(int(pad_s * SAMPLE_RATE), np.float32)
+    return np.concatenate([pad, resample(audio, int(chunks[0].sample_rate), SAMPLE_RATE), pad])
 
 
 def pick_voice(rng: random.Random) -> tuple[str, int]:
