@@ -216,8 +216,10 @@ class DialogueManager:
             return None  # "what did I watch in the seventies" asks about the person's history
         if any(self.follow_on.says_domain(s, lowered) for s in self.skills.specs if s is not spec):
             return None
+        own = self.skills.offer_owner(parse.intent)
+        if own is not None and own is not spec and self._asks_afresh_in(own, spec, parse):
+            return None
         if STARTS_OVER.search(lowered) or self.frames.words.says_any(spec, lowered):
-            own = self.skills.offer_owner(parse.intent)
             slots = parse.slots if own is spec or own is None else {}
             update = self.frames.read(spec, slots, text)
             # "A classic black and white film" right after a film is a new request, not a tweak;
@@ -233,6 +235,16 @@ class DialogueManager:
             )
             return (spec, update) if update.reference is not None else None
         return None
+
+    @staticmethod
+    def _asks_afresh_in(own: SkillSpec, spec: SkillSpec, parse: Parse) -> bool:
+        """Whether the classifier heard a request of ``own`` with a value only its requests carry
+        ("play some relaxing jazz" after a film: a music genre), which starts anew there rather
+        than refining ``spec``'s offer through a word both skills share ("relaxing")."""
+        return any(
+            slot in own.answers.fresh_slots and slot not in spec.answers.slots and not is_pointer(value)
+            for slot, value in parse.slots.items()
+        )
 
     def _correction(
         self, parse: Parse, state: DialogueState, lowered: str

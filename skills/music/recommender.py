@@ -219,8 +219,12 @@ class MusicRecommender:
         mood = slots.get("mood") or (
             situation_mood(request.situation, "music") if room(slots, request) else ""
         )
-        if mood in MUSIC_MOODS:
-            self._mood(intent, mood)
+        # The frame joins a mood the classifier heard with one the words say ("something more
+        # upbeat": "energetic|happy"); each one shapes the offer, the first names it.
+        moods = [name for name in mood.split("|") if name in MUSIC_MOODS]
+        for name in reversed(moods):
+            self._mood(intent, name)
+        if moods:
             intent.situation = for_situation(request.situation) if situation_said(request, slots) else ""
         span = decade_span(slots.get("date", "")) or decade_span(request.text)
         if span is not None:

@@ -488,6 +488,32 @@ def test_after_a_song_then_a_film_it_is_the_film_unless_the_words_say_music(pipe
     assert _end(sings).domain == "music" and film.items[0].title not in sings.response
 
 
+def test_a_request_naming_another_skills_kind_leaves_the_film_on_offer(pipeline):
+    """ "Play some relaxing jazz" after a thriller was taken as "a calmer thriller": its mood word
+    is one a film can have, but jazz is a genre only the music skill's requests carry."""
+    session = pipeline.start_session("switcher", seed=3)
+    film = pipeline.run_turn(session, text="suggest a good thriller", wall_time=1_795_435_200.0)
+    assert film.items[0].domain == "video"
+    jazz = pipeline.run_turn(session, text="play some relaxing jazz", wall_time=1_795_435_260.0)
+    assert _end(jazz).domain == "music" and jazz.items[0].domain == "music"
+    assert "jazz" in jazz.response.lower() and "thriller" not in jazz.response.lower()
+    calmer = pipeline.run_turn(session, text="suggest a good thriller", wall_time=1_795_435_320.0)
+    quieter = pipeline.run_turn(session, text="something more relaxing", wall_time=1_795_435_380.0)
+    assert calmer.items[0].domain == "video" and quieter.items[0].domain == "video"  # still a refinement
+
+
+def test_something_more_upbeat_after_relaxing_jazz_is_upbeat_jazz(pipeline):
+    """The classifier hears "energetic" and the words say "upbeat" (happy): the frame holds both,
+    and the music skill used to read neither and offer "a popular jazz track"."""
+    session = pipeline.start_session("upbeat", seed=3)
+    calm = pipeline.run_turn(session, text="play some relaxing jazz", wall_time=1_795_435_200.0)
+    upbeat = pipeline.run_turn(session, text="something more upbeat", wall_time=1_795_435_260.0)
+    assert _end(upbeat).frame["constraints"]["genre"] == "jazz"
+    assert set(_end(upbeat).frame["constraints"]["mood"].split("|")) == {"energetic", "happy"}
+    assert upbeat.items[0].id != calm.items[0].id
+    assert "energetic in jazz" in upbeat.response.lower() and "popular" not in upbeat.response.lower()
+
+
 def test_tell_me_more_about_a_headline_reads_its_summary(pipeline):
     session = pipeline.start_session("reader3", seed=3)
     news = pipeline.run_turn(session, text="any showbiz news", wall_time=1_795_435_200.0)
