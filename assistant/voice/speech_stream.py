@@ -10,8 +10,11 @@ call, so the first sound waits for the whole first piece: measured on the 2-core
 onnxruntime thread), 7 words took 0.09-0.11 s and a 34-word sentence 0.36-0.43 s before its
 first sample, while a loaded machine doubles those (issue 30: 12 words 0.24 s). The first
 piece is therefore at most ``FIRST_PIECE_WORDS`` words where the text allows, cut after a
-sentence or at a comma (or ; : -), which keeps the first audio of a 30-word answer under
-0.35 s; the voice reads the comma as a clause pause either way. Later pieces are cut the same
+sentence, at a comma (or ; : -) or before an aside in brackets, never inside the brackets or
+a title ("Mad Max: Fury Road"); the voice reads those places as a pause either way. Piper's
+time grows with the piece, about 15 ms a word and 15 ms more (idle: 5 words 58 ms, 6 words
+85 ms, 10 words 155 ms), and the first piece is most of the time from the end of a request to
+the first sound, so it is kept to 6 words: ``bench/first_piece.py`` has the figures. Later pieces are cut the same
 way at ``PIECE_WORDS``, for memory: onnxruntime keeps the largest buffers it has needed. Ten
 voice-mode replies (the voice bench's requests, text in, speech joined) took the process from
 1.1 GB after warm-up to 1.9 GB with whole sentences, the news skill's one-sentence list of
@@ -37,7 +40,7 @@ from assistant.voice.wavfile import resample
 
 log = logging.getLogger(__name__)
 
-FIRST_PIECE_WORDS = 12  # see the module doc: about 0.25 s of synthesis on a loaded 2-core machine
+FIRST_PIECE_WORDS = 6  # see the module doc: about 0.09 s of synthesis on an idle 2-core machine
 PIECE_WORDS = 16  # later pieces (memory; see the module doc)
 HARD_PIECE_WORDS = 36  # a clause longer than this, with no comma in it, is cut between words
 MIN_CLAUSE_WORDS = 3  # "Sure," alone is not worth a piece of its own
@@ -48,14 +51,23 @@ FIRST_TIMEOUT_S = 30.0  # the first piece of a reply: longer is a hung engine
 # (the barge-in test: all 32 sentences of a 110 s answer were made in its first 2 s).
 PIECES_AHEAD = 2
 FEED_AHEAD_S = 3.0
-# Where a piece may end: after a comma, semicolon, colon (not a list's "1:") or dash, or after
-# a sentence when the next one starts with a capital ("Sept. 17" and "4.5" are not ends).
-_CUT = re.compile(r"[,;]\s+|(?<!\d):\s+|\s+[-\u2013\u2014]\s+|[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z])")
+# Where a piece may end: after a comma, semicolon, colon or dash, before an aside in brackets,
+# or after a sentence when the next one starts with a capital ("Sept. 17" and "4.5" are not
+# ends). Not after a list's "1:", nor after a colon that goes on with a capital: that is a
+# title ("Mad Max: Fury Road", "Captain America: Civil War"); the skills' own colons go on in
+# lower case ("a popular jazz track: it has ...") or with a number ("the news: 1: ...").
+_CUT = re.compile(
+    r"[,;]\s+|(?<!\d):\s+(?![A-Z])|\s+[-\u2013\u2014]\s+|\s+(?=\()|[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z])"
+)
 
 
 def speech_pieces(text: str) -> list[str]:
     """``text`` in the pieces a streaming voice synthesises one at a time (see the module doc)."""
-    ends = [m.end() for m in _CUT.finditer(text)] + [len(text)]
+    # Not inside brackets: "Deadpool (2016, comedy and action)" is one aside.
+    ends = [
+        m.end() for m in _CUT.finditer(text) if text.count("(", 0, m.start()) <= text.count(")", 0, m.start())
+    ]
+    ends.append(len(text))
     pieces: list[str] = []
     start = 0
     while start < len(text):

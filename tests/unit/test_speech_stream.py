@@ -42,15 +42,46 @@ def test_short_sentences_fill_the_first_piece_and_the_next():
     assert speech_pieces("Skipping. Here's another.") == ["Skipping. Here's another."]
 
 
-def test_a_long_first_sentence_is_cut_at_a_comma_within_the_first_words():
+def test_a_long_first_sentence_is_cut_at_its_first_comma():
     text = (
         "Tomorrow in London it will be cloudy in the morning, with light rain around noon, clearing "
         "by the evening, with a high of fourteen degrees. Take an umbrella."
     )
     head, *rest = speech_pieces(text)
-    assert head == "Tomorrow in London it will be cloudy in the morning,"  # 10 words; noon's is 15 in
-    assert len(head.split()) <= FIRST_PIECE_WORDS
+    assert head == "Tomorrow in London it will be cloudy in the morning,"  # 10 words; none fit in 6
     assert all(len(p.split()) <= PIECE_WORDS for p in rest) and " ".join([head, *rest]) == text
+    short = speech_pieces("Sure, here is the forecast for London, then the rest of the week.")
+    assert (
+        short[0] == "Sure, here is the forecast for London,"
+        and len(short[0].split()) <= FIRST_PIECE_WORDS + 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "head"),
+    [
+        (
+            "You might enjoy Mad Max: Fury Road (2015, thriller and action). A thriller.",
+            "You might enjoy Mad Max: Fury Road",
+        ),
+        (
+            "How about Captain America: Civil War (2016, thriller and action)? Want another?",
+            "How about Captain America: Civil War",
+        ),
+        (
+            "Try Deadpool (2016, comedy and action). A comedy. Shall I find another?",
+            "Try Deadpool (2016, comedy and action).",
+        ),
+        (
+            "I can't play this one here (it's on the Free Music Archive website), but here's Are.",
+            "I can't play this one here",
+        ),
+    ],
+)
+def test_the_first_piece_ends_neither_inside_a_title_nor_inside_brackets(text, head):
+    pieces = speech_pieces(text)
+    assert pieces[0] == head and " ".join(pieces) == text
+    assert not any(p.endswith(":") and p.split()[-1][0].isupper() for p in pieces)
 
 
 def test_a_list_of_headlines_is_cut_between_items_not_after_their_numbers():
