@@ -10,7 +10,12 @@ cuts each into pieces by this tree's rule and by the rule at ``--baseline-commit
 ``speech_stream.py`` read from git, same run), and times the Piper voice synthesising each
 first piece, alternating the two rules reply by reply so that the machine's load falls on both.
 
-    .venv/bin/python bench/first_piece.py [--baseline-commit REV] [--set dev|heldout] [--limit N]
+A shorter first piece must not make the reply harder to follow. ``--heard N`` speaks the first N
+replies whole, piece by piece by each rule and joined as the speaker plays them, and has Whisper
+(stock tiny.en) write down what it hears: the word error rate of each rule against the reply's
+text, as a stand-in for a listener.
+
+    .venv/bin/python bench/first_piece.py [--baseline-commit REV] [--set dev|heldout] [--limit N] [--heard N]
 """
 
 from __future__ import annotations
@@ -81,11 +86,29 @@ def first_audio_s(voice, piece: str) -> float:
     return time.perf_counter() - started
 
 
+def heard_wer(voice, texts: list[str], rules: dict) -> dict[str, float]:
+    """Whisper's word error rate on each reply spoken piece by piece by each rule's pieces."""
+    from assistant.contracts.stages import SAMPLE_RATE
+    from assistant.voice.stt import load_stt
+    from assistant.voice.wavfile import resample
+    from evaluation.wer import word_error_rate
+
+    stt = load_stt("tiny.en", engine="faster-whisper")
+    heard: dict[str, list[str]] = {name: [] for name in rules}
+    for text in texts:
+        for name, pieces in rules.items():
+            audio = [a for piece in pieces(text) for a in voice._sentences(piece)]
+            samples = np.concatenate([a.samples for a in audio])
+            heard[name].append(stt.transcribe(resample(samples, audio[0].sample_rate, SAMPLE_RATE)).text)
+    return {name: word_error_rate(texts, hyps) for name, hyps in heard.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-commit", default="aa1b3f4", help="the rule to compare with")
     parser.add_argument("--set", default="dev", choices=sorted(SETS))
     parser.add_argument("--limit", type=int, default=0, help="only the first N replies (0: all)")
+    parser.add_argument("--heard", type=int, default=0, help="Whisper's WER on the first N replies spoken")
     args = parser.parse_args(argv)
 
     from assistant.voice.piper_tts import PiperSpeech
@@ -119,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     changed = sum(a != b for a, b in zip(*(words[n] for n in rules), strict=True))
     print(f"  replies whose first piece changed: {changed} of {len(texts)}")
+    if args.heard:
+        wer = heard_wer(voice, texts[: args.heard], rules)
+        shown = ", ".join(f"{name} {value:.2%}" for name, value in wer.items())
+        print(
+            f"the first {min(args.heard, len(texts))} replies spoken whole, as Whisper tiny.en hears them: WER {shown}"
+        )
     return 0
 
 
