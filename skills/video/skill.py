@@ -226,7 +226,10 @@ class VideoSkill:
         mood = FILM_MOODS.get(request.slots.get("mood", ""))
         if mood is not None:
             fits = self._any_genre(mood.fits) if not names else np.ones(len(self.rec.item_ids), dtype=bool)
-            found.append(Narrowing("mood", "", fits & ~self._any_genre(mood.contradicts)))
+            # "Something less violent" after a thriller is a gentler thriller: the genre asked for
+            # is not among what the mood rules out, only the rest is (action, war, horror).
+            contradicts = tuple(g for g in mood.contradicts if g not in names)
+            found.append(Narrowing("mood", "", fits & ~self._any_genre(contradicts)))
         # The tagger misses "the 90s" now and then; the words themselves still say it.
         span = (
             None

@@ -514,6 +514,19 @@ def test_something_more_upbeat_after_relaxing_jazz_is_upbeat_jazz(pipeline):
     assert "energetic in jazz" in upbeat.response.lower() and "popular" not in upbeat.response.lower()
 
 
+def test_something_less_violent_after_a_thriller_is_a_gentler_thriller(pipeline):
+    """The calm mood rules out thrillers among other genres, so with the thriller asked for
+    nothing fitted, the mood was let go and another action thriller came with "I have no thriller
+    left that I haven't offered you"."""
+    session = pipeline.start_session("gentle", seed=3)
+    pipeline.run_turn(session, text="recommend a thriller", wall_time=1_795_435_200.0)
+    for n, text in enumerate(("something less violent", "another one")):
+        gentler = pipeline.run_turn(session, text=text, wall_time=1_795_435_260.0 + 60 * n)
+        genres = set(gentler.items[0].meta["genres"])
+        assert "Thriller" in genres and not {"Action", "War", "Horror"} & genres, genres
+        assert "haven't offered" not in gentler.response
+
+
 def test_tell_me_more_about_a_headline_reads_its_summary(pipeline):
     session = pipeline.start_session("reader3", seed=3)
     news = pipeline.run_turn(session, text="any showbiz news", wall_time=1_795_435_200.0)
