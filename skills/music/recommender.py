@@ -23,6 +23,7 @@ from skills.music.catalog import CHART_SOURCE, MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
 from skills.music.moods import MUSIC_MOODS, decade_mask, fitting_tags, mood_scores, room, situation_said
 from skills.music.taste import Taste, build_taste, rescale
+from skills.music.words import INSTRUMENT_MUSIC
 from skills.situations import for_situation, situation_mood
 
 # Recently offered tracks are not offered again (the session's own offers come in request.exclude).
@@ -158,6 +159,21 @@ class MusicRecommender:
         _note(intent, say, f"I don't have anything by {asked}; here is {instead}.")
         intent.fallback = "taste"
 
+    def _instrument_as_descriptor(self, slots: dict[str, str]) -> None:
+        """An artist or title that is an instrument and names no artist or song of the catalog
+        ("piano", "violin music") is what the music should sound like: matched on the tags."""
+        for slot in ("artist", "song"):
+            value = slots.get(slot, "")
+            if not INSTRUMENT_MUSIC.fullmatch(value.lower()) or "descriptor" in slots:
+                continue
+            named = (
+                self.index.resolve_artist(value).key is not None
+                if slot == "artist"
+                else self.index.find_song(value, None) is not None
+            )
+            if not named:
+                slots["descriptor"] = slots.pop(slot)
+
     def resolve(self, request: SkillRequest) -> Intent:
         slots = {k: v.strip() for k, v in request.slots.items() if isinstance(v, str) and v.strip()}
         intent = Intent(has_history=bool(request.profile.feedback))
@@ -167,6 +183,7 @@ class MusicRecommender:
             a = index.id_to_index[request.anchor.id]
             intent.anchor_index = a
             intent.slot_score = rescale(index.text_similarity(index.tag_embeddings[index.text_row[a]]))
+        self._instrument_as_descriptor(slots)
         if "artist" in slots:
             match = index.resolve_artist(slots["artist"])
             if match.key is not None:

@@ -8,6 +8,8 @@ reads; mood values are ``skills.music.moods.MUSIC_MOODS`` keys.
 
 from __future__ import annotations
 
+import re
+
 from skills.decades import decade_phrases
 
 # What people call some artists ("a big stones fan", "something like the boss"), to the
@@ -62,6 +64,14 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "disco": (r"disco",),
     "latin": (r"latin", r"salsa"),
 }
+
+# "Play some piano music": an instrument is what the music sounds like, not who made it; the
+# tagger now and then reads it as an artist ("piano") or a title ("violin music").
+INSTRUMENT_MUSIC = re.compile(
+    r"(?:solo |acoustic |electric |classical |jazz )?(?:piano|guitar|violin|cello|sax(?:ophone)?|trumpet|"
+    r"drums?|harp|flute|ukulele|organ|banjo|accordion|harmonica|clarinet|synth(?:esizer)?)"
+    r"(?: music| songs?| tunes?| pieces?| tracks?)?"
+)
 
 MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "happy": (r"happy", r"happier", r"upbeat", r"cheerful", r"cheer (?:me|us) up", r"feel ?-?good", r"sunny"),

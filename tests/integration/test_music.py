@@ -165,6 +165,17 @@ def test_unknown_artist_is_honest_with_an_alternative(skill):
 
 
 @pytest.mark.artifacts
+def test_an_instrument_heard_as_an_artist_or_title_is_what_the_music_sounds_like(skill):
+    """ "Play some piano music": the tagger gave "piano" as the artist, and the answer was "I
+    don't have anything by piano"."""
+    for slots in ({"artist": "piano"}, {"song": "piano music"}):
+        result = ask(skill, slots, k=3)
+        assert "anything by" not in result.text and "the song" not in result.text, result.text
+        assert any("piano" in it.meta["styles"] for it in result.items), [it.meta for it in result.items]
+        assert all(it.reason.startswith("matches 'piano") for it in result.items)
+
+
+@pytest.mark.artifacts
 def test_song_slot_finds_the_song_first(skill):
     result = ask(skill, {"song": "candle in the wind"}, k=3)
     assert result.items[0].subtitle == "Elton John"
