@@ -1,15 +1,19 @@
 """Open requests with and without the local language model, in one run.
 
     .venv/bin/python bench/llm_turns.py [--model qwen2.5-1.5b] [--threads 2] [--timeout 4]
-        [--skip open,grammar,picks,voice,startup]
+        [--skip open,oos,grammar,picks,voice,startup]
 
 Sections, each printed beside a same-run baseline:
 
 - **open requests**: every request of ``data/llm/open_requests.jsonl`` (written for this bench;
-  see its README) is said once, in a fresh session of a new user, to two pipelines sharing the
-  real classifier and skills: the classifier alone (the baseline) and with the model as second
-  opinion. A turn is handled right when the skill that answered, and the first film offered,
-  meet the line's ``expect``. Then confident simple requests, which must not get slower.
+  see its README) is said once, in a fresh session of a new user, to three pipelines sharing the
+  real classifier and skills: the classifier alone (the baseline), with the model as second
+  opinion, and with the model as it was asked before 2026-12-07 (``AskedAsBefore``). A turn is
+  handled right when the skill that answered, and the first film offered, meet the line's
+  ``expect``. Then confident simple requests, which must not get slower.
+- **out of scope** (``oos``): the NLU's hand-written out-of-scope requests
+  (``data/nlu/examples_oos.csv``, typed) the same way: how many each pipeline declines, how many
+  a skill answered, and how often the model was asked.
 - **where a model call's time goes**: llama.cpp's own timings of every call: prompt tokens read
   after the cached system prompt, their time, tokens generated and the time per token, the rest
   (template, grammar set-up, queue); and (``grammar``) a few calls without the grammar, to show
@@ -49,11 +53,15 @@ sys.path.insert(0, str(REPO))
 
 from assistant.app import open_store  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.contracts.stages import OUT_OF_SCOPE, Parse  # noqa: E402
+from assistant.dialogue.state import DialogueState  # noqa: E402
 from assistant.llm import prompts  # noqa: E402
+from assistant.llm.advisor import WORD, SecondOpinion  # noqa: E402
 from assistant.llm.grounding import ungrounded_claims  # noqa: E402
 from assistant.llm.runtime import Completion, LlamaModel  # noqa: E402
 from assistant.llm.weights import DEFAULT_MODEL, MODELS, model_path  # noqa: E402
 from assistant.nlu import load_nlu  # noqa: E402
+from assistant.nlu.data import load_all  # noqa: E402
 from assistant.pipeline.runner import Pipeline, TurnResult  # noqa: E402
 from assistant.skill_sdk.plugins import SkillRegistry  # noqa: E402
 from assistant.storage.history import FeedbackRecord, TurnRecord  # noqa: E402
@@ -89,6 +97,20 @@ class TimedModel:
         task = "explain" if system == prompts.EXPLAIN_SYSTEM_PROMPT else task
         self.calls.append((task, completion, schema))
         return completion
+
+
+class AskedAsBefore(SecondOpinion):
+    """The second opinion as it was before 2026-12-07, the same-run baseline of the rule that
+    replaced it: any out-of-scope request with a word the skills' vocabulary leaves unexplained
+    was read by the model, and its reading stood whatever skill it named."""
+
+    def skills_named(self, text: str) -> set[str]:
+        return {spec.name for spec in self.skills.specs}
+
+    def should_understand(self, parse: Parse, text: str, state: DialogueState) -> bool:
+        if parse.intent == OUT_OF_SCOPE and not (state.pending is not None and len(text.split()) <= 3):
+            return bool(self.unexplained_words(parse, text)) and len(WORD.findall(text.lower())) >= 2
+        return super().should_understand(parse, text, state)
 
 
 def rss_mb() -> tuple[float, float]:
@@ -141,21 +163,24 @@ def say(pipeline: Pipeline, user: str, text: str, seed: int) -> TurnResult:
     return result
 
 
-def open_requests(args, plain: Pipeline, helped: Pipeline, timed: TimedModel, skills) -> None:
+def open_requests(
+    args, plain: Pipeline, helped: Pipeline, before: Pipeline, timed: TimedModel, skills
+) -> None:
     cases = [json.loads(line) for line in (DATA / "open_requests.jsonl").read_text().splitlines() if line]
     cases = cases[: args.limit] if args.limit else cases
-    right = {"plain": 0, "helped": 0}
+    right = {"plain": 0, "helped": 0, "before": 0}
     model_ms: list[float] = []
     other_ms: list[float] = []
     baseline_ms: list[float] = []
     statuses: dict[str, int] = {}
     for i, case in enumerate(cases):
-        for label, pipeline in (("plain", plain), ("helped", helped)):
+        for label, pipeline in (("plain", plain), ("before", before), ("helped", helped)):
             result = say(pipeline, f"user{i}", case["text"], i)
             ok = handled_right(result, case["expect"], skills)
             right[label] += ok
             if label == "plain":
                 baseline_ms.append(result.elapsed_ms)
+            if label != "helped":
                 continue
             calls = [e for e in result.events if e.type == "llm-call"]
             for event in calls:
@@ -181,12 +206,44 @@ def open_requests(args, plain: Pipeline, helped: Pipeline, timed: TimedModel, sk
                 print(f"note: {text!r} waited for the model ({result.llm_ms:.0f} ms)")
     n = len(cases)
     load_line(f"open requests: {n} (data/llm/open_requests.jsonl), new users")
-    print(f"{'':34s}{'classifier only':>16s}{'with model':>18s}")
-    print(f"{'handled right':34s}{right['plain'] / n:>15.0%} {right['helped'] / n:>17.0%}")
+    print(f"{'':34s}{'classifier only':>16s}{'with model':>18s}{'asked as before':>18s}")
+    print(
+        f"{'handled right':34s}{right['plain'] / n:>15.0%} {right['helped'] / n:>17.0%}"
+        f" {right['before'] / n:>17.0%}"
+    )
     print(f"{'all open-request turns p50 / p95 ms':34s} {p50_95(baseline_ms)}  {p50_95(model_ms + other_ms)}")
     print(f"{'  model turns p50 / p95 ms':34s} {'':15s}  {p50_95(model_ms)} ({len(model_ms)} turns)")
     print(f"{'simple requests p50 / p95 ms':34s} {p50_95(simple['plain'])}  {p50_95(simple['helped'])}")
     print(f"model calls by outcome: {json.dumps(statuses, sort_keys=True)}")
+
+
+def out_of_scope(plain: Pipeline, helped: Pipeline, before: Pipeline, skills, show: bool) -> None:
+    """The hand-written out-of-scope requests: declined by each pipeline, or answered by a skill."""
+    texts = [ex.text for ex in load_all() if ex.source == "own/examples_oos" and ex.label == OUT_OF_SCOPE]
+    declined = {"plain": 0, "helped": 0, "before": 0}
+    asked = {"helped": 0, "before": 0}
+    model_ms: dict[str, list[float]] = {"helped": [], "before": []}
+    for i, text in enumerate(texts):
+        for label, pipeline in (("plain", plain), ("before", before), ("helped", helped)):
+            result = say(pipeline, f"oos{i}", text, i)
+            owner = skills.owner(result.intent or "")
+            declined[label] += owner is None and not result.items
+            if label in asked and result.llm_ms > 0:
+                asked[label] += 1
+                model_ms[label].append(result.elapsed_ms)
+            if show and label != "plain" and owner is not None:
+                print(f"{label:7s} answered by {owner.name:8s}: {text}")
+    n = len(texts)
+    load_line(f"out of scope: {n} (data/nlu/examples_oos.csv, typed), new users")
+    print(f"{'':34s}{'classifier only':>16s}{'with model':>18s}{'asked as before':>18s}")
+    print(
+        f"{'declined':34s}{declined['plain'] / n:>15.1%} {declined['helped'] / n:>17.1%}"
+        f" {declined['before'] / n:>17.1%}"
+    )
+    print(f"{'model asked':34s}{'':>15s} {asked['helped']:>17d} {asked['before']:>17d}")
+    print(
+        f"{'  model turns p50 / p95 ms':34s}{'':>15s}  {p50_95(model_ms['helped'])}  {p50_95(model_ms['before'])}"
+    )
 
 
 def where_time_goes(calls: list[tuple[str, Completion, dict[str, Any]]]) -> None:
@@ -381,7 +438,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="llm-bench-"))
     plain = Pipeline(nlu, open_store(tmp / "plain"), tmp / "plain", skills, settings)
     helped = Pipeline(nlu, open_store(tmp / "llm"), tmp / "llm", skills, settings, llm=timed)
+    before = Pipeline(nlu, open_store(tmp / "before"), tmp / "before", skills, settings, llm=timed)
     assert helped.advisor is not None
+    before.advisor = AskedAsBefore(timed, skills, before.store, settings.llm_timeout_s)
     started = time.perf_counter()
     helped.advisor.warm()
     warm_s = time.perf_counter() - started
@@ -391,7 +450,9 @@ def main() -> int:
         f"timeout {args.timeout:.1f} s; load {load_s:.1f} s; system prompts read into the cache {warm_s:.1f} s"
     )
     if "open" not in skip:
-        open_requests(args, plain, helped, timed, skills)
+        open_requests(args, plain, helped, before, timed, skills)
+    if "oos" not in skip:
+        out_of_scope(plain, helped, before, skills, args.show)
     if "grammar" not in skip:
         grammar_cost(model, skills)
     if "picks" not in skip:
@@ -401,7 +462,7 @@ def main() -> int:
     where_time_goes(timed.calls)
     rss, peak = rss_mb()
     print(f"\nresident memory {rss:.0f} MB (peak {peak:.0f} MB), classifier + skills + model in one process")
-    for pipeline in (plain, helped):
+    for pipeline in (plain, helped, before):
         pipeline.store.close()
     shutil.rmtree(tmp, ignore_errors=True)
     if "startup" not in skip:

@@ -201,6 +201,9 @@ SPEC = SkillSpec(
         named_item_slot="tea_name",
     ),
     words=SkillWords(
+        # Words for what it offers besides "tea" (which the classifier reads): what an out-of-scope
+        # request must say for the model to move it here.
+        domain_words=("brew", "brews", "cuppa"),
         item_nouns=("tea", "teas"),
         # The frame's words ("something caffeine free" refines a tea offer to herbal; "not black").
         constraint_words={

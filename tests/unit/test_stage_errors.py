@@ -247,7 +247,7 @@ def test_a_bug_in_the_models_reading_costs_the_second_opinion_not_the_turn(
     monkeypatch.setattr(pipeline.advisor, "understand", broken)
     session = pipeline.start_session("ann", seed=1)
     with caplog.at_level(logging.ERROR):
-        result = pipeline.run_turn(session, text="something warming for a rainy evening", wall_time=WALL)
+        result = pipeline.run_turn(session, text="a warming brew for a rainy evening", wall_time=WALL)
     assert not errors_of(result) and result.understood_by == "classifier"
     assert result.parse is not None and result.intent == result.parse.intent
     assert any(r.exc_info and r.exc_info[0] is AttributeError for r in caplog.records)
