@@ -8,7 +8,7 @@ Sections, each printed beside a same-run baseline:
 - **open requests**: every request of ``data/llm/open_requests.jsonl`` (written for this bench;
   see its README) is said once, in a fresh session of a new user, to three pipelines sharing the
   real classifier and skills: the classifier alone (the baseline), with the model as second
-  opinion, and with the model as it was asked before 2026-12-07 (``AskedAsBefore``). A turn is
+  opinion, and with the model as it was asked before 2026-12-07 (``evaluation.spoken.AskedAsBefore``). A turn is
   handled right when the skill that answered, and the first film offered, meet the line's
   ``expect``. Then confident simple requests, which must not get slower.
 - **out of scope** (``oos``): the NLU's hand-written out-of-scope requests
@@ -53,10 +53,8 @@ sys.path.insert(0, str(REPO))
 
 from assistant.app import open_store  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.contracts.stages import OUT_OF_SCOPE, Parse  # noqa: E402
-from assistant.dialogue.state import DialogueState  # noqa: E402
+from assistant.contracts.stages import OUT_OF_SCOPE  # noqa: E402
 from assistant.llm import prompts  # noqa: E402
-from assistant.llm.advisor import WORD, SecondOpinion  # noqa: E402
 from assistant.llm.grounding import ungrounded_claims  # noqa: E402
 from assistant.llm.runtime import Completion, LlamaModel  # noqa: E402
 from assistant.llm.weights import DEFAULT_MODEL, MODELS, model_path  # noqa: E402
@@ -65,6 +63,7 @@ from assistant.nlu.data import load_all  # noqa: E402
 from assistant.pipeline.runner import Pipeline, TurnResult  # noqa: E402
 from assistant.skill_sdk.plugins import SkillRegistry  # noqa: E402
 from assistant.storage.history import FeedbackRecord, TurnRecord  # noqa: E402
+from evaluation.spoken import AskedAsBefore  # noqa: E402
 
 DATA = REPO / "data" / "llm"
 NOW = 1_700_000_000.0
@@ -97,20 +96,6 @@ class TimedModel:
         task = "explain" if system == prompts.EXPLAIN_SYSTEM_PROMPT else task
         self.calls.append((task, completion, schema))
         return completion
-
-
-class AskedAsBefore(SecondOpinion):
-    """The second opinion as it was before 2026-12-07, the same-run baseline of the rule that
-    replaced it: any out-of-scope request with a word the skills' vocabulary leaves unexplained
-    was read by the model, and its reading stood whatever skill it named."""
-
-    def skills_named(self, text: str) -> set[str]:
-        return {spec.name for spec in self.skills.specs}
-
-    def should_understand(self, parse: Parse, text: str, state: DialogueState) -> bool:
-        if parse.intent == OUT_OF_SCOPE and not (state.pending is not None and len(text.split()) <= 3):
-            return bool(self.unexplained_words(parse, text)) and len(WORD.findall(text.lower())) >= 2
-        return super().should_understand(parse, text, state)
 
 
 def rss_mb() -> tuple[float, float]:

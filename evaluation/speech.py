@@ -198,6 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         help="decoder biases compared in the voice families' table (evaluation.stt_bias; default: none)",
     )
     parser.add_argument(
+        "--second-opinion",
+        nargs="?",
+        const="now",
+        choices=["now", "before"],
+        help="add the default model's rows with the local language model reading each transcript "
+        "as the assistant asks it (assistant/llm/advisor.py); 'before': as it asked before 30ec65b",
+    )
+    parser.add_argument(
         "--families",
         nargs="+",
         default=list(FAMILIES),
@@ -212,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     memo: dict = {}
+    if args.second_opinion and not args.no_voices:
+        memo["second_opinion"] = _second_opinion(args.second_opinion)
+        memo["second_opinion_label"] = " +language model" + (
+            " (before)" if args.second_opinion == "before" else ""
+        )
     spoken = None if args.no_spoken else [_spoken(m, e, memo) for m, e in pairs]
     families = None
     if not args.no_voices:
@@ -244,6 +257,29 @@ def main(argv: list[str] | None = None) -> int:
     if families is not None:
         _print_voices(families)
     return 0
+
+
+def _second_opinion(rule: str) -> Callable:
+    """The product's second opinion (its configured model, timeout and threads) as
+    ``evaluation.spoken.model_reading``, its system prompts read before the first request;
+    ``rule`` "before": as it was asked before 30ec65b (``AskedAsBefore``)."""
+    import tempfile
+
+    from assistant.app import open_store
+    from assistant.config import Settings
+    from assistant.llm.advisor import SecondOpinion
+    from assistant.llm.runtime import LlamaModel
+    from assistant.llm.weights import model_path
+    from assistant.skill_sdk.plugins import SkillRegistry
+    from evaluation.spoken import AskedAsBefore, model_reading
+
+    settings = Settings()
+    model = LlamaModel(model_path(settings.llm_model), settings.llm_model, settings.llm_threads)
+    home = Path(tempfile.mkdtemp(prefix="speech-evaluation-"))
+    kind = AskedAsBefore if rule == "before" else SecondOpinion
+    advisor = kind(model, SkillRegistry.discover(), open_store(home), settings.llm_timeout_s)
+    advisor.warm()
+    return model_reading(advisor)
 
 
 def _spoken(model: str, engine: str, memo: dict | None = None) -> dict | None:
@@ -289,6 +325,7 @@ def _family_figures(
     model: str, engine: str, family: str, condition: str, memo: dict, bias: str = "none"
 ) -> dict:
     """``evaluate_spoken`` on ``family``'s audio in ``condition``, each computed once per run."""
+    from assistant.config import Settings
     from assistant.nlu import load_nlu
     from evaluation import voices
     from evaluation.spoken import evaluate_spoken
@@ -312,7 +349,11 @@ def _family_figures(
             memo[mixed_key] = [voices.mix(a, i, family)[0] for i, a in enumerate(clean)]
         return memo[mixed_key]
 
-    memo[key] = evaluate_spoken(_cached_stt(model, engine, memo, bias), memo["nlu"], audio=audio)
+    # The language model reads the default model's transcripts only (``--second-opinion``).
+    reading = memo.get("second_opinion") if (model, bias) == (Settings().stt_model, "none") else None
+    memo[key] = evaluate_spoken(
+        _cached_stt(model, engine, memo, bias), memo["nlu"], audio=audio, second_opinion=reading
+    )
     return memo[key]
 
 
@@ -371,6 +412,16 @@ def evaluate_voices(
                         "n_oos": c["n_oos"],
                     }
                 )
+                if figures.get("spoken_with_model"):
+                    m = figures["spoken_with_model"]
+                    rows.append(
+                        rows[-1]
+                        | {
+                            "model": _label(model, bias) + memo.get("second_opinion_label", ""),
+                            "in_scope_accuracy": round(m["in_scope_accuracy"], 4),
+                            "oos_recall": round(m["oos_recall"], 4),
+                        }
+                    )
             if family in skipped:
                 break
     for condition in voices.CONDITIONS:
@@ -417,7 +468,7 @@ def _print_voices(table: dict) -> None:
         f"Held out (never trained or tuned on): {table['held_out']}. Default model: {default}."
     )
     print(
-        f"  {'family':12s} {'condition':9s} {'model':28s} {'voices':>6s} {'utts':>5s} {'WER':>7s} "
+        f"  {'family':12s} {'condition':9s} {'model':34s} {'voices':>6s} {'utts':>5s} {'WER':>7s} "
         f"{'in-scope':>9s} {'OOS rec.':>9s}"
     )
     for r in rows:
@@ -430,7 +481,7 @@ def _print_voices(table: dict) -> None:
         )
         speakers = "-" if not r["speakers"] else str(r["speakers"])
         print(
-            f"  {name:12s} {r['condition']:9s} {model:28s} {speakers:>6s} {r['utterances']:5d} "
+            f"  {name:12s} {r['condition']:9s} {model:34s} {speakers:>6s} {r['utterances']:5d} "
             f"{r['wer']:7.2%} {intents}"
         )
     for family, why in table["skipped"].items():
@@ -464,6 +515,13 @@ def _targets(rows: list[dict], held_out: str, default: str) -> str:
         said.append(
             f"held-out {held_out} spoken in-scope {clean['in_scope_accuracy']:.1%} clean{also}"
             f" (clean >= {HELD_OUT_IN_SCOPE_TARGET:.0%}: {met})"
+        )
+    helped = _row(rows, held_out, "clean", default + " +language model")
+    if helped:
+        met = "met" if helped["in_scope_accuracy"] >= HELD_OUT_IN_SCOPE_TARGET else "NOT met"
+        said.append(
+            f"with the language model's second opinion {helped['in_scope_accuracy']:.1%} in scope, "
+            f"{helped['oos_recall']:.1%} out-of-scope recall ({met})"
         )
     return f"targets for the default model, {default}: " + ("; ".join(said) or "not in this run")
 

@@ -57,3 +57,33 @@ def test_a_default_worse_than_stock_on_humans_is_called_so():
     rows = [row("human", "clean", "tiny.en-requests", 0.11), row("human", "clean", "tiny.en", 0.077)]
     assert "(no worse: NOT met)" in _targets(rows, "festival", "tiny.en-requests")
     assert "not in this run" in _targets([], "festival", "tiny.en")
+
+
+def test_the_language_models_row_is_read_off_the_table_too():
+    rows = [
+        row("festival", "clean", "tiny.en", 0.16, 0.897),
+        row("festival", "clean", "tiny.en +language model", 0.16, 0.897) | {"oos_recall": 0.95},
+    ]
+    said = _targets(rows, "festival", "tiny.en")
+    assert (
+        "with the language model's second opinion 89.7% in scope, 95.0% out-of-scope recall (NOT met)" in said
+    )
+
+
+def test_the_transcript_is_read_as_the_turn_runner_asks_the_model(tmp_path):
+    from assistant.app import open_store
+    from assistant.contracts.stages import Parse
+    from assistant.llm.advisor import SecondOpinion
+    from assistant.skill_sdk.plugins import SkillRegistry
+    from evaluation.spoken import AskedAsBefore, model_reading
+    from tests.support.fakes import ScriptedModel
+
+    weather = ScriptedModel({"understand": {"skill": "weather", "place": "California"}})
+    skills, store = SkillRegistry.discover(), open_store(tmp_path)
+    now = model_reading(SecondOpinion(weather, skills, store))
+    before = model_reading(AskedAsBefore(weather, skills, store))
+    clock = Parse("out_of_scope", 0.99, {}, "what is the current time in california")
+    assert now(clock, clock.text) == "out_of_scope" and not weather.calls  # never asked
+    assert before(clock, clock.text) == "weather_query"  # the rule it replaced: taken for weather
+    rain = Parse("out_of_scope", 0.6, {}, "any rain in california tonight")
+    assert now(rain, rain.text) == "weather_query"  # "rain": the weather skill's own word
