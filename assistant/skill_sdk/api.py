@@ -137,6 +137,12 @@ class SkillRequest:
         """Whether ``slot`` came from this turn's words (a note about it is due now, not again)."""
         return self.new_slots is None or slot in self.new_slots
 
+    def values(self, slot: str) -> list[str]:
+        """``slot``'s values, first as given: one, or several joined with "|" (a slot declared
+        ``many``, or the frame joining the mood the classifier heard with the one a skill's words
+        say: "something more upbeat" is "energetic|happy")."""
+        return [v.strip() for v in self.slots.get(slot, "").split("|") if v.strip()]
+
 
 @dataclass
 class SkillResult:

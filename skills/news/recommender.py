@@ -143,7 +143,7 @@ class NewsRecommender:
             # A favourite desk outranks the day's other news even when its latest story is weeks
             # old; recency still orders stories within a desk.
             score = recency + 1.2 * affinity + 0.1 * index.category_prior[index.category_code]
-        good_news = request.slots.get("mood") in GOOD_NEWS_MOODS
+        good_news = any(mood in GOOD_NEWS_MOODS for mood in request.values("mood"))
         if good_news:
             score = score + TONE_WEIGHT * positive_tone(index.embeddings, self.encode_query)
         anchor = request.anchor

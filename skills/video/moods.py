@@ -58,6 +58,12 @@ FILM_MOODS: dict[str, FilmMood] = {
 }
 
 
+def film_mood(request: SkillRequest) -> FilmMood | None:
+    """The film meaning of the request's mood: of a joined mood ("energetic|happy", the frame's
+    join of what the classifier heard and what the words say), the first one films have."""
+    return next((FILM_MOODS[m] for m in request.values("mood") if m in FILM_MOODS), None)
+
+
 # Slots that say what film is wanted: with none of them the situation may choose a mood.
 FILM_NAMING_SLOTS = ("movie_genre", "title", "person", "mood", "descriptor", "date")
 

@@ -20,7 +20,7 @@ from assistant.skill_sdk.phrasing import join_words
 from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
 from skills.video.constraints import ConstraintFilter
-from skills.video.moods import FILM_MOODS, with_situation
+from skills.video.moods import FILM_MOODS, film_mood, with_situation
 from skills.video.phrasing import Narrowing, frame_phrase, genre_phrase, span_words
 from skills.video.recommender import VideoRecommender
 from skills.video.told_likes import told_likes
@@ -134,7 +134,7 @@ class VideoSkill:
             kept, recs = self._relaxed(narrowings, recommend)
             notes.append(self._relaxed_note(narrowings, kept, genres))
         kept_genres = genres if any(n.kind == "genre" for n in kept) else []
-        mood = FILM_MOODS.get(request.slots.get("mood", "")) if any(n.kind == "mood" for n in kept) else None
+        mood = film_mood(request) if any(n.kind == "mood" for n in kept) else None
         head = genre_phrase(kept_genres) or (f"{mood.said}{for_situation}" if mood is not None else "")
         phrase = frame_phrase(head or "a film", kept) if (head or kept) else ""
         items = []
@@ -223,7 +223,7 @@ class VideoSkill:
         elif len(values) > len(names) and request.said("movie_genre"):  # said once, not on every skip
             unknown = [g for g in values if self.match_genre(g) is None]
             notes.append(f"I don't know the genre '{unknown[0]}'.")
-        mood = FILM_MOODS.get(request.slots.get("mood", ""))
+        mood = film_mood(request)
         if mood is not None:
             fits = self._any_genre(mood.fits) if not names else np.ones(len(self.rec.item_ids), dtype=bool)
             # "Something less violent" after a thriller is a gentler thriller: the genre asked for
@@ -257,7 +257,10 @@ class VideoSkill:
         # The classifier's moods are FILM_MOODS' (fitting genres, contradictions out); the
         # constraint filter takes the others the language model may give ("scary"), several
         # genres at once, an audience, a span of years and the genres ruled out.
-        slots = {k: v for k, v in request.slots.items() if not (k == "mood" and v in FILM_MOODS)}
+        slots = {k: v for k, v in request.slots.items() if k != "mood"}
+        other_moods = [m for m in request.values("mood") if m not in FILM_MOODS]
+        if other_moods:
+            slots["mood"] = "|".join(other_moods)
         slots["movie_genre"] = "|".join(names)
         for name in request.excluded.get("mood", ()):
             ruled_out = FILM_MOODS.get(name)

@@ -144,3 +144,12 @@ def test_missing_artifact_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("ASSISTANT_ARTIFACTS", str(tmp_path))
     with pytest.raises(ArtifactMissingError, match="news"):
         load_skill()
+
+
+@pytest.mark.artifacts
+def test_good_news_is_asked_for_in_a_joined_mood_too(skill):
+    # "calm|happy": the frame's join of what the classifier heard and what the words say.
+    joined = ask(skill, {"mood": "calm|happy"}, k=3)
+    happy = ask(skill, {"mood": "happy"}, k=3)
+    assert [i.id for i in joined.items] == [i.id for i in happy.items]
+    assert all(item.reason.startswith("good news") for item in joined.items)

@@ -97,3 +97,14 @@ def test_more_like_this_uses_the_anchor(skill):
     items = skill.handle(request(UserProfile("u", "video"), k=3, anchor=anchor)).items
     assert items and all(i.id != "1214" for i in items)
     assert any("similar to Alien" in i.reason for i in items)
+
+
+@pytest.mark.artifacts
+def test_a_joined_mood_is_read_as_its_first_film_mood(skill):
+    from skills.video.moods import FILM_MOODS
+
+    # The frame joins the mood the classifier heard with the one a skill's words say.
+    joined = skill.handle(request(UserProfile("new", "video"), slots={"mood": "energetic|happy"}, k=3))
+    single = skill.handle(request(UserProfile("new", "video"), slots={"mood": "energetic"}, k=3))
+    assert [i.id for i in joined.items] == [i.id for i in single.items]
+    assert FILM_MOODS["energetic"].said in joined.items[0].reason
