@@ -1,7 +1,7 @@
 """Open requests with and without the local language model, in one run.
 
     .venv/bin/python bench/llm_turns.py [--model qwen2.5-1.5b] [--threads 2] [--timeout 4]
-        [--skip open,oos,grammar,picks,voice,startup]
+        [--skip open,oos,grammar,picks,why,voice,startup]
 
 Sections, each printed beside a same-run baseline:
 
@@ -21,6 +21,9 @@ Sections, each printed beside a same-run baseline:
 - **picks** (``data/llm/picks.jsonl``): a person with likes asks an open request, so the model
   picks among the skill's candidates; then "why?". Picks right (vs the recommender's own first
   film), picked items not in the catalog, and explanation claims not in the evidence.
+- **why**: twenty offers, each followed by "why?": how often the model's sentence is said and
+  how often the checks refuse it (a name or number not in the evidence, or who did what:
+  ``assistant.llm.grounding.misattributed``), the stored reason being said instead.
 - **voice** first audio: with espeak synthesis and the "Let me think" filler of voice mode, the
   time from the transcript to the first audio (the filler, or the answer when no filler is due),
   for model turns. Speech recognition and endpointing come before it (bench/voice_latency.py).
@@ -55,7 +58,7 @@ from assistant.app import open_store  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.contracts.stages import OUT_OF_SCOPE  # noqa: E402
 from assistant.llm import prompts  # noqa: E402
-from assistant.llm.grounding import ungrounded_claims  # noqa: E402
+from assistant.llm.grounding import misattributed, ungrounded_claims  # noqa: E402
 from assistant.llm.runtime import Completion, LlamaModel  # noqa: E402
 from assistant.llm.weights import DEFAULT_MODEL, MODELS, model_path  # noqa: E402
 from assistant.nlu import load_nlu  # noqa: E402
@@ -294,6 +297,63 @@ def record_likes(pipeline: Pipeline, user: str, titles: list[str]) -> list[str]:
     return liked
 
 
+# Offers of every skill that explains, each followed by "why?" (section ``why``).
+WHY_REQUESTS = [
+    "suggest a comedy",
+    "a film with lots of singing and dancing",
+    "play some jazz",
+    "suggest a horror movie",
+    "something like Alien",
+    "play some relaxing music",
+    "a romantic film for date night",
+    "play Shape of You",
+    "a cowboy movie from the fifties",
+    "suggest a thriller",
+    "play some rock music",
+    "a kids cartoon with talking animals",
+    "something the whole family can watch",
+    "play something by Queen",
+    "a war movie",
+    "suggest a documentary",
+    "play some classical music",
+    "a space adventure from the eighties",
+    "suggest a drama",
+    "play some hip hop",
+]
+
+
+def why_answers(plain: Pipeline, helped: Pipeline, show: bool) -> None:
+    """ "Why?" after an offer: the model's sentence said, or the stored reason (the baseline's)
+    when the check refused it, and why it refused it."""
+    said, wrong, refused, failed = 0, 0, {}, 0
+    for i, text in enumerate(WHY_REQUESTS):
+        answers = []
+        for pipeline in (plain, helped):
+            session = pipeline.start_session(f"why{i}", seed=i)
+            pipeline.run_turn(session, text=text, wall_time=NOW)
+            answers.append(pipeline.run_turn(session, text="why?", wall_time=NOW + 10))
+            pipeline.end_session(session)
+        stored, why = answers
+        calls = [e for e in why.events if e.type == "llm-call" and e.task == "explain"]
+        if why.response != stored.response:
+            said += 1
+            wrong += bool(misattributed(why.response, stored.response))
+        elif calls and calls[-1].status == "ungrounded":
+            reason = calls[-1].error.removeprefix("not in the evidence: ")
+            refused[reason] = refused.get(reason, 0) + 1
+        else:
+            failed += 1  # no answer, a fragment, cut off, or the model did not answer in time
+        if show:
+            print(f"  {text} -> {why.response}")
+    load_line(f'"why?" after an offer: {len(WHY_REQUESTS)} offers, new users')
+    print(
+        f"model sentence said {said} (who did what wrong in {wrong}: the person as the one who "
+        f"suggested, the assistant's own experience, an untold like); refused by the checks "
+        f"{sum(refused.values())}: {json.dumps(refused)}"
+    )
+    print(f"no usable sentence (empty, cut off, timeout) {failed}; the stored reason said instead")
+
+
 def picks(plain: Pipeline, helped: Pipeline, timed: TimedModel, skills: SkillRegistry, show: bool) -> None:
     cases = [json.loads(line) for line in (DATA / "picks.jsonl").read_text().splitlines() if line]
     catalog = {str(i) for i in skills.skill("video").catalog.index}
@@ -406,7 +466,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=Settings().llm_timeout_s)
     parser.add_argument("--limit", type=int, default=0, help="only the first N open requests")
     parser.add_argument("--voice-turns", type=int, default=8)
-    parser.add_argument("--skip", default="", help="sections to leave out: open,grammar,picks,voice,startup")
+    parser.add_argument(
+        "--skip", default="", help="sections to leave out: open,oos,grammar,picks,why,voice,startup"
+    )
     parser.add_argument("--show", action="store_true", help="print every turn")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -442,6 +504,8 @@ def main() -> int:
         grammar_cost(model, skills)
     if "picks" not in skip:
         picks(plain, helped, timed, skills, args.show)
+    if "why" not in skip:
+        why_answers(plain, helped, args.show)
     if "voice" not in skip:
         voice_first_audio(helped, skills, timed, args.voice_turns)
     where_time_goes(timed.calls)

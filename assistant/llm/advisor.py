@@ -34,7 +34,7 @@ from assistant.contracts.stages import OUT_OF_SCOPE, Parse
 from assistant.dialogue.phrases import domain_words_pattern, words_pattern
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.llm import prompts
-from assistant.llm.grounding import ungrounded_claims
+from assistant.llm.grounding import misattributed, ungrounded_claims
 from assistant.llm.runtime import Completion, LanguageModel
 from assistant.skill_sdk.api import Candidates, Item, NamesItems, SkillRequest, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
@@ -441,10 +441,14 @@ class SecondOpinion:
         answer = self._ask(
             "explain", prompts.EXPLAIN_SYSTEM_PROMPT, evidence, prompts.EXPLAIN_SCHEMA, 64, trace
         )
-        sentence = str(answer.get("sentence", "")).strip() if answer else ""
-        if len(sentence.split()) < 4 or len(sentence) >= prompts.MAX_SENTENCE_CHARS:
+        said = str(answer.get("sentence", "")) if answer else ""
+        sentence = said.strip()
+        # Cut off by the length limit: at or next to it with no full stop ("... a popular jazz
+        # track that many listeners gave", 69 characters and a trailing space).
+        cut = len(said) >= prompts.MAX_SENTENCE_CHARS - 2 and not sentence.endswith((".", "!", "?"))
+        if len(sentence.split()) < 4 or len(sentence) >= prompts.MAX_SENTENCE_CHARS or cut:
             return  # nothing, a fragment, or cut off by the limit: the stored reason is said instead
-        missing = ungrounded_claims(sentence, evidence)
+        missing = ungrounded_claims(sentence, evidence) + misattributed(sentence, evidence)
         if missing:
             trace.calls[-1]["status"] = "ungrounded"
             trace.calls[-1]["error"] = "not in the evidence: " + ", ".join(missing)

@@ -4,7 +4,10 @@ A "claim" is anything that could be a fact a person would take at its word: a nu
 a count, a rating), a capitalised word (a title, a name, a place) and a quoted phrase. Each must
 appear in the evidence text (case-insensitive, as a whole word). A capitalised word that only
 opens a sentence is allowed when it is a common sentence opener; anything else capitalised
-counts as a name. Lower-case words are not checked: "you liked it" cannot invent an item.
+counts as a name. Lower-case words cannot invent an item, but they can say who did what: ``misattributed`` finds
+a sentence that has the person suggesting the item ("You suggested Zootopia to me"), the
+assistant telling of its own experience ("a film that I enjoyed watching") or a like the
+evidence does not hold ("because you liked thrillers" to someone who has told no likes).
 """
 
 from __future__ import annotations
@@ -47,3 +50,25 @@ def ungrounded_claims(sentence: str, evidence: str) -> list[str]:
         if not _present(quoted.strip(), known):
             missing.append(quoted.strip())
     return list(dict.fromkeys(missing))
+
+
+# The person as the one who suggested: the model read "suggested to you" back the wrong way round.
+PERSON_SUGGESTED = re.compile(r"\byou(?: \w+)? (?:suggested|chose|picked|recommended|selected)\b", re.I)
+# The assistant has watched and heard nothing.
+OWN_EXPERIENCE = re.compile(
+    r"\bi(?: \w+)? (?:enjoyed|loved|liked|watched|listened|heard|saw|read)\b|\bmy favou?rite\b", re.I
+)
+TOLD_LIKE = re.compile(r"\byou(?:'ve| have)?(?: \w+)? (?:liked|loved|enjoyed|like|love|enjoy)\b", re.I)
+
+
+def misattributed(sentence: str, evidence: str) -> list[str]:
+    """What ``sentence`` says about who did what that the evidence does not: the person as the
+    one who suggested, the assistant's own experience, or likes the evidence does not list."""
+    found = []
+    if PERSON_SUGGESTED.search(sentence):
+        found.append("the person as the one who suggested it")
+    if OWN_EXPERIENCE.search(sentence):
+        found.append("the assistant's own experience")
+    if TOLD_LIKE.search(sentence) and not TOLD_LIKE.search(evidence):  # "you liked: Alien"
+        found.append("a like the person never told")
+    return found

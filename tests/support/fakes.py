@@ -266,7 +266,7 @@ class ScriptedModel:
     def task(system: str) -> str:
         if system.startswith("You choose"):
             return "pick"
-        if system.startswith("You say"):
+        if "You say in one short spoken sentence" in system:
             return "explain"
         return "understand"
 

@@ -19,7 +19,7 @@ from assistant.app import open_store
 from assistant.config import Settings, load_settings
 from assistant.contracts.events import LlmCall
 from assistant.llm import prompts
-from assistant.llm.grounding import ungrounded_claims
+from assistant.llm.grounding import misattributed, ungrounded_claims
 from assistant.llm.loader import llm_wanted, load_language_model
 from assistant.llm.runtime import (
     BackgroundLoad,
@@ -202,6 +202,32 @@ def test_why_is_answered_from_the_evidence_or_with_the_stored_reason(assistant_h
     model.answers["explain"] = {"sentence": cut}  # stopped by the length limit mid-word
     result = pipeline.run_turn(session, text="why?")
     assert result.response != cut and "green tea" in result.response
+    # Cut at a word's end, one character short of the limit, with a trailing space.
+    near = ("I chose it because it is a green tea from Japan that many people " + "x" * 80)[:68] + " "
+    model.answers["explain"] = {"sentence": near}
+    result = pipeline.run_turn(session, text="why?")
+    assert result.response != near.strip() and "green tea" in result.response
+    model.answers["explain"] = {"sentence": "You suggested Sencha because it's a green tea."}
+    result = pipeline.run_turn(session, text="why?")
+    assert not result.response.startswith("You suggested") and "green tea" in result.response
+    assert llm_events(result)[0].status == "ungrounded"
+    assert "the person as the one who suggested it" in llm_events(result)[0].error
+
+
+def test_who_did_what_is_checked_too():
+    no_likes = "I suggested to you: Zootopia (2016, animation)\nmy reason: a family film"
+    told = no_likes + "\nyou liked: Shrek"
+    assert misattributed("I chose it because it's a family film.", no_likes) == []
+    assert misattributed("You suggested Zootopia to me because it's a family film.", no_likes) == [
+        "the person as the one who suggested it"
+    ]
+    assert misattributed("It is an animated film that I enjoyed watching.", no_likes) == [
+        "the assistant's own experience"
+    ]
+    assert misattributed("I chose it because you liked thrillers.", no_likes) == [
+        "a like the person never told"
+    ]
+    assert misattributed("I chose it because you liked Shrek.", told) == []
 
 
 def test_a_claim_not_in_the_evidence_fails_the_check():
@@ -462,11 +488,13 @@ def test_weights_that_do_not_load_are_a_clear_error_at_once_and_leave_no_process
     the call is an error with the reason, logged with its traceback, and nothing hangs."""
 
     def children() -> set[str]:
-        return {
-            pid
-            for task in Path("/proc/self/task").iterdir()
-            for pid in (task / "children").read_text().split()
-        }
+        found = set()
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                found.update((task / "children").read_text().split())
+            except FileNotFoundError:
+                continue  # a thread that ended while the list was read (a one-in-many race)
+        return found
 
     missing = tmp_path / "missing.gguf"
     before = children()
