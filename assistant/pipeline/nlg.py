@@ -68,9 +68,10 @@ def reason_clause(reason: str) -> str:
     lowered = reason[0].lower() + reason[1:]
     if lowered.startswith(("because", "since", "as ", "for ")):
         return lowered
+    # "something calm and relaxing: downtempo" (a mood's reason) read "because something calm".
     return (
         f"because it's {lowered}"
-        if lowered.startswith(("a ", "an ", "the ", "popular"))
+        if lowered.startswith(("a ", "an ", "the ", "popular", "something "))
         else f"because {lowered}"
     )
 

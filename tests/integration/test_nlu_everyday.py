@@ -29,6 +29,13 @@ def test_a_mood_is_understood_and_said_back(pipeline, text: str, mood: str, reas
 
 
 @pytest.mark.timeout(120)
+def test_why_a_mood_was_chosen_reads_as_a_sentence(pipeline) -> None:
+    offer, why = say(pipeline, "i'm in a bad mood, play something happy", "why?")
+    assert offer.items[0].title in why.response
+    assert "because it's something happy and uplifting" in why.response, why.response
+
+
+@pytest.mark.timeout(120)
 def test_too_busy_after_jazz_is_a_calmer_request_in_music(pipeline) -> None:
     _, calmer = say(pipeline, "play some jazz", "too busy, something more chilled")
     assert calmer.intent == "play_music" and calmer.parse.slots.get("mood") == "calm", calmer.parse
