@@ -347,10 +347,30 @@ class SecondOpinion:
         slots = self._slots(spec, raw)
         if raw and not slots:
             return None  # every slot it gave belongs to another skill: an incoherent reading
+        if frame is not None and frame.domain != spec.name:
+            slots = self._without_carried(slots, frame.constraints, text)
         if not slots and classifier_spec is spec:
             slots = dict(parse.slots)
         trace.understood_by = "llm"
         return Parse(spec.answers.offer_intent, max(parse.confidence, SURE), slots, text)
+
+    @staticmethod
+    def _without_carried(slots: dict[str, str], wanted: dict[str, str], text: str) -> dict[str, str]:
+        """``slots`` less the values the model copied from another skill's frame in its context:
+        "wanted so far from video: movie_genre=Crime" came back as the music genre "crime" for
+        "play some music for cooking dinner". A value of that frame the request does not say."""
+        carried = {v.strip().lower() for value in wanted.values() for v in value.split("|")}
+        lowered = text.lower()
+        kept = {}
+        for name, value in slots.items():
+            parts = [
+                v
+                for v in value.split("|")
+                if v.strip().lower() not in carried or v.strip().lower() in lowered
+            ]
+            if parts:
+                kept[name] = "|".join(parts)
+        return kept
 
     def _schema_for(self, text: str) -> dict[str, Any]:
         """The understanding schema without the slots this request gives no cue for."""

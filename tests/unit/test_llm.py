@@ -583,3 +583,23 @@ def test_the_model_moves_a_request_only_to_a_skill_its_words_name(assistant_home
     advisor.model = ScriptedModel({"understand": {"skill": "video", "movie_genre": ["Fantasy", "Adventure"]}})
     reading = advisor.understand(dragons, dragons.text, state, "ann", LlmTrace())
     assert reading is not None and reading.intent == "recommend_video"
+
+
+def test_a_value_of_another_skills_frame_is_not_carried_into_the_model_reading(assistant_home: Path):
+    from assistant.contracts.stages import Parse
+    from assistant.dialogue.frame import Frame
+    from assistant.dialogue.state import DialogueState
+    from assistant.llm.advisor import LlmTrace, SecondOpinion
+    from assistant.skill_sdk.plugins import SkillRegistry
+
+    copied = ScriptedModel({"understand": {"skill": "music", "genre": "crime", "mood": "calm"}})
+    advisor = SecondOpinion(copied, SkillRegistry.discover(), open_store(assistant_home))
+    state = DialogueState("ann", active_domain="video")
+    state.frames["video"] = Frame("video", constraints={"movie_genre": "Crime"})
+    cooking = Parse("play_music", 0.6, {}, "play some music for cooking dinner")
+    reading = advisor.understand(cooking, cooking.text, state, "ann", LlmTrace())
+    assert "wanted so far from video: movie_genre=Crime" in copied.calls[0][1]  # the context it saw
+    assert reading is not None and reading.intent == "play_music" and reading.slots == {"mood": "calm"}
+    crime_jazz = Parse("play_music", 0.6, {}, "play some crime jazz")
+    reading = advisor.understand(crime_jazz, crime_jazz.text, state, "ann", LlmTrace())
+    assert reading is not None and reading.slots.get("genre") == "crime"  # said, so kept
