@@ -4,10 +4,11 @@ A "claim" is anything that could be a fact a person would take at its word: a nu
 a count, a rating), a capitalised word (a title, a name, a place) and a quoted phrase. Each must
 appear in the evidence text (case-insensitive, as a whole word). A capitalised word that only
 opens a sentence is allowed when it is a common sentence opener; anything else capitalised
-counts as a name. Lower-case words cannot invent an item, but they can say who did what: ``misattributed`` finds
-a sentence that has the person suggesting the item ("You suggested Zootopia to me"), the
-assistant telling of its own experience ("a film that I enjoyed watching") or a like the
-evidence does not hold ("because you liked thrillers" to someone who has told no likes).
+counts as a name. Lower-case words cannot invent an item, but they can say who did what:
+``misattributed`` finds a sentence that has the person suggesting the item ("You suggested
+Zootopia to me"), the assistant telling of its own experience ("a film that I enjoyed
+watching") or a like the evidence does not hold ("because you liked thrillers" to someone who
+has told no likes).
 """
 
 from __future__ import annotations
