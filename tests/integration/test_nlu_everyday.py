@@ -64,6 +64,14 @@ def test_news_on_a_topic_and_good_news(pipeline) -> None:
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("text", ["tell me something good in the news", "any positive news today"])
+def test_good_news_asked_for_in_other_words_is_good_news(pipeline, text: str) -> None:
+    (good,) = say(pipeline, text)
+    assert good.intent == "news_query" and good.items, good.response
+    assert all(item.reason.startswith("good news") for item in good.items), [i.reason for i in good.items]
+
+
+@pytest.mark.timeout(120)
 def test_more_about_that_after_economy_news_is_more_economy_news(pipeline) -> None:
     first, more = say(pipeline, "news about the economy", "more about that")
     assert more.intent == "news_query" and more.items
