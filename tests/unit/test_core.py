@@ -4,6 +4,7 @@ registry and SQLite history store, and no built model artifacts (the fast tier).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -331,3 +332,12 @@ def test_replay_uses_default_settings_and_the_recorded_speech_model(assistant_ho
     with pytest.raises(SystemExit):
         cli.main(["--replay", str(log)])
     assert built and built[0].skills == {} and built[0].stt_model == "base"
+
+
+def test_sessions_started_in_the_same_second_get_different_ids(fake_pipeline):
+    sessions = [fake_pipeline.start_session("dana", seed=n) for n in range(200)]  # well within a second
+    ids = [s.id for s in sessions]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"\d{8}-\d{6}-\d{5}-\d{5}", i) for i in ids)  # the logs' file names
+    for session in sessions:
+        fake_pipeline.end_session(session)
