@@ -8,9 +8,10 @@ Sections, each printed beside a same-run baseline:
 - **open requests**: every request of ``data/llm/open_requests.jsonl`` (written for this bench;
   see its README) is said once, in a fresh session of a new user, to three pipelines sharing the
   real classifier and skills: the classifier alone (the baseline), with the model as second
-  opinion, and with the model as it was asked before 2026-12-07 (``evaluation.spoken.AskedAsBefore``). A turn is
-  handled right when the skill that answered, and the first film offered, meet the line's
-  ``expect``. Then confident simple requests, which must not get slower.
+  opinion, and with the model as it was asked before 2026-12-07
+  (``evaluation.spoken.AskedAsBefore``). A turn is handled right when the skill that answered,
+  and the first film offered, meet the line's ``expect``. Then confident simple requests, which
+  must not get slower.
 - **out of scope** (``oos``): the NLU's hand-written out-of-scope requests
   (``data/nlu/examples_oos.csv``, typed) the same way: how many each pipeline declines, how many
   a skill answered, and how often the model was asked.

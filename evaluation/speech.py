@@ -221,10 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     memo: dict = {}
     if args.second_opinion and not args.no_voices:
-        memo["second_opinion"] = _second_opinion(args.second_opinion)
-        memo["second_opinion_label"] = " +language model" + (
-            " (before)" if args.second_opinion == "before" else ""
-        )
+        label = WITH_MODEL + (" (before)" if args.second_opinion == "before" else "")
+        memo["second_opinion"] = (label, _second_opinion(args.second_opinion))
     spoken = None if args.no_spoken else [_spoken(m, e, memo) for m, e in pairs]
     families = None
     if not args.no_voices:
@@ -350,7 +348,8 @@ def _family_figures(
         return memo[mixed_key]
 
     # The language model reads the default model's transcripts only (``--second-opinion``).
-    reading = memo.get("second_opinion") if (model, bias) == (Settings().stt_model, "none") else None
+    helped = "second_opinion" in memo and (model, bias) == (Settings().stt_model, "none")
+    reading = memo["second_opinion"][1] if helped else None
     memo[key] = evaluate_spoken(
         _cached_stt(model, engine, memo, bias), memo["nlu"], audio=audio, second_opinion=reading
     )
@@ -417,7 +416,7 @@ def evaluate_voices(
                     rows.append(
                         rows[-1]
                         | {
-                            "model": _label(model, bias) + memo.get("second_opinion_label", ""),
+                            "model": _label(model, bias) + memo["second_opinion"][0],
                             "in_scope_accuracy": round(m["in_scope_accuracy"], 4),
                             "oos_recall": round(m["oos_recall"], 4),
                         }
@@ -490,6 +489,8 @@ def _print_voices(table: dict) -> None:
     print(f"  {_targets(rows, table['held_out'], default)}")
 
 
+# The label's ending on the rows where the language model read the transcripts (``--second-opinion``).
+WITH_MODEL = " +language model"
 HELD_OUT_IN_SCOPE_TARGET = 0.90  # issue 30: the default model's spoken in-scope on the held-out family
 
 
@@ -516,7 +517,7 @@ def _targets(rows: list[dict], held_out: str, default: str) -> str:
             f"held-out {held_out} spoken in-scope {clean['in_scope_accuracy']:.1%} clean{also}"
             f" (clean >= {HELD_OUT_IN_SCOPE_TARGET:.0%}: {met})"
         )
-    helped = _row(rows, held_out, "clean", default + " +language model")
+    helped = _row(rows, held_out, "clean", default + WITH_MODEL)
     if helped:
         met = "met" if helped["in_scope_accuracy"] >= HELD_OUT_IN_SCOPE_TARGET else "NOT met"
         said.append(

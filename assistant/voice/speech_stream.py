@@ -16,10 +16,10 @@ time grows with the piece, about 15 ms a word and 15 ms more (idle: 4 words 58 m
 85 ms, 10 words 155 ms), and the first piece is most of the time from the end of a request to
 the first sound, so it is kept to 6 words: ``bench/first_piece.py`` has the figures. Later
 pieces are cut the same way at ``PIECE_WORDS``, for memory: onnxruntime keeps the largest
-buffers it has needed. Ten voice-mode replies (the voice bench's requests, text in, speech joined) took the process from
-1.1 GB after warm-up to 1.9 GB with whole sentences, the news skill's one-sentence list of
-three headlines (665 characters) doing all of it; 1.57 GB with pieces of 24 words, 1.43 GB
-with 16. Turning onnxruntime's memory arena off instead (1.40 GB at 24 words, 1.23 GB at 16)
+buffers it has needed. Ten voice-mode replies (the voice bench's requests, text in, speech
+joined) took the process from 1.1 GB after warm-up to 1.9 GB with whole sentences, the news
+skill's one-sentence list of three headlines (665 characters) doing all of it; 1.57 GB with
+pieces of 24 words, 1.43 GB with 16. Turning onnxruntime's memory arena off instead (1.40 GB at 24 words, 1.23 GB at 16)
 made every piece 30-40 % slower, the first one included.
 """
 
