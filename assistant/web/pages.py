@@ -52,7 +52,8 @@ class MorePages:
     # --- Library --------------------------------------------------------------------------------
     async def _library_context(self) -> dict[str, object]:
         shelves = self.web.household.shelves
-        return {"libraries": await asyncio.to_thread(shelves.view), "scanning": shelves.scanning}
+        libraries = await asyncio.to_thread(shelves.view)
+        return {"libraries": libraries, "scanning": shelves.scanning(libraries)}
 
     async def library_page(self, request: Request) -> Response:
         return self.web.render(request, "library.html", **await self._library_context())

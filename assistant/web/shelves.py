@@ -3,7 +3,7 @@
 A skill that keeps such a library declares ``SkillSpec.library`` (assistant/skill_sdk/library.py);
 the page knows it only through that interface. A scan can take minutes, so it runs on a thread
 of its own (the skill's scan opens its own database connection: the pipeline's stays on the
-pipeline's thread) and records its progress here; the page polls ``/library/progress`` while
+pipeline's thread) and records its progress here; the page polls ``/library/panel`` while
 one runs. One scan at a time per library: pressing "Scan" twice does not start a second.
 """
 
@@ -68,10 +68,11 @@ class Shelves:
             scan = self._scans.get(name)
             return None if scan is None else ScanState(**vars(scan))  # a copy: the thread writes on
 
-    @property
-    def scanning(self) -> bool:
-        with self._lock:
-            return any(s.running for s in self._scans.values())
+    @staticmethod
+    def scanning(view: list[dict[str, Any]]) -> bool:
+        """Whether a scan ``view`` shows is running. The page polls on what it shows: read apart
+        from the view, a scan that ended between the two left "Scanning" on the page for ever."""
+        return any(shown["scan"] is not None and shown["scan"].running for shown in view)
 
     def start(self, name: str) -> bool:
         """Start scanning library ``name``; False when there is none or it is scanning already."""

@@ -93,8 +93,8 @@ def test_library_scan_and_insights_in_a_browser(assistant_home, tmp_path, browse
         browser.find_element(By.LINK_TEXT, "Library").click()
         wait.until(lambda d: "Music library" in d.find_element(By.ID, "library-panel").text)
         wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#library-music button.scan"))).click()
-        # The scan writes the skill's tables in history.db on its own connection: on a busy
-        # machine it may wait for the store's lock (up to BUSY_TIMEOUT_MS, 30 s) before it ends.
+        # The panel polls every second until the scan it shows is done (a few seconds here);
+        # the wait is long because the whole suite runs beside it on two cores.
         done = WebDriverWait(browser, 40).until(
             lambda d: d.find_element(By.CSS_SELECTOR, "#library-music .scan-done")
         )

@@ -124,6 +124,43 @@ def test_library_scan_is_a_post_with_the_token(shelved) -> None:
     assert web.household.shelves.state("held") is None and not held.reached.is_set()
 
 
+class FinishingLibrary:
+    """A library whose overview, once armed, lets ``held``'s scan end and waits until it has:
+    the scan ends while the page is being made, after ``held``'s row was read."""
+
+    def __init__(self, held: HeldLibrary, shelves) -> None:
+        self.held, self.shelves, self.armed = held, shelves, False
+
+    def overview(self) -> LibraryOverview:
+        if self.armed:
+            self.held.release.set()
+            deadline = time.monotonic() + 10
+            while self.shelves.state("held").running and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return LibraryOverview("Finishing library", (), 0, ())
+
+    def scan(self, progress: Progress) -> LibraryScanResult:
+        return LibraryScanResult(0, 0, 0, 0, 0.0, ())
+
+
+def test_a_panel_showing_a_running_scan_asks_for_itself_again(assistant_home: Path) -> None:
+    """A scan that ended while the panel was being made: the panel still shows it running (its
+    row was read first), so it must keep asking, or the page would show "Scanning" for ever."""
+    held, found = HeldLibrary(), []
+    for web in serve(lambda: fake_pipeline_in(assistant_home), assistant_home, libraries=lambda: found):
+        finishing = FinishingLibrary(held, web.household.shelves)
+        found.extend([("held", held), ("finishing", finishing)])
+        client = web.client()
+        client.post("/library/scan", {"library": "held"})
+        assert held.reached.wait(10)
+        finishing.armed = True
+        panel = client.get("/library/panel")[1]
+        assert "Scanning:" in panel and 'hx-trigger="every 1s"' in panel
+        finishing.armed = False
+        page = _wait_for(client, "/library/panel", "Scanned 10 files")
+        assert "hx-trigger" not in page
+
+
 def test_the_default_libraries_are_those_the_skills_declare(assistant_home: Path, music_folder) -> None:
     from assistant.app import open_store
     from assistant.config import Settings
