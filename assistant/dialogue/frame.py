@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.skill_sdk.api import Item, SkillSpec
+from assistant.skill_sdk.api import Item, SkillSpec, join_values, split_values
 
 # A slot value that only points back ("it", "that one") or says when ("last night") is not a name.
 POINTER = re.compile(
@@ -141,11 +141,6 @@ class FrameUpdate:
     # not a standing "like X" anchor).
     once: bool = False
     adds: bool = False  # the words add to what is asked for ("... too"): values join, not replace
-
-
-def _join(values: Iterable[str]) -> str:
-    """Several values of one slot, each once ("Romance|Comedy" and "Comedy": "Romance|Comedy")."""
-    return "|".join(dict.fromkeys(part for v in values for part in v.split("|") if part))
 
 
 class ConstraintWords:
@@ -282,7 +277,7 @@ class FrameTracker:
                 continue
             if slot in spec.answers.exclusion_slots:  # the language model's values to leave out
                 target = spec.answers.exclusion_slots[slot]
-                update.excluded.setdefault(target, []).extend(v.strip() for v in raw.split("|") if v.strip())
+                update.excluded.setdefault(target, []).extend(split_values(raw))
                 continue
             said = self.words.canonical(spec, slot, raw)
             ruled_out = set(update.excluded.get(slot, []))
@@ -299,7 +294,7 @@ class FrameTracker:
             ruled_out = {v.lower() for v in update.excluded.get(slot, [])}
             kept = [v for v in values if v.lower() not in ruled_out]
             if kept:
-                joined = _join(kept)
+                joined = join_values(kept)
                 combine = spec.answers.combine_values.get(slot)
                 update.constraints[slot] = combine(joined) if combine is not None else joined
         update.adds = bool(ADDS_TO.search(text.lower()))
@@ -324,26 +319,26 @@ class FrameTracker:
             held = excluded.setdefault(slot, [])
             held.extend(v for v in values if v not in held)
             if slot in constraints:  # "too scary" takes Horror out of what is asked for
-                kept = [v for v in constraints[slot].split("|") if v not in values]
+                kept = [v for v in split_values(constraints[slot]) if v not in values]
                 if kept:
-                    constraints[slot] = _join(kept)
+                    constraints[slot] = join_values(kept)
                 else:
                     del constraints[slot]
         for slot, value in update.constraints.items():
             joins = update.adds and slot in constraints and not (fresh_slots and slot in fresh_slots)
-            constraints[slot] = _join([constraints[slot], value]) if joins else value
+            constraints[slot] = join_values([constraints[slot], value]) if joins else value
             # Asking for a value again lifts an earlier "not" on it ("no jazz" ... "ok, jazz then").
             if slot in excluded:
-                excluded[slot] = [v for v in excluded[slot] if v.lower() not in value.lower().split("|")]
+                excluded[slot] = [v for v in excluded[slot] if v.lower() not in split_values(value.lower())]
         for slot, value, other, values in displaces:
             if (
                 update.constraints.get(slot) == value
                 and other in constraints
                 and other not in update.constraints
             ):
-                kept = [v for v in constraints[other].split("|") if v not in values]
+                kept = [v for v in split_values(constraints[other]) if v not in values]
                 if kept:
-                    constraints[other] = _join(kept)
+                    constraints[other] = join_values(kept)
                 else:
                     del constraints[other]
         if update.reference is not None and not update.once:

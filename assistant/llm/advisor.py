@@ -36,7 +36,15 @@ from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, Turn
 from assistant.llm import prompts
 from assistant.llm.grounding import misattributed, ungrounded_claims
 from assistant.llm.runtime import Completion, LanguageModel
-from assistant.skill_sdk.api import Candidates, Item, NamesItems, SkillRequest, SkillSpec
+from assistant.skill_sdk.api import (
+    Candidates,
+    Item,
+    NamesItems,
+    SkillRequest,
+    SkillSpec,
+    join_values,
+    split_values,
+)
 from assistant.skill_sdk.plugins import SkillRegistry
 
 log = logging.getLogger(__name__)
@@ -316,7 +324,7 @@ class SecondOpinion:
         if frame is not None and (frame.constraints or frame.excluded):
             # The model updates what is wanted, so it sees what is wanted so far.
             wanted = ", ".join(f"{k}={v}" for k, v in frame.constraints.items())
-            ruled_out = ", ".join(f"{k} not {'|'.join(v)}" for k, v in frame.excluded.items())
+            ruled_out = ", ".join(f"{k} not {join_values(v)}" for k, v in frame.excluded.items())
             context.append(
                 f"wanted so far from {frame.domain}: " + "; ".join(p for p in (wanted, ruled_out) if p)
             )
@@ -359,17 +367,13 @@ class SecondOpinion:
         """``slots`` less the values the model copied from another skill's frame in its context:
         "wanted so far from video: movie_genre=Crime" came back as the music genre "crime" for
         "play some music for cooking dinner". A value of that frame the request does not say."""
-        carried = {v.strip().lower() for value in wanted.values() for v in value.split("|")}
+        carried = {v.lower() for value in wanted.values() for v in split_values(value)}
         lowered = text.lower()
         kept = {}
         for name, value in slots.items():
-            parts = [
-                v
-                for v in value.split("|")
-                if v.strip().lower() not in carried or v.strip().lower() in lowered
-            ]
+            parts = [v for v in split_values(value) if v.lower() not in carried or v.lower() in lowered]
             if parts:
-                kept[name] = "|".join(parts)
+                kept[name] = join_values(parts)
         return kept
 
     def _schema_for(self, text: str) -> dict[str, Any]:
@@ -388,7 +392,7 @@ class SecondOpinion:
             if name not in spec.answers.slots:
                 continue  # another skill's slot: the model mixed two readings
             values = value if isinstance(value, list) else [value]
-            joined = "|".join(str(v).strip() for v in values if str(v).strip())
+            joined = join_values(str(v) for v in values)
             if joined:
                 slots[name] = joined[: prompts.MAX_FREE_SLOT_CHARS]
         return slots

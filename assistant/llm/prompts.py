@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.llm.runtime import END_KEY, GRAMMAR_KEY, PREFIX_KEY
-from assistant.skill_sdk.api import Item, SkillSpec, SlotDoc
+from assistant.skill_sdk.api import Item, SkillSpec, SlotDoc, split_values
 
 NO_SKILL = "none"
 MAX_FREE_SLOT_CHARS = 60
@@ -145,7 +145,7 @@ def answer_slots(answer: Mapping[str, Any]) -> dict[str, Any]:
 
 def _example_answer(spec: SkillSpec, slots: Mapping[str, str]) -> str:
     docs = _slot_docs(spec)
-    shown = {k: (v.split("|") if docs.get(k, SlotDoc("")).many else v) for k, v in slots.items()}
+    shown = {k: (split_values(v) if docs.get(k, SlotDoc("")).many else v) for k, v in slots.items()}
     return _compact({"skill": spec.name, **shown})
 
 

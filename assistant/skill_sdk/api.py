@@ -20,6 +20,8 @@ from assistant.skill_sdk.situation import Situation
 from assistant.skill_sdk.spec import Answers, ModelHints, OfferPolicy, SkillPhrasing, SkillWords
 from assistant.skill_sdk.spec import HistoryPhrasing as HistoryPhrasing  # re-exported for skills
 from assistant.skill_sdk.spec import SlotDoc as SlotDoc  # re-exported for skills
+from assistant.skill_sdk.spec import join_values as join_values  # re-exported for skills
+from assistant.skill_sdk.spec import split_values as split_values  # re-exported for skills
 from assistant.skill_sdk.status import SkillStatus
 
 # Feedback kinds the history store records; a skip weighs less than a dislike.
@@ -141,7 +143,7 @@ class SkillRequest:
         """``slot``'s values, first as given: one, or several joined with "|" (a slot declared
         ``many``, or the frame joining the mood the classifier heard with the one a skill's words
         say: "something more upbeat" is "energetic|happy")."""
-        return [v.strip() for v in self.slots.get(slot, "").split("|") if v.strip()]
+        return split_values(self.slots.get(slot, ""))
 
 
 @dataclass

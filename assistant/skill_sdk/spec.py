@@ -20,8 +20,23 @@ imports them from there with ``SkillSpec``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+
+# A slot holding several values (a slot declared ``many``, or the frame joining the mood the
+# classifier heard with the one a skill's words say) keeps them in one string, joined with this.
+VALUE_SEPARATOR = "|"
+
+
+def split_values(value: str) -> list[str]:
+    """A slot value's parts, first as given, each stripped, empty ones dropped."""
+    return [part.strip() for part in str(value or "").split(VALUE_SEPARATOR) if part.strip()]
+
+
+def join_values(values: Iterable[str]) -> str:
+    """Several values (each may be joined already) as one slot value, each once, first kept first:
+    ``join_values(["Romance|Comedy", "Comedy"])`` is "Romance|Comedy"."""
+    return VALUE_SEPARATOR.join(dict.fromkeys(part for v in values for part in split_values(v)))
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,7 @@ class SlotDoc:
 
     description: str
     choices: tuple[str, ...] = ()  # the only values allowed; empty: free text
-    many: bool = False  # several of ``choices`` at once, joined with "|"
+    many: bool = False  # several of ``choices`` at once (``join_values``)
     # A pattern (regex, any case) the request's words must match for the model to fill this slot;
     # empty: any request. The model's grammar leaves the slot out otherwise: asked not to guess
     # years, the 1.5B model still added an era to a quarter of the open requests.

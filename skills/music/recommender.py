@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.skill_sdk.api import MAX_FEEDBACK_EVENTS, Item, SkillRequest, SkillResult
+from assistant.skill_sdk.api import MAX_FEEDBACK_EVENTS, Item, SkillRequest, SkillResult, split_values
 from skills.decades import decade_span
 from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
@@ -238,7 +238,7 @@ class MusicRecommender:
         )
         # The frame joins a mood the classifier heard with one the words say ("something more
         # upbeat": "energetic|happy"); each one shapes the offer, the first names it.
-        moods = [name for name in mood.split("|") if name in MUSIC_MOODS]
+        moods = [name for name in split_values(mood) if name in MUSIC_MOODS]
         for name in reversed(moods):
             self._mood(intent, name)
         if moods:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from assistant.skill_sdk.api import split_values
 from skills.video.phrasing import Narrowing, span_words
 
 GENRES = (
@@ -88,7 +89,7 @@ def combined_span(era: str) -> tuple[int, int] | None:
     """Several eras said at once: "from the fifties or sixties" is either decade (1950-1969);
     "a classic black and white film" (before 1975, before 1960) is what both allow; "an older
     one, from the seventies" is the seventies."""
-    spans = [s for s in (year_span(part) for part in era.split("|")) if s]
+    spans = [s for s in (year_span(part) for part in split_values(era)) if s]
     closed = [s for s in spans if s[0] > 1880 and s[1] < 2100]
     if closed:  # a decade said beside "older" or "classic" is the more exact of the two
         span = (min(s[0] for s in closed), max(s[1] for s in closed))
@@ -117,7 +118,7 @@ class ConstraintFilter:
     def narrowings(self, slots: Mapping[str, str], excluded: frozenset[str] = frozenset()) -> list[Narrowing]:
         """One ``Narrowing`` per constraint in ``slots`` (and per genre ruled out in ``excluded``)."""
         found: list[Narrowing] = []
-        genres = [g for g in slots.get("movie_genre", "").split("|") if g in self.genre_masks]
+        genres = [g for g in split_values(slots.get("movie_genre", "")) if g in self.genre_masks]
         if len(genres) > 1:
             both = np.logical_and.reduce([self.genre_masks[g] for g in genres])
             # All of them when some film is all of them ("a cartoon comedy"), else any of them.
@@ -125,8 +126,9 @@ class ConstraintFilter:
         kind = MEDIA_GENRES.get(slots.get("media_type", "").lower())
         if kind and kind not in genres and kind in self.genre_masks:
             found.append(Narrowing("genre", f"that is {kind.lower()}", self.genre_masks[kind]))
-        mood = slots.get("mood", "").lower()
-        if mood in MOOD_GENRES:
+        # the first of the moods the language model gave that films have a genre for ("scary|cosy")
+        mood = next((m for m in split_values(slots.get("mood", "").lower()) if m in MOOD_GENRES), "")
+        if mood:
             found.append(Narrowing("mood", f"for a {mood} mood", self._any(MOOD_GENRES[mood])))
         if slots.get("audience", "").lower() == "children":
             children = self._any(FOR_CHILDREN) & ~self._any(NOT_FOR_CHILDREN)
@@ -138,7 +140,7 @@ class ConstraintFilter:
             )
         ruled_out = [
             g
-            for g in dict.fromkeys([*slots.get("exclude", "").split("|"), *sorted(excluded)])
+            for g in dict.fromkeys([*split_values(slots.get("exclude", "")), *sorted(excluded)])
             if g in self.genre_masks
         ]
         if ruled_out:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, UserProfile
+from assistant.skill_sdk.api import Item, SkillRequest, SkillResult, UserProfile, join_values, split_values
 from assistant.skill_sdk.phrasing import join_words
 from skills.decades import decade_span
 from skills.video.catalog import normalise_title, split_names
@@ -213,7 +213,7 @@ class VideoSkill:
         """One ``Narrowing`` per constraint of the request's frame, and the genres asked for."""
         found: list[Narrowing] = []
         genre = request.slots.get("movie_genre", "")
-        values = [g.strip() for g in genre.split("|") if g.strip() and not SHORT_WORDS.search(g)]
+        values = [g for g in split_values(genre) if not SHORT_WORDS.search(g)]
         names = [n for n in dict.fromkeys(self.match_genre(g) for g in values) if n]
         if not values:  # the slot missed it: look for a genre word in the words
             text = request.text.lower()
@@ -260,8 +260,8 @@ class VideoSkill:
         slots = {k: v for k, v in request.slots.items() if k != "mood"}
         other_moods = [m for m in request.values("mood") if m not in FILM_MOODS]
         if other_moods:
-            slots["mood"] = "|".join(other_moods)
-        slots["movie_genre"] = "|".join(names)
+            slots["mood"] = join_values(other_moods)
+        slots["movie_genre"] = join_values(names)
         for name in request.excluded.get("mood", ()):
             ruled_out = FILM_MOODS.get(name)
             if ruled_out is not None:  # "not in the mood for anything sad": none of what suits it

@@ -291,6 +291,24 @@ def test_children_never_get_a_film_filed_under_an_adult_genre():
     assert year_span("before 1965") == (1880, 1964) and year_span("1950-1969") == (1950, 1969)
     assert year_span("after 2000") == (2001, 2100) and year_span("1980s") == (1980, 1989)
     assert constraints.mask({"mood": "none of these"}, []) is None
+    # several moods from the model: the first films have a genre for ("scary" is Horror)
+    assert constraints.mask({"mood": "eerie|scary|cosy"}, kinds := []).tolist() == [
+        False,
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert kinds == ["for a scary mood"]
+
+
+def test_a_slot_holding_several_values_is_split_and_joined_one_way():
+    from assistant.skill_sdk.api import SkillRequest, UserProfile, join_values, split_values
+
+    assert split_values(" Romance | Comedy||") == ["Romance", "Comedy"] and split_values("") == []
+    assert join_values(["Romance|Comedy", "Comedy", " Drama ", ""]) == "Romance|Comedy|Drama"
+    request = SkillRequest("recommend_video", {"mood": "energetic|happy"}, UserProfile("ann", "video"))
+    assert request.values("mood") == split_values("energetic|happy") == ["energetic", "happy"]
 
 
 def test_a_hostile_catalog_title_is_data_and_an_invented_id_is_refused(
