@@ -6,7 +6,10 @@ each spoken whole and cut before the name, by the espeak-ng voice the set draws 
 joe setting (Festival, the held-out family, is not used), are decoded by the quick stage as
 semantic endpointing reads them after the last word. For each pause and log-probability floor it
 prints how many more whole requests would end early and how many more hesitations (0.4-0.6 s,
-drawn as the latency bench draws them) would be cut, against the rule without the tier.
+drawn as the latency bench draws them) would be cut, against the rule without the tier. A second
+table asks the same of a "second look" that was measured and not adopted: ending a request the
+quick stage heard unfinished when the stage's own look at the audio (``look_again``, as
+``SpeculativeSpeechToText.confirm`` asks it during the acoustic wait) reads it whole.
 
     nice .venv/bin/python bench/doubtful_tier.py [--n 300]
 """
@@ -25,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PAUSES = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55)
 FLOORS = (None, -1.0, -0.8)
+SECOND_LOOK_FLOORS = (-0.8, -0.6, -0.45, -0.3)
 
 
 def judged(n: int) -> list[dict]:
@@ -42,13 +46,19 @@ def judged(n: int) -> list[dict]:
     nouns, cues, trail = item_nouns(), name_cues(), trailing()
     pipers, rng, pauses = speakers("piper"), random.Random(5), np.random.default_rng(16)
 
-    def judge(audio: np.ndarray) -> tuple[float, bool]:
-        padded = np.concatenate([np.zeros(4800, np.float32), trimmed(audio), np.zeros(2400, np.float32)])
-        heard = quick.transcribe(padded)
+    def reads(heard) -> tuple[float, bool]:
         whole = is_complete(
             heard.text, parse(heard.text), item_nouns=nouns, trailing_slots=trail, name_cues=cues
         )
         return heard.avg_logprob, whole
+
+    def judge(audio: np.ndarray) -> dict[str, tuple[float, bool]]:
+        """The quick stage's reading, and the stage's own (its second look at the same audio,
+        as ``SpeculativeSpeechToText.confirm`` asks it while the acoustic wait goes on)."""
+        padded = np.concatenate([np.zeros(4800, np.float32), trimmed(audio), np.zeros(2400, np.float32)])
+        heard = quick.transcribe(padded)
+        again = stt.look_again(padded, heard, quick) if hasattr(stt, "look_again") else heard
+        return {"quick": reads(heard), "stage": reads(again), "heard": (heard.text, again.text)}
 
     rows = []
     for first, second, voice, rate in hesitation_set(n, dev=True):
@@ -70,21 +80,48 @@ def judged(n: int) -> list[dict]:
 
 
 def report(rows: list[dict]) -> None:
-    from assistant.voice.endpointing import MIN_AVG_LOGPROB
+    from assistant.voice.endpointing import MIN_AVG_LOGPROB, MIN_DOUBTFUL_LOGPROB
+
+    def confident(judgement: tuple[float, bool]) -> bool:
+        logprob, whole = judgement
+        return whole and logprob >= MIN_AVG_LOGPROB
 
     def tiered(judgement: tuple[float, bool], floor: float | None) -> bool:
         logprob, whole = judgement
         return whole and logprob < MIN_AVG_LOGPROB and (floor is None or logprob >= floor)
 
-    early = sum(r["whole"][1] and r["whole"][0] >= MIN_AVG_LOGPROB for r in rows)
-    cut = sum(r["head"][1] and r["head"][0] >= MIN_AVG_LOGPROB for r in rows)
+    def unfinished(judgement: tuple[float, bool]) -> bool:  # the quick reading, as the rule has it
+        return not (confident(judgement) or tiered(judgement, MIN_DOUBTFUL_LOGPROB))
+
+    def second_look(said: dict, floor: float) -> bool:
+        """Quick reading unfinished; the stage's own look reads whole with ``floor`` or better."""
+        logprob, whole = said["stage"]
+        return unfinished(said["quick"]) and whole and logprob >= floor
+
+    early = sum(confident(r["whole"]["quick"]) for r in rows)
+    cut = sum(confident(r["head"]["quick"]) for r in rows)
     print(f"{len(rows)} requests: without the tier {early} whole requests end early, {cut} hesitations cut")
+    print("doubtful tier (the quick reading whole but doubted)")
     print("pause   floor   more whole requests ended early   more hesitations cut")
     for pause in PAUSES:
         for floor in FLOORS:
-            gained = sum(tiered(r["whole"], floor) for r in rows)
-            cuts = sum(tiered(r["head"], floor) and r["pause"] >= pause for r in rows)
+            gained = sum(tiered(r["whole"]["quick"], floor) for r in rows)
+            cuts = sum(tiered(r["head"]["quick"], floor) and r["pause"] >= pause for r in rows)
             print(f"{pause:5.2f}  {'none' if floor is None else floor:>6}  {gained:32d}  {cuts:20d}")
+    # Measured, not adopted (docs/speech.md, 2026-12-08): a tier that would end a request the
+    # quick stage heard unfinished when the stage's own look reads it whole.
+    print("second look (the quick reading unfinished, the stage's own look whole), on top of the tier")
+    print("pause   floor   more whole requests ended early   more hesitations cut")
+    for pause in PAUSES:
+        for floor in SECOND_LOOK_FLOORS:
+            gained = sum(second_look(r["whole"], floor) for r in rows)
+            cuts = sum(second_look(r["head"], floor) and r["pause"] >= pause for r in rows)
+            print(f"{pause:5.2f}  {floor:>6}  {gained:32d}  {cuts:20d}")
+    for r in rows:
+        for part in ("whole", "head"):
+            if second_look(r[part], MIN_AVG_LOGPROB):
+                quick_text, stage_text = r[part]["heard"]
+                print(f"  {part} ({r['family']}, {r['pause']:.2f} s): {quick_text!r} -> {stage_text!r}")
 
 
 def main(argv: list[str] | None = None) -> int:

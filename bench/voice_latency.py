@@ -238,7 +238,13 @@ class _DecodeNow:
         """The stage's own transcript of the same speech, at once (a doubted whole request is
         judged again on it)."""
         if self._done and self._done[0] == voiced_samples and self.quick is not self.stt:
-            self._done = (voiced_samples, self.stt.transcribe(self._audio))
+            look_again = getattr(self.stt, "look_again", None)  # as the speculative STT asks it
+            heard = (
+                look_again(self._audio, self._done[1], self.quick)
+                if look_again is not None
+                else self.stt.transcribe(self._audio)
+            )
+            self._done = (voiced_samples, heard)
 
 
 def hesitation_set(n: int, dev: bool = False) -> list[tuple[str, str, str, int]]:
