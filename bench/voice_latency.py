@@ -166,6 +166,15 @@ def summary(title: str, rows: list[dict]) -> None:
         print(f"  {key:20s} mean {share / len(rows):.3f} s  share {share / total:5.1%}")
     rest = total - sum(float(np.sum([r[k] for r in rows])) for k in keys)
     print(f"  {'playback start etc':20s} mean {rest / len(rows):.3f} s  share {rest / total:5.1%}")
+    waited = [r for r in rows if r["ended_by"] != "semantic"]
+    if waited:  # the turns over the p95 line: what follows their 0.7 s wait
+        parts = ", ".join(f"{k} {np.mean([r[k] for r in waited]):.3f}" for k in keys[1:])
+        latencies = ", ".join(f"{r['latency']:.3f}" for r in waited)
+        after = np.mean([r["after_endpoint"] for r in waited])
+        print(
+            f"  {len(waited)} turns waited out the acoustic silence: latency {latencies} s;"
+            f" after the endpoint mean {after:.3f} s ({parts})"
+        )
     families = list(dict.fromkeys(r["family"] for r in rows))
     for family in families if len(families) > 1 else []:
         mine = np.array([r["latency"] for r in rows if r["family"] == family])
