@@ -145,14 +145,36 @@ def fitting_tags(index: MusicIndex, i: int, mood: MusicMood) -> list[str]:
     return list(dict.fromkeys(tags))[:2]
 
 
+RELATIVE_ERAS = ("older", "newer")
+
+
+def relative_span(which: str, last_year: int | None, said: bool) -> list[tuple[tuple[int, int], str]]:
+    """(years, how they are said) for "something older" / "newer" than the track offered last,
+    the wish first, then the closest reading of it.
+
+    Said this turn: a decade further than that track's ("older" than a 2016 track is before
+    2010), else any year before it. Carried into "another one": that decade or further, so each
+    skip does not move another decade away. With no track on offer: before 2000, or from 2020 on.
+    """
+    if last_year is None:
+        return [((1900, 1999), "before 2000")] if which == "older" else [((2020, 2100), "from 2020 on")]
+    decade = last_year // 10 * 10
+    if which == "older":
+        end = decade - 1 if said else decade + 9
+        return [((1900, end), f"before {end + 1}"), ((1900, last_year - 1), f"before {last_year}")]
+    start = decade + 10 if said else decade
+    return [((start, 2100), f"from {start} on"), ((last_year + 1, 2100), f"after {last_year}")]
+
+
 def decade_mask(
-    index: MusicIndex, mask: np.ndarray | None, span: tuple[int, int], kind: str
+    index: MusicIndex, mask: np.ndarray | None, span: tuple[int, int], kind: str, label: str = ""
 ) -> tuple[np.ndarray | None, str]:
-    """(tracks of the decade within ``mask``, or of the decade alone when none is; a note saying
-    so). (None, note) when the catalog has nothing from then."""
+    """(tracks of the years ``span`` within ``mask``, or of the years alone when none is; a note
+    saying so). (None, note) when the catalog has nothing from then. ``label``: how the years
+    are said ("before 2010"); a decade's name by default."""
     years = np.array([t.year or 0 for t in index.tracks], dtype=np.int32)
     in_span = (years >= span[0]) & (years <= span[1])
-    label = f"the {span[0]}s" if span[1] - span[0] == 9 else str(span[0])
+    label = label or (f"the {span[0]}s" if span[1] - span[0] == 9 else str(span[0]))
     if not in_span.any():
         return None, f"I have no music from {label}; here is the closest I have."
     narrowed = in_span if mask is None else mask & in_span

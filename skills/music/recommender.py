@@ -21,7 +21,16 @@ from skills.diversity import diverse_picks
 from skills.embeddings import dot_rows
 from skills.music.catalog import CHART_SOURCE, MOOD_WORDS
 from skills.music.index import ArtistMatch, MusicIndex
-from skills.music.moods import MUSIC_MOODS, decade_mask, fitting_tags, mood_scores, room, situation_said
+from skills.music.moods import (
+    MUSIC_MOODS,
+    RELATIVE_ERAS,
+    decade_mask,
+    fitting_tags,
+    mood_scores,
+    relative_span,
+    room,
+    situation_said,
+)
 from skills.music.taste import Taste, build_taste, rescale
 from skills.music.words import INSTRUMENT_MUSIC
 from skills.situations import for_situation, situation_mood
@@ -108,6 +117,7 @@ class Intent:
     has_history: bool = False
     asked_mood: str = ""  # the NLU's understood mood ("calm"), a key of MUSIC_MOODS
     decade: int | None = None  # the decade asked for ("from the eighties": 1980) when it has tracks
+    era: str = ""  # years asked for another way, as said back ("before 2010" for "something older")
     situation: str = ""  # " for a rainy Sunday afternoon" when the situation shaped the offer
 
 
@@ -243,9 +253,17 @@ class MusicRecommender:
             self._mood(intent, name)
         if moods:
             intent.situation = for_situation(request.situation) if situation_said(request, slots) else ""
-        span = decade_span(slots.get("date", "")) or decade_span(request.text)
-        if span is not None:
-            self._decade(intent, span, request.said("date") or not slots.get("date"))
+        said_date = request.said("date") or not slots.get("date")
+        if slots.get("date") in RELATIVE_ERAS:
+            last = request.last_offered
+            at = index.id_to_index.get(last.id) if last is not None else None
+            year = index.tracks[at].year if at is not None else None
+            spans = relative_span(slots["date"], year or None, request.said("date"))
+            self._era(intent, spans, said_date)
+        else:
+            span = decade_span(slots.get("date", "")) or decade_span(request.text)
+            if span is not None:
+                self._decade(intent, span, said_date)
         return intent
 
     def _rule_out(self, intent: Intent, genres: frozenset[str]) -> None:
@@ -272,7 +290,21 @@ class MusicRecommender:
         mask, note = decade_mask(self.index, intent.mask, span, kind)
         _note(intent, say and bool(note), note)
         if mask is not None:
-            intent.mask, intent.decade = mask, span[0]
+            intent.mask = mask
+            intent.decade = None if note else span[0]  # a reason names the decade only if it holds
+
+    def _era(self, intent: Intent, spans: list[tuple[tuple[int, int], str]], say: bool) -> None:
+        """ "Something older": the first of ``spans`` (years, as said) with tracks of the kind
+        asked for; an honest note when none has any."""
+        kind = intent.genre or intent.artist or "of that kind"
+        first_note = ""
+        for span, label in spans:
+            mask, note = decade_mask(self.index, intent.mask, span, kind, label)
+            if mask is not None and not note:
+                intent.mask, intent.era = mask, label
+                return
+            first_note = first_note or note
+        _note(intent, say, first_note)
 
     # -- ranking --------------------------------------------------------------------------
     def recommend(self, request: SkillRequest, only: np.ndarray | None = None) -> SkillResult:
@@ -426,13 +458,17 @@ class MusicRecommender:
             return f"you asked for {intent.artist}; {t.popularity_phrase()}"
         if intent.asked_mood:
             mood = MUSIC_MOODS[intent.asked_mood]
-            where = f" from the {intent.decade}s" if intent.decade else ""
+            where = (
+                f" from the {intent.decade}s" if intent.decade else (f", {intent.era}" if intent.era else "")
+            )
             kind = f" in {intent.genre}" if intent.genre else ""
             return f"{mood.said}{kind}{where}{intent.situation}: " + ", ".join(
                 fitting_tags(index, i, mood) or [kind or "music"]
             )
         if intent.decade and not intent.artist:
             return f"from the {intent.decade}s, as you asked ({t.year})" + (f": {kind}" if kind else "")
+        if intent.era and not intent.artist:
+            return f"from {t.year}, {intent.era} as you asked" + (f": {kind}" if kind else "")
         if intent.anchor_index is not None:
             anchor = index.tracks[intent.anchor_index]
             shared = [x for x in (*t.genres, *t.styles) if x in (*anchor.genres, *anchor.styles)]

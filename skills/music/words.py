@@ -114,7 +114,14 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "cosy": (r"cos(?:y|ier)", r"coz(?:y|ier)"),
 }
 
-# "from the eighties": the value is what ``decade_span`` reads ("1980s").
-DATE_WORDS: dict[str, tuple[str, ...]] = {f"{start}s": phrases for start, phrases in decade_phrases().items()}
+# "from the eighties": the value is what ``decade_span`` reads ("1980s"). "Something older" and
+# "something newer" are relative to the track on offer (``skills.music.moods.relative_span``);
+# without them the film skill's era words took "something newer" after a rock track to a film.
+# Not "latest" or "recent": "what's the latest" is the news.
+DATE_WORDS: dict[str, tuple[str, ...]] = {
+    **{f"{start}s": phrases for start, phrases in decade_phrases().items()},
+    "older": (r"older", r"oldies", r"old school", r"throwbacks?"),
+    "newer": (r"newer", r"newest", r"more recent", r"more modern"),
+}
 
 CONSTRAINT_WORDS = {"genre": GENRE_WORDS, "mood": MOOD_WORDS, "date": DATE_WORDS}

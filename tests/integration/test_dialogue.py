@@ -148,6 +148,24 @@ def test_a_decade_after_a_music_offer_refines_the_music_not_a_film(talk):
     )
 
 
+def test_older_and_newer_after_a_track_move_from_its_years_and_stay_with_music(talk):
+    """ "Something newer" after a rock track was taken by the film skill's era words ("a film
+    from 2010 on"); music now reads older and newer against the track it offered last."""
+    rock = talk("play_music", 0.99, "play some rock", {"genre": "rock"})
+    first = rock.items[0].meta["year"]
+    older = talk("play_music", 0.67, "something older")
+    assert older.domain == "music" and older.items, older
+    year = older.items[0].meta["year"]
+    assert year < first and "rock" in older.items[0].meta["genres"], (first, older.items[0].meta)
+    assert "as you asked" in older.items[0].reason and str(year) in older.items[0].reason
+    another = talk("skip", 0.95, "another one")
+    # carried into "another one": that decade or older, not a decade further each time
+    assert another.items and another.items[0].meta["year"] < year // 10 * 10 + 10
+    newer = talk("play_music", 0.67, "something newer")
+    assert newer.domain == "music" and newer.items, newer
+    assert newer.items[0].meta["year"] > another.items[0].meta["year"], newer.items[0].meta
+
+
 def test_an_unsure_refinement_with_a_decade_stays_with_the_offer(talk):
     talk("recommend_video", 0.99, "suggest a comedy movie", {"movie_genre": "comedy"})
     nineties = talk("out_of_scope", 0.61, "anything from the nineties", {"date": "the nineties"})
