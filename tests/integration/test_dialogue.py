@@ -166,6 +166,15 @@ def test_older_and_newer_after_a_track_move_from_its_years_and_stay_with_music(t
     assert newer.items[0].meta["year"] > another.items[0].meta["year"], newer.items[0].meta
 
 
+def test_a_decade_the_kind_has_nothing_from_is_not_claimed_in_the_reason(talk):
+    fifties = talk(
+        "play_music", 0.99, "play some jazz from the fifties", {"genre": "jazz", "date": "fifties"}
+    )
+    assert fifties.items and "no jazz from the 1950s" in fifties.skill_text, fifties.skill_text
+    item = fifties.items[0]
+    assert not 1950 <= item.meta["year"] <= 1959 and "1950s" not in item.reason, (item.meta, item.reason)
+
+
 def test_an_unsure_refinement_with_a_decade_stays_with_the_offer(talk):
     talk("recommend_video", 0.99, "suggest a comedy movie", {"movie_genre": "comedy"})
     nineties = talk("out_of_scope", 0.61, "anything from the nineties", {"date": "the nineties"})
