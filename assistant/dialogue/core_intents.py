@@ -21,6 +21,13 @@ from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.history import FeedbackRecord
 
 Handler = Callable[[Parse, DialogueState, TurnContext], Outcome]
+# "Hi", "hello there", "good morning": what people say first, put out of scope by the classifier
+# (0.93-1.0) and answered "I can't help with that". A greeting alone is greeted back with what
+# the assistant can do; one with a request in it ("hi, play some jazz") is that request.
+GREETING = re.compile(
+    r"(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening|day))(\s+\w+)?[\s,.!?]*",
+    re.IGNORECASE,
+)
 
 
 class CoreIntents:
@@ -184,7 +191,8 @@ class CoreIntents:
         return Outcome("forget_confirm", "forget_confirm", {"user": ctx.user}, expects_reply=True)
 
     def on_out_of_scope(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        return Outcome("out_of_scope", "out_of_scope", {"domain": self.favourite(ctx.user).name})
+        key = "greeting" if GREETING.fullmatch(ctx.text.strip()) else "out_of_scope"
+        return Outcome("out_of_scope", key, {"domain": self.favourite(ctx.user).name})
 
     def favourite(self, user: str) -> SkillSpec:
         """The skill this user has been offered most by; the default skill for a new user."""

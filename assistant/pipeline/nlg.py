@@ -42,6 +42,7 @@ TEMPLATES: dict[str, list[str]] = {
     "history": ["{text}"],
     "profile": ["{text}"],
     "out_of_scope": ["I can't help with that. I can {abilities}. For example, say '{example}'."],
+    "greeting": ["Hello! I can {abilities}. For example, say '{example}'."],
     "empty_input": ["I didn't catch anything. Try saying '{example}'."],
     "misheard": [
         "Sorry, I'm not sure I heard that right. I got '{heard}'. Could you say it again?",

@@ -131,6 +131,15 @@ def test_out_of_scope_and_empty_input_name_what_the_skills_can_do(fake_pipeline)
     assert results[1].response == "I didn't catch anything. Try saying 'suggest a tea'."
 
 
+def test_a_greeting_is_greeted_back_with_what_the_skills_can_do(fake_pipeline):
+    """ "Hi" was answered "I can't help with that": what people say first, greeted back now."""
+    _, results = chat(fake_pipeline, "hi", "Hello there!", "good morning", "hi what is the capital of peru")
+    hello = "Hello! I can suggest a tea or break things. For example, say 'suggest a tea'."
+    assert [r.response for r in results[:3]] == [hello] * 3
+    assert results[3].response.startswith("I can't help with that.")  # a greeting, then something else
+    assert all(not r.items for r in results)
+
+
 def test_a_bug_in_a_skill_is_a_skill_error_logged_with_its_traceback(fake_pipeline, assistant_home):
     from assistant.logs import setup_logging
 
