@@ -45,6 +45,7 @@ from assistant.dialogue.phrases import (
     USER_SWITCH,
     VOLUME_WORDS,
     WANTS,
+    volume_only,
 )
 from assistant.dialogue.pointed import PointedTurns
 from assistant.dialogue.situation_reader import SituationReader
@@ -139,6 +140,9 @@ class DialogueManager:
             # "Try again", "wait sorry the nineties": heard as "say that again" with no word of
             # it; after an offer they ask for another (or a changed one), read as a skip.
             parse = replace(parse, intent="skip")
+        volume = volume_only(lowered)
+        if volume is not None and parse.intent != volume:
+            parse = replace(parse, intent=volume, slots={})  # see VOLUME_ONLY
         ctx = replace(ctx, intent=parse.intent, pending_before=state.pending)
         for name, matcher in self.matchers:
             if name == "pending_answer":

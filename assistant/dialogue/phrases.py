@@ -102,6 +102,22 @@ VOLUME_WORDS = re.compile(
     r"\b(?:volume|louder(?! (?:one|ones|stuff|\w+s)\b)|quieter|turn (?:it|this|the \w+) (?:up|down)|"
     r"mute|unmute)\b"
 )
+# A request that is only about loudness ("a bit louder", "quieter please"): the classifier read
+# "a bit louder" as music with more energy (play_music 0.75, mood energetic) and changed the track.
+VOLUME_ONLY = re.compile(
+    r"(?:(?:make it|just|a|a little|a bit|a tad|bit|little|slightly|much|even|way)\s+)*"
+    r"(louder|quieter|softer)(?:\s+(?:please|now|still|than that))*[\s.!?]*"
+)
+
+
+def volume_only(lowered: str) -> str | None:
+    """The volume intent of a request that says nothing but louder or quieter, else None."""
+    found = VOLUME_ONLY.fullmatch(lowered.strip())
+    if found is None:
+        return None
+    return "volume_up" if found.group(1) == "louder" else "volume_down"
+
+
 # "That's enough", "be quiet": stop whatever is going on, whatever else the words carry.
 STOPS = re.compile(
     r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|quiet please|shush|shh+)\b|"

@@ -36,6 +36,11 @@ INTENTS = frozenset({"play_music", "music_query"})  # recommendations and questi
 SETTINGS_INTENT = "music_settings"  # "turn on shuffle": declared in SPEC, answered by handle()
 
 
+# Questions about the track on offer that its tags answer (``MusicSkill.about``).
+ASKS_YEAR = re.compile(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b")
+ASKS_ALBUM = re.compile(r"\bwhat album\b|\bwhich album\b|\bon what album\b")
+
+
 class MusicSkill:
     name = NAME
     intents = INTENTS
@@ -80,6 +85,13 @@ class MusicSkill:
             return _answer([named], "music_query_named", item=named)
         if playing is None:
             return _answer([], "music_query_nothing")
+        # "What year is it from?", "what album is it on?": the classifier hears music's own
+        # question, which answered "That's Spektrum by Bluebridge Quartet." to both.
+        question = (request.text or "").lower()
+        if ASKS_YEAR.search(question) or ASKS_ALBUM.search(question):
+            asked = self.about(playing, question)
+            if asked is not None:
+                return SkillResult([playing], asked.text)
         return _answer([playing], "music_query", item=playing)
 
     def about(self, item: Item, question: str) -> SkillResult | None:
@@ -88,12 +100,12 @@ class MusicSkill:
         if item.domain != NAME:
             return None
         q = question.lower()
-        if re.search(r"\bwhat year\b|\bwhen\b|\bhow old\b|\breleased?\b|\bcome out\b", q):
+        if ASKS_YEAR.search(q):
             year = item.meta.get("year")
             text = (
                 f"{item.title} came out in {year}." if year else f"I don't know when {item.title} came out."
             )
-        elif re.search(r"\bwhat album\b|\bwhich album\b|\bon what album\b", q):
+        elif ASKS_ALBUM.search(q):
             album = item.meta.get("album")
             text = (
                 f"{item.title} is on {album}." if album else f"I don't know which album {item.title} is on."

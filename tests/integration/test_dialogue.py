@@ -175,6 +175,34 @@ def test_a_decade_the_kind_has_nothing_from_is_not_claimed_in_the_reason(talk):
     assert not 1950 <= item.meta["year"] <= 1959 and "1950s" not in item.reason, (item.meta, item.reason)
 
 
+def test_a_bit_louder_is_the_volume_and_a_louder_one_is_music(talk):
+    """ "A bit louder" was read as music with more energy (play_music 0.75) and changed the track."""
+    jazz = talk("play_music", 0.99, "play some jazz", {"genre": "jazz"})
+    louder = talk("play_music", 0.75, "a bit louder", {"mood": "energetic"})
+    assert louder.act == "volume" and louder.intent == "volume_up" and not louder.items, louder
+    quieter = talk("play_music", 0.6, "quieter please")
+    assert quieter.intent == "volume_down" and not quieter.items
+    livelier = talk("play_music", 0.9, "a louder one", {"mood": "energetic"})
+    assert livelier.domain == "music" and livelier.items and livelier.items[0].id != jazz.items[0].id
+
+
+def test_what_year_and_what_album_of_the_track_on_offer_are_answered(talk):
+    """Heard as music's own question (music_query 0.48), these were answered "That's <title> by
+    <artist>." whatever was asked."""
+    track = talk("play_music", 0.99, "play some jazz", {"genre": "jazz"}).items[0]
+    year = talk("music_query", 0.48, "what year is it from")
+    assert year.skill_text == f"{track.title} came out in {track.meta['year']}.", year.skill_text
+    album = talk("music_query", 0.97, "what album is it on")
+    on = track.meta.get("album")
+    assert album.skill_text == (
+        f"{track.title} is on {on}." if on else f"I don't know which album {track.title} is on."
+    )
+    who = talk("music_query", 0.97, "who is this")
+    assert who.skill_text == f"That's {track.title} by {track.subtitle or track.meta.get('artist')}.", (
+        who.skill_text
+    )
+
+
 def test_an_unsure_refinement_with_a_decade_stays_with_the_offer(talk):
     talk("recommend_video", 0.99, "suggest a comedy movie", {"movie_genre": "comedy"})
     nineties = talk("out_of_scope", 0.61, "anything from the nineties", {"date": "the nineties"})

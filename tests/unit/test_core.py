@@ -350,3 +350,21 @@ def test_sessions_started_in_the_same_second_get_different_ids(fake_pipeline):
     assert all(re.fullmatch(r"\d{8}-\d{6}-\d{5}-\d{5}", i) for i in ids)  # the logs' file names
     for session in sessions:
         fake_pipeline.end_session(session)
+
+
+@pytest.mark.parametrize(
+    ("words", "intent"),
+    [
+        ("a bit louder", "volume_up"),
+        ("Louder please!", "volume_up"),
+        ("make it a little quieter", "volume_down"),
+        ("softer", "volume_down"),
+        ("a louder one", None),  # music with more drive
+        ("louder songs please", None),
+        ("play something louder", None),
+    ],
+)
+def test_a_request_only_about_loudness_is_the_volume(words: str, intent: str | None) -> None:
+    from assistant.dialogue.phrases import volume_only
+
+    assert volume_only(words.lower()) == intent
