@@ -55,8 +55,14 @@ NOW_PLAYING = re.compile(
 )
 # "play <anything>" that names no other skill's things: the user's own titles and artists are
 # names the classifier never saw (it calls them out of scope); the skill looks them up.
+# "Play it", "put that one on": the track offered last. The words are also "play <anything>",
+# which offered another track (a new recommendation for "it").
+PLAY_OFFERED = re.compile(
+    _POLITE + r"(?:(?:ok(?:ay)?|yes|yeah|sure|great),?\s+)?(?:play|put on|start)\s+(?:it|that|this)"
+    r"(?:\s+one|\s+(?:song|track))?(?:\s+on)?(?:\s+then)?" + _END
+)
 PLAY_ANYTHING = re.compile(
-    r"^(?:please\s+)?(?:play|put on)\s+(?!.*\b(?:movies?|films?|videos?|news|headlines?|games?|podcasts?"
+    r"^(?:(?:please|ok(?:ay)?|yes|yeah|sure),?\s+)?(?:play|put on)\s+(?!.*\b(?:movies?|films?|videos?|news|headlines?|games?|podcasts?"
     r"|audiobooks?|trailers?|shows?|episodes?)\b)\S"
 )
 # The skill's routes: these words go to it whatever the classifier said.
@@ -295,6 +301,9 @@ class MusicPlayback:
         text = (request.text or "").strip().lower()
         if NOW_PLAYING.match(text):
             return self.now_playing(request) or SkillResult([], "Nothing is playing right now.")
+        if PLAY_OFFERED.match(text) and request.last_offered is not None:
+            item = request.last_offered
+            return SkillResult([item], self.start(item, request))
         action = next(
             (
                 name

@@ -118,6 +118,18 @@ def test_a_chart_song_asked_by_name_plays_once_then_steers(pipeline):
     assert "Thinking Out Loud by Ed Sheeran" in who.response, who.response
 
 
+def test_play_it_after_a_track_is_offered_is_that_track_not_another(pipeline):
+    """ "Play it" matched music's "play <anything>" and was answered with a new recommendation."""
+    session = pipeline.start_session("hana", seed=4)
+    offered = pipeline.run_turn(session, text="play some jazz").items[0]
+    for words in ("play it", "ok play that one", "yes, play it please"):
+        played = pipeline.run_turn(session, text=words)
+        assert [i.id for i in played.items] == [offered.id], (words, played.response)
+        assert offered.title in played.response
+    other = pipeline.run_turn(session, text="play something else")
+    assert other.items and other.items[0].id != offered.id
+
+
 def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
     first = talk(
         "recommend_video",
