@@ -21,6 +21,7 @@ from assistant.skill_sdk.plugins import SkillRegistry
 from assistant.storage.history import FeedbackRecord
 
 Handler = Callable[[Parse, DialogueState, TurnContext], Outcome]
+SURE = 0.9  # a feeling told is read as a request for its mood, not questioned
 # "Hi", "hello there", "good morning": what people say first, put out of scope by the classifier
 # (0.93-1.0) and answered "I can't help with that". A greeting alone is greeted back with what
 # the assistant can do; one with a request in it ("hi, play some jazz") is that request.
@@ -193,6 +194,17 @@ class CoreIntents:
     def on_out_of_scope(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
         key = "greeting" if GREETING.fullmatch(ctx.text.strip()) else "out_of_scope"
         return Outcome("out_of_scope", key, {"domain": self.favourite(ctx.user).name})
+
+    def feeling_request(self, parse: Parse, state: DialogueState, user: str, mood: str) -> Parse:
+        """ "I'm feeling down" (``phrases.FEELINGS``): an offer for ``mood`` from the skill being
+        discussed, else this person's favourite, else the default, the first that takes a mood."""
+        active = self.skills.spec(state.active_domain) if state.active_domain else None
+        for spec in (active, self.favourite(user), self.skills.default):
+            if spec is not None and "mood" in spec.answers.slots:
+                return Parse(
+                    spec.answers.offer_intent, max(parse.confidence, SURE), {"mood": mood}, parse.text
+                )
+        return parse
 
     def favourite(self, user: str) -> SkillSpec:
         """The skill this user has been offered most by; the default skill for a new user."""

@@ -45,6 +45,7 @@ from assistant.dialogue.phrases import (
     USER_SWITCH,
     VOLUME_WORDS,
     WANTS,
+    told_feeling,
     volume_only,
 )
 from assistant.dialogue.pointed import PointedTurns
@@ -143,6 +144,9 @@ class DialogueManager:
         volume = volume_only(lowered)
         if volume is not None and parse.intent != volume:
             parse = replace(parse, intent=volume, slots={})  # see VOLUME_ONLY
+        feeling = told_feeling(lowered)
+        if feeling is not None:  # see FEELINGS
+            parse = self.core.feeling_request(parse, state, ctx.user, feeling[0])
         ctx = replace(ctx, intent=parse.intent, pending_before=state.pending)
         for name, matcher in self.matchers:
             if name == "pending_answer":
@@ -156,15 +160,23 @@ class DialogueManager:
                 outcome.matcher = name
                 break
         assert outcome is not None  # the last matcher always answers
+        if feeling is not None and feeling[1] and outcome.items:
+            outcome.values["feeling"] = "low"  # said with sympathy first
         outcome.intent = outcome.intent or ctx.intent
         frame = state.frames.get(outcome.domain or "")
         outcome.frame = frame.to_dict() if frame is not None else None
         return outcome
 
-    def refines_active(self, parse: Parse, state: DialogueState, text: str) -> bool:
-        """Whether ``text`` updates the active skill's frame from its own words ("something
-        funnier", "too scary", "for the kids"): no second opinion is needed to read it."""
-        return self._frame_update_for(parse, state, text) is not None
+    def reads_by_its_words(self, parse: Parse, state: DialogueState, text: str) -> bool:
+        """Whether the dialogue reads ``text`` by its words alone, so no second opinion is needed:
+        a refinement of the active skill's frame ("something funnier", "too scary", "for the
+        kids"), a feeling told ("I'm feeling down") or a request only about loudness."""
+        lowered = text.lower()
+        return (
+            told_feeling(lowered) is not None
+            or volume_only(lowered) is not None
+            or self._frame_update_for(parse, state, text) is not None
+        )
 
     # --- the matchers, in order --------------------------------------------------------
     def _match_user_switch(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome | None:

@@ -118,6 +118,36 @@ def volume_only(lowered: str) -> str | None:
     return "volume_up" if found.group(1) == "louder" else "volume_down"
 
 
+# "I'm feeling a bit down today", "I feel sad": a feeling told, no request said. The classifier
+# read these as a news request (0.19, after news), a dislike of the story offered (0.39) or out
+# of scope. A person telling a smart speaker how they feel expects it to offer something for it.
+# Feeling -> (the mood offered, whether it is a low one: said with sympathy first).
+FEELINGS: dict[str, tuple[str, bool]] = {
+    **dict.fromkeys(
+        "down sad low blue upset miserable depressed gloomy unhappy lonely heartbroken glum".split(),
+        ("happy", True),
+    ),
+    **dict.fromkeys(
+        "tired exhausted stressed anxious overwhelmed tense frazzled restless".split(), ("calm", True)
+    ),
+    "sleepy": ("sleep", False),
+    **dict.fromkeys("happy great good cheerful fantastic wonderful excited".split(), ("happy", False)),
+    **dict.fromkeys("energetic pumped bored".split(), ("energetic", False)),
+    "romantic": ("romantic", False),
+}
+FEELING = re.compile(
+    r"(?:(?:well|so|honestly|ugh|oh),?\s+)?(?:i'?m|i am|i feel|i'?m feeling|i am feeling|feeling|i'?ve been feeling)"
+    r"\s+(?:(?:a bit|a little|a little bit|so|really|very|kind of|kinda|pretty|quite|rather|super|too)\s+)*"
+    r"([a-z]+)(?:\s+(?:today|tonight|right now|now|lately|at the moment|this morning|this evening))?[\s.!]*"
+)
+
+
+def told_feeling(lowered: str) -> tuple[str, bool] | None:
+    """(mood to offer, low) when ``lowered`` only tells how the speaker feels, else None."""
+    found = FEELING.fullmatch(lowered.strip())
+    return FEELINGS.get(found.group(1)) if found else None
+
+
 # "That's enough", "be quiet": stop whatever is going on, whatever else the words carry.
 STOPS = re.compile(
     r"^(?:ok(?:ay)?,? )?(?:that'?s enough|enough now|be quiet|quiet please|shush|shh+)\b|"

@@ -52,6 +52,7 @@ TEMPLATES: dict[str, list[str]] = {
     "no_items": ["{text}"],
     "nothing_found": ["Sorry, I couldn't find anything for that."],
     "long_input": ["That was a lot of text, so I only read the beginning."],
+    "feeling_low": ["Sorry to hear that.", "I'm sorry you're feeling that way."],
     # Said first in voice mode when the language model will take more than about a second.
     "thinking": ["Let me think."],
     "help": [
@@ -106,6 +107,8 @@ class ResponseGenerator:
         else:
             values = {"domain": outcome.domain, **outcome.values} if outcome.domain else outcome.values
             response = self.render_outcome(outcome.response_key, values, rng)
+        if outcome.values.get("feeling") == "low":
+            response = self.render("feeling_low", rng) + " " + response
         if outcome.values.get("long_input"):
             response = self.render("long_input", rng) + " " + response
         return response

@@ -251,10 +251,10 @@ class Pipeline(SessionLifecycle):
             return parse
         state, reading = turn.session.state, None
         try:
-            # A refinement of the active skill's frame is read by the frame's own words: it
-            # never waits for the model.
-            refines = self.dialogue.refines_active(parse, state, ctx.text)
-            if not refines and self.advisor.should_understand(parse, ctx.text, state):
+            # A refinement of the active skill's frame, a feeling told, a louder or quieter: read
+            # by their own words, they never wait for the model.
+            by_words = self.dialogue.reads_by_its_words(parse, state, ctx.text)
+            if not by_words and self.advisor.should_understand(parse, ctx.text, state):
                 reading = self.advisor.understand(parse, ctx.text, state, ctx.user, turn.trace)
         except Exception:
             log.exception("the language model's reading failed; keeping the classifier's")

@@ -130,6 +130,20 @@ def test_play_it_after_a_track_is_offered_is_that_track_not_another(pipeline):
     assert other.items and other.items[0].id != offered.id
 
 
+def test_a_feeling_told_is_offered_something_for_it_not_read_as_a_dislike(talk):
+    """ "I'm feeling a bit down today" was read as news (0.19) and "I feel sad" after a story as a
+    dislike of it (0.39), recorded against the story."""
+    down = talk("news_query", 0.19, "I'm feeling a bit down today", {"mood": "happy"})
+    assert down.domain == "music" and down.items and down.values.get("feeling") == "low", down
+    assert down.slots.get("mood") == "happy"
+    talk("news_query", 0.99, "what's the news")
+    sad = talk("dislike", 0.39, "I feel sad")
+    assert sad.act == "recommend" and sad.domain == "news" and not sad.feedback, sad
+    assert all(item.reason.startswith("good news") for item in sad.items)
+    bored = talk("out_of_scope", 0.9, "i'm bored")
+    assert bored.items and "feeling" not in bored.values
+
+
 def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
     first = talk(
         "recommend_video",

@@ -368,3 +368,21 @@ def test_a_request_only_about_loudness_is_the_volume(words: str, intent: str | N
     from assistant.dialogue.phrases import volume_only
 
     assert volume_only(words.lower()) == intent
+
+
+@pytest.mark.parametrize(
+    ("words", "feeling"),
+    [
+        ("I'm feeling a bit down today", ("happy", True)),
+        ("i feel sad.", ("happy", True)),
+        ("I am so tired right now", ("calm", True)),
+        ("I'm bored", ("energetic", False)),
+        ("I feel like jazz", None),  # a request, read as one
+        ("I feel sad about the news", None),
+        ("I'm hungry", None),
+    ],
+)
+def test_a_feeling_told_alone_is_read_as_the_mood_to_offer(words: str, feeling) -> None:
+    from assistant.dialogue.phrases import told_feeling
+
+    assert told_feeling(words.lower()) == feeling

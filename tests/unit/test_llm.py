@@ -89,6 +89,22 @@ def test_words_the_parse_leaves_unexplained_bring_in_the_model(assistant_home: P
     assert result.understood_by == "llm" and result.items[0].title in ("Rooibos", "Chamomile")
 
 
+def test_a_feeling_told_or_a_louder_never_waits_for_the_model(assistant_home: Path):
+    """Read by their own words (the dialogue's ``reads_by_its_words``): the real classifier put
+    "I'm feeling a bit down today" at 0.19 for news, and the model was asked for half a second."""
+    model = ScriptedModel({"understand": HERBAL})
+    rules = [(r"feeling|louder", "recommend_tea", 0.2)]  # an unsure guess, as the classifier's
+    pipeline = Pipeline(
+        KeywordNLU(rules), open_store(assistant_home), assistant_home, fake_skills(), Settings(), llm=model
+    )
+    session = pipeline.start_session("ann", seed=1)
+    for words in ("I'm feeling a bit down today", "a bit louder"):
+        pipeline.run_turn(session, text=words)
+    assert model.calls == []
+    pipeline.run_turn(session, text="feeling like a mystery")  # not a feeling told: asked
+    assert [task for task, _, _ in model.calls] == ["understand"]
+
+
 @pytest.mark.parametrize("status", ["timeout", "error"])
 def test_a_model_that_fails_leaves_the_classifiers_reply_and_is_recorded(assistant_home: Path, status):
     pipeline = make_pipeline(assistant_home, ScriptedModel(status=status))
