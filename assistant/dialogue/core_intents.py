@@ -13,8 +13,8 @@ from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import FrameTracker, FrameUpdate
 from assistant.dialogue.likes import named_in
 from assistant.dialogue.offers import SkillCalls
-from assistant.dialogue.phrases import CLEAR_YES
-from assistant.dialogue.profile_answers import describe_history, describe_profile
+from assistant.dialogue.phrases import ASKS_LIKES, CLEAR_YES
+from assistant.dialogue.profile_answers import describe_history, describe_likes, describe_profile
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.skill_sdk.api import SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
@@ -22,6 +22,7 @@ from assistant.storage.history import FeedbackRecord
 
 Handler = Callable[[Parse, DialogueState, TurnContext], Outcome]
 SURE = 0.9  # a feeling told is read as a request for its mood, not questioned
+
 # "Hi", "hello there", "good morning": what people say first, put out of scope by the classifier
 # (0.93-1.0) and answered "I can't help with that". A greeting alone is greeted back with what
 # the assistant can do; one with a request in it ("hi, play some jazz") is that request.
@@ -183,6 +184,8 @@ class CoreIntents:
         specs = self.skills.specs
         if re.search(r"\bknow about me\b|\bmy profile\b|\babout me\b", text):
             return Outcome("profile", "profile", {"text": describe_profile(self.history, ctx.user, specs)})
+        if ASKS_LIKES.search(text):
+            return Outcome("profile", "profile", {"text": describe_likes(self.history, ctx.user)})
         return Outcome(
             "history", "history", {"text": describe_history(self.history, ctx.user, text, ctx.now, specs)}
         )

@@ -45,8 +45,8 @@ from assistant.dialogue.phrases import (
     USER_SWITCH,
     VOLUME_WORDS,
     WANTS,
+    intent_said,
     told_feeling,
-    volume_only,
 )
 from assistant.dialogue.pointed import PointedTurns
 from assistant.dialogue.situation_reader import SituationReader
@@ -141,9 +141,9 @@ class DialogueManager:
             # "Try again", "wait sorry the nineties": heard as "say that again" with no word of
             # it; after an offer they ask for another (or a changed one), read as a skip.
             parse = replace(parse, intent="skip")
-        volume = volume_only(lowered)
-        if volume is not None and parse.intent != volume:
-            parse = replace(parse, intent=volume, slots={})  # see VOLUME_ONLY
+        said = intent_said(lowered)
+        if said is not None and parse.intent != said:
+            parse = replace(parse, intent=said, slots={})
         feeling = told_feeling(lowered)
         if feeling is not None:  # see FEELINGS
             parse = self.core.feeling_request(parse, state, ctx.user, feeling[0])
@@ -170,11 +170,12 @@ class DialogueManager:
     def reads_by_its_words(self, parse: Parse, state: DialogueState, text: str) -> bool:
         """Whether the dialogue reads ``text`` by its words alone, so no second opinion is needed:
         a refinement of the active skill's frame ("something funnier", "too scary", "for the
-        kids"), a feeling told ("I'm feeling down") or a request only about loudness."""
+        kids"), a feeling told ("I'm feeling down"), a request only about loudness or a question
+        about the likes told."""
         lowered = text.lower()
         return (
             told_feeling(lowered) is not None
-            or volume_only(lowered) is not None
+            or intent_said(lowered) is not None
             or self._frame_update_for(parse, state, text) is not None
         )
 

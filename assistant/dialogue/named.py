@@ -14,7 +14,7 @@ from assistant.dialogue.followon import ASKS_FOR_MORE
 from assistant.dialogue.frame import Frame, FrameTracker, FrameUpdate, is_pointer
 from assistant.dialogue.likes import NAMED, ToldLikes
 from assistant.dialogue.offers import SkillCalls
-from assistant.dialogue.phrases import LIKE_NAME
+from assistant.dialogue.phrases import ASKS_LIKES, LIKE_NAME
 from assistant.dialogue.state import DialogueState, Outcome, TurnContext
 from assistant.skill_sdk.api import Item, SkillSpec
 from assistant.skill_sdk.plugins import SkillRegistry
@@ -34,6 +34,8 @@ class NamedTurns:
         """ "I watched Alien last night and loved it", "my favourite film is Heat", "I'm a big
         Radiohead fan": a like of that item, told in passing, that shapes the next offers; "I
         can't stand Titanic" likewise a dislike."""
+        if ASKS_LIKES.search(ctx.text.lower()):
+            return None  # a question about the likes told
         told = self.told_likes.read(parse, ctx.text, state)
         if told is None:
             return None

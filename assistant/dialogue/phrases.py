@@ -102,6 +102,11 @@ VOLUME_WORDS = re.compile(
     r"\b(?:volume|louder(?! (?:one|ones|stuff|\w+s)\b)|quieter|turn (?:it|this|the \w+) (?:up|down)|"
     r"mute|unmute)\b"
 )
+# "What did I like?", "which films have I liked so far": a question about the likes told, not
+# a like told ("what have I liked so far" was a like of a track called "So far") nor the offers.
+ASKS_LIKES = re.compile(
+    r"\b(?:what|which)(?: \w+)? (?:did|have|do) i (?:like|liked|love|loved)\b|\b(?:my likes|what i liked)\b"
+)
 # A request that is only about loudness ("a bit louder", "quieter please"): the classifier read
 # "a bit louder" as music with more energy (play_music 0.75, mood energetic) and changed the track.
 VOLUME_ONLY = re.compile(
@@ -116,6 +121,12 @@ def volume_only(lowered: str) -> str | None:
     if found is None:
         return None
     return "volume_up" if found.group(1) == "louder" else "volume_down"
+
+
+def intent_said(lowered: str) -> str | None:
+    """The core intent the words say whatever the classifier guessed: a volume change
+    (``VOLUME_ONLY``) or a question about the likes told (``ASKS_LIKES``, heard as a like)."""
+    return volume_only(lowered) or ("history_query" if ASKS_LIKES.search(lowered) else None)
 
 
 # "I'm feeling a bit down today", "I feel sad": a feeling told, no request said. The classifier

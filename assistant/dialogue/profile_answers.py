@@ -56,6 +56,23 @@ def describe_profile(history: _Reader, user: str, specs: Sequence[SkillSpec]) ->
     return " ".join(parts)
 
 
+def describe_likes(history: _Reader, user: str) -> str:
+    """ "What did I like?": the likes told, latest last (it had answered with what was offered)."""
+    titles = {(o["domain"], o["item_id"]): o["title"] for o in history.offers(user)}
+    likes = [f for f in history.feedback(user) if f["kind"] == "like"]
+    if not likes:
+        return (
+            "You haven't told me you like anything yet. When I suggest something you enjoy, say 'I like it'."
+        )
+    named = list(dict.fromkeys(t for f in likes if (t := titles.get((f["domain"], f["item_id"])))))
+    unnamed = len({(f["domain"], f["item_id"]) for f in likes}) - len(named)
+    other = f"{unnamed} other thing{'s' if unnamed != 1 else ''} you named yourself"
+    shown = named[-5:] + ([other] if unnamed and named else [])
+    if not shown:
+        return f"You've told me about {unnamed} thing{'s' if unnamed != 1 else ''} you like."
+    return f"You told me you like {join_words(shown)}."
+
+
 def describe_history(history: _Reader, user: str, text: str, now: float, specs: Sequence[SkillSpec]) -> str:
     """Answer from the offers table, filtered by a spoken day and a skill's words in ``text``."""
     day = _day_in(text, now)

@@ -144,6 +144,21 @@ def test_a_feeling_told_is_offered_something_for_it_not_read_as_a_dislike(talk):
     assert bored.items and "feeling" not in bored.values
 
 
+def test_what_did_i_like_answers_with_the_likes_not_the_offers(pipeline):
+    """ "What did I like?" was answered with the offers ("Recently I offered you 4 things"), and
+    "what have I liked so far" recorded a like of a track called "So far"."""
+    session = pipeline.start_session("hana", seed=4)
+    none = pipeline.run_turn(session, text="what did I like")
+    assert none.response.startswith("You haven't told me you like anything yet."), none.response
+    track = pipeline.run_turn(session, text="play some jazz").items[0]
+    pipeline.run_turn(session, text="I like it")
+    pipeline.run_turn(session, text="another one")
+    pipeline.run_turn(session, text="I love the matrix")
+    liked = pipeline.run_turn(session, text="what have I liked so far")
+    assert liked.response == f"You told me you like {track.title} and 1 other thing you named yourself."
+    assert len([f for f in pipeline.store.feedback("hana") if f["kind"] == "like"]) == 2
+
+
 def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
     first = talk(
         "recommend_video",
