@@ -13,7 +13,7 @@ from assistant.contracts.stages import Parse
 from assistant.dialogue.frame import FrameTracker, FrameUpdate
 from assistant.dialogue.likes import named_in
 from assistant.dialogue.offers import SkillCalls
-from assistant.dialogue.phrases import ASKS_LIKES, CLEAR_YES
+from assistant.dialogue.phrases import ASKS_ABILITIES, ASKS_LIKES, CLEAR_YES
 from assistant.dialogue.profile_answers import describe_history, describe_likes, describe_profile
 from assistant.dialogue.state import DialogueState, HistoryReader, Outcome, TurnContext
 from assistant.skill_sdk.api import SkillSpec
@@ -195,7 +195,14 @@ class CoreIntents:
         return Outcome("forget_confirm", "forget_confirm", {"user": ctx.user}, expects_reply=True)
 
     def on_out_of_scope(self, parse: Parse, state: DialogueState, ctx: TurnContext) -> Outcome:
-        key = "greeting" if GREETING.fullmatch(ctx.text.strip()) else "out_of_scope"
+        words = ctx.text.strip()
+        key = (
+            "greeting"
+            if GREETING.fullmatch(words)
+            else "abilities"
+            if ASKS_ABILITIES.fullmatch(words.lower())
+            else "out_of_scope"
+        )
         return Outcome("out_of_scope", key, {"domain": self.favourite(ctx.user).name})
 
     def feeling_request(self, parse: Parse, state: DialogueState, user: str, mood: str) -> Parse:

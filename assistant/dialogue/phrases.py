@@ -107,6 +107,13 @@ VOLUME_WORDS = re.compile(
 ASKS_LIKES = re.compile(
     r"\b(?:what|which)(?: \w+)? (?:did|have|do) i (?:like|liked|love|loved)\b|\b(?:my likes|what i liked)\b"
 )
+# "What can you do?", "help": answered with what the skills do, not "I can't help with that"
+# (the classifier puts them out of scope, 0.93-1.0, and "what can I ask you" as history, 0.63).
+ASKS_ABILITIES = re.compile(
+    r"(?:(?:so|ok(?:ay)?|hey),?\s+)?(?:help(?: me)?(?: please)?|what (?:else )?can you do|what are you able to do|"
+    r"what do you do|what can i (?:ask|say to|tell)(?: you)?|how do i use you|what are your (?:features|skills))"
+    r"[\s?.!]*"
+)
 # A request that is only about loudness ("a bit louder", "quieter please"): the classifier read
 # "a bit louder" as music with more energy (play_music 0.75, mood energetic) and changed the track.
 VOLUME_ONLY = re.compile(
@@ -125,7 +132,10 @@ def volume_only(lowered: str) -> str | None:
 
 def intent_said(lowered: str) -> str | None:
     """The core intent the words say whatever the classifier guessed: a volume change
-    (``VOLUME_ONLY``) or a question about the likes told (``ASKS_LIKES``, heard as a like)."""
+    (``VOLUME_ONLY``), a question about the likes told (``ASKS_LIKES``, heard as a like) or
+    about what the assistant can do (``ASKS_ABILITIES``)."""
+    if ASKS_ABILITIES.fullmatch(lowered.strip()):
+        return "out_of_scope"  # answered with what the skills do (``CoreIntents.on_out_of_scope``)
     return volume_only(lowered) or ("history_query" if ASKS_LIKES.search(lowered) else None)
 
 

@@ -43,6 +43,10 @@ TEMPLATES: dict[str, list[str]] = {
     "profile": ["{text}"],
     "out_of_scope": ["I can't help with that. I can {abilities}. For example, say '{example}'."],
     "greeting": ["Hello! I can {abilities}. For example, say '{example}'."],
+    "abilities": [
+        "I can {abilities}. For example, say '{example}'. After a suggestion, say 'another one', "
+        "'I like it' or 'why?', and I'll remember what you like."
+    ],
     "empty_input": ["I didn't catch anything. Try saying '{example}'."],
     "misheard": [
         "Sorry, I'm not sure I heard that right. I got '{heard}'. Could you say it again?",

@@ -140,6 +140,17 @@ def test_a_greeting_is_greeted_back_with_what_the_skills_can_do(fake_pipeline):
     assert all(not r.items for r in results)
 
 
+def test_what_can_you_do_is_answered_with_what_the_skills_do(fake_pipeline):
+    """ "What can you do?" and "help" were answered "I can't help with that"."""
+    _, results = chat(fake_pipeline, "what can you do?", "help", "what can I ask you", "help me break things")
+    abilities = (
+        "I can suggest a tea or break things. For example, say 'suggest a tea'. After a suggestion, "
+        "say 'another one', 'I like it' or 'why?', and I'll remember what you like."
+    )
+    assert [r.response for r in results[:3]] == [abilities] * 3
+    assert results[3].response != abilities  # a request that starts with "help me" is that request
+
+
 def test_a_bug_in_a_skill_is_a_skill_error_logged_with_its_traceback(fake_pipeline, assistant_home):
     from assistant.logs import setup_logging
 
