@@ -88,10 +88,13 @@ ALREADY_HAD = re.compile(
 )
 # "What did I listen to yesterday", "what do you know about me": the person's own history.
 ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\b|\bmy history\b")
-# A question about something already on the table: "who directed it", "what year is that from".
+# A question about something already on the table: "who directed it", "what year is that from";
+# "read it", "read me the second one" and a bare "the second one" after a list of headlines ask
+# for that one too (they were read as a skip or out of scope and brought new headlines).
 ASKS_ABOUT = re.compile(
     r"(?:^|, )(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|is that|is this|was that|"
-    r"does it|does that|tell me)\b"
+    r"does it|does that|tell me|read(?: me| out)?)\b|"
+    r"^(?:(?:and|ok(?:ay)?|so|um),?\s+)?the (?:first|second|third|last) (?:one|story|headline|article)\W*$"
 )
 POINTS_AT = re.compile(
     r"\b(?:it|that|this|that one|this one|them|him|her|the (?:first|second|third|last) \w+|"

@@ -51,7 +51,10 @@ BRIEFING_INTRO = "Here's your morning briefing, one story from each of {sections
 # A question about a story read out: its summary answers it.
 ABOUT_STORY = re.compile(
     r"\bwhat(?:'s| is| was) (?:it|that|this)(?: one| story)? about\b|\btell me (?:a (?:bit|little) )?more\b|"
-    r"\bmore (?:on|about) (?:it|that|this)\b|\bwho won\b|\bwhat happened\b|\bwhat'?s the story\b"
+    r"\bmore (?:on|about) (?:it|that|this)\b|\bwho won\b|\bwhat happened\b|\bwhat'?s the story\b|"
+    # "read it", "read me the second one", "the second one" after the headlines: that story
+    r"\bread (?:me |out )?(?:it|that|this|that one|this one|the \w+ (?:one|story|headline|article))\b|"
+    r"^(?:\w+,? )?the \w+ (?:one|story|headline|article)\W*$"
 )
 # Slots that say what news is wanted: with none of them, a morning request is a briefing.
 NAMING_SLOTS = ("topic", "mood", "descriptor")

@@ -159,6 +159,20 @@ def test_what_did_i_like_answers_with_the_likes_not_the_offers(pipeline):
     assert len([f for f in pipeline.store.feedback("hana") if f["kind"] == "like"]) == 2
 
 
+@pytest.mark.parametrize(
+    ("words", "which"), [("the second one", 1), ("read the second one", 1), ("read it", 0)]
+)
+def test_a_headline_picked_from_the_list_is_read_out(pipeline, words: str, which: int):
+    """ "The second one" and "read the second one" after the headlines were read as a skip
+    (three new headlines), "read it" as out of scope."""
+    session = pipeline.start_session("hana", seed=3)
+    headlines = pipeline.run_turn(session, text="what's the news").items
+    picked = pipeline.run_turn(session, text=words)
+    assert [i.id for i in picked.items] == [headlines[which].id], (words, picked.response)
+    summary = str(headlines[which].meta.get("description") or "")
+    assert picked.response.startswith(headlines[which].title) and summary[:40] in picked.response
+
+
 def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
     first = talk(
         "recommend_video",
