@@ -86,7 +86,11 @@ STARTS_CLEAN = re.compile(
 )
 # Said with a new value, these add to what is asked for rather than replace it ("and maybe
 # with a bit of romance in it too" after a comedy: both).
-ADDS_TO = re.compile(r"\b(?:too|also|as well|with a bit of|plus|and also|and a bit of)\b")
+# "Too" adds only at the end of a clause ("some jazz too"); before a word it is a degree ("that
+# one's too old": a newer one instead, not the years of both).
+ADDS_TO = re.compile(
+    r"\btoo\b(?=\s*(?:$|[,.!?]|please\b|then\b|now\b))|\b(?:also|as well|with a bit of|plus|and also|and a bit of)\b"
+)
 
 
 MATCHED = "{match}"

@@ -199,7 +199,19 @@ ERA_WORDS.update(
             r"vintage",
         ),
         "after 1999": (r"this century", r"the twenty first century"),
-        "after 2009": (r"recent", r"brand new", r"new releases?", r"newer", r"newest", r"latest", r"modern"),
+        # "That one's too old": something recent, not a film of that age ruled out.
+        "after 2009": (
+            r"recent",
+            r"brand new",
+            r"new releases?",
+            r"newer",
+            r"newest",
+            r"latest",
+            r"modern",
+            r"too old",
+            r"(?:a )?(?:bit|little) old",
+            r"(?:too )?dated",
+        ),
     }
 )
 

@@ -173,6 +173,16 @@ def test_a_headline_picked_from_the_list_is_read_out(pipeline, words: str, which
     assert picked.response.startswith(headlines[which].title) and summary[:40] in picked.response
 
 
+def test_too_old_asks_for_a_newer_film_instead_of_adding_years(talk):
+    """ "That one is too old" after a nineties film brought another nineties film: the words
+    were no era, and "too" joined what they said to the years asked for before."""
+    talk("recommend_video", 0.99, "suggest an animated film from the nineties", {"movie_genre": "animation"})
+    newer = talk("dislike", 0.6, "that one is too old")
+    assert newer.items and all(y >= 2010 for y in years(newer)), years(newer)
+    both = talk("recommend_video", 0.9, "something with some comedy too", {"movie_genre": "comedy"})
+    assert both.frame["constraints"]["movie_genre"] == "Animation|Comedy", both.frame
+
+
 def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
     first = talk(
         "recommend_video",
