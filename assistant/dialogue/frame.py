@@ -86,6 +86,10 @@ STARTS_CLEAN = re.compile(
 )
 # Said with a new value, these add to what is asked for rather than replace it ("and maybe
 # with a bit of romance in it too" after a comedy: both).
+# "With Julia Roberts", "ok, one starring Tom Hanks": a value added to what is asked for.
+ADDS_A_VALUE = re.compile(
+    r"^\s*(?:(?:and|but|ok|okay|maybe|one|ones|something|anything|preferably)\s+)*(?:with|starring|featuring)\b"
+)
 # "Too" adds only at the end of a clause ("some jazz too"); before a word it is a degree ("that
 # one's too old": a newer one instead, not the years of both).
 ADDS_TO = re.compile(
@@ -141,6 +145,9 @@ class FrameUpdate:
     reference: Item | None = None  # the item the request is anchored on now
     fresh: bool = False  # the request starts the frame over
     clean: bool = False  # ... and drops what was ruled out too
+    # The words add a value to the request ("with Julia Roberts" after a romantic comedy): even a
+    # slot that starts a request afresh (a person, a title) joins what is asked for.
+    adds_a_value: bool = False
     # The reference is for this offer only ("tell me more about that": more on that story,
     # not a standing "like X" anchor).
     once: bool = False
@@ -264,7 +271,9 @@ class FrameTracker:
         """What ``text`` (and the parse's ``slots``) say about ``spec``'s frame."""
         lowered = text.lower()
         update = FrameUpdate(
-            fresh=bool(STARTS_OVER.search(lowered)), clean=bool(STARTS_CLEAN.search(lowered))
+            fresh=bool(STARTS_OVER.search(lowered)),
+            clean=bool(STARTS_CLEAN.search(lowered)),
+            adds_a_value=bool(ADDS_A_VALUE.match(lowered)),
         )
         mentioned: dict[str, list[str]] = {}
         for slot, value, ruled_out in self.words.mentions(spec, text):
@@ -315,7 +324,7 @@ class FrameTracker:
     ) -> Frame:
         """The frame after ``update``: a fresh request keeps only what was ruled out; a value
         said takes out what it ``displaces`` (``Answers.displaces``) unless said with it."""
-        fresh = update.fresh or bool(fresh_slots & set(update.constraints))
+        fresh = update.fresh or (bool(fresh_slots & set(update.constraints)) and not update.adds_a_value)
         constraints = {} if fresh else dict(frame.constraints)
         reference = None if fresh else frame.reference
         excluded = {} if update.clean else {k: list(v) for k, v in frame.excluded.items()}

@@ -197,6 +197,7 @@ ERA_WORDS.update(
             r"oldies?",
             r"classics?",
             r"vintage",
+            r"older(?! than)",  # "older" alone after a film was a history question
         ),
         "after 1999": (r"this century", r"the twenty first century"),
         # "That one's too old": something recent, not a film of that age ruled out.

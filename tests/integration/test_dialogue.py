@@ -183,6 +183,18 @@ def test_too_old_asks_for_a_newer_film_instead_of_adding_years(talk):
     assert both.frame["constraints"]["movie_genre"] == "Animation|Comedy", both.frame
 
 
+def test_with_a_star_after_a_romantic_comedy_keeps_the_comedy_and_older_stays_with_films(talk):
+    """ "With Julia Roberts" started the request afresh (a person starts one: Ocean's Eleven),
+    and "older" alone was a history question."""
+    talk("recommend_video", 0.99, "recommend a romantic comedy", {"movie_genre": "romantic comedy"})
+    older = talk("history_query", 0.5, "older")
+    assert older.domain == "video" and older.items and all(y < 1975 for y in years(older)), older
+    talk("recommend_video", 0.99, "recommend a romantic comedy", {"movie_genre": "romantic comedy"})
+    star = talk("recommend_video", 0.9, "with julia roberts", {"person": "julia roberts"})
+    assert set(star.frame["constraints"]["movie_genre"].split("|")) == {"Romance", "Comedy"}, star.frame
+    assert star.items and {"Romance", "Comedy"} & set(star.items[0].meta["genres"]), star.items[0].meta
+
+
 def test_a_note_about_an_unknown_film_or_genre_is_said_once_not_on_every_skip(talk):
     first = talk(
         "recommend_video",
