@@ -94,7 +94,7 @@ ABOUT_THEIR_HISTORY = re.compile(r"\bwhat (?:did|have|do) (?:i|we)\b|\babout me\
 ASKS_ABOUT = re.compile(
     r"(?:^|, )(?:\w+,? ){0,2}(?:who's|whos|who|what|when|how|which|where|is it|was it|is that|is this|was that|"
     r"does it|does that|tell me|read(?: me| out)?)\b|"
-    r"^(?:(?:and|ok(?:ay)?|so|um),?\s+)?the (?:first|second|third|last) (?:one|story|headline|article)\W*$"
+    r"^(?:(?:and|ok(?:ay)?|so|um),?\s+)?the (?:first|second|third|last) \w+\W*$"
 )
 POINTS_AT = re.compile(
     r"\b(?:it|that|this|that one|this one|them|him|her|the (?:first|second|third|last) \w+|"
