@@ -170,8 +170,7 @@ class DialogueManager:
     def reads_by_its_words(self, parse: Parse, state: DialogueState, text: str) -> bool:
         """Whether the dialogue reads ``text`` by its words alone, so no second opinion is needed:
         a refinement of the active skill's frame ("something funnier", "too scary", "for the
-        kids"), a feeling told ("I'm feeling down"), a request only about loudness or a question
-        about the likes told."""
+        kids"), a feeling told ("I'm feeling down") or a question about the likes told."""
         lowered = text.lower()
         return (
             told_feeling(lowered) is not None

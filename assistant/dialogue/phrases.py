@@ -117,29 +117,15 @@ ASKS_ABILITIES = re.compile(
     r"what do you do|what can i (?:ask|say to|tell)(?: you)?|how do i use you|what are your (?:features|skills))"
     r"[\s?.!]*"
 )
-# A request that is only about loudness ("a bit louder", "quieter please"): the classifier read
-# "a bit louder" as music with more energy (play_music 0.75, mood energetic) and changed the track.
-VOLUME_ONLY = re.compile(
-    r"(?:(?:make it|just|a|a little|a bit|a tad|bit|little|slightly|much|even|way)\s+)*"
-    r"(louder|quieter|softer)(?:\s+(?:please|now|still|than that))*[\s.!?]*"
-)
-
-
-def volume_only(lowered: str) -> str | None:
-    """The volume intent of a request that says nothing but louder or quieter, else None."""
-    found = VOLUME_ONLY.fullmatch(lowered.strip())
-    if found is None:
-        return None
-    return "volume_up" if found.group(1) == "louder" else "volume_down"
 
 
 def intent_said(lowered: str) -> str | None:
-    """The core intent the words say whatever the classifier guessed: a volume change
-    (``VOLUME_ONLY``), a question about the likes told (``ASKS_LIKES``, heard as a like) or
-    about what the assistant can do (``ASKS_ABILITIES``)."""
+    """The core intent the words say whatever the classifier guessed: a question about the
+    likes told (``ASKS_LIKES``, heard as a like) or about what the assistant can do
+    (``ASKS_ABILITIES``)."""
     if ASKS_ABILITIES.fullmatch(lowered.strip()):
         return "out_of_scope"  # answered with what the skills do (``CoreIntents.on_out_of_scope``)
-    return volume_only(lowered) or ("history_query" if ASKS_LIKES.search(lowered) else None)
+    return "history_query" if ASKS_LIKES.search(lowered) else None
 
 
 # "I'm feeling a bit down today", "I feel sad": a feeling told, no request said. The classifier

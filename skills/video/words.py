@@ -209,8 +209,8 @@ ERA_WORDS.update(
             r"newest",
             r"latest",
             r"modern",
-            r"too old",
-            r"(?:a )?(?:bit|little) old",
+            r"too old(?! for)",  # "they're too old for that" is the children's age
+            r"(?:a )?(?:bit|little) old(?! for)",
             r"(?:too )?dated",
         ),
     }

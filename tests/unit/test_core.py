@@ -364,24 +364,6 @@ def test_sessions_started_in_the_same_second_get_different_ids(fake_pipeline):
 
 
 @pytest.mark.parametrize(
-    ("words", "intent"),
-    [
-        ("a bit louder", "volume_up"),
-        ("Louder please!", "volume_up"),
-        ("make it a little quieter", "volume_down"),
-        ("softer", "volume_down"),
-        ("a louder one", None),  # music with more drive
-        ("louder songs please", None),
-        ("play something louder", None),
-    ],
-)
-def test_a_request_only_about_loudness_is_the_volume(words: str, intent: str | None) -> None:
-    from assistant.dialogue.phrases import volume_only
-
-    assert volume_only(words.lower()) == intent
-
-
-@pytest.mark.parametrize(
     ("words", "feeling"),
     [
         ("I'm feeling a bit down today", ("happy", True)),

@@ -89,16 +89,16 @@ def test_words_the_parse_leaves_unexplained_bring_in_the_model(assistant_home: P
     assert result.understood_by == "llm" and result.items[0].title in ("Rooibos", "Chamomile")
 
 
-def test_a_feeling_told_or_a_louder_never_waits_for_the_model(assistant_home: Path):
+def test_a_feeling_told_or_a_question_about_likes_never_waits_for_the_model(assistant_home: Path):
     """Read by their own words (the dialogue's ``reads_by_its_words``): the real classifier put
     "I'm feeling a bit down today" at 0.19 for news, and the model was asked for half a second."""
     model = ScriptedModel({"understand": HERBAL})
-    rules = [(r"feeling|louder", "recommend_tea", 0.2)]  # an unsure guess, as the classifier's
+    rules = [(r"feeling|liked", "recommend_tea", 0.2)]  # an unsure guess, as the classifier's
     pipeline = Pipeline(
         KeywordNLU(rules), open_store(assistant_home), assistant_home, fake_skills(), Settings(), llm=model
     )
     session = pipeline.start_session("ann", seed=1)
-    for words in ("I'm feeling a bit down today", "a bit louder"):
+    for words in ("I'm feeling a bit down today", "what have I liked so far"):
         pipeline.run_turn(session, text=words)
     assert model.calls == []
     pipeline.run_turn(session, text="feeling like a mystery")  # not a feeling told: asked
